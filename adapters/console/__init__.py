@@ -1,0 +1,1 @@
+"""The conversations in a terminal: the demo's adapter."""

@@ -1,0 +1,86 @@
+"""The terminal loop: read a line, run the conversation, print the screens."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from adapters.console.samples import sample_scan_png
+from adapters.console.translate import Problem, Quit, SendFile, SendSample, file_event, parse, render
+from conversations.engine import ConversationEngine
+from conversations.events import Command, Event, FileUpload
+from conversations.screens import Screen
+from bot.storage import ConversationKey
+
+HELP = "Type the number of a button to press it, or type text. /file PATH sends a scan, /sample a test image, /quit ends."
+
+
+class ConsoleSession:
+    """One user's conversation in a terminal."""
+
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        key: ConversationKey,
+        *,
+        stdin: TextIO,
+        stdout: TextIO,
+        locale: str | None = None,
+        interactive: bool | None = None,
+    ) -> None:
+        self._engine = engine
+        self._key = key
+        self._in = stdin
+        self._out = stdout
+        self._locale = locale
+        self._interactive = stdin.isatty() if interactive is None else interactive
+        self._actions: tuple[str, ...] = ()
+
+    def _show(self, screens: list[Screen]) -> None:
+        rendered = render(screens)
+        self._actions = rendered.actions
+        self._out.write(rendered.text + "\n\n")
+        self._out.flush()
+
+    async def _read(self) -> str | None:
+        if self._interactive:
+            self._out.write("> ")
+        else:
+            self._out.write("> \n")
+        self._out.flush()
+        line = await asyncio.to_thread(self._in.readline)
+        return line if line else None
+
+    async def _send(self, event: Event) -> None:
+        self._show(await self._engine.handle(self._key, event, locale=self._locale))
+
+    async def run(self, *, resume: bool) -> int:
+        """Run until ``/quit`` or end of input; ``resume`` continues a saved conversation."""
+        self._out.write(HELP + "\n\n")
+        if resume:
+            self._show(await self._engine.current(self._key, locale=self._locale))
+        else:
+            await self._send(Command("start"))
+        while (line := await self._read()) is not None:
+            if not line.strip():
+                continue
+            parsed = parse(line, self._actions)
+            if isinstance(parsed, Quit):
+                break
+            if isinstance(parsed, Problem):
+                self._out.write(parsed.message + "\n\n")
+                continue
+            if isinstance(parsed, SendSample):
+                parsed_event: Event = FileUpload("sample-scan.png", sample_scan_png(), "image/png")
+            elif isinstance(parsed, SendFile):
+                loaded = file_event(parsed.path)
+                if isinstance(loaded, Problem):
+                    self._out.write(loaded.message + "\n\n")
+                    continue
+                parsed_event = loaded
+            else:
+                parsed_event = parsed
+            await self._send(parsed_event)
+        self._out.write("Bye.\n")
+        self._out.flush()
+        return 0

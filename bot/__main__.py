@@ -1,0 +1,120 @@
+"""Command line: ``python -m bot {run,demo,sandbox,api,check}``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Zadarma numbers bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run every configured part: Telegram, Slack, alerts, web server")
+
+    demo = sub.add_parser("demo", help="the whole order flow in this terminal, against the built-in emulator")
+    demo.add_argument("--lang", choices=["en", "pl"], default=None, help="language of the demo")
+    demo.add_argument("--db", default=None, help="SQLite file to keep the conversation in (resumable)")
+
+    sandbox = sub.add_parser("sandbox", help="serve the Zadarma emulator on a local port")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8090)
+    sandbox.add_argument("--key", default=None)
+    sandbox.add_argument("--secret", default=None)
+    sandbox.add_argument("--balance", default=None)
+    sandbox.add_argument("--rate-limit", type=int, default=100, dest="rate_limit")
+
+    api = sub.add_parser("api", help="make one signed call and print the JSON reply")
+    api.add_argument("method", help="GET, POST, PUT or DELETE")
+    api.add_argument("path", help="e.g. /v1/info/balance/")
+    api.add_argument("params", nargs="*", help="name=value parameters")
+
+    sub.add_parser("check", help="validate configuration and credentials with a balance call")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "sandbox":
+        from bot.sandbox.server import main as sandbox_main
+
+        forwarded = ["--host", args.host, "--port", str(args.port), "--rate-limit", str(args.rate_limit)]
+        for flag, value in (("--key", args.key), ("--secret", args.secret), ("--balance", args.balance)):
+            if value is not None:
+                forwarded += [flag, value]
+        return sandbox_main(forwarded)
+    if args.command == "demo":
+        from adapters.console.demo import run_demo
+
+        return run_demo(lang=args.lang, db=args.db)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        from bot.app import run
+
+        return run(settings)
+    if args.command == "api":
+        return asyncio.run(_api(settings, args.method, args.path, args.params))
+    return asyncio.run(_check(settings))
+
+
+def _require_credentials(settings: Settings) -> bool:
+    missing = settings.missing_zadarma()
+    if missing:
+        print(f"configuration error: {', '.join(missing)} not set", file=sys.stderr)
+        return False
+    return True
+
+
+async def _api(settings: Settings, method: str, path: str, raw_params: list[str]) -> int:
+    from bot.app import zadarma_client
+    from bot.zadarma.errors import ZadarmaError
+
+    if not _require_credentials(settings):
+        return 2
+    params: dict[str, str] = {}
+    for item in raw_params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            print(f"parameter {item!r} is not name=value", file=sys.stderr)
+            return 2
+        params[name] = value
+    async with zadarma_client(settings) as client:
+        try:
+            reply = await client.request(method, path, params)
+        except ZadarmaError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(json.dumps(reply, indent=2, ensure_ascii=False))
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    from bot.app import zadarma_client
+    from bot.zadarma.errors import ZadarmaError
+
+    if not _require_credentials(settings):
+        return 2
+    async with zadarma_client(settings) as client:
+        try:
+            balance = await client.balance()
+        except ZadarmaError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        state = client.limiter.state
+    left = "unknown" if state.remaining is None else f"{state.remaining} of {state.limit}"
+    print(f"ok: balance {balance.balance} {balance.currency}; requests left this minute: {left}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The service layer: one place that calls Zadarma and keeps the bot's records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.actors import Actor
+from bot.services.catalog import CatalogService
+from bot.services.documents import DocumentsService
+from bot.services.numbers import NumbersService
+from bot.services.ordering import OrderingService
+from bot.storage import Storage
+from bot.zadarma.client import ZadarmaClient
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service, built once by the composition root and handed down."""
+
+    catalog: CatalogService
+    numbers: NumbersService
+    documents: DocumentsService
+    ordering: OrderingService
+    storage: Storage
+
+    @classmethod
+    def build(cls, client: ZadarmaClient, storage: Storage, *, catalog_ttl: float = 600.0) -> Services:
+        """Wire the services over one client and one store."""
+        numbers = NumbersService(client, storage)
+        return cls(
+            catalog=CatalogService(client, ttl=catalog_ttl),
+            numbers=numbers,
+            documents=DocumentsService(client, storage),
+            ordering=OrderingService(client, storage, numbers),
+            storage=storage,
+        )
+
+
+__all__ = ["Actor", "Services"]

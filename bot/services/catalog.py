@@ -1,0 +1,170 @@
+"""What can be ordered: countries and directions (cached), free numbers (always fresh)."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from babel import Locale, UnknownLocaleError
+
+from bot.services.api_errors import api
+from bot.services.errors import NotFound
+from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.models import Balance, Country, Direction, FreeNumber, SipLogin
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Entry(Generic[T]):
+    value: T
+    expires: float
+
+
+class TtlCache(Generic[T]):
+    """A small per-key cache whose entries expire after ``ttl`` seconds."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._data: dict[object, _Entry[T]] = {}
+
+    def get(self, key: object) -> T | None:
+        """The cached value, or None when absent or expired."""
+        entry = self._data.get(key)
+        if entry is None or entry.expires <= self._clock():
+            return None
+        return entry.value
+
+    def put(self, key: object, value: T) -> None:
+        """Store ``value`` for ``ttl`` seconds."""
+        self._data[key] = _Entry(value, self._clock() + self.ttl)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._data.clear()
+
+
+@dataclass(frozen=True)
+class CountryView:
+    """A country as shown to a user: localised name and flag."""
+
+    iso: str
+    dial_code: str
+    name: str
+    flag: str
+
+
+def flag_emoji(iso: str) -> str:
+    """The flag emoji of an ISO alpha-2 code (regional indicator pair)."""
+    if len(iso) != 2 or not iso.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in iso.upper())
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
+
+
+def localised_country_name(iso: str, language: str, fallback: str) -> str:
+    """The country's name in ``language`` from CLDR (Babel), else the API's name."""
+    try:
+        name = Locale.parse(language).territories.get(iso.upper())
+    except (UnknownLocaleError, ValueError):
+        name = None
+    return name or fallback
+
+
+class CatalogService:
+    """Countries and directions cached for ``ttl`` seconds; free numbers and balance always fresh."""
+
+    def __init__(
+        self, client: ZadarmaClient, *, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self._client = client
+        self._countries: TtlCache[list[Country]] = TtlCache(ttl, clock)
+        self._directions: TtlCache[list[Direction]] = TtlCache(ttl, clock)
+        self._sips: TtlCache[list[SipLogin]] = TtlCache(min(ttl, 60.0), clock)
+
+    async def countries(self, language: str) -> list[CountryView]:
+        """Every orderable country, named in ``language``, sorted by that name."""
+        countries = self._countries.get(language)
+        if countries is None:
+            countries = await api(self._client.countries(language=language))
+            self._countries.put(language, countries)
+        views = [
+            CountryView(
+                c.iso.upper(), c.dial_code, localised_country_name(c.iso, language, c.name), flag_emoji(c.iso)
+            )
+            for c in countries
+        ]
+        return sorted(views, key=lambda v: _fold(v.name))
+
+    async def search_countries(self, query: str, language: str) -> list[CountryView]:
+        """Countries matching a name (any part, accents ignored), an ISO code or a dial code."""
+        views = await self.countries(language)
+        q = query.strip()
+        if not q:
+            return views
+        digits = q.lstrip("+").replace(" ", "")
+        if digits.isdigit():
+            return [v for v in views if v.dial_code == digits]
+        folded = _fold(q)
+        exact_iso = [v for v in views if v.iso.casefold() == folded]
+        english = {v.iso: _fold(localised_country_name(v.iso, "en", v.name)) for v in views}
+        starts = [
+            v
+            for v in views
+            if v not in exact_iso and (_fold(v.name).startswith(folded) or english[v.iso].startswith(folded))
+        ]
+        contains = [
+            v
+            for v in views
+            if v not in exact_iso
+            and v not in starts
+            and (folded in _fold(v.name) or folded in english[v.iso])
+        ]
+        return exact_iso + starts + contains
+
+    async def country(self, iso: str, language: str) -> CountryView:
+        """One country by ISO code."""
+        for view in await self.countries(language):
+            if view.iso == iso.upper():
+                return view
+        raise NotFound(f"country {iso}")
+
+    async def directions(self, iso: str, language: str) -> list[Direction]:
+        """The directions (cities, number types) of a country."""
+        key = (iso.upper(), language)
+        directions = self._directions.get(key)
+        if directions is None:
+            directions = await api(self._client.directions(iso.upper(), language=language))
+            self._directions.put(key, directions)
+        return directions
+
+    async def direction(self, iso: str, direction_id: int, language: str) -> Direction:
+        """One direction of a country."""
+        for direction in await self.directions(iso, language):
+            if direction.id == direction_id:
+                return direction
+        raise NotFound(f"direction {direction_id}")
+
+    async def free_numbers(self, direction_id: int, mask: str | None = None) -> list[FreeNumber]:
+        """Numbers free right now in a direction, optionally containing ``mask``."""
+        return await api(self._client.available_numbers(direction_id, mask))
+
+    async def sip_logins(self) -> list[SipLogin]:
+        """The account's SIP logins (cached briefly)."""
+        sips = self._sips.get("all")
+        if sips is None:
+            sips = list((await api(self._client.sip_logins())).sips)
+            self._sips.put("all", sips)
+        return sips
+
+    async def balance(self) -> Balance:
+        """The account balance, fresh."""
+        return await api(self._client.balance())

@@ -1,0 +1,494 @@
+"""Signed async client for the Zadarma API (see ``API-NOTES.md``).
+
+Every call is signed with :mod:`bot.zadarma.signing`; the canonical query or
+body is built once and exactly those bytes are sent. GETs are retried with
+backoff on transport errors, 5xx, 429 and undecodable replies; POST and PUT
+are never repeated by the client (see :mod:`bot.zadarma.errors` for
+``outcome_unknown``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from bot.zadarma import models as m
+from bot.zadarma.errors import (
+    ZadarmaAPIError,
+    ZadarmaAuthError,
+    ZadarmaError,
+    ZadarmaMalformedResponse,
+    ZadarmaRateLimited,
+    ZadarmaTransportError,
+)
+from bot.zadarma.ratelimit import RateLimiter, parse_reset
+from bot.zadarma.signing import ParamValue, authorization_header, build_query
+
+log = logging.getLogger("bot.zadarma")
+
+PRODUCTION_URL = "https://api.zadarma.com"
+SANDBOX_URL = "https://api-sandbox.zadarma.com"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Params = Mapping[str, ParamValue | None]
+UploadFile = tuple[str, bytes, str]  # file name, content, MIME type
+
+
+class ZadarmaClient:
+    """Typed, signed access to the Zadarma API over an injected ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        key: str,
+        secret: str,
+        limiter: RateLimiter | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 3,
+        backoff: float = 0.25,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._base = httpx.URL(base_url.rstrip("/") + "/")
+        self._key = key
+        self._secret = secret
+        self.limiter = limiter or RateLimiter()
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._sleep = sleep
+        self.last_call_ok: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"ZadarmaClient(base_url={str(self._base)!r}, key={self._key[:4]}…)"
+
+    # -- transport -----------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Params | None = None,
+        *,
+        files: Mapping[str, UploadFile] | None = None,
+    ) -> dict[str, Any]:
+        """One signed call; returns the decoded JSON object of a successful reply."""
+        method = method.upper()
+        if not path.startswith("/"):
+            path = "/" + path
+        if not path.endswith("/"):
+            path += "/"
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        query = build_query(clean)
+        headers = {"Authorization": authorization_header(self._key, path, query, self._secret)}
+        attempts = 1 + (self._max_retries if method == "GET" else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._send_once(method, path, query, clean, files, headers)
+            except ZadarmaError as exc:
+                if attempt >= attempts or not _retryable(exc):
+                    self.last_call_ok = isinstance(exc, ZadarmaAPIError) and not isinstance(
+                        exc, ZadarmaRateLimited
+                    )
+                    raise
+                delay = self._retry_delay(exc, attempt)
+                log.warning(
+                    "zadarma retry",
+                    extra={"method": method, "path": path, "attempt": attempt, "error": type(exc).__name__},
+                )
+                await self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_delay(self, exc: ZadarmaError, attempt: int) -> float:
+        if isinstance(exc, ZadarmaRateLimited):
+            return max(0.05, min(60.0, exc.reset_at.timestamp() - time.time()))
+        base: float = self._backoff * (2 ** (attempt - 1))
+        return base + random.uniform(0, base / 2)
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        params: Mapping[str, ParamValue],
+        files: Mapping[str, UploadFile] | None,
+        headers: dict[str, str],
+    ) -> dict[str, Any]:
+        await self.limiter.acquire()
+        started = time.perf_counter()
+        url = self._base.copy_with(
+            raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")
+        )
+        try:
+            if method == "GET":
+                response = await self._http.request(method, url, headers=headers, timeout=self._timeout)
+            elif files:
+                data = {k: str(v) for k, v in params.items()}
+                data.setdefault("format", "json")
+                response = await self._http.request(
+                    method, url, headers=headers, data=data, files=dict(files), timeout=self._timeout
+                )
+            else:
+                response = await self._http.request(
+                    method,
+                    url,
+                    headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+                    content=query.encode("ascii"),
+                    timeout=self._timeout,
+                )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise ZadarmaTransportError(
+                f"could not connect: {type(exc).__name__}", method=method, path=path
+            ) from None
+        except httpx.TransportError as exc:
+            raise ZadarmaTransportError(
+                f"no reply: {type(exc).__name__}", method=method, path=path, outcome_unknown=method != "GET"
+            ) from None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.limiter.observe(response.headers)
+        log.info(
+            "zadarma call",
+            extra={
+                "method": method,
+                "path": path,
+                "status": response.status_code,
+                "ms": round(elapsed_ms, 1),
+            },
+        )
+        return self._decode(method, path, response)
+
+    def _decode(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
+        status = response.status_code
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = None
+        if status == 429:
+            reset = parse_reset(response.headers.get("x-ratelimit-reset"), time.time()) or time.time() + 60
+            self.limiter.block_until(reset)
+            raise ZadarmaRateLimited(
+                _message(body, "too many requests"),
+                reset_at=datetime.fromtimestamp(reset, UTC),
+                method=method,
+                path=path,
+            )
+        if not isinstance(body, dict):
+            if status >= 400:
+                raise ZadarmaAPIError(f"HTTP {status}", status_code=status, method=method, path=path)
+            raise ZadarmaMalformedResponse(
+                "the reply is not a JSON object", method=method, path=path, outcome_unknown=method != "GET"
+            )
+        if status == 401:
+            raise ZadarmaAuthError(_message(body, "unauthorized"), status_code=401, method=method, path=path)
+        if status >= 400 or body.get("status") == "error":
+            raise ZadarmaAPIError(
+                _message(body, f"HTTP {status}"), status_code=status, method=method, path=path
+            )
+        self.last_call_ok = True
+        return body
+
+    def _parse(self, model: type[ModelT], data: Any, method: str, path: str) -> ModelT:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:3])
+            raise ZadarmaMalformedResponse(
+                f"unexpected reply shape ({fields})",
+                method=method,
+                path=path,
+                outcome_unknown=method != "GET",
+            ) from None
+
+    async def _get(
+        self, model: type[ModelT], path: str, key: str | None, params: Params | None = None
+    ) -> ModelT:
+        body = await self.request("GET", path, params)
+        return self._parse(model, body if key is None else body.get(key), "GET", path)
+
+    async def _list(
+        self, model: type[ModelT], path: str, key: str, params: Params | None = None
+    ) -> list[ModelT]:
+        body = await self.request("GET", path, params)
+        items = body.get(key)
+        if not isinstance(items, list):
+            raise ZadarmaMalformedResponse(f"'{key}' is not a list", method="GET", path=path)
+        return [self._parse(model, item, "GET", path) for item in items]
+
+    async def _write(
+        self, method: str, model: type[ModelT], path: str, params: Params, key: str | None = None
+    ) -> ModelT:
+        body = await self.request(method, path, params)
+        return self._parse(model, body if key is None else body.get(key), method, path)
+
+    # -- account -------------------------------------------------------------------
+
+    async def balance(self) -> m.Balance:
+        """``GET /v1/info/balance/``."""
+        return await self._get(m.Balance, "/v1/info/balance/", None)
+
+    async def account_clock(self) -> m.AccountClock:
+        """``GET /v1/info/timezone/``: the API's clock and zone."""
+        return await self._get(m.AccountClock, "/v1/info/timezone/", None)
+
+    async def sip_logins(self) -> m.SipLogins:
+        """``GET /v1/sip/``: SIP logins numbers can be pointed at."""
+        return await self._get(m.SipLogins, "/v1/sip/", None)
+
+    # -- ordering ------------------------------------------------------------------
+
+    async def countries(self, language: str | None = None) -> list[m.Country]:
+        """``GET /v1/direct_numbers/countries/``."""
+        return await self._list(m.Country, "/v1/direct_numbers/countries/", "info", {"language": language})
+
+    async def directions(
+        self, country: str, *, language: str | None = None, direction_id: int | None = None
+    ) -> list[m.Direction]:
+        """``GET /v1/direct_numbers/country/``: cities and number types of a country (ISO alpha-2)."""
+        body = await self.request(
+            "GET",
+            "/v1/direct_numbers/country/",
+            {"country": country, "language": language, "direction_id": direction_id},
+        )
+        items = body.get("info")
+        if not isinstance(items, list):
+            raise ZadarmaMalformedResponse(
+                "'info' is not a list", method="GET", path="/v1/direct_numbers/country/"
+            )
+        out = []
+        for item in items:
+            flat = dict(item) if isinstance(item, dict) else item
+            if isinstance(flat, dict):
+                restrictions = flat.pop("restrictions", None) or {}
+                if isinstance(restrictions, dict):
+                    flat["upload"] = tuple(restrictions.get("upload") or ())
+                    flat["specify"] = tuple(restrictions.get("specify") or ())
+            out.append(self._parse(m.Direction, flat, "GET", "/v1/direct_numbers/country/"))
+        return out
+
+    async def available_numbers(self, direction_id: int, mask: str | None = None) -> list[m.FreeNumber]:
+        """``GET /v1/direct_numbers/available/<direction_id>/``."""
+        return await self._list(
+            m.FreeNumber,
+            f"/v1/direct_numbers/available/{int(direction_id)}/",
+            "numbers",
+            {"mask": mask or None},
+        )
+
+    async def order_number(
+        self,
+        *,
+        direction_id: int,
+        documents_group_id: int,
+        number_id: str | None = None,
+        purpose: str | None = None,
+        receive_sms: bool | None = None,
+        period: str | None = None,
+        autorenew_period: str | None = None,
+        user_id: int | None = None,
+    ) -> m.OrderResult:
+        """``POST /v1/direct_numbers/order/``. Spends money: never call twice for one order."""
+        params: dict[str, ParamValue | None] = {
+            "direction_id": direction_id,
+            "documents_group_id": documents_group_id,
+            "number_id": number_id,
+            "purpose": purpose,
+            "receive_sms": None if receive_sms is None else int(receive_sms),
+            "period": period,
+            "autorenew_period": autorenew_period,
+            "user_id": user_id,
+        }
+        return await self._write("POST", m.OrderResult, "/v1/direct_numbers/order/", params)
+
+    async def prolong_number(
+        self, number: str, months: int, *, user_id: int | None = None
+    ) -> m.ProlongResult:
+        """``POST /v1/direct_numbers/prolong/``. Spends money: never call twice for one renewal."""
+        return await self._write(
+            "POST",
+            m.ProlongResult,
+            "/v1/direct_numbers/prolong/",
+            {"number": number, "months": months, "user_id": user_id},
+        )
+
+    # -- managing numbers ----------------------------------------------------------
+
+    async def direct_numbers(self) -> list[m.DirectNumber]:
+        """``GET /v1/direct_numbers/``: every number of the account."""
+        return await self._list(m.DirectNumber, "/v1/direct_numbers/", "info")
+
+    async def direct_number(self, number: str, *, type: str | None = None) -> m.DirectNumber:
+        """``GET /v1/direct_numbers/number/``."""
+        return await self._get(
+            m.DirectNumber, "/v1/direct_numbers/number/", "info", {"number": number, "type": type}
+        )
+
+    async def autoprolongation(self, number: str, *, type: str | None = None) -> m.Autoprolongation:
+        """``GET /v1/direct_numbers/autoprolongation/``."""
+        return await self._get(
+            m.Autoprolongation, "/v1/direct_numbers/autoprolongation/", None, {"number": number, "type": type}
+        )
+
+    async def set_autoprolongation(
+        self, number: str, enabled: bool, *, type: str | None = None
+    ) -> m.Autoprolongation:
+        """``PUT /v1/direct_numbers/autoprolongation/``."""
+        return await self._write(
+            "PUT",
+            m.Autoprolongation,
+            "/v1/direct_numbers/autoprolongation/",
+            {"number": number, "value": "on" if enabled else "off", "type": type},
+        )
+
+    async def set_caller_name(
+        self, number: str, caller_name: str, *, type: str | None = None
+    ) -> m.CallerName:
+        """``PUT /v1/direct_numbers/set_caller_name/`` (empty name clears it)."""
+        return await self._write(
+            "PUT",
+            m.CallerName,
+            "/v1/direct_numbers/set_caller_name/",
+            {"number": number, "caller_name": caller_name, "type": type},
+        )
+
+    async def set_sip_target(
+        self, number: str, sip_id: str, *, test_mode: bool | None = None, type: str | None = None
+    ) -> m.SipTarget:
+        """``PUT /v1/direct_numbers/set_sip_id/``: a SIP login or an external SIP URI."""
+        return await self._write(
+            "PUT",
+            m.SipTarget,
+            "/v1/direct_numbers/set_sip_id/",
+            {
+                "number": number,
+                "sip_id": sip_id,
+                "test_mode": None if test_mode is None else ("on" if test_mode else "off"),
+                "type": type,
+            },
+        )
+
+    async def set_receive_sms(
+        self, number: str, enabled: bool, *, documents_group_id: int | None = None, type: str | None = None
+    ) -> m.ReceiveSms:
+        """``PUT /v1/direct_numbers/receive_sms/``."""
+        return await self._write(
+            "PUT",
+            m.ReceiveSms,
+            "/v1/direct_numbers/receive_sms/",
+            {
+                "number": number,
+                "value": "on" if enabled else "off",
+                "documents_group_id": documents_group_id,
+                "type": type,
+            },
+        )
+
+    async def incoming_channels(
+        self, *, number: str | None = None, direction_id: int | None = None, currency: str | None = None
+    ) -> dict[str, Any]:
+        """``GET /v1/direct_numbers/incoming_channels/``: the reply's fields beyond ``status``."""
+        body = await self.request(
+            "GET",
+            "/v1/direct_numbers/incoming_channels/",
+            {"number": number, "direction_id": direction_id, "currency": currency},
+        )
+        return {k: v for k, v in body.items() if k != "status"}
+
+    async def set_incoming_channels(self, number: str, channels: int) -> None:
+        """``PUT /v1/direct_numbers/incoming_channels/``."""
+        await self.request(
+            "PUT", "/v1/direct_numbers/incoming_channels/", {"number": number, "channels": channels}
+        )
+
+    async def checking_wrongs(self, group_id: int) -> m.CheckingWrongs:
+        """``GET /v1/direct_numbers/checking-wrongs/``: why a group's documents or address were rejected."""
+        path = "/v1/direct_numbers/checking-wrongs/"
+        body = await self.request("GET", path, {"group_id": group_id})
+        info = body.get("info") or {}
+        if not isinstance(info, dict):
+            raise ZadarmaMalformedResponse("'info' is not an object", method="GET", path=path)
+        doc = info.get("wrong_document") or {}
+        addr = info.get("wrong_address") or {}
+        if not isinstance(doc, dict) or not isinstance(addr, dict):
+            raise ZadarmaMalformedResponse("unexpected reply shape", method="GET", path=path)
+        return m.CheckingWrongs(
+            document_type=doc.get("document_type") or None,
+            document_message=doc.get("message") or None,
+            address_message=addr.get("message") or None,
+        )
+
+    # -- documents -----------------------------------------------------------------
+
+    async def document_groups(self) -> list[m.DocumentGroup]:
+        """``GET /v1/documents/groups/list/``."""
+        return await self._list(m.DocumentGroup, "/v1/documents/groups/list/", "groups")
+
+    async def document_group(self, group_id: int) -> m.DocumentGroup:
+        """``GET /v1/documents/groups/get/<id>/``."""
+        return await self._get(m.DocumentGroup, f"/v1/documents/groups/get/{int(group_id)}/", "group")
+
+    async def create_document_group(
+        self, fields: Mapping[str, str], *, direction_id: int | None = None
+    ) -> m.DocumentGroup:
+        """``POST /v1/documents/groups/create/`` with the group's fields."""
+        params: dict[str, ParamValue | None] = {**fields, "direction_id": direction_id}
+        return await self._write("POST", m.DocumentGroup, "/v1/documents/groups/create/", params, "group")
+
+    async def update_document_group(
+        self, group_id: int, fields: Mapping[str, str], *, direction_id: int | None = None
+    ) -> m.DocumentGroup:
+        """``PUT /v1/documents/groups/update/<id>/``."""
+        params: dict[str, ParamValue | None] = {**fields, "direction_id": direction_id}
+        return await self._write(
+            "PUT", m.DocumentGroup, f"/v1/documents/groups/update/{int(group_id)}/", params, "group"
+        )
+
+    async def upload_document(
+        self, group_id: int, document_type: str, filename: str, content: bytes, content_type: str
+    ) -> m.UploadResult:
+        """``POST /v1/documents/upload/`` (multipart; the file part is not signed)."""
+        path = "/v1/documents/upload/"
+        body = await self.request(
+            "POST",
+            path,
+            {"group_id": group_id, "document_type": document_type},
+            files={"file": (filename, content, content_type)},
+        )
+        return self._parse(m.UploadResult, body, "POST", path)
+
+    async def document_files(self, group_id: int | None = None) -> list[m.DocumentFile]:
+        """``GET /v1/documents/files/``."""
+        return await self._list(m.DocumentFile, "/v1/documents/files/", "documents", {"group_id": group_id})
+
+    async def group_validity(self, group_id: int, direction_id: int) -> m.GroupValidity:
+        """``GET /v1/documents/groups/valid/<id>/``: may this group order in this direction?"""
+        return await self._get(
+            m.GroupValidity,
+            f"/v1/documents/groups/valid/{int(group_id)}/",
+            None,
+            {"direction_id": direction_id},
+        )
+
+
+def _message(body: Any, default: str) -> str:
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message.strip():
+            return message.strip()
+    return default
+
+
+def _retryable(exc: ZadarmaError) -> bool:
+    if isinstance(exc, ZadarmaRateLimited | ZadarmaTransportError | ZadarmaMalformedResponse):
+        return True
+    return isinstance(exc, ZadarmaAPIError) and exc.status_code >= 500

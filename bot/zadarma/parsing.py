@@ -1,0 +1,79 @@
+"""Lenient conversions for values as the API sends them.
+
+The API writes booleans as ``"true"``/``"false"`` strings, ids sometimes as
+strings, numbers sometimes as strings, and dates as ``YYYY-MM-DD HH:MM:SS``
+in the account's time zone. These helpers turn them into proper types at the
+boundary; nothing deeper in the code sees the wire forms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+_TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no", ""}
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def to_bool(value: Any) -> Any:
+    """``"true"``/``"on"``/``1`` -> True, ``"false"``/``"off"``/``0`` -> False."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    return value
+
+
+def to_decimal(value: Any) -> Any:
+    """Money as :class:`Decimal`, from numbers or numeric strings."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | str):
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            return value
+    return value
+
+
+def to_account_datetime(value: Any) -> Any:
+    """``YYYY-MM-DD HH:MM:SS`` -> naive datetime in the account's zone (None for empty)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or text.startswith("0000-00-00"):
+            return None
+        return datetime.strptime(text, DATE_FORMAT)  # noqa: DTZ007 - account-local by contract
+    return value
+
+
+def to_str(value: Any) -> Any:
+    """Ids and codes as strings whatever the wire type."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def empty_to_none(value: Any) -> Any:
+    """Empty strings become None."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+LenientBool = Annotated[bool, BeforeValidator(to_bool)]
+Money = Annotated[Decimal, BeforeValidator(to_decimal)]
+AccountDateTime = Annotated[datetime | None, BeforeValidator(to_account_datetime)]
+StrId = Annotated[str, BeforeValidator(to_str)]
+OptionalStr = Annotated[str | None, BeforeValidator(empty_to_none)]

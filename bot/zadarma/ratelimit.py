@@ -1,0 +1,100 @@
+"""Client-side request budget for one Zadarma account.
+
+A sliding one-minute window keeps the process under the account's limit
+before the server has to refuse anything; the server's ``X-RateLimit-*``
+headers and 429 replies then tighten it when other processes share the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """What the server said last about the budget."""
+
+    limit: int | None
+    remaining: int | None
+    reset_at: float | None  # Unix time
+
+
+def parse_reset(value: str | None, now: float) -> float | None:
+    """``X-RateLimit-Reset`` as Unix time; accepts an epoch or seconds-from-now."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number > 1_000_000_000 else now + number
+
+
+class RateLimiter:
+    """Waits as needed so at most ``per_minute`` requests start in any 60 s."""
+
+    def __init__(
+        self,
+        per_minute: int = 100,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self.per_minute = per_minute
+        self._clock = clock
+        self._wall = wall
+        self._starts: deque[float] = deque()
+        self._blocked_until = 0.0  # monotonic
+        self._lock = asyncio.Lock()
+        self.state = RateLimitState(None, None, None)
+
+    def delay(self) -> float:
+        """Seconds to wait before one more request may start (0 when it may start now)."""
+        now = self._clock()
+        while self._starts and now - self._starts[0] >= WINDOW_SECONDS:
+            self._starts.popleft()
+        wait = max(0.0, self._blocked_until - now)
+        if len(self._starts) >= self.per_minute:
+            wait = max(wait, self._starts[0] + WINDOW_SECONDS - now)
+        return wait
+
+    async def acquire(self) -> None:
+        """Wait for a slot, then take it."""
+        async with self._lock:
+            while (wait := self.delay()) > 0:
+                await asyncio.sleep(wait)
+            self._starts.append(self._clock())
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Take the server's ``X-RateLimit-*`` headers into account."""
+        wall = self._wall()
+        limit = _int(headers.get("x-ratelimit-limit"))
+        remaining = _int(headers.get("x-ratelimit-remaining"))
+        reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall)
+        if limit is None and remaining is None and reset_at is None:
+            return
+        self.state = RateLimitState(limit, remaining, reset_at)
+        if remaining == 0 and reset_at is not None:
+            self.block_until(reset_at)
+
+    def block_until(self, reset_at: float) -> None:
+        """Start nothing before Unix time ``reset_at`` (capped at one window)."""
+        wait = min(max(0.0, reset_at - self._wall()), WINDOW_SECONDS)
+        self._blocked_until = max(self._blocked_until, self._clock() + wait)
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test``, ``python3 dev.py lint``.
+
+Creates ``.venv`` beside this file on first use and installs the project into
+it (again whenever ``pyproject.toml`` changes), then runs the command there.
+Needs only Python 3.11+ with pip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+
+
+def _python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_env(extras: str) -> Path:
+    """Create the virtual environment and install the project with ``extras`` if needed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    python = _python()
+    if not python.exists():
+        print("creating .venv ...", file=sys.stderr)
+        venv.create(VENV, with_pip=True)
+    spec = f".[{extras}]" if extras else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print(f"installing {spec} into .venv ...", file=sys.stderr)
+        quiet = ["-q", "--disable-pip-version-check"]
+        subprocess.run([python, "-m", "pip", "install", *quiet, "--upgrade", "pip"], check=True, cwd=ROOT)
+        subprocess.run([python, "-m", "pip", "install", *quiet, "-e", spec], check=True, cwd=ROOT)
+        stamp.write_text(digest)
+    return python
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch ``demo``, ``test`` or ``lint``."""
+    if not argv or argv[0] not in {"demo", "test", "lint"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        python = ensure_env("")
+        return subprocess.call([python, "-m", "bot", "demo", *rest], cwd=ROOT)
+    python = ensure_env("dev")
+    if command == "test":
+        return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)
+    ruff = subprocess.call([python, "-m", "ruff", "check", "."], cwd=ROOT)
+    mypy = subprocess.call([python, "-m", "mypy"], cwd=ROOT)
+    return ruff or mypy
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
