@@ -1,0 +1,122 @@
+"""Running parts side by side: one aiohttp web server, ``/healthz``, clean start and stop.
+
+A *part* is anything the bot runs (Telegram, Slack, the alert scheduler). It
+may add routes to the shared web application before the server starts, and it
+reports its health for ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+
+log = logging.getLogger("bot.runtime")
+
+
+class Part(Protocol):
+    """One running component of the bot."""
+
+    name: str
+    required: bool
+
+    def install_routes(self, app: web.Application) -> None:
+        """Add HTTP routes (webhooks) to the shared web application."""
+
+    async def start(self) -> None:
+        """Start working (spawn background tasks; return promptly)."""
+
+    async def stop(self) -> None:
+        """Stop working and release resources."""
+
+    def health(self) -> dict[str, Any]:
+        """``{"ok": bool, ...}`` for ``/healthz``."""
+
+
+HealthProbe = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def health_app(parts: list[Part], probes: dict[str, HealthProbe]) -> web.Application:
+    """The web application with ``/healthz``: 200 when every required part is up, else 503."""
+    app = web.Application(client_max_size=25 * 1024 * 1024)
+
+    async def healthz(_: web.Request) -> web.Response:
+        report: dict[str, Any] = {}
+        healthy = True
+        for part in parts:
+            state = part.health()
+            report[part.name] = state
+            if part.required and not state.get("ok", False):
+                healthy = False
+        for name, probe in probes.items():
+            try:
+                state = await probe()
+            except Exception as exc:  # a probe's failure is a health fact, not a crash
+                state = {"ok": False, "error": type(exc).__name__}
+            report[name] = state
+            if not state.get("ok", False) and state.get("required", True):
+                healthy = False
+        return web.json_response({"ok": healthy, "parts": report}, status=200 if healthy else 503)
+
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+class Runner:
+    """Starts the web server and the parts, waits for SIGTERM/SIGINT, stops everything."""
+
+    def __init__(self, app: web.Application, parts: list[Part], host: str, port: int) -> None:
+        self.app = app
+        self.parts = parts
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+        self.bound_port: int | None = None
+
+    async def start(self) -> None:
+        """Install routes, serve HTTP, start the parts."""
+        for part in self.parts:
+            part.install_routes(self.app)
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.bound_port = self.port
+        for address in self._runner.addresses:
+            if isinstance(address, tuple) and len(address) >= 2:
+                self.bound_port = int(address[1])
+                break
+        log.info("web server listening", extra={"host": self.host, "port": self.bound_port})
+        for part in self.parts:
+            await part.start()
+            log.info("part started", extra={"part": part.name})
+
+    def request_stop(self) -> None:
+        """Ask :meth:`serve_forever` to return."""
+        self._stop.set()
+
+    async def serve_forever(self) -> None:
+        """Run until a signal or :meth:`request_stop`."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self._stop.set)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+                pass
+        await self._stop.wait()
+
+    async def stop(self) -> None:
+        """Stop the parts (in reverse order), then the web server."""
+        for part in reversed(self.parts):
+            try:
+                await part.stop()
+            except Exception:
+                log.exception("part failed to stop", extra={"part": part.name})
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
