@@ -68,7 +68,11 @@ async def run(calls: int, concurrency: int) -> None:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(limits=limits) as http:
             client = ZadarmaClient(
-                http, base_url=base, key="sandbox-key", secret="sandbox-secret", limiter=RateLimiter(100_000_000)
+                http,
+                base_url=base,
+                key="sandbox-key",
+                secret="sandbox-secret",
+                limiter=RateLimiter(100_000_000),
             )
 
             async def bare() -> None:

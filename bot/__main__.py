@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 forwarded += [flag, value]
         return sandbox_main(forwarded)
     if args.command == "demo":
-        from adapters.console.demo import run_demo
+        from bot.app import run_demo
 
         return run_demo(lang=args.lang, db=args.db)
     try:

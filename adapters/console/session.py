@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
+from conversations.engine import ConversationEngine
+
 from adapters.console.samples import sample_scan_png
 from adapters.console.translate import Problem, Quit, SendFile, SendSample, file_event, parse, render
-from conversations.engine import ConversationEngine
+from bot.storage import ConversationKey
 from conversations.events import Command, Event, FileUpload
 from conversations.screens import Screen
-from bot.storage import ConversationKey
 
-HELP = "Type the number of a button to press it, or type text. /file PATH sends a scan, /sample a test image, /quit ends."
+HELP = (
+    "Type the number of a button to press it, or type text. "
+    "/file PATH sends a scan, /sample a test image, /quit ends."
+)
 
 
 class ConsoleSession:

@@ -74,7 +74,9 @@ def parse(line: str, actions: tuple[str, ...]) -> Event | Quit | Problem | SendF
         name, _, args = text[1:].partition(" ")
         if name in COMMANDS:
             return Command(name, args.strip())
-        return Problem(f"Unknown command /{name}. Commands: /{', /'.join(sorted(COMMANDS))}, /file PATH, /quit")
+        return Problem(
+            f"Unknown command /{name}. Commands: /{', /'.join(sorted(COMMANDS))}, /file PATH, /quit"
+        )
     if text.isdigit() and actions:
         choice = int(text)
         if 1 <= choice <= len(actions):

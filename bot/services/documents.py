@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import filetype  # type: ignore[import-untyped]
+import filetype
 
 from bot.services.actors import Actor
 from bot.services.api_errors import api

@@ -21,7 +21,7 @@ from bot.services.api_errors import api, to_service_error
 from bot.services.errors import ApiUnavailable, InsufficientBalance, NumberGone, OutcomePending, ServiceError
 from bot.services.numbers import NumbersService
 from bot.services.validation import months as valid_months
-from bot.storage import Intent, Storage
+from bot.storage import Intent, IntentKind, IntentStatus, Storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaError
 from bot.zadarma.models import Direction, DirectNumber
@@ -152,7 +152,9 @@ class OrderingService:
             await self._audit(actor, "order", request.number, request.to_params(), "number_gone")
             raise NumberGone(number=request.number)
         await self._check_balance(order_price(direction, request.period), direction.currency)
-        intent, created = await self._storage.intents.create(key, "order", actor.user, request.to_params())
+        intent, created = await self._storage.intents.create(
+            key, IntentKind.ORDER, actor.user, request.to_params()
+        )
         if not created:
             return await self._order_result_of(intent)
         if not await self._storage.intents.mark_sending(key):
@@ -272,7 +274,7 @@ class OrderingService:
         if existing is not None:
             return await self._prolong_result_of(existing)
         await self._check_balance(record.monthly_fee * months, record.currency)
-        intent, created = await self._storage.intents.create(key, "prolong", actor.user, params)
+        intent, created = await self._storage.intents.create(key, IntentKind.PROLONG, actor.user, params)
         if not created:
             return await self._prolong_result_of(intent)
         if not await self._storage.intents.mark_sending(key):
@@ -339,12 +341,12 @@ class OrderingService:
     async def reconcile_pending(self) -> int:
         """Settle intents left ``unknown`` or ``sending`` by a crash; returns how many were settled."""
         settled = 0
-        for intent in await self._storage.intents.list_by_status("pending"):
+        for intent in await self._storage.intents.list_by_status(IntentStatus.PENDING):
             await self._storage.intents.mark_failed(intent.key, "interrupted before sending")
             settled += 1
-        for status in ("unknown", "sending"):
+        for status in (IntentStatus.UNKNOWN, IntentStatus.SENDING):
             for intent in await self._storage.intents.list_by_status(status):
-                if status == "sending":
+                if status == IntentStatus.SENDING:
                     await self._storage.intents.mark_unknown(intent.key, "interrupted")
                     intent = await self._require(intent.key)
                 try:

@@ -21,10 +21,11 @@ _SIP_URI = re.compile(
     r"^[A-Za-z0-9._+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})*(?::[0-9]{1,5})?$"
 )
 _DIGITS = re.compile(r"^[0-9]{1,15}$")
+_NOT_COUNTRIES = {"ZZ", "QO", "EU", "EZ", "UN"}
 _ISO_COUNTRIES = frozenset(
     code
-    for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code not in {"ZZ", "QO", "EU", "EZ", "UN"}
+    for code in (str(c) for c in Locale("en").territories)
+    if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 )
 
 SALUTATIONS = ("MR", "MS", "COMPANY")

@@ -82,7 +82,12 @@ async def test_http_200_with_status_error_is_an_error() -> None:
 
 
 async def test_get_retries_5xx_then_succeeds() -> None:
-    calls = iter([ok({"status": "error", "message": "down"}, 503), ok({"status": "success", "balance": "1.5", "currency": "USD"})])
+    calls = iter(
+        [
+            ok({"status": "error", "message": "down"}, 503),
+            ok({"status": "success", "balance": "1.5", "currency": "USD"}),
+        ]
+    )
     client, sleeps = make_client(lambda r: next(calls))
     balance = await client.balance()
     assert balance.balance == Decimal("1.5")

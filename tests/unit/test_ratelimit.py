@@ -33,7 +33,9 @@ async def test_window_allows_the_budget_then_waits_for_the_oldest() -> None:
 
 def test_server_headers_block_until_reset() -> None:
     limiter, clock = make(100)
-    limiter.observe({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock.wall + 12)})
+    limiter.observe(
+        {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock.wall + 12)}
+    )
     assert limiter.state.remaining == 0
     assert 11.9 < limiter.delay() <= 12
     clock.advance(12)

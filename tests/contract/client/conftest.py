@@ -30,7 +30,9 @@ async def peer(request: pytest.FixtureRequest) -> AsyncIterator[Peer]:
     if request.param == "in-process":
         async with httpx.AsyncClient(transport=sandbox.transport()) as http:
             base = "http://sandbox.local"
-            yield Peer(sandbox, ZadarmaClient(http, base_url=base, key=sandbox.key, secret=sandbox.secret), base)
+            yield Peer(
+                sandbox, ZadarmaClient(http, base_url=base, key=sandbox.key, secret=sandbox.secret), base
+            )
         return
     runner = web.AppRunner(sandbox.app())
     await runner.setup()

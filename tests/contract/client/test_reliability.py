@@ -98,7 +98,9 @@ async def test_orders_are_never_repeated(fault: str) -> None:
         free = await client.available_numbers(directions[0].id)
         sandbox.set_faults(**{fault: 1.0, "paths": ["/v1/direct_numbers/order/"]})
         with pytest.raises((ZadarmaTransportError, ZadarmaMalformedResponse, ZadarmaAPIError)) as info:
-            await client.order_number(direction_id=directions[0].id, documents_group_id=0, number_id=free[0].id)
+            await client.order_number(
+                direction_id=directions[0].id, documents_group_id=0, number_id=free[0].id
+            )
     assert sandbox.call_count("order") == 1
     assert info.value.outcome_unknown is (fault != "error_rate")
 
@@ -114,12 +116,16 @@ async def test_dropped_connection_over_a_real_socket() -> None:
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
     try:
         async with httpx.AsyncClient() as http:
-            client = ZadarmaClient(http, base_url=f"http://127.0.0.1:{port}", key=sandbox.key, secret=sandbox.secret)
+            client = ZadarmaClient(
+                http, base_url=f"http://127.0.0.1:{port}", key=sandbox.key, secret=sandbox.secret
+            )
             direction = next(d for d in await client.directions("US") if not d.needs_documents)
             free = await client.available_numbers(direction.id)
             sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
             with pytest.raises(ZadarmaTransportError) as info:
-                await client.order_number(direction_id=direction.id, documents_group_id=0, number_id=free[0].id)
+                await client.order_number(
+                    direction_id=direction.id, documents_group_id=0, number_id=free[0].id
+                )
             assert info.value.outcome_unknown
             sandbox.clear_faults()
             numbers = {n.number for n in await client.direct_numbers()}

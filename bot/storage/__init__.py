@@ -1,0 +1,84 @@
+"""Persistence for the bot: repository interfaces and their implementations.
+
+* :mod:`.interfaces` -- the repository protocols and :class:`Storage`;
+* :mod:`.records` -- the frozen record and value types they exchange;
+* :mod:`.errors` -- :class:`StorageError` and its subclasses;
+* :mod:`.memory` -- :class:`MemoryStorage`; :mod:`.sqlite` -- :class:`SqliteStorage`;
+* :mod:`.migrations` -- the SQLite schema, versioned;
+* :mod:`.url` -- :func:`open_storage` from a ``DATABASE_URL``.
+
+Both implementations pass the contract suite in ``tests/contract/storage``.
+"""
+
+from __future__ import annotations
+
+from bot.storage.clock import Clock, utc_now
+from bot.storage.errors import NotFoundError, SchemaVersionError, StaleRevisionError, StorageError
+from bot.storage.interfaces import (
+    AlertRepository,
+    AuditLog,
+    ConversationRepository,
+    DedupRepository,
+    IntentRepository,
+    LeaseRepository,
+    OwnershipRepository,
+    SnapshotStore,
+    Storage,
+    UserRepository,
+)
+from bot.storage.memory import MemoryStorage
+from bot.storage.records import (
+    Alert,
+    AuditEntry,
+    ConversationKey,
+    Delivery,
+    DeliveryStatus,
+    Intent,
+    IntentKind,
+    IntentParams,
+    IntentStatus,
+    JsonObject,
+    NumberAssignment,
+    StoredConversation,
+    User,
+    UserRef,
+)
+from bot.storage.sqlite import SqliteStorage
+from bot.storage.url import open_storage, parse_database_url
+
+__all__ = [
+    "Alert",
+    "AlertRepository",
+    "AuditEntry",
+    "AuditLog",
+    "Clock",
+    "ConversationKey",
+    "ConversationRepository",
+    "DedupRepository",
+    "Delivery",
+    "DeliveryStatus",
+    "Intent",
+    "IntentKind",
+    "IntentParams",
+    "IntentRepository",
+    "IntentStatus",
+    "JsonObject",
+    "LeaseRepository",
+    "MemoryStorage",
+    "NotFoundError",
+    "NumberAssignment",
+    "OwnershipRepository",
+    "SchemaVersionError",
+    "SnapshotStore",
+    "SqliteStorage",
+    "StaleRevisionError",
+    "Storage",
+    "StorageError",
+    "StoredConversation",
+    "User",
+    "UserRef",
+    "UserRepository",
+    "open_storage",
+    "parse_database_url",
+    "utc_now",
+]

@@ -1,0 +1,35 @@
+"""Errors raised by the storage layer.
+
+``StorageError`` is the root; everything the repositories raise on purpose
+derives from it (driver errors such as ``sqlite3.OperationalError`` are not
+wrapped). Invalid arguments (naive datetimes, unknown kinds, bad URLs) raise
+``ValueError``/``TypeError`` as usual.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Root of the storage error tree."""
+
+
+class StaleRevisionError(StorageError):
+    """A conversation was saved against a revision that is no longer current.
+
+    ``expected`` is the revision the caller read, ``actual`` the stored one
+    (0 when the conversation does not exist).
+    """
+
+    def __init__(self, key: object, expected: int, actual: int) -> None:
+        super().__init__(f"stale revision for {key}: expected {expected}, stored {actual}")
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+
+
+class NotFoundError(StorageError):
+    """A state transition named a record that does not exist."""
+
+
+class SchemaVersionError(StorageError):
+    """The database schema is newer than this code, or the migrations are malformed."""

@@ -1,0 +1,336 @@
+"""Repository interfaces and the ``Storage`` object that groups them.
+
+Each repository is a ``typing.Protocol``; :class:`~bot.storage.memory.MemoryStorage`
+and :class:`~bot.storage.sqlite.SqliteStorage` implement all of them and pass
+the same contract suite (``tests/contract/storage``). Services should depend on
+the narrowest protocol they need.
+
+Conventions shared by every repository:
+
+* Datetimes passed in must be timezone-aware (naive ones raise ``ValueError``);
+  datetimes returned are aware and in UTC. Timestamps the storage sets itself
+  (``created_at``, ``updated_at``, ...) come from the clock given to the storage.
+* Setters on records that may be absent return ``bool``: whether anything changed.
+* State transitions (intents, deliveries) are compare-and-set: they return
+  ``True`` if applied and ``False`` if the record was not in an allowed state
+  (someone else moved it first); they raise ``NotFoundError`` for unknown records.
+* Every method is safe to call from many asyncio tasks at once; a single call
+  is atomic.
+"""
+
+from __future__ import annotations
+
+import builtins
+from abc import ABC, abstractmethod
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.storage.records import (
+    Alert,
+    AuditEntry,
+    ConversationKey,
+    Delivery,
+    Intent,
+    IntentKind,
+    IntentParams,
+    IntentStatus,
+    JsonObject,
+    NumberAssignment,
+    StoredConversation,
+    User,
+    UserRef,
+)
+
+
+class ConversationRepository(Protocol):
+    """Conversation state per (platform, chat, user), with optimistic concurrency."""
+
+    async def get(self, key: ConversationKey) -> StoredConversation | None:
+        """Return the stored conversation, or ``None``."""
+        ...
+
+    async def save(self, key: ConversationKey, data: str, expected_revision: int | None) -> int:
+        """Store ``data`` and return the new revision.
+
+        ``expected_revision=None`` saves unconditionally (create or overwrite).
+        Otherwise the stored revision must equal ``expected_revision`` (``0``
+        meaning "does not exist yet", i.e. create-only), or
+        :class:`~bot.storage.errors.StaleRevisionError` is raised and nothing changes.
+        """
+        ...
+
+    async def delete(self, key: ConversationKey) -> bool:
+        """Delete the conversation; return whether it existed."""
+        ...
+
+    async def count(self) -> int:
+        """Return how many conversations are stored."""
+        ...
+
+
+class UserRepository(Protocol):
+    """Per-user preferences and reachability."""
+
+    async def get(self, user: UserRef) -> User | None:
+        """Return the user, or ``None`` if never stored."""
+        ...
+
+    async def upsert(
+        self,
+        user: UserRef,
+        *,
+        chat_id: str | None = None,
+        display_name: str | None = None,
+        default_language: str | None = None,
+    ) -> User:
+        """Create the user or refresh what the platform told us; return the stored user.
+
+        ``chat_id`` and ``display_name`` replace the stored values when given
+        (``None`` keeps them). ``default_language`` (e.g. Telegram's
+        ``language_code``) is stored only while the user has no language, so
+        a choice made with :meth:`set_language` is never overwritten. The
+        ``blocked`` flag is left alone.
+        """
+        ...
+
+    async def set_language(self, user: UserRef, language: str) -> bool:
+        """Set the user's language; return ``False`` if the user is unknown."""
+        ...
+
+    async def mark_blocked(self, user: UserRef) -> bool:
+        """Record that the user blocked the bot; return ``False`` if the user is unknown."""
+        ...
+
+    async def mark_unblocked(self, user: UserRef) -> bool:
+        """Clear the blocked flag (the user wrote again); return ``False`` if unknown."""
+        ...
+
+
+class OwnershipRepository(Protocol):
+    """Who owns which virtual numbers and document groups."""
+
+    async def assign_number(self, number: str, owner: UserRef, assigned_by: str) -> None:
+        """Give ``number`` to ``owner``; if someone else owned it, it moves."""
+        ...
+
+    async def owner_of_number(self, number: str) -> UserRef | None:
+        """Return the owner of ``number``, or ``None``."""
+        ...
+
+    async def number_assignment(self, number: str) -> NumberAssignment | None:
+        """Return who owns ``number``, who assigned it and when, or ``None``."""
+        ...
+
+    async def numbers_of(self, owner: UserRef) -> list[str]:
+        """Return the numbers ``owner`` owns, sorted."""
+        ...
+
+    async def release_number(self, number: str) -> bool:
+        """Remove ``number``'s owner; return whether it had one."""
+        ...
+
+    async def assign_group(self, group_id: int, owner: UserRef) -> None:
+        """Give document group ``group_id`` to ``owner`` (moving it if owned)."""
+        ...
+
+    async def owner_of_group(self, group_id: int) -> UserRef | None:
+        """Return the owner of a document group, or ``None``."""
+        ...
+
+    async def groups_of(self, owner: UserRef) -> list[int]:
+        """Return the document groups ``owner`` owns, sorted."""
+        ...
+
+    async def release_group(self, group_id: int) -> bool:
+        """Remove a document group's owner; return whether it had one."""
+        ...
+
+
+class IntentRepository(Protocol):
+    """Exactly-once money-spending operations (order, prolong).
+
+    The protocol for a caller: ``create`` with a key derived from the user's
+    confirmation, then ``mark_sending`` and call the API only if it returned
+    ``True``; record the outcome with ``mark_succeeded``/``mark_failed``, or
+    ``mark_unknown`` when the request may have reached the API (timeout,
+    dropped connection). On start-up reconcile ``list_by_status(SENDING)`` and
+    ``list_by_status(UNKNOWN)`` against the account.
+    """
+
+    async def create(
+        self, idempotency_key: str, kind: IntentKind, owner: UserRef, params: IntentParams
+    ) -> tuple[Intent, bool]:
+        """Create a ``pending`` intent; return ``(intent, True)``.
+
+        If ``idempotency_key`` already exists, return ``(existing, False)``
+        unchanged, whatever the other arguments are.
+        """
+        ...
+
+    async def get(self, idempotency_key: str) -> Intent | None:
+        """Return the intent, or ``None``."""
+        ...
+
+    async def mark_sending(self, idempotency_key: str) -> bool:
+        """``pending`` -> ``sending`` and count an attempt; ``False`` if not ``pending``.
+
+        Exactly one of any number of concurrent callers gets ``True``.
+        """
+        ...
+
+    async def mark_succeeded(self, idempotency_key: str, result: JsonObject) -> bool:
+        """``sending``/``unknown`` -> ``succeeded`` with the API's result; clears ``error``."""
+        ...
+
+    async def mark_failed(self, idempotency_key: str, error: str) -> bool:
+        """``pending``/``sending``/``unknown`` -> ``failed`` with the reason."""
+        ...
+
+    async def mark_unknown(self, idempotency_key: str, error: str) -> bool:
+        """``sending`` -> ``unknown``: the outcome must be reconciled."""
+        ...
+
+    async def list_by_status(self, status: IntentStatus) -> list[Intent]:
+        """Return the intents in ``status``, oldest first."""
+        ...
+
+    async def list_for_owner(self, owner: UserRef) -> list[Intent]:
+        """Return ``owner``'s intents, newest first."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Append-only record of who did what."""
+
+    async def record(self, actor: str, action: str, target: str, details: JsonObject, result: str) -> None:
+        """Append an entry stamped with the current time."""
+        ...
+
+    async def list(self, target: str | None = None, limit: int = 50) -> builtins.list[AuditEntry]:
+        """Return up to ``limit`` entries (all targets, or one), newest first."""
+        ...
+
+
+class SnapshotStore(Protocol):
+    """Named blobs of JSON text: the scheduler's last seen state of the account."""
+
+    async def save_snapshot(self, name: str, data: str) -> None:
+        """Store ``data`` under ``name``, replacing what was there."""
+        ...
+
+    async def load_snapshot(self, name: str) -> str | None:
+        """Return the data saved under ``name``, or ``None``."""
+        ...
+
+
+class LeaseRepository(Protocol):
+    """Named, expiring locks, so that two scans (or replicas) never overlap."""
+
+    async def try_acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+        """Take or renew the lease ``name`` until ``now + ttl_seconds``.
+
+        Succeeds if the lease is free, expired (``expires_at <= now``) or
+        already held by ``holder`` (renewal); returns ``False`` otherwise.
+        """
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Release the lease if ``holder`` holds it; return whether it did."""
+        ...
+
+
+class AlertRepository(SnapshotStore, LeaseRepository, Protocol):
+    """Exactly-once alerts and their per-destination deliveries.
+
+    Also the scheduler's snapshot store and leases (the same object is
+    exposed as ``Storage.snapshots`` and ``Storage.leases``).
+    """
+
+    async def claim(
+        self, key: str, kind: str, number: str, payload: JsonObject, destinations: builtins.list[str]
+    ) -> bool:
+        """Insert the alert and one ``pending`` delivery per destination, atomically.
+
+        Deliveries are due at once. Duplicate destinations are stored once.
+        Returns ``False``, changing nothing, if ``key`` was claimed before.
+        """
+        ...
+
+    async def get(self, key: str) -> Alert | None:
+        """Return the alert, or ``None``."""
+        ...
+
+    async def deliveries(self, key: str) -> builtins.list[Delivery]:
+        """Return the alert's deliveries in the order of its destinations."""
+        ...
+
+    async def due_deliveries(self, now: datetime, limit: int) -> builtins.list[Delivery]:
+        """Return up to ``limit`` ``pending``/``failed`` deliveries due at ``now``, earliest first."""
+        ...
+
+    async def mark_delivered(self, alert_key: str, destination: str) -> bool:
+        """``pending``/``failed`` -> ``sent``, counting the attempt."""
+        ...
+
+    async def mark_delivery_failed(
+        self, alert_key: str, destination: str, error: str, retry_at: datetime | None
+    ) -> bool:
+        """``pending``/``failed`` -> ``failed``, counting the attempt.
+
+        The delivery is due again at ``retry_at``; ``None`` gives up on it.
+        """
+        ...
+
+    async def mark_delivery_blocked(self, alert_key: str, destination: str, error: str) -> bool:
+        """``pending``/``failed`` -> ``blocked`` (the recipient refuses messages), counting the attempt."""
+        ...
+
+
+class DedupRepository(Protocol):
+    """Remembers keys for a while to drop duplicate deliveries (Slack retries, Telegram updates)."""
+
+    async def seen_once(self, key: str, now: datetime, ttl_seconds: float) -> bool:
+        """Return ``True`` the first time ``key`` is seen, ``False`` while it is remembered.
+
+        A key is remembered until ``now + ttl_seconds``; after that it counts
+        as new again (even before :meth:`purge`).
+        """
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Forget keys whose time to live ended at or before ``before``; return how many."""
+        ...
+
+
+class Storage(ABC):
+    """All repositories of one store, plus its lifetime.
+
+    Use as ``async with await open_storage(url) as storage: ...`` or call
+    :meth:`close` yourself.
+    """
+
+    conversations: ConversationRepository
+    users: UserRepository
+    ownership: OwnershipRepository
+    intents: IntentRepository
+    audit: AuditLog
+    alerts: AlertRepository
+    snapshots: SnapshotStore
+    leases: LeaseRepository
+    dedup: DedupRepository
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release the store's resources; calling it again does nothing."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,99 @@
+"""``SqliteStorage``: all repositories over one SQLite file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import aiosqlite
+
+from bot.storage.clock import Clock, utc_now
+from bot.storage.errors import StorageError
+from bot.storage.interfaces import Storage
+from bot.storage.migrations import migrate
+from bot.storage.sqlite.alerts import SqliteAlerts
+from bot.storage.sqlite.audit import SqliteAudit
+from bot.storage.sqlite.conversations import SqliteConversations
+from bot.storage.sqlite.db import Database
+from bot.storage.sqlite.dedup import SqliteDedup
+from bot.storage.sqlite.intents import SqliteIntents
+from bot.storage.sqlite.ownership import SqliteOwnership
+from bot.storage.sqlite.users import SqliteUsers
+
+DEFAULT_BUSY_TIMEOUT_SECONDS = 5.0
+"""How long a write waits for another process's write lock before failing."""
+
+
+class SqliteStorage(Storage):
+    """A :class:`~bot.storage.interfaces.Storage` in an SQLite file.
+
+    Create it with :meth:`open`. The file is in WAL mode (readers do not block
+    the writer), foreign keys are enforced, ``synchronous=NORMAL`` (durable
+    across application crashes; the last transactions may be lost on power
+    loss) and writers wait up to ``busy_timeout`` for each other.
+    """
+
+    def __init__(self, db: Database, path: str) -> None:
+        """Wrap an open, migrated :class:`Database`; use :meth:`open` instead."""
+        self._db = db
+        self.path = path
+        self.conversations = SqliteConversations(db)
+        self.users = SqliteUsers(db)
+        self.ownership = SqliteOwnership(db)
+        self.intents = SqliteIntents(db)
+        self.audit = SqliteAudit(db)
+        self.alerts = self.snapshots = self.leases = SqliteAlerts(db)
+        self.dedup = SqliteDedup(db)
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock = utc_now,
+        busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
+    ) -> SqliteStorage:
+        """Open (creating if needed) the database at ``path`` and apply pending migrations.
+
+        The parent directory must exist. Raises :class:`StorageError` if WAL
+        mode cannot be enabled and
+        :class:`~bot.storage.errors.SchemaVersionError` if the file was
+        written by a newer release.
+        """
+        path = os.fspath(path)
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+        try:
+            conn.row_factory = sqlite3.Row
+            rows = list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
+            if str(rows[0][0]).lower() != "wal":
+                raise StorageError(f"could not switch {path!r} to WAL journal mode (got {rows[0][0]!r})")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await migrate(conn, clock())
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(Database(conn, clock), path)
+
+    async def schema_version(self) -> int:
+        """Return the newest applied migration version (for health checks)."""
+        async with self._db.session() as s:
+            rows = await s.fetchall("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+        return int(rows[0]["v"])
+
+    async def pragmas(self) -> dict[str, str | int]:
+        """Return the connection settings that matter: journal mode, foreign keys, busy timeout, sync."""
+        result: dict[str, str | int] = {}
+        async with self._db.session() as s:
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous"):
+                row = await s.fetchone("PRAGMA " + name)
+                assert row is not None
+                result[name] = row[0]
+        return result
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        if not self._closed:
+            self._closed = True
+            await self._db.close()

@@ -1,0 +1,162 @@
+"""Ordering and prolonging exactly once, with reconciliation of unknown outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from bot.services.errors import ApiUnavailable, InsufficientBalance, NotYours, NumberGone
+from bot.services.ordering import OrderRequest, add_months
+from bot.zadarma.models import Direction
+from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
+
+
+async def plain_direction(stack: Stack, iso: str = "US") -> Direction:
+    return next(d for d in await stack.services.catalog.directions(iso, "en") if not d.needs_documents)
+
+
+async def request_for(stack: Stack, direction: Direction, index: int = 0) -> OrderRequest:
+    free = await stack.services.catalog.free_numbers(direction.id)
+    return OrderRequest(direction_id=direction.id, number_id=free[index].id, number=free[index].number)
+
+
+async def test_one_key_places_one_order_however_often_pressed(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    first = await stack.services.ordering.place_order(ALICE, "k1", request, direction)
+    again = await stack.services.ordering.place_order(ALICE, "k1", request, direction)
+    assert first.number == again.number and again.repeated and not first.repeated
+    assert stack.sandbox.call_count("order") == 1
+    assert await stack.storage.ownership.owner_of_number(first.number) == ALICE.user
+    [entry, *_] = await stack.storage.audit.list(first.number)
+    assert entry.action == "order" and entry.result == "ok"
+
+
+async def test_concurrent_presses_place_one_order(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    results = await asyncio.gather(
+        *(stack.services.ordering.place_order(ALICE, "same", request, direction) for _ in range(5)),
+        return_exceptions=True,
+    )
+    assert stack.sandbox.call_count("order") == 1
+    assert any(not isinstance(r, BaseException) for r in results)
+
+
+async def test_dropped_reply_is_reconciled_without_a_second_order(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    stack.sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
+    outcome = await stack.services.ordering.place_order(ALICE, "k-drop", request, direction)
+    stack.sandbox.clear_faults()
+    assert outcome.number == request.number
+    again = await stack.services.ordering.place_order(ALICE, "k-drop", request, direction)
+    assert again.number == request.number
+    assert stack.sandbox.call_count("order") == 1
+    intent = await stack.storage.intents.get("k-drop")
+    assert intent is not None and intent.status == "succeeded"
+
+
+async def test_lost_order_that_did_not_happen_is_reported_as_not_placed(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/order/"])
+    with pytest.raises(ApiUnavailable):
+        await stack.services.ordering.place_order(ALICE, "k-503", request, direction)
+    stack.sandbox.clear_faults()
+    with pytest.raises(ApiUnavailable):  # the same confirmation never sends again
+        await stack.services.ordering.place_order(ALICE, "k-503", request, direction)
+    assert stack.sandbox.call_count("order") == 1
+    outcome = await stack.services.ordering.place_order(ALICE, "k-retry", request, direction)
+    assert outcome.number == request.number
+
+
+async def test_taken_number_is_refused_before_ordering(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    await stack.services.ordering.place_order(BOB, "bob", request, direction)
+    with pytest.raises(NumberGone):
+        await stack.services.ordering.place_order(ALICE, "alice", request, direction)
+    assert stack.sandbox.call_count("order") == 1
+
+
+async def test_balance_too_low_is_refused_clearly(stack: Stack) -> None:
+    direction = next(
+        d
+        for d in await stack.services.catalog.directions("US", "en")
+        if not d.needs_documents and d.currency == "USD"
+    )
+    stack.sandbox.set_balance("0.50")
+    request = await request_for(stack, direction)
+    with pytest.raises(InsufficientBalance) as info:
+        await stack.services.ordering.place_order(ALICE, "poor", request, direction)
+    assert info.value.balance == Decimal("0.50")
+    assert stack.sandbox.call_count("order") == 0
+
+
+async def test_prolong_once_with_quote_and_ownership(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    placed = await stack.services.ordering.place_order(
+        ALICE, "o", await request_for(stack, direction), direction
+    )
+    quote = await stack.services.ordering.prolong_quote(ALICE, placed.number, 3)
+    assert quote.amount == quote.amount.quantize(Decimal("0.01")) and quote.amount > 0
+    assert quote.stop_date is not None and quote.new_stop_date == add_months(quote.stop_date, 3)
+    with pytest.raises(NotYours):
+        await stack.services.ordering.prolong_quote(BOB, placed.number, 1)
+    with pytest.raises(NotYours):
+        await stack.services.ordering.prolong(BOB, "bob-p", placed.number, 1)
+    done = await stack.services.ordering.prolong(ALICE, "p1", placed.number, 3)
+    again = await stack.services.ordering.prolong(ALICE, "p1", placed.number, 3)
+    assert done.stop_date == quote.new_stop_date == again.stop_date and again.repeated
+    assert stack.sandbox.call_count("prolong") == 1
+    assert (await stack.services.ordering.prolong_quote(OPERATOR, placed.number, 1)).months == 1
+
+
+async def test_dropped_prolong_is_reconciled(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    placed = await stack.services.ordering.place_order(
+        ALICE, "o", await request_for(stack, direction), direction
+    )
+    stack.sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/prolong/"])
+    done = await stack.services.ordering.prolong(ALICE, "p-drop", placed.number, 1)
+    stack.sandbox.clear_faults()
+    assert done.stop_date is not None
+    assert stack.sandbox.call_count("prolong") == 1
+
+
+async def test_restart_reconciles_interrupted_intents(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    # A crash between sending and recording: the order happened, the intent says "sending".
+    await stack.storage.intents.create("crashed", "order", ALICE.user, request.to_params())  # type: ignore[arg-type]
+    await stack.storage.intents.mark_sending("crashed")
+    await stack.client.order_number(
+        direction_id=direction.id, documents_group_id=0, number_id=request.number_id
+    )
+    await stack.storage.intents.create("never-sent", "order", ALICE.user, request.to_params())  # type: ignore[arg-type]
+    settled = await stack.services.ordering.reconcile_pending()
+    assert settled == 2
+    crashed = await stack.storage.intents.get("crashed")
+    never = await stack.storage.intents.get("never-sent")
+    assert crashed is not None and crashed.status == "succeeded"
+    assert never is not None and never.status == "failed"
+    assert await stack.storage.ownership.owner_of_number(request.number) == ALICE.user
+    assert stack.sandbox.call_count("order") == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        ("2026-01-31", 1, "2026-02-28"),
+        ("2028-01-31", 1, "2028-02-29"),
+        ("2026-11-30", 3, "2027-02-28"),
+        ("2026-05-15", 12, "2027-05-15"),
+    ],
+)
+def test_add_months_clamps_to_month_end(start: str, months: int, expected: str) -> None:
+    from datetime import datetime
+
+    assert add_months(datetime.fromisoformat(start), months).date().isoformat() == expected
