@@ -8,9 +8,12 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
-from conversations.engine import ConversationEngine
+
+if TYPE_CHECKING:
+    from conversations.engine import ConversationEngine
 
 from bot.config import Settings
 from bot.services import Services
@@ -68,6 +71,8 @@ async def open_core(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> AsyncIterator[Core]:
     """Build the shared core; closes the store and the HTTP client on exit."""
+    from conversations.engine import ConversationEngine
+
     storage = await open_storage(settings.database_url)
     try:
         async with zadarma_client(settings, transport) as client:

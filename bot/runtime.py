@@ -8,6 +8,7 @@ reports its health for ``/healthz``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -104,10 +105,8 @@ class Runner:
         """Run until a signal or :meth:`request_stop`."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
                 loop.add_signal_handler(sig, self._stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-                pass
         await self._stop.wait()
 
     async def stop(self) -> None:

@@ -1,0 +1,97 @@
+"""``python -m bot api`` and ``python -m bot check`` against the standalone emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--key", "k1", "--secret", "s1~x"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        assert base in banner
+        for _ in range(50):
+            try:
+                httpx.get(base + "/_sandbox/stats", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def bot(base: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ZADARMA_")}
+    environ.update({"ZADARMA_API_URL": base, "ZADARMA_KEY": "k1", "ZADARMA_SECRET": "s1~x", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_api_prints_the_json_reply(emulator: str) -> None:
+    result = bot(emulator, "api", "GET", "/v1/direct_numbers/country/", "country=PL", "language=pl")
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["status"] == "success" and reply["info"]
+
+
+def test_api_error_goes_to_stderr_with_exit_1(emulator: str) -> None:
+    result = bot(emulator, "api", "GET", "/v1/direct_numbers/country/", "country=XX")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "XX" in result.stderr
+
+
+def test_check_prints_one_line(emulator: str) -> None:
+    result = bot(emulator, "check")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert "USD" in line and "requests left this minute" in line
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"ZADARMA_KEY": ""}, "ZADARMA_KEY"),
+        ({"ZADARMA_SECRET": "wrong"}, "signature"),
+        ({"ZADARMA_RATE_LIMIT": "many"}, "ZADARMA_RATE_LIMIT"),
+        ({"ZADARMA_API_URL": "ftp://x"}, "ZADARMA_API_URL"),
+    ],
+)
+def test_check_names_the_problem_without_a_traceback(emulator: str, env: dict[str, str], expected: str) -> None:
+    result = bot(emulator, "check", **env)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "wrong" not in result.stderr and "s1~x" not in result.stderr
