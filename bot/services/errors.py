@@ -55,15 +55,24 @@ class NumberGone(ServiceError):
 
 
 class InsufficientBalance(ServiceError):
-    """The account balance does not cover the price."""
+    """The account balance does not cover the price (the two may be in different currencies)."""
 
     code = "error.balance_low"
 
-    def __init__(self, needed: Decimal, balance: Decimal, currency: str, detail: str = "") -> None:
+    def __init__(
+        self,
+        needed: Decimal,
+        balance: Decimal,
+        currency: str,
+        detail: str = "",
+        *,
+        balance_currency: str | None = None,
+    ) -> None:
         super().__init__(detail, needed=needed, balance=balance, currency=currency)
         self.needed = needed
         self.balance = balance
         self.currency = currency
+        self.balance_currency = balance_currency or currency
 
 
 class ApiUnavailable(ServiceError):

@@ -48,11 +48,15 @@ class NumbersService:
             raise NotYours(number=number)
 
     async def get(self, actor: Actor, number: str) -> DirectNumber:
-        """One number's record, fresh from the account."""
+        """One number's record, fresh from the account.
+
+        ``receive_sms`` is only in ``direct_numbers/number`` (not in the list), so it is read from there.
+        """
         await self.ensure_access(actor, number)
         for record in await api(self._client.direct_numbers()):
             if same_number(record.number, number):
-                return record
+                detail = await api(self._client.direct_number(record.number))
+                return record.model_copy(update={"receive_sms": detail.receive_sms})
         raise NotFound(f"number {number}")
 
     async def set_autorenew(self, actor: Actor, number: str, enabled: bool) -> bool:

@@ -18,13 +18,20 @@ from typing import Any
 
 from bot.services.actors import Actor
 from bot.services.api_errors import api, to_service_error
-from bot.services.errors import ApiUnavailable, InsufficientBalance, NumberGone, OutcomePending, ServiceError
+from bot.services.errors import (
+    ApiUnavailable,
+    InsufficientBalance,
+    NotYours,
+    NumberGone,
+    OutcomePending,
+    ServiceError,
+)
 from bot.services.numbers import NumbersService
 from bot.services.validation import months as valid_months
 from bot.storage import Intent, IntentKind, IntentStatus, Storage
 from bot.zadarma.client import ZadarmaClient
-from bot.zadarma.errors import ZadarmaError
-from bot.zadarma.models import Direction, DirectNumber
+from bot.zadarma.errors import ZadarmaAPIError, ZadarmaError
+from bot.zadarma.models import Balance, Direction, DirectNumber
 from bot.zadarma.parsing import DATE_FORMAT
 
 log = logging.getLogger("bot.services.ordering")
@@ -146,12 +153,15 @@ class OrderingService:
         """Place the order for ``key`` once; a repeated key returns (or reconciles) the first result."""
         existing = await self._storage.intents.get(key)
         if existing is not None:
+            if existing.owner != actor.user and not actor.is_operator:
+                raise NotYours(number=request.number)
             return await self._order_result_of(existing)
         free = await api(self._client.available_numbers(request.direction_id))
         if not any(n.id == request.number_id or n.number == request.number for n in free):
             await self._audit(actor, "order", request.number, request.to_params(), "number_gone")
             raise NumberGone(number=request.number)
-        await self._check_balance(order_price(direction, request.period), direction.currency)
+        price = order_price(direction, request.period)
+        balance = await self._check_balance(price, direction.currency)
         intent, created = await self._storage.intents.create(
             key, IntentKind.ORDER, actor.user, request.to_params()
         )
@@ -176,6 +186,10 @@ class OrderingService:
                 return await self._order_result_of(await self._require(key))
             await self._storage.intents.mark_failed(key, exc.message)
             await self._audit(actor, "order", request.number, request.to_params(), f"failed: {exc.message}")
+            if _is_insufficient_funds(exc):
+                raise InsufficientBalance(
+                    price, balance.balance, direction.currency, balance_currency=balance.currency
+                ) from exc
             raise to_service_error(exc) from exc
         outcome = OrderOutcome(result.number, result.is_activated, result.is_reserved)
         await self._finish_order(intent, outcome)
@@ -264,16 +278,19 @@ class OrderingService:
     async def prolong(self, actor: Actor, key: str, number: str, months: int) -> ProlongOutcome:
         """Prolong once for ``key``; a repeated key returns (or reconciles) the first result."""
         months = valid_months(months)
+        existing = await self._storage.intents.get(key)
+        if existing is not None:
+            if existing.owner != actor.user and not actor.is_operator:
+                raise NotYours(number=number)
+            return await self._prolong_result_of(existing)
         record = await self._numbers.get(actor, number)
         params: dict[str, str | int] = {
             "number": record.number,
             "months": months,
             "stop_date_before": record.stop_date.strftime(DATE_FORMAT) if record.stop_date else "",
         }
-        existing = await self._storage.intents.get(key)
-        if existing is not None:
-            return await self._prolong_result_of(existing)
-        await self._check_balance(record.monthly_fee * months, record.currency)
+        price = record.monthly_fee * months
+        balance = await self._check_balance(price, record.currency)
         intent, created = await self._storage.intents.create(key, IntentKind.PROLONG, actor.user, params)
         if not created:
             return await self._prolong_result_of(intent)
@@ -287,6 +304,10 @@ class OrderingService:
                 return await self._prolong_result_of(await self._require(key))
             await self._storage.intents.mark_failed(key, exc.message)
             await self._audit(actor, "prolong", record.number, params, f"failed: {exc.message}")
+            if _is_insufficient_funds(exc):
+                raise InsufficientBalance(
+                    price, balance.balance, record.currency, balance_currency=balance.currency
+                ) from exc
             raise to_service_error(exc) from exc
         outcome = ProlongOutcome(
             result.number, result.stop_date, result.total_paid.amount, result.total_paid.currency
@@ -363,10 +384,15 @@ class OrderingService:
 
     # -- helpers -------------------------------------------------------------------
 
-    async def _check_balance(self, price: Decimal, currency: str) -> None:
+    async def _check_balance(self, price: Decimal, currency: str) -> Balance:
+        """Refuse early when the balance is known (same currency) not to cover ``price``.
+
+        In another currency only Zadarma knows the rate; its refusal is mapped instead.
+        """
         balance = await api(self._client.balance())
         if balance.currency == currency and balance.balance < price:
-            raise InsufficientBalance(price, balance.balance, currency)
+            raise InsufficientBalance(price, balance.balance, currency, balance_currency=balance.currency)
+        return balance
 
     async def _require(self, key: str) -> Intent:
         intent = await self._storage.intents.get(key)
@@ -389,3 +415,9 @@ class OrderingService:
             details=dict(intent.params),
             result=result,
         )
+
+
+def _is_insufficient_funds(exc: ZadarmaError) -> bool:
+    """Zadarma's refusal for a balance that does not cover the price."""
+    text = exc.message.lower()
+    return isinstance(exc, ZadarmaAPIError) and ("insufficient" in text or "not enough" in text)

@@ -160,3 +160,32 @@ def test_add_months_clamps_to_month_end(start: str, months: int, expected: str) 
     from datetime import datetime
 
     assert add_months(datetime.fromisoformat(start), months).date().isoformat() == expected
+
+
+async def test_refusal_for_funds_in_another_currency_becomes_insufficient_balance(stack: Stack) -> None:
+    direction = next(
+        d
+        for d in await stack.services.catalog.directions("PL", "en")
+        if not d.needs_documents and d.currency != "USD"
+    )
+    stack.sandbox.set_balance("0.10")
+    request = await request_for(stack, direction)
+    with pytest.raises(InsufficientBalance) as info:
+        await stack.services.ordering.place_order(ALICE, "pln", request, direction)
+    assert info.value.currency == direction.currency and info.value.balance_currency == "USD"
+    assert info.value.balance == Decimal("0.10")
+    assert stack.sandbox.call_count("order") == 1
+
+
+async def test_a_repeated_prolong_key_answers_even_after_the_number_moved(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    placed = await stack.services.ordering.place_order(
+        ALICE, "o", await request_for(stack, direction), direction
+    )
+    done = await stack.services.ordering.prolong(ALICE, "p", placed.number, 1)
+    await stack.services.numbers.assign(OPERATOR, placed.number, BOB.user)
+    again = await stack.services.ordering.prolong(ALICE, "p", placed.number, 1)
+    assert again.repeated and again.stop_date == done.stop_date
+    with pytest.raises(NotYours):
+        await stack.services.ordering.prolong(BOB, "p", placed.number, 1)
+    assert stack.sandbox.call_count("prolong") == 1

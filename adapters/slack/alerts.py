@@ -1,0 +1,108 @@
+"""The alert scheduler's ``AlertSink`` for Slack: its alerts and digest into the team's channel.
+
+:class:`SlackAlertSink` is registered with the scheduler under the ``"slack"``
+prefix; destinations are channel ids. An alert becomes a
+:class:`~conversations.notices.Notice` rendered by
+:meth:`SlackPart.post_alert`; the digest becomes lines for
+:meth:`SlackPart.post_digest`. The part's :class:`DeliveryOutcome` is told
+back as the scheduler's :class:`DeliveryResult` (no retry helps: blocked).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+from adapters.slack.blocks import format_number
+from adapters.slack.delivery import DeliveryOutcome
+from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
+from conversations.notices import Notice, NoticeKind
+
+if TYPE_CHECKING:
+    from adapters.slack.part import SlackPart
+
+
+CAUSES = {"renewal_failed": "the renewal failed", "not_renewed": "it was not renewed"}
+
+
+def notice_of(alert: AlertMessage) -> Notice:
+    """The notice for one alert (not the digest), its parameters named as notices name them."""
+    params = dict(alert.params)
+    if "keep_days" in params:
+        params.setdefault("kept_days", params["keep_days"])
+    if "cause" in params and not params.get("reason"):
+        params["reason"] = CAUSES.get(params["cause"], params["cause"])
+    if alert.kind == AlertKind.RENEWAL_AT_RISK and params.get("balance_currency"):
+        params["currency"] = params["balance_currency"]  # balance and what is needed are in its currency
+    if alert.kind == AlertKind.BALANCE_LOW and "needed" not in params and params.get("due_total"):
+        params["needed"] = params["due_total"]
+    return Notice(cast(NoticeKind, alert.kind.value), alert.number, params)
+
+
+def _items(raw: str) -> list[dict[str, Any]]:
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def digest_lines(params: Mapping[str, str]) -> list[str]:
+    """The digest's parameters as readable lines (soonest expiry first)."""
+    currency = params.get("currency", "")
+    lines = [
+        f"{params.get('date', '')}: {params.get('count', '0')} number(s) expire within "
+        f"{params.get('within_days', '?')} day(s)."
+    ]
+    for item in _items(params.get("items", "")):
+        renew = "auto-renewal on" if item.get("autorenew") else "auto-renewal OFF"
+        stop = str(item.get("stop_date") or "")[:10]
+        description = f" ({item['description']})" if item.get("description") else ""
+        lines.append(
+            f"• {format_number(str(item.get('number', '')))}{description}: "
+            f"{item.get('days_left', '?')} day(s) left, until {stop}, {renew}, {item.get('status', '')}"
+        )
+    if params.get("more") not in (None, "", "0"):
+        lines.append(f"… and {params['more']} more")
+    if params.get("parked") not in (None, "", "0"):
+        lines.append(f"Parked now: {params['parked']}")
+    if params.get("balance"):
+        due = params.get("due_total") or params.get("needed") or "0"
+        money = f"Balance {params['balance']} {currency}; renewals due {due} {currency}"
+        if params.get("balance_ok") == "false":
+            money += " — not enough, please top up"
+        lines.append(money)
+    if params.get("unpriced"):
+        lines.append(f"Not counted (other currencies): {params['unpriced']}")
+    return lines
+
+
+def result_of(outcome: DeliveryOutcome) -> DeliveryResult:
+    """The scheduler's view of a delivery outcome."""
+    if outcome.sent:
+        return DeliveryResult.sent()
+    if outcome.retry_after is None:
+        return DeliveryResult.blocked(outcome.error or "refused")
+    return DeliveryResult.retry(outcome.retry_after, outcome.error or "")
+
+
+class SlackAlertSink:
+    """Implements :class:`bot.services.alerts.AlertSink` over a :class:`SlackPart`."""
+
+    def __init__(self, part: SlackPart, *, default_language: str = "en") -> None:
+        self._part = part
+        self._language = default_language
+
+    async def deliver(self, destination_id: str, alert: AlertMessage) -> DeliveryResult:
+        """Post ``alert`` to the channel ``destination_id``; never raises for Slack failures."""
+        try:
+            if alert.kind == AlertKind.DIGEST:
+                outcome = await self._part.post_digest(digest_lines(alert.params), channel=destination_id)
+            else:
+                outcome = await self._part.post_alert(
+                    notice_of(alert), language=alert.language or self._language, channel=destination_id
+                )
+        except Exception as exc:  # rendering trouble: try later rather than lose the alert
+            return DeliveryResult.retry(300.0, f"slack: {type(exc).__name__}")
+        return result_of(outcome)

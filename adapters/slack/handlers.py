@@ -1,0 +1,293 @@
+"""The Bolt listeners: ``ack()`` at once, then the work in a tracked background task.
+
+Every request first passes :class:`~adapters.slack.gate.Gate` (repeated
+deliveries dropped, only admins let in). Every listener then answers Slack
+within milliseconds and hands the slow part (Zadarma, the engine, Slack
+Web API calls) to :class:`~adapters.slack.tasks.BackgroundTasks`. Modals
+live in :mod:`adapters.slack.modals`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from adapters.slack import actions, blocks
+from adapters.slack.commands import (
+    COMMAND,
+    CommandError,
+    Help,
+    Info,
+    Order,
+    help_text,
+    normalize_number,
+    parse_command,
+)
+from adapters.slack.files import FileFetchError, FileTooBig, SlackFileFetcher
+from adapters.slack.gate import Body, Gate, is_dm, is_dm_text
+from adapters.slack.home import load_home
+from adapters.slack.modals import Modals
+from adapters.slack.operations import Operations, operator
+from adapters.slack.outbox import Outbox
+from adapters.slack.tasks import BackgroundTasks
+from adapters.slack.texts import (
+    EXPIRED,
+    FILE_TOO_BIG,
+    FILE_UNREADABLE,
+    GENERIC_FAILURE,
+    NOTHING_WAITING_FOR_FILE,
+)
+from adapters.slack.wizard import Wizard
+from bot.services import Actor, Services
+from bot.storage import Storage
+
+log = logging.getLogger("adapters.slack.handlers")
+
+
+class SlackHandlers:
+    """Everything the Bolt app listens to; :meth:`register` wires it to an :class:`AsyncApp`."""
+
+    def __init__(
+        self,
+        *,
+        admin_users: frozenset[str],
+        services: Services,
+        storage: Storage,
+        operations: Operations,
+        wizard: Wizard,
+        outbox: Outbox,
+        fetcher: SlackFileFetcher,
+        tasks: BackgroundTasks,
+        now: Callable[[], datetime],
+        account_now: Callable[[], datetime],
+    ) -> None:
+        self._services = services
+        self._ops = operations
+        self._wizard = wizard
+        self._outbox = outbox
+        self._fetcher = fetcher
+        self._tasks = tasks
+        self._account_now = account_now
+        self._gate = Gate(admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now)
+        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks)
+
+    def register(self, app: AsyncApp) -> None:
+        """Attach the middleware and the listeners (specific ones first, then quiet catch-alls)."""
+        app.middleware(self._gate.guard)
+        app.command(COMMAND)(self.on_command)
+        app.action(actions.ANY_ACTION)(self.on_action)
+        app.view(actions.TEXT_VIEW)(self._modals.on_text_view)
+        app.view(actions.GROUP_VIEW)(self._modals.on_group_view)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.event("file_shared")(self.on_file_shared)
+        app.event("message")(self.on_message)
+        # Anything else is acknowledged and ignored, so Bolt never logs it as unhandled (with its payload).
+        anything = re.compile(".*")
+        app.command(anything)(self.ignore)
+        app.action(anything)(self.ignore)
+        app.view(anything)(self.ignore)
+        app.event(anything)(self.ignore)
+        app.shortcut(anything)(self.ignore)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.spawn(work, name)
+
+    async def _say(self, response_url: str, text: str) -> None:
+        await self._outbox.respond(response_url, blocks.note(text))
+
+    async def _post(self, channel: str, message: blocks.Rendered) -> None:
+        try:
+            await self._outbox.post(channel, message)
+        except Exception:  # noted by the outbox (health shows it); nobody else to tell
+            return
+
+    async def ignore(self, ack: AsyncAck) -> None:
+        """Acknowledge and do nothing."""
+        await ack()
+
+    # -- /numbers ------------------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, body: Body) -> None:
+        """Usage and help answer at once; everything else answers through ``response_url``."""
+        try:
+            command = parse_command(str(body.get("text") or ""))
+        except CommandError as exc:
+            await ack(response_type="ephemeral", text=exc.message)
+            return
+        if isinstance(command, Help):
+            await ack(response_type="ephemeral", text=help_text())
+            return
+        await ack()
+        user = str(body.get("user_id"))
+        channel = str(body.get("channel_id") or "")
+        url = str(body.get("response_url") or "")
+
+        async def work() -> None:
+            try:
+                if isinstance(command, Order):
+                    message = await self._wizard.start_order(channel, user)
+                else:
+                    message = await self._ops.run(operator(user), command)
+            except Exception:
+                await self._outbox.answer(
+                    response_url=url, channel=channel, user=user, message=blocks.note(GENERIC_FAILURE)
+                )
+                raise
+            await self._outbox.answer(response_url=url, channel=channel, user=user, message=message)
+
+        self._spawn(work(), f"command:{type(command).__name__.lower()}")
+
+    # -- buttons -------------------------------------------------------------------------
+
+    async def on_action(self, ack: AsyncAck, body: Body, action: Body) -> None:
+        """Every ``zb.*`` button: acknowledge, then act (modals open first thing, within the 3 s)."""
+        await ack()
+        self._spawn(self._act(body, action), f"action:{action.get('action_id', '')}")
+
+    async def _act(self, body: Body, action: Body) -> None:
+        action_id = str(action.get("action_id") or "")
+        value = str(action.get("value") or "")
+        user = str((body.get("user") or {}).get("id") or "")
+        channel = str(
+            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+        )
+        url = str(body.get("response_url") or "")
+        trigger = str(body.get("trigger_id") or "")
+        actor = operator(user)
+        try:
+            if actions.WIZARD_PATTERN.match(action_id):
+                parsed = actions.parse_wizard_value(value)
+                if parsed is None:
+                    await self._say(url, EXPIRED)
+                    return
+                message = await self._wizard.press(parsed[0], user, parsed[1])
+                await self._outbox.answer(
+                    response_url=url, channel=channel, user=user, message=message, replace=True
+                )
+            elif action_id == actions.TEXT_ANSWER:
+                await self._modals.open_text_answer(trigger, value, channel, url)
+            elif action_id == actions.GROUP_NEW:
+                await self._modals.open_group_form(trigger, value, channel, url, user)
+            elif action_id == actions.GROUP_SHOW:
+                group_id = int(value) if value.isdigit() else -1
+                await self._outbox.respond(url, await self._ops.docs(actor, group_id))
+            elif action_id == actions.PROLONG_ASK:
+                choice = actions.ProlongChoice.decode(value)
+                if choice is None:
+                    await self._say(url, EXPIRED)
+                    return
+                await self._outbox.respond(
+                    url, await self._ops.prolong_quote(actor, choice.number, choice.months)
+                )
+            elif action_id == actions.PROLONG_CONFIRM:
+                choice = actions.ProlongChoice.decode(value)
+                if choice is None or not choice.key:
+                    await self._say(url, EXPIRED)
+                    return
+                message = await self._ops.prolong(actor, choice.key, choice.number, choice.months)
+                await self._outbox.respond(url, message, replace=True)
+            elif action_id == actions.NUMBER_CARD:
+                number = normalize_number(value)
+                if number is None:
+                    await self._say(url, EXPIRED)
+                    return
+                await self._outbox.respond(url, await self._ops.run(actor, Info(number)))
+            elif action_id == actions.DISMISS:
+                await self._outbox.delete_original(url)
+            elif action_id == actions.AUTORENEW:
+                await self._autorenew(body, value, actor, channel, url)
+        except Exception:
+            await self._say(url, GENERIC_FAILURE)
+            raise
+
+    async def _autorenew(self, body: Body, value: str, actor: Actor, channel: str, url: str) -> None:
+        parsed = actions.parse_autorenew_value(value)
+        if parsed is None:
+            await self._say(url, EXPIRED)
+            return
+        number, enabled = parsed
+        message = await self._ops.set_autorenew(actor, number, enabled)
+        await self._outbox.respond(url, message)
+        container = body.get("container") or {}
+        original = body.get("message") or {}
+        if container.get("is_ephemeral") or not original.get("ts") or not channel:
+            return
+        # A message in a channel (an alert): note on it who switched auto-renewal, for the team.
+        noted = [*original.get("blocks", [])[: blocks.MAX_BLOCKS - 1]]
+        noted.append(
+            blocks.context(f"Auto-renewal turned {'on' if enabled else 'off'} by <@{actor.user.user_id}>.")
+        )
+        await self._outbox.update(
+            channel, str(original["ts"]), blocks.Rendered(str(original.get("text") or " "), noted)
+        )
+
+    # -- events --------------------------------------------------------------------------
+
+    async def on_home_opened(self, event: Body) -> None:
+        """Publish the App Home tab."""
+        if event.get("tab", "home") != "home":
+            return
+        user = str(event.get("user") or "")
+        self._spawn(self._home(user), "home")
+
+    async def _home(self, user: str) -> None:
+        view = await load_home(self._services, operator(user), self._account_now)
+        await self._outbox.publish_home(user, view)
+
+    async def on_file_shared(self, event: Body) -> None:
+        """A file shared in the bot's DM goes to the conversation that waits for one."""
+        channel = str(event.get("channel_id") or "")
+        user = str(event.get("user_id") or "")
+        file_id = str(event.get("file_id") or (event.get("file") or {}).get("id") or "")
+        if not is_dm(channel) or not file_id:
+            return
+        self._spawn(self._file(channel, user, file_id), "file")
+
+    async def _file(self, channel: str, user: str, file_id: str) -> None:
+        chat_id = await self._wizard.chat_waiting_for_file(user)
+        if chat_id is None:
+            await self._post(channel, blocks.note(NOTHING_WAITING_FOR_FILE))
+            return
+        try:
+            upload = await self._fetcher.fetch(file_id)
+        except FileTooBig as exc:
+            await self._post(channel, blocks.note(FILE_TOO_BIG.format(max_mb=exc.max_mb)))
+            return
+        except FileFetchError as exc:
+            log.warning("could not fetch a shared file", extra={"reason": exc.reason})
+            await self._post(channel, blocks.note(FILE_UNREADABLE))
+            return
+        try:
+            message = await self._wizard.file(chat_id, user, upload)
+        except Exception:
+            await self._post(channel, blocks.note(GENERIC_FAILURE))
+            raise
+        await self._post(channel, message)
+
+    async def on_message(self, event: Body) -> None:
+        """Text typed in the bot's DM answers that DM's conversation when it waits for text."""
+        if not is_dm_text(event):
+            return
+        channel = str(event.get("channel") or "")
+        user = str(event.get("user") or "")
+        text = str(event.get("text") or "")
+        self._spawn(self._dm_text(channel, user, text), "dm")
+
+    async def _dm_text(self, channel: str, user: str, text: str) -> None:
+        screens = await self._wizard.current_screens(channel, user)
+        if screens and screens[-1].expects == "text":
+            await self._post(channel, await self._wizard.text(channel, user, text))
+            return
+        await self._post(
+            channel,
+            blocks.note(
+                f"Use `{COMMAND} order` to order a number or `{COMMAND} help` for everything else; "
+                "when a step asks for text, press *Type an answer* under it."
+            ),
+        )

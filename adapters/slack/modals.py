@@ -1,0 +1,147 @@
+"""The modals: the one-answer form for text steps, and the document-group form.
+
+The group form opens as a "loading" view at once (a trigger expires after
+3 s) and is replaced by the real questions with ``views.update``. On
+submission every field is checked with ``group_field`` (problems go back as
+``response_action: errors``); then, inside the order wizard, the answers
+are fed to the conversation (see :meth:`Wizard.submit_form`), and outside
+it the group is created with ``services.documents.create_group``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from adapters.slack import actions, blocks, forms
+from adapters.slack.commands import COMMAND
+from adapters.slack.operations import operator
+from adapters.slack.outbox import Outbox
+from adapters.slack.tasks import BackgroundTasks
+from adapters.slack.texts import EXPIRED, MODAL_FAILED, error_text
+from adapters.slack.wizard import Wizard, conversation_key
+from bot.services import Services
+from bot.services.documents import group_form
+from bot.services.errors import ServiceError
+
+Body = dict[str, Any]
+
+
+class Modals:
+    """Opens the modals and takes their submissions."""
+
+    def __init__(self, *, services: Services, wizard: Wizard, outbox: Outbox, tasks: BackgroundTasks) -> None:
+        self._services = services
+        self._wizard = wizard
+        self._outbox = outbox
+        self._tasks = tasks
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.spawn(work, name)
+
+    async def open_text_answer(self, trigger: str, chat_id: str, channel: str, url: str) -> None:
+        """The one-field modal for a step that expects typed text."""
+        context = actions.ModalContext(chat_id, channel, url)
+        if await self._outbox.open_view(trigger, forms.text_answer_view(context)) is None:
+            await self._outbox.respond(url, blocks.note(MODAL_FAILED))
+
+    async def open_group_form(self, trigger: str, chat_id: str, channel: str, url: str, user: str) -> None:
+        """A loading modal at once (the trigger lives 3 s), then the real form in its place."""
+        opened = await self._outbox.open_view(
+            trigger, forms.loading_view(actions.GROUP_VIEW, "Document group")
+        )
+        if opened is None:
+            await self._outbox.respond(url, blocks.note(MODAL_FAILED))
+            return
+        view_id, view_hash = opened
+        context = actions.ModalContext(chat_id, channel, url)
+        if chat_id:
+            form = await self._wizard.open_form(conversation_key(chat_id, user))
+            if form is None:
+                await self._outbox.update_view(view_id, forms.message_view("Form closed", EXPIRED), view_hash)
+                return
+            fields = list(form.fields)
+        else:
+            fields = group_form(None)
+        await self._outbox.update_view(view_id, forms.group_form_view(fields, context), view_hash)
+
+    async def on_text_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
+        """A typed answer from the one-field modal goes to its conversation."""
+        context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
+        text = forms.submitted_values(view).get(actions.TEXT_BLOCK, "").strip()
+        if not context.chat_id:
+            await ack(response_action="errors", errors={actions.TEXT_BLOCK: EXPIRED})
+            return
+        if not text:
+            await ack(response_action="errors", errors={actions.TEXT_BLOCK: "Please type an answer."})
+            return
+        await ack()
+        user = str((body.get("user") or {}).get("id") or "")
+
+        async def work() -> None:
+            message = await self._wizard.text(context.chat_id, user, text)
+            await self._outbox.answer(
+                response_url=context.response_url,
+                channel=context.channel_id,
+                user=user,
+                message=message,
+                replace=True,
+            )
+
+        self._spawn(work(), "view:text")
+
+    async def on_group_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
+        """Check every field (errors go back into the modal), then create the group."""
+        context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
+        user = str((body.get("user") or {}).get("id") or "")
+        country_must_be = ""
+        if context.chat_id:
+            form = await self._wizard.open_form(conversation_key(context.chat_id, user))
+            if form is None:
+                await ack(response_action="update", view=forms.message_view("Form closed", EXPIRED))
+                return
+            fields = list(form.fields)
+            country_must_be = form.country_must_be
+        else:
+            fields = group_form(None)
+        result = forms.validate_group_form(fields, forms.submitted_values(view))
+        errors = dict(result.errors)
+        country = result.answers.get("country", "")
+        if not errors and country_must_be and country and country != country_must_be:
+            errors[forms.field_block_id("country")] = (
+                f"The address must be in {country_must_be} for this number."
+            )
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        answers = result.answers
+
+        async def work() -> None:
+            if context.chat_id:
+                message = await self._wizard.submit_form(context.chat_id, user, answers)
+                replace = True
+            else:
+                message = await self._create_group(user, answers)
+                replace = False
+            await self._outbox.answer(
+                response_url=context.response_url,
+                channel=context.channel_id,
+                user=user,
+                message=message,
+                replace=replace,
+            )
+
+        self._spawn(work(), "view:group")
+
+    async def _create_group(self, user: str, answers: dict[str, str]) -> blocks.Rendered:
+        try:
+            group = await self._services.documents.create_group(operator(user), answers)
+        except ServiceError as exc:
+            return blocks.note(f":warning: {blocks.escape(error_text(exc))}")
+        return blocks.note(
+            f":white_check_mark: Document group *#{group.id}* {blocks.escape(group.display_name)} created. "
+            f"`{COMMAND} docs {group.id}` shows it."
+        )

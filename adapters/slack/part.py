@@ -1,0 +1,272 @@
+"""``SlackPart``: the Slack app as one part of the bot (HTTP on the shared server, or Socket Mode).
+
+Acknowledging and working
+    The Bolt app runs with ``process_before_response=True``: every listener
+    calls ``ack()`` first and returns at once, handing the slow work to the
+    part's own :class:`~adapters.slack.tasks.BackgroundTasks`. Slack gets its
+    answer within milliseconds, the answer may still carry what only the
+    listener knows (a usage line, modal field errors), and the work runs in
+    tasks the part owns: they are awaited on :meth:`SlackPart.stop`, their
+    failures are logged and show in :meth:`SlackPart.health`. (Bolt's default
+    mode and its lazy listeners start untracked ``ensure_future`` tasks
+    instead, which nobody waits for at shutdown.)
+
+Requests over HTTP
+    ``POST /slack/events`` takes commands, buttons, modal submissions and
+    events. The signature and its timestamp are checked before Bolt sees
+    the body (401 otherwise, and nothing of the body is logged); Bolt's own
+    request verification stays on as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.delivery import DeliveryOutcome, outcome_of_error
+from adapters.slack.files import SlackFileFetcher
+from adapters.slack.handlers import SlackHandlers
+from adapters.slack.operations import Operations
+from adapters.slack.outbox import Outbox
+from adapters.slack.tasks import BackgroundTasks
+from adapters.slack.wizard import Wizard
+from bot.services import Services
+from bot.storage import Storage, utc_now
+from conversations.engine import ConversationEngine
+from conversations.notices import NOTICE_BUTTONS, Notice, render_notice_text
+
+log = logging.getLogger("adapters.slack")
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_BASE = "https://slack.com/api/"
+SOCKET_RETRY_MAX = 60.0
+
+
+class _RedactPayloads(logging.Filter):
+    """Bolt logs request bodies in some messages (unhandled requests, debug): never let them out."""
+
+    _MARKERS = ("body", "Unhandled request", "payload", "{'token'", '"token"')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if any(marker in message for marker in self._MARKERS):
+            record.msg = "slack request details redacted"
+            record.args = ()
+        return True
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("adapters.slack.bolt")
+    if not any(isinstance(f, _RedactPayloads) for f in logger.filters):
+        logger.addFilter(_RedactPayloads())
+    if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    return logger
+
+
+def _account_now() -> datetime:
+    """The account's wall clock, naive like ``stop_date`` (UTC; hours do not matter for days)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class SlackPart:
+    """The Slack adapter as a :class:`bot.runtime.Part`.
+
+    Socket Mode when ``app_token`` is set (connected in :meth:`start`),
+    otherwise HTTP at ``/slack/events`` on the shared web application (see
+    :meth:`install_routes`). Only ``admin_users`` (Slack user ids) may use
+    it; they act as operators on the whole account. Alerts and the daily
+    digest go to ``alert_channel``.
+    """
+
+    name = "slack"
+    required = True
+
+    def __init__(
+        self,
+        *,
+        bot_token: str,
+        signing_secret: str,
+        app_token: str = "",
+        api_base: str = "",
+        admin_users: frozenset[str],
+        alert_channel: str = "",
+        engine: ConversationEngine,
+        services: Services,
+        storage: Storage,
+    ) -> None:
+        if not bot_token:
+            raise ValueError("the Slack bot token is required")
+        if not app_token and not signing_secret:
+            raise ValueError("HTTP mode needs the Slack signing secret")
+        self.mode = "socket" if app_token else "http"
+        self._app_token = app_token
+        self._alert_channel = alert_channel
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.client = AsyncWebClient(token=bot_token, base_url=api_base or DEFAULT_API_BASE)
+        self._outbox = Outbox(self.client)
+        self._tasks = BackgroundTasks(on_error=self._task_failed)
+        self._last_error: str | None = None
+        self._started = False
+        self._routes = False
+        self._socket: AsyncSocketModeHandler | None = None
+        self._connector: asyncio.Task[None] | None = None
+        api_host = urlsplit(api_base).netloc if api_base else ""
+        self.app = AsyncApp(
+            name="zadarma-numbers-bot",
+            client=self.client,
+            signing_secret=signing_secret or None,
+            process_before_response=True,
+            request_verification_enabled=True,
+            logger=_bolt_logger(),
+        )
+        self._handlers = SlackHandlers(
+            admin_users=admin_users,
+            services=services,
+            storage=storage,
+            operations=Operations(services, _account_now),
+            wizard=Wizard(engine, storage),
+            outbox=self._outbox,
+            fetcher=SlackFileFetcher(self.client, bot_token, extra_trusted_host=api_host),
+            tasks=self._tasks,
+            now=utc_now,
+            account_now=_account_now,
+        )
+        self._handlers.register(self.app)
+
+    def __repr__(self) -> str:
+        return f"SlackPart(mode={self.mode!r})"
+
+    # -- Part ----------------------------------------------------------------------------
+
+    def install_routes(self, app: web.Application) -> None:
+        """HTTP mode: ``POST /slack/events`` on the shared web application (Socket Mode: nothing)."""
+        if self.mode != "http":
+            return
+        app.router.add_post(EVENTS_PATH, self.handle_http)
+        self._routes = True
+
+    async def start(self) -> None:
+        """Socket Mode: connect (retrying in the background if Slack is not reachable yet)."""
+        self._started = True
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token, logger=_bolt_logger())
+            self._connector = asyncio.get_running_loop().create_task(self._connect(), name="slack:socket")
+
+    async def _connect(self) -> None:
+        delay = 1.0
+        while self._socket is not None:
+            try:
+                await self._socket.connect_async()  # type: ignore[no-untyped-call]
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._last_error = f"socket mode: {type(exc).__name__}"
+                log.warning("slack socket mode connection failed", extra={"error": type(exc).__name__})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, SOCKET_RETRY_MAX)
+
+    async def stop(self) -> None:
+        """Finish (or after a while cancel) background work; close the Socket Mode connection."""
+        self._started = False
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+            self._connector = None
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            try:
+                await socket.close_async()  # type: ignore[no-untyped-call]
+            except Exception as exc:
+                log.warning("closing slack socket mode failed", extra={"error": type(exc).__name__})
+        await self._tasks.close()
+
+    def health(self) -> dict[str, Any]:
+        """``{"ok", "mode", "last_error"}``: ok while running (Socket Mode: while connected)."""
+        ok = (self._started and self._socket_connected()) if self.mode == "socket" else self._routes
+        return {"ok": ok, "mode": self.mode, "last_error": self._outbox.last_error or self._last_error}
+
+    def _socket_connected(self) -> bool:
+        if self._socket is None:
+            return False
+        client = self._socket.client
+        session = getattr(client, "current_session", None)
+        return bool(not getattr(client, "closed", True) and session is not None and not session.closed)
+
+    async def wait_idle(self, seconds: float = 10.0) -> bool:
+        """Wait until the work started by past requests is done (tests, graceful shutdown)."""
+        return await self._tasks.wait_idle(seconds)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        self._last_error = f"background task: {type(exc).__name__}"
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def verified(self, body: bytes, headers: Any) -> bool:
+        """Whether the request carries a valid, recent (5 minutes) Slack signature."""
+        if self._verifier is None:
+            return False
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not timestamp or not signature or not timestamp.isdigit():
+            return False
+        return bool(self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature))
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """One request from Slack: verify, dispatch through Bolt, answer."""
+        body = await request.read()
+        if not self.verified(body, request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    # -- alerts --------------------------------------------------------------------------
+
+    async def post_alert(self, notice: Notice, *, language: str = "en", channel: str = "") -> DeliveryOutcome:
+        """Post a notice to the alert channel (or ``channel``) with one-tap buttons about its number.
+
+        The buttons follow the notice's kind (prolong 1 month -> a confirmation
+        with the price; turn auto-renewal on; show the number) and are handled
+        by this part's own action handlers.
+        """
+        target = channel or self._alert_channel
+        if not target:
+            return DeliveryOutcome.failed("no_alert_channel", None)
+        text = render_notice_text(notice, language)
+        ops = {op for _, op in NOTICE_BUTTONS.get(notice.kind, ())}
+        message = blocks.alert_message(
+            text,
+            notice.number,
+            prolong="notice.prolong" in ops,
+            autorenew="notice.autorenew" in ops,
+            card="notice.open" in ops,
+        )
+        return await self._deliver(target, message)
+
+    async def post_digest(self, text_lines: list[str], *, channel: str = "") -> DeliveryOutcome:
+        """Post the daily digest to the alert channel (or ``channel``)."""
+        target = channel or self._alert_channel
+        if not target:
+            return DeliveryOutcome.failed("no_alert_channel", None)
+        return await self._deliver(target, blocks.digest_message(text_lines))
+
+    async def _deliver(self, channel: str, message: blocks.Rendered) -> DeliveryOutcome:
+        try:
+            _, ts = await self._outbox.post(channel, message)
+        except Exception as exc:
+            return outcome_of_error(exc)
+        return DeliveryOutcome.delivered(ts)

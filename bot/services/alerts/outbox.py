@@ -1,0 +1,211 @@
+"""Sending claimed alerts: due deliveries in bounded batches, with backoff, under a lease.
+
+A delivery row exists per (alert, destination) from the moment the alert is
+claimed. :meth:`Outbox.deliver_due` takes the due ones (pending, or failed
+and due again), hands each to the sink for its destination prefix and
+records the outcome at once: ``sent``, ``blocked`` (never retried; a
+Telegram user is also marked blocked so later alerts skip them) or
+``failed`` with the next attempt after an exponential backoff, until
+``max_attempts`` have been made. One lease (shared by every replica) and one
+in-process lock make sure a delivery is never handed to two sinks at once.
+
+The one window that cannot be closed without the platform's help: if the
+process dies after the platform accepted a message and before ``sent`` is
+written (a single local write), that delivery is sent again after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services.alerts.delivery import AlertMessage, AlertSink, DeliveryResult
+from bot.services.alerts.drafts import AlertKind
+from bot.storage import Delivery, Storage, UserRef
+
+log = logging.getLogger("bot.services.alerts")
+
+DELIVERY_LEASE = "alerts:deliver"
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    """Pacing and retry policy of the outbox.
+
+    At most ``batch_size`` deliveries are read at a time and at most
+    ``max_batches`` batches per :meth:`Outbox.deliver_due` call. A failed
+    delivery is due again after ``base_backoff * 2 ** (attempts - 1)``
+    seconds (at most ``max_backoff``, at least what the sink asked for) and is
+    given up after ``max_attempts`` attempts. ``send_timeout`` bounds one
+    sink call (a timeout counts as a failure to retry); it must be shorter
+    than two thirds of ``lease_ttl``, so the delivery lease never lapses
+    while a message is being sent.
+    """
+
+    batch_size: int = 50
+    max_batches: int = 20
+    max_attempts: int = 12
+    base_backoff: float = 30.0
+    max_backoff: float = 6 * 3600.0
+    lease_ttl: float = 300.0
+    send_timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.max_batches < 1 or self.max_attempts < 1:
+            raise ValueError("batch_size, max_batches and max_attempts must be positive")
+        # the lease is renewed before a send once a third of it has passed: a send must end in time
+        if self.send_timeout >= self.lease_ttl * 2 / 3:
+            raise ValueError("send_timeout must be shorter than two thirds of lease_ttl")
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failed attempt."""
+        return float(min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1)))
+
+
+class Outbox:
+    """Delivers due alert deliveries through the sinks."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        sinks: Mapping[str, AlertSink],
+        *,
+        clock: Callable[[], datetime],
+        holder: str,
+        settings: OutboxSettings | None = None,
+    ) -> None:
+        self._storage = storage
+        self._sinks = dict(sinks)
+        self._clock = clock
+        self._holder = holder
+        self.settings = settings or OutboxSettings()
+        self._lock = asyncio.Lock()
+        self._lease_renewed = 0.0
+        # True when the last round stopped at ``max_batches`` with deliveries (possibly) left
+        self.more_due = False
+
+    async def deliver_due(self) -> int:
+        """Deliver what is due now, in bounded batches; return how many were sent.
+
+        Returns 0 at once when another task of this process or another
+        replica is delivering.
+        """
+        if self._lock.locked():
+            return 0
+        async with self._lock:
+            if not await self._renew_lease(force=True):
+                return 0
+            try:
+                return await self._deliver_batches()
+            finally:
+                await self._storage.leases.release_lease(DELIVERY_LEASE, self._holder)
+
+    async def _deliver_batches(self) -> int:
+        sent = 0
+        self.more_due = False
+        for _ in range(self.settings.max_batches):
+            due = await self._storage.alerts.due_deliveries(self._clock(), self.settings.batch_size)
+            for delivery in due:
+                if not await self._renew_lease():
+                    log.warning("alert delivery lease lost; stopping this round")
+                    return sent
+                if await self._deliver_one(delivery):
+                    sent += 1
+            if len(due) < self.settings.batch_size:
+                return sent
+        self.more_due = True
+        return sent
+
+    async def _renew_lease(self, *, force: bool = False) -> bool:
+        ttl = self.settings.lease_ttl
+        if not force and time.monotonic() - self._lease_renewed < ttl / 3:
+            return True
+        ok = await self._storage.leases.try_acquire_lease(DELIVERY_LEASE, self._holder, ttl, self._clock())
+        if ok:
+            self._lease_renewed = time.monotonic()
+        return ok
+
+    async def _deliver_one(self, delivery: Delivery) -> bool:
+        key, destination = delivery.alert_key, delivery.destination
+        prefix, _, target = destination.partition(":")
+        sink = self._sinks.get(prefix)
+        if sink is None or not target:
+            await self._failed(delivery, f"no sink for {prefix!r}", 0.0)
+            return False
+        if alert_kind(delivery.alert.kind) is None:  # written by another version: nobody can render it
+            await self._storage.alerts.mark_delivery_failed(key, destination, "unknown alert kind", None)
+            return False
+        message = await self._message(delivery, prefix, target)
+        if message is None:
+            await self._storage.alerts.mark_delivery_blocked(key, destination, "the user has blocked the bot")
+            return False
+        try:
+            async with asyncio.timeout(self.settings.send_timeout):
+                result = await sink.deliver(target, message)
+        except TimeoutError:
+            result = DeliveryResult.retry(0.0, "the sink timed out")
+        except Exception as exc:  # a sink bug must not stop the other deliveries
+            log.exception("alert sink failed", extra={"destination": prefix, "alert": key})
+            result = DeliveryResult.retry(0.0, f"sink error: {type(exc).__name__}")
+        if result.outcome == "sent":
+            await self._storage.alerts.mark_delivered(key, destination)
+            return True
+        if result.outcome == "blocked":
+            await self._storage.alerts.mark_delivery_blocked(key, destination, result.error or "blocked")
+            if prefix == "telegram":
+                await self._storage.users.mark_blocked(UserRef(prefix, target))
+            return False
+        await self._failed(delivery, result.error or "not delivered", result.after_seconds)
+        return False
+
+    async def _message(self, delivery: Delivery, prefix: str, target: str) -> AlertMessage | None:
+        """The message for one delivery; ``None`` when the Telegram user is known to block the bot."""
+        alert = delivery.alert
+        language = chat_id = None
+        if prefix == "telegram":
+            user = await self._storage.users.get(UserRef(prefix, target))
+            if user is not None:
+                if user.blocked:
+                    return None
+                language, chat_id = user.language, user.chat_id
+        payload = alert.payload
+        raw_params = payload.get("params")
+        params = {str(k): str(v) for k, v in raw_params.items()} if isinstance(raw_params, dict) else {}
+        actions = payload.get("actions")
+        return AlertMessage(
+            key=alert.key,
+            kind=AlertKind(alert.kind),
+            number=alert.number or None,
+            params=params,
+            actions=tuple(str(a) for a in actions) if isinstance(actions, list) else (),
+            language=language,
+            chat_id=chat_id,
+            created_at=alert.created_at,
+        )
+
+    async def _failed(self, delivery: Delivery, error: str, after_seconds: float) -> None:
+        attempts = delivery.attempts + 1
+        retry_at: datetime | None = None
+        if attempts < self.settings.max_attempts:
+            wait = max(after_seconds, self.settings.backoff(attempts))
+            retry_at = self._clock() + timedelta(seconds=wait)
+        else:
+            log.error(
+                "alert delivery given up",
+                extra={"alert": delivery.alert_key, "destination": delivery.destination, "error": error},
+            )
+        await self._storage.alerts.mark_delivery_failed(
+            delivery.alert_key, delivery.destination, error, retry_at
+        )
+
+
+def alert_kind(value: str) -> AlertKind | None:
+    """The :class:`AlertKind` named ``value``, or ``None`` for a kind this version does not know."""
+    try:
+        return AlertKind(value)
+    except ValueError:
+        return None

@@ -1,0 +1,367 @@
+"""The alert scheduler: scan the account, claim what is due, deliver it.
+
+A scan reads ``info/timezone``, ``direct_numbers`` (one call for the whole
+account) and ``info/balance``, plus ``checking-wrongs`` once per document
+group of the numbers that just entered ``checking_upload``. It compares the
+account with the snapshot stored by the previous scan
+(:func:`~bot.services.alerts.rules.due_alerts`), claims every due alert in
+storage (a key claimed before is skipped, so a repeated scan sends nothing
+twice) and only then stores the new snapshot. A crash anywhere in between
+repeats the scan against the same previous snapshot, producing the same keys.
+
+One scan runs at a time: an in-process lock for tasks of this process and a
+storage lease for replicas. Delivery is the :class:`~bot.services.alerts.outbox.Outbox`'s
+job. :class:`AlertScheduler` is also a runtime part (``bot.runtime.Part``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from bot.services.alerts.delivery import AlertSink
+from bot.services.alerts.drafts import TEAM_ONLY, AlertDraft
+from bot.services.alerts.outbox import Outbox, OutboxSettings
+from bot.services.alerts.rejections import RejectionFinder
+from bot.services.alerts.rules import due_alerts, entering_upload
+from bot.services.alerts.snapshot import Snapshot, SnapshotError
+from bot.storage import Storage, utc_now
+from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.errors import ZadarmaError
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.config import Settings
+
+log = logging.getLogger("bot.services.alerts")
+
+SNAPSHOT_NAME = "alerts:account"
+SCAN_LEASE = "alerts:scan"
+DEFAULT_LEAD_DAYS: tuple[int, ...] = (14, 7, 3, 1)
+UNHEALTHY_AFTER_FAILURES = 3
+
+
+def default_lease_holder() -> str:
+    """A holder name unique to this process: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class ScanReport:
+    """What one :meth:`AlertScheduler.scan_once` did.
+
+    ``skipped`` is ``"busy"`` (this process is scanning) or ``"lease"``
+    (another replica is) when nothing was done. ``api_calls`` counts the
+    Zadarma calls made; ``claimed`` the new alerts, ``duplicates`` those
+    claimed before, ``undeliverable`` the due alerts with no destination.
+    ``snapshot_saved`` is False when a newer snapshot or a lost lease
+    prevented storing this one.
+    """
+
+    skipped: str | None = None
+    first_scan: bool = False
+    numbers: int = 0
+    api_calls: int = 0
+    drafts: int = 0
+    claimed: int = 0
+    duplicates: int = 0
+    undeliverable: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    snapshot_saved: bool = False
+    seconds: float = 0.0
+
+
+class AlertScheduler:
+    """Finds account events by scanning and sends each alert once (a runtime part named ``alerts``)."""
+
+    def __init__(
+        self,
+        client: ZadarmaClient,
+        storage: Storage,
+        sinks: Mapping[str, AlertSink],
+        *,
+        interval: float = 900.0,
+        lead_days: Iterable[int] = DEFAULT_LEAD_DAYS,
+        slack_channel: str | None = None,
+        digest_hour: int = 9,
+        lease_holder: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        rates: Mapping[str, Decimal] | None = None,
+        delivery_interval: float = 15.0,
+        scan_lease_ttl: float = 600.0,
+        outbox: OutboxSettings | None = None,
+        required: bool = False,
+    ) -> None:
+        """Wire the scheduler.
+
+        ``sinks`` are keyed by destination prefix (``"telegram"``, ``"slack"``);
+        alerts go only to platforms that have a sink. ``interval`` is seconds
+        between scans (``ALERT_INTERVAL``), ``lead_days`` the expiry lead times
+        (``ALERT_DAYS``), ``slack_channel`` the team's channel
+        (``SLACK_ALERT_CHANNEL``; no channel: no team alerts and no digest),
+        ``digest_hour`` the account-local hour of the daily digest
+        (``ALERT_DIGEST_HOUR``). ``clock`` is the machine clock used for
+        leases and retries (the account's own clock comes from the API);
+        ``rates`` convert fees in other currencies into the balance's.
+        """
+        if not 0 <= digest_hour <= 23:
+            raise ValueError("digest_hour must be from 0 to 23")
+        self.name = "alerts"
+        self.required = required
+        self._client = client
+        self._storage = storage
+        self._sinks = dict(sinks)
+        self._interval = interval
+        self._lead_days = tuple(sorted({int(d) for d in lead_days}, reverse=True))
+        if not self._lead_days or self._lead_days[-1] < 1:
+            raise ValueError("lead_days must be positive whole days, at least one")
+        self._slack_channel = slack_channel or None
+        self._digest_hour = digest_hour
+        self._holder = lease_holder or default_lease_holder()
+        self._clock = clock
+        self._rates = dict(rates or {})
+        self._delivery_interval = delivery_interval
+        self._scan_lease_ttl = scan_lease_ttl
+        self._rejections = RejectionFinder(client, storage)
+        self._outbox = Outbox(storage, self._sinks, clock=clock, holder=self._holder, settings=outbox)
+        self._scan_lock = asyncio.Lock()
+        self._kick = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failures = 0
+        self._last_error: str | None = None
+        self._last_scan_at: datetime | None = None
+        self._last_report: ScanReport | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, client: ZadarmaClient, storage: Storage, sinks: Mapping[str, AlertSink]
+    ) -> AlertScheduler:
+        """A scheduler configured from the settings.
+
+        Uses ``ALERT_INTERVAL``, ``ALERT_DAYS``, ``ALERT_DIGEST_HOUR`` and ``SLACK_ALERT_CHANNEL``.
+        """
+        return cls(
+            client,
+            storage,
+            sinks,
+            interval=settings.alert_interval,
+            lead_days=settings.alert_lead_days,
+            slack_channel=settings.slack_alert_channel or None,
+            digest_hour=settings.alert_digest_hour,
+        )
+
+    @property
+    def lease_holder(self) -> str:
+        """The name this scheduler holds leases under."""
+        return self._holder
+
+    # -- scanning ------------------------------------------------------------------
+
+    async def scan_once(self) -> ScanReport:
+        """Scan the account once and claim the alerts now due (see the module docstring).
+
+        Returns at once with ``skipped`` set when a scan is already running
+        here or in another replica. Zadarma and storage errors propagate;
+        nothing is lost, the next scan repeats the work.
+        """
+        if self._scan_lock.locked():
+            return ScanReport(skipped="busy")
+        async with self._scan_lock:
+            leases = self._storage.leases
+            if not await leases.try_acquire_lease(
+                SCAN_LEASE, self._holder, self._scan_lease_ttl, self._clock()
+            ):
+                return ScanReport(skipped="lease")
+            started = time.perf_counter()
+            try:
+                report = await self._scan()
+            except Exception as exc:
+                self._failures += 1
+                self._last_error = f"{type(exc).__name__}: {exc}"[:300]
+                raise
+            finally:
+                await leases.release_lease(SCAN_LEASE, self._holder)
+            report.seconds = time.perf_counter() - started
+            self._failures = 0
+            self._last_error = None
+            self._last_scan_at = self._clock()
+            self._last_report = report
+            log.info(
+                "alerts scan",
+                extra={
+                    "numbers": report.numbers,
+                    "claimed": report.claimed,
+                    "api_calls": report.api_calls,
+                    "ms": round(report.seconds * 1000, 1),
+                },
+            )
+            return report
+
+    async def _scan(self) -> ScanReport:
+        clock = await self._client.account_clock()
+        records = await self._client.direct_numbers()
+        balance = await self._client.balance()
+        report = ScanReport(numbers=len(records), api_calls=3)
+        raw_previous = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
+        previous = _parse(raw_previous)
+        report.first_scan = previous is None
+        current = Snapshot.from_account(records, clock, balance)
+        del records
+        entered = entering_upload(previous, current)
+        if entered:
+            reasons, calls = await self._rejections.reasons(entered)
+            report.api_calls += calls
+            current = current.with_rejections(reasons)
+        drafts = due_alerts(
+            previous,
+            current,
+            balance,
+            clock.now,
+            self._lead_days,
+            digest_hour=self._digest_hour if self._team_destination() else None,
+            rates=self._rates,
+        )
+        report.drafts = len(drafts)
+        for draft in drafts:
+            await self._claim(draft, report)
+        report.snapshot_saved = await self._save(current, raw_previous)
+        return report
+
+    async def _claim(self, draft: AlertDraft, report: ScanReport) -> None:
+        destinations = await self._destinations(draft)
+        if not destinations:
+            report.undeliverable += 1
+            return
+        payload = {"params": dict(draft.params), "actions": list(draft.actions)}
+        claimed = await self._storage.alerts.claim(
+            draft.key, draft.kind.value, draft.number or "", payload, destinations
+        )
+        if claimed:
+            report.claimed += 1
+            report.by_kind[draft.kind.value] = report.by_kind.get(draft.kind.value, 0) + 1
+            self._kick.set()
+        else:
+            report.duplicates += 1
+
+    def _team_destination(self) -> str | None:
+        if self._slack_channel and "slack" in self._sinks:
+            return f"slack:{self._slack_channel}"
+        return None
+
+    async def _destinations(self, draft: AlertDraft) -> list[str]:
+        """The owner on Telegram (unless they block the bot), then the team's Slack channel."""
+        destinations: list[str] = []
+        if draft.number is not None and draft.kind not in TEAM_ONLY and "telegram" in self._sinks:
+            owner = await self._storage.ownership.owner_of_number(draft.number)
+            if owner is not None and owner.platform == "telegram":
+                user = await self._storage.users.get(owner)
+                if user is None or not user.blocked:
+                    destinations.append(f"telegram:{owner.user_id}")
+        team = self._team_destination()
+        if team is not None:
+            destinations.append(team)
+        return destinations
+
+    async def _save(self, current: Snapshot, raw_previous: str | None) -> bool:
+        """Store ``current`` unless the lease was lost or someone stored a newer snapshot meanwhile."""
+        leases = self._storage.leases
+        if not await leases.try_acquire_lease(SCAN_LEASE, self._holder, self._scan_lease_ttl, self._clock()):
+            log.warning("alerts scan lease lost; snapshot not stored")
+            return False
+        stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
+        if stored is not None and stored != raw_previous:
+            other = _parse(stored)
+            if other is not None and other.taken_at > current.taken_at:
+                return False
+        await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, current.to_json())
+        return True
+
+    # -- delivering ----------------------------------------------------------------
+
+    async def deliver_due(self) -> int:
+        """Deliver the due alert deliveries in bounded batches; return how many were sent."""
+        return await self._outbox.deliver_due()
+
+    # -- running -------------------------------------------------------------------
+
+    async def run_forever(self) -> None:
+        """Scan every ``interval`` seconds and deliver after each scan and every ``delivery_interval``."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._scan_loop())
+            group.create_task(self._delivery_loop())
+
+    async def _scan_loop(self) -> None:
+        while True:
+            try:
+                await self.scan_once()
+            except ZadarmaError as exc:
+                log.warning("alerts scan failed", extra={"error": type(exc).__name__})
+            except Exception:
+                log.exception("alerts scan failed")
+            self._kick.set()
+            await asyncio.sleep(self._interval)
+
+    async def _delivery_loop(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("alert delivery failed")
+            if self._outbox.more_due:
+                await asyncio.sleep(0)  # a full round: go on at once, letting others run
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._delivery_interval):
+                    await self._kick.wait()
+            self._kick.clear()
+
+    def install_routes(self, app: web.Application) -> None:
+        """The scheduler serves no HTTP routes."""
+
+    async def start(self) -> None:
+        """Start :meth:`run_forever` in the background (does nothing if running)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.run_forever(), name="alert-scheduler")
+
+    async def stop(self) -> None:
+        """Stop the background loop and wait for it to end."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def health(self) -> dict[str, Any]:
+        """``ok`` while running and the last scans did not fail repeatedly; plus the last scan's figures."""
+        running = self._task is not None and not self._task.done()
+        report = self._last_report
+        return {
+            "ok": running and self._failures < UNHEALTHY_AFTER_FAILURES,
+            "running": running,
+            "last_scan_at": self._last_scan_at.isoformat() if self._last_scan_at else None,
+            "consecutive_failures": self._failures,
+            "last_error": self._last_error,
+            "numbers": report.numbers if report else None,
+            "last_claimed": report.claimed if report else None,
+        }
+
+
+def _parse(raw: str | None) -> Snapshot | None:
+    if raw is None:
+        return None
+    try:
+        return Snapshot.from_json(raw)
+    except SnapshotError as exc:
+        log.warning("stored alert snapshot unreadable; starting afresh", extra={"error": str(exc)})
+        return None

@@ -1,0 +1,59 @@
+"""What a step works with: the services, who is acting, the state, and the messages to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.services import Actor, Services
+from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceError
+from bot.storage import ConversationKey
+from conversations.formatting import format_phone
+from conversations.i18n import Translator, translator
+from conversations.state import ConversationState
+
+
+def error_text(tr: Translator, exc: ServiceError) -> str:
+    """A service error as one readable, translated message (its ``code`` is the message id)."""
+    params: dict[str, object] = {k: v for k, v in exc.params.items() if v is not None}
+    if isinstance(exc, InsufficientBalance):
+        params["needed"] = tr.money(exc.needed, exc.currency)
+        params["balance"] = tr.money(exc.balance, exc.balance_currency)
+    for name, value in list(params.items()):
+        if isinstance(value, Decimal):
+            params[name] = str(value)
+    if isinstance(params.get("number"), str):
+        params["number"] = format_phone(str(params["number"]))
+    if isinstance(exc, ApiUnavailable):
+        params["detail"] = exc.detail or tr.gettext("error.api.no_detail")
+    return tr.gettext(exc.code, **params)
+
+
+@dataclass
+class Ctx:
+    """One step's working set. ``notes`` are messages shown before the current screen."""
+
+    services: Services
+    actor: Actor
+    key: ConversationKey
+    state: ConversationState
+    notes: list[str] = field(default_factory=list)
+    pressed: str | None = None
+
+    @property
+    def tr(self) -> Translator:
+        """The translator of the conversation's current language."""
+        return translator(self.state.language)
+
+    @property
+    def language(self) -> str:
+        """The conversation's language."""
+        return self.state.language
+
+    def say(self, text: str) -> None:
+        """Show ``text`` as a message before the current screen."""
+        self.notes.append(text)
+
+    def fail(self, exc: ServiceError) -> None:
+        """Show a service error as a readable message."""
+        self.notes.append(error_text(self.tr, exc))

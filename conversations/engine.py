@@ -1,0 +1,302 @@
+"""The conversation engine: one event in, the screens to show out, the state saved.
+
+:meth:`ConversationEngine.handle` loads the user's state (or starts one),
+runs one step, renders the current screen with a fresh token table, and
+saves the state with optimistic concurrency. Events of one conversation
+never interleave within a process (a lock per key); across processes a
+stale save is detected by the revision and the event is run once more on
+the newer state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from bot.services import Actor, Services
+from bot.services.errors import NotFound, NotYours, ServiceError
+from bot.storage import ConversationKey, StaleRevisionError, StoredConversation, UserRef
+from conversations.context import Ctx, error_text
+from conversations.events import Command, Event, FileUpload, Press, Text
+from conversations.formatting import format_phone, on_off
+from conversations.i18n import normalize_language
+from conversations.notices import Notice, notice_actions, render_notice_text
+from conversations.screens import Screen
+from conversations.state import Action, ConversationState, PaidAction, load_state
+from conversations.steps import STEPS, FlowLost, Redirect
+from conversations.steps.confirm import replay_order
+from conversations.steps.country import start_order
+from conversations.steps.menu import go_menu, set_language
+from conversations.steps.my_documents import open_documents
+from conversations.steps.numbers import open_number, open_numbers
+from conversations.steps.prolong import open_prolong_confirm, replay_prolong
+from conversations.tokens import new_salt
+from conversations.ui import ScreenBuilder
+
+log = logging.getLogger("conversations.engine")
+
+T = TypeVar("T")
+MAX_REDIRECTS = 3
+SAVE_ATTEMPTS = 2
+
+
+class _KeyLocks:
+    """One asyncio lock per conversation key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[ConversationKey, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: ConversationKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class ConversationEngine:
+    """Runs the conversations of every user over one :class:`~bot.services.Services`."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        operators: frozenset[UserRef] = frozenset(),
+        default_language: str = "en",
+    ) -> None:
+        self._services = services
+        self._operators = operators
+        self._default_language = normalize_language(default_language) or "en"
+        self._locks = _KeyLocks()
+
+    # -- public --------------------------------------------------------------------
+
+    async def handle(self, key: ConversationKey, event: Event, *, locale: str | None = None) -> list[Screen]:
+        """Run one event; returns the screens to show, the last one being the current menu."""
+
+        async def step(ctx: Ctx) -> list[Screen]:
+            await self._dispatch(ctx, event)
+            return await self._finish(ctx)
+
+        return await self._run(key, locale, step)
+
+    async def current(self, key: ConversationKey, *, locale: str | None = None) -> list[Screen]:
+        """The current screen again (after a restart, or for "refresh")."""
+        return await self._run(key, locale, self._finish)
+
+    async def notice(self, key: ConversationKey, notice: Notice, *, locale: str | None = None) -> Screen:
+        """An alert card in the user's language whose buttons are registered in the user's state."""
+
+        async def card(ctx: Ctx) -> Screen:
+            ui = ScreenBuilder(ctx.state, ctx.tr)
+            ui.rows(
+                [ui.button(ctx.tr.gettext(label), a.op, a.ref, a.n) for label, a in notice_actions(notice)], 1
+            )
+            for token, action in ui.actions.items():
+                ctx.state.remember_notice_action(token, action)
+            return ui.screen(render_notice_text(notice, ctx.language), "none")
+
+        return await self._run(key, locale, card)
+
+    # -- loading, running, saving --------------------------------------------------
+
+    async def _run(self, key: ConversationKey, locale: str | None, body: Callable[[Ctx], Awaitable[T]]) -> T:
+        repo = self._services.storage.conversations
+        async with self._locks.hold(key):
+            for attempt in range(1, SAVE_ATTEMPTS + 1):
+                stored = await repo.get(key)
+                state, lost = await self._load(key, stored, locale)
+                ctx = Ctx(self._services, self._actor(key), key, state)
+                if lost:
+                    ctx.say(ctx.tr.gettext("session.reset"))
+                result = await body(ctx)
+                revision = stored.revision if stored is not None else 0
+                try:
+                    await repo.save(key, ctx.state.dump(), revision)
+                    return result
+                except StaleRevisionError:
+                    log.info(
+                        "conversation changed meanwhile, running the event again", extra={"attempt": attempt}
+                    )
+            # Twice overtaken: the screens just built are what the user will see, so their tokens must win.
+            await repo.save(key, ctx.state.dump(), None)
+            return result
+
+    def _actor(self, key: ConversationKey) -> Actor:
+        return Actor(user=key.user, is_operator=key.user in self._operators)
+
+    async def _load(
+        self, key: ConversationKey, stored: StoredConversation | None, locale: str | None
+    ) -> tuple[ConversationState, bool]:
+        """The stored state, or a fresh one; the flag tells that a stored state could not be read."""
+        state = load_state(stored.data) if stored is not None else None
+        if state is not None:
+            return state, False
+        fresh = ConversationState(language=await self._initial_language(key, locale), salt=new_salt())
+        return fresh, stored is not None
+
+    async def _initial_language(self, key: ConversationKey, locale: str | None) -> str:
+        user = await self._services.storage.users.get(key.user)
+        preferred = normalize_language(user.language) if user is not None else None
+        return preferred or normalize_language(locale) or self._default_language
+
+    # -- events --------------------------------------------------------------------
+
+    async def _dispatch(self, ctx: Ctx, event: Event) -> None:
+        step = STEPS[ctx.state.step]
+        match event:
+            case Command():
+                await self._guard(ctx, lambda: self._command(ctx, event))
+            case Press(action=token):
+                await self._press(ctx, token)
+            case Text(text=text):
+                await self._guard(ctx, lambda: step.on_text(ctx, text))
+            case FileUpload():
+                await self._guard(ctx, lambda: step.on_file(ctx, event))
+
+    async def _guard(self, ctx: Ctx, handler: Callable[[], Awaitable[None]]) -> None:
+        """Run a handler; on a service error show it and keep the state as it was before."""
+        before = ctx.state.model_copy(deep=True)
+        try:
+            await handler()
+        except ServiceError as exc:
+            ctx.state = before
+            ctx.fail(exc)
+        except FlowLost:
+            log.warning("conversation state lost its flow, back to the menu", extra={"step": before.step})
+            ctx.say(ctx.tr.gettext("session.reset"))
+            go_menu(ctx)
+
+    async def _command(self, ctx: Ctx, command: Command) -> None:
+        name = command.name.lower().lstrip("/")
+        args = command.args.strip()
+        match name:
+            case "start":
+                go_menu(ctx)
+                ctx.say(ctx.tr.gettext("menu.welcome"))
+            case "cancel":
+                if ctx.state.step not in {"menu", "help", "language"}:
+                    ctx.say(ctx.tr.gettext("flow.cancelled"))
+                go_menu(ctx)
+            case "order":
+                await start_order(ctx, args)
+            case "numbers":
+                open_numbers(ctx)
+            case "documents":
+                open_documents(ctx)
+            case "language":
+                language = normalize_language(args)
+                go_menu(ctx)
+                if language is None:
+                    ctx.state.step = "language"
+                else:
+                    await set_language(ctx, language)
+            case "help":
+                go_menu(ctx)
+                ctx.state.step = "help"
+            case _:
+                ctx.say(ctx.tr.gettext("command.unknown", name=name))
+
+    async def _press(self, ctx: Ctx, token: str) -> None:
+        action = ctx.state.actions.get(token) or ctx.state.notice_actions.get(token)
+        if action is None:
+            paid = ctx.state.paid.get(token)
+            if paid is not None:
+                await self._guard(ctx, lambda: self._replay(ctx, paid))
+            else:
+                ctx.say(ctx.tr.gettext("menu.expired"))
+            return
+        ctx.pressed = token
+        if action.op.startswith(("nav.", "notice.")):
+            await self._guard(ctx, lambda: self._global(ctx, action))
+        else:
+            await self._guard(ctx, lambda: STEPS[ctx.state.step].on_action(ctx, action))
+
+    async def _replay(self, ctx: Ctx, paid: PaidAction) -> None:
+        if paid.kind == "order":
+            await replay_order(ctx, paid)
+        else:
+            await replay_prolong(ctx, paid)
+
+    async def _global(self, ctx: Ctx, action: Action) -> None:
+        """Buttons valid on any screen: navigation and the alerts' one-tap actions."""
+        match action.op:
+            case "nav.menu":
+                go_menu(ctx)
+            case "nav.cancel":
+                ctx.say(ctx.tr.gettext("flow.cancelled"))
+                go_menu(ctx)
+            case "nav.refresh":
+                pass
+            case "notice.prolong":
+                open_prolong_confirm(ctx, action.ref, action.n or 1)
+            case "notice.autorenew":
+                enabled = await self._services.numbers.set_autorenew(ctx.actor, action.ref, True)
+                open_number(ctx, action.ref)
+                ctx.say(
+                    ctx.tr.gettext(
+                        "card.autorenew_done", number=format_phone(action.ref), value=on_off(ctx.tr, enabled)
+                    )
+                )
+            case "notice.open":
+                open_number(ctx, action.ref)
+            case "notice.documents":
+                open_documents(ctx)
+            case "notice.numbers":
+                open_numbers(ctx)
+
+    # -- rendering -----------------------------------------------------------------
+
+    async def _finish(self, ctx: Ctx) -> list[Screen]:
+        """Render the current step (following redirects) and return the notes plus that screen."""
+        screen: Screen | None = None
+        for _ in range(MAX_REDIRECTS + 1):
+            ui = ScreenBuilder(ctx.state, ctx.tr)
+            step = STEPS[ctx.state.step]
+            try:
+                screen = await step.render(ctx, ui)
+            except Redirect as redirect:
+                ctx.state.step = redirect.step
+                continue
+            except FlowLost:
+                ctx.say(ctx.tr.gettext("session.reset"))
+                go_menu(ctx)
+                continue
+            except (NotFound, NotYours) as exc:
+                if step.fallback is None:
+                    screen, ui = self._error_screen(ctx, exc)
+                else:
+                    ctx.fail(exc)
+                    ctx.state.step = step.fallback
+                    continue
+            except ServiceError as exc:
+                screen, ui = self._error_screen(ctx, exc)
+            ctx.state.actions = ui.actions
+            break
+        if screen is None:
+            go_menu(ctx)
+            ui = ScreenBuilder(ctx.state, ctx.tr)
+            screen = await STEPS["menu"].render(ctx, ui)
+            ctx.state.actions = ui.actions
+        notes = [Screen(text, (), "none") for text in ctx.notes]
+        return [*notes, screen]
+
+    def _error_screen(self, ctx: Ctx, exc: ServiceError) -> tuple[Screen, ScreenBuilder]:
+        """The step could not be shown: say why, offer Retry and the main menu."""
+        ui = ScreenBuilder(ctx.state, ctx.tr)
+        ui.row(ui.button(ctx.tr.gettext("button.retry"), "nav.refresh"), ui.menu())
+        hint = ctx.tr.gettext("error.screen_hint")
+        return ui.screen(f"{error_text(ctx.tr, exc)}\n{hint}"), ui
+
+
+__all__ = ["ConversationEngine"]

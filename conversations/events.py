@@ -1,0 +1,49 @@
+"""What a user can do, whatever the platform: type, press, send a file, run a command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+COMMANDS = frozenset({"start", "order", "numbers", "documents", "language", "help", "cancel"})
+"""Command names the engine understands (``/start`` ... ``/cancel``)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A typed message."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press; ``action`` is the button's opaque token."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file or photo sent into the chat, held in memory only.
+
+    ``declared_size`` is the size the platform announced before download (it
+    lets an oversized file be refused without reading it); ``content`` is
+    left out of ``repr`` so documents never end up in logs.
+    """
+
+    filename: str
+    content: bytes = field(repr=False)
+    mime: str | None = None
+    declared_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command such as ``/order`` with its free-text ``args``."""
+
+    name: str
+    args: str = ""
+
+
+Event: TypeAlias = Text | Press | FileUpload | Command

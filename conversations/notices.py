@@ -1,0 +1,137 @@
+"""Alerts as the user reads them: a translated card and its one-tap actions.
+
+:func:`render_notice_text` is pure (the Slack channel uses it with no user
+state); :meth:`conversations.engine.ConversationEngine.notice` adds buttons
+registered in the user's saved state, so they work later like any button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Literal, TypeAlias
+
+from conversations.formatting import format_phone
+from conversations.i18n import N_, Translator, normalize_language, translator
+from conversations.state import Action
+
+NoticeKind: TypeAlias = Literal[
+    "expiry_warning",
+    "renewal_at_risk",
+    "renewed",
+    "parked",
+    "activated",
+    "documents_needed",
+    "documents_rejected",
+    "balance_low",
+]
+
+NOTICE_KEYS: dict[str, str] = {
+    "expiry_warning": N_("notice.expiry_warning"),
+    "renewal_at_risk": N_("notice.renewal_at_risk"),
+    "renewed": N_("notice.renewed"),
+    "parked": N_("notice.parked"),
+    "activated": N_("notice.activated"),
+    "documents_needed": N_("notice.documents_needed"),
+    "documents_rejected": N_("notice.documents_rejected"),
+    "balance_low": N_("notice.balance_low"),
+}
+# Kinds whose text has a plural form, and the parameter that counts.
+PLURAL_PARAM: dict[str, str] = {"expiry_warning": "days_left", "parked": "kept_days"}
+
+PROLONG = (N_("notice.button.prolong"), "notice.prolong")
+AUTORENEW = (N_("notice.button.autorenew"), "notice.autorenew")
+OPEN = (N_("notice.button.open"), "notice.open")
+DOCUMENTS = (N_("notice.button.documents"), "notice.documents")
+NUMBERS = (N_("notice.button.numbers"), "notice.numbers")
+
+NOTICE_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "expiry_warning": (PROLONG, AUTORENEW, OPEN),
+    "renewal_at_risk": (PROLONG, OPEN),
+    "renewed": (OPEN,),
+    "parked": (PROLONG, OPEN),
+    "activated": (OPEN,),
+    "documents_needed": (DOCUMENTS, OPEN),
+    "documents_rejected": (DOCUMENTS, OPEN),
+    "balance_low": (NUMBERS,),
+}
+NUMBER_OPS = frozenset({"notice.prolong", "notice.autorenew", "notice.open"})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One alert for one user: its ``kind``, the number concerned and the values it mentions.
+
+    ``params`` are plain strings as the scheduler has them: ``days_left``,
+    ``stop_date`` (``YYYY-MM-DD`` with or without a time), ``reason``,
+    ``balance``, ``needed``, ``currency``, ``kept_days``.
+    """
+
+    kind: NoticeKind
+    number: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _date(tr: Translator, raw: str) -> str:
+    for parse in (datetime.fromisoformat, date.fromisoformat):
+        try:
+            return tr.date(parse(raw.strip()))
+        except ValueError:
+            continue
+    return raw
+
+
+def _money(tr: Translator, raw: str, currency: str) -> str:
+    if not currency:
+        return raw
+    try:
+        return tr.money(Decimal(raw.strip()), currency)
+    except InvalidOperation:
+        return raw
+
+
+def _count(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return 0
+
+
+def notice_params(tr: Translator, notice: Notice) -> dict[str, object]:
+    """The placeholders of a notice's text, formatted for ``tr``'s language."""
+    raw = notice.params
+    currency = raw.get("currency", "")
+    return {
+        "number": format_phone(notice.number) if notice.number else "—",
+        "stop_date": _date(tr, raw["stop_date"]) if raw.get("stop_date") else "—",
+        "reason": raw.get("reason") or "—",
+        "balance": _money(tr, raw["balance"], currency) if raw.get("balance") else "—",
+        "needed": _money(tr, raw["needed"], currency) if raw.get("needed") else "—",
+        "days_left": raw.get("days_left", "—"),
+        "kept_days": raw.get("kept_days", "—"),
+    }
+
+
+def render_notice_text(notice: Notice, language: str) -> str:
+    """The alert's text in ``language`` (``en``/``pl``, or a locale such as ``pl-PL``)."""
+    tr = translator(normalize_language(language) or "en")
+    key = NOTICE_KEYS[notice.kind]
+    params = notice_params(tr, notice)
+    counted = PLURAL_PARAM.get(notice.kind)
+    if counted is not None:
+        return tr.ngettext(key, _count(notice.params.get(counted, "0")), **params)
+    return tr.gettext(key, **params)
+
+
+def notice_actions(notice: Notice) -> list[tuple[str, Action]]:
+    """The notice's buttons: (label key, action). Number actions only when a number is named."""
+    result = []
+    for label, op in NOTICE_BUTTONS[notice.kind]:
+        if op in NUMBER_OPS:
+            if not notice.number:
+                continue
+            result.append((label, Action(op=op, ref=notice.number.lstrip("+"), n=1)))
+        else:
+            result.append((label, Action(op=op)))
+    return result

@@ -1,0 +1,43 @@
+"""What the engine answers: screens of final text with rows of buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+MAX_ACTION_BYTES = 64
+"""Telegram's limit for callback data; every button action fits in it."""
+
+Expects: TypeAlias = Literal["text", "file", "choice", "none"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: its translated ``label`` and the opaque ``action`` token a press sends back."""
+
+    label: str
+    action: str
+
+    def __post_init__(self) -> None:
+        if not self.action or len(self.action.encode("utf-8")) > MAX_ACTION_BYTES:
+            raise ValueError(f"button action must be 1..{MAX_ACTION_BYTES} bytes")
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One message to show.
+
+    ``text`` is final, translated plain text (emoji allowed, no markup);
+    ``buttons`` are rows; ``expects`` tells the adapter what input the
+    conversation waits for (typed ``text``, a ``file``, a button ``choice``,
+    or ``none`` for an informational message).
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    expects: Expects = "choice"
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every button's action, row by row."""
+        return tuple(b.action for row in self.buttons for b in row)

@@ -1,0 +1,85 @@
+"""Helpers the order steps share: the draft, its direction, what a direction requires."""
+
+from __future__ import annotations
+
+from bot.zadarma.models import Direction
+from conversations.context import Ctx
+from conversations.formatting import document_type_text, field_label
+from conversations.i18n import Translator
+from conversations.state import FormState, OrderDraft, UploadState
+from conversations.steps.base import FlowLost
+
+PURPOSE = "purpose"
+
+
+def draft(ctx: Ctx) -> OrderDraft:
+    """The order in progress."""
+    if ctx.state.order is None:
+        raise FlowLost("no order in progress")
+    return ctx.state.order
+
+
+def form_state(ctx: Ctx) -> FormState:
+    """The document-group form in progress."""
+    if ctx.state.form is None:
+        raise FlowLost("no form in progress")
+    return ctx.state.form
+
+
+def upload_state(ctx: Ctx) -> UploadState:
+    """The uploads in progress."""
+    if ctx.state.upload is None:
+        raise FlowLost("no upload in progress")
+    return ctx.state.upload
+
+
+async def order_direction(ctx: Ctx) -> Direction:
+    """The direction chosen in the order draft, fresh from the (cached) catalogue."""
+    order = draft(ctx)
+    return await ctx.services.catalog.direction(order.iso, order.direction_id, ctx.language)
+
+
+def needs_documents(direction: Direction) -> bool:
+    """Whether ordering asks for a document group: uploads, or data other than the order's purpose."""
+    return bool(direction.upload) or any(name != PURPOSE for name in direction.specify)
+
+
+def needs_purpose(direction: Direction) -> bool:
+    """Whether the order must say what the number is for."""
+    return PURPOSE in direction.specify
+
+
+def requirements_text(tr: Translator, direction: Direction) -> str:
+    """What a direction asks for, in one line (``Requires: documents (Passport), details (Address)``)."""
+    items = []
+    if direction.upload:
+        docs = ", ".join(document_type_text(tr, t) for t in direction.upload)
+        items.append(tr.gettext("direction.needs_documents", documents=docs))
+    details = [field_label(tr, name) for name in direction.specify if name != PURPOSE]
+    if details:
+        items.append(tr.gettext("direction.needs_details", details=", ".join(details)))
+    if needs_purpose(direction):
+        items.append(tr.gettext("direction.needs_purpose"))
+    if not items:
+        return tr.gettext("direction.needs_nothing")
+    return tr.gettext("direction.requires", items=", ".join(items))
+
+
+def enter_confirm(ctx: Ctx) -> None:
+    """Go to the confirmation; its screen creates a fresh idempotency key."""
+    order = draft(ctx)
+    order.key = ""
+    order.failed = False
+    ctx.state.step = "order.confirm"
+
+
+def after_number(ctx: Ctx, direction: Direction) -> None:
+    """After the number: documents when the direction asks for them, else the confirmation."""
+    order = draft(ctx)
+    if needs_documents(direction):
+        order.group_id = None
+        order.group_page = 0
+        ctx.state.step = "order.group"
+    else:
+        order.group_id = None
+        enter_confirm(ctx)

@@ -1,0 +1,94 @@
+"""Order step 3: the number itself, from a paged list, a digit-mask search, or "any number"."""
+
+from __future__ import annotations
+
+from bot.services.validation import digit_mask
+from bot.zadarma.models import FreeNumber
+from conversations.context import Ctx
+from conversations.formatting import format_phone
+from conversations.i18n import N_
+from conversations.paging import page_line, page_row, paginate
+from conversations.screens import Screen
+from conversations.state import Action
+from conversations.steps.base import Step, lines
+from conversations.steps.common import after_number, draft, order_direction
+from conversations.ui import ScreenBuilder
+
+PAGE_SIZE = 8
+
+
+async def _free(ctx: Ctx) -> list[FreeNumber]:
+    order = draft(ctx)
+    return await ctx.services.catalog.free_numbers(order.direction_id, order.mask or None)
+
+
+class NumberStep(Step):
+    """Free numbers formatted for humans; typing digits filters them."""
+
+    name = "order.number"
+    fallback = "order.direction"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        tr = ctx.tr
+        order = draft(ctx)
+        direction = await order_direction(ctx)
+        country = await ctx.services.catalog.country(order.iso, ctx.language)
+        free = await _free(ctx)
+        head = tr.gettext(
+            "order.number.prompt", flag=country.flag, country=country.name, direction=direction.name
+        )
+        if not free:
+            if order.mask:
+                ui.row(ui.button(tr.gettext("order.number.show_all"), "all"))
+                ui.row(ui.back(), ui.cancel())
+                text = tr.gettext("order.number.no_match", mask=order.mask)
+                return ui.screen(lines(head, text, tr.gettext("order.number.change_mask")), "text")
+            ui.row(ui.back(), ui.cancel())
+            return ui.screen(lines(head, tr.gettext("order.number.none_free")))
+        page = paginate(free, order.number_page, PAGE_SIZE)
+        order.number_page = page.index
+        ui.rows([ui.button(format_phone(n.number), "pick", ref=n.id) for n in page.items], 2)
+        page_row(ui, page)
+        ui.row(ui.button(tr.gettext("order.number.any"), "any"))
+        if order.mask:
+            ui.row(ui.button(tr.gettext("order.number.show_all"), "all"))
+        ui.row(ui.back(), ui.cancel())
+        filtered = tr.gettext("order.number.filtered", mask=order.mask) if order.mask else ""
+        return ui.screen(
+            lines(head, filtered, tr.gettext("order.number.hint"), page_line(ui, page)),
+            "text",
+        )
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        order = draft(ctx)
+        match action.op:
+            case "pick":
+                await self._take(ctx, action.ref)
+            case "any":
+                await self._take(ctx, None)
+            case "page":
+                order.number_page = action.n
+            case "all":
+                order.mask = ""
+                order.number_page = 0
+            case "back":
+                order.mask = ""
+                ctx.state.step = "order.direction"
+
+    async def on_text(self, ctx: Ctx, text: str) -> None:
+        order = draft(ctx)
+        order.mask = digit_mask(text)
+        order.number_page = 0
+
+    async def _take(self, ctx: Ctx, number_id: str | None) -> None:
+        # The list is fetched again so the exact number_id is still free (exactly-once needs an exact id).
+        free = await _free(ctx)
+        chosen = free[0] if number_id is None and free else next((n for n in free if n.id == number_id), None)
+        if chosen is None:
+            ctx.say(ctx.tr.gettext(N_("order.number.taken") if number_id else N_("order.number.none_free")))
+            return
+        order = draft(ctx)
+        order.number_id = chosen.id
+        order.number = chosen.number
+        ctx.say(ctx.tr.gettext("order.number.chosen", number=format_phone(chosen.number)))
+        after_number(ctx, await order_direction(ctx))

@@ -1,0 +1,147 @@
+"""My numbers: the list, one number's card and its simple actions.
+
+Every action names the number kept in the state; the service re-checks
+that it belongs to the user each time, so nothing here trusts a button.
+"""
+
+from __future__ import annotations
+
+from conversations.context import Ctx
+from conversations.formatting import format_phone, number_card_lines, on_off, sip_text, status_text
+from conversations.i18n import N_
+from conversations.paging import page_line, page_row, paginate
+from conversations.screens import Screen
+from conversations.state import Action
+from conversations.steps.base import Step, lines, paragraphs
+from conversations.steps.country import start_order
+from conversations.ui import ScreenBuilder
+
+PAGE_SIZE = 6
+
+
+def open_numbers(ctx: Ctx) -> None:
+    """Show the user's numbers from the first page, dropping any flow in progress."""
+    ctx.state.reset_flows()
+    ctx.state.step = "numbers.list"
+
+
+def open_number(ctx: Ctx, number: str) -> None:
+    """Open one number's card (ownership is checked when it is shown)."""
+    ctx.state.reset_flows()
+    ctx.state.manage.number = number.lstrip("+")
+    ctx.state.step = "numbers.card"
+
+
+class NumberListStep(Step):
+    """The user's numbers with status, expiry, auto-renewal and SIP target, paged."""
+
+    name = "numbers.list"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        tr = ctx.tr
+        records = await ctx.services.numbers.list_for(ctx.actor)
+        if not records:
+            ui.row(ui.button(tr.gettext("menu.order"), "order"))
+            ui.row(ui.menu())
+            return ui.screen(tr.gettext("numbers.empty"))
+        page = paginate(records, ctx.state.manage.page, PAGE_SIZE)
+        ctx.state.manage.page = page.index
+        entries = []
+        for position, record in enumerate(page.items, start=page.offset + 1):
+            details = [
+                tr.gettext("numbers.until", date=tr.date(record.stop_date)) if record.stop_date else "",
+                tr.gettext("numbers.autorenew", value=on_off(tr, record.autorenew)),
+                tr.gettext("numbers.sip", target=sip_text(tr, record.sip, None, record.is_on_test)),
+            ]
+            entries.append(
+                f"{position}. {format_phone(record.number)} — {status_text(tr, record.status)}\n   "
+                + " · ".join(d for d in details if d)
+            )
+            ui.row(ui.button(format_phone(record.number), "open", ref=record.number.lstrip("+")))
+        page_row(ui, page)
+        ui.row(ui.menu())
+        head = tr.ngettext("numbers.title", len(records))
+        return ui.screen(paragraphs(head, lines(*entries, page_line(ui, page))))
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        match action.op:
+            case "open":
+                ctx.state.manage.number = action.ref
+                ctx.state.step = "numbers.card"
+            case "page":
+                ctx.state.manage.page = action.n
+            case "order":
+                await start_order(ctx)
+
+
+class NumberCardStep(Step):
+    """One number and what can be done with it."""
+
+    name = "numbers.card"
+    fallback = "numbers.list"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        tr = ctx.tr
+        record = await ctx.services.numbers.get(ctx.actor, ctx.state.manage.number)
+        renew_key = N_("card.autorenew_off") if record.autorenew else N_("card.autorenew_on")
+        ui.row(
+            ui.button(tr.gettext(renew_key), "autorenew", n=0 if record.autorenew else 1),
+            ui.button(tr.gettext("card.prolong"), "prolong"),
+        )
+        ui.row(
+            ui.button(tr.gettext("card.caller_name"), "caller"),
+            ui.button(tr.gettext("card.sip"), "sip", n=int(record.is_on_test)),
+        )
+        if record.receive_sms is not None:
+            sms_key = N_("card.sms_off") if record.receive_sms else N_("card.sms_on")
+            ui.row(ui.button(tr.gettext(sms_key), "sms", n=0 if record.receive_sms else 1))
+        ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
+        return ui.screen("\n".join(number_card_lines(tr, record)))
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        number = ctx.state.manage.number
+        numbers = ctx.services.numbers
+        tr = ctx.tr
+        match action.op:
+            case "autorenew":
+                enabled = await numbers.set_autorenew(ctx.actor, number, bool(action.n))
+                ctx.say(
+                    tr.gettext("card.autorenew_done", number=format_phone(number), value=on_off(tr, enabled))
+                )
+            case "sms":
+                enabled = await numbers.set_receive_sms(ctx.actor, number, bool(action.n))
+                ctx.say(tr.gettext("card.sms_done", number=format_phone(number), value=on_off(tr, enabled)))
+            case "prolong":
+                ctx.state.step = "numbers.prolong"
+            case "caller":
+                ctx.state.step = "numbers.caller_name"
+            case "sip":
+                ctx.state.manage.test_mode = bool(action.n)
+                ctx.state.step = "numbers.sip"
+            case "back":
+                ctx.state.step = "numbers.list"
+
+
+class CallerNameStep(Step):
+    """Typing the caller name: Latin letters, digits and spaces, at most 30; ``-`` clears it."""
+
+    name = "numbers.caller_name"
+    fallback = "numbers.list"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        ui.row(ui.back())
+        number = format_phone(ctx.state.manage.number)
+        return ui.screen(ctx.tr.gettext("caller_name.prompt", number=number), "text")
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        if action.op == "back":
+            ctx.state.step = "numbers.card"
+
+    async def on_text(self, ctx: Ctx, text: str) -> None:
+        number = ctx.state.manage.number
+        stored = await ctx.services.numbers.set_caller_name(ctx.actor, number, text)
+        if stored:
+            ctx.say(ctx.tr.gettext("caller_name.done", number=format_phone(number), name=stored))
+        else:
+            ctx.say(ctx.tr.gettext("caller_name.cleared", number=format_phone(number)))
+        ctx.state.step = "numbers.card"

@@ -1,0 +1,168 @@
+"""Prolonging a number by 1, 3, 6 or 12 months, price and new date shown before paying.
+
+Like ordering, the confirmation carries an idempotency key made when its
+screen is built: one press prolongs once, a repeated press shows the result.
+"""
+
+from __future__ import annotations
+
+from bot.services.errors import ApiUnavailable, InsufficientBalance, OutcomePending
+from bot.services.ordering import ProlongOutcome
+from conversations.context import Ctx
+from conversations.formatting import format_phone
+from conversations.i18n import N_
+from conversations.screens import Screen
+from conversations.state import Action, PaidAction
+from conversations.steps.base import Step, lines
+from conversations.tokens import new_idempotency_key
+from conversations.ui import ScreenBuilder
+
+MONTH_CHOICES = (1, 3, 6, 12)
+
+
+def open_prolong_confirm(ctx: Ctx, number: str, months: int) -> None:
+    """Go straight to the confirmation of prolonging ``number`` (used by alert buttons)."""
+    ctx.state.reset_flows()
+    ctx.state.manage.number = number.lstrip("+")
+    ctx.state.manage.months = months
+    ctx.state.step = "numbers.prolong_confirm"
+
+
+def _announce(ctx: Ctx, outcome: ProlongOutcome) -> None:
+    tr = ctx.tr
+    until = tr.date(outcome.stop_date) if outcome.stop_date else "—"
+    key = N_("prolong.already_done") if outcome.repeated else N_("prolong.done")
+    ctx.say(
+        tr.gettext(
+            key,
+            number=format_phone(outcome.number),
+            date=until,
+            amount=tr.money(outcome.amount, outcome.currency),
+        )
+    )
+
+
+async def prolong(ctx: Ctx) -> None:
+    """Prolong once for the key on screen and move on according to the outcome."""
+    manage = ctx.state.manage
+    if not manage.key:
+        manage.key = new_idempotency_key("prolong")
+    paid = PaidAction(kind="prolong", key=manage.key, number=manage.number, months=manage.months)
+    try:
+        outcome = await ctx.services.ordering.prolong(ctx.actor, manage.key, manage.number, manage.months)
+    except OutcomePending:
+        _remember(ctx, paid)
+        ctx.state.step = "numbers.prolong_pending"
+        return
+    except InsufficientBalance as exc:
+        ctx.fail(exc)
+        ctx.state.step = "numbers.prolong_confirm"
+        return
+    except ApiUnavailable as exc:
+        ctx.fail(exc)
+        manage.key = new_idempotency_key("prolong")
+        manage.failed = True
+        ctx.state.step = "numbers.prolong_confirm"
+        return
+    _remember(ctx, paid)
+    _announce(ctx, outcome)
+    manage.key = ""
+    manage.failed = False
+    ctx.state.step = "numbers.card"
+
+
+def _remember(ctx: Ctx, paid: PaidAction) -> None:
+    if ctx.pressed:
+        ctx.state.remember_paid(ctx.pressed, paid)
+
+
+async def replay_prolong(ctx: Ctx, paid: PaidAction) -> None:
+    """A used Confirm pressed again: show that key's result without paying twice."""
+    try:
+        outcome = await ctx.services.ordering.prolong(ctx.actor, paid.key, paid.number, paid.months)
+    except OutcomePending:
+        ctx.say(ctx.tr.gettext("prolong.pending"))
+        return
+    _announce(ctx, outcome)
+
+
+class ProlongChoiceStep(Step):
+    """How many months."""
+
+    name = "numbers.prolong"
+    fallback = "numbers.list"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        tr = ctx.tr
+        ui.rows([ui.button(tr.ngettext("common.months", m), "months", n=m) for m in MONTH_CHOICES], 2)
+        ui.row(ui.back())
+        return ui.screen(tr.gettext("prolong.choose", number=format_phone(ctx.state.manage.number)))
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        match action.op:
+            case "months":
+                ctx.state.manage.months = action.n
+                ctx.state.manage.key = ""
+                ctx.state.manage.failed = False
+                ctx.state.step = "numbers.prolong_confirm"
+            case "back":
+                ctx.state.step = "numbers.card"
+
+
+class ProlongConfirmStep(Step):
+    """The price, the current and the new paid-until date, and the balance; Confirm pays."""
+
+    name = "numbers.prolong_confirm"
+    fallback = "numbers.list"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        tr = ctx.tr
+        manage = ctx.state.manage
+        quote = await ctx.services.ordering.prolong_quote(ctx.actor, manage.number, manage.months)
+        if not manage.key:
+            manage.key = new_idempotency_key("prolong")
+        price = tr.money(quote.amount, quote.currency)
+        parts = [
+            tr.gettext(
+                "prolong.title",
+                number=format_phone(quote.number),
+                period=tr.ngettext("common.months", quote.months),
+            ),
+            tr.gettext("prolong.price", amount=price),
+            tr.gettext(
+                "prolong.dates",
+                current=tr.date(quote.stop_date) if quote.stop_date else "—",
+                new=tr.date(quote.new_stop_date) if quote.new_stop_date else "—",
+            ),
+            tr.gettext("prolong.balance", amount=tr.money(quote.balance, quote.balance_currency)),
+        ]
+        if quote.affordable is False:
+            parts.append(tr.gettext("prolong.balance_low"))
+        label = N_("prolong.retry") if manage.failed else N_("prolong.pay")
+        ui.row(ui.button(tr.gettext(label, amount=price), "confirm"))
+        ui.row(ui.back())
+        return ui.screen(lines(*parts))
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        match action.op:
+            case "confirm":
+                await prolong(ctx)
+            case "back":
+                ctx.state.manage.key = ""
+                ctx.state.manage.failed = False
+                ctx.state.step = "numbers.prolong"
+
+
+class ProlongPendingStep(Step):
+    """The renewal's outcome is not known yet; Refresh asks again with the same key."""
+
+    name = "numbers.prolong_pending"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        ui.row(ui.button(ctx.tr.gettext("button.refresh"), "refresh"))
+        ui.row(ui.menu())
+        return ui.screen(ctx.tr.gettext("prolong.pending"))
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        if action.op == "refresh":
+            await prolong(ctx)

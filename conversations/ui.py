@@ -1,0 +1,55 @@
+"""Building one screen while registering each button's action under a fresh token."""
+
+from __future__ import annotations
+
+from conversations.i18n import Translator
+from conversations.screens import Button, Expects, Screen
+from conversations.state import Action, ConversationState
+from conversations.tokens import next_token
+
+
+class ScreenBuilder:
+    """Collects button rows for one screen; :meth:`actions` is the new token table."""
+
+    def __init__(self, state: ConversationState, tr: Translator) -> None:
+        self._state = state
+        self.tr = tr
+        self._rows: list[tuple[Button, ...]] = []
+        self._actions: dict[str, Action] = {}
+
+    def button(self, label: str, op: str, ref: str = "", n: int = 0) -> Button:
+        """A button whose press runs ``op`` with ``ref``/``n`` (kept server-side, not in the token)."""
+        token = next_token(self._state)
+        self._actions[token] = Action(op=op, ref=ref, n=n)
+        return Button(label, token)
+
+    def row(self, *buttons: Button) -> None:
+        """Add one row of buttons (empty rows are skipped)."""
+        if buttons:
+            self._rows.append(tuple(buttons))
+
+    def rows(self, buttons: list[Button], per_row: int) -> None:
+        """Add ``buttons`` wrapped ``per_row`` to a row."""
+        for start in range(0, len(buttons), per_row):
+            self.row(*buttons[start : start + per_row])
+
+    def back(self, op: str = "back") -> Button:
+        """The translated Back button."""
+        return self.button(self.tr.gettext("button.back"), op)
+
+    def cancel(self) -> Button:
+        """The translated Cancel button (leaves the flow for the main menu)."""
+        return self.button(self.tr.gettext("button.cancel"), "nav.cancel")
+
+    def menu(self) -> Button:
+        """The translated Main menu button."""
+        return self.button(self.tr.gettext("button.menu"), "nav.menu")
+
+    def screen(self, text: str, expects: Expects = "choice") -> Screen:
+        """The finished screen."""
+        return Screen(text, tuple(self._rows), expects)
+
+    @property
+    def actions(self) -> dict[str, Action]:
+        """The token table of the buttons built so far."""
+        return dict(self._actions)

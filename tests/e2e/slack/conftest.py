@@ -1,0 +1,95 @@
+"""The real Slack stack for end-to-end tests.
+
+The Bolt app of :class:`SlackPart` is served by the bot's own runtime
+(``bot.runtime.Runner`` on 127.0.0.1, random port) and talks to the fake
+Slack Web API (``tests.fakes.slack_api``); the services run over the Zadarma
+emulator in-process and a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import httpx
+import pytest
+
+_ROOT = str(Path(__file__).resolve().parents[3])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from adapters.slack import SlackPart  # noqa: E402
+from bot.runtime import Runner, health_app  # noqa: E402
+from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
+from bot.services import Services  # noqa: E402
+from bot.storage import SqliteStorage, UserRef  # noqa: E402
+from bot.zadarma import RateLimiter, ZadarmaClient  # noqa: E402
+from conversations.engine import ConversationEngine  # noqa: E402
+from tests.e2e.slack.slack_helpers import (  # noqa: E402
+    ADMIN,
+    ALERTS,
+    BOT_TOKEN,
+    OTHER_ADMIN,
+    SIGNING_SECRET,
+    SignedSlack,
+    SlackStack,
+)
+from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    box = Sandbox(SandboxConfig(rate_limit=10_000, balance=Decimal("500.00")))
+    box.seed_owned_numbers(12, seed=7)
+    return box
+
+
+@pytest.fixture
+async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
+    storage = await SqliteStorage.open(tmp_path / "bot.db")
+    async with (
+        httpx.AsyncClient(transport=sandbox.transport()) as zadarma_http,
+        FakeSlackApi(bot_token=BOT_TOKEN) as fake,
+        aiohttp.ClientSession() as http,
+    ):
+        client = ZadarmaClient(
+            zadarma_http,
+            base_url="http://sandbox",
+            key=sandbox.key,
+            secret=sandbox.secret,
+            limiter=RateLimiter(10_000),
+        )
+        services = Services.build(client, storage)
+        engine = ConversationEngine(
+            services, operators=frozenset({UserRef("slack", ADMIN), UserRef("slack", OTHER_ADMIN)})
+        )
+        part = SlackPart(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_base=fake.api_base,
+            admin_users=frozenset({ADMIN, OTHER_ADMIN}),
+            alert_channel=ALERTS,
+            engine=engine,
+            services=services,
+            storage=storage,
+        )
+        runner = Runner(health_app([part], {}), [part], "127.0.0.1", 0)
+        await runner.start()
+        base = f"http://127.0.0.1:{runner.bound_port}"
+        try:
+            yield SlackStack(
+                sandbox,
+                storage,
+                services,
+                fake,
+                part,
+                SignedSlack(http, f"{base}/slack/events", fake),
+                base,
+                http,
+            )
+        finally:
+            await runner.stop()
+            await storage.close()

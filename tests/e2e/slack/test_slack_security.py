@@ -1,0 +1,96 @@
+"""Signatures, retried deliveries and who may use the bot, over the real HTTP endpoint."""
+
+from __future__ import annotations
+
+import time
+
+from adapters.slack import actions
+from adapters.slack.texts import REFUSAL
+from tests.e2e.slack.slack_helpers import ADMIN, DM, STRANGER, SlackStack, sign, text_of
+
+
+async def test_a_bad_signature_is_refused_with_401_and_nothing_runs(stack: SlackStack) -> None:
+    body = stack.slack.command_body("list")
+    reply = await stack.slack.post(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+    assert reply.status == 401
+    forged = sign(body, str(int(time.time())), secret="not-the-secret")
+    reply = await stack.slack.post(body, "application/x-www-form-urlencoded", signature=forged)
+    assert reply.status == 401
+    await stack.idle()
+    assert stack.fake.calls == []
+
+
+async def test_an_old_timestamp_is_refused_with_401(stack: SlackStack) -> None:
+    body = stack.slack.command_body("list")
+    old = int(time.time()) - 6 * 60
+    reply = await stack.slack.post(
+        body, "application/x-www-form-urlencoded", timestamp=old, signature=sign(body, str(old))
+    )
+    assert reply.status == 401
+    reply = await stack.slack.post(body, "application/x-www-form-urlencoded", signature="")
+    assert reply.status == 401
+    await stack.idle()
+    assert stack.fake.calls == []
+
+
+async def test_a_stranger_gets_a_polite_ephemeral_refusal_and_nothing_happens(stack: SlackStack) -> None:
+    number = stack.owned()
+    before = stack.sandbox.state.numbers[number].stop_date
+    reply = await stack.slack.command(f"prolong {number} 1", user=STRANGER)
+    assert reply.status == 200
+    assert reply.json() == {"response_type": "ephemeral", "text": REFUSAL}
+
+    # A confirmation button (say, copied from someone else's message) does nothing either.
+    choice = actions.ProlongChoice(number, 1, "slack-prolong-stolen")
+    reply = await stack.slack.interaction(
+        stack.slack.action_payload(actions.PROLONG_CONFIRM, choice.encode(), user=STRANGER)
+    )
+    assert reply.status == 200
+    await stack.idle()
+    assert stack.sandbox.call_count("prolong") == 0
+    assert stack.sandbox.state.numbers[number].stop_date == before
+    [refusal] = stack.fake.calls_to("response_url")
+    assert REFUSAL in text_of(refusal.args["blocks"])
+
+    # The home tab and a DM say the same, and show no account data.
+    await stack.slack.event({"type": "app_home_opened", "user": STRANGER, "tab": "home", "channel": "D9"})
+    await stack.slack.event(
+        {"type": "message", "channel_type": "im", "channel": "DSTRANGER", "user": STRANGER, "text": "hi"}
+    )
+    await stack.idle()
+    [home] = stack.fake.calls_to("views.publish")
+    assert text_of(home.args["view"]["blocks"]) == REFUSAL
+    [dm] = stack.fake.calls_to("chat.postMessage")
+    assert dm.args["channel"] == "DSTRANGER"
+    assert REFUSAL in dm.args["text"]
+
+
+async def test_a_stranger_cannot_submit_a_modal(stack: SlackStack) -> None:
+    view = {"callback_id": actions.GROUP_VIEW, "private_metadata": "", "blocks": []}
+    reply = await stack.slack.submit_view(view, {}, user=STRANGER)
+    assert reply.status == 200
+    assert reply.json()["response_action"] == "update"
+    assert REFUSAL in text_of(reply.json()["view"]["blocks"])
+
+
+async def test_a_retried_event_delivery_is_dropped(stack: SlackStack) -> None:
+    event = {"type": "message", "channel_type": "im", "channel": DM, "user": ADMIN, "text": "hello"}
+    first = await stack.slack.event(event, event_id="Ev-same")
+    again = await stack.slack.event(event, event_id="Ev-same", retry_num=1)
+    assert (first.status, again.status) == (200, 200)
+    await stack.idle()
+    assert len(stack.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_health_reports_http_mode(stack: SlackStack) -> None:
+    async with stack.http.get(f"{stack.base_url}/healthz") as response:
+        report = await response.json()
+    assert response.status == 200
+    assert report["parts"]["slack"] == {"ok": True, "mode": "http", "last_error": None}
+
+
+async def test_the_url_verification_challenge_is_answered(stack: SlackStack) -> None:
+    body = '{"token": "legacy", "challenge": "c-123", "type": "url_verification"}'
+    reply = await stack.slack.post(body, "application/json")
+    assert reply.status == 200
+    assert "c-123" in reply.text

@@ -1,0 +1,93 @@
+"""Socket Mode: the same app over the fake's WebSocket; no HTTP route, no signing secret needed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from aiohttp import web
+
+from adapters.slack import SlackPart
+from adapters.slack.texts import REFUSAL
+from bot.sandbox import Sandbox
+from bot.services import Services
+from bot.storage import SqliteStorage, UserRef
+from bot.zadarma import RateLimiter, ZadarmaClient
+from conversations.engine import ConversationEngine
+from tests.e2e.slack.slack_helpers import ADMIN, APP_TOKEN, BOT_TOKEN, CHANNEL, STRANGER
+from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
+
+
+@pytest.fixture
+async def socket_part(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[SlackPart, FakeSlackApi]]:
+    storage = await SqliteStorage.open(tmp_path / "bot.db")
+    async with (
+        httpx.AsyncClient(transport=sandbox.transport()) as http,
+        FakeSlackApi(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as fake,
+    ):
+        client = ZadarmaClient(
+            http,
+            base_url="http://sandbox",
+            key=sandbox.key,
+            secret=sandbox.secret,
+            limiter=RateLimiter(10_000),
+        )
+        services = Services.build(client, storage)
+        part = SlackPart(
+            bot_token=BOT_TOKEN,
+            signing_secret="",
+            app_token=APP_TOKEN,
+            api_base=fake.api_base,
+            admin_users=frozenset({ADMIN}),
+            engine=ConversationEngine(services, operators=frozenset({UserRef("slack", ADMIN)})),
+            services=services,
+            storage=storage,
+        )
+        try:
+            yield part, fake
+        finally:
+            await part.stop()
+            await storage.close()
+
+
+def command(text: str, user: str, fake: FakeSlackApi) -> dict[str, str]:
+    return {
+        "team_id": TEAM_ID,
+        "channel_id": CHANNEL,
+        "user_id": user,
+        "command": "/numbers",
+        "text": text,
+        "response_url": fake.response_url(),
+        "trigger_id": f"trigger-{user}-{text}",
+    }
+
+
+async def test_socket_mode_runs_commands_and_acknowledges_envelopes(
+    socket_part: tuple[SlackPart, FakeSlackApi],
+) -> None:
+    part, fake = socket_part
+    app = web.Application()
+    part.install_routes(app)
+    assert all(r.resource is None or r.resource.canonical != "/slack/events" for r in app.router.routes())
+    assert part.health()["ok"] is False
+
+    await part.start()
+    await fake.wait_for_socket()
+    [opened] = fake.calls_to("apps.connections.open")
+    assert opened.token == APP_TOKEN
+
+    envelope = await fake.send_envelope("slash_commands", command("list", ADMIN, fake))
+    ack = await fake.wait_for_ack(envelope)
+    assert ack["envelope_id"] == envelope
+    await fake.wait_for("response_url")
+    assert await part.wait_idle()
+    assert "Numbers" in fake.calls_to("response_url")[0].args["text"]
+    assert part.health() == {"ok": True, "mode": "socket", "last_error": None}
+
+    refused = await fake.send_envelope("slash_commands", command("list", STRANGER, fake))
+    assert (await fake.wait_for_ack(refused))["payload"] == {"response_type": "ephemeral", "text": REFUSAL}
+
+    await part.stop()
+    assert part.health()["ok"] is False

@@ -1,0 +1,215 @@
+"""The order wizard in Slack: button actions, the answer modal, the form modal and a file in a DM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.console.samples import sample_scan_png
+from adapters.slack import actions
+from adapters.slack.texts import FILE_STEP_HINT, NOTHING_WAITING_FOR_FILE
+from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, DM, SlackStack, button_labelled, buttons, text_of
+
+
+class Driver:
+    """Clicks through the wizard like an operator, always on the message last shown."""
+
+    def __init__(self, stack: SlackStack) -> None:
+        self.stack = stack
+        self.blocks: list[dict[str, Any]] = []
+        self.channel = CHANNEL
+        self.ephemeral = True
+
+    @property
+    def text(self) -> str:
+        return text_of(self.blocks)
+
+    async def _shown_at(self, url: str) -> None:
+        await self.stack.idle()
+        name = url.rsplit("/", 1)[1]
+        [answer] = [c for c in self.stack.fake.calls_to("response_url") if c.path.endswith("/" + name)]
+        self.blocks = answer.args["blocks"]
+
+    async def start(self) -> None:
+        url = self.stack.fake.response_url()
+        reply = await self.stack.slack.command("order", response_url=url)
+        assert reply.status == 200
+        await self._shown_at(url)
+
+    async def press(self, label: str) -> None:
+        await self.press_button(button_labelled(self.blocks, label))
+
+    async def press_button(self, element: dict[str, Any]) -> None:
+        url = self.stack.fake.response_url()
+        await self.stack.slack.press(
+            element, response_url=url, channel=self.channel, ephemeral=self.ephemeral
+        )
+        await self._shown_at(url)
+
+    async def modal_from(self, label: str) -> dict[str, Any]:
+        """Press a button that opens a modal; returns the modal as Slack shows it last."""
+        self.url = self.stack.fake.response_url()
+        element = button_labelled(self.blocks, label)
+        opened_before = len(self.stack.fake.calls_to("views.open"))
+        await self.stack.slack.press(element, response_url=self.url, channel=self.channel)
+        await self.stack.idle()
+        opened = self.stack.fake.calls_to("views.open")
+        assert len(opened) == opened_before + 1
+        callback_id = opened[-1].args["view"]["callback_id"]
+        return next(v for v in reversed(self.stack.fake.views.values()) if v["callback_id"] == callback_id)
+
+    async def type_answer(self, text: str) -> None:
+        view = await self.modal_from("Type an answer")
+        assert view["callback_id"] == actions.TEXT_VIEW
+        reply = await self.stack.slack.submit_view(view, {actions.TEXT_BLOCK: text})
+        assert reply.status == 200 and reply.text == ""
+        await self._shown_at(self.url)
+
+
+async def test_the_whole_order_wizard_in_slack(stack: SlackStack) -> None:
+    wizard = Driver(stack)
+    await wizard.start()
+    assert "country" in wizard.text
+    await wizard.type_answer("Poland")  # a step that expects text: the one-field modal
+    assert "Warsaw" in wizard.text and "Passport" in wizard.text
+
+    await wizard.press("Warsaw")
+    await wizard.press("+48 22")
+    assert "document group" in wizard.text.lower()
+    await wizard.press("New document group")
+    assert "question 1 of" in wizard.text
+
+    # The form step offers the whole form as a modal: a loading view first, then the questions.
+    view = await wizard.modal_from("Fill in the form")
+    assert view["callback_id"] == actions.GROUP_VIEW
+    assert "Loading" in text_of(stack.fake.calls_to("views.open")[-1].args["view"]["blocks"])
+    asked = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert asked[0] == "f.salutation" and "f.address" in asked and "f.middle_name" in asked
+    answers = {
+        "f.salutation": "MS",
+        "f.first_name": "Anna",
+        "f.last_name": "Nowak",
+        "f.email": "anna@example.com",
+        "f.phone": "+48 600 100 200",
+        "f.country": "DE",
+        "f.city": "Warsaw",
+        "f.zip_code": "00-001",
+        "f.street": "Marszałkowska",
+        "f.building_number": "1",
+        "f.address": "Marszałkowska 1, 00-001 Warsaw",
+    }
+    reply = await stack.slack.submit_view(view, answers)
+    assert reply.json() == {
+        "response_action": "errors",
+        "errors": {"f.country": "The address must be in PL for this number."},
+    }
+    groups_before = len(stack.sandbox.state.groups)
+    reply = await stack.slack.submit_view(view, answers | {"f.country": "PL"})
+    assert reply.text == ""
+    await wizard._shown_at(wizard.url)
+    assert len(stack.sandbox.state.groups) == groups_before + 1
+    assert "Anna Nowak" in wizard.text
+    assert FILE_STEP_HINT in wizard.text  # the passport: share it in a DM with the bot
+
+    # The file, shared in the bot's DM, reaches the waiting conversation.
+    file_id = stack.fake.add_file(sample_scan_png(), name="passport.png")
+    await stack.slack.event({"type": "file_shared", "file_id": file_id, "user_id": ADMIN, "channel_id": DM})
+    await stack.idle()
+    [download] = stack.fake.calls_to("download")
+    assert download.token == stack.part.client.token
+    [posted] = stack.fake.calls_to("chat.postMessage")
+    assert posted.args["channel"] == DM
+    assert len(stack.sandbox.state.files) == 1
+    wizard.blocks, wizard.channel, wizard.ephemeral = posted.args["blocks"], DM, False
+    assert "Continue" in buttons(wizard.blocks)[0]["text"]["text"]
+
+    # Buttons on the DM's message still drive the conversation started in the channel.
+    await wizard.press("Continue")
+    confirm = button_labelled(wizard.blocks, "Confirm and pay")
+    orders_before = stack.sandbox.call_count("direct_numbers.order")
+    await wizard.press("Confirm and pay")
+    await stack.idle()
+    assert stack.sandbox.call_count("direct_numbers.order") == orders_before + 1
+    ordered = [n for n in stack.sandbox.state.numbers.values() if n.kind == "order"]
+    assert len(ordered) == 1 and ordered[0].group_id == max(stack.sandbox.state.groups)
+    owner = await stack.storage.ownership.owner_of_number(ordered[0].number)
+    assert owner is not None and owner.user_id == ADMIN
+
+    # A second click on the confirmation orders nothing more.
+    await wizard.press_button(confirm)
+    assert stack.sandbox.call_count("direct_numbers.order") == orders_before + 1
+
+    # Connect it to a SIP login.
+    await wizard.press("00001")
+    assert ordered[0].sip == "00001", wizard.text
+
+
+async def test_a_too_big_file_is_refused_before_downloading(stack: SlackStack) -> None:
+    await _to_the_upload_step(stack)
+    file_id = stack.fake.add_file(b"\x89PNG big", name="huge.png", reported_size=21 * 1024 * 1024)
+    await stack.slack.event({"type": "file_shared", "file_id": file_id, "user_id": ADMIN, "channel_id": DM})
+    await stack.idle()
+    assert stack.fake.calls_to("files.info")
+    assert stack.fake.calls_to("download") == []
+    assert "larger than 20 MB" in stack.fake.calls_to("chat.postMessage")[-1].args["text"]
+    assert stack.sandbox.state.files == []
+
+
+async def test_a_file_nobody_waits_for_is_declined(stack: SlackStack) -> None:
+    file_id = stack.fake.add_file(sample_scan_png())
+    await stack.slack.event({"type": "file_shared", "file_id": file_id, "user_id": ADMIN, "channel_id": DM})
+    # A file shared in a channel is not for the bot.
+    await stack.slack.event(
+        {"type": "file_shared", "file_id": file_id, "user_id": ADMIN, "channel_id": CHANNEL}
+    )
+    await stack.idle()
+    assert stack.fake.calls_to("download") == []
+    [said] = stack.fake.calls_to("chat.postMessage")
+    assert said.args["channel"] == DM and said.args["text"] == NOTHING_WAITING_FOR_FILE
+
+
+async def test_text_typed_in_the_dm_answers_a_dm_conversation(stack: SlackStack) -> None:
+    url = stack.fake.response_url()
+    await stack.slack.command("order", channel=DM, response_url=url)
+    await stack.idle()
+    await stack.slack.event(
+        {"type": "message", "channel_type": "im", "channel": DM, "user": ADMIN, "text": "DE"}
+    )
+    await stack.idle()
+    [posted] = stack.fake.calls_to("chat.postMessage")
+    assert posted.args["channel"] == DM and "Berlin" in text_of(posted.args["blocks"])
+
+
+async def test_a_forged_or_stale_wizard_button_changes_nothing(stack: SlackStack) -> None:
+    wizard = Driver(stack)
+    await wizard.start()
+    stale = button_labelled(wizard.blocks, "Poland")
+    await wizard.press("Germany")
+    await stack.slack.press(stale)
+    await stack.idle()
+    expired = stack.fake.calls_to("response_url")[-1].args
+    assert "expired" in text_of(expired["blocks"]).lower()
+    await stack.slack.press({"action_id": "zb.w.0.0", "value": "no-separator"})
+    await stack.idle()
+    assert "expired" in stack.fake.calls_to("response_url")[-1].args["text"].lower()
+
+
+async def _to_the_upload_step(stack: SlackStack) -> Driver:
+    wizard = Driver(stack)
+    await wizard.start()
+    await wizard.type_answer("Poland")
+    await wizard.press("Warsaw")
+    await wizard.press("+48 22")
+    await wizard.press("Account Owner")
+    assert FILE_STEP_HINT in wizard.text
+    return wizard
+
+
+async def test_a_modal_slack_would_not_open_is_reported(stack: SlackStack) -> None:
+    wizard = Driver(stack)
+    await wizard.start()
+    stack.fake.fail_next("views.open", "expired_trigger_id")
+    url = stack.fake.response_url()
+    await stack.slack.press(button_labelled(wizard.blocks, "Type an answer"), response_url=url)
+    await stack.idle()
+    assert "did not open the form in time" in stack.fake.calls_to("response_url")[-1].args["text"]
+    assert stack.part.health()["last_error"] == "views.open: expired_trigger_id"

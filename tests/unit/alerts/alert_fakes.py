@@ -1,0 +1,76 @@
+"""Fakes of the chat platforms (not of the alerts code) and a controllable clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.services.alerts import AlertMessage, DeliveryResult
+
+
+class FakeClock:
+    """The machine clock, standing still until moved."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 0, *, days: float = 0) -> datetime:
+        self.now += timedelta(seconds=seconds, days=days)
+        return self.now
+
+
+@dataclass
+class Received:
+    """One message a fake platform accepted."""
+
+    to: str
+    alert: AlertMessage
+    tag: str = ""
+
+
+@dataclass
+class FakeChat:
+    """A chat platform: accepts messages, refuses blocked recipients, can fail on demand.
+
+    ``blocked`` recipients answer "blocked"; ``fail_times[key]`` makes the
+    next N sends of that alert fail (temporarily); ``delay`` slows every send.
+    ``tag`` is stamped on what is received (the test's "today").
+    """
+
+    name: str
+    blocked: set[str] = field(default_factory=set)
+    fail_times: Counter[str] = field(default_factory=Counter)
+    retry_after: float = 0.0
+    delay: float = 0.0
+    tag: str = ""
+    received: list[Received] = field(default_factory=list)
+    attempts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def deliver(self, destination_id: str, alert: AlertMessage) -> DeliveryResult:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if destination_id in self.blocked:
+            self.attempts.append((destination_id, alert.key, "blocked"))
+            return DeliveryResult.blocked("Forbidden: bot was blocked by the user")
+        if self.fail_times[alert.key] > 0:
+            self.fail_times[alert.key] -= 1
+            self.attempts.append((destination_id, alert.key, "retry"))
+            return DeliveryResult.retry(self.retry_after, "Too Many Requests")
+        self.attempts.append((destination_id, alert.key, "sent"))
+        self.received.append(Received(destination_id, alert, self.tag))
+        return DeliveryResult.sent()
+
+    def keys(self, to: str | None = None) -> list[str]:
+        return [r.alert.key for r in self.received if to is None or r.to == to]
+
+    def of_kind(self, kind: str) -> list[Received]:
+        return [r for r in self.received if r.alert.kind == kind]
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]

@@ -1,0 +1,182 @@
+"""The real stack for conversation tests: emulator, client, memory storage, services, engine.
+
+:class:`Chat` plays one user: it sends events, remembers the last screens,
+and after every step checks that the saved state survives a JSON round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from bot.sandbox import Sandbox, SandboxConfig
+from bot.services import Actor, Services
+from bot.services.ordering import OrderRequest
+from bot.storage import ConversationKey, MemoryStorage, UserRef
+from bot.zadarma import RateLimiter, ZadarmaClient
+from conversations.engine import ConversationEngine
+from conversations.events import Command, Event, FileUpload, Press, Text
+from conversations.i18n import translator
+from conversations.screens import Button, Screen
+from conversations.state import ConversationState, load_state
+
+START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+EN = translator("en")
+PL = translator("pl")
+
+
+def t(key: str, **params: object) -> str:
+    """The English text of ``key``."""
+    return EN.gettext(key, **params)
+
+
+@dataclass
+class World:
+    """One emulator and one store shared by every engine and chat of a test."""
+
+    sandbox: Sandbox
+    storage: MemoryStorage
+    client: ZadarmaClient
+    services: Services
+    operators: frozenset[UserRef] = frozenset()
+    engine: ConversationEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = self.new_engine()
+
+    def new_engine(self) -> ConversationEngine:
+        """A fresh engine over the same services and storage (a restarted bot)."""
+        return ConversationEngine(self.services, operators=self.operators)
+
+    def restart(self) -> None:
+        """Replace the engine, as a restart would."""
+        self.engine = self.new_engine()
+
+    def chat(self, user: str = "1001", chat: str | None = None, *, locale: str | None = "en") -> Chat:
+        """A chat of ``user`` (in their private chat unless ``chat`` is given)."""
+        return Chat(self, ConversationKey("telegram", chat or user, user), locale)
+
+    async def seed(self, key: ConversationKey, state: ConversationState) -> None:
+        """Store ``state`` for ``key`` as if the conversation had reached it."""
+        stored = await self.storage.conversations.get(key)
+        await self.storage.conversations.save(key, state.dump(), stored.revision if stored else 0)
+
+    async def own_number(self, user: str, direction_id: int = 3301) -> str:
+        """Order a number for ``user`` through the services (fast set-up for management tests)."""
+        actor = Actor(UserRef("telegram", user))
+        iso = {"33": "US", "30": "PL", "31": "DE", "32": "GB"}[str(direction_id)[:2]]
+        direction = await self.services.catalog.direction(iso, direction_id, "en")
+        free = await self.services.catalog.free_numbers(direction_id)
+        request = OrderRequest(direction_id=direction_id, number_id=free[0].id, number=free[0].number)
+        outcome = await self.services.ordering.place_order(
+            actor, f"setup-{user}-{free[0].id}", request, direction
+        )
+        return outcome.number
+
+
+async def build_world(operators: frozenset[UserRef] = frozenset()) -> tuple[World, httpx.AsyncClient]:
+    """The stack; the caller closes the returned HTTP client."""
+    sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START))
+    http = httpx.AsyncClient(transport=sandbox.transport())
+    client = ZadarmaClient(
+        http,
+        base_url="http://sandbox.local",
+        key=sandbox.key,
+        secret=sandbox.secret,
+        limiter=RateLimiter(1_000_000),
+        backoff=0.0,
+    )
+    storage = MemoryStorage()
+    return World(sandbox, storage, client, Services.build(client, storage), operators), http
+
+
+class Chat:
+    """One user talking to the engine."""
+
+    def __init__(self, world: World, key: ConversationKey, locale: str | None) -> None:
+        self.world = world
+        self.key = key
+        self.locale = locale
+        self.screens: list[Screen] = []
+
+    async def send(self, event: Event) -> list[Screen]:
+        """Send one event; keep and return the screens; check the saved state round-trips."""
+        self.screens = await self.world.engine.handle(self.key, event, locale=self.locale)
+        state = await self.state()
+        assert load_state(state.dump()) == state
+        assert ConversationState.model_validate_json(state.model_dump_json()) == state
+        for screen in self.screens[:-1]:
+            assert screen.buttons == () and screen.expects == "none"
+        for action in self.screen.actions:
+            assert len(action.encode()) <= 64
+        return self.screens
+
+    async def start(self) -> list[Screen]:
+        """``/start``."""
+        return await self.send(Command("start"))
+
+    async def command(self, name: str, args: str = "") -> list[Screen]:
+        """A slash command."""
+        return await self.send(Command(name, args))
+
+    async def type(self, text: str) -> list[Screen]:
+        """Type a message."""
+        return await self.send(Text(text))
+
+    async def press(self, label: str) -> list[Screen]:
+        """Press the one button of the current screen whose label contains ``label``."""
+        return await self.send(Press(self.button(label).action))
+
+    async def upload(
+        self, content: bytes = PNG, filename: str = "scan.png", *, declared_size: int | None = None
+    ) -> list[Screen]:
+        """Send a file."""
+        return await self.send(FileUpload(filename, content, None, declared_size))
+
+    async def current(self) -> list[Screen]:
+        """Ask for the current screen again."""
+        self.screens = await self.world.engine.current(self.key, locale=self.locale)
+        return self.screens
+
+    @property
+    def screen(self) -> Screen:
+        """The current menu (the last screen)."""
+        return self.screens[-1]
+
+    @property
+    def text(self) -> str:
+        """Every text of the last answer, joined."""
+        return "\n".join(s.text for s in self.screens)
+
+    @property
+    def notes(self) -> list[str]:
+        """The messages shown before the current screen."""
+        return [s.text for s in self.screens[:-1]]
+
+    @property
+    def labels(self) -> list[str]:
+        """The current screen's button labels."""
+        return [b.label for row in self.screen.buttons for b in row]
+
+    def button(self, label: str) -> Button:
+        """The one button whose label contains ``label``."""
+        found = [b for row in self.screen.buttons for b in row if label in b.label]
+        assert len(found) == 1, f"{label!r} matches {[b.label for b in found]} in {self.labels}"
+        return found[0]
+
+    async def state(self) -> ConversationState:
+        """The saved state."""
+        stored = await self.world.storage.conversations.get(self.key)
+        assert stored is not None
+        state = load_state(stored.data)
+        assert state is not None
+        return state
+
+    async def step(self) -> str:
+        """The saved step."""
+        return (await self.state()).step

@@ -1,0 +1,70 @@
+"""The scheduler's alerts as Slack notices and digest lines (pure parts of the sink)."""
+
+from __future__ import annotations
+
+import json
+
+from adapters.slack.alerts import digest_lines, notice_of, result_of
+from adapters.slack.delivery import DeliveryOutcome
+from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
+from conversations.notices import render_notice_text
+
+
+def test_alerts_become_notices_with_the_names_notices_use() -> None:
+    parked = AlertMessage(
+        "parked:1", AlertKind.PARKED, "48221234567", {"kept_days": "7", "cause": "renewal_failed"}
+    )
+    notice = notice_of(parked)
+    assert (notice.kind, notice.number) == ("parked", "48221234567")
+    text = render_notice_text(notice, "en")
+    assert "the renewal failed" in text and "7 more days" in text
+
+    low = notice_of(
+        AlertMessage(
+            "b", AlertKind.BALANCE_LOW, None, {"balance": "3.00", "currency": "USD", "needed": "9.00"}
+        )
+    )
+    assert "9.00" in render_notice_text(low, "en") and "3.00" in render_notice_text(low, "en")
+    assert notice_of(AlertMessage("k", AlertKind.ACTIVATED, "48221234567", {})).kind == "activated"
+
+
+def test_digest_lines() -> None:
+    items = [
+        {
+            "number": "48221234567",
+            "stop_date": "2026-12-01T10:00:00+03:00",
+            "days_left": 2,
+            "autorenew": False,
+            "status": "on",
+            "description": "Warsaw",
+        }
+    ]
+    lines = digest_lines(
+        {
+            "date": "2026-11-29",
+            "within_days": "7",
+            "count": "3",
+            "items": json.dumps(items),
+            "more": "2",
+            "parked": "1",
+            "balance": "4.00",
+            "currency": "USD",
+            "needed": "12.00",
+            "balance_ok": "false",
+            "unpriced": "PLN 25.00",
+        }
+    )
+    assert lines[0] == "2026-11-29: 3 number(s) expire within 7 day(s)."
+    assert lines[1] == "• +48 22 123 45 67 (Warsaw): 2 day(s) left, until 2026-12-01, auto-renewal OFF, on"
+    assert "… and 2 more" in lines and "Parked now: 1" in lines
+    assert "Balance 4.00 USD; renewals due 12.00 USD — not enough, please top up" in lines
+    assert lines[-1] == "Not counted (other currencies): PLN 25.00"
+    assert digest_lines({"items": "not json"}) == [": 0 number(s) expire within ? day(s)."]
+
+
+def test_outcomes_become_scheduler_results() -> None:
+    assert result_of(DeliveryOutcome.delivered("1")) == DeliveryResult.sent()
+    assert result_of(DeliveryOutcome.failed("not_in_channel", None)) == DeliveryResult.blocked(
+        "not_in_channel"
+    )
+    assert result_of(DeliveryOutcome.failed("ratelimited", 7.0)) == DeliveryResult.retry(7.0, "ratelimited")
