@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from bot.runtime import Part, Runner, health_app
+
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
 
@@ -131,28 +133,90 @@ def run(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
-    from bot.runtime import Part, Runner, health_app
+    from bot.logs import configure_logging
 
-    missing = settings.missing_zadarma()
-    if missing:
-        print(f"configuration error: {', '.join(missing)} not set", file=sys.stderr)
+    problems = settings.run_problems()
+    if problems:
+        for problem in problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_format, settings.log_level, settings.secret_values())
     async with open_core(settings) as core:
-        await core.services.ordering.reconcile_pending()
-        parts: list[Part] = []
-
-        async def database() -> dict[str, object]:
-            await core.storage.conversations.count()
-            return {"ok": True}
-
-        async def zadarma() -> dict[str, object]:
-            return {"ok": core.client.last_call_ok is not False, "required": False}
-
-        app = health_app(parts, {"database": database, "zadarma": zadarma})
-        runner = Runner(app, parts, settings.http_host, settings.http_port)
-        await runner.start()
+        service = build_service(core)
+        await service.runner.start()
         try:
-            await runner.serve_forever()
+            await service.runner.serve_forever()
         finally:
-            await runner.stop()
+            await service.runner.stop()
     return 0
+
+
+@dataclass
+class Service:
+    """The running bot: its parts and the web server that carries ``/healthz`` and the webhooks."""
+
+    runner: Runner
+    parts: list[Part]
+
+
+def build_service(core: Core) -> Service:
+    """Every configured part over one core, on one web server (not started yet)."""
+    from adapters.slack import SlackAlertSink, SlackPart
+    from adapters.telegram.alerts import TelegramAlertSink
+    from adapters.telegram.part import TelegramPart
+    from bot.services.alerts import AlertScheduler, AlertSink
+
+    settings = core.settings
+    parts: list[Part] = []
+    sinks: dict[str, AlertSink] = {}
+    if settings.telegram_enabled:
+        telegram = TelegramPart(
+            token=settings.telegram_bot_token.get_secret_value(),
+            api_base=settings.telegram_api_base,
+            engine=core.engine,
+            services=core.services,
+            storage=core.storage,
+            admin_ids=settings.telegram_admins,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
+        )
+        parts.append(telegram)
+        sinks["telegram"] = TelegramAlertSink(telegram)
+    if settings.slack_enabled:
+        slack = SlackPart(
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            app_token=settings.slack_app_token.get_secret_value(),
+            api_base=settings.slack_api_base,
+            admin_users=settings.slack_admins,
+            alert_channel=settings.slack_alert_channel,
+            engine=core.engine,
+            services=core.services,
+            storage=core.storage,
+        )
+        parts.append(slack)
+        sinks["slack"] = SlackAlertSink(slack, default_language=settings.default_language)
+    parts.append(
+        AlertScheduler(
+            core.client,
+            core.storage,
+            sinks,
+            interval=settings.alert_interval,
+            lead_days=settings.alert_lead_days,
+            slack_channel=settings.slack_alert_channel or None,
+            digest_hour=settings.alert_digest_hour,
+        )
+    )
+
+    async def database() -> dict[str, object]:
+        await core.storage.conversations.count()
+        return {"ok": True}
+
+    async def zadarma() -> dict[str, object]:
+        return {"ok": core.client.last_call_ok is not False, "required": False}
+
+    app = health_app(parts, {"database": database, "zadarma": zadarma})
+    runner = Runner(
+        app, parts, settings.http_host, settings.http_port, on_start=core.services.ordering.reconcile_pending
+    )
+    return Service(runner, parts)

@@ -86,6 +86,46 @@ class Settings(BaseSettings):
         """Lead times for expiry warnings, largest first."""
         return tuple(sorted({int(p) for p in split_ids(self.alert_days)}, reverse=True))
 
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram runs when its token is set."""
+        return bool(self.telegram_bot_token.get_secret_value())
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack runs when its bot token is set."""
+        return bool(self.slack_bot_token.get_secret_value())
+
+    def secret_values(self) -> list[str]:
+        """Every secret, for masking in logs."""
+        values = [
+            self.zadarma_secret,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+        ]
+        return [v.get_secret_value() for v in values if v.get_secret_value()]
+
+    def run_problems(self) -> list[str]:
+        """What keeps ``python -m bot run`` from starting, one line per problem."""
+        problems = [f"{name} is not set" for name in self.missing_zadarma()]
+        if not self.telegram_enabled and not self.slack_enabled:
+            problems.append("neither TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN is set: nothing to run")
+        if self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://"):
+            problems.append("TELEGRAM_WEBHOOK_URL must be an https:// URL")
+        if self.telegram_webhook_url and not self.telegram_enabled:
+            problems.append("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
+        http_slack = self.slack_enabled and not self.slack_app_token.get_secret_value()
+        if http_slack and not self.slack_signing_secret.get_secret_value():
+            problems.append("SLACK_SIGNING_SECRET is needed for Slack over HTTP (or set SLACK_APP_TOKEN)")
+        if self.slack_enabled and not self.slack_admins:
+            problems.append("SLACK_ADMIN_USERS is empty: nobody could use the Slack commands")
+        if self.slack_alert_channel and not self.slack_enabled:
+            problems.append("SLACK_ALERT_CHANNEL is set but SLACK_BOT_TOKEN is not")
+        return problems
+
     def missing_zadarma(self) -> list[str]:
         """Names of the Zadarma settings that are not set."""
         missing = []

@@ -70,11 +70,21 @@ def health_app(parts: list[Part], probes: dict[str, HealthProbe]) -> web.Applica
 class Runner:
     """Starts the web server and the parts, waits for SIGTERM/SIGINT, stops everything."""
 
-    def __init__(self, app: web.Application, parts: list[Part], host: str, port: int) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        parts: list[Part],
+        host: str,
+        port: int,
+        *,
+        on_start: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.app = app
         self.parts = parts
         self.host = host
         self.port = port
+        self._on_start = on_start
+        self._background: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self.bound_port: int | None = None
@@ -96,6 +106,15 @@ class Runner:
         for part in self.parts:
             await part.start()
             log.info("part started", extra={"part": part.name})
+        if self._on_start is not None:
+            self._background = asyncio.create_task(self._run_on_start(self._on_start))
+
+    async def _run_on_start(self, job: Callable[[], Awaitable[object]]) -> None:
+        try:
+            result = await job()
+            log.info("start-up job done", extra={"result": str(result)})
+        except Exception:
+            log.exception("start-up job failed")
 
     def request_stop(self) -> None:
         """Ask :meth:`serve_forever` to return."""
@@ -111,6 +130,10 @@ class Runner:
 
     async def stop(self) -> None:
         """Stop the parts (in reverse order), then the web server."""
+        if self._background is not None:
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
         for part in reversed(self.parts):
             try:
                 await part.stop()

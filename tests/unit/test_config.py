@@ -1,0 +1,77 @@
+"""Settings: read from the environment once, validated with one clear message per problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+
+BASE = {"ZADARMA_KEY": "k", "ZADARMA_SECRET": "s3cret-value", "TELEGRAM_BOT_TOKEN": "123:abc"}
+
+
+def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(monkeypatch, **BASE)
+    assert s.zadarma_api_url == "https://api.zadarma.com"
+    assert s.database_url == "sqlite:///zadarma-bot.db"
+    assert s.alert_lead_days == (14, 7, 3, 1)
+    assert (s.http_host, s.http_port, s.alert_interval) == ("0.0.0.0", 8080, 900.0)
+    assert s.run_problems() == []
+    assert "s3cret-value" not in repr(s)
+
+
+def test_lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(
+        monkeypatch, **BASE, TELEGRAM_ADMIN_IDS="1, 2,,3", SLACK_ADMIN_USERS="U1", ALERT_DAYS="1,30,7"
+    )
+    assert s.telegram_admins == frozenset({"1", "2", "3"})
+    assert s.slack_admins == frozenset({"U1"})
+    assert s.alert_lead_days == (30, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"HTTP_PORT": "eighty"}, ["HTTP_PORT"]),
+        ({"ALERT_DAYS": "7,x"}, ["ALERT_DAYS"]),
+        ({"LOG_FORMAT": "xml", "ZADARMA_RATE_LIMIT": "0"}, ["LOG_FORMAT", "ZADARMA_RATE_LIMIT"]),
+    ],
+)
+def test_invalid_values_are_named(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], names: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings(monkeypatch, **BASE, **env)
+    lines = str(info.value).splitlines()
+    assert sorted(line.split(":")[0] for line in lines) == sorted(names)
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"ZADARMA_KEY": ""}, "ZADARMA_KEY is not set"),
+        ({"TELEGRAM_BOT_TOKEN": ""}, "nothing to run"),
+        ({"TELEGRAM_WEBHOOK_URL": "http://example.com/hook"}, "https://"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_ADMIN_USERS": "U1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "x"}, "SLACK_ADMIN_USERS"),
+        ({"SLACK_ALERT_CHANNEL": "C1"}, "SLACK_ALERT_CHANNEL"),
+    ],
+)
+def test_run_problems(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], problem: str) -> None:
+    s = settings(monkeypatch, **{**BASE, **env})
+    assert any(problem in line for line in s.run_problems())
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(
+        monkeypatch, **BASE, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_ADMIN_USERS="U1"
+    )
+    assert s.run_problems() == []
+    assert set(s.secret_values()) == {"s3cret-value", "123:abc", "xoxb-1", "xapp-1"}
