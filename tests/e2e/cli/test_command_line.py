@@ -55,7 +55,12 @@ def bot(base: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ZADARMA_")}
     environ.update({"ZADARMA_API_URL": base, "ZADARMA_KEY": "k1", "ZADARMA_SECRET": "s1~x", **env})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -89,7 +94,9 @@ def test_check_prints_one_line(emulator: str) -> None:
         ({"ZADARMA_API_URL": "ftp://x"}, "ZADARMA_API_URL"),
     ],
 )
-def test_check_names_the_problem_without_a_traceback(emulator: str, env: dict[str, str], expected: str) -> None:
+def test_check_names_the_problem_without_a_traceback(
+    emulator: str, env: dict[str, str], expected: str
+) -> None:
     result = bot(emulator, "check", **env)
     assert result.returncode != 0
     assert expected in result.stderr

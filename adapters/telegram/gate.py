@@ -1,0 +1,161 @@
+"""What every update goes through before its handler (an outer middleware on ``dp.update``).
+
+In order:
+
+1. a button press is answered at once (its spinner stops), in the background,
+   before anything slow; the handler awaits that answer before working;
+2. the update waits for the sender's previous updates (one at a time per user,
+   in arrival order; different users run in parallel);
+3. a duplicate ``update_id`` (Telegram re-delivering after a restart or a
+   timeout) is dropped, using the shared store so replicas agree;
+4. the user is recorded: chat id, name, language; a user who had blocked the
+   bot and writes again is unblocked.
+
+Every log line written while an update is handled carries a fresh correlation
+id (:func:`bot.logs.correlated`). The gate also counts updates in flight, so the
+part can wait for them (:meth:`UpdateGate.idle`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Final
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.enums import ChatType
+from aiogram.types import Chat, TelegramObject, Update
+from aiogram.types import User as TelegramUser
+
+from adapters.telegram.ordering import KeyedLocks
+from adapters.telegram.sending import Sender
+from adapters.telegram.texts import primary_language
+from bot.logs import correlated
+from bot.storage import Storage, User, UserRef, utc_now
+
+log = logging.getLogger("adapters.telegram")
+
+PLATFORM: Final = "telegram"
+CUSTOMER_KEY: Final = "customer"
+"""Handler argument: the stored :class:`bot.storage.User` of the sender (``None`` if unknown)."""
+PRESS_ANSWER_KEY: Final = "press_answer"
+"""Handler argument: the task answering this update's callback query (``None`` for other updates)."""
+
+DEDUP_TTL_SECONDS: Final = 2 * 24 * 3600.0
+"""Telegram keeps undelivered updates for 24 hours; remember ids for twice that."""
+
+
+class UpdateGate(BaseMiddleware):
+    """The outer middleware described in the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        sender: Sender,
+        locks: KeyedLocks,
+        dedup_ttl: float = DEDUP_TTL_SECONDS,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._storage = storage
+        self._sender = sender
+        self._locks = locks
+        self._dedup_ttl = dedup_ttl
+        self._clock = clock
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Run ``handler`` for ``event`` under the rules above."""
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        # Nothing may suspend before the lock is queued for: that keeps arrival order.
+        self._enter()
+        answer: asyncio.Task[None] | None = None
+        try:
+            if event.callback_query is not None:
+                answer = asyncio.create_task(self._sender.answer(event.callback_query.id))
+            data[PRESS_ANSWER_KEY] = answer
+            user: TelegramUser | None = data.get("event_from_user")
+            order_key = str(user.id) if user is not None else f"update:{event.update_id}"
+            async with self._locks.hold(order_key):
+                with correlated():
+                    if not await self._first_delivery(data["bot"], event):
+                        log.info("duplicate update dropped", extra={"update_id": event.update_id})
+                        return UNHANDLED
+                    data[CUSTOMER_KEY] = await self._remember(user, data.get("event_chat"))
+                    return await handler(event, data)
+        finally:
+            if answer is not None:
+                await answer
+            self._leave()
+
+    async def idle(self) -> None:
+        """Wait until no update is being handled."""
+        await asyncio.sleep(0)  # updates just received reach the gate first
+        await self._idle.wait()
+
+    @property
+    def in_flight(self) -> int:
+        """Updates being handled (or waiting for their turn) right now."""
+        return self._in_flight
+
+    async def cancel(self) -> None:
+        """Cancel the updates still being handled (shutdown after a grace period)."""
+        tasks = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _enter(self) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+
+    def _leave(self) -> None:
+        self._in_flight -= 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.discard(task)
+        if self._in_flight == 0:
+            self._idle.set()
+
+    async def _first_delivery(self, bot: Bot, update: Update) -> bool:
+        key = f"{PLATFORM}:{bot.id}:update:{update.update_id}"
+        try:
+            return await self._storage.dedup.seen_once(key, self._clock(), self._dedup_ttl)
+        except Exception:  # the store (or its driver) failed
+            # Better to risk handling a duplicate than to drop an update.
+            log.exception("update de-duplication failed; handling the update anyway")
+            return True
+
+    async def _remember(self, user: TelegramUser | None, chat: Chat | None) -> User | None:
+        if user is None or user.is_bot:
+            return None
+        ref = UserRef(PLATFORM, str(user.id))
+        private_chat = str(chat.id) if chat is not None and chat.type == ChatType.PRIVATE else None
+        try:
+            record = await self._storage.users.upsert(
+                ref,
+                chat_id=private_chat,
+                display_name=user.full_name,
+                default_language=primary_language(user.language_code),
+            )
+            if record.blocked:
+                await self._storage.users.mark_unblocked(ref)
+        except Exception:  # the store (or its driver) failed
+            log.exception("could not record the user")
+            return None
+        return record

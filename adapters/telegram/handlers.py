@@ -1,0 +1,234 @@
+"""The router: a few generic handlers that turn updates into conversation steps.
+
+* ``/assign`` (operators only) -> :mod:`.operators`;
+* any other message in a private chat -> :func:`.translate.translate_message`:
+  commands and text go to the conversation, photos and documents are fetched
+  (size-checked first) and go to it as :class:`FileUpload`, the rest gets a hint;
+* a button press -> :class:`Press`; its message is edited with the reply;
+* the user blocking or restarting the bot (``my_chat_member``) -> the user's ``blocked`` flag;
+* messages in groups get a pointer to the private chat (documents are personal).
+
+The gate (:mod:`.gate`) has already ordered, de-duplicated and recorded the
+update and started answering the press.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command as CommandFilter
+from aiogram.filters import CommandObject
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import User as TelegramUser
+
+from adapters.telegram import texts
+from adapters.telegram.chat_action import typing_while_slow
+from adapters.telegram.files import FileFetcher, FileTooBig, FileUnavailable
+from adapters.telegram.operators import AssignProblem, assign, parse_assign
+from adapters.telegram.presenter import Presenter
+from adapters.telegram.render import Outgoing
+from adapters.telegram.sending import Sender, describe, is_unreachable
+from adapters.telegram.translate import (
+    IncomingFile,
+    UnknownCommand,
+    Unsupported,
+    parse_command,
+    translate_message,
+    translate_press,
+)
+from bot.services import Services
+from bot.storage import ConversationKey, Storage, User, UserRef
+from conversations.engine import ConversationEngine
+from conversations.events import Event, FileUpload
+
+log = logging.getLogger("adapters.telegram")
+
+PLATFORM = "telegram"
+
+
+class ChatHandlers:
+    """The handlers and what they need; :meth:`router` wires them into an aiogram router."""
+
+    def __init__(
+        self,
+        *,
+        engine: ConversationEngine,
+        services: Services,
+        storage: Storage,
+        sender: Sender,
+        presenter: Presenter,
+        files: FileFetcher,
+        admin_ids: frozenset[str],
+    ) -> None:
+        self._engine = engine
+        self._services = services
+        self._storage = storage
+        self._sender = sender
+        self._presenter = presenter
+        self._files = files
+        self._admins = admin_ids
+
+    def router(self) -> Router:
+        """A router with this object's handlers."""
+        router = Router(name="telegram-conversations")
+        private = F.chat.type == ChatType.PRIVATE
+        router.message.register(self.on_group_message, ~private)
+        router.message.register(self.on_assign, CommandFilter("assign", ignore_case=True))
+        router.message.register(self.on_message)
+        router.callback_query.register(self.on_press)
+        router.my_chat_member.register(self.on_membership)
+        return router
+
+    # ------------------------------------------------------------------ handlers
+    async def on_message(self, message: Message, bot: Bot, customer: User | None) -> None:
+        """A message in a private chat: a command, text, a photo or document, or something else."""
+        user = message.from_user
+        if user is None:
+            return
+        incoming = translate_message(message, await self._username_if_mentioned(message, bot))
+        language = self._language(customer, user)
+        if isinstance(incoming, IncomingFile):
+            await self._receive_file(message, user, incoming, language)
+        elif isinstance(incoming, UnknownCommand):
+            hint = texts.message(
+                language, "unknown_command", name=incoming.name, commands=texts.command_list()
+            )
+            await self._say(message.chat.id, hint)
+        elif isinstance(incoming, Unsupported):
+            if message.text is None:  # commands for other bots are ignored silently
+                await self._say(message.chat.id, texts.message(language, "unsupported"))
+        else:
+            await self._converse(message.chat.id, user, incoming, language=language)
+
+    async def on_press(
+        self, callback: CallbackQuery, customer: User | None, press_answer: asyncio.Task[None] | None
+    ) -> None:
+        """A button press: the conversation's reply replaces the pressed message."""
+        if press_answer is not None:
+            await press_answer  # the spinner stops before any slow work
+        event = translate_press(callback)
+        origin = callback.message
+        if event is None or origin is None or origin.chat.type != ChatType.PRIVATE:
+            return
+        edit = origin.message_id if isinstance(origin, Message) else None
+        language = self._language(customer, callback.from_user)
+        await self._converse(origin.chat.id, callback.from_user, event, language=language, edit=edit)
+
+    async def on_assign(self, message: Message, command: CommandObject, customer: User | None) -> None:
+        """``/assign NUMBER USER_ID``: operators give a number to a customer."""
+        user = message.from_user
+        if user is None:
+            return
+        language = self._language(customer, user)
+        if str(user.id) not in self._admins:
+            await self._say(message.chat.id, texts.message(language, "assign_refused"))
+            return
+        request = parse_assign(command.args or "")
+        if isinstance(request, AssignProblem):
+            await self._say(message.chat.id, texts.message(language, request.key, value=request.value))
+            return
+        async with typing_while_slow(self._sender, message.chat.id):
+            result = await assign(self._services, str(user.id), request, language)
+        await self._say(message.chat.id, result.reply)
+        if result.done:
+            await self._welcome_owner(request.number, request.user_id)
+
+    async def on_membership(self, update: ChatMemberUpdated) -> None:
+        """The user blocked (``kicked``) or restarted (``member``) the bot in their private chat."""
+        if update.chat.type != ChatType.PRIVATE:
+            return
+        user = UserRef(PLATFORM, str(update.from_user.id))
+        status = update.new_chat_member.status
+        if status == ChatMemberStatus.KICKED:
+            await self._storage.users.mark_blocked(user)
+        elif status == ChatMemberStatus.MEMBER:
+            await self._storage.users.mark_unblocked(user)
+
+    async def on_group_message(self, message: Message, bot: Bot, customer: User | None) -> None:
+        """Groups: commands addressed to the bot get a pointer to the private chat; the rest is ignored."""
+        if message.text is None or message.from_user is None:
+            return
+        command = parse_command(message.text)
+        if command is None:
+            return
+        me = await bot.me()
+        if command[2] and (me.username or "").lower() != command[2].lower():
+            return
+        language = self._language(customer, message.from_user)
+        await self._say(message.chat.id, texts.message(language, "private_only"))
+
+    # ------------------------------------------------------------------ steps
+    async def _converse(
+        self, chat_id: int, user: TelegramUser, event: Event, *, language: str, edit: int | None = None
+    ) -> None:
+        key = ConversationKey(PLATFORM, str(chat_id), str(user.id))
+        try:
+            async with typing_while_slow(self._sender, chat_id):
+                screens = await self._engine.handle(key, event, locale=user.language_code)
+        except Exception:
+            log.exception("conversation step failed", extra={"event": type(event).__name__})
+            await self._say(chat_id, texts.message(language, "error"))
+            return
+        try:
+            await self._presenter.show(chat_id, screens, edit=edit)
+        except TelegramAPIError as error:
+            await self._delivery_failed(chat_id, user, error)
+
+    async def _receive_file(
+        self, message: Message, user: TelegramUser, file: IncomingFile, language: str
+    ) -> None:
+        chat_id = message.chat.id
+        try:
+            async with typing_while_slow(self._sender, chat_id):
+                content = await self._files.fetch(file)
+        except FileTooBig as error:
+            size = texts.human_size(error.size)
+            limit = texts.human_size(error.limit)
+            await self._say(chat_id, texts.message(language, "file_too_big", size=size, limit=limit))
+            return
+        except (FileUnavailable, TelegramAPIError) as error:
+            log.warning("could not fetch a file", extra={"error": describe(error)})
+            await self._say(chat_id, texts.message(language, "file_failed"))
+            return
+        upload = FileUpload(filename=file.filename, content=content, mime=file.mime, declared_size=file.size)
+        await self._converse(chat_id, user, upload, language=language)
+
+    async def _welcome_owner(self, number: str, user_id: str) -> None:
+        record = await self._storage.users.get(UserRef(PLATFORM, user_id))
+        chat_id = record.chat_id if record is not None and record.chat_id else user_id
+        language = texts.pick_language(record.language if record is not None else None)
+        try:
+            await self._sender.send(
+                chat_id, Outgoing(texts.message(language, "assign_welcome", number=number))
+            )
+        except TelegramAPIError as error:
+            # The customer may never have opened the bot; the assignment stands.
+            log.info("could not tell the new owner", extra={"error": describe(error)})
+
+    async def _say(self, chat_id: int, text: str) -> None:
+        try:
+            await self._sender.send(chat_id, Outgoing(text))
+        except TelegramAPIError as error:
+            log.warning("could not reply", extra={"error": describe(error)})
+
+    async def _delivery_failed(self, chat_id: int, user: TelegramUser, error: TelegramAPIError) -> None:
+        if is_unreachable(error):
+            await self._storage.users.mark_blocked(UserRef(PLATFORM, str(user.id)))
+            log.info("user blocked the bot", extra={"chat": chat_id})
+        else:
+            log.warning("could not show a reply", extra={"error": describe(error)})
+
+    @staticmethod
+    def _language(customer: User | None, user: TelegramUser) -> str:
+        return texts.pick_language(customer.language if customer is not None else None, user.language_code)
+
+    @staticmethod
+    async def _username_if_mentioned(message: Message, bot: Bot) -> str | None:
+        text = message.text or ""
+        if text.startswith("/") and "@" in text.split(maxsplit=1)[0]:
+            return (await bot.me()).username
+        return None

@@ -1,0 +1,39 @@
+"""One update per user at a time, in arrival order; different users in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+class KeyedLocks:
+    """A FIFO lock per key, created on first use and dropped when nobody holds or waits for it.
+
+    Arrival order is kept: :meth:`hold` queues the caller before its first
+    suspension point, and :class:`asyncio.Lock` wakes waiters in order.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold ``key``'s lock for the duration of the ``async with`` block."""
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            current, count = self._locks[key]
+            if count <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (current, count - 1)
+
+    def __len__(self) -> int:
+        """How many keys are held or waited for right now."""
+        return len(self._locks)

@@ -1,0 +1,312 @@
+"""The Telegram part of the bot: an aiogram ``Bot`` and ``Dispatcher`` run as a :class:`bot.runtime.Part`.
+
+Long polling by default; with ``webhook_url`` the updates come by webhook on
+the shared web server instead. The composition root builds one
+:class:`TelegramPart` from the settings and runs it next to the others; the
+alert scheduler pushes alerts with :meth:`TelegramPart.deliver_notice`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, Literal
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.methods import DeleteWebhook, SetMyCommands, SetWebhook
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.token import TokenValidationError
+from aiohttp import web
+
+from adapters.telegram.delivery import Blocked, DeliveryOutcome, RetryLater, Sent
+from adapters.telegram.files import FileFetcher
+from adapters.telegram.gate import DEDUP_TTL_SECONDS, UpdateGate
+from adapters.telegram.handlers import ChatHandlers
+from adapters.telegram.ordering import KeyedLocks
+from adapters.telegram.pacer import Pacer
+from adapters.telegram.presenter import Presenter
+from adapters.telegram.redact import TokenRedactor
+from adapters.telegram.render import render_screen
+from adapters.telegram.retries import BackgroundRetries
+from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
+from adapters.telegram.status import ApiStatus
+from adapters.telegram.texts import COMMAND_DESCRIPTIONS, CONVERSATION_COMMANDS, LANGUAGES
+from adapters.telegram.webhook import WebhookEndpoint
+from bot.services import Services
+from bot.storage import ConversationKey, Storage, UserRef, utc_now
+from conversations.engine import ConversationEngine
+from conversations.notices import Notice
+
+log = logging.getLogger("adapters.telegram")
+
+PLATFORM: Final = "telegram"
+
+NOTICE_MAX_WAIT: Final = 5.0
+"""Longest flood wait sat out while pushing an alert; longer ones become :class:`RetryLater`."""
+
+DRAIN_TIMEOUT: Final = 10.0
+"""How long :meth:`TelegramPart.stop` lets updates in progress finish."""
+
+PURGE_INTERVAL: Final = 6 * 3600.0
+"""How often remembered update ids whose time is up are deleted from the store."""
+
+
+class TelegramPart:
+    """Runs the Telegram bot: polling or webhook, commands menu, alerts delivery, health."""
+
+    name = "telegram"
+    required = True
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        api_base: str = "https://api.telegram.org",
+        engine: ConversationEngine,
+        services: Services,
+        storage: Storage,
+        admin_ids: frozenset[str],
+        webhook_url: str = "",
+        webhook_secret: str = "",
+    ) -> None:
+        """Build the bot; nothing touches the network before :meth:`start`.
+
+        Raises ``ValueError`` for a missing or malformed token (without quoting it).
+
+        ``token`` is the bot token; ``api_base`` the Bot API server (a local
+        Bot API server or a test double); ``admin_ids`` the Telegram user ids
+        allowed to use ``/assign``; ``webhook_url`` (public HTTPS URL) switches
+        from long polling to webhook, checked with ``webhook_secret``.
+        """
+        if not token:
+            raise ValueError("a Telegram bot token is required")
+        self._engine = engine
+        self._storage = storage
+        self._webhook_url = webhook_url
+        self._webhook_secret = webhook_secret
+        self._status = ApiStatus()
+        self._session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self._session.middleware(self._status)
+        try:
+            self.bot = Bot(
+                token, session=self._session, default=DefaultBotProperties(link_preview_is_disabled=True)
+            )
+        except TokenValidationError:
+            raise ValueError("the Telegram bot token is malformed (expected <digits>:<text>)") from None
+        self.sender = Sender(self.bot)
+        self._locks = KeyedLocks()
+        self._gate = UpdateGate(
+            storage=storage, sender=self.sender, locks=self._locks, dedup_ttl=DEDUP_TTL_SECONDS
+        )
+        self._presenter = Presenter(self.sender)
+        handlers = ChatHandlers(
+            engine=engine,
+            services=services,
+            storage=storage,
+            sender=self.sender,
+            presenter=self._presenter,
+            files=FileFetcher(self.sender, self._session),
+            admin_ids=admin_ids,
+        )
+        self.dispatcher = Dispatcher(disable_fsm=True, name="telegram")
+        self.dispatcher.update.outer_middleware(self._gate)
+        self.dispatcher.include_router(handlers.router())
+        self._webhook = (
+            WebhookEndpoint(dispatcher=self.dispatcher, bot=self.bot, url=webhook_url, secret=webhook_secret)
+            if webhook_url
+            else None
+        )
+        self._pacer = Pacer()
+        self._retries = BackgroundRetries(self._status)
+        self._redactor = TokenRedactor(token)
+        self._polling: asyncio.Task[None] | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
+        self._started = False
+
+    # ------------------------------------------------------------------ Part
+    @property
+    def mode(self) -> Literal["polling", "webhook"]:
+        """How updates arrive."""
+        return "webhook" if self._webhook is not None else "polling"
+
+    def install_routes(self, app: web.Application) -> None:
+        """In webhook mode, serve the webhook URL's path on ``app``."""
+        if self._webhook is not None:
+            self._webhook.install(app)
+
+    async def start(self) -> None:
+        """Register the webhook or start polling, and publish the command menu.
+
+        Start-up calls that fail are logged and retried in the background;
+        they never stop the bot (:meth:`health` tells meanwhile).
+        """
+        self._redactor.install()
+        self._started = True
+        if self._webhook is not None:
+            if not self._webhook_secret:
+                log.warning("webhook without a secret: anyone who knows the URL can post updates")
+            self._webhook.accepting = True
+            await self._retries.run("setWebhook", self._set_webhook)
+        else:
+            await self._retries.run("deleteWebhook", self._delete_webhook)
+            self._polling = asyncio.create_task(self._poll(), name="telegram:polling")
+        for language in (None, *[code for code in LANGUAGES if code != "en"]):
+            await self._retries.run(f"setMyCommands:{language or 'default'}", self._commands_setter(language))
+        self._housekeeping = asyncio.create_task(self._purge_periodically(), name="telegram:housekeeping")
+
+    async def stop(self) -> None:
+        """Stop receiving, let updates in progress finish (briefly), close the HTTP session."""
+        if not self._started:
+            return
+        self._started = False
+        if self._webhook is not None:
+            self._webhook.accepting = False
+        await self._stop_polling()
+        await self._retries.close()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+            self._housekeeping = None
+        try:
+            await asyncio.wait_for(self.drain(), DRAIN_TIMEOUT)
+        except TimeoutError:
+            log.warning("updates still running at shutdown are cancelled")
+        if self._webhook is not None:
+            await self._webhook.cancel()
+        await self._gate.cancel()
+        await self._session.close()
+        self._redactor.uninstall()
+
+    def health(self) -> dict[str, Any]:
+        """``{"ok", "mode", "last_error", ...}`` for ``/healthz``."""
+        if self._webhook is not None:
+            receiving = "setWebhook" in self._retries.done
+        else:
+            receiving = (
+                self._polling is not None and not self._polling.done() and self._status.polling_healthy
+            )
+        return {
+            "ok": self._started and receiving,
+            "mode": self.mode,
+            "last_error": self._status.last_error,
+            "last_error_at": self._status.last_error_at.isoformat() if self._status.last_error_at else None,
+            "retrying": self._retries.pending(),
+            "updates_in_flight": self._gate.in_flight,
+        }
+
+    async def drain(self) -> None:
+        """Wait until every update received so far has been handled."""
+        if self._webhook is not None:
+            await self._webhook.wait()
+        await self._gate.idle()
+
+    # ------------------------------------------------------------------ alerts
+    async def deliver_notice(
+        self, user_id: str, notice: Notice, *, language: str | None = None
+    ) -> DeliveryOutcome:
+        """Push an alert card to a customer's private chat, paced under Telegram's limits.
+
+        The card comes from the conversation (``engine.notice``) in ``language``
+        (default: the user's stored language). Returns :class:`Sent`,
+        :class:`Blocked` (the user blocked the bot; also recorded in storage)
+        or :class:`RetryLater`.
+        """
+        user = UserRef(PLATFORM, user_id)
+        record = await self._storage.users.get(user)
+        chat_id = record.chat_id if record is not None and record.chat_id else user_id
+        locale = language or (record.language if record is not None else None)
+        await self._pacer.wait(chat_id)
+        async with self._locks.hold(user_id):
+            try:
+                screen = await self._engine.notice(
+                    ConversationKey(PLATFORM, chat_id, user_id), notice, locale=locale
+                )
+            except Exception as error:
+                log.exception("could not render an alert")
+                return RetryLater(300.0, f"rendering failed: {type(error).__name__}")
+            sent: list[int] = []
+            try:
+                for index, message in enumerate(render_screen(screen)):
+                    if index:
+                        await self._pacer.wait(chat_id)
+                    result = await self.sender.send(chat_id, message, max_wait=NOTICE_MAX_WAIT)
+                    sent.append(result.message_id)
+            except TelegramRetryAfter as error:
+                return RetryLater(float(error.retry_after), describe(error))
+            except TelegramAPIError as error:
+                if is_unreachable(error):
+                    await self._storage.users.mark_blocked(user)
+                    return Blocked(error.message)
+                return RetryLater(60.0 if is_outage(error) else 600.0, describe(error))
+        return Sent(tuple(sent))
+
+    # ------------------------------------------------------------------ internals
+    async def _poll(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self.dispatcher.start_polling(
+                    self.bot,
+                    handle_signals=False,
+                    close_bot_session=False,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+                return
+            except Exception as error:
+                # e.g. getMe failing before the polling loop (which retries by itself) began
+                self._status.record("polling", error)
+                log.error("polling stopped; restarting", extra={"error": describe(error), "delay": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+    async def _stop_polling(self) -> None:
+        task, self._polling = self._polling, None
+        if task is None:
+            return
+        if not task.done():
+            with contextlib.suppress(RuntimeError, TimeoutError):  # not polling right now / stuck
+                await asyncio.wait_for(self.dispatcher.stop_polling(), 5.0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _delete_webhook(self) -> None:
+        await self.sender.call(DeleteWebhook(drop_pending_updates=False))
+
+    async def _set_webhook(self) -> None:
+        await self.sender.call(
+            SetWebhook(
+                url=self._webhook_url,
+                secret_token=self._webhook_secret or None,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+        )
+
+    def _commands_setter(self, language: str | None) -> Callable[[], Awaitable[None]]:
+        descriptions = COMMAND_DESCRIPTIONS[language or "en"]
+        commands = [
+            BotCommand(command=name, description=descriptions[name]) for name in CONVERSATION_COMMANDS
+        ]
+
+        async def set_commands() -> None:
+            await self.sender.call(
+                SetMyCommands(commands=commands, scope=BotCommandScopeDefault(), language_code=language)
+            )
+
+        return set_commands
+
+    async def _purge_periodically(self) -> None:
+        while True:
+            try:
+                await self._storage.dedup.purge(utc_now())
+            except Exception:
+                log.exception("could not purge remembered update ids")
+            await asyncio.sleep(PURGE_INTERVAL)

@@ -1,0 +1,50 @@
+"""Showing a conversation's screens in a chat.
+
+After a button press the first screen replaces the pressed message (so menus
+change in place) and further screens follow as new messages; after typed
+input or a file every screen is a new message. The buttons of the chat's
+previous menu are then removed, so only the current menu looks live (an old
+button pressed anyway still gets the conversation's "menu expired" answer).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from adapters.telegram.render import render_screens
+from adapters.telegram.sending import Sender
+from conversations.screens import Screen
+
+
+class Presenter:
+    """Renders screens into a chat and remembers each chat's live menu message (in memory)."""
+
+    def __init__(self, sender: Sender, *, remembered_chats: int = 10_000) -> None:
+        self._sender = sender
+        self._menus: OrderedDict[int, int] = OrderedDict()
+        self._capacity = remembered_chats
+
+    async def show(self, chat_id: int, screens: list[Screen], *, edit: int | None = None) -> list[int]:
+        """Show ``screens``; ``edit`` is the pressed message to reuse. Returns the message ids shown."""
+        messages = render_screens(screens)
+        if not messages:
+            return []
+        shown: list[int] = []
+        rest = messages
+        if edit is not None and await self._sender.edit(chat_id, edit, messages[0]):
+            shown.append(edit)
+            rest = messages[1:]
+        for message in rest:
+            sent = await self._sender.send(chat_id, message)
+            shown.append(sent.message_id)
+        await self._retire_previous_menu(chat_id, shown, has_menu=messages[-1].keyboard is not None)
+        return shown
+
+    async def _retire_previous_menu(self, chat_id: int, shown: list[int], *, has_menu: bool) -> None:
+        previous = self._menus.pop(chat_id, None)
+        if has_menu:
+            self._menus[chat_id] = shown[-1]
+            while len(self._menus) > self._capacity:
+                self._menus.popitem(last=False)
+        if previous is not None and previous not in shown:
+            await self._sender.strip_keyboard(chat_id, previous)

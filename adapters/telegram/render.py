@@ -1,0 +1,99 @@
+"""Screens as Telegram messages: pure functions, no I/O.
+
+A :class:`~conversations.screens.Screen` becomes one message (plain text, no
+parse mode) with an inline keyboard built from its button rows; a button's
+``action`` is its ``callback_data`` as is. A screen longer than Telegram's
+4096 characters is split at line breaks, with the keyboard under the last part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from conversations.screens import Button, Screen
+
+MAX_TEXT = 4096
+"""Telegram's limit on a message's text, in UTF-16 code units."""
+
+MAX_CALLBACK_DATA = 64
+"""Telegram's limit on ``callback_data``, in bytes."""
+
+EMPTY_TEXT = "…"
+"""Sent instead of an empty screen text, which Telegram refuses."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send or to edit in: its text and its inline keyboard (if any)."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for button rows; ``None`` when there are no buttons.
+
+    Raises ``ValueError`` for an action longer than 64 bytes (a bug in the
+    conversation: Telegram would refuse the whole message).
+    """
+    built: list[list[InlineKeyboardButton]] = []
+    for row in rows:
+        line = []
+        for button in row:
+            if len(button.action.encode("utf-8")) > MAX_CALLBACK_DATA:
+                raise ValueError(f"button action longer than {MAX_CALLBACK_DATA} bytes: {button.action!r}")
+            line.append(InlineKeyboardButton(text=button.label or EMPTY_TEXT, callback_data=button.action))
+        if line:
+            built.append(line)
+    return InlineKeyboardMarkup(inline_keyboard=built) if built else None
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (most emoji count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """``text`` in parts Telegram accepts (``limit`` UTF-16 units each), cut at line breaks where possible."""
+    text = text.strip("\n")
+    if not text.strip():
+        return [EMPTY_TEXT]
+    parts: list[str] = []
+    while telegram_length(text) > limit:
+        fits = _longest_prefix(text, limit)
+        cut = text.rfind("\n", 0, fits + 1)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, fits + 1)
+        if cut <= 0:
+            cut = fits
+        head, text = text[:cut].rstrip(), text[cut:].lstrip("\n ")
+        if head:
+            parts.append(head)
+    if text:
+        parts.append(text)
+    return parts
+
+
+def render_screen(screen: Screen) -> list[Outgoing]:
+    """One screen as one message (or a few, when its text is very long)."""
+    parts = split_text(screen.text)
+    markup = keyboard(screen.buttons)
+    return [Outgoing(part, markup if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
+
+
+def render_screens(screens: Iterable[Screen]) -> list[Outgoing]:
+    """Every screen, in order; the conversation's current menu is the last message."""
+    return [message for screen in screens for message in render_screen(screen)]

@@ -1,0 +1,83 @@
+"""Start-up calls that must not stop the bot when they fail.
+
+``setMyCommands``, ``deleteWebhook`` or ``setWebhook`` failing at start-up
+(Telegram briefly unreachable, a flood wait) is logged and retried in the
+background with growing pauses until it succeeds or the part stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from adapters.telegram.sending import describe
+from adapters.telegram.status import ApiStatus
+
+log = logging.getLogger("adapters.telegram")
+
+Attempt = Callable[[], Awaitable[object]]
+
+
+class BackgroundRetries:
+    """Runs named calls once now and, if they fail, again later in the background."""
+
+    def __init__(
+        self,
+        status: ApiStatus,
+        *,
+        first_delay: float = 1.0,
+        max_delay: float = 300.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._status = status
+        self._first_delay = first_delay
+        self._max_delay = max_delay
+        self._sleep = sleep
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.done: set[str] = set()
+
+    async def run(self, name: str, attempt: Attempt, *, time_limit: float = 10.0) -> bool:
+        """Try ``attempt`` now; on failure keep retrying in the background. Returns whether it worked."""
+        if await self._try(name, attempt, time_limit):
+            return True
+        if name not in self._tasks:
+            self._tasks[name] = asyncio.create_task(
+                self._retry(name, attempt, time_limit), name=f"telegram:{name}"
+            )
+        return False
+
+    def pending(self) -> list[str]:
+        """Names still being retried."""
+        return sorted(name for name, task in self._tasks.items() if not task.done())
+
+    async def close(self) -> None:
+        """Stop retrying."""
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _try(self, name: str, attempt: Attempt, time_limit: float) -> bool:
+        try:
+            await asyncio.wait_for(attempt(), time_limit)
+        except Exception as error:
+            self._status.record(name, error)
+            log.warning(
+                "start-up call failed; retrying in the background",
+                extra={"call": name, "error": describe(error)},
+            )
+            return False
+        self.done.add(name)
+        return True
+
+    async def _retry(self, name: str, attempt: Attempt, time_limit: float) -> None:
+        delay = self._first_delay
+        while True:
+            await self._sleep(delay)
+            if await self._try(name, attempt, time_limit):
+                log.info("start-up call succeeded on retry", extra={"call": name})
+                self._tasks.pop(name, None)
+                return
+            delay = min(delay * 2, self._max_delay)

@@ -1,0 +1,86 @@
+"""Receiving updates by webhook on the bot's shared aiohttp server.
+
+Telegram POSTs each update as JSON, with the secret given to ``setWebhook`` in
+the ``X-Telegram-Bot-Api-Secret-Token`` header. A request without the right
+secret gets 401; a body that is not an update gets 400. A good update is
+answered 200 at once and handled in a background task, so Telegram never
+waits on a slow Zadarma call (the gate keeps each user's updates in order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import Final
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger("adapters.telegram")
+
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+
+
+def webhook_path(url: str) -> str:
+    """The path part of the public webhook URL (``/`` when it has none)."""
+    return urlsplit(url).path or "/"
+
+
+class WebhookEndpoint:
+    """The aiohttp handler for Telegram's webhook requests."""
+
+    def __init__(self, *, dispatcher: Dispatcher, bot: Bot, url: str, secret: str) -> None:
+        self._dispatcher = dispatcher
+        self._bot = bot
+        self.url = url
+        self.path = webhook_path(url)
+        self._secret = secret.encode("utf-8")
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.accepting = False
+
+    def install(self, app: web.Application) -> None:
+        """Serve ``POST <path>`` on ``app``."""
+        app.router.add_post(self.path, self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Check the secret, parse the update, start handling it, answer at once."""
+        if not self._authorized(request):
+            return web.Response(status=401, text="unauthorized")
+        if not self.accepting:
+            return web.Response(status=503, text="not running")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self._bot})
+        except (ValueError, ValidationError):
+            return web.Response(status=400, text="not a Telegram update")
+        task = asyncio.create_task(self._feed(update), name=f"telegram:update:{update.update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.Response(status=200)
+
+    async def wait(self) -> None:
+        """Wait for the updates being handled now."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel(self) -> None:
+        """Cancel the updates still being handled."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _authorized(self, request: web.Request) -> bool:
+        if not self._secret:
+            return True
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
+        return hmac.compare_digest(given, self._secret)
+
+    async def _feed(self, update: Update) -> None:
+        try:
+            await self._dispatcher.feed_update(self._bot, update)
+        except Exception:
+            log.exception("update failed", extra={"update_id": update.update_id})

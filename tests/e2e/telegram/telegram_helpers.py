@@ -1,0 +1,225 @@
+"""Building and driving the real Telegram stack in end-to-end tests."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from aiohttp import web
+
+from adapters.telegram import TelegramPart
+from bot.runtime import health_app
+from bot.sandbox import Sandbox, SandboxConfig
+from bot.services import Services
+from bot.storage import Storage, UserRef, open_storage
+from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.ratelimit import RateLimiter
+from conversations.engine import ConversationEngine
+from conversations.i18n import translator
+from tests.fakes.telegram_api import ChatMessage, FakeTelegram, FakeUser, Injected
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+ADMIN_ID = 900_000_001
+WEBHOOK_PATH = "/telegram/webhook"
+WEBHOOK_SECRET = "s3cret-Token_for-tests"
+
+
+def text_of(key: str, language: str = "en", **params: object) -> str:
+    """The conversation's text ``key`` (so tests do not depend on its wording)."""
+    return translator(language).gettext(key, **params)
+
+
+def make_sandbox() -> Sandbox:
+    """The emulator with a frozen clock, a generous balance and rate limit."""
+    return Sandbox(SandboxConfig(start_time=START, balance=Decimal("1000.00"), rate_limit=10_000))
+
+
+@dataclass
+class Stack:
+    """One "process" of the bot: what a restart throws away and builds anew."""
+
+    storage: Storage
+    http: httpx.AsyncClient
+    services: Services
+    engine: ConversationEngine
+    part: TelegramPart
+    web_runner: web.AppRunner | None = None
+    web_url: str = ""
+
+
+class TelegramHarness:
+    """Starts the bot against the fake server and drives it like a user would."""
+
+    def __init__(self, fake: FakeTelegram, sandbox: Sandbox, db_path: Path) -> None:
+        self.fake = fake
+        self.sandbox = sandbox
+        self.db_path = db_path
+        self.stack: Stack | None = None
+        self.webhook = False
+        self.secret = ""
+
+    # ------------------------------------------------------------------ lifetime
+    @property
+    def part(self) -> TelegramPart:
+        """The running Telegram part."""
+        assert self.stack is not None, "start the harness first"
+        return self.stack.part
+
+    @property
+    def storage(self) -> Storage:
+        """The running bot's store."""
+        assert self.stack is not None, "start the harness first"
+        return self.stack.storage
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services."""
+        assert self.stack is not None, "start the harness first"
+        return self.stack.services
+
+    @property
+    def web_url(self) -> str:
+        """Base URL of the bot's web server (webhook mode)."""
+        assert self.stack is not None and self.stack.web_url, "start the harness in webhook mode"
+        return self.stack.web_url
+
+    async def start(self, *, webhook: bool = False, secret: str = WEBHOOK_SECRET) -> Stack:
+        """Build every object anew over the same SQLite file and start the bot."""
+        self.webhook, self.secret = webhook, secret
+        storage = await open_storage("sqlite:///" + str(self.db_path))
+        http = httpx.AsyncClient(transport=self.sandbox.transport())
+        client = ZadarmaClient(
+            http,
+            base_url="http://sandbox",
+            key=self.sandbox.key,
+            secret=self.sandbox.secret,
+            limiter=RateLimiter(10_000),
+        )
+        services = Services.build(client, storage)
+        engine = ConversationEngine(services, operators=frozenset({UserRef("telegram", str(ADMIN_ID))}))
+        sock: socket.socket | None = None
+        webhook_url = ""
+        if webhook:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            webhook_url = f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"
+        part = TelegramPart(
+            token=self.fake.token,
+            api_base=self.fake.base_url,
+            engine=engine,
+            services=services,
+            storage=storage,
+            admin_ids=frozenset({str(ADMIN_ID)}),
+            webhook_url=webhook_url,
+            webhook_secret=secret if webhook else "",
+        )
+        stack = Stack(storage, http, services, engine, part)
+        if sock is not None:
+            app = health_app([part], {})
+            part.install_routes(app)
+            stack.web_runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+            await stack.web_runner.setup()
+            await web.SockSite(stack.web_runner, sock).start()
+            stack.web_url = webhook_url.removesuffix(WEBHOOK_PATH)
+        await part.start()
+        self.stack = stack
+        return stack
+
+    async def stop(self) -> None:
+        """Stop the bot and close everything it opened (the SQLite file stays)."""
+        stack, self.stack = self.stack, None
+        if stack is None:
+            return
+        await stack.part.stop()
+        if stack.web_runner is not None:
+            await stack.web_runner.cleanup()
+        await stack.http.aclose()
+        await stack.storage.close()
+
+    async def restart(self) -> Stack:
+        """Stop and start again with new Bot, Dispatcher, engine and store objects (same database)."""
+        await self.stop()
+        return await self.start(webhook=self.webhook, secret=self.secret)
+
+    # ------------------------------------------------------------------ acting as users
+    async def settle(self, *injected: Injected) -> None:
+        """Wait until the bot has received these updates and handled everything it received."""
+        await self.fake.delivered(*injected)
+        await self.part.drain()
+
+    async def say(self, user: FakeUser, text: str) -> list[ChatMessage]:
+        """The user types ``text``; returns the bot messages that are new or changed afterwards."""
+        return await self._act(user, lambda: self.fake.send_text(user, text))
+
+    async def press(
+        self, user: FakeUser, label: str, *, message: ChatMessage | None = None
+    ) -> list[ChatMessage]:
+        """The user presses the button ``label``; returns the bot messages new or changed afterwards."""
+        return await self._act(user, lambda: self.fake.press(user, label, message=message))
+
+    async def photo(self, user: FakeUser, content: bytes) -> list[ChatMessage]:
+        """The user sends a photo."""
+        return await self._act(user, lambda: self.fake.send_photo(user, content))
+
+    async def document(
+        self, user: FakeUser, content: bytes, filename: str, mime: str, *, declared_size: int | None = None
+    ) -> list[ChatMessage]:
+        """The user sends a document (``declared_size``: the size Telegram reports, if not the real one)."""
+        return await self._act(
+            user, lambda: self.fake.send_document(user, content, filename, mime, declared_size=declared_size)
+        )
+
+    async def _act(self, user: FakeUser, inject: Callable[[], Injected]) -> list[ChatMessage]:
+        before = {(m.message_id, m.text, m.buttons) for m in self.fake.bot_messages(user.chat_id)}
+        await self.settle(inject())
+        return [
+            m for m in self.fake.bot_messages(user.chat_id) if (m.message_id, m.text, m.buttons) not in before
+        ]
+
+    def screen(self, user: FakeUser) -> ChatMessage:
+        """The bot's newest message in the user's chat."""
+        return self.fake.last_bot_message(user.chat_id)
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8 + b"\xff\xd9"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"% bill\n" * 40 + b"%%EOF\n"
+
+GROUP_ANSWERS = (
+    "Anna",
+    "Nowak",
+    "ann@example.com",
+    "+48600100200",
+    "PL",
+    "Kraków",
+    "30-001",
+    "Floriańska",
+    "12",
+    "Floriańska 12, 30-001 Kraków",
+    "ABC123456",
+)
+"""Answers to the new document group's questions for Kraków, after the title."""
+
+
+async def start_kraków_order(h: TelegramHarness, user: FakeUser) -> None:
+    """Order a Kraków number (passport + proof of address) up to the new document group's form."""
+    await h.say(user, "/order")
+    await h.say(user, "PL")
+    await h.press(user, "Kraków")
+    await h.press(user, "Any number")
+    await h.press(user, "New document group")
+
+
+async def fill_group_form(
+    h: TelegramHarness, user: FakeUser, answers: tuple[str, ...] = GROUP_ANSWERS, *, finish: bool = True
+) -> None:
+    """Answer the form: the title by button, the rest by typing; ``finish`` skips the optional middle name."""
+    await h.press(user, "Ms")
+    for answer in answers:
+        await h.say(user, answer)
+    if finish:
+        await h.press(user, "Skip")

@@ -1,0 +1,48 @@
+"""The adapter's own sentences (adapters.telegram.texts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.telegram import texts
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        ((None, "pl"), "pl"),
+        (("pl-PL",), "pl"),
+        (("de", "pl_PL"), "pl"),
+        (("de", None), "en"),
+        ((), "en"),
+        (("en", "pl"), "en"),
+    ],
+)
+def test_pick_language(candidates: tuple[str | None, ...], expected: str) -> None:
+    assert texts.pick_language(*candidates) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (20 * 1024 * 1024, "20 MB"),
+        (25_000_000, "24 MB"),
+        (1_572_864, "1.5 MB"),
+        (340 * 1024, "340 KB"),
+        (12, "12 B"),
+    ],
+)
+def test_human_size(size: int, expected: str) -> None:
+    assert texts.human_size(size) == expected
+
+
+def test_every_language_has_every_sentence_and_command_description() -> None:
+    english = {key for key in texts.MESSAGES["en"]}
+    for language in texts.LANGUAGES:
+        assert set(texts.MESSAGES[language]) == english
+        assert set(texts.COMMAND_DESCRIPTIONS[language]) == set(texts.CONVERSATION_COMMANDS)
+
+
+def test_unknown_languages_fall_back_to_english() -> None:
+    assert texts.message("de", "assign_refused") == texts.message("en", "assign_refused")
+    assert "+48221234567" in texts.message("pl", "assign_done", number="48221234567", user_id="7")
