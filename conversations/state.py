@@ -81,6 +81,7 @@ class OrderDraft(_Model):
     direction_query: str = ""
     mask: str = ""
     number_page: int = 0
+    shown: dict[str, str] = Field(default_factory=dict)  # free numbers on screen: id -> digits
     number_id: str = ""
     number: str = ""
     group_id: int | None = None

@@ -26,12 +26,13 @@ class Services:
     @classmethod
     def build(cls, client: ZadarmaClient, storage: Storage, *, catalog_ttl: float = 600.0) -> Services:
         """Wire the services over one client and one store."""
-        numbers = NumbersService(client, storage)
+        catalog = CatalogService(client, ttl=catalog_ttl)
+        numbers = NumbersService(client, storage, catalog)
         return cls(
-            catalog=CatalogService(client, ttl=catalog_ttl),
+            catalog=catalog,
             numbers=numbers,
             documents=DocumentsService(client, storage),
-            ordering=OrderingService(client, storage, numbers),
+            ordering=OrderingService(client, storage, numbers, catalog),
             storage=storage,
         )
 

@@ -80,12 +80,18 @@ def localised_country_name(iso: str, language: str, fallback: str) -> str:
 
 
 class CatalogService:
-    """Countries and directions cached for ``ttl`` seconds; free numbers and balance always fresh."""
+    """Countries and directions cached for ``ttl`` seconds, SIP logins for a minute; free numbers fresh."""
 
     def __init__(
-        self, client: ZadarmaClient, *, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic
+        self,
+        client: ZadarmaClient,
+        *,
+        ttl: float = 600.0,
+        balance_ttl: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self._client = client
+        self._balance: TtlCache[Balance] = TtlCache(balance_ttl, clock)
         self._countries: TtlCache[list[Country]] = TtlCache(ttl, clock)
         self._directions: TtlCache[list[Direction]] = TtlCache(ttl, clock)
         self._sips: TtlCache[list[SipLogin]] = TtlCache(min(ttl, 60.0), clock)
@@ -165,6 +171,19 @@ class CatalogService:
             self._sips.put("all", sips)
         return sips
 
-    async def balance(self) -> Balance:
-        """The account balance, fresh."""
-        return await api(self._client.balance())
+    def forget_balance(self) -> None:
+        """Drop the cached balance (money was just spent)."""
+        self._balance.clear()
+
+    async def balance(self, *, fresh: bool = False) -> Balance:
+        """The account balance, at most ``balance_ttl`` seconds old unless ``fresh``.
+
+        Shown on confirmation screens and used for the early "too low" refusal;
+        Zadarma itself refuses an order the balance cannot pay, so a few seconds
+        of staleness never lets an order through that should not go.
+        """
+        cached = None if fresh else self._balance.get("account")
+        if cached is None:
+            cached = await api(self._client.balance())
+            self._balance.put("account", cached)
+        return cached

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.actors import Actor
-from bot.services.api_errors import api
+from bot.services.api_errors import api, to_service_error
+from bot.services.catalog import CatalogService
 from bot.services.errors import NotFound, NotYours
 from bot.services.validation import caller_name as valid_caller_name
 from bot.services.validation import sip_target as valid_sip_target
 from bot.storage import Storage, UserRef
 from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.errors import ZadarmaAPIError, ZadarmaAuthError, ZadarmaError, ZadarmaRateLimited
 from bot.zadarma.models import DirectNumber, SipLogin
 
 
@@ -27,9 +29,10 @@ def same_number(a: str, b: str) -> bool:
 class NumbersService:
     """Lists and changes numbers, checking ownership on every action."""
 
-    def __init__(self, client: ZadarmaClient, storage: Storage) -> None:
+    def __init__(self, client: ZadarmaClient, storage: Storage, catalog: CatalogService) -> None:
         self._client = client
         self._storage = storage
+        self._catalog = catalog
 
     async def list_for(self, actor: Actor) -> list[DirectNumber]:
         """The actor's numbers (operators: every number of the account), soonest expiry first."""
@@ -48,16 +51,19 @@ class NumbersService:
             raise NotYours(number=number)
 
     async def get(self, actor: Actor, number: str) -> DirectNumber:
-        """One number's record, fresh from the account.
+        """One number's record, fresh from the account (``direct_numbers/number``: one call).
 
-        ``receive_sms`` is only in ``direct_numbers/number`` (not in the list), so it is read from there.
+        That call, unlike the list, also tells whether SMS reception is on.
         """
         await self.ensure_access(actor, number)
-        for record in await api(self._client.direct_numbers()):
-            if same_number(record.number, number):
-                detail = await api(self._client.direct_number(record.number))
-                return record.model_copy(update={"receive_sms": detail.receive_sms})
-        raise NotFound(f"number {number}")
+        try:
+            return await self._client.direct_number(number.lstrip("+"))
+        except ZadarmaAPIError as exc:
+            if 400 <= exc.status_code < 500 and not isinstance(exc, ZadarmaRateLimited | ZadarmaAuthError):
+                raise NotFound(f"number {number}") from exc
+            raise to_service_error(exc) from exc
+        except ZadarmaError as exc:
+            raise to_service_error(exc) from exc
 
     async def set_autorenew(self, actor: Actor, number: str, enabled: bool) -> bool:
         """Switch auto-renewal; returns the new state."""
@@ -75,8 +81,8 @@ class NumbersService:
         return result.caller_name
 
     async def sip_logins(self) -> list[SipLogin]:
-        """SIP logins numbers can be pointed at."""
-        return list((await api(self._client.sip_logins())).sips)
+        """SIP logins numbers can be pointed at (cached for a minute by the catalog)."""
+        return await self._catalog.sip_logins()
 
     async def set_sip_target(
         self, actor: Actor, number: str, target: str, test_mode: bool | None = None

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.services.actors import Actor
 from bot.services.api_errors import api, to_service_error
+from bot.services.catalog import CatalogService
 from bot.services.errors import (
     ApiUnavailable,
     InsufficientBalance,
@@ -140,10 +141,13 @@ def add_months(moment: datetime, count: int) -> datetime:
 class OrderingService:
     """Orders and prolongs numbers exactly once per confirmation."""
 
-    def __init__(self, client: ZadarmaClient, storage: Storage, numbers: NumbersService) -> None:
+    def __init__(
+        self, client: ZadarmaClient, storage: Storage, numbers: NumbersService, catalog: CatalogService
+    ) -> None:
         self._client = client
         self._storage = storage
         self._numbers = numbers
+        self._catalog = catalog
 
     # -- ordering ------------------------------------------------------------------
 
@@ -204,6 +208,7 @@ class OrderingService:
             log.warning("could not switch auto-renewal off after ordering", extra={"error": exc.message})
 
     async def _finish_order(self, intent: Intent, outcome: OrderOutcome) -> None:
+        self._catalog.forget_balance()
         await self._storage.intents.mark_succeeded(
             intent.key,
             {
@@ -261,7 +266,7 @@ class OrderingService:
         """What prolonging ``number`` by ``months`` costs and the resulting stop date."""
         months = valid_months(months)
         record = await self._numbers.get(actor, number)
-        balance = await api(self._client.balance())
+        balance = await self._catalog.balance()
         amount = record.monthly_fee * months
         new_stop = add_months(record.stop_date, months) if record.stop_date else None
         return ProlongQuote(
@@ -316,6 +321,7 @@ class OrderingService:
         return outcome
 
     async def _finish_prolong(self, intent: Intent, outcome: ProlongOutcome) -> None:
+        self._catalog.forget_balance()
         stop = outcome.stop_date.strftime(DATE_FORMAT) if outcome.stop_date else ""
         await self._storage.intents.mark_succeeded(
             intent.key, {"stop_date": stop, "amount": str(outcome.amount), "currency": outcome.currency}
@@ -387,11 +393,15 @@ class OrderingService:
     async def _check_balance(self, price: Decimal, currency: str) -> Balance:
         """Refuse early when the balance is known (same currency) not to cover ``price``.
 
-        In another currency only Zadarma knows the rate; its refusal is mapped instead.
+        A recent balance is enough to let an order through (Zadarma refuses what the
+        account cannot pay); a refusal is only ever based on a fresh one. In another
+        currency only Zadarma knows the rate, and its refusal is mapped instead.
         """
-        balance = await api(self._client.balance())
+        balance = await self._catalog.balance()
         if balance.currency == currency and balance.balance < price:
-            raise InsufficientBalance(price, balance.balance, currency, balance_currency=balance.currency)
+            balance = await self._catalog.balance(fresh=True)
+            if balance.currency == currency and balance.balance < price:
+                raise InsufficientBalance(price, balance.balance, currency, balance_currency=balance.currency)
         return balance
 
     async def _require(self, key: str) -> Intent:

@@ -47,6 +47,7 @@ class NumberStep(Step):
             return ui.screen(lines(head, tr.gettext("order.number.none_free")))
         page = paginate(free, order.number_page, PAGE_SIZE)
         order.number_page = page.index
+        order.shown = {n.id: n.number for n in page.items}
         ui.rows([ui.button(format_phone(n.number), "pick", ref=n.id) for n in page.items], 2)
         page_row(ui, page)
         ui.row(ui.button(tr.gettext("order.number.any"), "any"))
@@ -81,14 +82,26 @@ class NumberStep(Step):
         order.number_page = 0
 
     async def _take(self, ctx: Ctx, number_id: str | None) -> None:
-        # The list is fetched again so the exact number_id is still free (exactly-once needs an exact id).
-        free = await _free(ctx)
-        chosen = free[0] if number_id is None and free else next((n for n in free if n.id == number_id), None)
-        if chosen is None:
-            ctx.say(ctx.tr.gettext(N_("order.number.taken") if number_id else N_("order.number.none_free")))
-            return
+        # The numbers on screen were free when shown; ordering checks again just before it pays.
         order = draft(ctx)
-        order.number_id = chosen.id
-        order.number = chosen.number
-        ctx.say(ctx.tr.gettext("order.number.chosen", number=format_phone(chosen.number)))
+        shown = list(order.shown.items())
+        if number_id is None and shown:
+            chosen_id, digits = shown[0]
+        elif number_id is not None and number_id in order.shown:
+            chosen_id, digits = number_id, order.shown[number_id]
+        else:
+            free = await _free(ctx)
+            found = (
+                free[0] if number_id is None and free else next((n for n in free if n.id == number_id), None)
+            )
+            if found is None:
+                ctx.say(
+                    ctx.tr.gettext(N_("order.number.taken") if number_id else N_("order.number.none_free"))
+                )
+                return
+            chosen_id, digits = found.id, found.number
+        order.number_id = chosen_id
+        order.number = digits
+        order.shown = {}
+        ctx.say(ctx.tr.gettext("order.number.chosen", number=format_phone(digits)))
         after_number(ctx, await order_direction(ctx))

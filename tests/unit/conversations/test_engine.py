@@ -164,14 +164,17 @@ async def test_an_api_failure_while_showing_a_screen_offers_retry(world: World, 
 async def test_an_api_failure_in_a_handler_keeps_the_state(world: World, chat: Chat) -> None:
     await chat.command("order", "PL")
     await chat.press("Gdańsk")
-    world.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/available/"])
     await chat.press("Any number")
+    world.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/available/"])
+    await chat.press("Confirm and pay")  # the re-check before paying fails
     assert chat.notes[0].startswith("⚠️ Zadarma could not do this right now:")
     world.sandbox.clear_faults()
-    assert await chat.step() == "order.number"
-    await chat.current()
-    await chat.press("Any number")
     assert await chat.step() == "order.confirm"
+    assert world.sandbox.call_count("order") == 0
+    await chat.current()
+    await chat.press("Try the order again")
+    assert await chat.step() == "order.sip"
+    assert world.sandbox.call_count("order") == 1
 
 
 async def test_text_and_files_where_buttons_are_expected(chat: Chat) -> None:
