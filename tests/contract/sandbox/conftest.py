@@ -1,5 +1,4 @@
-"""Fixtures for the sandbox contract tests (in-process and over a real socket).
-"""
+"""Fixtures for the sandbox contract tests (in-process and over a real socket)."""
 
 from __future__ import annotations
 

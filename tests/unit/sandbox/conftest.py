@@ -1,5 +1,4 @@
-"""Fixtures for the sandbox unit tests.
-"""
+"""Fixtures for the sandbox unit tests."""
 
 from __future__ import annotations
 
