@@ -23,6 +23,11 @@ def _python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def package_spec(extras: str) -> str:
+    """What pip installs: this project, with ``extras`` (the Dockerfile installs ``package_spec("")``)."""
+    return f".[{extras}]" if extras else "."
+
+
 def ensure_env(extras: str) -> Path:
     """Create the virtual environment and install the project with ``extras`` if needed."""
     if sys.version_info < (3, 11):
@@ -31,7 +36,7 @@ def ensure_env(extras: str) -> Path:
     if not python.exists():
         print("creating .venv ...", file=sys.stderr)
         venv.create(VENV, with_pip=True)
-    spec = f".[{extras}]" if extras else "."
+    spec = package_spec(extras)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
     stamp = VENV / f".installed-{extras or 'base'}"
     if not stamp.exists() or stamp.read_text() != digest:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ from adapters.slack.operations import Operations
 from adapters.slack.outbox import Outbox
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.wizard import Wizard
+from bot.logs import correlated
 from bot.services import Services
 from bot.storage import Storage, utc_now
 from conversations.engine import ConversationEngine
@@ -228,11 +230,22 @@ class SlackPart:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """One request from Slack: verify, dispatch through Bolt, answer."""
+        started = time.perf_counter()
         body = await request.read()
-        if not self.verified(body, request.headers):
-            return web.json_response({"error": "invalid request"}, status=401)
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        with correlated():
+            if not self.verified(body, request.headers):
+                log.warning("slack request refused: bad or old signature")
+                return web.json_response({"error": "invalid request"}, status=401)
+            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+            log.info(
+                "slack request",
+                extra={
+                    "status": bolt_response.status,
+                    "retry": request.headers.get("X-Slack-Retry-Num", "0"),
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return await to_aiohttp_response(bolt_response)
 
     # -- alerts --------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Final
@@ -93,8 +94,24 @@ class UpdateGate(BaseMiddleware):
                     if not await self._first_delivery(data["bot"], event):
                         log.info("duplicate update dropped", extra={"update_id": event.update_id})
                         return UNHANDLED
-                    data[CUSTOMER_KEY] = await self._remember(user, data.get("event_chat"))
-                    return await handler(event, data)
+                    started = time.perf_counter()
+                    outcome = "error"
+                    try:
+                        data[CUSTOMER_KEY] = await self._remember(user, data.get("event_chat"))
+                        result = await handler(event, data)
+                        outcome = "handled"
+                        return result
+                    finally:
+                        log.info(
+                            "telegram update",
+                            extra={
+                                "update_id": event.update_id,
+                                "kind": event.event_type,
+                                "user": order_key,
+                                "outcome": outcome,
+                                "ms": round((time.perf_counter() - started) * 1000, 1),
+                            },
+                        )
         finally:
             if answer is not None:
                 await answer

@@ -1,0 +1,244 @@
+"""``python -m bot run`` as a subprocess: Telegram (polling) and Slack (HTTP) against fakes, the
+emulator on 127.0.0.1, JSON logs. Health, a whole order, a Slack command, a clean SIGTERM, and
+logs that carry correlation ids and never a secret, a token, a document or a form answer."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.sandbox import Sandbox, SandboxConfig
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected
+
+ROOT = Path(__file__).resolve().parents[3]
+SLACK_TOKEN = "xoxb-service-test-token-5f2c"
+SLACK_SIGNING = "signing-secret-for-the-service-test"
+ZADARMA_SECRET = "zadarma-secret-for-the-service-test"
+SECRET_FORM_ANSWER = "Przybyszewska-7731"
+DOCUMENT_MARKER = b"DOCUMENT-CONTENT-MARKER-93f1"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + DOCUMENT_MARKER * 40 + b"\xff\xd9"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Service:
+    def __init__(self, proc: asyncio.subprocess.Process, base: str) -> None:
+        self.proc = proc
+        self.base = base
+        self.stderr = b""
+
+    async def stop(self) -> int:
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        assert self.proc.stderr is not None
+        self.stderr += await asyncio.wait_for(self.proc.stderr.read(), timeout=30)
+        return await asyncio.wait_for(self.proc.wait(), timeout=30)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox(SandboxConfig(secret=ZADARMA_SECRET, rate_limit=10_000))
+    runner = web.AppRunner(sandbox.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    yield sandbox, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def start_service(env: dict[str, str]) -> Service:
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
+    environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environ, stderr=asyncio.subprocess.PIPE
+    )
+    service = Service(proc, f"http://127.0.0.1:{port}")
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            if proc.returncode is not None:
+                break
+            try:
+                async with http.get(service.base + "/healthz") as response:
+                    if response.status == 200:
+                        return service
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    await service.stop()
+    raise AssertionError(f"the service did not become healthy:\n{service.stderr.decode()[-3000:]}")
+
+
+async def act(fake: FakeTelegram, user: FakeUser, inject: Callable[[], Injected]) -> str:
+    """Inject an update and wait until the bot's current menu in that chat changed; return its text."""
+
+    def signature() -> object:
+        messages = fake.bot_messages(user.chat_id)
+        return [(m.message_id, m.text, m.buttons) for m in messages]
+
+    before = signature()
+    injected = inject()
+    await fake.delivered(injected, within=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if signature() != before and fake.bot_messages(user.chat_id)[-1].buttons:
+            await asyncio.sleep(0.05)  # let a message that follows an edit arrive too
+            return fake.menu(user.chat_id).text
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no answer from the bot; last: {fake.texts(user.chat_id)[-2:]}")
+
+
+def slack_signed(body: str, secret: str = SLACK_SIGNING) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(
+    emulator: tuple[Sandbox, str], tmp_path: Path
+) -> None:
+    sandbox, zadarma_url = emulator
+    async with FakeTelegram() as telegram, FakeSlackApi(bot_token=SLACK_TOKEN) as slack:
+        env = {
+            "ZADARMA_API_URL": zadarma_url,
+            "ZADARMA_KEY": sandbox.key,
+            "ZADARMA_SECRET": ZADARMA_SECRET,
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_BASE": telegram.base_url,
+            "SLACK_BOT_TOKEN": SLACK_TOKEN,
+            "SLACK_SIGNING_SECRET": SLACK_SIGNING,
+            "SLACK_API_BASE": slack.api_base,
+            "SLACK_ADMIN_USERS": "UADMIN1",
+            "SLACK_ALERT_CHANNEL": "CALERTS",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "ALERT_INTERVAL": "3600",
+        }
+        service = await start_service(env)
+        try:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(service.base + "/healthz") as response:
+                    health = await response.json()
+                assert set(health["parts"]) >= {"telegram", "slack", "alerts", "database", "zadarma"}
+                assert health["ok"] is True
+
+                ann = telegram.user(language_code="en")
+                assert "What would you like to do?" in await act(
+                    telegram, ann, lambda: telegram.send_command(ann, "start")
+                )
+                await act(telegram, ann, lambda: telegram.send_command(ann, "order"))
+                await act(telegram, ann, lambda: telegram.send_text(ann, "PL"))
+                await act(telegram, ann, lambda: telegram.press(ann, "Kraków"))
+                await act(telegram, ann, lambda: telegram.press(ann, "Any number"))
+                await act(telegram, ann, lambda: telegram.press(ann, "New document group"))
+                await act(telegram, ann, lambda: telegram.press(ann, "Ms"))
+                answers = [
+                    "Anna",
+                    SECRET_FORM_ANSWER,
+                    "ann@example.com",
+                    "+48600100200",
+                    "PL",
+                    "Kraków",
+                    "30-001",
+                    "Floriańska",
+                    "12",
+                    "Floriańska 12, 30-001 Kraków",
+                    "ABC123456",
+                ]
+                for answer in answers:
+                    await act(telegram, ann, lambda answer=answer: telegram.send_text(ann, answer))
+                await act(telegram, ann, lambda: telegram.press(ann, "Skip"))
+                await act(telegram, ann, lambda: telegram.press(ann, "Create"))
+                shown = await act(telegram, ann, lambda: telegram.send_photo(ann, JPEG))
+                assert "(2 of 2)" in shown  # the passport was taken; the next document is asked for
+                assert sandbox.call_count("documents.upload") == 1
+
+                body = urlencode(
+                    {
+                        "command": "/numbers",
+                        "text": "list",
+                        "user_id": "UADMIN1",
+                        "team_id": "T1",
+                        "channel_id": "C1",
+                        "trigger_id": "1.2.3",
+                        "response_url": slack.response_url(),
+                    }
+                )
+                async with http.post(
+                    service.base + "/slack/events", data=body, headers=slack_signed(body)
+                ) as r:
+                    assert r.status == 200
+                async with http.post(
+                    service.base + "/slack/events", data=body, headers=slack_signed(body, "wrong-secret")
+                ) as r:
+                    assert r.status == 401
+        finally:
+            code = await service.stop()
+    assert code == 0, service.stderr.decode()[-3000:]
+
+    lines = service.stderr.decode().splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    assert records, "the service logged nothing"
+    updates = [r for r in records if r["message"] == "telegram update"]
+    calls = [r for r in records if r["message"] == "zadarma call"]
+    assert len(updates) >= 15 and calls
+    update_ids = {r["cid"] for r in updates}
+    assert any(r["cid"] in update_ids for r in calls), "API calls do not carry the update's correlation id"
+    assert any(r["message"] == "slack request" for r in records)
+    text = service.stderr.decode()
+    for secret in (
+        ZADARMA_SECRET,
+        telegram.token,
+        SLACK_TOKEN,
+        SLACK_SIGNING,
+        SECRET_FORM_ANSWER,
+        DOCUMENT_MARKER.decode(),
+        "ann@example.com",
+        "ABC123456",
+    ):
+        assert secret not in text, f"{secret!r} leaked into the logs"
+
+
+async def test_configuration_problems_stop_the_start_with_one_line_each(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
+    environ.update(ZADARMA_KEY="k", SLACK_BOT_TOKEN="xoxb-1", HTTP_PORT="not-a-port")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environ, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 2
+    assert "HTTP_PORT" in err.decode() and "Traceback" not in err.decode()
+    environ["HTTP_PORT"] = "0"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environ, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    problems = err.decode().strip().splitlines()
+    assert proc.returncode == 2
+    assert any("ZADARMA_SECRET" in p for p in problems)
+    assert any("SLACK_SIGNING_SECRET" in p for p in problems)
+    assert any("SLACK_ADMIN_USERS" in p for p in problems)
+    assert all(p.startswith("configuration error:") for p in problems)
