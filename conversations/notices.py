@@ -98,6 +98,18 @@ def _count(raw: str) -> int:
         return 0
 
 
+CAUSES: dict[str, str] = {
+    "renewal_failed": N_("notice.cause.renewal_failed"),
+    "not_renewed": N_("notice.cause.not_renewed"),
+}
+
+
+def _cause(tr: Translator, code: str) -> str:
+    """Why a number was switched off, from the scheduler's language-neutral code."""
+    key = CAUSES.get(code)
+    return tr.gettext(key) if key else "—"
+
+
 def notice_params(tr: Translator, notice: Notice) -> dict[str, object]:
     """The placeholders of a notice's text, formatted for ``tr``'s language."""
     raw = notice.params
@@ -105,7 +117,7 @@ def notice_params(tr: Translator, notice: Notice) -> dict[str, object]:
     return {
         "number": format_phone(notice.number) if notice.number else "—",
         "stop_date": _date(tr, raw["stop_date"]) if raw.get("stop_date") else "—",
-        "reason": raw.get("reason") or "—",
+        "reason": raw.get("reason") or _cause(tr, raw.get("cause", "")),
         "balance": _money(tr, raw["balance"], currency) if raw.get("balance") else "—",
         "needed": _money(tr, raw["needed"], currency) if raw.get("needed") else "—",
         "days_left": raw.get("days_left", "—"),

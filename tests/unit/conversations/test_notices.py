@@ -130,3 +130,15 @@ async def test_balance_notice_has_no_number_buttons(world: World, chat: Chat) ->
     assert [b.label for row in card.buttons for b in row] == ["📱 My numbers"]
     await chat.send(Press(card.buttons[0][0].action))
     assert await chat.step() == "numbers.list"
+
+
+@pytest.mark.parametrize(
+    ("cause", "language", "expected"),
+    [
+        ("renewal_failed", "en", "the balance did not cover the renewal"),
+        ("not_renewed", "pl", "automatyczne odnawianie było wyłączone"),
+    ],
+)
+def test_parked_cause_codes_are_translated(cause: str, language: str, expected: str) -> None:
+    notice = Notice("parked", "48221234567", {"cause": cause, "kept_days": "7"})
+    assert expected in render_notice_text(notice, language)
