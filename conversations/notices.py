@@ -7,10 +7,11 @@ registered in the user's saved state, so they work later like any button.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, cast
 
 from conversations.formatting import format_phone
 from conversations.i18n import N_, Translator, normalize_language, translator
@@ -71,6 +72,24 @@ class Notice:
     kind: NoticeKind
     number: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+
+
+def notice_from_alert(kind: str, number: str | None, params: Mapping[str, str]) -> Notice | None:
+    """The notice for one of the alert scheduler's alerts (None for kinds not shown as notices).
+
+    The scheduler's parameter names are mapped to the ones notices use, in this one place
+    for every platform.
+    """
+    if kind not in NOTICE_KEYS:
+        return None
+    mapped = dict(params)
+    if "keep_days" in mapped:
+        mapped.setdefault("kept_days", mapped["keep_days"])
+    if kind == "renewal_at_risk" and mapped.get("balance_currency"):
+        mapped["currency"] = mapped["balance_currency"]  # the balance and what is needed are in its currency
+    if kind == "balance_low" and "needed" not in mapped and mapped.get("due_total"):
+        mapped["needed"] = mapped["due_total"]
+    return Notice(cast(NoticeKind, kind), number, mapped)
 
 
 def _date(tr: Translator, raw: str) -> str:

@@ -12,32 +12,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from adapters.slack.blocks import format_number
 from adapters.slack.delivery import DeliveryOutcome
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
-from conversations.notices import Notice, NoticeKind
+from conversations.notices import Notice, notice_from_alert
 
 if TYPE_CHECKING:
     from adapters.slack.part import SlackPart
 
 
-CAUSES = {"renewal_failed": "the renewal failed", "not_renewed": "it was not renewed"}
-
-
 def notice_of(alert: AlertMessage) -> Notice:
-    """The notice for one alert (not the digest), its parameters named as notices name them."""
-    params = dict(alert.params)
-    if "keep_days" in params:
-        params.setdefault("kept_days", params["keep_days"])
-    if "cause" in params and not params.get("reason"):
-        params["reason"] = CAUSES.get(params["cause"], params["cause"])
-    if alert.kind == AlertKind.RENEWAL_AT_RISK and params.get("balance_currency"):
-        params["currency"] = params["balance_currency"]  # balance and what is needed are in its currency
-    if alert.kind == AlertKind.BALANCE_LOW and "needed" not in params and params.get("due_total"):
-        params["needed"] = params["due_total"]
-    return Notice(cast(NoticeKind, alert.kind.value), alert.number, params)
+    """The notice for one alert (not the digest)."""
+    notice = notice_from_alert(str(alert.kind), alert.number, alert.params)
+    if notice is None:
+        raise ValueError(f"{alert.kind} alerts are not notices")
+    return notice
 
 
 def _items(raw: str) -> list[dict[str, Any]]:

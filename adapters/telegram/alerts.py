@@ -8,12 +8,10 @@ buttons work later like any other button.
 
 from __future__ import annotations
 
-from typing import cast
-
 from adapters.telegram.delivery import Blocked, Sent
 from adapters.telegram.part import TelegramPart
 from bot.services.alerts import AlertMessage, DeliveryResult
-from conversations.notices import NOTICE_KEYS, Notice, NoticeKind
+from conversations.notices import notice_from_alert
 
 UNSHOWN_RETRY_SECONDS = 24 * 3600.0
 """A kind Telegram customers never get (the team's digest): deliveries of it are pushed far away."""
@@ -27,10 +25,11 @@ class TelegramAlertSink:
 
     async def deliver(self, destination_id: str, alert: AlertMessage) -> DeliveryResult:
         """Send ``alert`` to the Telegram user ``destination_id``; never raises for Telegram failures."""
-        kind = str(alert.kind)
-        if kind not in NOTICE_KEYS:
-            return DeliveryResult.retry(UNSHOWN_RETRY_SECONDS, f"{kind} alerts are not shown in Telegram")
-        notice = Notice(cast(NoticeKind, kind), alert.number, dict(alert.params))
+        notice = notice_from_alert(str(alert.kind), alert.number, alert.params)
+        if notice is None:
+            return DeliveryResult.retry(
+                UNSHOWN_RETRY_SECONDS, f"{alert.kind} alerts are not shown in Telegram"
+            )
         outcome = await self._part.deliver_notice(destination_id, notice, language=alert.language)
         if isinstance(outcome, Sent):
             return DeliveryResult.sent()

@@ -17,7 +17,7 @@ def test_alerts_become_notices_with_the_names_notices_use() -> None:
     notice = notice_of(parked)
     assert (notice.kind, notice.number) == ("parked", "48221234567")
     text = render_notice_text(notice, "en")
-    assert "the renewal failed" in text and "7 more days" in text
+    assert "the balance did not cover the renewal" in text and "7 more days" in text
 
     low = notice_of(
         AlertMessage(

@@ -1,0 +1,142 @@
+"""Alerts end to end: the emulator's clock moves day by day, the scheduler scans the account, and
+each alert reaches the fake Telegram (the owner) and the fake Slack channel exactly once, across a
+restart of the whole bot between scans."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.slack import SlackAlertSink, SlackPart
+from adapters.telegram.alerts import TelegramAlertSink
+from adapters.telegram.part import TelegramPart
+from bot.sandbox import Sandbox, SandboxConfig
+from bot.services import Actor, Services
+from bot.services.alerts import AlertScheduler
+from bot.services.ordering import OrderRequest
+from bot.storage import Storage, UserRef, open_storage
+from bot.zadarma import RateLimiter, ZadarmaClient
+from conversations.engine import ConversationEngine
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.telegram_api import FakeTelegram, FakeUser
+
+SLACK_TOKEN = "xoxb-alerts-e2e"
+CHANNEL = "CALERTS"
+START = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class Bot:
+    storage: Storage
+    http: httpx.AsyncClient
+    services: Services
+    telegram: TelegramPart
+    slack: SlackPart
+    scheduler: AlertScheduler
+
+    async def close(self) -> None:
+        await self.telegram.stop()
+        await self.slack.stop()
+        await self.http.aclose()
+        await self.storage.close()
+
+
+async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackApi, db: Path) -> Bot:
+    storage = await open_storage(f"sqlite:///{db}")
+    http = httpx.AsyncClient(transport=sandbox.transport())
+    client = ZadarmaClient(
+        http, base_url="http://sandbox", key=sandbox.key, secret=sandbox.secret, limiter=RateLimiter(10_000)
+    )
+    services = Services.build(client, storage)
+    engine = ConversationEngine(services)
+    tg = TelegramPart(
+        token=telegram.token,
+        api_base=telegram.base_url,
+        engine=engine,
+        services=services,
+        storage=storage,
+        admin_ids=frozenset(),
+    )
+    sl = SlackPart(
+        bot_token=SLACK_TOKEN,
+        signing_secret="signing",
+        api_base=slack.api_base,
+        admin_users=frozenset({"UADMIN"}),
+        alert_channel=CHANNEL,
+        engine=engine,
+        services=services,
+        storage=storage,
+    )
+    await tg.start()
+    await sl.start()
+    scheduler = AlertScheduler(
+        client,
+        storage,
+        {"telegram": TelegramAlertSink(tg), "slack": SlackAlertSink(sl)},
+        lead_days=(14, 7, 3, 1),
+        slack_channel=CHANNEL,
+        digest_hour=23,
+    )
+    return Bot(storage, http, services, tg, sl, scheduler)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, FakeTelegram, FakeSlackApi, Path]]:
+    sandbox = Sandbox(SandboxConfig(start_time=START, balance=Decimal("1000.00"), rate_limit=10_000))
+    async with FakeTelegram() as telegram, FakeSlackApi(bot_token=SLACK_TOKEN) as slack:
+        yield sandbox, telegram, slack, tmp_path / "bot.db"
+
+
+def alert_texts(telegram: FakeTelegram, user: FakeUser, after: int) -> list[str]:
+    return [m.text for m in telegram.bot_messages(user.chat_id) if m.message_id > after]
+
+
+def channel_posts(slack: FakeSlackApi) -> list[str]:
+    return [
+        str(c.args.get("text", ""))
+        for c in slack.calls_to("chat.postMessage")
+        if c.args.get("channel") == CHANNEL and not str(c.args.get("text", "")).startswith("Daily digest")
+    ]
+
+
+async def test_expiry_warnings_and_parking_arrive_once_in_both_chats_across_a_restart(
+    world: tuple[Sandbox, FakeTelegram, FakeSlackApi, Path],
+) -> None:
+    sandbox, telegram, slack, db = world
+    ann = telegram.user()
+    bot = await start_bot(sandbox, telegram, slack, db)
+    await telegram.delivered(telegram.send_command(ann, "start"))
+    await bot.telegram.drain()
+    greeted = telegram.last_bot_message(ann.chat_id).message_id
+
+    customer = Actor(UserRef("telegram", str(ann.id)))
+    direction = next(d for d in await bot.services.catalog.directions("US", "en") if not d.needs_documents)
+    free = await bot.services.catalog.free_numbers(direction.id)
+    request = OrderRequest(direction.id, free[0].id, free[0].number, autorenew=False)
+    number = (await bot.services.ordering.place_order(customer, "o1", request, direction)).number
+
+    for day in range(1, 36):
+        if day == 12:  # a restart of the whole bot between two scans
+            await bot.close()
+            bot = await start_bot(sandbox, telegram, slack, db)
+        sandbox.advance_days(1)
+        await bot.scheduler.scan_once()
+        await bot.scheduler.scan_once()  # a second scan of the same day finds nothing new
+        await bot.scheduler.deliver_due()
+    await bot.close()
+
+    texts = alert_texts(telegram, ann, greeted)
+    assert [t.split(" ")[0] for t in texts] == ["⏰", "⏰", "⏰", "⏰", "⏸"], texts
+    for lead in ("14 days", "7 days", "3 days", "1 day"):
+        assert sum(lead in t for t in texts) == 1, (lead, texts)
+    assert all(number[-4:] in t.replace(" ", "").replace("-", "") for t in texts)
+    posts = channel_posts(slack)
+    assert len(posts) == len(texts)
+    for text in texts:
+        assert sum(text.splitlines()[0] in post for post in posts) == 1, (text, posts)
