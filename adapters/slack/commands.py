@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
+
+from bot.services.validation import number_digits
+from bot.zadarma.models import NumberStatus
 
 COMMAND = "/numbers"
 
@@ -47,23 +50,11 @@ _DESCRIPTIONS: dict[str, str] = {
     "help": "this help",
 }
 
-STATUSES = frozenset(
-    {
-        "on",
-        "parking",
-        "checking",
-        "checking_upload",
-        "reserved_on",
-        "reserved_checking",
-        "reserved_checking_upload",
-    }
-)
+STATUSES = frozenset(get_args(NumberStatus))
 PENDING_STATUS = "pending"  # any status waiting for documents or their verification
 
 MAX_EXPIRING_DAYS = 365
 DEFAULT_EXPIRING_DAYS = 7
-_NUMBER_JUNK = re.compile(r"[\s\-().]")
-_NUMBER = re.compile(r"^[0-9]{7,15}$")
 
 
 def help_text() -> str:
@@ -206,14 +197,7 @@ Subcommand = (
 )
 
 
-def normalize_number(raw: str) -> str | None:
-    """A phone number's digits (``+``, spaces, dashes, brackets and dots dropped), or None."""
-    digits = _NUMBER_JUNK.sub("", raw.strip())
-    if digits.startswith("+"):
-        digits = digits[1:]
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    return digits if _NUMBER.match(digits) else None
+normalize_number = number_digits
 
 
 def parse_filter(raw: str) -> NumberFilter:
@@ -222,7 +206,7 @@ def parse_filter(raw: str) -> NumberFilter:
     low = value.lower()
     if low in STATUSES or low == PENDING_STATUS:
         return NumberFilter("status", low)
-    digits = _NUMBER_JUNK.sub("", value).lstrip("+")
+    digits = re.sub(r"[\s\-().]", "", value).lstrip("+")
     if digits.isdigit():
         return NumberFilter("digits", digits)
     return NumberFilter("country", value)

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from adapters.telegram import texts
 from bot.services import Actor, Services
 from bot.services.errors import ApiUnavailable, NotFound, NotYours, ServiceError
+from bot.services.validation import number_digits
 from bot.storage import UserRef
 
 PLATFORM = "telegram"
 
-_SEPARATORS = re.compile(r"[\s\-().]")
-_DIGITS = re.compile(r"^\d{7,15}$")
 _USER_ID = re.compile(r"^\d{1,20}$")
 
 
@@ -49,9 +48,8 @@ def parse_assign(args: str) -> AssignRequest | AssignProblem:
         return AssignProblem("assign_usage")
     *number_words, user_id = words
     raw_number = " ".join(number_words)
-    number = _SEPARATORS.sub("", raw_number)
-    number = number[1:] if number.startswith("+") else number
-    if not _DIGITS.match(number):
+    number = number_digits(raw_number)
+    if number is None:
         return AssignProblem("assign_bad_number", raw_number)
     if not _USER_ID.match(user_id) or int(user_id) == 0:
         return AssignProblem("assign_bad_user", user_id)

@@ -50,6 +50,16 @@ def phone(value: str) -> str:
     return text.lstrip("+")
 
 
+def number_digits(value: str) -> str | None:
+    """A phone number typed any usual way (``+48 22-123 45 67``, ``0048…``) as its digits, or None."""
+    digits = re.sub(r"[\s\-().]", "", value.strip())
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    return digits if re.fullmatch(r"[0-9]{7,15}", digits) else None
+
+
 def country(value: str) -> str:
     """An ISO 3166-1 alpha-2 country code (case-insensitive)."""
     code = value.strip().upper()
