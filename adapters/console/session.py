@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
-from conversations.engine import ConversationEngine
-
 from adapters.console.samples import sample_scan_png
 from adapters.console.translate import Problem, Quit, SendFile, SendSample, file_event, parse, render
 from bot.storage import ConversationKey
+from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
 from conversations.screens import Screen
 
