@@ -1,0 +1,424 @@
+"""Shared helpers for the benchmarks, and the process under test of ``bench/order_flow.py``.
+
+Harness side (imported by the benchmark; standard library only, so importing
+it costs the measured process nothing):
+
+* :class:`BotProcess` starts the bot under test as a separate process and
+  talks to it over a JSON-lines control channel (its stdin/stdout);
+* :func:`usage` samples a process's CPU time and memory, :class:`GcWatch` its
+  garbage collector's runs and pauses; :func:`percentile`.
+
+Bot side: ``python bench/support.py serve '<json config>'`` *is* the bot
+under test. ``"kind": "product"`` builds the real bot exactly as
+``python -m bot run`` does (:func:`bot.app.open_core` + :func:`bot.app.build_service`:
+the Telegram part, the alert scheduler and the web server); ``"kind": "baseline"``
+is a minimal aiogram bot (its own ``Dispatcher`` and ``Bot``) that answers every
+update with one message. Either receives updates by long polling or by webhook,
+as configured. Control operations: ``mark`` (resource sample), ``drain``
+(wait until every update received so far is handled, then sample),
+``reset_limiter`` (a fresh client-side Zadarma rate limiter with the configured
+budget), ``conversations`` (how many the store holds), ``profile``
+(cProfile on/off, stats dumped to a file), ``stop``. Logging goes to stderr at
+WARNING level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import math
+import os
+import resource
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+SCRIPT = Path(__file__).resolve()
+ROOT = SCRIPT.parents[1]
+WEBHOOK_PATH = "/telegram/webhook"
+WEBHOOK_SECRET = "bench-webhook-secret"
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def proc_status() -> dict[str, int]:
+    """``VmRSS``/``VmHWM`` (kB) of this process from ``/proc/self/status`` (empty off Linux)."""
+    wanted = {"VmRSS": "rss_kb", "VmHWM": "hwm_kb"}
+    found: dict[str, int] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in wanted:
+                found[wanted[name]] = int(value.split()[0])
+    except OSError:
+        pass
+    return found
+
+
+def usage() -> dict[str, Any]:
+    """CPU time (all threads; this thread) and memory of this process, now."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "t": time.perf_counter(),
+        "cpu": time.process_time(),
+        "thread_cpu": time.thread_time(),
+        "utime": ru.ru_utime,
+        "stime": ru.ru_stime,
+        "maxrss_kb": ru.ru_maxrss,
+        "threads": threading.active_count(),
+        **proc_status(),
+    }
+
+
+class GcWatch:
+    """Counts the cyclic garbage collector's runs and pauses, per generation (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation = info["generation"]
+        took = time.perf_counter() - self._started
+        self.count[generation] += 1
+        self.seconds[generation] += took
+        self.longest[generation] = max(self.longest[generation], took)
+
+    def sample(self) -> dict[str, Any]:
+        """Totals so far, and the longest pauses since the previous sample."""
+        sample = {
+            "gc_count": list(self.count),
+            "gc_s": list(self.seconds),
+            "gc_longest_s": list(self.longest),
+        }
+        self.longest = [0.0, 0.0, 0.0]
+        return sample
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q``-th percentile (``nan`` for no values)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# ---------------------------------------------------------------------------- harness side
+
+
+class BotProcess:
+    """The bot under test, running as ``python bench/support.py serve CONFIG``."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.proc = proc
+        self.log_path = log_path
+        self.pid = proc.pid
+        self.ready: dict[str, Any] = {}
+
+    @classmethod
+    async def start(
+        cls, config: dict[str, Any], log_path: Path, *, env: dict[str, str] | None = None, within: float = 60
+    ) -> BotProcess:
+        """Start the process and wait until it reports that it is serving."""
+        with log_path.open("ab") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(SCRIPT),
+                "serve",
+                json.dumps(config),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                cwd=ROOT,
+                env=env,
+            )
+        bot = cls(proc, log_path)
+        try:
+            bot.ready = await asyncio.wait_for(bot._read(), within)
+        except BaseException:
+            await bot.kill()
+            raise
+        return bot
+
+    async def call(self, op: str, *, within: float = 120, **params: Any) -> dict[str, Any]:
+        """Run one control operation in the bot process; returns its JSON answer."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps({"op": op, **params}) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await asyncio.wait_for(self._read(), within)
+
+    async def _read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the bot process ended; see {self.log_path}:\n{self.log_tail()}")
+        answer: dict[str, Any] = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"the bot process failed: {answer['error']}")
+        return answer
+
+    async def stop(self, within: float = 30) -> int:
+        """Ask the bot to stop cleanly; kill it if it does not end ``within`` seconds."""
+        with contextlib.suppress(Exception):
+            await self.call("stop", within=within)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), within)
+        except TimeoutError:
+            await self.kill()
+            return -9
+
+    async def kill(self) -> None:
+        """End the process now (only this one, by its id)."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    def log_lines(self) -> list[str]:
+        """What the process wrote to stderr (its WARNING+ log lines)."""
+        try:
+            return self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+
+    def log_tail(self, count: int = 20) -> str:
+        """The last lines of the process's log."""
+        return "\n".join(self.log_lines()[-count:])
+
+
+# ---------------------------------------------------------------------------- bot side
+
+
+Handler = Callable[..., Awaitable[dict[str, Any]]]
+
+
+class Control:
+    """The bot side of the control channel: JSON lines on stdin, answers on the original stdout."""
+
+    def __init__(self) -> None:
+        # Answers go to a private copy of fd 1; anything else printing to stdout lands on stderr.
+        self._out = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)
+        self._profiler: Any = None
+        self.gc = GcWatch()
+        gc.callbacks.append(self.gc)
+
+    def usage(self) -> dict[str, Any]:
+        """:func:`usage` plus the garbage collector's figures."""
+        return {**usage(), **self.gc.sample()}
+
+    def reply(self, answer: dict[str, Any]) -> None:
+        """Send one answer line."""
+        self._out.write(json.dumps(answer) + "\n")
+        self._out.flush()
+
+    async def serve(self, handlers: dict[str, Handler]) -> None:
+        """Answer operations until ``stop`` (or the harness going away)."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        handlers = {"mark": self._mark, "profile": self._profile, **handlers}
+        while line := await reader.readline():
+            request = json.loads(line)
+            op = request.pop("op")
+            if op == "stop":
+                self.reply({"ok": True})
+                return
+            try:
+                self.reply(await handlers[op](**request))
+            except Exception as error:  # reported to the harness, which fails the run
+                self.reply({"error": f"{op}: {type(error).__name__}: {error}"})
+
+    async def _mark(self) -> dict[str, Any]:
+        return self.usage()
+
+    async def _profile(self, on: bool, path: str = "") -> dict[str, Any]:
+        import cProfile
+
+        if on:
+            self._profiler = cProfile.Profile()
+            self._profiler.enable()
+        elif self._profiler is not None:
+            self._profiler.disable()
+            self._profiler.dump_stats(path)
+            self._profiler = None
+        return {"ok": True}
+
+
+async def _serve_product(config: dict[str, Any], control: Control) -> None:
+    from bot.app import build_service, open_core
+    from bot.config import Settings
+    from bot.logs import configure_logging
+    from bot.zadarma.ratelimit import RateLimiter
+
+    webhook_port = config.get("webhook_port")
+    settings = Settings.model_validate(
+        {
+            "zadarma_api_url": config["zadarma_url"],
+            "zadarma_key": config["zadarma_key"],
+            "zadarma_secret": config["zadarma_secret"],
+            "database_url": "sqlite:///" + config["db_path"],
+            "telegram_bot_token": config["token"],
+            "telegram_api_base": config["telegram_url"],
+            "telegram_webhook_url": f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}" if webhook_port else "",
+            "telegram_webhook_secret": WEBHOOK_SECRET if webhook_port else "",
+            "http_host": "127.0.0.1",
+            "http_port": webhook_port or 0,
+            "log_format": "text",
+            "log_level": "WARNING",
+        }
+    )
+    configure_logging(settings.log_format, settings.log_level, settings.secret_values())
+    client_limit = config.get("client_rate_limit")
+    async with open_core(settings) as core:
+        if client_limit:
+            # Settings cap ZADARMA_RATE_LIMIT at 10,000/min; the throughput mode lifts it further.
+            core.client.limiter = RateLimiter(client_limit)
+        service = build_service(core)
+        telegram: Any = next(part for part in service.parts if part.name == "telegram")
+        await service.runner.start()
+
+        async def drain() -> dict[str, Any]:
+            await telegram.drain()
+            return control.usage()
+
+        async def reset_limiter() -> dict[str, Any]:
+            core.client.limiter = RateLimiter(client_limit or settings.zadarma_rate_limit)
+            return {"ok": True}
+
+        async def conversations() -> dict[str, Any]:
+            return {"count": await core.storage.conversations.count()}
+
+        control.reply({"ready": True, "mode": telegram.mode, "pid": os.getpid(), **control.usage()})
+        try:
+            await control.serve(
+                {"drain": drain, "reset_limiter": reset_limiter, "conversations": conversations}
+            )
+        finally:
+            await service.runner.stop()
+
+
+async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
+    import logging
+
+    from aiogram import BaseMiddleware, Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+    from aiohttp import web
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(config["telegram_url"]))
+    bot = Bot(config["token"], session=session)
+    dispatcher = Dispatcher()
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Next", callback_data="next")]]
+    )
+    in_flight = 0
+    idle = asyncio.Event()
+    idle.set()
+
+    class Count(BaseMiddleware):
+        """Counts updates in flight so ``drain`` can wait for them (as the product's gate does)."""
+
+        async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+            nonlocal in_flight
+            in_flight += 1
+            idle.clear()
+            try:
+                return await handler(event, data)
+            finally:
+                in_flight -= 1
+                if in_flight == 0:
+                    idle.set()
+
+    dispatcher.update.outer_middleware(Count())
+
+    @dispatcher.message()
+    async def on_message(message: Message) -> None:
+        await bot.send_message(message.chat.id, "ok", reply_markup=keyboard)
+
+    @dispatcher.callback_query()
+    async def on_press(query: CallbackQuery) -> None:
+        await bot.send_message(query.from_user.id, "ok", reply_markup=keyboard)
+
+    runner: web.AppRunner | None = None
+    polling: asyncio.Task[None] | None = None
+    tasks: set[asyncio.Task[Any]] = set()
+    webhook_port = config.get("webhook_port")
+    if webhook_port:
+
+        async def webhook(request: web.Request) -> web.Response:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+            task = asyncio.create_task(dispatcher.feed_update(bot, update))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            return web.Response()
+
+        app = web.Application()
+        app.router.add_post(WEBHOOK_PATH, webhook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", webhook_port).start()
+        await bot.set_webhook(f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}")
+    else:
+        await bot.delete_webhook()
+        polling = asyncio.create_task(
+            dispatcher.start_polling(
+                bot,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+            )
+        )
+
+    async def drain() -> dict[str, Any]:
+        await asyncio.sleep(0)
+        while tasks:
+            await asyncio.gather(*list(tasks), return_exceptions=True)
+        await idle.wait()
+        return control.usage()
+
+    mode = "webhook" if webhook_port else "polling"
+    control.reply({"ready": True, "mode": mode, "pid": os.getpid(), **control.usage()})
+    try:
+        await control.serve({"drain": drain})
+    finally:
+        if polling is not None:
+            with contextlib.suppress(RuntimeError):
+                await asyncio.wait_for(dispatcher.stop_polling(), 5)
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        if runner is not None:
+            await runner.cleanup()
+        await session.close()
+
+
+def main(argv: list[str]) -> int:
+    """``serve CONFIG``: run the bot under test (see the module docstring)."""
+    if len(argv) != 3 or argv[1] != "serve":
+        print(__doc__, file=sys.stderr)
+        return 2
+    config = json.loads(argv[2])
+    if str(ROOT) not in sys.path:
+        sys.path.insert(1, str(ROOT))  # the product's packages, installed or not
+    control = Control()
+    serve = _serve_product if config["kind"] == "product" else _serve_baseline
+    asyncio.run(serve(config, control))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
