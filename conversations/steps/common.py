@@ -6,7 +6,7 @@ from bot.zadarma.models import Direction
 from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator
-from conversations.state import FormState, OrderDraft, UploadState
+from conversations.state import FormState, OrderDraft, PaidAction, UploadState
 from conversations.steps.base import FlowLost
 
 PURPOSE = "purpose"
@@ -83,3 +83,9 @@ def after_number(ctx: Ctx, direction: Direction) -> None:
     else:
         order.group_id = None
         enter_confirm(ctx)
+
+
+def remember_paid(ctx: Ctx, paid: PaidAction) -> None:
+    """Mark the Confirm button just pressed as used for ``paid``, so pressing it again replays, never pays."""
+    if ctx.pressed:
+        ctx.state.remember_paid(ctx.pressed, paid)

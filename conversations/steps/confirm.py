@@ -20,7 +20,7 @@ from conversations.i18n import N_
 from conversations.screens import Screen
 from conversations.state import Action, OrderDraft, PaidAction
 from conversations.steps.base import Redirect, Step
-from conversations.steps.common import draft, needs_documents, needs_purpose, order_direction
+from conversations.steps.common import draft, needs_documents, needs_purpose, order_direction, remember_paid
 from conversations.tokens import new_idempotency_key
 from conversations.ui import ScreenBuilder
 
@@ -70,7 +70,7 @@ async def place(ctx: Ctx) -> None:
         ctx.state.step = "order.number"
         return
     except OutcomePending:
-        _remember(ctx, paid)
+        remember_paid(ctx, paid)
         ctx.state.step = "order.pending"
         return
     except InsufficientBalance as exc:
@@ -83,18 +83,13 @@ async def place(ctx: Ctx) -> None:
         order.failed = True
         ctx.state.step = "order.confirm"
         return
-    _remember(ctx, paid)
+    remember_paid(ctx, paid)
     _announce(ctx, outcome)
     order.placed = outcome.number
     order.key = ""
     order.failed = False
     order.sip_test_mode = False
     ctx.state.step = "order.sip"
-
-
-def _remember(ctx: Ctx, paid: PaidAction) -> None:
-    if ctx.pressed:
-        ctx.state.remember_paid(ctx.pressed, paid)
 
 
 async def replay_order(ctx: Ctx, paid: PaidAction) -> None:

@@ -14,6 +14,7 @@ from conversations.i18n import N_
 from conversations.screens import Screen
 from conversations.state import Action, PaidAction
 from conversations.steps.base import Step, lines
+from conversations.steps.common import remember_paid
 from conversations.tokens import new_idempotency_key
 from conversations.ui import ScreenBuilder
 
@@ -51,7 +52,7 @@ async def prolong(ctx: Ctx) -> None:
     try:
         outcome = await ctx.services.ordering.prolong(ctx.actor, manage.key, manage.number, manage.months)
     except OutcomePending:
-        _remember(ctx, paid)
+        remember_paid(ctx, paid)
         ctx.state.step = "numbers.prolong_pending"
         return
     except InsufficientBalance as exc:
@@ -64,16 +65,11 @@ async def prolong(ctx: Ctx) -> None:
         manage.failed = True
         ctx.state.step = "numbers.prolong_confirm"
         return
-    _remember(ctx, paid)
+    remember_paid(ctx, paid)
     _announce(ctx, outcome)
     manage.key = ""
     manage.failed = False
     ctx.state.step = "numbers.card"
-
-
-def _remember(ctx: Ctx, paid: PaidAction) -> None:
-    if ctx.pressed:
-        ctx.state.remember_paid(ctx.pressed, paid)
 
 
 async def replay_prolong(ctx: Ctx, paid: PaidAction) -> None:
