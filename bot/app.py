@@ -166,7 +166,6 @@ class Service:
 
 def build_service(core: Core) -> Service:
     """Every configured part over one core, on one web server (not started yet)."""
-    from adapters.slack import SlackAlertSink, SlackPart
     from adapters.telegram.alerts import TelegramAlertSink
     from adapters.telegram.part import TelegramPart
     from bot.services.alerts import AlertScheduler, AlertSink
@@ -188,6 +187,8 @@ def build_service(core: Core) -> Service:
         parts.append(telegram)
         sinks["telegram"] = TelegramAlertSink(telegram)
     if settings.slack_enabled:
+        from adapters.slack import SlackAlertSink, SlackPart  # slack_sdk is only loaded when Slack is on
+
         slack = SlackPart(
             bot_token=settings.slack_bot_token.get_secret_value(),
             signing_secret=settings.slack_signing_secret.get_secret_value(),

@@ -117,6 +117,7 @@ class ConversationEngine:
                 stored = await repo.get(key)
                 state, lost = await self._load(key, stored, locale)
                 ctx = Ctx(self._services, self._actor(key), key, state)
+                ctx.loaded = stored.data if stored is not None and not lost else None
                 if lost:
                     ctx.say(ctx.tr.gettext("session.reset"))
                 result = await body(ctx)
@@ -165,15 +166,20 @@ class ConversationEngine:
                 await self._guard(ctx, lambda: step.on_file(ctx, event))
 
     async def _guard(self, ctx: Ctx, handler: Callable[[], Awaitable[None]]) -> None:
-        """Run a handler; on a service error show it and keep the state as it was before."""
-        before = ctx.state.model_copy(deep=True)
+        """Run a handler; on a service error show it and keep the state as it was before.
+
+        The state before is the stored JSON it was loaded from (nothing changes it before the
+        handler runs), so the common path copies nothing; a fresh state is snapshot here.
+        """
+        before = ctx.loaded if ctx.loaded is not None else ctx.state.dump()
+        step_before = ctx.state.step
         try:
             await handler()
         except ServiceError as exc:
-            ctx.state = before
+            ctx.state = ConversationState.model_validate_json(before)
             ctx.fail(exc)
         except FlowLost:
-            log.warning("conversation state lost its flow, back to the menu", extra={"step": before.step})
+            log.warning("conversation state lost its flow, back to the menu", extra={"step": step_before})
             ctx.say(ctx.tr.gettext("session.reset"))
             go_menu(ctx)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from babel import Locale
@@ -102,6 +102,7 @@ def country_name(tr: Translator, english: str) -> str:
     return str(Locale.parse(tr.language).territories.get(code, english))
 
 
+@lru_cache(maxsize=4096)
 def format_phone(number: str) -> str:
     """A number for humans: ``48223071234`` -> ``+48 22 307 12 34`` (``+digits`` when unknown)."""
     digits = number.strip().lstrip("+")

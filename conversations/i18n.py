@@ -16,7 +16,7 @@ import logging
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -95,12 +95,7 @@ class Translator:
 
     def money(self, amount: Decimal, currency: str) -> str:
         """``amount`` in ``currency`` as this language writes it (``PLN 25.00``, ``25,00 zł``)."""
-        try:
-            text = format_currency(amount, currency, locale=self.language)
-        except (ValueError, KeyError):
-            return f"{format_decimal(amount, locale=self.language)} {currency}"
-        # Babel glues letter codes to the digits ("PLN25.00"); CLDR's spacing rules add a space.
-        return _ALPHA_SYMBOL.sub("\\1\u00a0", text)
+        return _money(amount, currency, self.language)
 
     def date(self, value: date | datetime) -> str:
         """A calendar date, medium length (``Dec 28, 2026``, ``28 gru 2026``)."""
@@ -120,3 +115,13 @@ def translator(language: str) -> Translator:
 @cache
 def _translator(language: str) -> Translator:
     return Translator(language)
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, language: str) -> str:
+    try:
+        text = format_currency(amount, currency, locale=language)
+    except (ValueError, KeyError):
+        return f"{format_decimal(amount, locale=language)} {currency}"
+    # Babel glues letter codes to the digits ("PLN25.00"); CLDR's spacing rules add a space.
+    return _ALPHA_SYMBOL.sub("\\1\u00a0", text)

@@ -33,6 +33,7 @@ from adapters.telegram.pacer import Pacer
 from adapters.telegram.presenter import Presenter
 from adapters.telegram.redact import TokenRedactor
 from adapters.telegram.render import render_screen
+from adapters.telegram.response_types import keep_response_types
 from adapters.telegram.retries import BackgroundRetries
 from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
 from adapters.telegram.status import ApiStatus
@@ -86,6 +87,7 @@ class TelegramPart:
         """
         if not token:
             raise ValueError("a Telegram bot token is required")
+        keep_response_types()
         self._engine = engine
         self._storage = storage
         self._webhook_url = webhook_url

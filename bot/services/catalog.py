@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
 from bot.services.api_errors import api
 from bot.services.errors import NotFound
 from bot.zadarma.client import ZadarmaClient
-from bot.zadarma.models import Balance, Country, Direction, FreeNumber, SipLogin
+from bot.zadarma.models import Balance, Direction, FreeNumber, SipLogin
 
 T = TypeVar("T")
 
@@ -25,12 +27,18 @@ class _Entry(Generic[T]):
 
 
 class TtlCache(Generic[T]):
-    """A small per-key cache whose entries expire after ``ttl`` seconds."""
+    """A small per-key cache whose entries expire after ``ttl`` seconds.
+
+    :meth:`get_or_load` merges concurrent misses of one key into a single load,
+    so a burst of users arriving at a cold (or just expired) entry costs one API call.
+    """
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
         self._data: dict[object, _Entry[T]] = {}
+        self._loading: dict[object, asyncio.Future[T]] = {}
+        self._generation = 0
 
     def get(self, key: object) -> T | None:
         """The cached value, or None when absent or expired."""
@@ -43,9 +51,49 @@ class TtlCache(Generic[T]):
         """Store ``value`` for ``ttl`` seconds."""
         self._data[key] = _Entry(value, self._clock() + self.ttl)
 
+    def update(self, key: object, change: Callable[[T], T]) -> None:
+        """Replace a live entry by ``change(value)``, keeping its expiry; absent entries stay absent."""
+        entry = self._data.get(key)
+        if entry is not None and entry.expires > self._clock():
+            self._data[key] = _Entry(change(entry.value), entry.expires)
+
     def clear(self) -> None:
-        """Forget everything."""
+        """Forget everything, including what loads already under way would store."""
         self._data.clear()
+        self._loading.clear()  # later callers start a new load; earlier waiters still get theirs
+        self._generation += 1
+
+    async def get_or_load(self, key: object, load: Callable[[], Awaitable[T]]) -> T:
+        """The cached value, else the result of one ``load()`` shared by every caller waiting for it.
+
+        A caller that is cancelled does not cancel the load for the others; a failed
+        load is raised to every waiter and nothing is cached.
+        """
+        value = self.get(key)
+        if value is not None:
+            return value
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load(key, load, self._generation))
+            pending.add_done_callback(_retrieve)
+            self._loading[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _load(self, key: object, load: Callable[[], Awaitable[T]], generation: int) -> T:
+        try:
+            value = await load()
+            if generation == self._generation:
+                self.put(key, value)
+            return value
+        finally:
+            if generation == self._generation:
+                self._loading.pop(key, None)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a shared load's failure as seen when every waiter has gone (no "never retrieved" noise)."""
+    if not future.cancelled():
+        future.exception()
 
 
 @dataclass(frozen=True)
@@ -92,23 +140,24 @@ class CatalogService:
     ):
         self._client = client
         self._balance: TtlCache[Balance] = TtlCache(balance_ttl, clock)
-        self._countries: TtlCache[list[Country]] = TtlCache(ttl, clock)
+        self._country_views: TtlCache[tuple[CountryView, ...]] = TtlCache(ttl, clock)
         self._directions: TtlCache[list[Direction]] = TtlCache(ttl, clock)
         self._sips: TtlCache[list[SipLogin]] = TtlCache(min(ttl, 60.0), clock)
 
     async def countries(self, language: str) -> list[CountryView]:
         """Every orderable country, named in ``language``, sorted by that name."""
-        countries = self._countries.get(language)
-        if countries is None:
-            countries = await api(self._client.countries(language=language))
-            self._countries.put(language, countries)
+        views = await self._country_views.get_or_load(language, lambda: self._load_countries(language))
+        return list(views)
+
+    async def _load_countries(self, language: str) -> tuple[CountryView, ...]:
+        countries = await api(self._client.countries(language=language))
         views = [
             CountryView(
                 c.iso.upper(), c.dial_code, localised_country_name(c.iso, language, c.name), flag_emoji(c.iso)
             )
             for c in countries
         ]
-        return sorted(views, key=lambda v: _fold(v.name))
+        return tuple(sorted(views, key=lambda v: _fold(v.name)))
 
     async def search_countries(self, query: str, language: str) -> list[CountryView]:
         """Countries matching a name (any part, accents ignored), an ISO code or a dial code."""
@@ -145,12 +194,10 @@ class CatalogService:
 
     async def directions(self, iso: str, language: str) -> list[Direction]:
         """The directions (cities, number types) of a country."""
-        key = (iso.upper(), language)
-        directions = self._directions.get(key)
-        if directions is None:
-            directions = await api(self._client.directions(iso.upper(), language=language))
-            self._directions.put(key, directions)
-        return directions
+        code = iso.upper()
+        return await self._directions.get_or_load(
+            (code, language), lambda: api(self._client.directions(code, language=language))
+        )
 
     async def direction(self, iso: str, direction_id: int, language: str) -> Direction:
         """One direction of a country."""
@@ -165,15 +212,25 @@ class CatalogService:
 
     async def sip_logins(self) -> list[SipLogin]:
         """The account's SIP logins (cached briefly)."""
-        sips = self._sips.get("all")
-        if sips is None:
-            sips = list((await api(self._client.sip_logins())).sips)
-            self._sips.put("all", sips)
-        return sips
+        return await self._sips.get_or_load("all", self._load_sips)
+
+    async def _load_sips(self) -> list[SipLogin]:
+        return list((await api(self._client.sip_logins())).sips)
 
     def forget_balance(self) -> None:
-        """Drop the cached balance (money was just spent)."""
+        """Drop the cached balance (it changed in a way only Zadarma knows)."""
         self._balance.clear()
+
+    def spent(self, amount: Decimal, currency: str) -> None:
+        """Money was just spent: take it off the cached balance, or drop that balance if in another currency.
+
+        The entry keeps its original expiry, so a fresh figure is fetched within ``balance_ttl``.
+        """
+        cached = self._balance.get("account")
+        if cached is None or cached.currency != currency:
+            self.forget_balance()
+            return
+        self._balance.update("account", lambda b: b.model_copy(update={"balance": b.balance - amount}))
 
     async def balance(self, *, fresh: bool = False) -> Balance:
         """The account balance, at most ``balance_ttl`` seconds old unless ``fresh``.
@@ -182,8 +239,6 @@ class CatalogService:
         Zadarma itself refuses an order the balance cannot pay, so a few seconds
         of staleness never lets an order through that should not go.
         """
-        cached = None if fresh else self._balance.get("account")
-        if cached is None:
-            cached = await api(self._client.balance())
-            self._balance.put("account", cached)
-        return cached
+        if fresh:
+            self._balance.clear()
+        return await self._balance.get_or_load("account", lambda: api(self._client.balance()))

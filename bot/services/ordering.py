@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.services.actors import Actor
-from bot.services.api_errors import api, to_service_error
+from bot.services.api_errors import to_service_error
 from bot.services.catalog import CatalogService
 from bot.services.errors import (
     ApiUnavailable,
@@ -160,10 +160,6 @@ class OrderingService:
             if existing.owner != actor.user and not actor.is_operator:
                 raise NotYours(number=request.number)
             return await self._order_result_of(existing)
-        free = await api(self._client.available_numbers(request.direction_id))
-        if not any(n.id == request.number_id or n.number == request.number for n in free):
-            await self._audit(actor, "order", request.number, request.to_params(), "number_gone")
-            raise NumberGone(number=request.number)
         price = order_price(direction, request.period)
         balance = await self._check_balance(price, direction.currency)
         intent, created = await self._storage.intents.create(
@@ -188,18 +184,36 @@ class OrderingService:
                 await self._storage.intents.mark_unknown(key, str(exc))
                 log.warning("order outcome unknown, reconciling", extra={"intent": key})
                 return await self._order_result_of(await self._require(key))
-            await self._storage.intents.mark_failed(key, exc.message)
-            await self._audit(actor, "order", request.number, request.to_params(), f"failed: {exc.message}")
             if _is_insufficient_funds(exc):
+                await self._refused(actor, key, request, exc.message)
+                balance = await self._balance_after_refusal(balance)
                 raise InsufficientBalance(
                     price, balance.balance, direction.currency, balance_currency=balance.currency
                 ) from exc
+            if isinstance(exc, ZadarmaAPIError) and await self._is_gone(request):
+                await self._refused(actor, key, request, "number_gone")
+                raise NumberGone(number=request.number) from exc
+            await self._refused(actor, key, request, exc.message)
             raise to_service_error(exc) from exc
         outcome = OrderOutcome(result.number, result.is_activated, result.is_reserved)
         await self._finish_order(intent, outcome)
+        self._catalog.spent(price, direction.currency)
         if not request.autorenew:
             await self._disable_autorenew(result.number)
         return outcome
+
+    async def _is_gone(self, request: OrderRequest) -> bool:
+        """After a refusal: is the chosen number off the market? (Zadarma may word that refusal any way.)"""
+        try:
+            free = await self._client.available_numbers(request.direction_id)
+        except ZadarmaError:
+            return False
+        return not any(n.id == request.number_id or n.number == request.number for n in free)
+
+    async def _refused(self, actor: Actor, key: str, request: OrderRequest, reason: str) -> None:
+        await self._storage.intents.mark_failed(key, reason)
+        result = reason if reason == "number_gone" else f"failed: {reason}"
+        await self._audit(actor, "order", request.number, request.to_params(), result)
 
     async def _disable_autorenew(self, number: str) -> None:
         try:
@@ -208,7 +222,6 @@ class OrderingService:
             log.warning("could not switch auto-renewal off after ordering", extra={"error": exc.message})
 
     async def _finish_order(self, intent: Intent, outcome: OrderOutcome) -> None:
-        self._catalog.forget_balance()
         await self._storage.intents.mark_succeeded(
             intent.key,
             {
@@ -252,6 +265,7 @@ class OrderingService:
             raise ApiUnavailable("The order did not go through; nothing was charged.", retryable=True)
         outcome = OrderOutcome(record.number, record.status == "on", record.status.startswith("reserved"))
         await self._finish_order(intent, outcome)
+        self._catalog.forget_balance()
         return outcome
 
     async def _find_number(self, number: str) -> DirectNumber | None:
@@ -310,6 +324,7 @@ class OrderingService:
             await self._storage.intents.mark_failed(key, exc.message)
             await self._audit(actor, "prolong", record.number, params, f"failed: {exc.message}")
             if _is_insufficient_funds(exc):
+                balance = await self._balance_after_refusal(balance)
                 raise InsufficientBalance(
                     price, balance.balance, record.currency, balance_currency=balance.currency
                 ) from exc
@@ -321,7 +336,7 @@ class OrderingService:
         return outcome
 
     async def _finish_prolong(self, intent: Intent, outcome: ProlongOutcome) -> None:
-        self._catalog.forget_balance()
+        self._catalog.spent(outcome.amount, outcome.currency)
         stop = outcome.stop_date.strftime(DATE_FORMAT) if outcome.stop_date else ""
         await self._storage.intents.mark_succeeded(
             intent.key, {"stop_date": stop, "amount": str(outcome.amount), "currency": outcome.currency}
@@ -403,6 +418,13 @@ class OrderingService:
             if balance.currency == currency and balance.balance < price:
                 raise InsufficientBalance(price, balance.balance, currency, balance_currency=balance.currency)
         return balance
+
+    async def _balance_after_refusal(self, cached: Balance) -> Balance:
+        """Zadarma said the balance is short, so the cached figure is stale: the real one if it can be had."""
+        try:
+            return await self._catalog.balance(fresh=True)
+        except ServiceError:
+            return cached
 
     async def _require(self, key: str) -> Intent:
         intent = await self._storage.intents.get(key)

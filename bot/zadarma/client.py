@@ -30,7 +30,7 @@ from bot.zadarma.errors import (
     ZadarmaRateLimited,
     ZadarmaTransportError,
 )
-from bot.zadarma.ratelimit import RateLimiter, parse_reset
+from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset
 from bot.zadarma.signing import ParamValue, authorization_header, build_query
 
 log = logging.getLogger("bot.zadarma")
@@ -125,7 +125,8 @@ class ZadarmaClient:
         files: Mapping[str, UploadFile] | None,
         headers: dict[str, str],
     ) -> dict[str, Any]:
-        await self.limiter.acquire()
+        # Writes are what a user confirmed and waits on; don't queue them behind reads.
+        await self.limiter.acquire(Priority.NORMAL if method == "GET" else Priority.URGENT)
         started = time.perf_counter()
         url = self._base.copy_with(
             raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")

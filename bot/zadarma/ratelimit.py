@@ -3,17 +3,30 @@
 A sliding one-minute window keeps the process under the account's limit
 before the server has to refuse anything; the server's ``X-RateLimit-*``
 headers and 429 replies then tighten it when other processes share the budget.
+
+Waiters are served by priority, then in arrival order: a confirmed write
+(:attr:`Priority.URGENT`) is not stuck behind a queue of browsing reads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import IntEnum
 
 WINDOW_SECONDS = 60.0
+
+
+class Priority(IntEnum):
+    """How soon a waiter is served; any ``int`` works, higher values go first."""
+
+    NORMAL = 0  # reads: browsing, lookups
+    URGENT = 10  # writes the user confirmed and waits on: orders, prolongs, uploads
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,11 @@ def parse_reset(value: str | None, now: float) -> float | None:
 
 
 class RateLimiter:
-    """Waits as needed so at most ``per_minute`` requests start in any 60 s."""
+    """Waits as needed so at most ``per_minute`` requests start in any 60 s.
+
+    Waiters are served highest priority first, FIFO within a priority. Only the
+    head of the queue sleeps for a slot; the others wait until they become head.
+    """
 
     def __init__(
         self,
@@ -45,15 +62,19 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute
         self._clock = clock
         self._wall = wall
+        self._sleep = sleep
         self._starts: deque[float] = deque()
         self._blocked_until = 0.0  # monotonic
-        self._lock = asyncio.Lock()
+        # (-priority, arrival number, wake-up event); the smallest tuple is the head.
+        self._waiters: list[tuple[int, int, asyncio.Event]] = []
+        self._arrivals = itertools.count()
         self.state = RateLimitState(None, None, None)
 
     def delay(self) -> float:
@@ -66,12 +87,36 @@ class RateLimiter:
             wait = max(wait, self._starts[0] + WINDOW_SECONDS - now)
         return wait
 
-    async def acquire(self) -> None:
-        """Wait for a slot, then take it."""
-        async with self._lock:
-            while (wait := self.delay()) > 0:
-                await asyncio.sleep(wait)
-            self._starts.append(self._clock())
+    @property
+    def waiting(self) -> int:
+        """How many ``acquire`` calls are queued."""
+        return len(self._waiters)
+
+    async def acquire(self, priority: int = Priority.NORMAL) -> None:
+        """Wait for a slot, then take it; higher ``priority`` is served first."""
+        entry = (-int(priority), next(self._arrivals), asyncio.Event())
+        heapq.heappush(self._waiters, entry)
+        try:
+            while True:
+                if self._waiters[0] is not entry:
+                    entry[2].clear()
+                    await entry[2].wait()
+                    continue
+                wait = self.delay()
+                if wait <= 0:
+                    heapq.heappop(self._waiters)
+                    self._starts.append(self._clock())
+                    return
+                # Not woken early when a newcomer takes over as head: delay() only
+                # drops as time passes, so the newcomer sleeps to the same moment,
+                # and this waiter re-checks whether it is still head when it wakes.
+                await self._sleep(wait)
+        finally:
+            if entry in self._waiters:  # cancelled while queued
+                self._waiters.remove(entry)
+                heapq.heapify(self._waiters)
+            if self._waiters:
+                self._waiters[0][2].set()
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the server's ``X-RateLimit-*`` headers into account."""

@@ -66,6 +66,11 @@ class World:
         stored = await self.storage.conversations.get(key)
         await self.storage.conversations.save(key, state.dump(), stored.revision if stored else 0)
 
+    def set_balance(self, amount: str) -> None:
+        """Change the account's balance behind the bot's back, and let its short balance cache expire."""
+        self.sandbox.set_balance(amount)
+        self.services.catalog.forget_balance()
+
     async def own_number(self, user: str, direction_id: int = 3301) -> str:
         """Order a number for ``user`` through the services (fast set-up for management tests)."""
         actor = Actor(UserRef("telegram", user))

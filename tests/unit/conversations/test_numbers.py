@@ -112,7 +112,7 @@ async def test_prolong_one_month_shows_price_and_date_then_pays_once(world: Worl
 
 async def test_prolong_refused_when_the_balance_is_too_low(world: World, chat: Chat) -> None:
     number = await world.own_number("1001", 3301)
-    world.sandbox.set_balance("2")
+    world.set_balance("2")
     await open_card(chat, number)
     await chat.press("Prolong")
     await chat.press("12 months")
@@ -247,3 +247,18 @@ async def test_stop_dates_move_with_the_sandbox_clock(world: World, chat: Chat) 
     owned = world.sandbox.state.numbers[number]
     assert owned.stop_date - world.sandbox.clock.now() < timedelta(days=31)
     assert "Paid until: Mar 15, 2026" in chat.screen.text
+
+
+async def test_a_balance_spent_elsewhere_moments_ago_is_refused_by_zadarma_with_the_real_figure(
+    world: World, chat: Chat
+) -> None:
+    number = await world.own_number("1001", 3301)
+    stop_date = world.sandbox.state.numbers[number].stop_date
+    world.sandbox.set_balance("2")  # the bot's balance cache is still warm
+    await open_card(chat, number)
+    await chat.press("Prolong")
+    await chat.press("12 months")
+    await chat.press("Confirm and pay $60.00")
+    assert chat.notes == [t("error.balance_low", needed="$60.00", balance="$2.00")]
+    assert await chat.step() == "numbers.prolong_confirm"
+    assert world.sandbox.state.numbers[number].stop_date == stop_date

@@ -73,13 +73,58 @@ async def test_lost_order_that_did_not_happen_is_reported_as_not_placed(stack: S
     assert outcome.number == request.number
 
 
-async def test_taken_number_is_refused_before_ordering(stack: Stack) -> None:
+async def test_taken_number_is_refused_as_gone_and_charges_nothing(stack: Stack) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     await stack.services.ordering.place_order(BOB, "bob", request, direction)
+    after_bob = (await stack.client.balance()).balance
     with pytest.raises(NumberGone):
         await stack.services.ordering.place_order(ALICE, "alice", request, direction)
-    assert stack.sandbox.call_count("order") == 1
+    with pytest.raises(NumberGone):  # the same confirmation again: told the same, nothing sent
+        await stack.services.ordering.place_order(ALICE, "alice", request, direction)
+    assert stack.sandbox.call_count("order") == 2
+    assert (await stack.client.balance()).balance == after_bob
+    assert await stack.storage.ownership.owner_of_number(request.number) == BOB.user
+    [entry, *_] = await stack.storage.audit.list(request.number)
+    assert entry.result == "number_gone"
+
+
+async def test_a_refusal_for_a_number_still_free_keeps_zadarmas_reason(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    odd = OrderRequest(direction.id, request.number_id, request.number, period="week")
+    with pytest.raises(ApiUnavailable) as info:
+        await stack.services.ordering.place_order(ALICE, "odd", odd, direction)
+    assert not isinstance(info.value, NumberGone)
+    assert "period" in str(info.value)
+    free = {n.id for n in await stack.services.catalog.free_numbers(direction.id)}
+    assert request.number_id in free
+
+
+async def test_warm_order_makes_no_call_but_the_order(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    await stack.services.catalog.balance()
+    before = stack.sandbox.stats()["by_route"]
+    await stack.services.ordering.place_order(ALICE, "warm", request, direction)
+    calls = stack.sandbox.stats()["by_route"]
+    made = {route: n - before.get(route, 0) for route, n in calls.items() if n != before.get(route, 0)}
+    assert made == {"direct_numbers.order": 1}
+
+
+async def test_cached_balance_follows_what_was_spent(stack: Stack) -> None:
+    direction = next(
+        d
+        for d in await stack.services.catalog.directions("US", "en")
+        if not d.needs_documents and d.currency == "USD"
+    )
+    await stack.services.catalog.balance()
+    request = await request_for(stack, direction)
+    await stack.services.ordering.place_order(ALICE, "spend", request, direction)
+    balance_calls = stack.sandbox.call_count("balance")
+    shown = await stack.services.catalog.balance()
+    assert stack.sandbox.call_count("balance") == balance_calls  # still the cached figure...
+    assert shown.balance == (await stack.client.balance()).balance  # ...and it is the account's
 
 
 async def test_balance_too_low_is_refused_clearly(stack: Stack) -> None:

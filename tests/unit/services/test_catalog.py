@@ -1,0 +1,138 @@
+"""The catalog's caches: one API call per burst of identical misses, expiry, and what spending does."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from bot.services.catalog import TtlCache
+from bot.services.errors import ApiUnavailable
+from tests.unit.services.conftest import Stack
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_burst_of_misses_makes_one_call_per_kind(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    results = await asyncio.gather(
+        *(catalog.balance() for _ in range(50)),
+        *(catalog.countries("en") for _ in range(50)),
+        *(catalog.directions("US", "en") for _ in range(50)),
+        *(catalog.sip_logins() for _ in range(50)),
+    )
+    assert len(results) == 200
+    for route in ("balance", "countries", "country", "sip"):
+        assert stack.sandbox.call_count(route) == 1, route
+
+
+async def test_countries_views_are_independent_lists(stack: Stack) -> None:
+    first = await stack.services.catalog.countries("en")
+    first.clear()
+    assert await stack.services.catalog.countries("en")
+
+
+async def test_a_failed_load_reaches_every_waiter_and_is_not_cached(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/info/balance/"])
+    outcomes = await asyncio.gather(*(catalog.balance() for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(o, ApiUnavailable) for o in outcomes)
+    stack.sandbox.clear_faults()
+    assert (await catalog.balance()).balance > 0
+
+
+async def test_cancelling_the_first_caller_does_not_cancel_the_shared_load() -> None:
+    cache: TtlCache[str] = TtlCache(60)
+    release = asyncio.Event()
+    loads = 0
+
+    async def load() -> str:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return "value"
+
+    first = asyncio.create_task(cache.get_or_load("k", load))
+    second = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    first.cancel()
+    release.set()
+    assert await second == "value"
+    assert first.cancelled() and loads == 1
+    assert cache.get("k") == "value"
+
+
+async def test_clearing_during_a_load_keeps_its_result_out_of_the_cache() -> None:
+    cache: TtlCache[int] = TtlCache(60)
+    release = asyncio.Event()
+
+    async def load() -> int:
+        await release.wait()
+        return 1
+
+    waiting = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    cache.clear()
+    release.set()
+    assert await waiting == 1
+    assert cache.get("k") is None
+
+
+async def test_entries_expire_and_update_keeps_the_expiry() -> None:
+    clock = Clock()
+    cache: TtlCache[int] = TtlCache(10, clock)
+    cache.put("k", 1)
+    clock.now = 6
+    cache.update("k", lambda v: v + 1)
+    assert cache.get("k") == 2
+    clock.now = 10
+    assert cache.get("k") is None
+    cache.update("k", lambda v: v + 1)
+    assert cache.get("k") is None
+
+
+async def test_spending_in_another_currency_drops_the_cached_balance(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    cached = await catalog.balance()
+    catalog.spent(Decimal("1.00"), "XXX" if cached.currency != "XXX" else "YYY")
+    await catalog.balance()
+    assert stack.sandbox.call_count("balance") == 2
+
+
+@pytest.mark.parametrize("amount", ["0.01", "12.34"])
+async def test_spending_in_the_account_currency_lowers_the_cached_balance(stack: Stack, amount: str) -> None:
+    catalog = stack.services.catalog
+    cached = await catalog.balance()
+    catalog.spent(Decimal(amount), cached.currency)
+    assert (await catalog.balance()).balance == cached.balance - Decimal(amount)
+    assert stack.sandbox.call_count("balance") == 1
+    assert (await catalog.balance(fresh=True)).balance == cached.balance  # nothing was really spent
+
+
+async def test_a_caller_after_clear_does_not_join_the_older_load() -> None:
+    cache: TtlCache[int] = TtlCache(60)
+    gates = [asyncio.Event(), asyncio.Event()]
+    results = iter([1, 2])
+
+    async def load() -> int:
+        value = next(results)
+        await gates[value - 1].wait()
+        return value
+
+    old = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    cache.clear()
+    new = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    gates[0].set()
+    assert await old == 1
+    gates[1].set()
+    assert await new == 2
+    assert cache.get("k") == 2
