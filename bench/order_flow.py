@@ -852,6 +852,12 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         print_failures(lat)
         end = await run.bot.call("mark")
         print(f"  bot memory at the end: {rss_line(end)}")
+        heap = await run.bot.call("heap")
+        print(
+            f"  bot heap: {heap['frozen']} objects frozen at start-up; tracked by generation"
+            f" {heap['generations']}; oldest by type: "
+            + ", ".join(f"{kind} {count}" for kind, count in heap["oldest_by_type"][:8])
+        )
         print_bot_log(run.bot)
 
     async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None) as base:

@@ -222,15 +222,18 @@ class CatalogService:
         self._balance.clear()
 
     def spent(self, amount: Decimal, currency: str) -> None:
-        """Money was just spent: take it off the cached balance, or drop that balance if in another currency.
+        """Money was just spent: take it off the cached balance when both are in one currency.
 
         The entry keeps its original expiry, so a fresh figure is fetched within ``balance_ttl``.
+        A price in another currency is left to that expiry: only Zadarma knows its rate, and a
+        balance up to ``balance_ttl`` old is what every screen promises anyway (refusals are
+        made on a fresh one). A load under way, started before this spend, is not cached.
         """
         cached = self._balance.get("account")
-        if cached is None or cached.currency != currency:
+        if cached is None:
             self.forget_balance()
-            return
-        self._balance.update("account", lambda b: b.model_copy(update={"balance": b.balance - amount}))
+        elif cached.currency == currency:
+            self._balance.update("account", lambda b: b.model_copy(update={"balance": b.balance - amount}))
 
     async def balance(self, *, fresh: bool = False) -> Balance:
         """The account balance, at most ``balance_ttl`` seconds old unless ``fresh``.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from bot.services.validation import digit_mask
 from bot.zadarma.models import FreeNumber
 from conversations.context import Ctx
@@ -82,11 +84,13 @@ class NumberStep(Step):
         order.number_page = 0
 
     async def _take(self, ctx: Ctx, number_id: str | None) -> None:
-        # The numbers on screen were free when shown; ordering checks again just before it pays.
+        # The numbers on screen were free when shown; Zadarma refuses one taken since, and the
+        # refusal brings the user back here. "Any number" picks at random from the page so that
+        # customers ordering in the same city at the same moment rarely want the same one.
         order = draft(ctx)
         shown = list(order.shown.items())
         if number_id is None and shown:
-            chosen_id, digits = shown[0]
+            chosen_id, digits = random.choice(shown)  # noqa: S311 - spreading choices, not a secret
         elif number_id is not None and number_id in order.shown:
             chosen_id, digits = number_id, order.shown[number_id]
         else:

@@ -71,15 +71,16 @@ class World:
         self.sandbox.set_balance(amount)
         self.services.catalog.forget_balance()
 
-    async def own_number(self, user: str, direction_id: int = 3301) -> str:
-        """Order a number for ``user`` through the services (fast set-up for management tests)."""
+    async def own_number(self, user: str, direction_id: int = 3301, *, number: str | None = None) -> str:
+        """Order a number (the first free one by default) for ``user`` through the services."""
         actor = Actor(UserRef("telegram", user))
         iso = {"33": "US", "30": "PL", "31": "DE", "32": "GB"}[str(direction_id)[:2]]
         direction = await self.services.catalog.direction(iso, direction_id, "en")
         free = await self.services.catalog.free_numbers(direction_id)
-        request = OrderRequest(direction_id=direction_id, number_id=free[0].id, number=free[0].number)
+        pick = next(n for n in free if number is None or n.number == number)
+        request = OrderRequest(direction_id=direction_id, number_id=pick.id, number=pick.number)
         outcome = await self.services.ordering.place_order(
-            actor, f"setup-{user}-{free[0].id}", request, direction
+            actor, f"setup-{user}-{pick.id}", request, direction
         )
         return outcome.number
 

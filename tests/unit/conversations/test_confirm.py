@@ -114,7 +114,7 @@ async def test_too_low_a_balance_is_refused_clearly(world: World, chat: Chat) ->
 async def test_number_gone_goes_back_to_the_numbers(world: World, chat: Chat) -> None:
     await at_confirm(chat)
     taken = (await chat.state()).order.number  # type: ignore[union-attr]
-    assert await world.own_number("9999", 3004) == taken
+    assert await world.own_number("9999", 3004, number=taken) == taken
     await chat.press("Confirm and pay")
     assert chat.notes == [t("error.number_gone")]
     assert await chat.step() == "order.number"

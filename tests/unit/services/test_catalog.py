@@ -98,10 +98,20 @@ async def test_entries_expire_and_update_keeps_the_expiry() -> None:
     assert cache.get("k") is None
 
 
-async def test_spending_in_another_currency_drops_the_cached_balance(stack: Stack) -> None:
+async def test_spending_in_another_currency_waits_for_the_cached_balance_to_expire(stack: Stack) -> None:
     catalog = stack.services.catalog
     cached = await catalog.balance()
     catalog.spent(Decimal("1.00"), "XXX" if cached.currency != "XXX" else "YYY")
+    assert await catalog.balance() == cached
+    assert stack.sandbox.call_count("balance") == 1
+
+
+async def test_spending_while_the_balance_loads_keeps_that_load_out_of_the_cache(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    loading = asyncio.create_task(catalog.balance())
+    await asyncio.sleep(0)
+    catalog.spent(Decimal("1.00"), "USD")
+    await loading
     await catalog.balance()
     assert stack.sandbox.call_count("balance") == 2
 
