@@ -18,6 +18,7 @@ from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.models import Balance, Direction, FreeNumber, SipLogin
 
 T = TypeVar("T")
+SWEEP_AT = 256
 
 
 @dataclass
@@ -37,8 +38,13 @@ class TtlCache(Generic[T]):
         self.ttl = ttl
         self._clock = clock
         self._data: dict[object, _Entry[T]] = {}
-        self._loading: dict[object, asyncio.Future[T]] = {}
-        self._generation = 0
+        # The load under way per key, with a token that tells whether it still may store its result.
+        self._loading: dict[object, tuple[object, asyncio.Future[T]]] = {}
+        self._sweep_at = SWEEP_AT
+
+    def __len__(self) -> int:
+        """Entries held, expired ones not yet swept included."""
+        return len(self._data)
 
     def get(self, key: object) -> T | None:
         """The cached value, or None when absent or expired."""
@@ -49,7 +55,11 @@ class TtlCache(Generic[T]):
 
     def put(self, key: object, value: T) -> None:
         """Store ``value`` for ``ttl`` seconds."""
-        self._data[key] = _Entry(value, self._clock() + self.ttl)
+        now = self._clock()
+        self._data[key] = _Entry(value, now + self.ttl)
+        if len(self._data) > self._sweep_at:  # many keys (e.g. typed masks): drop the expired ones
+            self._data = {k: e for k, e in self._data.items() if e.expires > now}
+            self._sweep_at = max(SWEEP_AT, 2 * len(self._data))
 
     def update(self, key: object, change: Callable[[T], T]) -> None:
         """Replace a live entry by ``change(value)``, keeping its expiry; absent entries stay absent."""
@@ -57,11 +67,20 @@ class TtlCache(Generic[T]):
         if entry is not None and entry.expires > self._clock():
             self._data[key] = _Entry(change(entry.value), entry.expires)
 
+    def update_where(self, match: Callable[[object], bool], change: Callable[[T], T]) -> None:
+        """:meth:`update` every live entry whose key ``match`` accepts."""
+        for key in [k for k in self._data if match(k)]:
+            self.update(key, change)
+
+    def forget(self, key: object) -> None:
+        """Drop one entry; a load of it already under way stores nothing and is not joined."""
+        self._data.pop(key, None)
+        self._loading.pop(key, None)
+
     def clear(self) -> None:
-        """Forget everything, including what loads already under way would store."""
+        """Forget everything, as :meth:`forget` does for one key."""
         self._data.clear()
-        self._loading.clear()  # later callers start a new load; earlier waiters still get theirs
-        self._generation += 1
+        self._loading.clear()
 
     async def get_or_load(self, key: object, load: Callable[[], Awaitable[T]]) -> T:
         """The cached value, else the result of one ``load()`` shared by every caller waiting for it.
@@ -72,22 +91,27 @@ class TtlCache(Generic[T]):
         value = self.get(key)
         if value is not None:
             return value
-        pending = self._loading.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(self._load(key, load, self._generation))
+        loading = self._loading.get(key)
+        if loading is None:
+            token = object()
+            pending = asyncio.ensure_future(self._load(key, load, token))
             pending.add_done_callback(_retrieve)
-            self._loading[key] = pending
-        return await asyncio.shield(pending)
+            loading = self._loading[key] = (token, pending)
+        return await asyncio.shield(loading[1])
 
-    async def _load(self, key: object, load: Callable[[], Awaitable[T]], generation: int) -> T:
+    async def _load(self, key: object, load: Callable[[], Awaitable[T]], token: object) -> T:
         try:
             value = await load()
-            if generation == self._generation:
+            if self._current(key, token):
                 self.put(key, value)
             return value
         finally:
-            if generation == self._generation:
-                self._loading.pop(key, None)
+            if self._current(key, token):
+                del self._loading[key]
+
+    def _current(self, key: object, token: object) -> bool:
+        loading = self._loading.get(key)
+        return loading is not None and loading[0] is token
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -128,7 +152,7 @@ def localised_country_name(iso: str, language: str, fallback: str) -> str:
 
 
 class CatalogService:
-    """Countries and directions cached for ``ttl`` seconds, SIP logins for a minute; free numbers fresh."""
+    """Countries and directions cached for ``ttl`` seconds, SIP logins a minute, free numbers seconds."""
 
     def __init__(
         self,
@@ -136,9 +160,11 @@ class CatalogService:
         *,
         ttl: float = 600.0,
         balance_ttl: float = 15.0,
+        free_ttl: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._client = client
+        self._free: TtlCache[tuple[FreeNumber, ...]] = TtlCache(free_ttl, clock)
         self._balance: TtlCache[Balance] = TtlCache(balance_ttl, clock)
         self._country_views: TtlCache[tuple[CountryView, ...]] = TtlCache(ttl, clock)
         self._directions: TtlCache[list[Direction]] = TtlCache(ttl, clock)
@@ -206,9 +232,30 @@ class CatalogService:
                 return direction
         raise NotFound(f"direction {direction_id}")
 
-    async def free_numbers(self, direction_id: int, mask: str | None = None) -> list[FreeNumber]:
-        """Numbers free right now in a direction, optionally containing ``mask``."""
-        return await api(self._client.available_numbers(direction_id, mask))
+    async def free_numbers(
+        self, direction_id: int, mask: str | None = None, *, fresh: bool = False
+    ) -> list[FreeNumber]:
+        """Numbers free in a direction, optionally containing ``mask``, at most ``free_ttl`` seconds old.
+
+        Customers browsing one city at the same moment share one call; numbers this bot
+        ordered since are left out. One taken elsewhere meanwhile is refused by Zadarma
+        when ordered (no money moves), and the ordering service then asks ``fresh``.
+        """
+        key = (direction_id, mask or "")
+        if fresh:
+            self._free.forget(key)
+        found = await self._free.get_or_load(key, lambda: self._load_free(direction_id, mask))
+        return list(found)
+
+    async def _load_free(self, direction_id: int, mask: str | None) -> tuple[FreeNumber, ...]:
+        return tuple(await api(self._client.available_numbers(direction_id, mask)))
+
+    def taken(self, direction_id: int, number_id: str, number: str) -> None:
+        """A number of ``direction_id`` was just ordered: leave it out of every cached list."""
+        self._free.update_where(
+            lambda key: isinstance(key, tuple) and key[0] == direction_id,
+            lambda free: tuple(n for n in free if n.id != number_id and n.number != number),
+        )
 
     async def sip_logins(self) -> list[SipLogin]:
         """The account's SIP logins (cached briefly)."""
@@ -243,5 +290,5 @@ class CatalogService:
         of staleness never lets an order through that should not go.
         """
         if fresh:
-            self._balance.clear()
+            self._balance.forget("account")
         return await self._balance.get_or_load("account", lambda: api(self._client.balance()))

@@ -198,6 +198,7 @@ class OrderingService:
         outcome = OrderOutcome(result.number, result.is_activated, result.is_reserved)
         await self._finish_order(intent, outcome)
         self._catalog.spent(price, direction.currency)
+        self._catalog.taken(request.direction_id, request.number_id, result.number)
         if not request.autorenew:
             await self._disable_autorenew(result.number)
         return outcome
@@ -205,8 +206,8 @@ class OrderingService:
     async def _is_gone(self, request: OrderRequest) -> bool:
         """After a refusal: is the chosen number off the market? (Zadarma may word that refusal any way.)"""
         try:
-            free = await self._client.available_numbers(request.direction_id)
-        except ZadarmaError:
+            free = await self._catalog.free_numbers(request.direction_id, fresh=True)
+        except ServiceError:
             return False
         return not any(n.id == request.number_id or n.number == request.number for n in free)
 

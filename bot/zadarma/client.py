@@ -35,6 +35,19 @@ from bot.zadarma.signing import ParamValue, authorization_header, build_query
 
 log = logging.getLogger("bot.zadarma")
 
+_SPENDING = ("/v1/direct_numbers/order/", "/v1/direct_numbers/prolong/")
+_BROWSING = ("/v1/direct_numbers/countries/", "/v1/direct_numbers/country/", "/v1/direct_numbers/available/")
+
+
+def call_priority(method: str, path: str) -> Priority:
+    """The limiter priority of a call: work already started is finished first (see :class:`Priority`)."""
+    if method != "GET":
+        return Priority.SPEND if path in _SPENDING else Priority.URGENT
+    if path == "/v1/direct_numbers/number/":
+        return Priority.FINISH
+    return Priority.BROWSE if path.startswith(_BROWSING) else Priority.NORMAL
+
+
 PRODUCTION_URL = "https://api.zadarma.com"
 SANDBOX_URL = "https://api-sandbox.zadarma.com"
 
@@ -125,8 +138,7 @@ class ZadarmaClient:
         files: Mapping[str, UploadFile] | None,
         headers: dict[str, str],
     ) -> dict[str, Any]:
-        # Writes are what a user confirmed and waits on; don't queue them behind reads.
-        await self.limiter.acquire(Priority.NORMAL if method == "GET" else Priority.URGENT)
+        await self.limiter.acquire(call_priority(method, path))
         started = time.perf_counter()
         url = self._base.copy_with(
             raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")

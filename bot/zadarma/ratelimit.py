@@ -23,10 +23,18 @@ WINDOW_SECONDS = 60.0
 
 
 class Priority(IntEnum):
-    """How soon a waiter is served; any ``int`` works, higher values go first."""
+    """How soon a waiter is served; any ``int`` works, higher values go first.
 
-    NORMAL = 0  # reads: browsing, lookups
-    URGENT = 10  # writes the user confirmed and waits on: orders, prolongs, uploads
+    When the budget is short, what finishes work already started goes before what
+    starts new work: a customer who has paid gets the number connected and shown
+    before another customer's browsing is served.
+    """
+
+    BROWSE = 0  # the start of an order: catalogue and free numbers
+    NORMAL = 5  # other reads
+    SPEND = 10  # orders and renewals the user confirmed
+    URGENT = 15  # other writes: settings, SIP, uploads
+    FINISH = 20  # a number's card, the last screen of most flows
 
 
 @dataclass(frozen=True)

@@ -84,20 +84,18 @@ class NumberStep(Step):
         order.number_page = 0
 
     async def _take(self, ctx: Ctx, number_id: str | None) -> None:
-        # The numbers on screen were free when shown; Zadarma refuses one taken since, and the
-        # refusal brings the user back here. "Any number" picks at random from the page so that
-        # customers ordering in the same city at the same moment rarely want the same one.
+        # The numbers on screen were free when shown; Zadarma refuses one taken since (no money
+        # moves) and the refusal brings the user back here. "Any number" draws from every free
+        # number, not the page, so customers of one city at the same moment rarely collide.
         order = draft(ctx)
-        shown = list(order.shown.items())
-        if number_id is None and shown:
-            chosen_id, digits = random.choice(shown)  # noqa: S311 - spreading choices, not a secret
-        elif number_id is not None and number_id in order.shown:
+        if number_id is not None and number_id in order.shown:
             chosen_id, digits = number_id, order.shown[number_id]
         else:
             free = await _free(ctx)
-            found = (
-                free[0] if number_id is None and free else next((n for n in free if n.id == number_id), None)
-            )
+            if number_id is None:
+                found = random.choice(free) if free else None
+            else:
+                found = next((n for n in free if n.id == number_id), None)
             if found is None:
                 ctx.say(
                     ctx.tr.gettext(N_("order.number.taken") if number_id else N_("order.number.none_free"))

@@ -241,3 +241,19 @@ def test_reset_header_forms() -> None:
     assert parse_reset("30", 1_700_000_000.0) == 1_700_000_030
     assert parse_reset("soon", 1.0) is None
     assert parse_reset(None, 1.0) is None
+
+
+def test_calls_nearer_the_end_of_an_order_come_first() -> None:
+    from bot.zadarma.client import call_priority
+
+    flow_backwards = [
+        ("GET", "/v1/direct_numbers/number/"),  # the final card
+        ("PUT", "/v1/direct_numbers/set_sip_id/"),  # connecting the number
+        ("POST", "/v1/direct_numbers/order/"),  # paying
+        ("GET", "/v1/info/balance/"),  # the confirmation screen
+        ("GET", "/v1/direct_numbers/available/3004/"),  # choosing a number
+    ]
+    ranks = [call_priority(method, path) for method, path in flow_backwards]
+    assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) == len(ranks)
+    assert call_priority("GET", "/v1/direct_numbers/countries/") == ranks[-1]
+    assert call_priority("POST", "/v1/direct_numbers/prolong/") == ranks[2]

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.services.catalog import TtlCache
-from bot.services.errors import ApiUnavailable
-from tests.unit.services.conftest import Stack
+from bot.services.catalog import CatalogService, TtlCache
+from bot.services.errors import ApiUnavailable, NumberGone
+from bot.services.ordering import OrderRequest
+from tests.unit.services.conftest import ALICE, Stack
 
 
 class Clock:
@@ -145,4 +146,79 @@ async def test_a_caller_after_clear_does_not_join_the_older_load() -> None:
     assert await old == 1
     gates[1].set()
     assert await new == 2
+    assert cache.get("k") == 2
+
+
+async def test_free_numbers_are_shared_for_a_few_seconds_then_fetched_again(stack: Stack) -> None:
+    clock = Clock()
+    catalog = CatalogService(stack.client, free_ttl=5, clock=clock)
+    direction = (await catalog.directions("US", "en"))[0].id
+    first, second = await asyncio.gather(catalog.free_numbers(direction), catalog.free_numbers(direction))
+    assert first == second and stack.sandbox.call_count("available") == 1
+    await catalog.free_numbers(direction, "2")  # another mask is another list
+    assert stack.sandbox.call_count("available") == 2
+    clock.now = 5
+    await catalog.free_numbers(direction)
+    assert stack.sandbox.call_count("available") == 3
+    await catalog.free_numbers(direction, fresh=True)
+    assert stack.sandbox.call_count("available") == 4
+
+
+async def test_a_number_ordered_here_leaves_every_cached_list_of_its_direction(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    direction = next(d for d in await catalog.directions("US", "en") if not d.needs_documents)
+    free = await catalog.free_numbers(direction.id)
+    target = free[1]
+    digit = next(c for c in target.number[-4:])
+    masked = await catalog.free_numbers(direction.id, digit)
+    assert target in masked
+    request = OrderRequest(direction_id=direction.id, number_id=target.id, number=target.number)
+    await stack.services.ordering.place_order(ALICE, "cache", request, direction)
+    assert target not in await catalog.free_numbers(direction.id)
+    assert target not in await catalog.free_numbers(direction.id, digit)
+    assert free[0] in await catalog.free_numbers(direction.id)
+    assert stack.sandbox.call_count("available") == 2  # both lists still from the cache
+
+
+async def test_a_number_taken_elsewhere_is_refused_and_the_list_refreshed(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    direction = next(d for d in await catalog.directions("US", "en") if not d.needs_documents)
+    [first, *_] = await catalog.free_numbers(direction.id)
+    await stack.client.order_number(direction_id=direction.id, documents_group_id=0, number_id=first.id)
+    assert first in await catalog.free_numbers(direction.id)  # the cache cannot know yet
+    request = OrderRequest(direction_id=direction.id, number_id=first.id, number=first.number)
+    with pytest.raises(NumberGone):
+        await stack.services.ordering.place_order(ALICE, "elsewhere", request, direction)
+    assert first not in await catalog.free_numbers(direction.id)
+
+
+async def test_expired_entries_of_many_keys_are_swept() -> None:
+    clock = Clock()
+    cache: TtlCache[int] = TtlCache(1, clock)
+    for i in range(200):
+        cache.put(("mask", i), i)
+    clock.now = 2
+    for i in range(200, 400):
+        cache.put(("mask", i), i)
+    assert len(cache) < 300
+    assert cache.get(("mask", 399)) == 399
+
+
+async def test_forget_makes_the_next_caller_load_anew() -> None:
+    cache: TtlCache[int] = TtlCache(60)
+    gate = asyncio.Event()
+    values = iter([1, 2])
+
+    async def load() -> int:
+        value = next(values)
+        if value == 1:
+            await gate.wait()
+        return value
+
+    old = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    cache.forget("k")
+    assert await cache.get_or_load("k", load) == 2
+    gate.set()
+    assert await old == 1
     assert cache.get("k") == 2
