@@ -9,11 +9,12 @@ from bot.zadarma.errors import (
     ZadarmaRateLimited,
     ZadarmaTransportError,
 )
-from bot.zadarma.ratelimit import RateLimiter
+from bot.zadarma.ratelimit import Priority, RateLimiter
 
 __all__ = [
     "PRODUCTION_URL",
     "SANDBOX_URL",
+    "Priority",
     "RateLimiter",
     "ZadarmaAPIError",
     "ZadarmaAuthError",

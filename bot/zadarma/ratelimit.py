@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,7 +28,9 @@ class Priority(IntEnum):
 
     When the budget is short, what finishes work already started goes before what
     starts new work: a customer who has paid gets the number connected and shown
-    before another customer's browsing is served.
+    before another customer's browsing is served. Lower priorities also leave part
+    of the window to the higher ones (see :func:`reserve`), because a flow's later
+    calls are only asked for once its earlier ones have been answered.
     """
 
     BROWSE = 0  # the start of an order: catalogue and free numbers
@@ -35,6 +38,19 @@ class Priority(IntEnum):
     SPEND = 10  # orders and renewals the user confirmed
     URGENT = 15  # other writes: settings, SIP, uploads
     FINISH = 20  # a number's card, the last screen of most flows
+
+
+# The share of each window a priority leaves to those above it.
+_RESERVES = ((Priority.FINISH, 0.0), (Priority.URGENT, 0.15), (Priority.SPEND, 0.3), (Priority.NORMAL, 0.4))
+_LOWEST_RESERVE = 0.5
+
+
+def reserve(priority: int) -> float:
+    """The share of the window that a call of ``priority`` may not use when the budget runs short."""
+    for level, share in _RESERVES:
+        if priority >= level:
+            return share
+    return _LOWEST_RESERVE
 
 
 @dataclass(frozen=True)
@@ -85,14 +101,19 @@ class RateLimiter:
         self._arrivals = itertools.count()
         self.state = RateLimitState(None, None, None)
 
-    def delay(self) -> float:
-        """Seconds to wait before one more request may start (0 when it may start now)."""
+    def delay(self, priority: int = Priority.FINISH) -> float:
+        """Seconds to wait before one more request of ``priority`` may start (0 when it may start now).
+
+        A priority may fill the window up to ``per_minute`` less its :func:`reserve` (at least one).
+        """
         now = self._clock()
         while self._starts and now - self._starts[0] >= WINDOW_SECONDS:
             self._starts.popleft()
         wait = max(0.0, self._blocked_until - now)
-        if len(self._starts) >= self.per_minute:
-            wait = max(wait, self._starts[0] + WINDOW_SECONDS - now)
+        capacity = max(1, self.per_minute - math.floor(self.per_minute * reserve(priority)))
+        if len(self._starts) >= capacity:
+            # The start that must leave the window before this one fits.
+            wait = max(wait, self._starts[len(self._starts) - capacity] + WINDOW_SECONDS - now)
         return wait
 
     @property
@@ -100,8 +121,8 @@ class RateLimiter:
         """How many ``acquire`` calls are queued."""
         return len(self._waiters)
 
-    async def acquire(self, priority: int = Priority.NORMAL) -> None:
-        """Wait for a slot, then take it; higher ``priority`` is served first."""
+    async def acquire(self, priority: int = Priority.FINISH) -> None:
+        """Wait for a slot, then take it; higher ``priority`` first (the default may fill the window)."""
         entry = (-int(priority), next(self._arrivals), asyncio.Event())
         heapq.heappush(self._waiters, entry)
         try:
@@ -110,14 +131,14 @@ class RateLimiter:
                     entry[2].clear()
                     await entry[2].wait()
                     continue
-                wait = self.delay()
+                wait = self.delay(priority)
                 if wait <= 0:
                     heapq.heappop(self._waiters)
                     self._starts.append(self._clock())
                     return
-                # Not woken early when a newcomer takes over as head: delay() only
-                # drops as time passes, so the newcomer sleeps to the same moment,
-                # and this waiter re-checks whether it is still head when it wakes.
+                # Not woken early when a newcomer takes over as head: the newcomer has a
+                # higher priority, so its own delay is no longer than this one; this waiter
+                # re-checks whether it is still head when it wakes.
                 await self._sleep(wait)
         finally:
             if entry in self._waiters:  # cancelled while queued

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.zadarma import ZadarmaClient
-from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset
+from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset, reserve
 
 
 class FakeClock:
@@ -257,3 +257,22 @@ def test_calls_nearer_the_end_of_an_order_come_first() -> None:
     assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) == len(ranks)
     assert call_priority("GET", "/v1/direct_numbers/countries/") == ranks[-1]
     assert call_priority("POST", "/v1/direct_numbers/prolong/") == ranks[2]
+
+
+async def test_lower_priorities_leave_part_of_the_window_to_higher_ones() -> None:
+    limiter, _ = make(100)
+    taken = 0
+    for priority in (Priority.BROWSE, Priority.NORMAL, Priority.SPEND, Priority.URGENT, Priority.FINISH):
+        while limiter.delay(priority) == 0:
+            await limiter.acquire(priority)
+            taken += 1
+        assert 0 < limiter.delay(priority) <= 60
+        assert taken == 100 - round(100 * reserve(priority))
+    assert taken == 100  # the top priority may fill the window
+
+
+async def test_a_tiny_budget_still_serves_every_priority() -> None:
+    limiter, _ = make(1)
+    assert limiter.delay(Priority.BROWSE) == 0
+    await limiter.acquire(Priority.BROWSE)
+    assert limiter.delay(Priority.FINISH) == 60
