@@ -94,6 +94,10 @@ STEP_TIMEOUT = 20.0
 # Directions without documents: (typed country, city as on its button). Users spread over them
 # (at most 8 per direction, each taking its own position in the list of numbers) so that they do
 # not race each other for the same free number.
+MIRROR_REPLIES = (1, 1, 2, 3)
+"""Messages sent or edited (the calls the harness counts as replies) for each press of a round by
+the baseline in mirror mode; taking a keyboard off is not counted."""
+
 ROUTES = (
     ("US", "New York"),
     ("US", "Los Angeles"),
@@ -457,20 +461,24 @@ class Customer:
         phase.order_times.append(time.perf_counter())
         self.market.refill(route.direction_id)
 
-    async def baseline_round(self, phase: Phase) -> None:
-        """As many updates as one order, of the same kinds (2 texts, 4 presses); one reply each."""
+    async def baseline_round(self, phase: Phase, *, mirror: bool = False) -> None:
+        """As many updates as one order, of the same kinds (2 texts, 4 presses); one reply each.
+
+        With ``mirror`` the presses are answered as the product answers them (see the baseline
+        bot in ``support.py``), and each step waits for all of its messages.
+        """
         for name, text in (("/order", "/order"), ("country", "US")):
             before = self.watch.answers
             await self.step(
                 phase, name, lambda t=text: self.fake.send_text(self.user, t), self._answered(before)
             )
-        for name in STEPS[2:]:
+        for name, replies in zip(STEPS[2:], MIRROR_REPLIES if mirror else (1, 1, 1, 1), strict=True):
             before = self.watch.answers
-            await self.step(phase, name, lambda: self.press("Next"), self._answered(before))
+            await self.step(phase, name, lambda: self.press("Next"), self._answered(before, replies))
         phase.orders += 1
 
-    def _answered(self, before: int) -> Callable[[], bool]:
-        return lambda: self.watch.answers > before
+    def _answered(self, before: int, replies: int = 1) -> Callable[[], bool]:
+        return lambda: self.watch.answers >= before + replies
 
 
 # ---------------------------------------------------------------------------- running phases
@@ -603,9 +611,18 @@ def clean_env() -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def started(
-    kind: str, tmp: Path, webhook: bool, *, rate_limit: int | None, client_rate_limit: int | None
+    kind: str,
+    tmp: Path,
+    webhook: bool,
+    *,
+    rate_limit: int | None,
+    client_rate_limit: int | None,
+    mirror: bool = False,
 ) -> AsyncIterator[Run]:
-    """The fake Bot API, the emulator (product only) and the bot process, all on 127.0.0.1."""
+    """The fake Bot API, the emulator (product only) and the bot process, all on 127.0.0.1.
+
+    ``mirror`` makes the baseline send the product's Bot API calls instead of one message an update.
+    """
     async with contextlib.AsyncExitStack() as stack:
         fake = await stack.enter_async_context(TimedTelegram())
         emulator = None
@@ -614,6 +631,7 @@ async def started(
             "token": fake.token,
             "telegram_url": fake.base_url,
             "webhook_port": free_port() if webhook else None,
+            "mirror": mirror,
         }
         if kind == "product":
             sandbox = Sandbox(
@@ -890,8 +908,37 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
         print_bot_log(base.bot)
 
+    async with started(
+        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True
+    ) as same_calls:
+        customers = same_calls.customers(args.users)
+        [warmer] = same_calls.customers(1)
+        await same_calls.phase("mirror warm-up", [warmer], lambda c, p: c.baseline_round(p, mirror=True))
+
+        async def mirrored(customer: Customer, phase: Phase) -> None:
+            for _ in range(args.rounds):
+                await customer.baseline_round(phase, mirror=True)
+
+        mirrors = [
+            await same_calls.phase("mirror", customers, mirrored) for _ in range(args.baseline_repeats)
+        ]
+        mirror = merged(mirrors)
+        print(
+            "\n(d) aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6 updates"
+            " cause the product's 15 calls (5 sendMessage, 4 answerCallbackQuery, 4 editMessageText,"
+            f" 2 editMessageReplyMarkup); run {len(mirrors)} times"
+        )
+        print(
+            f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
+            f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: "
+            + ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in mirrors)
+        )
+        print_resources(mirror)
+        print_failures(mirror)
+
     ours_cpu = sat.bot_cpu() / sat.updates
     base_cpu = ref.bot_cpu() / ref.updates
+    mirror_cpu = mirror.bot_cpu() / mirror.updates
     ours_rate = sat.updates / sat.wall
     base_rate = ref.updates / ref.wall
     print("\nbot vs baseline (saturation, same harness):")
@@ -899,6 +946,12 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         f"  CPU per update: {ours_cpu * 1000:.3f} ms vs {base_cpu * 1000:.3f} ms = {ours_cpu / base_cpu:.2f}x"
     )
     print(f"  throughput:     {ours_rate:.1f} vs {base_rate:.1f} updates/s = {ours_rate / base_rate:.2f}x")
+    print(
+        f"  aiogram making the same Bot API calls alone: {mirror_cpu * 1000:.3f} ms per update"
+        f" = {mirror_cpu / base_cpu:.2f}x the baseline; the bot's own work on top of that:"
+        f" {(ours_cpu - mirror_cpu) * 1000:.3f} ms per update"
+        " (conversations, storage, Zadarma calls, rendering)"
+    )
     print(
         f"  CPU-bound ceiling (1 / CPU per update): {1 / ours_cpu:.0f} updates/s"
         f" (baseline {1 / base_cpu:.0f}); the bot's threads share one GIL, so one core is all it can use"
@@ -929,6 +982,13 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
     )
     ratio = ours_cpu / base_cpu
     results.add("CPU per update vs baseline", f"{ratio:.2f}x", "<= 3x", ratio <= TARGET_CPU_RATIO)
+    results.add(
+        "  the same Bot API calls by aiogram alone vs baseline",
+        f"{mirror_cpu / base_cpu:.2f}x",
+        "",
+        True,
+        info=True,
+    )
     peak = end.get("hwm_kb", end["maxrss_kb"]) / 1024
     results.add("peak RSS, throughput run", f"{peak:.1f} MB", "", True, info=True)
 

@@ -361,9 +361,29 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
     async def on_message(message: Message) -> None:
         await bot.send_message(message.chat.id, "ok", reply_markup=keyboard)
 
+    mirror = bool(config.get("mirror"))
+    presses: dict[int, int] = {}
+
     @dispatcher.callback_query()
     async def on_press(query: CallbackQuery) -> None:
-        await bot.send_message(query.from_user.id, "ok", reply_markup=keyboard)
+        chat = query.from_user.id
+        if not mirror:
+            await bot.send_message(chat, "ok", reply_markup=keyboard)
+            return
+        # The product's Bot API calls for the 4 presses of an order (15 calls an order with the two
+        # texts' messages): every press is answered and edits its message; the 3rd and 4th also send
+        # a new menu (the 4th a note before it) and take the old keyboard off. The new menu goes out
+        # first here so that a customer who reacts to the first reply always finds a button.
+        n = presses[chat] = presses.get(chat, 0) + 1
+        assert query.message is not None
+        message_id = query.message.message_id
+        await query.answer()
+        await bot.edit_message_text(f"ok {n}", chat_id=chat, message_id=message_id, reply_markup=keyboard)
+        if n % 4 in (3, 0):
+            if n % 4 == 0:
+                await bot.send_message(chat, "note")
+            await bot.send_message(chat, "ok", reply_markup=keyboard)
+            await bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
 
     runner: web.AppRunner | None = None
     polling: asyncio.Task[None] | None = None

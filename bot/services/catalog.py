@@ -1,4 +1,4 @@
-"""What can be ordered: countries and directions (cached), free numbers (always fresh)."""
+"""What can be ordered: countries and directions (cached for minutes), free numbers (for seconds)."""
 
 from __future__ import annotations
 
