@@ -54,6 +54,7 @@ import argparse
 import asyncio
 import contextlib
 import contextvars
+import functools
 import gc
 import importlib.metadata
 import logging
@@ -470,7 +471,7 @@ class Customer:
         for name, text in (("/order", "/order"), ("country", "US")):
             before = self.watch.answers
             await self.step(
-                phase, name, lambda t=text: self.fake.send_text(self.user, t), self._answered(before)
+                phase, name, functools.partial(self.fake.send_text, self.user, text), self._answered(before)
             )
         for name, replies in zip(STEPS[2:], MIRROR_REPLIES if mirror else (1, 1, 1, 1), strict=True):
             before = self.watch.answers
@@ -624,7 +625,8 @@ async def started(
     ``mirror`` makes the baseline send the product's Bot API calls instead of one message an update.
     """
     async with contextlib.AsyncExitStack() as stack:
-        fake = await stack.enter_async_context(TimedTelegram())
+        fake = TimedTelegram()
+        await stack.enter_async_context(fake)
         emulator = None
         config: dict[str, Any] = {
             "kind": kind,
@@ -797,6 +799,21 @@ class Results:
         self.rows.append((name, measured, target, "(info)" if info else verdict(ok)))
 
 
+async def baseline_runs(
+    run: Run, args: argparse.Namespace, label: str, *, mirror: bool = False
+) -> list[Phase]:
+    """One customer's warm-up round, then ``args.baseline_repeats`` phases of all users' rounds."""
+    customers = run.customers(args.users)
+    [warmer] = run.customers(1)
+    await run.phase(f"{label} warm-up", [warmer], lambda c, p: c.baseline_round(p, mirror=mirror))
+
+    async def rounds(customer: Customer, phase: Phase) -> None:
+        for _ in range(args.rounds):
+            await customer.baseline_round(phase, mirror=mirror)
+
+    return [await run.phase(label, customers, rounds) for _ in range(args.baseline_repeats)]
+
+
 async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> None:
     webhook = args.transport == "webhook"
     print(f"\n=== throughput: {args.users} users, transport {args.transport} ===")
@@ -879,15 +896,7 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         print_bot_log(run.bot)
 
     async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None) as base:
-        customers = base.customers(args.users)
-        [warmer] = base.customers(1)
-        await base.phase("baseline warm-up", [warmer], lambda c, p: c.baseline_round(p))
-
-        async def rounds(customer: Customer, phase: Phase) -> None:
-            for _ in range(args.rounds):
-                await customer.baseline_round(phase)
-
-        refs = [await base.phase("baseline", customers, rounds) for _ in range(args.baseline_repeats)]
+        refs = await baseline_runs(base, args, "baseline")
         ref = merged(refs)
         print(
             "\n(c) baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update),"
@@ -911,17 +920,7 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
     async with started(
         "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True
     ) as same_calls:
-        customers = same_calls.customers(args.users)
-        [warmer] = same_calls.customers(1)
-        await same_calls.phase("mirror warm-up", [warmer], lambda c, p: c.baseline_round(p, mirror=True))
-
-        async def mirrored(customer: Customer, phase: Phase) -> None:
-            for _ in range(args.rounds):
-                await customer.baseline_round(phase, mirror=True)
-
-        mirrors = [
-            await same_calls.phase("mirror", customers, mirrored) for _ in range(args.baseline_repeats)
-        ]
+        mirrors = await baseline_runs(same_calls, args, "mirror", mirror=True)
         mirror = merged(mirrors)
         print(
             "\n(d) aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6 updates"
@@ -1081,7 +1080,7 @@ async def memory(args: argparse.Namespace, tmp: Path, results: Results) -> None:
                 await customer.step(
                     phase,
                     "/order",
-                    lambda c=customer: run.fake.send_text(c.user, "/order"),
+                    functools.partial(run.fake.send_text, customer.user, "/order"),
                     has_button(customer.watch, "United States"),
                 )
 
