@@ -81,7 +81,7 @@ async def open_core(
     storage = await open_storage(settings.database_url)
     try:
         async with zadarma_client(settings, transport) as client:
-            services = Services.build(client, storage)
+            services = Services.build(client, storage, settle_window=settings.settle_window_seconds)
             engine = ConversationEngine(
                 services, operators=operators_of(settings), default_language=settings.default_language
             )
@@ -123,8 +123,15 @@ async def _demo(lang: str | None, db: str | None) -> int:
         if lang:
             await core.storage.users.upsert(key.user, chat_id=key.chat_id)
             await core.storage.users.set_language(key.user, lang)
-        session = ConsoleSession(core.engine, key, stdin=sys.stdin, stdout=sys.stdout, locale=lang)
-        return await session.run(resume=resume)
+        from bot.services.settlement import Settler
+
+        settler = Settler(core.services.ordering, core.storage)
+        await settler.start()
+        try:
+            session = ConsoleSession(core.engine, key, stdin=sys.stdin, stdout=sys.stdout, locale=lang)
+            return await session.run(resume=resume)
+        finally:
+            await settler.stop()
 
 
 # -- the service -----------------------------------------------------------------------
@@ -188,6 +195,8 @@ def build_service(core: Core) -> Service:
     from adapters.telegram.alerts import TelegramAlertSink
     from adapters.telegram.part import TelegramPart
     from bot.services.alerts import AlertScheduler, AlertSink
+    from bot.services.outcomes import OutcomeNotifier
+    from bot.services.settlement import Settler
 
     settings = core.settings
     parts: list[Part] = []
@@ -221,17 +230,23 @@ def build_service(core: Core) -> Service:
         )
         parts.append(slack)
         sinks["slack"] = SlackAlertSink(slack, default_language=settings.default_language)
-    parts.append(
-        AlertScheduler(
-            core.client,
-            core.storage,
-            sinks,
-            interval=settings.alert_interval,
-            lead_days=settings.alert_lead_days,
-            slack_channel=settings.slack_alert_channel or None,
-            digest_hour=settings.alert_digest_hour,
-        )
+    scheduler = AlertScheduler(
+        core.client,
+        core.storage,
+        sinks,
+        interval=settings.alert_interval,
+        lead_days=settings.alert_lead_days,
+        slack_channel=settings.slack_alert_channel or None,
+        digest_hour=settings.alert_digest_hour,
     )
+    parts.append(scheduler)
+    ordering = core.services.ordering
+    channel = settings.slack_alert_channel
+    team = f"slack:{channel}" if "slack" in sinks and channel else None
+    ordering.notifier = OutcomeNotifier(
+        core.storage, platforms=frozenset(sinks), team=team, wake=scheduler.wake
+    )
+    parts.append(Settler(ordering, core.storage))
 
     async def database() -> dict[str, object]:
         await core.storage.conversations.count()
@@ -241,7 +256,5 @@ def build_service(core: Core) -> Service:
         return {"ok": core.client.last_call_ok is not False, "required": False}
 
     app = health_app(parts, {"database": database, "zadarma": zadarma})
-    runner = Runner(
-        app, parts, settings.http_host, settings.http_port, on_start=core.services.ordering.reconcile_pending
-    )
+    runner = Runner(app, parts, settings.http_host, settings.http_port)
     return Service(runner, parts)

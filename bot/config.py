@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     zadarma_secret: SecretStr = SecretStr("")
     zadarma_rate_limit: int = Field(default=100, ge=1, le=10_000)
     zadarma_timeout: float = Field(default=15.0, gt=0, le=120)
+    settle_window: float = Field(default=0.0, ge=0, le=86_400)
 
     database_url: str = "sqlite:///zadarma-bot.db"
     default_language: Literal["en", "pl"] = "en"
@@ -70,6 +71,15 @@ class Settings(BaseSettings):
         if not parts or not all(p.isdigit() and 0 < int(p) <= 365 for p in parts):
             raise ValueError("must be comma-separated whole days between 1 and 365, e.g. 14,7,3,1")
         return value
+
+    @property
+    def settle_window_seconds(self) -> float:
+        """How long an unknown payment is re-checked before "no change" proves it did not happen.
+
+        ``SETTLE_WINDOW`` when set; else eight client timeouts, at least a minute,
+        so that a request that lands late (after the client gave up) is still seen.
+        """
+        return self.settle_window or max(60.0, 8 * self.zadarma_timeout)
 
     @property
     def telegram_admins(self) -> frozenset[str]:

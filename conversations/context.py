@@ -39,6 +39,8 @@ class Ctx:
     state: ConversationState
     notes: list[str] = field(default_factory=list)
     pressed: str | None = None
+    told: list[str] = field(default_factory=list)
+    """Payments (intent keys) whose final outcome this step tells the user."""
     loaded: str | None = None
     """The stored JSON the state was read from, untouched until a handler runs; ``None`` for a new state."""
 

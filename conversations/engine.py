@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TypeVar
 
 from bot.services import Actor, Services
@@ -90,6 +91,16 @@ class ConversationEngine:
 
         return await self._run(key, locale, step)
 
+    async def acknowledge(self, key: ConversationKey, screens: Sequence[Screen]) -> None:
+        """The adapter has shown ``screens``: the payment outcomes they tell need no alert."""
+        told = [intent for screen in screens for intent in screen.settles]
+        if not told:
+            return
+        try:
+            await self._services.ordering.acknowledge(key.user, told)
+        except Exception:  # the outcome alert is then sent as well: told twice, never not at all
+            log.exception("could not acknowledge told outcomes")
+
     async def current(self, key: ConversationKey, *, locale: str | None = None) -> list[Screen]:
         """The current screen again (after a restart, or for "refresh")."""
         return await self._run(key, locale, self._finish)
@@ -129,6 +140,11 @@ class ConversationEngine:
                     log.info(
                         "conversation changed meanwhile, running the event again", extra={"attempt": attempt}
                     )
+                except Exception:
+                    # The store fails (read-only, full disk): what happened must still be shown
+                    # (a payment may have gone through); the next event starts from the last saved step.
+                    log.exception("conversation could not be saved; showing the replies anyway")
+                    return result
             # Twice overtaken: the screens just built are what the user will see, so their tokens must win.
             await repo.save(key, ctx.state.dump(), None)
             return result
@@ -295,6 +311,8 @@ class ConversationEngine:
             screen = await STEPS["menu"].render(ctx, ui)
             ctx.state.actions = ui.actions
         notes = [Screen(text, (), "none") for text in ctx.notes]
+        if ctx.told:
+            screen = replace(screen, settles=tuple(dict.fromkeys(ctx.told)))
         return [*notes, screen]
 
     def _error_screen(self, ctx: Ctx, exc: ServiceError) -> tuple[Screen, ScreenBuilder]:

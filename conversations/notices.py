@@ -26,6 +26,9 @@ NoticeKind: TypeAlias = Literal[
     "documents_needed",
     "documents_rejected",
     "balance_low",
+    "order_outcome",
+    "renewal_outcome",
+    "money_check",
 ]
 
 NOTICE_KEYS: dict[str, str] = {
@@ -37,7 +40,25 @@ NOTICE_KEYS: dict[str, str] = {
     "documents_needed": N_("notice.documents_needed"),
     "documents_rejected": N_("notice.documents_rejected"),
     "balance_low": N_("notice.balance_low"),
+    "order_outcome": N_("notice.order_outcome.ordered"),
+    "renewal_outcome": N_("notice.renewal_outcome.renewed"),
+    "money_check": N_("notice.money_check"),
 }
+# The final outcome of a payment: one text per outcome (``params["outcome"]``).
+OUTCOME_KEYS: dict[tuple[str, str], str] = {
+    ("order_outcome", "ordered"): N_("notice.order_outcome.ordered"),
+    ("order_outcome", "reserved"): N_("notice.order_outcome.reserved"),
+    ("order_outcome", "not_placed"): N_("notice.order_outcome.not_placed"),
+    ("order_outcome", "taken"): N_("notice.order_outcome.taken"),
+    ("order_outcome", "refused"): N_("notice.order_outcome.refused"),
+    ("order_outcome", "contested"): N_("notice.order_outcome.contested"),
+    ("renewal_outcome", "renewed"): N_("notice.renewal_outcome.renewed"),
+    ("renewal_outcome", "not_renewed"): N_("notice.renewal_outcome.not_renewed"),
+    ("renewal_outcome", "refused"): N_("notice.renewal_outcome.refused"),
+    ("renewal_outcome", "contested"): N_("notice.renewal_outcome.contested"),
+}
+# Outcomes after which the number is the customer's, so "open" makes sense.
+OWNED_OUTCOMES = frozenset({"ordered", "reserved", "renewed"})
 # Kinds whose text has a plural form, and the parameter that counts.
 PLURAL_PARAM: dict[str, str] = {"expiry_warning": "days_left", "parked": "kept_days"}
 
@@ -56,6 +77,9 @@ NOTICE_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
     "documents_needed": (DOCUMENTS, OPEN),
     "documents_rejected": (DOCUMENTS, OPEN),
     "balance_low": (NUMBERS,),
+    "order_outcome": (OPEN,),
+    "renewal_outcome": (OPEN,),
+    "money_check": (),
 }
 NUMBER_OPS = frozenset({"notice.prolong", "notice.autorenew", "notice.open"})
 
@@ -141,13 +165,17 @@ def notice_params(tr: Translator, notice: Notice) -> dict[str, object]:
         "needed": _money(tr, raw["needed"], currency) if raw.get("needed") else "—",
         "days_left": raw.get("days_left", "—"),
         "kept_days": raw.get("kept_days", "—"),
+        "amount": _money(tr, raw["amount"], currency) if raw.get("amount") else "—",
+        "what": raw.get("what", ""),
+        "customer": raw.get("customer", ""),
+        "intent": raw.get("intent", ""),
     }
 
 
 def render_notice_text(notice: Notice, language: str) -> str:
     """The alert's text in ``language`` (``en``/``pl``, or a locale such as ``pl-PL``)."""
     tr = translator(normalize_language(language) or "en")
-    key = NOTICE_KEYS[notice.kind]
+    key = OUTCOME_KEYS.get((notice.kind, notice.params.get("outcome", "")), NOTICE_KEYS[notice.kind])
     params = notice_params(tr, notice)
     counted = PLURAL_PARAM.get(notice.kind)
     if counted is not None:
@@ -157,7 +185,10 @@ def render_notice_text(notice: Notice, language: str) -> str:
 
 def notice_actions(notice: Notice) -> list[tuple[str, Action]]:
     """The notice's buttons: (label key, action). Number actions only when a number is named."""
-    result = []
+    result: list[tuple[str, Action]] = []
+    outcome = notice.params.get("outcome")
+    if notice.kind in ("order_outcome", "renewal_outcome") and outcome not in OWNED_OUTCOMES:
+        return result
     for label, op in NOTICE_BUTTONS[notice.kind]:
         if op in NUMBER_OPS:
             if not notice.number:

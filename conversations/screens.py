@@ -30,12 +30,16 @@ class Screen:
     ``text`` is final, translated plain text (emoji allowed, no markup);
     ``buttons`` are rows; ``expects`` tells the adapter what input the
     conversation waits for (typed ``text``, a ``file``, a button ``choice``,
-    or ``none`` for an informational message).
+    or ``none`` for an informational message). ``settles`` names the
+    payments (intent keys) whose final outcome these screens tell: once they
+    are shown, the adapter passes them to ``ConversationEngine.acknowledge``
+    so the outcome is not sent again as an alert.
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     expects: Expects = "choice"
+    settles: tuple[str, ...] = ()
 
     @property
     def actions(self) -> tuple[str, ...]:

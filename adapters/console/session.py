@@ -55,7 +55,9 @@ class ConsoleSession:
         return line if line else None
 
     async def _send(self, event: Event) -> None:
-        self._show(await self._engine.handle(self._key, event, locale=self._locale))
+        screens = await self._engine.handle(self._key, event, locale=self._locale)
+        self._show(screens)
+        await self._engine.acknowledge(self._key, screens)
 
     async def run(self, *, resume: bool) -> int:
         """Run until ``/quit`` or end of input; ``resume`` continues a saved conversation."""

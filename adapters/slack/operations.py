@@ -15,7 +15,7 @@ from adapters.slack import blocks, commands, listing
 from adapters.slack.blocks import Rendered
 from adapters.slack.texts import error_text
 from bot.services import Actor, Services
-from bot.services.errors import ServiceError
+from bot.services.errors import OutcomePending, ServiceError
 from bot.storage import UserRef
 
 AUDIT_LIMIT = 25
@@ -100,10 +100,15 @@ class Operations:
 
     async def prolong(self, actor: Actor, key: str, number: str, months: int) -> Rendered:
         """Pay once for ``key`` (a repeated key reports the first result, never pays twice)."""
+        ordering = self._services.ordering
         try:
-            outcome = await self._services.ordering.prolong(actor, key, number, months)
+            outcome = await ordering.prolong(actor, key, number, months)
+        except OutcomePending as exc:
+            return blocks.note(blocks.escape(error_text(exc)))
         except ServiceError as exc:
+            await ordering.acknowledge(actor.user, [key])  # a refusal is told here
             return blocks.note(f":warning: {blocks.escape(error_text(exc))}")
+        await ordering.acknowledge(actor.user, [key])
         paid = blocks.format_money(outcome.amount, outcome.currency)
         until = blocks.format_date(outcome.stop_date)
         if outcome.repeated:

@@ -29,7 +29,16 @@ _MESSAGES: dict[str, str] = {
     "error.number_gone": "That number was taken meanwhile; please pick another one.",
     "error.balance_low": "The balance ({balance} {currency}) does not cover {needed} {currency}.",
     "error.outcome_pending": (
-        "Zadarma has not confirmed the outcome yet; nothing will be charged twice. Check again in a minute."
+        "⏳ Checking with Zadarma: the reply was lost or late. Nothing will be charged twice; "
+        "you will get the outcome in a direct message as soon as it is known."
+    ),
+    "error.renewal_in_progress": (
+        "⏳ A renewal of {number} is being checked with Zadarma; "
+        "no new renewal can start until its outcome is known."
+    ),
+    "error.outcome_contested": (
+        ":warning: The records disagree about this payment for {number}; it was sent to the alert channel "
+        "for a person to settle. Nobody's ownership was changed."
     ),
     "error.generic": GENERIC_FAILURE,
     "invalid.email": "Please give an e-mail address such as name@example.com.",

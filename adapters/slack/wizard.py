@@ -95,6 +95,7 @@ class Wizard:
     async def render(self, key: ConversationKey, screens: Sequence[Screen]) -> Rendered:
         """Block Kit for ``screens``; also keeps the file-wait note and offers the form modal."""
         rendered = render_screens(screens, key.chat_id)
+        await self._engine.acknowledge(key, screens)  # posted right after this returns
         last = screens[-1] if screens else None
         await self._note_file_wait(key, last is not None and last.expects == "file")
         if await self.open_form(key) is not None:

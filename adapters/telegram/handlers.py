@@ -177,6 +177,8 @@ class ChatHandlers:
             await self._presenter.show(chat_id, screens, edit=edit)
         except TelegramAPIError as error:
             await self._delivery_failed(chat_id, user, error)
+            return
+        await self._engine.acknowledge(key, screens)
 
     async def _receive_file(
         self, message: Message, user: TelegramUser, file: IncomingFile, language: str

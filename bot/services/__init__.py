@@ -24,7 +24,14 @@ class Services:
     storage: Storage
 
     @classmethod
-    def build(cls, client: ZadarmaClient, storage: Storage, *, catalog_ttl: float = 600.0) -> Services:
+    def build(
+        cls,
+        client: ZadarmaClient,
+        storage: Storage,
+        *,
+        catalog_ttl: float = 600.0,
+        settle_window: float = 120.0,
+    ) -> Services:
         """Wire the services over one client and one store."""
         catalog = CatalogService(client, ttl=catalog_ttl)
         numbers = NumbersService(client, storage, catalog)
@@ -32,7 +39,7 @@ class Services:
             catalog=catalog,
             numbers=numbers,
             documents=DocumentsService(client, storage),
-            ordering=OrderingService(client, storage, numbers, catalog),
+            ordering=OrderingService(client, storage, numbers, catalog, settle_window=settle_window),
             storage=storage,
         )
 

@@ -9,7 +9,9 @@
     ├── NumberGone             the chosen free number was taken meanwhile
     ├── InsufficientBalance    the account cannot pay for this
     ├── ApiUnavailable         Zadarma failed or refused; ``retryable``: whether to offer a retry
-    └── OutcomePending         outcome of a money-spending call unknown yet; to be reconciled
+    ├── OutcomePending         outcome of a money-spending call unknown yet; settled by evidence later
+    ├── RenewalInProgress      another renewal of this number is being checked; no new one may start
+    └── OutcomeContested       the evidence contradicts itself; the operators were alerted
 """
 
 from __future__ import annotations
@@ -89,3 +91,15 @@ class OutcomePending(ServiceError):
     """A money-spending call may or may not have happened; reconciliation will tell."""
 
     code = "error.outcome_pending"
+
+
+class RenewalInProgress(ServiceError):
+    """A renewal of ``number`` is still being checked with Zadarma: no second one may start meanwhile."""
+
+    code = "error.renewal_in_progress"
+
+
+class OutcomeContested(ServiceError):
+    """The money was (or may have been) spent, but the records disagree; an operator will decide."""
+
+    code = "error.outcome_contested"

@@ -1,20 +1,31 @@
 """Money-spending operations, exactly once: ordering a number and prolonging one.
 
 Each confirmation carries an idempotency key. The intent is written to the
-database *before* the API call and moved to ``sending`` atomically, so a
-second press, a retried update or a restarted bot finds the intent and never
-sends the call again. When the call's outcome is unknown (timeout, dropped
-connection, unreadable reply) the account itself is asked what happened
-before anyone is told anything.
+database *before* the API call, with the evidence that will later prove what
+this call did (was the number on the account or owned here; the paid-until
+date before a renewal), and moved to ``sending`` atomically, so a second
+press, a retried update or a restarted bot finds the intent and never sends
+the call again. At most one active intent exists per number.
+
+When the call's outcome is unknown (timeout, dropped connection, unreadable
+reply) the intent stays ``unknown``: nobody is told "done" or "failed" until
+evidence settles it. :meth:`OrderingService.settle` looks once; the
+:class:`~bot.services.settlement.Settler` calls it with backoff over a window
+long enough for a late request to land, and only at the window's end may the
+absence of a change count as "it did not happen". A number on the account
+that another customer owns here is never given to this one: that
+contradiction goes to the operators. Whoever settles an intent, the person
+who confirmed it is told through :class:`~bot.services.outcomes.OutcomeNotifier`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from bot.services.actors import Actor
 from bot.services.api_errors import to_service_error
@@ -24,12 +35,22 @@ from bot.services.errors import (
     InsufficientBalance,
     NotYours,
     NumberGone,
+    OutcomeContested,
     OutcomePending,
+    RenewalInProgress,
     ServiceError,
 )
 from bot.services.numbers import NumbersService
+from bot.services.outcomes import (
+    FAIL_INTERRUPTED,
+    FAIL_NOT_PLACED,
+    FAIL_NOT_RENEWED,
+    FAIL_NUMBER_GONE,
+    FAIL_ON_ACCOUNT,
+    OutcomeNotifier,
+)
 from bot.services.validation import months as valid_months
-from bot.storage import Intent, IntentKind, IntentStatus, Storage
+from bot.storage import Intent, IntentKind, IntentStatus, Storage, TargetBusyError, UserRef, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAPIError, ZadarmaError
 from bot.zadarma.models import Balance, Direction, DirectNumber
@@ -78,6 +99,7 @@ class OrderOutcome:
     activated: bool
     reserved: bool
     repeated: bool = False  # True when this confirmation had already placed the order
+    recorded: bool = True  # False when the store failed: kept in memory and written when it recovers
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,7 @@ class ProlongOutcome:
     amount: Decimal
     currency: str
     repeated: bool = False
+    recorded: bool = True
 
 
 def order_price(direction: Direction, period: str) -> Decimal:
@@ -138,37 +161,89 @@ def add_months(moment: datetime, count: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, days[month - 1]))
 
 
+@dataclass(frozen=True)
+class _Unrecorded:
+    """An outcome Zadarma confirmed that the store failed to take; written when it recovers."""
+
+    intent: Intent
+    order: OrderOutcome | None = None
+    renewal: ProlongOutcome | None = None
+
+
+def digits(number: str) -> str:
+    """A number as intents, ownership and the audit keep it: without the ``+``."""
+    return number.strip().lstrip("+")
+
+
 class OrderingService:
-    """Orders and prolongs numbers exactly once per confirmation."""
+    """Orders and prolongs numbers exactly once per confirmation, and settles unknown outcomes."""
 
     def __init__(
-        self, client: ZadarmaClient, storage: Storage, numbers: NumbersService, catalog: CatalogService
+        self,
+        client: ZadarmaClient,
+        storage: Storage,
+        numbers: NumbersService,
+        catalog: CatalogService,
+        *,
+        notifier: OutcomeNotifier | None = None,
+        settle_window: float = 120.0,
     ) -> None:
         self._client = client
         self._storage = storage
         self._numbers = numbers
         self._catalog = catalog
+        self.notifier = notifier or OutcomeNotifier(storage)
+        self.settle_window = settle_window
+        """Seconds after which an unchanged account proves that an unknown call did not happen."""
+        self.unknown_seen = asyncio.Event()
+        """Set whenever an outcome becomes unknown (the settler waits on it)."""
+        self._unrecorded: dict[str, _Unrecorded] = {}
 
     # -- ordering ------------------------------------------------------------------
 
     async def place_order(
         self, actor: Actor, key: str, request: OrderRequest, direction: Direction
     ) -> OrderOutcome:
-        """Place the order for ``key`` once; a repeated key returns (or reconciles) the first result."""
+        """Place the order for ``key`` once; a repeated key returns the first result (or "pending")."""
+        kept = self._unrecorded.get(key)
+        if kept is not None and kept.order is not None:
+            self._check_owner(kept.intent, actor, request.number)
+            return replace(kept.order, repeated=True)
         existing = await self._storage.intents.get(key)
         if existing is not None:
-            if existing.owner != actor.user and not actor.is_operator:
-                raise NotYours(number=request.number)
-            return await self._order_result_of(existing)
+            self._check_owner(existing, actor, request.number)
+            return self._order_result_of(existing)
+        number = digits(request.number)
         price = order_price(direction, request.period)
+        if await self._storage.ownership.owner_of_number(number) is not None:
+            self._catalog.taken(request.direction_id, request.number_id, request.number)
+            raise NumberGone(number=request.number)
         balance = await self._check_balance(price, direction.currency)
-        intent, created = await self._storage.intents.create(
-            key, IntentKind.ORDER, actor.user, request.to_params()
-        )
+        if await self._find_number(number, fresh_error=True) is not None:
+            self._catalog.taken(request.direction_id, request.number_id, request.number)
+            raise NumberGone(number=request.number)
+        params: dict[str, str | int] = {
+            **request.to_params(),
+            "price": str(price),
+            "currency": direction.currency,
+            # the evidence: neither on the account nor owned here right before the call
+            "on_account_before": 0,
+            "owned_before": 0,
+        }
+        try:
+            intent, created = await self._storage.intents.create(
+                key, IntentKind.ORDER, actor.user, params, target=number
+            )
+        except TargetBusyError as exc:
+            holder = await self._storage.intents.get(exc.holder)
+            if holder is not None and holder.owner == actor.user:
+                raise OutcomePending() from exc
+            raise NumberGone(number=request.number) from exc
         if not created:
-            return await self._order_result_of(intent)
+            self._check_owner(intent, actor, request.number)
+            return self._order_result_of(intent)
         if not await self._storage.intents.mark_sending(key):
-            return await self._order_result_of(await self._require(key))
+            return self._order_result_of(await self._require(key))
         try:
             result = await self._client.order_number(
                 direction_id=request.direction_id,
@@ -181,99 +256,130 @@ class OrderingService:
             )
         except ZadarmaError as exc:
             if exc.outcome_unknown:
-                await self._storage.intents.mark_unknown(key, str(exc))
-                log.warning("order outcome unknown, reconciling", extra={"intent": key})
-                return await self._order_result_of(await self._require(key))
-            if _is_insufficient_funds(exc):
-                await self._refused(actor, key, request, exc.message)
-                balance = await self._balance_after_refusal(balance)
-                raise InsufficientBalance(
-                    price, balance.balance, direction.currency, balance_currency=balance.currency
-                ) from exc
-            if isinstance(exc, ZadarmaAPIError) and await self._is_gone(request):
-                await self._refused(actor, key, request, "number_gone")
-                raise NumberGone(number=request.number) from exc
-            await self._refused(actor, key, request, exc.message)
-            raise to_service_error(exc) from exc
+                await self._became_unknown(key, exc)
+                raise OutcomePending() from exc
+            await self._order_refused(intent, request, direction, price, balance, exc)
+            raise AssertionError("unreachable") from exc  # _order_refused always raises
         outcome = OrderOutcome(result.number, result.is_activated, result.is_reserved)
-        await self._finish_order(intent, outcome)
-        self._catalog.spent(price, direction.currency)
-        self._catalog.taken(request.direction_id, request.number_id, result.number)
-        if not request.autorenew:
-            await self._disable_autorenew(result.number)
-        return outcome
+        return await self._complete_order(intent, outcome, shown_now=True)
+
+    async def _order_refused(
+        self,
+        intent: Intent,
+        request: OrderRequest,
+        direction: Direction,
+        price: Decimal,
+        balance: Balance,
+        exc: ZadarmaError,
+    ) -> None:
+        """Zadarma answered no: record why, tell, and raise the matching service error."""
+        if _is_insufficient_funds(exc):
+            await self._fail(intent, "order", "insufficient balance", shown_now=True)
+            balance = await self._balance_after_refusal(balance)
+            raise InsufficientBalance(
+                price, balance.balance, direction.currency, balance_currency=balance.currency
+            ) from exc
+        if isinstance(exc, ZadarmaAPIError) and await self._is_gone(request):
+            self._catalog.taken(request.direction_id, request.number_id, request.number)
+            await self._fail(intent, "order", FAIL_NUMBER_GONE, shown_now=True)
+            raise NumberGone(number=request.number) from exc
+        await self._fail(intent, "order", exc.message, shown_now=True)
+        raise to_service_error(exc) from exc
 
     async def _is_gone(self, request: OrderRequest) -> bool:
-        """After a refusal: is the chosen number off the market? (Zadarma may word that refusal any way.)"""
+        """After a refusal: is the chosen number off the market?
+
+        Asked with the number's own digits as the mask, so a capped or shuffled
+        ``available`` list cannot hide a number that is still free.
+        """
+        mask = digits(request.number)[-7:]
         try:
-            free = await self._catalog.free_numbers(request.direction_id, fresh=True)
+            free = await self._catalog.free_numbers(request.direction_id, mask, fresh=True)
         except ServiceError:
             return False
-        return not any(n.id == request.number_id or n.number == request.number for n in free)
+        return not any(n.id == request.number_id or digits(n.number) == digits(request.number) for n in free)
 
-    async def _refused(self, actor: Actor, key: str, request: OrderRequest, reason: str) -> None:
-        await self._storage.intents.mark_failed(key, reason)
-        result = reason if reason == "number_gone" else f"failed: {reason}"
-        await self._audit(actor, "order", request.number, request.to_params(), result)
+    async def _complete_order(
+        self, intent: Intent, outcome: OrderOutcome, *, shown_now: bool
+    ) -> OrderOutcome:
+        """Zadarma placed this intent's order: owner, options, record, caches, telling."""
+        try:
+            return await self._record_order(intent, outcome, shown_now=shown_now)
+        except OutcomeContested:
+            raise
+        except Exception:
+            if not shown_now:
+                raise  # settling in the background: the settler tries again
+            log.exception("the order went through but could not be recorded; kept until the store recovers")
+            self._unrecorded[intent.key] = _Unrecorded(intent, order=outcome)
+            self.unknown_seen.set()
+            return replace(outcome, recorded=False)
 
-    async def _disable_autorenew(self, number: str) -> None:
+    async def _record_order(self, intent: Intent, outcome: OrderOutcome, *, shown_now: bool) -> OrderOutcome:
+        number = digits(outcome.number)
+        owner = await self._storage.ownership.claim_number(number, intent.owner, assigned_by="order")
+        if owner != intent.owner:
+            reason = f"placed for {_label(intent.owner)}, but {_label(owner)} owns the number here"
+            await self._contest(intent, "order", reason, shown_now=shown_now)
+            raise OutcomeContested(number=outcome.number)
+        autorenew = "on"
+        if not int(intent.params.get("autorenew", 1)):
+            autorenew = await self._switch_autorenew_off(intent, outcome.number)
+        result = {
+            "number": outcome.number,
+            "activated": int(outcome.activated),
+            "reserved": int(outcome.reserved),
+            "autorenew": autorenew,
+        }
+        if await self._storage.intents.mark_succeeded(intent.key, result):
+            settled = await self._require(intent.key)
+            await self._audit_intent(intent, "order", number, "ok")
+            await self.notifier.tell(settled, shown_now=shown_now)
+            price, currency = _price_of(intent)
+            if shown_now and price is not None:
+                self._catalog.spent(price, currency)
+            else:
+                self._catalog.forget_balance()
+        direction_id = int(intent.params.get("direction_id", 0))
+        self._catalog.taken(direction_id, str(intent.params.get("number_id", "")), outcome.number)
+        self._unrecorded.pop(intent.key, None)
+        return outcome
+
+    async def _switch_autorenew_off(self, intent: Intent, number: str) -> str:
+        """Apply the customer's "auto-renewal: off" (idempotent, so a repeat after a crash is harmless)."""
         try:
             await self._client.set_autoprolongation(number, False)
         except ZadarmaError as exc:
             log.warning("could not switch auto-renewal off after ordering", extra={"error": exc.message})
+            await self.notifier.alert_team(intent, "order", "auto-renewal could not be switched off")
+            return "failed"
+        return "off"
 
-    async def _finish_order(self, intent: Intent, outcome: OrderOutcome) -> None:
-        await self._storage.intents.mark_succeeded(
-            intent.key,
-            {
-                "number": outcome.number,
-                "activated": int(outcome.activated),
-                "reserved": int(outcome.reserved),
-            },
-        )
-        await self._storage.ownership.assign_number(outcome.number, intent.owner, assigned_by="order")
-        await self._storage.audit.record(
-            actor=f"{intent.owner.platform}:{intent.owner.user_id}",
-            action="order",
-            target=outcome.number,
-            details=dict(intent.params),
-            result="ok",
-        )
-
-    async def _order_result_of(self, intent: Intent) -> OrderOutcome:
-        if intent.status == "succeeded" and intent.result is not None:
+    def _order_result_of(self, intent: Intent) -> OrderOutcome:
+        if intent.status == IntentStatus.SUCCEEDED and intent.result is not None:
             res = intent.result
             return OrderOutcome(
                 str(res["number"]), bool(res.get("activated")), bool(res.get("reserved")), repeated=True
             )
-        if intent.status == "failed":
-            if intent.error == "number_gone":
+        if intent.status == IntentStatus.FAILED:
+            if intent.error in (FAIL_NUMBER_GONE, FAIL_ON_ACCOUNT):
                 raise NumberGone(number=intent.params.get("number"))
+            if intent.error in (FAIL_NOT_PLACED, FAIL_INTERRUPTED):
+                raise ApiUnavailable("The order did not go through; nothing was charged.", retryable=True)
             raise ApiUnavailable(intent.error or "the order failed", retryable=False)
-        if intent.status == "unknown":
-            return await self._reconcile_order(intent)
+        if intent.status == IntentStatus.CONTESTED:
+            raise OutcomeContested(number=intent.params.get("number"))
         raise OutcomePending()
 
-    async def _reconcile_order(self, intent: Intent) -> OrderOutcome:
-        number = str(intent.params["number"])
+    async def _find_number(self, number: str, *, fresh_error: bool = False) -> DirectNumber | None:
+        """The account's record of ``number``, or None; ``fresh_error`` maps a failure to a service error."""
         try:
-            record = await self._find_number(number)
+            records = await self._client.direct_numbers()
         except ZadarmaError as exc:
-            raise OutcomePending(exc.message) from exc
-        if record is None:
-            await self._storage.intents.mark_failed(intent.key, "not placed")
-            await self._audit_intent(intent, "order", number, "not placed (reconciled)")
-            raise ApiUnavailable("The order did not go through; nothing was charged.", retryable=True)
-        outcome = OrderOutcome(record.number, record.status == "on", record.status.startswith("reserved"))
-        await self._finish_order(intent, outcome)
-        self._catalog.forget_balance()
-        return outcome
-
-    async def _find_number(self, number: str) -> DirectNumber | None:
-        for record in await self._client.direct_numbers():
-            if record.number.lstrip("+") == number.lstrip("+"):
-                return record
-        return None
+            if fresh_error:
+                raise to_service_error(exc) from exc
+            raise
+        return next((r for r in records if digits(r.number) == digits(number)), None)
 
     # -- prolonging ----------------------------------------------------------------
 
@@ -295,36 +401,58 @@ class OrderingService:
             balance.currency,
         )
 
+    async def renewal_in_progress(self, number: str) -> bool:
+        """Whether a renewal of ``number`` is being sent or checked right now."""
+        active = await self._storage.intents.active_for_target(digits(number))
+        return active is not None and active.kind == IntentKind.PROLONG
+
     async def prolong(self, actor: Actor, key: str, number: str, months: int) -> ProlongOutcome:
-        """Prolong once for ``key``; a repeated key returns (or reconciles) the first result."""
+        """Prolong once for ``key``; a repeated key returns the first result (or "pending")."""
         months = valid_months(months)
+        kept = self._unrecorded.get(key)
+        if kept is not None and kept.renewal is not None:
+            self._check_owner(kept.intent, actor, number)
+            return replace(kept.renewal, repeated=True)
         existing = await self._storage.intents.get(key)
         if existing is not None:
-            if existing.owner != actor.user and not actor.is_operator:
-                raise NotYours(number=number)
-            return await self._prolong_result_of(existing)
+            self._check_owner(existing, actor, number)
+            return self._prolong_result_of(existing)
+        await self._numbers.ensure_access(actor, number)
+        if await self.renewal_in_progress(number):
+            raise RenewalInProgress(number=number)
         record = await self._numbers.get(actor, number)
-        params: dict[str, str | int] = {
-            "number": record.number,
-            "months": months,
-            "stop_date_before": record.stop_date.strftime(DATE_FORMAT) if record.stop_date else "",
-        }
         price = record.monthly_fee * months
+        params: dict[str, str | int] = {
+            "number": digits(record.number),
+            "months": months,
+            # the evidence: the paid-until date right before the call
+            "stop_date_before": record.stop_date.strftime(DATE_FORMAT) if record.stop_date else "",
+            "price": str(price),
+            "currency": record.currency,
+        }
         balance = await self._check_balance(price, record.currency)
-        intent, created = await self._storage.intents.create(key, IntentKind.PROLONG, actor.user, params)
+        try:
+            intent, created = await self._storage.intents.create(
+                key, IntentKind.PROLONG, actor.user, params, target=digits(record.number)
+            )
+        except TargetBusyError as exc:
+            raise RenewalInProgress(number=number) from exc
         if not created:
-            return await self._prolong_result_of(intent)
+            self._check_owner(intent, actor, number)
+            return self._prolong_result_of(intent)
         if not await self._storage.intents.mark_sending(key):
-            return await self._prolong_result_of(await self._require(key))
+            return self._prolong_result_of(await self._require(key))
         try:
             result = await self._client.prolong_number(record.number, months)
         except ZadarmaError as exc:
             if exc.outcome_unknown:
-                await self._storage.intents.mark_unknown(key, str(exc))
-                return await self._prolong_result_of(await self._require(key))
-            await self._storage.intents.mark_failed(key, exc.message)
-            await self._audit(actor, "prolong", record.number, params, f"failed: {exc.message}")
-            if _is_insufficient_funds(exc):
+                await self._became_unknown(key, exc)
+                raise OutcomePending() from exc
+            insufficient = _is_insufficient_funds(exc)
+            await self._fail(
+                intent, "prolong", "insufficient balance" if insufficient else exc.message, shown_now=True
+            )
+            if insufficient:
                 balance = await self._balance_after_refusal(balance)
                 raise InsufficientBalance(
                     price, balance.balance, record.currency, balance_currency=balance.currency
@@ -333,20 +461,39 @@ class OrderingService:
         outcome = ProlongOutcome(
             result.number, result.stop_date, result.total_paid.amount, result.total_paid.currency
         )
-        await self._finish_prolong(intent, outcome)
+        return await self._complete_prolong(intent, outcome, shown_now=True)
+
+    async def _complete_prolong(
+        self, intent: Intent, outcome: ProlongOutcome, *, shown_now: bool
+    ) -> ProlongOutcome:
+        try:
+            return await self._record_prolong(intent, outcome, shown_now=shown_now)
+        except Exception:
+            if not shown_now:
+                raise
+            log.exception("the renewal went through but could not be recorded; kept until the store recovers")
+            self._unrecorded[intent.key] = _Unrecorded(intent, renewal=outcome)
+            self.unknown_seen.set()
+            return replace(outcome, recorded=False)
+
+    async def _record_prolong(
+        self, intent: Intent, outcome: ProlongOutcome, *, shown_now: bool
+    ) -> ProlongOutcome:
+        stop = outcome.stop_date.strftime(DATE_FORMAT) if outcome.stop_date else ""
+        result = {"stop_date": stop, "amount": str(outcome.amount), "currency": outcome.currency}
+        if await self._storage.intents.mark_succeeded(intent.key, result):
+            await self._audit_intent(intent, "prolong", digits(outcome.number), f"ok: until {stop}")
+            await self.notifier.tell(await self._require(intent.key), shown_now=shown_now)
+            if shown_now:
+                self._catalog.spent(outcome.amount, outcome.currency)
+            else:
+                self._catalog.forget_balance()
+        self._unrecorded.pop(intent.key, None)
         return outcome
 
-    async def _finish_prolong(self, intent: Intent, outcome: ProlongOutcome) -> None:
-        self._catalog.spent(outcome.amount, outcome.currency)
-        stop = outcome.stop_date.strftime(DATE_FORMAT) if outcome.stop_date else ""
-        await self._storage.intents.mark_succeeded(
-            intent.key, {"stop_date": stop, "amount": str(outcome.amount), "currency": outcome.currency}
-        )
-        await self._audit_intent(intent, "prolong", outcome.number, f"ok: until {stop}")
-
-    async def _prolong_result_of(self, intent: Intent) -> ProlongOutcome:
+    def _prolong_result_of(self, intent: Intent) -> ProlongOutcome:
         number = str(intent.params["number"])
-        if intent.status == "succeeded" and intent.result is not None:
+        if intent.status == IntentStatus.SUCCEEDED and intent.result is not None:
             res = intent.result
             stop = str(res.get("stop_date") or "")
             return ProlongOutcome(
@@ -356,55 +503,161 @@ class OrderingService:
                 str(res.get("currency", "")),
                 repeated=True,
             )
-        if intent.status == "failed":
+        if intent.status == IntentStatus.FAILED:
+            if intent.error in (FAIL_NOT_RENEWED, FAIL_INTERRUPTED):
+                raise ApiUnavailable("The renewal did not go through; nothing was charged.", retryable=True)
             raise ApiUnavailable(intent.error or "the renewal failed", retryable=False)
-        if intent.status == "unknown":
-            return await self._reconcile_prolong(intent)
+        if intent.status == IntentStatus.CONTESTED:
+            raise OutcomeContested(number=number)
         raise OutcomePending()
 
-    async def _reconcile_prolong(self, intent: Intent) -> ProlongOutcome:
-        number = str(intent.params["number"])
-        before = str(intent.params.get("stop_date_before") or "")
-        try:
-            record = await self._client.direct_number(number)
-        except ZadarmaError as exc:
-            raise OutcomePending(exc.message) from exc
-        now_stop = record.stop_date.strftime(DATE_FORMAT) if record.stop_date else ""
-        if now_stop and now_stop > before:
-            amount = record.monthly_fee * int(intent.params["months"])
-            outcome = ProlongOutcome(number, record.stop_date, amount, record.currency)
-            await self._finish_prolong(intent, outcome)
-            return outcome
-        await self._storage.intents.mark_failed(intent.key, "not prolonged")
-        await self._audit_intent(intent, "prolong", number, "not prolonged (reconciled)")
-        raise ApiUnavailable("The renewal did not go through; nothing was charged.", retryable=True)
+    # -- settling unknown outcomes -------------------------------------------------
 
-    # -- start-up ------------------------------------------------------------------
+    def window_ends(self, intent: Intent) -> datetime:
+        """When the absence of evidence starts to count for ``intent`` (unknown since ``updated_at``)."""
+        return intent.updated_at + timedelta(seconds=self.settle_window)
+
+    async def settle(self, intent: Intent, *, final: bool) -> bool:
+        """Look at the account once and settle ``intent`` if the evidence proves its outcome.
+
+        A change that this call explains (the number on the account, the
+        paid-until date moved by exactly the months paid) settles at once. The
+        absence of a change settles only when ``final`` (the window is over). A
+        contradiction goes to the operators. Returns whether the intent is
+        settled now; raises :class:`~bot.zadarma.errors.ZadarmaError` when the
+        account cannot be read (try again later).
+        """
+        if intent.status != IntentStatus.UNKNOWN:
+            return not intent.active
+        if intent.kind == IntentKind.ORDER:
+            return await self._settle_order(intent, final=final)
+        return await self._settle_prolong(intent, final=final)
+
+    async def _settle_order(self, intent: Intent, *, final: bool) -> bool:
+        number = str(intent.params["number"])
+        record = await self._find_number(number)
+        if record is None:
+            if not final:
+                return False
+            await self._fail(intent, "order", FAIL_NOT_PLACED, shown_now=False)
+            return True
+        if int(intent.params.get("on_account_before", 0)) or int(intent.params.get("owned_before", 0)):
+            await self._contest(
+                intent, "order", "the number was on the account before this order", shown_now=False
+            )
+            return True
+        outcome = OrderOutcome(record.number, record.status == "on", record.status.startswith("reserved"))
+        with contextlib.suppress(OutcomeContested):
+            await self._complete_order(intent, outcome, shown_now=False)
+        return True
+
+    async def _settle_prolong(self, intent: Intent, *, final: bool) -> bool:
+        number = str(intent.params["number"])
+        record = await self._client.direct_number(number)
+        before_text = str(intent.params.get("stop_date_before") or "")
+        now_text = record.stop_date.strftime(DATE_FORMAT) if record.stop_date else ""
+        months = int(intent.params.get("months", 1))
+        if before_text and record.stop_date is not None:
+            before = datetime.strptime(before_text, DATE_FORMAT)  # noqa: DTZ007 - account-local
+            if record.stop_date == add_months(before, months):
+                price, currency = _price_of(intent)
+                outcome = ProlongOutcome(
+                    record.number,
+                    record.stop_date,
+                    price if price is not None else record.monthly_fee * months,
+                    currency or record.currency,
+                )
+                await self._complete_prolong(intent, outcome, shown_now=False)
+                return True
+        if now_text == before_text:
+            if not final:
+                return False
+            await self._fail(intent, "prolong", FAIL_NOT_RENEWED, shown_now=False)
+            return True
+        reason = f"paid-until moved from {before_text or '-'} to {now_text or '-'}, not by {months} month(s)"
+        await self._contest(intent, "renewal", reason, shown_now=False)
+        return True
+
+    async def flush_unrecorded(self) -> int:
+        """Write the outcomes the store refused earlier; returns how many are still waiting."""
+        for key, kept in list(self._unrecorded.items()):
+            try:
+                if kept.order is not None:
+                    await self._record_order(kept.intent, kept.order, shown_now=True)
+                elif kept.renewal is not None:
+                    await self._record_prolong(kept.intent, kept.renewal, shown_now=True)
+                await self.notifier.acknowledge(kept.intent.owner, [key])  # shown in the chat already
+            except OutcomeContested:
+                self._unrecorded.pop(key, None)
+            except Exception as exc:  # the store is still failing: try again later
+                log.warning("an outcome is still waiting to be recorded", extra={"error": type(exc).__name__})
+        return len(self._unrecorded)
+
+    @property
+    def unrecorded(self) -> int:
+        """Outcomes confirmed by Zadarma that the store has not taken yet."""
+        return len(self._unrecorded)
+
+    async def recover(self) -> int:
+        """After a start: settle what a crash left open and make sure every outcome is told.
+
+        ``pending`` intents were never sent: they failed, and their people are
+        told so. ``sending`` ones may have reached Zadarma: they become
+        ``unknown`` for the settler, which checks them over the window from now.
+        Intents settled in the last day whose outcome was never claimed for
+        telling (a crash right after settling) are told now. Returns how many
+        intents it touched.
+        """
+        touched = 0
+        for intent in await self._storage.intents.list_by_status(IntentStatus.PENDING):
+            await self._fail(intent, intent.kind.value, FAIL_INTERRUPTED, shown_now=False)
+            touched += 1
+        for intent in await self._storage.intents.list_by_status(IntentStatus.SENDING):
+            if await self._storage.intents.mark_unknown(intent.key, "interrupted while sending"):
+                touched += 1
+        since = utc_now() - timedelta(days=1)
+        for intent in await self._storage.intents.list_settled_since(since):
+            if not await self.notifier.is_told(intent):
+                await self.notifier.tell(intent, shown_now=False)
+                touched += 1
+        if await self._storage.intents.list_by_status(IntentStatus.UNKNOWN):
+            self.unknown_seen.set()
+        return touched
 
     async def reconcile_pending(self) -> int:
-        """Settle intents left ``unknown`` or ``sending`` by a crash; returns how many were settled."""
-        settled = 0
-        for intent in await self._storage.intents.list_by_status(IntentStatus.PENDING):
-            await self._storage.intents.mark_failed(intent.key, "interrupted before sending")
-            settled += 1
-        for status in (IntentStatus.UNKNOWN, IntentStatus.SENDING):
-            for intent in await self._storage.intents.list_by_status(status):
-                if status == IntentStatus.SENDING:
-                    await self._storage.intents.mark_unknown(intent.key, "interrupted")
-                    intent = await self._require(intent.key)
-                try:
-                    if intent.kind == "order":
-                        await self._reconcile_order(intent)
-                    else:
-                        await self._reconcile_prolong(intent)
-                except OutcomePending:
-                    continue
-                except ServiceError:
-                    pass
-                settled += 1
-        return settled
+        """Start-up hook (kept name): :meth:`recover`."""
+        return await self.recover()
+
+    async def acknowledge(self, user: UserRef, intent_keys: list[str]) -> int:
+        """The chat has shown these outcomes to ``user``: their outcome alerts are not sent."""
+        return await self.notifier.acknowledge(user, intent_keys)
 
     # -- helpers -------------------------------------------------------------------
+
+    def _check_owner(self, intent: Intent, actor: Actor, number: str) -> None:
+        """Another customer presenting this key learns nothing and changes nothing."""
+        if intent.owner != actor.user and not actor.is_operator:
+            raise NotYours(number=number)
+
+    async def _became_unknown(self, key: str, exc: ZadarmaError) -> None:
+        await self._storage.intents.mark_unknown(key, str(exc))
+        log.warning("money call outcome unknown; settling by evidence", extra={"intent": key})
+        self.unknown_seen.set()
+
+    async def _fail(self, intent: Intent, action: str, reason: str, *, shown_now: bool) -> None:
+        """Record a failure (nothing was charged) and tell the person."""
+        if not await self._storage.intents.mark_failed(intent.key, reason):
+            return
+        target = str(intent.params.get("number", ""))
+        await self._audit_intent(intent, action, target, f"failed: {reason}")
+        await self.notifier.tell(await self._require(intent.key), shown_now=shown_now)
+
+    async def _contest(self, intent: Intent, what: str, reason: str, *, shown_now: bool) -> None:
+        """The evidence contradicts itself: an operator decides; nobody's ownership is changed."""
+        if not await self._storage.intents.mark_contested(intent.key, reason):
+            return
+        await self.notifier.alert_team(intent, what, reason)
+        await self.notifier.tell(await self._require(intent.key), shown_now=shown_now)
 
     async def _check_balance(self, price: Decimal, currency: str) -> Balance:
         """Refuse early when the balance is known (same currency) not to cover ``price``.
@@ -433,21 +686,27 @@ class OrderingService:
             raise OutcomePending()
         return intent
 
-    async def _audit(
-        self, actor: Actor, action: str, target: str, details: dict[str, Any], result: str
-    ) -> None:
-        await self._storage.audit.record(
-            actor=actor.label, action=action, target=target, details=details, result=result
-        )
-
     async def _audit_intent(self, intent: Intent, action: str, target: str, result: str) -> None:
         await self._storage.audit.record(
-            actor=f"{intent.owner.platform}:{intent.owner.user_id}",
+            actor=_label(intent.owner),
             action=action,
             target=target,
             details=dict(intent.params),
             result=result,
         )
+
+
+def _label(user: UserRef) -> str:
+    return f"{user.platform}:{user.user_id}"
+
+
+def _price_of(intent: Intent) -> tuple[Decimal | None, str]:
+    """What the confirmation said it would cost, as recorded with the intent."""
+    raw = intent.params.get("price")
+    try:
+        return (Decimal(str(raw)) if raw not in (None, "") else None), str(intent.params.get("currency", ""))
+    except ArithmeticError:
+        return None, str(intent.params.get("currency", ""))
 
 
 def _is_insufficient_funds(exc: ZadarmaError) -> bool:

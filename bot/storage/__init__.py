@@ -13,7 +13,13 @@ Both implementations pass the contract suite in ``tests/contract/storage``.
 from __future__ import annotations
 
 from bot.storage.clock import Clock, utc_now
-from bot.storage.errors import NotFoundError, SchemaVersionError, StaleRevisionError, StorageError
+from bot.storage.errors import (
+    NotFoundError,
+    SchemaVersionError,
+    StaleRevisionError,
+    StorageError,
+    TargetBusyError,
+)
 from bot.storage.interfaces import (
     AlertRepository,
     AuditLog,
@@ -28,6 +34,7 @@ from bot.storage.interfaces import (
 )
 from bot.storage.memory import MemoryStorage
 from bot.storage.records import (
+    ACTIVE_INTENT_STATUSES,
     Alert,
     AuditEntry,
     ConversationKey,
@@ -47,6 +54,7 @@ from bot.storage.sqlite import SqliteStorage
 from bot.storage.url import open_storage, parse_database_url
 
 __all__ = [
+    "ACTIVE_INTENT_STATUSES",
     "Alert",
     "AlertRepository",
     "AuditEntry",
@@ -75,6 +83,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StoredConversation",
+    "TargetBusyError",
     "User",
     "UserRef",
     "UserRepository",

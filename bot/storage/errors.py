@@ -33,3 +33,15 @@ class NotFoundError(StorageError):
 
 class SchemaVersionError(StorageError):
     """The database schema is newer than this code, or the migrations are malformed."""
+
+
+class TargetBusyError(StorageError):
+    """An intent was created for a target that another active intent holds.
+
+    ``holder`` is the key of the intent holding ``target``.
+    """
+
+    def __init__(self, target: str, holder: str) -> None:
+        super().__init__(f"{target} is held by the active intent {holder}")
+        self.target = target
+        self.holder = holder

@@ -126,6 +126,14 @@ class OwnershipRepository(Protocol):
         """Return the numbers ``owner`` owns, sorted."""
         ...
 
+    async def claim_number(self, number: str, owner: UserRef, assigned_by: str) -> UserRef:
+        """Give ``number`` to ``owner`` only if nobody owns it; return its owner afterwards.
+
+        Never moves a number: when someone else owns it, that owner is returned
+        unchanged (the caller compares it with ``owner``). Atomic.
+        """
+        ...
+
     async def release_number(self, number: str) -> bool:
         """Remove ``number``'s owner; return whether it had one."""
         ...
@@ -154,18 +162,36 @@ class IntentRepository(Protocol):
     confirmation, then ``mark_sending`` and call the API only if it returned
     ``True``; record the outcome with ``mark_succeeded``/``mark_failed``, or
     ``mark_unknown`` when the request may have reached the API (timeout,
-    dropped connection). On start-up reconcile ``list_by_status(SENDING)`` and
-    ``list_by_status(UNKNOWN)`` against the account.
+    dropped connection), settled later by evidence (``mark_succeeded``,
+    ``mark_failed`` or ``mark_contested``). On start-up settle
+    ``list_by_status(SENDING)`` and ``list_by_status(UNKNOWN)``.
+
+    An intent may name a ``target`` (the number it spends money on): while it
+    is active (``pending``, ``sending`` or ``unknown``) no other intent can be
+    created for that target, so two money operations on one number never
+    overlap and an unknown outcome is never confused with another's.
     """
 
     async def create(
-        self, idempotency_key: str, kind: IntentKind, owner: UserRef, params: IntentParams
+        self,
+        idempotency_key: str,
+        kind: IntentKind,
+        owner: UserRef,
+        params: IntentParams,
+        *,
+        target: str | None = None,
     ) -> tuple[Intent, bool]:
         """Create a ``pending`` intent; return ``(intent, True)``.
 
         If ``idempotency_key`` already exists, return ``(existing, False)``
-        unchanged, whatever the other arguments are.
+        unchanged, whatever the other arguments are. If another active intent
+        holds ``target``, raise :class:`~bot.storage.errors.TargetBusyError`
+        and create nothing.
         """
+        ...
+
+    async def active_for_target(self, target: str) -> Intent | None:
+        """Return the active intent holding ``target``, or ``None``."""
         ...
 
     async def get(self, idempotency_key: str) -> Intent | None:
@@ -188,7 +214,15 @@ class IntentRepository(Protocol):
         ...
 
     async def mark_unknown(self, idempotency_key: str, error: str) -> bool:
-        """``sending`` -> ``unknown``: the outcome must be reconciled."""
+        """``sending`` -> ``unknown``: the outcome must be settled by evidence."""
+        ...
+
+    async def mark_contested(self, idempotency_key: str, error: str) -> bool:
+        """``sending``/``unknown`` -> ``contested``: the evidence contradicts itself; an operator decides."""
+        ...
+
+    async def list_settled_since(self, since: datetime) -> list[Intent]:
+        """Return the intents settled (``succeeded``, ``failed``, ``contested``) at or after ``since``."""
         ...
 
     async def list_by_status(self, status: IntentStatus) -> list[Intent]:
@@ -248,11 +282,19 @@ class AlertRepository(SnapshotStore, LeaseRepository, Protocol):
     """
 
     async def claim(
-        self, key: str, kind: str, number: str, payload: JsonObject, destinations: builtins.list[str]
+        self,
+        key: str,
+        kind: str,
+        number: str,
+        payload: JsonObject,
+        destinations: builtins.list[str],
+        *,
+        due_at: datetime | None = None,
     ) -> bool:
         """Insert the alert and one ``pending`` delivery per destination, atomically.
 
-        Deliveries are due at once. Duplicate destinations are stored once.
+        Deliveries are due at ``due_at`` (default: at once); one marked
+        delivered before then is never sent. Duplicate destinations are stored once.
         Returns ``False``, changing nothing, if ``key`` was claimed before.
         """
         ...

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.storage.clock import Clock, utc_now
 from bot.storage.codec import copy_json_object, encode_json_object, ensure_utc
-from bot.storage.errors import NotFoundError, StaleRevisionError
+from bot.storage.errors import NotFoundError, StaleRevisionError, TargetBusyError
 from bot.storage.interfaces import Storage
 from bot.storage.records import (
     Alert,
@@ -148,6 +148,13 @@ class MemoryOwnership(_Clocked):
     async def numbers_of(self, owner: UserRef) -> list[str]:
         return sorted(a.number for a in self._numbers.values() if a.owner == owner)
 
+    async def claim_number(self, number: str, owner: UserRef, assigned_by: str) -> UserRef:
+        current = self._numbers.get(number)
+        if current is not None:
+            return current.owner
+        self._numbers[number] = NumberAssignment(number, owner, assigned_by, self._now())
+        return owner
+
     async def release_number(self, number: str) -> bool:
         return self._numbers.pop(number, None) is not None
 
@@ -180,13 +187,23 @@ class MemoryIntents(_Clocked):
         self._rows: dict[str, Intent] = {}  # insertion order = creation order
 
     async def create(
-        self, idempotency_key: str, kind: IntentKind, owner: UserRef, params: IntentParams
+        self,
+        idempotency_key: str,
+        kind: IntentKind,
+        owner: UserRef,
+        params: IntentParams,
+        *,
+        target: str | None = None,
     ) -> tuple[Intent, bool]:
         kind = check_intent_kind(kind)
         params = copy_json_object(params)
         existing = self._rows.get(idempotency_key)
         if existing is not None:
             return _copy_intent(existing), False
+        if target is not None:
+            holder = self._holder(target)
+            if holder is not None:
+                raise TargetBusyError(target, holder.key)
         now = self._now()
         intent = Intent(
             key=idempotency_key,
@@ -199,13 +216,21 @@ class MemoryIntents(_Clocked):
             attempts=0,
             created_at=now,
             updated_at=now,
+            target=target,
         )
         self._rows[idempotency_key] = intent
         return _copy_intent(intent), True
 
+    def _holder(self, target: str) -> Intent | None:
+        return next((i for i in self._rows.values() if i.target == target and i.active), None)
+
     async def get(self, idempotency_key: str) -> Intent | None:
         intent = self._rows.get(idempotency_key)
         return None if intent is None else _copy_intent(intent)
+
+    async def active_for_target(self, target: str) -> Intent | None:
+        holder = self._holder(target)
+        return None if holder is None else _copy_intent(holder)
 
     def _transition(
         self,
@@ -256,6 +281,17 @@ class MemoryIntents(_Clocked):
 
     async def mark_unknown(self, idempotency_key: str, error: str) -> bool:
         return self._transition(idempotency_key, (IntentStatus.SENDING,), IntentStatus.UNKNOWN, error=error)
+
+    async def mark_contested(self, idempotency_key: str, error: str) -> bool:
+        return self._transition(
+            idempotency_key, (IntentStatus.SENDING, IntentStatus.UNKNOWN), IntentStatus.CONTESTED, error=error
+        )
+
+    async def list_settled_since(self, since: datetime) -> list[Intent]:
+        since = ensure_utc(since)
+        settled = (IntentStatus.SUCCEEDED, IntentStatus.FAILED, IntentStatus.CONTESTED)
+        rows = [i for i in self._rows.values() if i.status in settled and i.updated_at >= since]
+        return [_copy_intent(i) for i in sorted(rows, key=lambda i: i.updated_at)]
 
     async def list_by_status(self, status: IntentStatus) -> list[Intent]:
         status = IntentStatus(status)
@@ -314,16 +350,24 @@ class MemoryAlerts(_Clocked):
         self._leases: dict[str, _Lease] = {}
 
     async def claim(
-        self, key: str, kind: str, number: str, payload: JsonObject, destinations: builtins.list[str]
+        self,
+        key: str,
+        kind: str,
+        number: str,
+        payload: JsonObject,
+        destinations: builtins.list[str],
+        *,
+        due_at: datetime | None = None,
     ) -> bool:
         payload = copy_json_object(payload)
         if key in self._alerts:
             return False
         now = self._now()
+        due = now if due_at is None else ensure_utc(due_at)
         self._alerts[key] = Alert(key, kind, number, payload, now)
         for destination in dict.fromkeys(destinations):
             self._deliveries[(key, destination)] = _DeliveryRow(
-                next(self._seq), key, destination, DeliveryStatus.PENDING, 0, None, now, now
+                next(self._seq), key, destination, DeliveryStatus.PENDING, 0, None, due, now
             )
         return True
 

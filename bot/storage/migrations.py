@@ -222,5 +222,15 @@ CREATE TABLE dedup_keys (
 CREATE INDEX dedup_keys_by_expiry ON dedup_keys (expires_at);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _V1_INITIAL),)
+_V2_INTENT_TARGETS = """
+ALTER TABLE intents ADD COLUMN target TEXT;
+CREATE UNIQUE INDEX intents_active_target ON intents (target)
+    WHERE target IS NOT NULL AND status IN ('pending', 'sending', 'unknown');
+CREATE INDEX intents_by_update ON intents (updated_at);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _V1_INITIAL),
+    Migration(2, "intent targets", _V2_INTENT_TARGETS),
+)
 """Every migration this code knows, in order."""

@@ -109,9 +109,10 @@ class IntentStatus(StrEnum):
     """Lifecycle of an intent.
 
     ``pending`` -> ``sending`` -> ``succeeded`` | ``failed`` | ``unknown``;
-    ``unknown`` (the request may or may not have reached Zadarma) is resolved
-    by reconciliation to ``succeeded`` or ``failed``. ``pending`` may also go
-    straight to ``failed`` (rejected before sending).
+    ``unknown`` (the request may or may not have reached Zadarma) is settled
+    by evidence to ``succeeded`` or ``failed``, or to ``contested`` when the
+    evidence contradicts itself and an operator must decide. ``pending`` may
+    also go straight to ``failed`` (rejected before sending).
     """
 
     PENDING = "pending"
@@ -119,6 +120,15 @@ class IntentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    CONTESTED = "contested"
+
+
+ACTIVE_INTENT_STATUSES: tuple[IntentStatus, ...] = (
+    IntentStatus.PENDING,
+    IntentStatus.SENDING,
+    IntentStatus.UNKNOWN,
+)
+"""While an intent is in one of these, its ``target`` is busy: no other intent may hold it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,12 @@ class Intent:
     attempts: int
     created_at: datetime
     updated_at: datetime
+    target: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the outcome is still open (``pending``, ``sending`` or ``unknown``)."""
+        return self.status in ACTIVE_INTENT_STATUSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,14 @@ deliberate retry is a new attempt.
 
 from __future__ import annotations
 
-from bot.services.errors import ApiUnavailable, InsufficientBalance, NumberGone, OutcomePending
+from bot.services.errors import (
+    ApiUnavailable,
+    InsufficientBalance,
+    NumberGone,
+    OutcomeContested,
+    OutcomePending,
+    ServiceError,
+)
 from bot.services.ordering import PERIOD_MONTHS, OrderOutcome, OrderRequest, order_price
 from bot.services.validation import text as valid_text
 from bot.zadarma.models import Direction
@@ -43,8 +50,15 @@ def order_request(order: OrderDraft, direction: Direction) -> OrderRequest:
 
 def _announce(ctx: Ctx, outcome: OrderOutcome) -> None:
     number = format_phone(outcome.number)
-    key = N_("order.already_placed") if outcome.repeated else N_("order.placed")
+    if outcome.repeated:
+        key = N_("order.already_placed")
+    elif outcome.reserved:
+        key = N_("order.reserved")
+    else:
+        key = N_("order.placed")
     ctx.say(ctx.tr.gettext(key, number=number))
+    if not outcome.recorded:
+        ctx.say(ctx.tr.gettext("money.unrecorded"))
 
 
 async def place(ctx: Ctx) -> None:
@@ -61,35 +75,45 @@ async def place(ctx: Ctx) -> None:
         outcome = await ctx.services.ordering.place_order(
             ctx.actor, order.key, order_request(order, direction), direction
         )
-    except NumberGone as exc:
-        ctx.fail(exc)
-        order.number_id = ""
-        order.number = ""
-        order.key = ""
-        order.number_page = 0
-        ctx.state.step = "order.number"
-        return
     except OutcomePending:
         remember_paid(ctx, paid)
         ctx.state.step = "order.pending"
         return
-    except InsufficientBalance as exc:
-        ctx.fail(exc)
-        ctx.state.step = "order.confirm"
-        return
-    except ApiUnavailable as exc:
-        ctx.fail(exc)
-        order.key = new_idempotency_key("order")
-        order.failed = True
-        ctx.state.step = "order.confirm"
+    except (NumberGone, OutcomeContested, InsufficientBalance, ApiUnavailable) as exc:
+        ctx.told.append(paid.key)  # a refusal is a final outcome too: shown here, not sent again
+        _refused(ctx, paid, exc)
         return
     remember_paid(ctx, paid)
+    ctx.told.append(paid.key)
     _announce(ctx, outcome)
     order.placed = outcome.number
     order.key = ""
     order.failed = False
     order.sip_test_mode = False
     ctx.state.step = "order.sip"
+
+
+def _refused(ctx: Ctx, paid: PaidAction, exc: ServiceError) -> None:
+    """Show why the order did not go through and go where the customer can act on it."""
+    order = draft(ctx)
+    ctx.fail(exc)
+    match exc:
+        case NumberGone():
+            order.number_id = ""
+            order.number = ""
+            order.key = ""
+            order.number_page = 0
+            ctx.state.step = "order.number"
+        case OutcomeContested():
+            remember_paid(ctx, paid)
+            ctx.state.reset_flows()
+            ctx.state.step = "menu"
+        case InsufficientBalance():
+            ctx.state.step = "order.confirm"
+        case _:
+            order.key = new_idempotency_key("order")
+            order.failed = True
+            ctx.state.step = "order.confirm"
 
 
 async def replay_order(ctx: Ctx, paid: PaidAction) -> None:
@@ -104,6 +128,7 @@ async def replay_order(ctx: Ctx, paid: PaidAction) -> None:
     except OutcomePending:
         ctx.say(ctx.tr.gettext("order.pending.text"))
         return
+    ctx.told.append(paid.key)
     _announce(ctx, outcome)
 
 

@@ -84,9 +84,10 @@ class NumberCardStep(Step):
         tr = ctx.tr
         record = await ctx.services.numbers.get(ctx.actor, ctx.state.manage.number)
         renew_key = N_("card.autorenew_off") if record.autorenew else N_("card.autorenew_on")
+        checking = await ctx.services.ordering.renewal_in_progress(record.number)
         ui.row(
             ui.button(tr.gettext(renew_key), "autorenew", n=0 if record.autorenew else 1),
-            ui.button(tr.gettext("card.prolong"), "prolong"),
+            ui.button(tr.gettext(N_("card.prolong_checking") if checking else N_("card.prolong")), "prolong"),
         )
         ui.row(
             ui.button(tr.gettext("card.caller_name"), "caller"),
@@ -112,6 +113,9 @@ class NumberCardStep(Step):
                 enabled = await numbers.set_receive_sms(ctx.actor, number, bool(action.n))
                 ctx.say(tr.gettext("card.sms_done", number=format_phone(number), value=on_off(tr, enabled)))
             case "prolong":
+                if await ctx.services.ordering.renewal_in_progress(number):
+                    ctx.say(tr.gettext("prolong.in_progress", number=format_phone(number)))
+                    return
                 ctx.state.step = "numbers.prolong"
             case "caller":
                 ctx.state.step = "numbers.caller_name"

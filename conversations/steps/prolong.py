@@ -6,7 +6,13 @@ screen is built: one press prolongs once, a repeated press shows the result.
 
 from __future__ import annotations
 
-from bot.services.errors import ApiUnavailable, InsufficientBalance, OutcomePending
+from bot.services.errors import (
+    ApiUnavailable,
+    InsufficientBalance,
+    OutcomeContested,
+    OutcomePending,
+    RenewalInProgress,
+)
 from bot.services.ordering import ProlongOutcome
 from conversations.context import Ctx
 from conversations.formatting import format_phone
@@ -41,6 +47,8 @@ def _announce(ctx: Ctx, outcome: ProlongOutcome) -> None:
             amount=tr.money(outcome.amount, outcome.currency),
         )
     )
+    if not outcome.recorded:
+        ctx.say(tr.gettext("money.unrecorded"))
 
 
 async def prolong(ctx: Ctx) -> None:
@@ -55,17 +63,32 @@ async def prolong(ctx: Ctx) -> None:
         remember_paid(ctx, paid)
         ctx.state.step = "numbers.prolong_pending"
         return
+    except RenewalInProgress as exc:
+        ctx.fail(exc)
+        manage.key = ""
+        ctx.state.step = "numbers.card"
+        return
+    except OutcomeContested as exc:
+        ctx.told.append(paid.key)
+        remember_paid(ctx, paid)
+        ctx.fail(exc)
+        manage.key = ""
+        ctx.state.step = "numbers.card"
+        return
     except InsufficientBalance as exc:
+        ctx.told.append(paid.key)
         ctx.fail(exc)
         ctx.state.step = "numbers.prolong_confirm"
         return
     except ApiUnavailable as exc:
+        ctx.told.append(paid.key)
         ctx.fail(exc)
         manage.key = new_idempotency_key("prolong")
         manage.failed = True
         ctx.state.step = "numbers.prolong_confirm"
         return
     remember_paid(ctx, paid)
+    ctx.told.append(paid.key)
     _announce(ctx, outcome)
     manage.key = ""
     manage.failed = False
@@ -79,6 +102,7 @@ async def replay_prolong(ctx: Ctx, paid: PaidAction) -> None:
     except OutcomePending:
         ctx.say(ctx.tr.gettext("prolong.pending"))
         return
+    ctx.told.append(paid.key)
     _announce(ctx, outcome)
 
 

@@ -43,6 +43,16 @@ class AlertKind(StrEnum):
       ``description``), ``more`` (how many were left out), ``parked``,
       ``balance``, ``currency``, ``needed``, ``balance_ok``
       (``true``/``false``), ``unpriced``, ``zone``.
+    * ``order_outcome``, ``renewal_outcome`` (raised by the ordering service, not
+      the scan): the final outcome of one confirmation, for the person who
+      confirmed it. ``outcome`` (``ordered``, ``reserved``, ``not_placed``,
+      ``taken``, ``refused``, ``contested``; for renewals ``renewed``,
+      ``not_renewed``, ``refused``, ``contested``), ``amount`` and
+      ``currency`` (what was or would have been paid), ``reason`` (the API's
+      words for a refusal), ``stop_date`` (renewed: the new paid-until date).
+    * ``money_check`` (team only): a money operation the evidence could not
+      settle, or an option that could not be applied. ``what`` (``order`` or
+      ``renewal``), ``reason``, ``customer`` (``platform:user``), ``intent``.
     """
 
     EXPIRY_WARNING = "expiry_warning"
@@ -54,6 +64,9 @@ class AlertKind(StrEnum):
     DOCUMENTS_REJECTED = "documents_rejected"
     BALANCE_LOW = "balance_low"
     DIGEST = "digest"
+    ORDER_OUTCOME = "order_outcome"
+    RENEWAL_OUTCOME = "renewal_outcome"
+    MONEY_CHECK = "money_check"
 
 
 ACTION_PROLONG = "prolong"
@@ -73,10 +86,13 @@ ACTIONS: Mapping[AlertKind, tuple[str, ...]] = {
     AlertKind.DOCUMENTS_REJECTED: (ACTION_UPLOAD_DOCUMENTS,),
     AlertKind.BALANCE_LOW: (),
     AlertKind.DIGEST: (),
+    AlertKind.ORDER_OUTCOME: (),
+    AlertKind.RENEWAL_OUTCOME: (),
+    AlertKind.MONEY_CHECK: (),
 }
 """The one-tap actions each kind offers; every action applies to the alert's number."""
 
-TEAM_ONLY: frozenset[AlertKind] = frozenset({AlertKind.BALANCE_LOW, AlertKind.DIGEST})
+TEAM_ONLY: frozenset[AlertKind] = frozenset({AlertKind.BALANCE_LOW, AlertKind.DIGEST, AlertKind.MONEY_CHECK})
 """Kinds about the whole account: they go to the team's Slack channel only."""
 
 

@@ -329,6 +329,10 @@ class AlertScheduler:
     def install_routes(self, app: web.Application) -> None:
         """The scheduler serves no HTTP routes."""
 
+    def wake(self) -> None:
+        """Deliver what is due now instead of at the next interval (an alert was just claimed)."""
+        self._kick.set()
+
     async def start(self) -> None:
         """Start :meth:`run_forever` in the background (does nothing if running)."""
         if self._task is None or self._task.done():

@@ -86,10 +86,18 @@ class SqliteAlerts:
         self._db = db
 
     async def claim(
-        self, key: str, kind: str, number: str, payload: JsonObject, destinations: builtins.list[str]
+        self,
+        key: str,
+        kind: str,
+        number: str,
+        payload: JsonObject,
+        destinations: builtins.list[str],
+        *,
+        due_at: datetime | None = None,
     ) -> bool:
         encoded = encode_json_object(payload)
         now = encode_datetime(self._db.now())
+        due = now if due_at is None else encode_datetime(due_at)
         async with self._db.transaction() as tx:
             inserted = await tx.fetchone(
                 "INSERT INTO alerts (key, kind, number, payload, created_at) VALUES (?, ?, ?, ?, ?) "
@@ -102,7 +110,7 @@ class SqliteAlerts:
                 "INSERT INTO alert_deliveries "
                 "(alert_key, destination, status, attempts, next_attempt_at, updated_at) "
                 "VALUES (?, ?, 'pending', 0, ?, ?)",
-                [(key, destination, now, now) for destination in dict.fromkeys(destinations)],
+                [(key, destination, due, now) for destination in dict.fromkeys(destinations)],
             )
         return True
 

@@ -2,24 +2,26 @@
 
 Creation is one ``INSERT ... ON CONFLICT DO NOTHING`` and every transition one
 ``UPDATE ... WHERE status IN (...)``: SQLite runs each atomically, also
-against other processes, so no read-then-write window exists.
+against other processes, so no read-then-write window exists. A partial
+unique index keeps one active intent per target.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 
 from bot.storage.codec import decode_datetime, decode_json_object, encode_datetime, encode_json_object
-from bot.storage.errors import NotFoundError
+from bot.storage.errors import NotFoundError, TargetBusyError
 from bot.storage.records import Intent, IntentKind, IntentParams, IntentStatus, JsonObject, UserRef
 from bot.storage.sqlite.db import Database
 from bot.storage.validation import check_intent_kind
 
 _CREATE = """
 INSERT INTO intents
-    (key, kind, owner_platform, owner_user_id, params, status, attempts, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+    (key, kind, owner_platform, owner_user_id, params, status, attempts, created_at, updated_at, target)
+VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
 ON CONFLICT (key) DO NOTHING
 RETURNING *
 """
@@ -30,6 +32,11 @@ SET status = ?, result = ?, error = ?, attempts = attempts + ?, updated_at = ?
 WHERE key = ? AND status IN (SELECT value FROM json_each(?))
 RETURNING 1
 """
+
+
+_ACTIVE_FOR_TARGET = (
+    "SELECT * FROM intents WHERE target = ? AND status IN ('pending', 'sending', 'unknown') LIMIT 1"
+)
 
 
 def _intent(row: sqlite3.Row) -> Intent:
@@ -44,6 +51,7 @@ def _intent(row: sqlite3.Row) -> Intent:
         attempts=row["attempts"],
         created_at=decode_datetime(row["created_at"]),
         updated_at=decode_datetime(row["updated_at"]),
+        target=row["target"],
     )
 
 
@@ -54,23 +62,41 @@ class SqliteIntents:
         self._db = db
 
     async def create(
-        self, idempotency_key: str, kind: IntentKind, owner: UserRef, params: IntentParams
+        self,
+        idempotency_key: str,
+        kind: IntentKind,
+        owner: UserRef,
+        params: IntentParams,
+        *,
+        target: str | None = None,
     ) -> tuple[Intent, bool]:
         kind = check_intent_kind(kind)
         encoded = encode_json_object(params)
         now = encode_datetime(self._db.now())
+        values = (idempotency_key, kind.value, owner.platform, owner.user_id, encoded, now, now, target)
         async with self._db.session() as s:
-            row = await s.fetchone(
-                _CREATE, (idempotency_key, kind.value, owner.platform, owner.user_id, encoded, now, now)
-            )
+            existing = await s.fetchone("SELECT * FROM intents WHERE key = ?", (idempotency_key,))
+            if existing is not None:
+                return _intent(existing), False
+            try:
+                row = await s.fetchone(_CREATE, values)
+            except sqlite3.IntegrityError:
+                holder = await s.fetchone(_ACTIVE_FOR_TARGET, (target,))
+                if holder is None:  # the holder settled meanwhile: this is a different failure
+                    raise
+                raise TargetBusyError(str(target), holder["key"]) from None
             if row is not None:
                 return _intent(row), True
             existing = await s.fetchone("SELECT * FROM intents WHERE key = ?", (idempotency_key,))
-        assert existing is not None  # intents are never deleted
+        assert existing is not None  # created by another process just now; intents are never deleted
         return _intent(existing), False
 
     async def get(self, idempotency_key: str) -> Intent | None:
         row = await self._db.fetchone("SELECT * FROM intents WHERE key = ?", (idempotency_key,))
+        return None if row is None else _intent(row)
+
+    async def active_for_target(self, target: str) -> Intent | None:
+        row = await self._db.fetchone(_ACTIVE_FOR_TARGET, (target,))
         return None if row is None else _intent(row)
 
     async def _transition(
@@ -124,6 +150,22 @@ class SqliteIntents:
         return await self._transition(
             idempotency_key, (IntentStatus.SENDING,), IntentStatus.UNKNOWN, error=error
         )
+
+    async def mark_contested(self, idempotency_key: str, error: str) -> bool:
+        return await self._transition(
+            idempotency_key,
+            (IntentStatus.SENDING, IntentStatus.UNKNOWN),
+            IntentStatus.CONTESTED,
+            error=error,
+        )
+
+    async def list_settled_since(self, since: datetime) -> list[Intent]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM intents WHERE updated_at >= ? "
+            "AND status IN ('succeeded', 'failed', 'contested') ORDER BY updated_at, rowid",
+            (encode_datetime(since),),
+        )
+        return [_intent(row) for row in rows]
 
     async def list_by_status(self, status: IntentStatus) -> list[Intent]:
         rows = await self._db.fetchall(

@@ -33,6 +33,20 @@ class SqliteOwnership:
         now = encode_datetime(self._db.now())
         await self._db.execute(_ASSIGN_NUMBER, (number, owner.platform, owner.user_id, assigned_by, now))
 
+    async def claim_number(self, number: str, owner: UserRef, assigned_by: str) -> UserRef:
+        now = encode_datetime(self._db.now())
+        async with self._db.session() as s:
+            await s.execute(
+                "INSERT INTO number_owners (number, owner_platform, owner_user_id, assigned_by, assigned_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (number) DO NOTHING",
+                (number, owner.platform, owner.user_id, assigned_by, now),
+            )
+            row = await s.fetchone(
+                "SELECT owner_platform, owner_user_id FROM number_owners WHERE number = ?", (number,)
+            )
+        assert row is not None  # just inserted, or owned before
+        return UserRef(row["owner_platform"], row["owner_user_id"])
+
     async def owner_of_number(self, number: str) -> UserRef | None:
         assignment = await self.number_assignment(number)
         return None if assignment is None else assignment.owner

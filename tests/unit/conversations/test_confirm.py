@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.services.settlement import Settler
 from bot.storage import IntentKind
 from conversations.events import Press
 from conversations.formatting import format_phone
@@ -143,12 +144,22 @@ async def test_api_failure_offers_a_retry_with_a_new_key(world: World, chat: Cha
     assert len(world.sandbox.state.numbers) == 1
 
 
-async def test_a_dropped_reply_is_reconciled_into_one_order(world: World, chat: Chat) -> None:
+async def test_a_dropped_reply_says_checking_then_the_settled_order_continues(world: World, chat: Chat) -> None:
     await at_confirm(chat)
     world.sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
-    await chat.press("Confirm and pay")
+    confirm = Press(chat.button("Confirm and pay").action)
+    await chat.send(confirm)
     world.sandbox.clear_faults()
-    assert chat.notes[0].startswith("🎉 Done!")
+    assert await chat.step() == "order.pending"
+    assert chat.screen.text == t("order.pending.text") and chat.screen.text.startswith("⏳ Checking")
+    assert not any("Done" in note for note in chat.notes)
+    await chat.send(confirm)  # a double press (or a re-delivered update) while checking
+    await chat.press("Refresh")
+    assert await chat.step() == "order.pending"
+    await Settler(world.services.ordering, world.storage).settle_due()
+    await chat.press("Refresh")
+    assert await chat.step() == "order.sip"
+    assert "already placed" in chat.notes[0]
     assert len(world.sandbox.state.numbers) == 1 and world.sandbox.call_count("order") == 1
 
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.services.errors import ApiUnavailable, InsufficientBalance, NotYours, NumberGone
+from bot.services.errors import ApiUnavailable, InsufficientBalance, NotYours, NumberGone, OutcomePending
 from bot.services.ordering import OrderRequest, add_months
+from bot.services.settlement import Settler
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
@@ -45,18 +46,23 @@ async def test_concurrent_presses_place_one_order(stack: Stack) -> None:
     assert any(not isinstance(r, BaseException) for r in results)
 
 
-async def test_dropped_reply_is_reconciled_without_a_second_order(stack: Stack) -> None:
+async def test_dropped_reply_stays_unknown_until_the_settler_proves_the_order(stack: Stack) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     stack.sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
-    outcome = await stack.services.ordering.place_order(ALICE, "k-drop", request, direction)
+    with pytest.raises(OutcomePending):
+        await stack.services.ordering.place_order(ALICE, "k-drop", request, direction)
     stack.sandbox.clear_faults()
-    assert outcome.number == request.number
+    with pytest.raises(OutcomePending):  # pressed again: still checking, nothing sent
+        await stack.services.ordering.place_order(ALICE, "k-drop", request, direction)
+    assert await stack.storage.ownership.owner_of_number(request.number) is None
+    await Settler(stack.services.ordering, stack.storage).settle_due()
     again = await stack.services.ordering.place_order(ALICE, "k-drop", request, direction)
-    assert again.number == request.number
+    assert again.number == request.number and again.repeated
     assert stack.sandbox.call_count("order") == 1
     intent = await stack.storage.intents.get("k-drop")
     assert intent is not None and intent.status == "succeeded"
+    assert await stack.storage.ownership.owner_of_number(request.number) == ALICE.user
 
 
 async def test_lost_order_that_did_not_happen_is_reported_as_not_placed(stack: Stack) -> None:
@@ -82,11 +88,24 @@ async def test_taken_number_is_refused_as_gone_and_charges_nothing(stack: Stack)
         await stack.services.ordering.place_order(ALICE, "alice", request, direction)
     with pytest.raises(NumberGone):  # the same confirmation again: told the same, nothing sent
         await stack.services.ordering.place_order(ALICE, "alice", request, direction)
-    assert stack.sandbox.call_count("order") == 2
+    # Owned here already: refused before any order call, so nothing can be contested later.
+    assert stack.sandbox.call_count("order") == 1
     assert (await stack.client.balance()).balance == after_bob
     assert await stack.storage.ownership.owner_of_number(request.number) == BOB.user
+    assert await stack.storage.intents.get("alice") is None
+
+
+async def test_a_refusal_by_zadarma_for_a_taken_number_is_recorded_as_gone(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    # Taken by another Zadarma customer: neither on this account nor owned here.
+    del stack.sandbox.state.market[direction.id][request.number_id]
+    with pytest.raises(NumberGone):
+        await stack.services.ordering.place_order(ALICE, "alice", request, direction)
+    intent = await stack.storage.intents.get("alice")
+    assert intent is not None and intent.status == "failed" and intent.error == "number_gone"
     [entry, *_] = await stack.storage.audit.list(request.number)
-    assert entry.result == "number_gone"
+    assert entry.result == "failed: number_gone"
 
 
 async def test_a_refusal_for_a_number_still_free_keeps_zadarmas_reason(stack: Stack) -> None:
@@ -109,7 +128,8 @@ async def test_warm_order_makes_no_call_but_the_order(stack: Stack) -> None:
     await stack.services.ordering.place_order(ALICE, "warm", request, direction)
     calls = stack.sandbox.stats()["by_route"]
     made = {route: n - before.get(route, 0) for route, n in calls.items() if n != before.get(route, 0)}
-    assert made == {"direct_numbers.order": 1}
+    # One look at the account (the evidence that the number was not ours before), then the order.
+    assert made == {"direct_numbers": 1, "direct_numbers.order": 1}
 
 
 async def test_cached_balance_follows_what_was_spent(stack: Stack) -> None:
@@ -166,9 +186,12 @@ async def test_dropped_prolong_is_reconciled(stack: Stack) -> None:
         ALICE, "o", await request_for(stack, direction), direction
     )
     stack.sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/prolong/"])
-    done = await stack.services.ordering.prolong(ALICE, "p-drop", placed.number, 1)
+    with pytest.raises(OutcomePending):
+        await stack.services.ordering.prolong(ALICE, "p-drop", placed.number, 1)
     stack.sandbox.clear_faults()
-    assert done.stop_date is not None
+    await Settler(stack.services.ordering, stack.storage).settle_due()
+    done = await stack.services.ordering.prolong(ALICE, "p-drop", placed.number, 1)
+    assert done.stop_date is not None and done.repeated
     assert stack.sandbox.call_count("prolong") == 1
 
 
@@ -182,8 +205,11 @@ async def test_restart_reconciles_interrupted_intents(stack: Stack) -> None:
         direction_id=direction.id, documents_group_id=0, number_id=request.number_id
     )
     await stack.storage.intents.create("never-sent", "order", ALICE.user, request.to_params())  # type: ignore[arg-type]
-    settled = await stack.services.ordering.reconcile_pending()
-    assert settled == 2
+    touched = await stack.services.ordering.recover()
+    assert touched == 2
+    unknown = await stack.storage.intents.get("crashed")
+    assert unknown is not None and unknown.status == "unknown"  # not guessed from one look
+    await Settler(stack.services.ordering, stack.storage).settle_due()
     crashed = await stack.storage.intents.get("crashed")
     never = await stack.storage.intents.get("never-sent")
     assert crashed is not None and crashed.status == "succeeded"

@@ -1,0 +1,144 @@
+"""Settling unknown money outcomes in the background, by evidence, with backoff.
+
+An intent whose reply was lost, garbled or late stays ``unknown``. The
+:class:`Settler` looks at the account for it soon, then less and less often
+(``first_check`` seconds, doubling up to ``max_interval``), until the evidence
+proves an outcome or the settle window is over; the last look is made at the
+window's end, when an account that still shows no change proves the call did
+not happen. If the account cannot be read then, it keeps looking: an outcome
+is never guessed. It also writes outcomes the store refused earlier, and on
+start it first runs :meth:`~bot.services.ordering.OrderingService.recover`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.services.errors import ServiceError
+from bot.services.ordering import OrderingService
+from bot.storage import IntentStatus, Storage, utc_now
+from bot.zadarma.errors import ZadarmaError
+
+log = logging.getLogger("bot.services.settlement")
+
+IDLE_SECONDS = 30.0
+"""How often the settler looks for work when nothing wakes it."""
+
+
+class Settler:
+    """The background part that settles unknown intents (one per process; settling is idempotent)."""
+
+    name = "settlement"
+    required = False
+
+    def __init__(
+        self,
+        ordering: OrderingService,
+        storage: Storage,
+        *,
+        first_check: float = 1.0,
+        max_interval: float = 30.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._ordering = ordering
+        self._storage = storage
+        self._first_check = first_check
+        self._max_interval = max_interval
+        self._clock = clock
+        self._next: dict[str, tuple[datetime, float]] = {}  # intent key -> (next look, current interval)
+        self._task: asyncio.Task[None] | None = None
+        self.recovered = asyncio.Event()
+        self.settled = 0
+        self.last_error: str | None = None
+
+    # -- one round -------------------------------------------------------------------
+
+    async def settle_due(self) -> float:
+        """Look at every unknown intent that is due; returns seconds until the next look is due."""
+        now = self._clock()
+        waits: list[float] = []
+        if self._ordering.unrecorded and await self._ordering.flush_unrecorded():
+            waits.append(self._first_check)
+        unknown = await self._storage.intents.list_by_status(IntentStatus.UNKNOWN)
+        self._next = {k: v for k, v in self._next.items() if k in {i.key for i in unknown}}
+        for intent in unknown:
+            due, interval = self._next.get(intent.key, (now, self._first_check / 2))
+            ends = self._ordering.window_ends(intent)
+            if due > now:
+                waits.append((due - now).total_seconds())
+                continue
+            final = now >= ends
+            try:
+                settled = await self._ordering.settle(intent, final=final)
+                self.last_error = None
+            except (ZadarmaError, ServiceError) as exc:  # the account cannot be read now: look again
+                settled = False
+                self.last_error = type(exc).__name__
+                log.warning("could not check an unknown outcome yet", extra={"intent": intent.key})
+            if settled:
+                self.settled += 1
+                self._next.pop(intent.key, None)
+                continue
+            interval = min(self._max_interval, interval * 2)
+            later = now + timedelta(seconds=interval)
+            if not final and later > ends:
+                later = ends  # the decisive look is made right at the window's end
+            self._next[intent.key] = (later, interval)
+            waits.append(max(0.05, (later - now).total_seconds()))
+        return min(waits, default=IDLE_SECONDS)
+
+    # -- running ---------------------------------------------------------------------
+
+    async def run_forever(self) -> None:
+        """Recover what a crash left, then settle whatever becomes unknown, until cancelled."""
+        wake = self._ordering.unknown_seen
+        while not self.recovered.is_set():
+            try:
+                await self._ordering.recover()
+                self.recovered.set()
+            except Exception:  # the store or the API is down at start: try again shortly
+                log.exception("recovery of open intents failed; trying again")
+                await asyncio.sleep(self._max_interval)
+        while True:
+            wake.clear()
+            try:
+                wait = await self.settle_due()
+            except Exception:  # a store failure must not end the settler
+                log.exception("settling round failed")
+                wait = self._max_interval
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await wake.wait()
+
+    def install_routes(self, app: object) -> None:
+        """No routes."""
+
+    async def start(self) -> None:
+        """Run :meth:`run_forever` in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.run_forever(), name="settlement")
+
+    async def stop(self) -> None:
+        """Stop settling (open intents are settled after the next start)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def health(self) -> dict[str, Any]:
+        """Open outcomes and outcomes waiting for the store."""
+        waiting = self._ordering.unrecorded
+        return {
+            "ok": waiting == 0,
+            "required": False,
+            "checking": len(self._next),
+            "unrecorded": waiting,
+            "settled": self.settled,
+            "last_error": self.last_error,
+        }
