@@ -144,7 +144,7 @@ async def test_api_failure_offers_a_retry_with_a_new_key(world: World, chat: Cha
     assert len(world.sandbox.state.numbers) == 1
 
 
-async def test_a_dropped_reply_says_checking_then_the_settled_order_continues(world: World, chat: Chat) -> None:
+async def test_a_dropped_reply_says_checking_then_the_settled_order_goes_on(world: World, chat: Chat) -> None:
     await at_confirm(chat)
     world.sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
     confirm = Press(chat.button("Confirm and pay").action)
