@@ -244,7 +244,11 @@ def build_service(core: Core) -> Service:
     channel = settings.slack_alert_channel
     team = f"slack:{channel}" if "slack" in sinks and channel else None
     ordering.notifier = OutcomeNotifier(
-        core.storage, platforms=frozenset(sinks), team=team, wake=scheduler.wake
+        core.storage,
+        platforms=frozenset(sinks),
+        team=team,
+        grace_seconds=settings.outcome_grace,
+        wake=scheduler.wake,
     )
     parts.append(Settler(ordering, core.storage))
 

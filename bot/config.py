@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     zadarma_rate_limit: int = Field(default=100, ge=1, le=10_000)
     zadarma_timeout: float = Field(default=15.0, gt=0, le=120)
     settle_window: float = Field(default=0.0, ge=0, le=86_400)
+    outcome_grace: float = Field(default=60.0, ge=0, le=3600)
 
     database_url: str = "sqlite:///zadarma-bot.db"
     default_language: Literal["en", "pl"] = "en"

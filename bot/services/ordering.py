@@ -40,6 +40,7 @@ from bot.services.errors import (
     RenewalInProgress,
     ServiceError,
 )
+from bot.services.failpoints import crash_point
 from bot.services.numbers import NumbersService
 from bot.services.outcomes import (
     FAIL_INTERRUPTED,
@@ -242,8 +243,10 @@ class OrderingService:
         if not created:
             self._check_owner(intent, actor, request.number)
             return self._order_result_of(intent)
+        crash_point("order.created")
         if not await self._storage.intents.mark_sending(key):
             return self._order_result_of(await self._require(key))
+        crash_point("order.sending")
         try:
             result = await self._client.order_number(
                 direction_id=request.direction_id,
@@ -260,6 +263,7 @@ class OrderingService:
                 raise OutcomePending() from exc
             await self._order_refused(intent, request, direction, price, balance, exc)
             raise AssertionError("unreachable") from exc  # _order_refused always raises
+        crash_point("order.answered")
         outcome = OrderOutcome(result.number, result.is_activated, result.is_reserved)
         return await self._complete_order(intent, outcome, shown_now=True)
 
@@ -332,9 +336,11 @@ class OrderingService:
             "autorenew": autorenew,
         }
         if await self._storage.intents.mark_succeeded(intent.key, result):
+            crash_point("order.recorded")
             settled = await self._require(intent.key)
             await self._audit_intent(intent, "order", number, "ok")
             await self.notifier.tell(settled, shown_now=shown_now)
+            crash_point("order.queued")
             price, currency = _price_of(intent)
             if shown_now and price is not None:
                 self._catalog.spent(price, currency)
@@ -440,8 +446,10 @@ class OrderingService:
         if not created:
             self._check_owner(intent, actor, number)
             return self._prolong_result_of(intent)
+        crash_point("prolong.created")
         if not await self._storage.intents.mark_sending(key):
             return self._prolong_result_of(await self._require(key))
+        crash_point("prolong.sending")
         try:
             result = await self._client.prolong_number(record.number, months)
         except ZadarmaError as exc:
@@ -458,6 +466,7 @@ class OrderingService:
                     price, balance.balance, record.currency, balance_currency=balance.currency
                 ) from exc
             raise to_service_error(exc) from exc
+        crash_point("prolong.answered")
         outcome = ProlongOutcome(
             result.number, result.stop_date, result.total_paid.amount, result.total_paid.currency
         )
@@ -482,8 +491,10 @@ class OrderingService:
         stop = outcome.stop_date.strftime(DATE_FORMAT) if outcome.stop_date else ""
         result = {"stop_date": stop, "amount": str(outcome.amount), "currency": outcome.currency}
         if await self._storage.intents.mark_succeeded(intent.key, result):
+            crash_point("prolong.recorded")
             await self._audit_intent(intent, "prolong", digits(outcome.number), f"ok: until {stop}")
             await self.notifier.tell(await self._require(intent.key), shown_now=shown_now)
+            crash_point("prolong.queued")
             if shown_now:
                 self._catalog.spent(outcome.amount, outcome.currency)
             else:

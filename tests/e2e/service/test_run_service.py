@@ -5,117 +5,30 @@ logs that carry correlation ids and never a secret, a token, a document or a for
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import os
-import signal
-import socket
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-import pytest
-from aiohttp import web
 
-from bot.sandbox import Sandbox, SandboxConfig
+from bot.sandbox import Sandbox
+from tests.e2e.service.support import (
+    ROOT,
+    SLACK_SIGNING,
+    SLACK_TOKEN,
+    ZADARMA_SECRET,
+    act,
+    slack_signed,
+    start_service,
+)
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected
+from tests.fakes.telegram_api import FakeTelegram
 
-ROOT = Path(__file__).resolve().parents[3]
-SLACK_TOKEN = "xoxb-service-test-token-5f2c"
-SLACK_SIGNING = "signing-secret-for-the-service-test"
-ZADARMA_SECRET = "zadarma-secret-for-the-service-test"
 SECRET_FORM_ANSWER = "Przybyszewska-7731"
 DOCUMENT_MARKER = b"DOCUMENT-CONTENT-MARKER-93f1"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + DOCUMENT_MARKER * 40 + b"\xff\xd9"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Service:
-    def __init__(self, proc: asyncio.subprocess.Process, base: str) -> None:
-        self.proc = proc
-        self.base = base
-        self.stderr = b""
-
-    async def stop(self) -> int:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.stderr is not None
-        self.stderr += await asyncio.wait_for(self.proc.stderr.read(), timeout=30)
-        return await asyncio.wait_for(self.proc.wait(), timeout=30)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[tuple[Sandbox, str]]:
-    sandbox = Sandbox(SandboxConfig(secret=ZADARMA_SECRET, rate_limit=10_000))
-    runner = web.AppRunner(sandbox.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
-    yield sandbox, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
-
-
-async def start_service(env: dict[str, str]) -> Service:
-    port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
-    environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environ, stderr=asyncio.subprocess.PIPE
-    )
-    service = Service(proc, f"http://127.0.0.1:{port}")
-    async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            if proc.returncode is not None:
-                break
-            try:
-                async with http.get(service.base + "/healthz") as response:
-                    if response.status == 200:
-                        return service
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    await service.stop()
-    raise AssertionError(f"the service did not become healthy:\n{service.stderr.decode()[-3000:]}")
-
-
-async def act(fake: FakeTelegram, user: FakeUser, inject: Callable[[], Injected]) -> str:
-    """Inject an update and wait until the bot's current menu in that chat changed; return its text."""
-
-    def signature() -> object:
-        messages = fake.bot_messages(user.chat_id)
-        return [(m.message_id, m.text, m.buttons) for m in messages]
-
-    before = signature()
-    injected = inject()
-    await fake.delivered(injected, within=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if signature() != before and fake.bot_messages(user.chat_id)[-1].buttons:
-            await asyncio.sleep(0.05)  # let a message that follows an edit arrive too
-            return fake.menu(user.chat_id).text
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer from the bot; last: {fake.texts(user.chat_id)[-2:]}")
-
-
-def slack_signed(body: str, secret: str = SLACK_SIGNING) -> dict[str, str]:
-    ts = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
 
 
 async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(
