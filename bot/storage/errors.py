@@ -33,3 +33,11 @@ class NotFoundError(StorageError):
 
 class SchemaVersionError(StorageError):
     """The database schema is newer than this code, or the migrations are malformed."""
+
+
+class UnusableDatabaseError(StorageError):
+    """The database file cannot be used at all: it is damaged, not a database, or not a file.
+
+    The message is one line that names the file, what is wrong with it and
+    what to do, fit to be shown as it is when the bot refuses to start.
+    """

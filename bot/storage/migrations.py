@@ -222,5 +222,17 @@ CREATE TABLE dedup_keys (
 CREATE INDEX dedup_keys_by_expiry ON dedup_keys (expires_at);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _V1_INITIAL),)
+# One row, rewritten by every health probe: a write that touches nothing the bot keeps.
+_V2_STORAGE_PROBE = """
+CREATE TABLE storage_probe (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    probed_at TEXT NOT NULL,
+    writes    INTEGER NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _V1_INITIAL),
+    Migration(2, "storage probe", _V2_STORAGE_PROBE),
+)
 """Every migration this code knows, in order."""
