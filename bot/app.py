@@ -244,17 +244,7 @@ def build_service(core: Core) -> Service:
         )
         parts.append(slack)
         sinks["slack"] = SlackAlertSink(slack, default_language=settings.default_language)
-    parts.append(
-        AlertScheduler(
-            core.client,
-            core.storage,
-            sinks,
-            interval=settings.alert_interval,
-            lead_days=settings.alert_lead_days,
-            slack_channel=settings.slack_alert_channel or None,
-            digest_hour=settings.alert_digest_hour,
-        )
-    )
+    parts.append(AlertScheduler.from_settings(settings, core.client, core.storage, sinks))
 
     async def zadarma() -> dict[str, object]:
         return {"ok": core.client.last_call_ok is not False, "required": False}
