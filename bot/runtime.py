@@ -44,7 +44,7 @@ HealthProbe = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def write_probe(
-    write: Callable[[], Awaitable[object]], *, timeout: float = 10.0, reuse_for: float = 1.0
+    write: Callable[[], Awaitable[object]], *, timeout: float = 4.0, reuse_for: float = 1.0
 ) -> HealthProbe:
     """A probe that makes one small real write (``write``) each time it is asked.
 
@@ -52,7 +52,8 @@ def write_probe(
     read-only, a full disk or a failing device still answers reads. While the
     write fails (or takes longer than ``timeout`` seconds) the probe reports
     ``{"ok": False, "error": <class>, "reason": <the driver's short message>}``;
-    the first write that succeeds again reports ``ok``. A result younger than
+    the first write that succeeds again reports ``ok``. The default timeout
+    stays under the container health check's 5 s. A result younger than
     ``reuse_for`` seconds is reused, so a flood of ``/healthz`` requests makes
     at most one write per that period.
     """
