@@ -76,7 +76,8 @@ class OutboxSettings:
             raise ValueError("batch_size, max_batches and max_attempts must be positive")
         if self.lease_ttl <= 0 or self.send_timeout <= 0:
             raise ValueError("lease_ttl and send_timeout must be positive")
-        # the lease is renewed before a send once a third of it has passed: a send must end in time
+        # a send starts only while the lease surely has more than send_timeout left; the heartbeat
+        # renews it every third of its life, so more than two thirds are left: no wait for a renewal
         if self.send_timeout >= self.lease_ttl * 2 / 3:
             raise ValueError("send_timeout must be shorter than two thirds of lease_ttl")
 
