@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bot.runtime import Part, Runner, health_app
+from bot.runtime import Part, Runner, health_app, write_probe
 
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
 
 from bot.config import Settings
 from bot.services import Services
-from bot.storage import ConversationKey, Storage, UserRef, open_storage
+from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.ratelimit import RateLimiter
 
@@ -71,6 +71,23 @@ def operators_of(settings: Settings) -> frozenset[UserRef]:
     )
 
 
+EXIT_STORAGE = 1
+"""Exit code when the store cannot be opened (a damaged file, not a database, a directory...)."""
+
+
+async def enter_core(
+    stack: AsyncExitStack, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> Core | None:
+    """Open the core on ``stack``; if the store is refused, print its one-line reason and return ``None``."""
+    try:
+        return await stack.enter_async_context(open_core(settings, transport))
+    except StorageError as exc:
+        print(f"storage error: {exc}", file=sys.stderr)
+    except OSError as exc:  # the database's directory could not be created
+        print(f"storage error: cannot prepare {exc.filename}: {exc.strerror}", file=sys.stderr)
+    return None
+
+
 @asynccontextmanager
 async def open_core(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
@@ -117,7 +134,10 @@ async def _demo(lang: str | None, db: str | None) -> int:
     if external and settings.missing_zadarma():
         print(f"configuration error: {', '.join(settings.missing_zadarma())} not set", file=sys.stderr)
         return 2
-    async with open_core(settings, transport) as core:
+    async with AsyncExitStack() as stack:
+        core = await enter_core(stack, settings, transport)
+        if core is None:
+            return EXIT_STORAGE
         key = ConversationKey("console", "demo", "demo-user")
         resume = db is not None and await core.storage.conversations.get(key) is not None
         if lang:
@@ -151,7 +171,10 @@ async def _serve(settings: Settings) -> int:
             print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level, settings.secret_values())
-    async with open_core(settings) as core:
+    async with AsyncExitStack() as stack:
+        core = await enter_core(stack, settings)
+        if core is None:
+            return EXIT_STORAGE
         service = build_service(core)
         settle_heap()
         await service.runner.start()
@@ -230,15 +253,7 @@ def build_service(core: Core) -> Service:
         )
         parts.append(slack)
         sinks["slack"] = SlackAlertSink(slack, default_language=settings.default_language)
-    scheduler = AlertScheduler(
-        core.client,
-        core.storage,
-        sinks,
-        interval=settings.alert_interval,
-        lead_days=settings.alert_lead_days,
-        slack_channel=settings.slack_alert_channel or None,
-        digest_hour=settings.alert_digest_hour,
-    )
+    scheduler = AlertScheduler.from_settings(settings, core.client, core.storage, sinks)
     parts.append(scheduler)
     ordering = core.services.ordering
     channel = settings.slack_alert_channel
@@ -252,13 +267,9 @@ def build_service(core: Core) -> Service:
     )
     parts.append(Settler(ordering, core.storage))
 
-    async def database() -> dict[str, object]:
-        await core.storage.conversations.count()
-        return {"ok": True}
-
     async def zadarma() -> dict[str, object]:
         return {"ok": core.client.last_call_ok is not False, "required": False}
 
-    app = health_app(parts, {"database": database, "zadarma": zadarma})
+    app = health_app(parts, {"database": write_probe(core.storage.probe_write), "zadarma": zadarma})
     runner = Runner(app, parts, settings.http_host, settings.http_port)
     return Service(runner, parts)

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     alert_interval: float = Field(default=900.0, gt=0)
     alert_days: str = "14,7,3,1"
     alert_digest_hour: int = Field(default=9, ge=0, le=23)
+    alert_lease_ttl: float = Field(default=20.0, ge=1, le=600)
 
     http_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     http_port: int = Field(default=8080, ge=0, le=65535)

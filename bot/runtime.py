@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -39,6 +41,62 @@ class Part(Protocol):
 
 
 HealthProbe = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def write_probe(
+    write: Callable[[], Awaitable[object]], *, timeout: float = 4.0, reuse_for: float = 1.0
+) -> HealthProbe:
+    """A probe that makes one small real write (``write``) each time it is asked.
+
+    Reading alone proves little: a store on a file system remounted
+    read-only, a full disk or a failing device still answers reads. While the
+    write fails (or takes longer than ``timeout`` seconds) the probe reports
+    ``{"ok": False, "error": <class>, "reason": <the driver's short message>}``;
+    the first write that succeeds again reports ``ok``. The default timeout
+    stays under the container health check's 5 s. A result younger than
+    ``reuse_for`` seconds is reused, so a flood of ``/healthz`` requests makes
+    at most one write per that period.
+    """
+    lock = asyncio.Lock()
+    last: tuple[float, dict[str, Any]] | None = None
+
+    async def probe() -> dict[str, Any]:
+        nonlocal last
+        async with lock:
+            if last is not None and time.monotonic() - last[0] < reuse_for:
+                return last[1]
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(timeout):
+                    await write()
+                state: dict[str, Any] = {
+                    "ok": True,
+                    "write_ms": round((time.monotonic() - started) * 1000, 1),
+                }
+            except TimeoutError:
+                state = {
+                    "ok": False,
+                    "error": "TimeoutError",
+                    "reason": f"a write took longer than {timeout:g} s",
+                }
+            except Exception as exc:  # any failure to write is the fact to report
+                state = {"ok": False, "error": type(exc).__name__, "reason": failure_reason(exc)}
+                log.warning("storage write probe failed", extra=state)
+            last = (time.monotonic(), state)
+            return state
+
+    return probe
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short reason for a failed write that names no file: SQLite's message or the OS error's text."""
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc)  # SQLite's messages name no files ("disk I/O error", "database or disk is full")
+    elif isinstance(exc, OSError):
+        text = exc.strerror or type(exc).__name__
+    else:
+        text = "the write failed"
+    return " ".join(text.split())[:120]
 
 
 def health_app(parts: list[Part], probes: dict[str, HealthProbe]) -> web.Application:

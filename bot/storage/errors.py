@@ -45,3 +45,11 @@ class TargetBusyError(StorageError):
         super().__init__(f"{target} is held by the active intent {holder}")
         self.target = target
         self.holder = holder
+
+
+class UnusableDatabaseError(StorageError):
+    """The database file cannot be used at all: it is damaged, not a database, or not a file.
+
+    The message is one line that names the file, what is wrong with it and
+    what to do, fit to be shown as it is when the bot refuses to start.
+    """

@@ -366,6 +366,14 @@ class Storage(ABC):
     async def close(self) -> None:
         """Release the store's resources; calling it again does nothing."""
 
+    @abstractmethod
+    async def probe_write(self) -> None:
+        """Make one small real write and commit it; raise if the store cannot take writes now.
+
+        For ``/healthz``: a store that still reads may refuse every write (a
+        read-only file system, a full disk, a failing device).
+        """
+
     async def __aenter__(self) -> Self:
         return self
 

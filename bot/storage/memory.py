@@ -496,5 +496,8 @@ class MemoryStorage(Storage):
         self.alerts = self.snapshots = self.leases = MemoryAlerts(clock)
         self.dedup = MemoryDedup()
 
+    async def probe_write(self) -> None:
+        """Memory always takes writes: nothing to check."""
+
     async def close(self) -> None:
         """Nothing to release; present for the :class:`Storage` contract."""

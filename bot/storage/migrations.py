@@ -222,7 +222,16 @@ CREATE TABLE dedup_keys (
 CREATE INDEX dedup_keys_by_expiry ON dedup_keys (expires_at);
 """
 
-_V2_INTENT_TARGETS = """
+# One row, rewritten by every health probe: a write that touches nothing the bot keeps.
+_V2_STORAGE_PROBE = """
+CREATE TABLE storage_probe (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    probed_at TEXT NOT NULL,
+    writes    INTEGER NOT NULL
+);
+"""
+
+_V3_INTENT_TARGETS = """
 ALTER TABLE intents ADD COLUMN target TEXT;
 CREATE UNIQUE INDEX intents_active_target ON intents (target)
     WHERE target IS NOT NULL AND status IN ('pending', 'sending', 'unknown');
@@ -231,6 +240,7 @@ CREATE INDEX intents_by_update ON intents (updated_at);
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _V1_INITIAL),
-    Migration(2, "intent targets", _V2_INTENT_TARGETS),
+    Migration(2, "storage probe", _V2_STORAGE_PROBE),
+    Migration(3, "intent targets", _V3_INTENT_TARGETS),
 )
 """Every migration this code knows, in order."""

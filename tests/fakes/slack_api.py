@@ -70,6 +70,7 @@ class FakeSlackApi:
         self.views: dict[str, dict[str, Any]] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -94,7 +95,9 @@ class FakeSlackApi:
         return self
 
     async def close(self) -> None:
-        """Close WebSockets and stop listening."""
+        """Answer held calls, close WebSockets and stop listening."""
+        for method in list(self._holds):
+            self.release(method)
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -144,6 +147,16 @@ class FakeSlackApi:
     ) -> None:
         """Make the next call of ``method`` answer ``{"ok": false, "error": error}``."""
         self._failures.setdefault(method, []).append(_Failure(error, status, headers or {}))
+
+    def hold(self, method: str) -> None:
+        """Leave calls of ``method`` unanswered (they are recorded) until :meth:`release`."""
+        self._holds.setdefault(method, asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """Answer the held calls of ``method`` and stop holding new ones (do this before closing)."""
+        event = self._holds.pop(method, None)
+        if event is not None:
+            event.set()
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """The recorded calls of one method, oldest first."""
@@ -219,6 +232,9 @@ class FakeSlackApi:
         args = await self._arguments(request)
         token = self._token(request)
         await self._record(ApiCall(method, args, token, request.path))
+        held = self._holds.get(method)
+        if held is not None:
+            await held.wait()
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})

@@ -7,7 +7,15 @@ records the outcome at once: ``sent``, ``blocked`` (never retried; a
 Telegram user is also marked blocked so later alerts skip them) or
 ``failed`` with the next attempt after an exponential backoff, until
 ``max_attempts`` have been made. One lease (shared by every replica) and one
-in-process lock make sure a delivery is never handed to two sinks at once.
+in-process lock make sure a delivery is never handed to two sinks at once:
+a delivery goes to its sink only while the lease surely outlasts the whole
+(time-bounded) send.
+
+The lease is short (``lease_ttl``, 20 s by default) and renewed by a
+heartbeat while a round runs (:class:`~bot.services.alerts.lease.HeldLease`),
+so a long round keeps it, and after a crash another replica (or the
+restarted process) resumes delivering within ``lease_ttl`` plus the
+scheduler's delivery interval: 30 s with the defaults.
 
 The one window that cannot be closed without the platform's help: if the
 process dies after the platform accepted a message and before ``sent`` is
@@ -18,18 +26,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.alerts.delivery import AlertMessage, AlertSink, DeliveryResult
 from bot.services.alerts.drafts import AlertKind
+from bot.services.alerts.lease import HeldLease
 from bot.storage import Delivery, Storage, UserRef
 
 log = logging.getLogger("bot.services.alerts")
 
 DELIVERY_LEASE = "alerts:deliver"
+DEFAULT_LEASE_TTL = 20.0
+DEFAULT_SEND_TIMEOUT = 12.0
+SEND_SHARE_OF_TTL = 0.6
+"""The share of a non-default ``lease_ttl`` that :meth:`OutboxSettings.for_lease_ttl` gives one send."""
+
+
+class _LeaseLost(Exception):
+    """The delivery lease cannot be shown to outlast the next send: stop the round."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +56,11 @@ class OutboxSettings:
     ``max_batches`` batches per :meth:`Outbox.deliver_due` call. A failed
     delivery is due again after ``base_backoff * 2 ** (attempts - 1)``
     seconds (at most ``max_backoff``, at least what the sink asked for) and is
-    given up after ``max_attempts`` attempts. ``send_timeout`` bounds one
-    sink call (a timeout counts as a failure to retry); it must be shorter
-    than two thirds of ``lease_ttl``, so the delivery lease never lapses
-    while a message is being sent.
+    given up after ``max_attempts`` attempts. ``lease_ttl`` is the delivery
+    lease's time to live: how long a crashed holder keeps others from
+    delivering. ``send_timeout`` bounds one sink call (a timeout counts as a
+    failure to retry); it must be shorter than two thirds of ``lease_ttl``,
+    so the delivery lease never lapses while a message is being sent.
     """
 
     batch_size: int = 50
@@ -51,15 +68,23 @@ class OutboxSettings:
     max_attempts: int = 12
     base_backoff: float = 30.0
     max_backoff: float = 6 * 3600.0
-    lease_ttl: float = 300.0
-    send_timeout: float = 120.0
+    lease_ttl: float = DEFAULT_LEASE_TTL
+    send_timeout: float = DEFAULT_SEND_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.max_batches < 1 or self.max_attempts < 1:
             raise ValueError("batch_size, max_batches and max_attempts must be positive")
-        # the lease is renewed before a send once a third of it has passed: a send must end in time
+        if self.lease_ttl <= 0 or self.send_timeout <= 0:
+            raise ValueError("lease_ttl and send_timeout must be positive")
+        # a send starts only while the lease surely has more than send_timeout left; the heartbeat
+        # renews it every third of its life, so more than two thirds are left: no wait for a renewal
         if self.send_timeout >= self.lease_ttl * 2 / 3:
             raise ValueError("send_timeout must be shorter than two thirds of lease_ttl")
+
+    @classmethod
+    def for_lease_ttl(cls, lease_ttl: float) -> OutboxSettings:
+        """The defaults with another ``lease_ttl``, and a send timeout that fits in it."""
+        return cls(lease_ttl=lease_ttl, send_timeout=min(DEFAULT_SEND_TIMEOUT, lease_ttl * SEND_SHARE_OF_TTL))
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th failed attempt."""
@@ -84,7 +109,6 @@ class Outbox:
         self._holder = holder
         self.settings = settings or OutboxSettings()
         self._lock = asyncio.Lock()
-        self._lease_renewed = 0.0
         # True when the last round stopped at ``max_batches`` with deliveries (possibly) left
         self.more_due = False
 
@@ -97,39 +121,42 @@ class Outbox:
         if self._lock.locked():
             return 0
         async with self._lock:
-            if not await self._renew_lease(force=True):
+            lease = HeldLease(
+                self._storage.leases, DELIVERY_LEASE, self._holder, self.settings.lease_ttl, self._clock
+            )
+            if not await lease.acquire():
                 return 0
             try:
-                return await self._deliver_batches()
+                return await self._deliver_batches(lease)
             finally:
-                await self._storage.leases.release_lease(DELIVERY_LEASE, self._holder)
+                await lease.release()
 
-    async def _deliver_batches(self) -> int:
+    async def _deliver_batches(self, lease: HeldLease) -> int:
         sent = 0
         self.more_due = False
         for _ in range(self.settings.max_batches):
             due = await self._storage.alerts.due_deliveries(self._clock(), self.settings.batch_size)
             for delivery in due:
-                if not await self._renew_lease():
+                try:
+                    if await self._deliver_one(delivery, lease):
+                        sent += 1
+                except _LeaseLost:
                     log.warning("alert delivery lease lost; stopping this round")
                     return sent
-                if await self._deliver_one(delivery):
-                    sent += 1
             if len(due) < self.settings.batch_size:
                 return sent
         self.more_due = True
         return sent
 
-    async def _renew_lease(self, *, force: bool = False) -> bool:
-        ttl = self.settings.lease_ttl
-        if not force and time.monotonic() - self._lease_renewed < ttl / 3:
-            return True
-        ok = await self._storage.leases.try_acquire_lease(DELIVERY_LEASE, self._holder, ttl, self._clock())
-        if ok:
-            self._lease_renewed = time.monotonic()
-        return ok
+    async def _secure(self, lease: HeldLease) -> None:
+        """Make sure the lease outlasts one whole send (renewing it first if needed), else raise."""
+        timeout = self.settings.send_timeout
+        if lease.remaining() > timeout:
+            return
+        if not await lease.renew() or lease.remaining() <= timeout:
+            raise _LeaseLost
 
-    async def _deliver_one(self, delivery: Delivery) -> bool:
+    async def _deliver_one(self, delivery: Delivery, lease: HeldLease) -> bool:
         key, destination = delivery.alert_key, delivery.destination
         prefix, _, target = destination.partition(":")
         sink = self._sinks.get(prefix)
@@ -143,6 +170,7 @@ class Outbox:
         if message is None:
             await self._storage.alerts.mark_delivery_blocked(key, destination, "the user has blocked the bot")
             return False
+        await self._secure(lease)
         try:
             async with asyncio.timeout(self.settings.send_timeout):
                 result = await sink.deliver(target, message)

@@ -10,7 +10,9 @@ twice) and only then stores the new snapshot. A crash anywhere in between
 repeats the scan against the same previous snapshot, producing the same keys.
 
 One scan runs at a time: an in-process lock for tasks of this process and a
-storage lease for replicas. Delivery is the :class:`~bot.services.alerts.outbox.Outbox`'s
+storage lease for replicas, short (``scan_lease_ttl``) and renewed by a
+heartbeat while the scan runs, so a slow scan keeps it and a crashed
+scanner's replica takes over within that time. Delivery is the :class:`~bot.services.alerts.outbox.Outbox`'s
 job. :class:`AlertScheduler` is also a runtime part (``bot.runtime.Part``).
 """
 
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.services.alerts.delivery import AlertSink
 from bot.services.alerts.drafts import TEAM_ONLY, AlertDraft
+from bot.services.alerts.lease import HeldLease
 from bot.services.alerts.outbox import Outbox, OutboxSettings
 from bot.services.alerts.rejections import RejectionFinder
 from bot.services.alerts.rules import due_alerts, entering_upload
@@ -49,6 +52,9 @@ log = logging.getLogger("bot.services.alerts")
 SNAPSHOT_NAME = "alerts:account"
 SCAN_LEASE = "alerts:scan"
 DEFAULT_LEAD_DAYS: tuple[int, ...] = (14, 7, 3, 1)
+DEFAULT_SCAN_LEASE_TTL = 20.0
+DEFAULT_DELIVERY_INTERVAL = 10.0
+"""Seconds between delivery rounds (plus the lease's time to live: the longest stall after a crash)."""
 UNHEALTHY_AFTER_FAILURES = 3
 
 
@@ -98,8 +104,8 @@ class AlertScheduler:
         lease_holder: str | None = None,
         clock: Callable[[], datetime] = utc_now,
         rates: Mapping[str, Decimal] | None = None,
-        delivery_interval: float = 15.0,
-        scan_lease_ttl: float = 600.0,
+        delivery_interval: float = DEFAULT_DELIVERY_INTERVAL,
+        scan_lease_ttl: float = DEFAULT_SCAN_LEASE_TTL,
         outbox: OutboxSettings | None = None,
         required: bool = False,
     ) -> None:
@@ -114,6 +120,9 @@ class AlertScheduler:
         (``ALERT_DIGEST_HOUR``). ``clock`` is the machine clock used for
         leases and retries (the account's own clock comes from the API);
         ``rates`` convert fees in other currencies into the balance's.
+        ``scan_lease_ttl`` and ``outbox.lease_ttl`` (``ALERT_LEASE_TTL``) bound
+        how long a crashed replica holds up the others; ``delivery_interval``
+        is the pause between delivery rounds.
         """
         if not 0 <= digest_hour <= 23:
             raise ValueError("digest_hour must be from 0 to 23")
@@ -149,7 +158,8 @@ class AlertScheduler:
     ) -> AlertScheduler:
         """A scheduler configured from the settings.
 
-        Uses ``ALERT_INTERVAL``, ``ALERT_DAYS``, ``ALERT_DIGEST_HOUR`` and ``SLACK_ALERT_CHANNEL``.
+        Uses ``ALERT_INTERVAL``, ``ALERT_DAYS``, ``ALERT_DIGEST_HOUR``,
+        ``ALERT_LEASE_TTL`` and ``SLACK_ALERT_CHANNEL``.
         """
         return cls(
             client,
@@ -159,6 +169,8 @@ class AlertScheduler:
             lead_days=settings.alert_lead_days,
             slack_channel=settings.slack_alert_channel or None,
             digest_hour=settings.alert_digest_hour,
+            scan_lease_ttl=settings.alert_lease_ttl,
+            outbox=OutboxSettings.for_lease_ttl(settings.alert_lease_ttl),
         )
 
     @property
@@ -178,20 +190,20 @@ class AlertScheduler:
         if self._scan_lock.locked():
             return ScanReport(skipped="busy")
         async with self._scan_lock:
-            leases = self._storage.leases
-            if not await leases.try_acquire_lease(
-                SCAN_LEASE, self._holder, self._scan_lease_ttl, self._clock()
-            ):
+            lease = HeldLease(
+                self._storage.leases, SCAN_LEASE, self._holder, self._scan_lease_ttl, self._clock
+            )
+            if not await lease.acquire():
                 return ScanReport(skipped="lease")
             started = time.perf_counter()
             try:
-                report = await self._scan()
+                report = await self._scan(lease)
             except Exception as exc:
                 self._failures += 1
                 self._last_error = f"{type(exc).__name__}: {exc}"[:300]
                 raise
             finally:
-                await leases.release_lease(SCAN_LEASE, self._holder)
+                await lease.release()
             report.seconds = time.perf_counter() - started
             self._failures = 0
             self._last_error = None
@@ -208,7 +220,7 @@ class AlertScheduler:
             )
             return report
 
-    async def _scan(self) -> ScanReport:
+    async def _scan(self, lease: HeldLease) -> ScanReport:
         clock = await self._client.account_clock()
         records = await self._client.direct_numbers()
         balance = await self._client.balance()
@@ -235,7 +247,7 @@ class AlertScheduler:
         report.drafts = len(drafts)
         for draft in drafts:
             await self._claim(draft, report)
-        report.snapshot_saved = await self._save(current, raw_previous)
+        report.snapshot_saved = await self._save(current, raw_previous, lease)
         return report
 
     async def _claim(self, draft: AlertDraft, report: ScanReport) -> None:
@@ -273,10 +285,9 @@ class AlertScheduler:
             destinations.append(team)
         return destinations
 
-    async def _save(self, current: Snapshot, raw_previous: str | None) -> bool:
+    async def _save(self, current: Snapshot, raw_previous: str | None, lease: HeldLease) -> bool:
         """Store ``current`` unless the lease was lost or someone stored a newer snapshot meanwhile."""
-        leases = self._storage.leases
-        if not await leases.try_acquire_lease(SCAN_LEASE, self._holder, self._scan_lease_ttl, self._clock()):
+        if not await lease.renew():
             log.warning("alerts scan lease lost; snapshot not stored")
             return False
         stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)

@@ -8,6 +8,7 @@ import sqlite3
 import aiosqlite
 
 from bot.storage.clock import Clock, utc_now
+from bot.storage.codec import encode_datetime
 from bot.storage.errors import StorageError
 from bot.storage.interfaces import Storage
 from bot.storage.migrations import migrate
@@ -16,12 +17,18 @@ from bot.storage.sqlite.audit import SqliteAudit
 from bot.storage.sqlite.conversations import SqliteConversations
 from bot.storage.sqlite.db import Database
 from bot.storage.sqlite.dedup import SqliteDedup
+from bot.storage.sqlite.integrity import check_integrity, check_not_directory, one_line
 from bot.storage.sqlite.intents import SqliteIntents
 from bot.storage.sqlite.ownership import SqliteOwnership
 from bot.storage.sqlite.users import SqliteUsers
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 5.0
 """How long a write waits for another process's write lock before failing."""
+
+_PROBE = """
+INSERT INTO storage_probe (id, probed_at, writes) VALUES (1, ?, 1)
+ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, writes = storage_probe.writes + 1
+"""
 
 
 class SqliteStorage(Storage):
@@ -56,25 +63,45 @@ class SqliteStorage(Storage):
     ) -> SqliteStorage:
         """Open (creating if needed) the database at ``path`` and apply pending migrations.
 
-        The parent directory must exist. Raises :class:`StorageError` if WAL
-        mode cannot be enabled and
+        The parent directory must exist. An existing file is checked first
+        with ``PRAGMA quick_check`` (it reads every page once: about a second
+        per few hundred megabytes). Raises
+        :class:`~bot.storage.errors.UnusableDatabaseError` (one line naming the
+        file and what to do) if ``path`` is a directory, not an SQLite
+        database, or damaged; :class:`StorageError` (naming the file) if it
+        cannot be opened, WAL mode cannot be enabled or a statement fails; and
         :class:`~bot.storage.errors.SchemaVersionError` if the file was
         written by a newer release.
         """
         path = os.fspath(path)
-        conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+        check_not_directory(path)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"cannot open the database {path}: {one_line(str(exc))}; "
+                "check that the file and its directory are readable and writable"
+            ) from exc
         try:
             conn.row_factory = sqlite3.Row
+            await check_integrity(conn, path)
             rows = list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
             if str(rows[0][0]).lower() != "wal":
                 raise StorageError(f"could not switch {path!r} to WAL journal mode (got {rows[0][0]!r})")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await migrate(conn, clock())
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StorageError(f"cannot use the database {path}: {one_line(str(exc))}") from exc
         except BaseException:
             await conn.close()
             raise
         return cls(Database(conn, clock), path)
+
+    async def probe_write(self) -> None:
+        """Rewrite the one row of ``storage_probe`` (autocommit); the driver's error propagates."""
+        await self._db.execute(_PROBE, (encode_datetime(self._db.now()),))
 
     async def schema_version(self) -> int:
         """Return the newest applied migration version (for health checks)."""

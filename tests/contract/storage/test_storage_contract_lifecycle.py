@@ -55,3 +55,10 @@ async def test_naive_clock_is_rejected(storage_factory: StorageFactory) -> None:
         return  # SQLite stamps its migrations at open and refuses there already
     with pytest.raises(ValueError, match="naive"):
         await storage.conversations.save(ConversationKey("t", "1", "1"), "{}", None)
+
+
+async def test_the_write_probe_succeeds_again_and_again_and_touches_no_data(storage: Storage) -> None:
+    for _ in range(3):
+        await storage.probe_write()
+    assert await storage.conversations.count() == 0
+    assert await storage.audit.list() == []

@@ -57,6 +57,7 @@ async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(
                     health = await response.json()
                 assert set(health["parts"]) >= {"telegram", "slack", "alerts", "database", "zadarma"}
                 assert health["ok"] is True
+                assert health["parts"]["database"]["write_ms"] >= 0  # the probe wrote to the file
 
                 ann = telegram.user(language_code="en")
                 assert "What would you like to do?" in await act(
