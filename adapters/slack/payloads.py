@@ -11,14 +11,12 @@ meets a string where a dict belongs.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-Body = dict[str, Any]
+from adapters.json_bounds import load_object
 
-MAX_DEPTH = 32
-"""Deeper JSON than Slack ever sends (its views nest about ten levels)."""
+Body = dict[str, Any]
 
 INTERACTIONS = frozenset(
     {
@@ -55,39 +53,17 @@ def read_body(raw: bytes, content_type: str | None) -> Body:
         raise MalformedRequest("the body is empty")
     try:
         if content_type == "application/json" or text.startswith("{"):
-            parsed: Any = json.loads(text)
-        elif "payload" in text:
+            return load_object(text)
+        if "payload" in text:
             params = dict(parse_qsl(text, keep_blank_values=True))
             if "payload" not in params:
                 raise MalformedRequest("a form without a payload field")
-            parsed = json.loads(params["payload"])
-        else:
-            parsed = dict(parse_qsl(text, keep_blank_values=True))
-    except RecursionError:
-        raise MalformedRequest("the JSON is nested too deeply") from None
-    except ValueError:
-        raise MalformedRequest("the body is not valid JSON or form data") from None
-    if not isinstance(parsed, dict):
-        raise MalformedRequest("the body is not a JSON object")
-    if _depth(parsed) > MAX_DEPTH:
-        raise MalformedRequest("the JSON is nested too deeply")
-    return parsed
-
-
-def _depth(value: Any) -> int:
-    """Nesting depth, without recursion (a hostile body cannot exhaust the stack)."""
-    deepest = 0
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, level = pending.pop()
-        deepest = max(deepest, level)
-        if level > MAX_DEPTH:
-            return level
-        if isinstance(item, dict):
-            pending.extend((child, level + 1) for child in item.values())
-        elif isinstance(item, list):
-            pending.extend((child, level + 1) for child in item)
-    return deepest
+            return load_object(params["payload"])
+        return dict(parse_qsl(text, keep_blank_values=True))
+    except MalformedRequest:
+        raise
+    except ValueError as exc:
+        raise MalformedRequest(str(exc)) from None
 
 
 def _text(value: Any) -> bool:
