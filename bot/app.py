@@ -123,7 +123,14 @@ async def _demo(lang: str | None, db: str | None) -> int:
         if lang:
             await core.storage.users.upsert(key.user, chat_id=key.chat_id)
             await core.storage.users.set_language(key.user, lang)
-        session = ConsoleSession(core.engine, key, stdin=sys.stdin, stdout=sys.stdout, locale=lang)
+        session = ConsoleSession(
+            core.engine,
+            key,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            locale=lang,
+            saved=core.storage.conversations.get,
+        )
         return await session.run(resume=resume)
 
 
