@@ -54,9 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(lang=args.lang, db=args.db)
     try:
-        settings = load_settings()
+        settings = load_settings(for_run=args.command == "run")
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     if args.command == "run":
         from bot.app import run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,9 +21,9 @@ from bot.runtime import Part, Runner, health_app
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings, database_problem, demo_database_url
 from bot.services import Services
-from bot.storage import ConversationKey, Storage, UserRef, open_storage
+from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.ratelimit import RateLimiter
 
@@ -75,10 +76,17 @@ def operators_of(settings: Settings) -> frozenset[UserRef]:
 async def open_core(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> AsyncIterator[Core]:
-    """Build the shared core; closes the store and the HTTP client on exit."""
+    """Build the shared core; closes the store and the HTTP client on exit.
+
+    A database that cannot be opened is a :class:`ConfigError` with one plain line.
+    """
     from conversations.engine import ConversationEngine
 
-    storage = await open_storage(settings.database_url)
+    try:
+        storage = await open_storage(settings.database_url)
+    except (sqlite3.Error, OSError, StorageError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ConfigError([f"cannot open the database {settings.database_url}: {reason}"]) from None
     try:
         async with zadarma_client(settings, transport) as client:
             services = Services.build(client, storage)
@@ -94,8 +102,21 @@ async def open_core(
 
 
 def run_demo(*, lang: str | None, db: str | None) -> int:
-    """``python -m bot demo``: the conversations in this terminal against the emulator."""
-    return asyncio.run(_demo(lang, db))
+    """``python -m bot demo``: the conversations in this terminal against the emulator.
+
+    ``db`` is a file (relative to the current folder) or a ``sqlite:///`` URL.
+    """
+    url = demo_database_url(db)
+    problem = database_problem(url)
+    if problem:
+        print(f"configuration error: --db: {problem}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_demo(lang, url if db else None))
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"configuration error: {line}", file=sys.stderr)
+        return 2
 
 
 async def _demo(lang: str | None, db: str | None) -> int:
@@ -103,7 +124,7 @@ async def _demo(lang: str | None, db: str | None) -> int:
     from bot.sandbox import Sandbox
 
     external = os.environ.get("ZADARMA_API_URL")
-    values: dict[str, object] = {"database_url": f"sqlite:///{db}" if db else "memory://"}
+    values: dict[str, object] = {"database_url": db or "memory://"}
     transport: httpx.AsyncBaseTransport | None = None
     if external:
         values["zadarma_api_url"] = external
@@ -139,7 +160,12 @@ async def _demo(lang: str | None, db: str | None) -> int:
 
 def run(settings: Settings) -> int:
     """``python -m bot run``: every configured part until SIGTERM/SIGINT."""
-    return asyncio.run(_serve(settings))
+    try:
+        return asyncio.run(_serve(settings))
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"configuration error: {line}", file=sys.stderr)
+        return 2
 
 
 async def _serve(settings: Settings) -> int:
