@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sqlite3
 import sys
@@ -25,7 +26,12 @@ from bot.config import ConfigError, Settings, database_problem, demo_database_ur
 from bot.services import Services
 from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage
 from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import RateLimiter
+
+log = logging.getLogger("bot.app")
+
+ACCESS_CHECK_SECONDS = 20.0
 
 
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -209,6 +215,31 @@ def settle_heap() -> None:
 
 
 @dataclass
+class ZadarmaAccess:
+    """Whether Zadarma accepts the key and secret, as found once at start-up.
+
+    A refusal (401) is not transient: it is said in one error line, the
+    start-up work that needs Zadarma is skipped, and ``/healthz`` reports
+    Zadarma down with the reason until the settings are fixed and the bot
+    restarted. A network failure here proves nothing and changes nothing.
+    """
+
+    refused: str | None = None
+
+    async def check(self, client: ZadarmaClient) -> bool:
+        """One balance call; False (and :attr:`refused` set) when the credentials are refused."""
+        try:
+            await asyncio.wait_for(client.balance(), ACCESS_CHECK_SECONDS)
+        except ZadarmaAuthError as exc:
+            self.refused = f"Zadarma refused ZADARMA_KEY/ZADARMA_SECRET (401: {exc.message})"
+            log.error("%s: not retrying; fix them and restart", self.refused)
+            return False
+        except (ZadarmaError, TimeoutError):
+            return True
+        return True
+
+
+@dataclass
 class Service:
     """The running bot: its parts and the web server that carries ``/healthz`` and the webhooks."""
 
@@ -266,15 +297,22 @@ def build_service(core: Core) -> Service:
         )
     )
 
+    access = ZadarmaAccess()
+
     async def database() -> dict[str, object]:
         await core.storage.conversations.count()
         return {"ok": True}
 
     async def zadarma() -> dict[str, object]:
+        if access.refused is not None:
+            return {"ok": False, "required": True, "error": access.refused}
         return {"ok": core.client.last_call_ok is not False, "required": False}
 
+    async def on_start() -> object:
+        if not await access.check(core.client):
+            return "skipped: Zadarma refused the credentials"
+        return await core.services.ordering.reconcile_pending()
+
     app = health_app(parts, {"database": database, "zadarma": zadarma})
-    runner = Runner(
-        app, parts, settings.http_host, settings.http_port, on_start=core.services.ordering.reconcile_pending
-    )
+    runner = Runner(app, parts, settings.http_host, settings.http_port, on_start=on_start)
     return Service(runner, parts)
