@@ -66,6 +66,12 @@ def read_body(raw: bytes, content_type: str | None) -> Body:
         raise MalformedRequest(str(exc)) from None
 
 
+def part(body: Body, name: str) -> Body:
+    """``body[name]`` when it is an object, else ``{}`` (listeners never meet a string there)."""
+    value = body.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
