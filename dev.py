@@ -48,6 +48,37 @@ def ensure_env(extras: str) -> Path:
     return python
 
 
+def demo_args(args: list[str], cwd: Path) -> list[str]:
+    """``demo`` arguments with a relative ``--db`` path made absolute against ``cwd``.
+
+    The demo runs in the repository (so ``python -m bot`` finds the project); a
+    relative file name still means one in the folder the user typed the command in.
+    """
+    out: list[str] = []
+    pending = False
+    for arg in args:
+        if pending:
+            out.append(_absolute_db(arg, cwd))
+            pending = False
+        elif arg == "--db":
+            out.append(arg)
+            pending = True
+        elif arg.startswith("--db="):
+            out.append("--db=" + _absolute_db(arg[len("--db=") :], cwd))
+        else:
+            out.append(arg)
+    return out
+
+
+def _absolute_db(value: str, cwd: Path) -> str:
+    if value.startswith("memory://"):
+        return value
+    if value.startswith("sqlite:///"):
+        path = value[len("sqlite:///") :]
+        return value if Path(path).is_absolute() else "sqlite:///" + str(cwd / path)
+    return str(cwd / Path(value).expanduser())
+
+
 def main(argv: list[str]) -> int:
     """Dispatch ``demo``, ``test`` or ``lint``."""
     if not argv or argv[0] not in {"demo", "test", "lint"}:
@@ -56,7 +87,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "demo":
         python = ensure_env("")
-        return subprocess.call([python, "-m", "bot", "demo", *rest], cwd=ROOT)
+        return subprocess.call([python, "-m", "bot", "demo", *demo_args(rest, Path.cwd())], cwd=ROOT)
     python = ensure_env("dev")
     if command == "test":
         return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)

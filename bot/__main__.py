@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("path", help="e.g. /v1/info/balance/")
     api.add_argument("params", nargs="*", help="name=value parameters")
 
-    sub.add_parser("check", help="validate configuration and credentials with a balance call")
+    sub.add_parser(
+        "check",
+        help="check the credentials: Zadarma's balance, Telegram's getMe and Slack's auth.test (when set)",
+    )
     return parser
 
 
@@ -54,9 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(lang=args.lang, db=args.db)
     try:
-        settings = load_settings()
+        settings = load_settings(for_run=args.command == "run")
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     if args.command == "run":
         from bot.app import run
@@ -99,21 +103,13 @@ async def _api(settings: Settings, method: str, path: str, raw_params: list[str]
 
 
 async def _check(settings: Settings) -> int:
-    from bot.app import zadarma_client
-    from bot.zadarma.errors import ZadarmaError
+    from bot.check import report, run_checks
+    from bot.logs import configure_logging
 
+    configure_logging(settings.log_format, "WARNING", settings.secret_values())
     if not _require_credentials(settings):
         return 2
-    async with zadarma_client(settings) as client:
-        try:
-            balance = await client.balance()
-        except ZadarmaError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        state = client.limiter.state
-    left = "unknown" if state.remaining is None else f"{state.remaining} of {state.limit}"
-    print(f"ok: balance {balance.balance} {balance.currency}; requests left this minute: {left}")
-    return 0
+    return report(await run_checks(settings), settings.log_format)
 
 
 if __name__ == "__main__":

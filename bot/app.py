@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -20,11 +21,16 @@ from bot.runtime import Part, Runner, health_app, write_probe
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings, database_problem, demo_database_url
 from bot.services import Services
 from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage
 from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import RateLimiter
+
+log = logging.getLogger("bot.app")
+
+ACCESS_CHECK_SECONDS = 20.0
 
 
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -92,7 +98,11 @@ async def enter_core(
 async def open_core(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> AsyncIterator[Core]:
-    """Build the shared core; closes the store and the HTTP client on exit."""
+    """Build the shared core; closes the store and the HTTP client on exit.
+
+    A store that cannot be opened raises :class:`~bot.storage.StorageError` (one line
+    naming the file and what to do); :func:`enter_core` prints it.
+    """
     from conversations.engine import ConversationEngine
 
     storage = await open_storage(settings.database_url)
@@ -111,8 +121,21 @@ async def open_core(
 
 
 def run_demo(*, lang: str | None, db: str | None) -> int:
-    """``python -m bot demo``: the conversations in this terminal against the emulator."""
-    return asyncio.run(_demo(lang, db))
+    """``python -m bot demo``: the conversations in this terminal against the emulator.
+
+    ``db`` is a file (relative to the current folder) or a ``sqlite:///`` URL.
+    """
+    url = demo_database_url(db)
+    problem = database_problem(url)
+    if problem:
+        print(f"configuration error: --db: {problem}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_demo(lang, url if db else None))
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"configuration error: {line}", file=sys.stderr)
+        return 2
 
 
 async def _demo(lang: str | None, db: str | None) -> int:
@@ -120,7 +143,7 @@ async def _demo(lang: str | None, db: str | None) -> int:
     from bot.sandbox import Sandbox
 
     external = os.environ.get("ZADARMA_API_URL")
-    values: dict[str, object] = {"database_url": f"sqlite:///{db}" if db else "memory://"}
+    values: dict[str, object] = {"database_url": db or "memory://"}
     transport: httpx.AsyncBaseTransport | None = None
     if external:
         values["zadarma_api_url"] = external
@@ -148,7 +171,14 @@ async def _demo(lang: str | None, db: str | None) -> int:
         settler = Settler(core.services.ordering, core.storage)
         await settler.start()
         try:
-            session = ConsoleSession(core.engine, key, stdin=sys.stdin, stdout=sys.stdout, locale=lang)
+            session = ConsoleSession(
+                core.engine,
+                key,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                locale=lang,
+                saved=core.storage.conversations.get,
+            )
             return await session.run(resume=resume)
         finally:
             await settler.stop()
@@ -159,7 +189,12 @@ async def _demo(lang: str | None, db: str | None) -> int:
 
 def run(settings: Settings) -> int:
     """``python -m bot run``: every configured part until SIGTERM/SIGINT."""
-    return asyncio.run(_serve(settings))
+    try:
+        return asyncio.run(_serve(settings))
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"configuration error: {line}", file=sys.stderr)
+        return 2
 
 
 async def _serve(settings: Settings) -> int:
@@ -203,6 +238,31 @@ def settle_heap() -> None:
         tr.language_name(language)
     gc.collect()
     gc.freeze()
+
+
+@dataclass
+class ZadarmaAccess:
+    """Whether Zadarma accepts the key and secret, as found once at start-up.
+
+    A refusal (401) is not transient: it is said in one error line, the
+    start-up work that needs Zadarma is skipped, and ``/healthz`` reports
+    Zadarma down with the reason until the settings are fixed and the bot
+    restarted. A network failure here proves nothing and changes nothing.
+    """
+
+    refused: str | None = None
+
+    async def check(self, client: ZadarmaClient) -> bool:
+        """One balance call; False (and :attr:`refused` set) when the credentials are refused."""
+        try:
+            await asyncio.wait_for(client.balance(), ACCESS_CHECK_SECONDS)
+        except ZadarmaAuthError as exc:
+            self.refused = f"Zadarma refused ZADARMA_KEY/ZADARMA_SECRET (401: {exc.message})"
+            log.error("%s: not retrying; fix them and restart", self.refused)
+            return False
+        except (ZadarmaError, TimeoutError):
+            return True
+        return True
 
 
 @dataclass
@@ -267,9 +327,17 @@ def build_service(core: Core) -> Service:
     )
     parts.append(Settler(ordering, core.storage))
 
+    access = ZadarmaAccess()
+
     async def zadarma() -> dict[str, object]:
+        if access.refused is not None:
+            return {"ok": False, "required": True, "error": access.refused}
         return {"ok": core.client.last_call_ok is not False, "required": False}
 
+    async def on_start() -> object:
+        # Open payments are settled by the Settler part; this only finds refused credentials early.
+        return "ok" if await access.check(core.client) else "Zadarma refused the credentials"
+
     app = health_app(parts, {"database": write_probe(core.storage.probe_write), "zadarma": zadarma})
-    runner = Runner(app, parts, settings.http_host, settings.http_port)
+    runner = Runner(app, parts, settings.http_host, settings.http_port, on_start=on_start)
     return Service(runner, parts)

@@ -2,16 +2,29 @@
 
 Every setting is an environment variable of the same name in upper case.
 Secrets are :class:`~pydantic.SecretStr`, so they never show in reprs or logs.
+:func:`load_settings` collects every problem at once, in plain words, one
+line each (:class:`ConfigError`); the command line prints each line with
+the same ``configuration error:`` prefix.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.url import EXPECTED_FORMS, SqliteUrl, parse_database_url
 from bot.zadarma.client import PRODUCTION_URL
+
+TELEGRAM_API = "https://api.telegram.org"
+SQLITE_HEADER = b"SQLite format 3\x00"
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 
 def split_ids(value: str) -> tuple[str, ...]:
@@ -36,7 +49,7 @@ class Settings(BaseSettings):
     default_language: Literal["en", "pl"] = "en"
 
     telegram_bot_token: SecretStr = SecretStr("")
-    telegram_api_base: str = "https://api.telegram.org"
+    telegram_api_base: str = TELEGRAM_API
     telegram_webhook_url: str = ""
     telegram_webhook_secret: SecretStr = SecretStr("")
     telegram_admin_ids: str = ""
@@ -65,6 +78,44 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook(cls, value: str) -> str:
+        if value and not (value.startswith(("http://", "https://")) and urlsplit(value).hostname):
+            raise ValueError(
+                "must be the public URL Telegram posts updates to, e.g. https://bot.example.com/tg"
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        try:
+            parse_database_url(value)
+        except ValueError:  # its message quotes the URL, which may hold a password
+            raise ValueError(f"must be {EXPECTED_FORMS}") from None
+        return value.strip()
+
+    @field_validator("telegram_admin_ids")
+    @classmethod
+    def _telegram_ids(cls, value: str) -> str:
+        wrong = [p for p in split_ids(value) if not (p.isascii() and p.isdigit() and len(p) <= 20)]
+        if wrong:
+            raise ValueError(
+                f"must be Telegram user ids (numbers), comma-separated, e.g. 1234,5678; not {wrong[0][:40]!r}"
+            )
+        return value
+
+    @field_validator("slack_admin_users")
+    @classmethod
+    def _slack_ids(cls, value: str) -> str:
+        wrong = [p for p in split_ids(value) if not SLACK_USER_ID.match(p)]
+        if wrong:
+            raise ValueError(
+                f"must be Slack user ids, comma-separated, e.g. U012AB3CD; not {wrong[0][:40]!r}"
+            )
+        return value
 
     @field_validator("alert_days")
     @classmethod
@@ -125,8 +176,12 @@ class Settings(BaseSettings):
         problems = [f"{name} is not set" for name in self.missing_zadarma()]
         if not self.telegram_enabled and not self.slack_enabled:
             problems.append("neither TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN is set: nothing to run")
-        if self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://"):
-            problems.append("TELEGRAM_WEBHOOK_URL must be an https:// URL")
+        plain_http = self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://")
+        if plain_http and self.telegram_api_is_telegrams:
+            problems.append(
+                "TELEGRAM_WEBHOOK_URL must be an https:// URL: Telegram delivers only to https (plain http "
+                "works with a self-hosted Bot API server in --local mode, named by TELEGRAM_API_BASE)"
+            )
         if self.telegram_webhook_url and not self.telegram_enabled:
             problems.append("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
         http_slack = self.slack_enabled and not self.slack_app_token.get_secret_value()
@@ -136,7 +191,15 @@ class Settings(BaseSettings):
             problems.append("SLACK_ADMIN_USERS is empty: nobody could use the Slack commands")
         if self.slack_alert_channel and not self.slack_enabled:
             problems.append("SLACK_ALERT_CHANNEL is set but SLACK_BOT_TOKEN is not")
+        where = database_problem(self.database_url)
+        if where:
+            problems.append(f"DATABASE_URL: {where}")
         return problems
+
+    @property
+    def telegram_api_is_telegrams(self) -> bool:
+        """Whether the Bot API is Telegram's own (not a self-hosted ``telegram-bot-api`` server)."""
+        return (urlsplit(self.telegram_api_base).hostname or "").lower() == "api.telegram.org"
 
     def missing_zadarma(self) -> list[str]:
         """Names of the Zadarma settings that are not set."""
@@ -149,16 +212,112 @@ class Settings(BaseSettings):
 
 
 class ConfigError(Exception):
-    """The configuration is not usable; the message has one line per problem."""
+    """The configuration is not usable; :attr:`problems` holds one plain line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
-def load_settings() -> Settings:
-    """Read the settings, turning validation errors into a readable :class:`ConfigError`."""
+def load_settings(*, for_run: bool = False) -> Settings:
+    """Read the settings; every problem at once as a :class:`ConfigError`.
+
+    With ``for_run`` the problems that keep ``run`` from starting
+    (:meth:`Settings.run_problems`) are in the same list: a value that does
+    not parse is reported next to a missing secret, not after it is fixed.
+    """
     try:
-        return Settings()
+        settings = Settings()
+        problems: list[str] = []
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            name = "_".join(str(p) for p in error["loc"]).upper() or "configuration"
-            lines.append(f"{name}: {error['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+        errors = exc.errors()
+        problems = [plain_problem(error) for error in errors]
+        wrong = {str(error["loc"][0]) for error in errors if error["loc"]}
+        try:  # the rest of the settings, with defaults in place of the wrong values
+            settings = Settings(**{name: Settings.model_fields[name].default for name in wrong})
+        except ValidationError:
+            raise ConfigError(problems) from None
+    if for_run:
+        problems += settings.run_problems()
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def plain_problem(error: ErrorDetails) -> str:
+    """One pydantic error as ``NAME: what it must be``, without pydantic's own wording."""
+    name = "_".join(str(p) for p in error["loc"]).upper() or "configuration"
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    kind = error["type"]
+    if kind == "value_error":
+        text = str(ctx.get("error", error["msg"]))
+    elif kind in {"int_parsing", "int_from_float"}:
+        text = "must be a whole number"
+    elif kind == "float_parsing":
+        text = "must be a number"
+    elif kind == "bool_parsing":
+        text = "must be true or false"
+    elif kind == "literal_error":
+        text = f"must be one of: {str(ctx.get('expected', '')).replace(chr(39), '')}"
+    elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        limit = next(iter(ctx.values()), "")
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }
+        text = f"must be {words[kind]} {limit}"
+    else:
+        text = str(error["msg"])
+    return f"{name}: {text}"
+
+
+def demo_database_url(db: str | None) -> str:
+    """The ``DATABASE_URL`` for ``demo --db``: a path (relative to the current folder) or a URL as is."""
+    if not db:
+        return "memory://"
+    if db.strip().startswith(("sqlite:///", "memory://")):
+        return db.strip()
+    return "sqlite:///" + str(Path(db).expanduser())  # an absolute path gives the four-slash form
+
+
+def database_problem(url: str) -> str | None:
+    """Why the SQLite file ``url`` names cannot be used (None if it can, or it is not SQLite).
+
+    A directory, a file that is not an SQLite database, a file or folder that
+    is not writable, or a place where no file can be made: each is one
+    plain line, found before anything is opened.
+    """
+    try:
+        parsed = parse_database_url(url)
+    except ValueError:
+        return f"must be {EXPECTED_FORMS}"
+    if not isinstance(parsed, SqliteUrl):
+        return None
+    path = parsed.path
+    if path.is_dir():
+        return f"{path} is a folder, not a database file"
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            return f"cannot read {path}: {exc.strerror or exc}"
+        if header and header != SQLITE_HEADER:
+            return f"{path} is not an SQLite database (it holds something else; name a new file instead)"
+        if not os.access(path, os.W_OK):
+            return f"{path} is not writable"
+        return None
+    folder = _nearest_existing(path.parent)
+    if not folder.is_dir():
+        return f"cannot create {path}: {folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot create {path}: the folder {folder} is not writable"
+    return None
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder

@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from adapters.console.samples import sample_scan_png
-from adapters.console.translate import Problem, Quit, SendFile, SendSample, file_event, parse, render
-from bot.storage import ConversationKey
+from adapters.console.translate import (
+    Problem,
+    Quit,
+    SendFile,
+    SendSample,
+    answers_at_stake,
+    confirms,
+    file_event,
+    parse,
+    render,
+)
+from bot.storage import ConversationKey, StoredConversation
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
-from conversations.screens import Screen
+from conversations.screens import Expects, Screen
+from conversations.state import ConversationState, load_state
 
 HELP = (
     "Type the number of a button to press it, or type text. "
+    "Where a question wants typed text, the buttons are /1, /2, ... "
     "/file PATH sends a scan, /sample a test image, /quit ends."
 )
+DISCARD = (
+    "This leaves the form and throws away the {count} answer(s) given so far. "
+    "Type yes to discard them; anything else goes back to the form."
+)
+
+SavedState = Callable[[ConversationKey], Awaitable[StoredConversation | None]]
 
 
 class ConsoleSession:
@@ -30,7 +49,9 @@ class ConsoleSession:
         stdout: TextIO,
         locale: str | None = None,
         interactive: bool | None = None,
+        saved: SavedState | None = None,
     ) -> None:
+        """``saved`` reads the stored conversation, to ask before a form's answers are thrown away."""
         self._engine = engine
         self._key = key
         self._in = stdin
@@ -38,10 +59,13 @@ class ConsoleSession:
         self._locale = locale
         self._interactive = stdin.isatty() if interactive is None else interactive
         self._actions: tuple[str, ...] = ()
+        self._expects: Expects = "choice"
+        self._saved = saved
 
     def _show(self, screens: list[Screen]) -> None:
         rendered = render(screens)
         self._actions = rendered.actions
+        self._expects = rendered.expects
         self._out.write(rendered.text + "\n\n")
         self._out.flush()
 
@@ -59,6 +83,21 @@ class ConsoleSession:
         self._show(screens)
         await self._engine.acknowledge(self._key, screens)
 
+    async def _state(self) -> ConversationState | None:
+        if self._saved is None:
+            return None
+        stored = await self._saved(self._key)
+        return load_state(stored.data) if stored is not None else None
+
+    async def _discard_confirmed(self, event: Event) -> bool:
+        """True unless ``event`` would throw form answers away and the user does not confirm it."""
+        count = answers_at_stake(await self._state(), event)
+        if not count:
+            return True
+        self._out.write(DISCARD.format(count=count) + "\n\n")
+        answer = await self._read()
+        return answer is not None and confirms(answer)
+
     async def run(self, *, resume: bool) -> int:
         """Run until ``/quit`` or end of input; ``resume`` continues a saved conversation."""
         self._out.write(HELP + "\n\n")
@@ -69,7 +108,7 @@ class ConsoleSession:
         while (line := await self._read()) is not None:
             if not line.strip():
                 continue
-            parsed = parse(line, self._actions)
+            parsed = parse(line, self._actions, self._expects)
             if isinstance(parsed, Quit):
                 break
             if isinstance(parsed, Problem):
@@ -85,6 +124,9 @@ class ConsoleSession:
                 parsed_event = loaded
             else:
                 parsed_event = parsed
+            if not await self._discard_confirmed(parsed_event):
+                self._show(await self._engine.current(self._key, locale=self._locale))
+                continue
             await self._send(parsed_event)
         self._out.write("Bye.\n")
         self._out.flush()

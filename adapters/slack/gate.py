@@ -3,9 +3,12 @@
 A delivery is identified by its event id (Events API) or the trigger id of
 a command, button press or form submission; ``storage.dedup`` remembers it
 for two hours, across restarts and replicas, so a retried delivery
-(``X-Slack-Retry-Num``) is acknowledged and otherwise ignored. A user who is
-not in ``admin_users`` gets a polite refusal (ephemeral, in the modal, in
-the DM or on the home tab) and nothing else happens.
+(``X-Slack-Retry-Num``) is acknowledged and otherwise ignored. A body not
+shaped like Slack's (:func:`adapters.slack.payloads.problem`; Socket Mode
+requests meet this check here first) gets 400 and one warning line. The gate
+fails closed: a request without a user is acknowledged and ignored, and a
+user who is not in ``admin_users`` gets a polite refusal (ephemeral, in the
+modal, in the DM or on the home tab); nothing else happens for either.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from slack_bolt.response import BoltResponse
 from adapters.slack import blocks, forms
 from adapters.slack.home import refusal_home
 from adapters.slack.outbox import Outbox
+from adapters.slack.payloads import problem
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import REFUSAL
 from bot.storage import Storage
@@ -48,17 +52,15 @@ def delivery_key(body: Body) -> str | None:
 def acting_user(body: Body) -> str | None:
     """The Slack user behind a command, an interaction or an event (None when there is none)."""
     if body.get("command"):
-        return str(body.get("user_id") or "") or None
-    user = body.get("user")
-    if isinstance(user, dict) and user.get("id"):
-        return str(user["id"])
-    event = body.get("event")
-    if isinstance(event, dict):
-        who = event.get("user_id") or event.get("user")
-        if isinstance(who, dict):
-            who = who.get("id")
-        return str(who) if who else None
-    return None
+        who: Any = body.get("user_id")
+    elif body.get("type") == "event_callback":
+        event = body.get("event")
+        who = (event.get("user_id") or event.get("user")) if isinstance(event, dict) else None
+    else:
+        who = body.get("user")
+    if isinstance(who, dict):
+        who = who.get("id")
+    return who if isinstance(who, str) and who else None
 
 
 def is_dm(channel: str) -> bool:
@@ -99,13 +101,21 @@ class Gate:
         self._tasks.spawn(work, name)
 
     async def guard(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """Drop repeated deliveries, refuse users who are not admins, let the rest through."""
+        """Refuse malformed bodies, drop repeated deliveries, let only admins through."""
+        reason = problem(body)
+        if reason is not None:
+            log.warning("slack request refused: malformed", extra={"reason": reason})
+            return BoltResponse(status=400, body="")
         key = delivery_key(body)
         if key is not None and not await self._storage.dedup.seen_once(key, self._now(), DEDUP_TTL_SECONDS):
             log.info("dropped a repeated slack delivery", extra={"kind": key.split(":")[1]})
             return BoltResponse(status=200, body="")
         user = acting_user(body)
-        if user is None or user in self._admins:
+        if user is None:
+            # Nobody to check: acknowledged (Slack must not retry it) and never acted on.
+            log.info("ignored a slack request without a user")
+            return BoltResponse(status=200, body="")
+        if user in self._admins:
             await next()
             return None
         log.info("refused a slack user who is not an admin")

@@ -35,6 +35,7 @@ from adapters.slack.home import load_home
 from adapters.slack.modals import Modals
 from adapters.slack.operations import Operations, operator
 from adapters.slack.outbox import Outbox
+from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import (
     EXPIRED,
@@ -153,10 +154,8 @@ class SlackHandlers:
     async def _act(self, body: Body, action: Body) -> None:
         action_id = str(action.get("action_id") or "")
         value = str(action.get("value") or "")
-        user = str((body.get("user") or {}).get("id") or "")
-        channel = str(
-            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
-        )
+        user = str(part(body, "user").get("id") or "")
+        channel = str(part(body, "channel").get("id") or part(body, "container").get("channel_id") or "")
         url = str(body.get("response_url") or "")
         trigger = str(body.get("trigger_id") or "")
         actor = operator(user)
@@ -214,8 +213,8 @@ class SlackHandlers:
         number, enabled = parsed
         message = await self._ops.set_autorenew(actor, number, enabled)
         await self._outbox.respond(url, message)
-        container = body.get("container") or {}
-        original = body.get("message") or {}
+        container = part(body, "container")
+        original = part(body, "message")
         if container.get("is_ephemeral") or not original.get("ts") or not channel:
             return
         # A message in a channel (an alert): note on it who switched auto-renewal, for the team.

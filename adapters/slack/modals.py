@@ -19,6 +19,7 @@ from adapters.slack import actions, blocks, forms
 from adapters.slack.commands import COMMAND
 from adapters.slack.operations import operator
 from adapters.slack.outbox import Outbox
+from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import EXPIRED, MODAL_FAILED, error_text
 from adapters.slack.wizard import Wizard, conversation_key
@@ -78,7 +79,7 @@ class Modals:
             await ack(response_action="errors", errors={actions.TEXT_BLOCK: "Please type an answer."})
             return
         await ack()
-        user = str((body.get("user") or {}).get("id") or "")
+        user = str(part(body, "user").get("id") or "")
 
         async def work() -> None:
             message = await self._wizard.text(context.chat_id, user, text)
@@ -95,7 +96,7 @@ class Modals:
     async def on_group_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
         """Check every field (errors go back into the modal), then create the group."""
         context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
-        user = str((body.get("user") or {}).get("id") or "")
+        user = str(part(body, "user").get("id") or "")
         country_must_be = ""
         if context.chat_id:
             form = await self._wizard.open_form(conversation_key(context.chat_id, user))

@@ -18,7 +18,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import DeleteWebhook, SetMyCommands, SetWebhook
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.token import TokenValidationError
@@ -34,7 +34,7 @@ from adapters.telegram.presenter import Presenter
 from adapters.telegram.redact import TokenRedactor
 from adapters.telegram.render import render_screen
 from adapters.telegram.response_types import keep_response_types
-from adapters.telegram.retries import BackgroundRetries
+from adapters.telegram.retries import BackgroundRetries, token_rejected
 from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import COMMAND_DESCRIPTIONS, CONVERSATION_COMMANDS, LANGUAGES
@@ -146,7 +146,9 @@ class TelegramPart:
         """Register the webhook or start polling, and publish the command menu.
 
         Start-up calls that fail are logged and retried in the background;
-        they never stop the bot (:meth:`health` tells meanwhile).
+        they never stop the bot (:meth:`health` tells meanwhile). A token
+        Telegram rejects stops them all: one error line, and :meth:`health`
+        reports the part down with the reason.
         """
         self._redactor.install()
         self._started = True
@@ -157,7 +159,8 @@ class TelegramPart:
             await self._retries.run("setWebhook", self._set_webhook)
         else:
             await self._retries.run("deleteWebhook", self._delete_webhook)
-            self._polling = asyncio.create_task(self._poll(), name="telegram:polling")
+            if not self._status.rejected:
+                self._polling = asyncio.create_task(self._poll(), name="telegram:polling")
         for language in (None, *[code for code in LANGUAGES if code != "en"]):
             await self._retries.run(f"setMyCommands:{language or 'default'}", self._commands_setter(language))
         self._housekeeping = asyncio.create_task(self._purge_periodically(), name="telegram:housekeeping")
@@ -195,8 +198,9 @@ class TelegramPart:
                 self._polling is not None and not self._polling.done() and self._status.polling_healthy
             )
         return {
-            "ok": self._started and receiving,
+            "ok": self._started and receiving and not self._status.rejected,
             "mode": self.mode,
+            "error": self._status.rejected,
             "last_error": self._status.last_error,
             "last_error_at": self._status.last_error_at.isoformat() if self._status.last_error_at else None,
             "retrying": self._retries.pending(),
@@ -260,6 +264,9 @@ class TelegramPart:
                     close_bot_session=False,
                     allowed_updates=self.dispatcher.resolve_used_update_types(),
                 )
+                return
+            except TelegramUnauthorizedError:
+                token_rejected(self._status, "polling")
                 return
             except Exception as error:
                 # e.g. getMe failing before the polling loop (which retries by itself) began

@@ -2,7 +2,9 @@
 
 ``setMyCommands``, ``deleteWebhook`` or ``setWebhook`` failing at start-up
 (Telegram briefly unreachable, a flood wait) is logged and retried in the
-background with growing pauses until it succeeds or the part stops.
+background with growing pauses until it succeeds or the part stops. A
+rejected token is the exception: it is logged once, as one error line, and
+nothing is retried (a wrong token does not heal by waiting).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+
+from aiogram.exceptions import TelegramUnauthorizedError
 
 from adapters.telegram.sending import describe
 from adapters.telegram.status import ApiStatus
@@ -39,9 +43,11 @@ class BackgroundRetries:
 
     async def run(self, name: str, attempt: Attempt, *, time_limit: float = 10.0) -> bool:
         """Try ``attempt`` now; on failure keep retrying in the background. Returns whether it worked."""
+        if self._status.rejected:
+            return False
         if await self._try(name, attempt, time_limit):
             return True
-        if name not in self._tasks:
+        if name not in self._tasks and not self._status.rejected:
             self._tasks[name] = asyncio.create_task(
                 self._retry(name, attempt, time_limit), name=f"telegram:{name}"
             )
@@ -62,6 +68,9 @@ class BackgroundRetries:
     async def _try(self, name: str, attempt: Attempt, time_limit: float) -> bool:
         try:
             await asyncio.wait_for(attempt(), time_limit)
+        except TelegramUnauthorizedError:
+            token_rejected(self._status, name)
+            return False
         except Exception as error:
             self._status.record(name, error)
             log.warning(
@@ -80,4 +89,16 @@ class BackgroundRetries:
                 log.info("start-up call succeeded on retry", extra={"call": name})
                 self._tasks.pop(name, None)
                 return
+            if self._status.rejected:
+                return
             delay = min(delay * 2, self._max_delay)
+
+
+def token_rejected(status: ApiStatus, what: str) -> None:
+    """Record a 401 from Telegram and say so in one error line (only the first time)."""
+    if status.reject(what):
+        log.error(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): not retrying; "
+            "set the token @BotFather gave and restart",
+            extra={"call": what},
+        )

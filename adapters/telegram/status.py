@@ -4,6 +4,9 @@
 every Bot API call and remembers the last error that says something about the
 connection itself (network, Telegram's 5xx, a rejected token, a failing
 ``getUpdates``), not the errors about one user or message.
+
+A rejected token (401 Unauthorized) is not transient: :meth:`ApiStatus.reject`
+makes it :attr:`ApiStatus.rejected`, and nothing retries after that.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class ApiStatus(BaseRequestMiddleware):
         self.last_error: str | None = None
         self.last_error_at: datetime | None = None
         self.poll_failures = 0
+        self.rejected: str | None = None
 
     async def __call__(
         self,
@@ -54,6 +58,14 @@ class ApiStatus(BaseRequestMiddleware):
         """Remember ``error`` (from ``what``) as the last error."""
         self.last_error = f"{what}: {describe(error)}"
         self.last_error_at = utc_now()
+
+    def reject(self, what: str) -> bool:
+        """Note that Telegram rejected the token; True the first time (log it then, once)."""
+        first = self.rejected is None
+        self.rejected = f"{what}: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)"
+        self.last_error = self.rejected
+        self.last_error_at = utc_now()
+        return first
 
     @property
     def polling_healthy(self) -> bool:

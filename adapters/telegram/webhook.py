@@ -2,9 +2,12 @@
 
 Telegram POSTs each update as JSON, with the secret given to ``setWebhook`` in
 the ``X-Telegram-Bot-Api-Secret-Token`` header. A request without the right
-secret gets 401; a body that is not an update gets 400. A good update is
-answered 200 at once and handled in a background task, so Telegram never
-waits on a slow Zadarma call (the gate keeps each user's updates in order).
+secret gets 401; a body that is not an update (not JSON, nested too deeply,
+not shaped like an update) gets 400 and one warning line; an update of a
+type this bot does not know is answered 200 (so Telegram does not send it
+again) and ignored with one warning line. A good update is answered 200 at
+once and handled in a background task, so Telegram never waits on a slow
+Zadarma call (the gate keeps each user's updates in order).
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 from aiohttp import web
 from pydantic import ValidationError
+
+from adapters.json_bounds import load_object
 
 log = logging.getLogger("adapters.telegram")
 
@@ -40,6 +46,7 @@ class WebhookEndpoint:
         self.path = webhook_path(url)
         self._secret = secret.encode("utf-8")
         self._tasks: set[asyncio.Task[None]] = set()
+        self._listened: frozenset[str] | None = None
         self.accepting = False
 
     def install(self, app: web.Application) -> None:
@@ -53,9 +60,27 @@ class WebhookEndpoint:
         if not self.accepting:
             return web.Response(status=503, text="not running")
         try:
-            update = Update.model_validate(await request.json(), context={"bot": self._bot})
-        except (ValueError, ValidationError):
+            update = Update.model_validate(load_object(await request.read()), context={"bot": self._bot})
+        except ValidationError:
+            log.warning("webhook request refused: not shaped like an update")
             return web.Response(status=400, text="not a Telegram update")
+        except ValueError as exc:
+            log.warning("webhook request refused", extra={"reason": str(exc)})
+            return web.Response(status=400, text="not a Telegram update")
+        try:
+            kind = update.event_type
+        except UpdateTypeLookupError:
+            log.warning(
+                "ignored an update of a type this bot does not know", extra={"update_id": update.update_id}
+            )
+            return web.Response(status=200)
+        if self._listened is None:
+            self._listened = frozenset(self._dispatcher.resolve_used_update_types())
+        if kind not in self._listened:
+            log.info(
+                "ignored an update nobody listens to", extra={"update_id": update.update_id, "kind": kind}
+            )
+            return web.Response(status=200)
         task = asyncio.create_task(self._feed(update), name=f"telegram:update:{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -126,6 +126,16 @@ class GroupValidity:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """One amount taken from the balance: ``kind`` is ``order`` or ``prolong``, for ``number``."""
+
+    at: datetime
+    kind: str
+    number: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Event:
     """Something the clock made happen (reported by ``advance_days``)."""
 
@@ -169,6 +179,8 @@ class AccountState:
         self.verification_delay = verification_delay
         self._rng = random.Random(seed)
         self.numbers: dict[str, OwnedNumber] = {}
+        self.charges: list[Charge] = []
+        """Every charge, oldest first: what a test or a soak counts money moves by."""
         self.groups: dict[int, DocumentGroup] = {0: DocumentGroup(0, self._main_group_fields())}
         self.files: list[UploadedFile] = []
         self.sips: dict[str, SipLogin] = {s.id: s for s in DEFAULT_SIPS}
@@ -226,7 +238,7 @@ class AccountState:
         return sorted(self.numbers.values(), key=lambda n: (n.start_date, n.number))
 
     # ----------------------------------------------------------------- money
-    def _charge(self, amount: Decimal, what: str) -> None:
+    def _charge(self, amount: Decimal, what: str, *, kind: str, number: str) -> None:
         amount = to_money(amount)
         if amount > self.balance:
             raise ApiError(
@@ -234,6 +246,7 @@ class AccountState:
                 f"the balance is {format_amount(self.balance, self.currency)}"
             )
         self.balance = to_money(self.balance - amount)
+        self.charges.append(Charge(self.clock.now(), kind, number, amount))
 
     def set_balance(self, amount: Decimal) -> None:
         """Set the account balance (control endpoint and tests)."""
@@ -399,7 +412,7 @@ class AccountState:
         cost = convert(
             direction.connect_fee + direction.monthly_fee * months, direction.currency, self.currency
         )
-        self._charge(cost, f"number {free.number} for {months} month(s)")
+        self._charge(cost, f"number {free.number} for {months} month(s)", kind="order", number=free.number)
         del market[free.id]
         now = self.clock.now()
         owned = OwnedNumber(
@@ -424,7 +437,9 @@ class AccountState:
             raise ApiError(f"months must be a whole number from 1 to 12, got {months}")
         direction = self.catalog.directions[owned.direction_id]
         cost = convert(direction.monthly_fee * months, direction.currency, self.currency)
-        self._charge(cost, f"prolonging {owned.number} by {months} month(s)")
+        self._charge(
+            cost, f"prolonging {owned.number} by {months} month(s)", kind="prolong", number=owned.number
+        )
         owned.stop_date = self.clock.add_months(owned.stop_date, months)
         if owned.status == "parking":
             owned.parked_at = None

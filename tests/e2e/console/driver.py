@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-BUTTON = re.compile(r"^\[(\d+)\] (.*)$")
+BUTTON = re.compile(r"^\[(/?\d+)\] (.*)$")
 
 
 class Demo:
@@ -43,13 +43,13 @@ class Demo:
         return "\n".join(lines).replace("\xa0", " ").replace("\u202f", " ")
 
     @property
-    def buttons(self) -> dict[str, int]:
-        """Labels of the live buttons -> their numbers."""
-        found: dict[str, int] = {}
+    def buttons(self) -> dict[str, str]:
+        """Labels of the live buttons -> what to type to press them (``2``, or ``/2`` at a text question)."""
+        found: dict[str, str] = {}
         for line in self.screen.splitlines():
             match = BUTTON.match(line)
             if match:
-                found[match.group(2)] = int(match.group(1))
+                found[match.group(2)] = match.group(1)
         return found
 
     def send(self, line: str) -> str:
@@ -64,7 +64,7 @@ class Demo:
         """Press the first live button whose label contains ``label_part``."""
         for label, number in self.buttons.items():
             if label_part in label:
-                return self.send(str(number))
+                return self.send(number)
         raise AssertionError(f"no button containing {label_part!r} in:\n{self.screen}")
 
     def quit(self) -> tuple[int, str]:

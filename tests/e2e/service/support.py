@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -33,16 +34,21 @@ def free_port() -> int:
 
 
 class Service:
-    def __init__(self, proc: asyncio.subprocess.Process, base: str) -> None:
+    """A running ``python -m bot run``; its stderr goes to a file, so a chatty bot never blocks on a pipe."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, base: str, log: Path) -> None:
         self.proc = proc
         self.base = base
-        self.stderr = b""
+        self.log = log
+
+    @property
+    def stderr(self) -> bytes:
+        """Everything the process wrote to stderr so far."""
+        return self.log.read_bytes()
 
     async def stop(self) -> int:
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.stderr is not None
-        self.stderr += await asyncio.wait_for(self.proc.stderr.read(), timeout=30)
         return await asyncio.wait_for(self.proc.wait(), timeout=30)
 
 
@@ -62,10 +68,15 @@ async def start_service(env: dict[str, str]) -> Service:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
     environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environ, stderr=asyncio.subprocess.PIPE
-    )
-    service = Service(proc, f"http://127.0.0.1:{port}")
+    fd, name = tempfile.mkstemp(prefix="bot-run-", suffix=".log")
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=environ, stderr=fd
+        )
+    finally:
+        os.close(fd)
+    log = Path(name)
+    service = Service(proc, f"http://127.0.0.1:{port}", log)
     async with aiohttp.ClientSession() as http:
         for _ in range(100):
             if proc.returncode is not None:

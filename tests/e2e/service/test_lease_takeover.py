@@ -75,7 +75,7 @@ def environment(zadarma_url: str, slack: FakeSlackApi, database: Path, port: int
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
     environ.update(
         ZADARMA_API_URL=zadarma_url,
-        ZADARMA_KEY="key",
+        ZADARMA_KEY=SandboxConfig().key,
         ZADARMA_SECRET=ZADARMA_SECRET,
         SLACK_BOT_TOKEN=SLACK_TOKEN,
         SLACK_SIGNING_SECRET="signing-secret-for-the-lease-test",

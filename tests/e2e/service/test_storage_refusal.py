@@ -77,20 +77,24 @@ async def made(kind: str, path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("kind", "says"),
+    ("kind", "says", "prefix", "exit_code"),
     [
-        ("damaged", "is damaged"),
-        ("not a database", "is not an SQLite database"),
-        ("directory", "is a directory"),
+        # Found only by opening the file (PRAGMA quick_check): a storage error.
+        ("damaged", "is damaged", "storage error: ", EXIT_STORAGE),
+        # Found from the path alone, with the rest of the configuration: a configuration error.
+        ("not a database", "is not an SQLite database", "configuration error: ", 2),
+        ("directory", "is a folder, not a database file", "configuration error: ", 2),
     ],
 )
-async def test_run_refuses_with_one_line_and_a_non_zero_exit(tmp_path: Path, kind: str, says: str) -> None:
+async def test_run_refuses_with_one_line_and_a_non_zero_exit(
+    tmp_path: Path, kind: str, says: str, prefix: str, exit_code: int
+) -> None:
     database = await made(kind, tmp_path / "bot.db")
     code, lines = await run_bot("run", env=environment(database))
-    assert code == EXIT_STORAGE != 0
+    assert code == exit_code != 0
     assert len(lines) == 1, lines
     (line,) = lines
-    assert line.startswith("storage error: ") and says in line and str(database) in line
+    assert line.startswith(prefix) and says in line and str(database) in line
 
 
 async def test_the_demo_refuses_a_damaged_file_the_same_way(tmp_path: Path) -> None:

@@ -1,0 +1,409 @@
+"""Soak of the money path: randomised orders and renewals under faults and ``kill -9``.
+
+    .venv/bin/python bench/money_soak.py [--confirmations 1000] [--customers 16] [--seed 1]
+
+The real ``python -m bot run`` (Telegram by long polling against the fake Bot
+API, a real SQLite file) talks to the emulator on 127.0.0.1 with a 1 s client
+timeout. While customers order and renew, the harness keeps changing the
+emulator's faults on the two money paths (dropped replies, replies later than
+the timeout, 503s, garbled replies), presses some Confirm buttons twice,
+re-delivers some presses, and kills the bot with SIGKILL every so often,
+starting it again on the same database.
+
+Every customer orders in a direction of their own and confirms one thing at a
+time, waiting for a final outcome before the next, so every charge the
+emulator records belongs to exactly one confirmation. At the end it prints:
+
+* confirmations, charges, and the confirmations charged 0, 1 or more times
+  (only 0 or 1 is allowed);
+* customers told a wrong outcome (told "yours"/"renewed" without a charge,
+  or "not charged" with one): must be 0;
+* customers never told a final outcome: must be 0;
+* owners overwritten (a number paid for by one customer owned by another, or
+  by nobody, in the bot's records): must be 0.
+
+Exit status 1 when any of the must-be-zero figures is not zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import re
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from aiohttp import web  # noqa: E402
+
+from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
+from tests.e2e.service.support import ZADARMA_SECRET, Service, start_service  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected  # noqa: E402
+
+MONEY_PATHS = ["/v1/direct_numbers/order/", "/v1/direct_numbers/prolong/"]
+CHARGED = (
+    "is yours",
+    "This order was already placed",
+    "Checked with Zadarma: your order went through",
+    "is reserved for you",
+    "Charged:",
+    "This renewal was already done",
+    "is renewed, paid until",
+)
+NOT_CHARGED = (
+    "Someone has just taken that number",
+    "did not go through",
+    "was taken before your order",
+    "Zadarma refused",
+    "Zadarma could not do this right now",
+    "does not cover",
+    "is being checked with Zadarma right now",
+)
+CONTESTED = ("records disagree",)
+ANY_FINAL = CHARGED + NOT_CHARGED + CONTESTED
+# One direction per customer (no documents needed), so every charge has one customer.
+DIRECTIONS = [
+    ("PL", "Gdańsk"),
+    ("US", "New York"),
+    ("GB", "London"),
+    ("NL", "Amsterdam"),
+    ("PL", "Łódź"),
+    ("US", "Los Angeles"),
+    ("GB", "Manchester"),
+    ("NL", "Rotterdam"),
+    ("US", "Chicago"),
+    ("GB", "Birmingham"),
+    ("NL", "The Hague"),
+    ("US", "Miami"),
+    ("GB", "Edinburgh"),
+    ("NL", "Utrecht"),
+    ("US", "San Francisco"),
+]
+
+
+@dataclass
+class Confirmation:
+    """One press of a Confirm button (double presses and re-deliveries included in it)."""
+
+    customer: int
+    kind: str  # order | prolong
+    number: str  # digits; for an order the number on the summary
+    charges_before: int
+    told: list[str] = field(default_factory=list)
+    charges: int = 0
+
+
+@dataclass
+class Soak:
+    sandbox: Sandbox
+    telegram: FakeTelegram
+    env: dict[str, str]
+    rng: random.Random
+    target: int
+    service: Service | None = None
+    confirmations: list[Confirmation] = field(default_factory=list)
+    kills: int = 0
+    double_presses: int = 0
+    redeliveries: int = 0
+    users: dict[int, FakeUser] = field(default_factory=dict)
+    up: asyncio.Event = field(default_factory=asyncio.Event)
+    stop: bool = False
+
+    # -- the bot process ------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.service = await start_service(self.env)
+        self.up.set()
+
+    async def killer(self, every: tuple[float, float]) -> None:
+        while not self.stop:
+            await asyncio.sleep(self.rng.uniform(*every))
+            if self.stop or self.service is None:
+                return
+            self.up.clear()
+            self.service.proc.send_signal(signal.SIGKILL)
+            await self.service.proc.wait()
+            self.kills += 1
+            await asyncio.sleep(self.rng.uniform(0.1, 1.5))
+            await self.start()
+
+    async def progress(self) -> None:
+        started = time.monotonic()
+        while not self.stop:
+            await asyncio.sleep(10)
+            told = sum(1 for c in self.confirmations if c.told)
+            print(
+                f"  {time.monotonic() - started:5.0f} s: {len(self.confirmations)} confirmations, "
+                f"{told} told, {len(self.sandbox.state.charges)} charges, {self.kills} kills",
+                flush=True,
+            )
+
+    async def faults(self) -> None:
+        while not self.stop:
+            choice = self.rng.random()
+            if choice < 0.3:
+                self.sandbox.clear_faults()
+            else:
+                self.sandbox.set_faults(
+                    latency_ms=self.rng.choice([0, 0, 300, 1500, 2500]),
+                    error_rate=self.rng.choice([0.0, 0.1, 0.3]),
+                    malformed_rate=self.rng.choice([0.0, 0.1, 0.3]),
+                    drop_rate=self.rng.choice([0.0, 0.2, 0.5]),
+                    paths=MONEY_PATHS,
+                )
+            await asyncio.sleep(self.rng.uniform(1.0, 4.0))
+        self.sandbox.clear_faults()
+
+    # -- a customer -----------------------------------------------------------------
+
+    async def step(self, user: FakeUser, inject: object, within: float = 8) -> str | None:
+        """Inject an update (a callable) and wait for the bot's menu to change; None if it did not."""
+        await self.up.wait()
+        before = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id)]
+        injected = inject()  # type: ignore[operator]
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            now = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id)]
+            if now != before:
+                await asyncio.sleep(0.1)
+                with contextlib.suppress(AssertionError):
+                    return self.telegram.menu(user.chat_id).text
+            await asyncio.sleep(0.05)
+        del injected
+        return None
+
+    async def customer(self, index: int, country: str, direction: str) -> None:
+        user = self.telegram.user(first_name=f"C{index}")
+        self.users[index] = user
+        owned: list[str] = []
+        while not self.stop and len(self.confirmations) < self.target:
+            try:
+                if owned and self.rng.random() < 0.45:
+                    await self.renew(index, user, self.rng.choice(owned))
+                else:
+                    number = await self.order(index, user, country, direction)
+                    if number:
+                        owned.append(number)
+            except _Lost:
+                await asyncio.sleep(0.2)  # the bot died mid-walk: start that walk again
+
+    async def walk(self, user: FakeUser, inject: object) -> str:
+        shown = await self.step(user, inject)
+        if shown is None:
+            raise _Lost
+        return shown
+
+    async def order(self, index: int, user: FakeUser, country: str, direction: str) -> str | None:
+        tg = self.telegram
+        await self.walk(user, lambda: tg.send_command(user, "order"))
+        await self.walk(user, lambda: tg.send_text(user, country))
+        await self.walk(user, lambda: tg.press(user, direction))
+        summary = await self.walk(user, lambda: tg.press(user, "Any number"))
+        found = re.search(r"Number: (\+[\d ]+)", summary)
+        if found is None:
+            raise _Lost
+        number = "".join(ch for ch in found.group(1) if ch.isdigit())
+        charged = await self.confirm(index, user, "order", number, "Confirm and pay")
+        return number if charged else None
+
+    async def renew(self, index: int, user: FakeUser, number: str) -> None:
+        tg = self.telegram
+        await self.walk(user, lambda: tg.send_command(user, "numbers"))
+        label = next(
+            (lb for lb in tg.menu(user.chat_id).labels if "".join(filter(str.isdigit, lb)) == number), None
+        )
+        if label is None:
+            raise _Lost
+        await self.walk(user, lambda: tg.press(user, label))
+        labels = tg.menu(user.chat_id).labels
+        if not any("Prolong" in lb for lb in labels):
+            return  # being checked: renewing is not offered
+        await self.walk(user, lambda: tg.press(user, "Prolong"))
+        await self.walk(user, lambda: tg.press(user, "1 month"))
+        await self.confirm(index, user, "prolong", number, "Confirm and pay")
+
+    async def confirm(self, index: int, user: FakeUser, kind: str, number: str, label: str) -> bool:
+        tg = self.telegram
+        await self.up.wait()
+        seen = {m.message_id: m.text for m in tg.bot_messages(user.chat_id)}
+        confirmation = Confirmation(index, kind, number, len(self.sandbox.state.charges))
+        self.confirmations.append(confirmation)
+        try:
+            screen = tg.menu(user.chat_id)
+            press: Injected = tg.press(user, label, message=screen)
+        except (AssertionError, KeyError, ValueError):
+            self.confirmations.remove(confirmation)
+            raise _Lost from None
+        if self.rng.random() < 0.15:  # the same button of the same message, pressed again
+            self.double_presses += 1
+            await asyncio.sleep(self.rng.uniform(0, 0.3))
+            tg.press(user, label, message=screen)
+        if self.rng.random() < 0.1:
+            self.redeliveries += 1
+            await asyncio.sleep(self.rng.uniform(0, 0.5))
+            tg.redeliver(press)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self._finals(user, seen):
+                await asyncio.sleep(0.3)  # a second telling (chat and alert) may follow
+                confirmation.told = self._finals(user, seen)
+                return any(any(c in t for c in CHARGED) for t in confirmation.told)
+            await asyncio.sleep(0.1)
+        return False
+
+    def _finals(self, user: FakeUser, seen: dict[int, str]) -> list[str]:
+        """Final-outcome texts the bot sent (or edited in) since ``seen``."""
+        messages = self.telegram.bot_messages(user.chat_id)
+        changed = [m.text for m in messages if seen.get(m.message_id) != m.text]
+        return [t for t in changed if any(marker in t for marker in ANY_FINAL)]
+
+
+class _Lost(Exception):
+    """The walk to a Confirm button did not get an answer (the bot was down)."""
+
+
+def attribute(soak: Soak) -> None:
+    """Give every charge of the emulator to the one confirmation it belongs to."""
+    charges = soak.sandbox.state.charges
+    by_customer: dict[int, list[Confirmation]] = {}
+    for c in soak.confirmations:
+        by_customer.setdefault(c.customer, []).append(c)
+    numbers_of = {c.number: c.customer for c in soak.confirmations if c.kind == "order"}
+    for position, charge in enumerate(charges):
+        number = charge.number.lstrip("+")
+        owner = numbers_of.get(number)
+        if owner is None:
+            continue
+        candidates = [
+            c
+            for c in by_customer[owner]
+            if c.kind == charge.kind and c.number == number and c.charges_before <= position
+        ]
+        if candidates:
+            candidates[-1].charges += 1
+
+
+def owners_overwritten(soak: Soak, db: Path) -> tuple[int, int]:
+    """(numbers paid by one customer but owned by another or nobody here, numbers checked)."""
+    users = soak.users
+    with sqlite3.connect(db) as conn:
+        owners = dict(conn.execute("SELECT number, owner_user_id FROM number_owners").fetchall())
+    wrong = checked = 0
+    for c in soak.confirmations:
+        if c.kind == "order" and c.charges == 1:
+            checked += 1
+            if owners.get(c.number) != str(users[c.customer].id):
+                wrong += 1
+    return wrong, checked
+
+
+async def main(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    sandbox = Sandbox(SandboxConfig(secret=ZADARMA_SECRET, rate_limit=1_000_000, balance=Decimal("10000000")))
+    runner = web.AppRunner(sandbox.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    workdir = Path(tempfile.mkdtemp(prefix="money-soak-"))
+    db = workdir / "bot.db"
+    started = time.monotonic()
+    async with FakeTelegram() as telegram:
+        env = {
+            "ZADARMA_API_URL": f"http://127.0.0.1:{port}",
+            "ZADARMA_KEY": sandbox.key,
+            "ZADARMA_SECRET": ZADARMA_SECRET,
+            "ZADARMA_TIMEOUT": "1",
+            "ZADARMA_RATE_LIMIT": "10000",
+            "SETTLE_WINDOW": str(args.window),
+            "OUTCOME_GRACE": "3",
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_BASE": telegram.base_url,
+            "DATABASE_URL": f"sqlite:///{db}",
+            "ALERT_INTERVAL": "3600",
+            "ALERT_LEASE_TTL": "6",
+            "LOG_LEVEL": "WARNING",
+        }
+        soak = Soak(sandbox, telegram, env, rng, args.confirmations)
+        await soak.start()
+        directions = DIRECTIONS[: args.customers]
+        background = [
+            asyncio.create_task(soak.faults()),
+            asyncio.create_task(soak.killer((args.kill_min, args.kill_max))),
+            asyncio.create_task(soak.progress()),
+        ]
+        customers = [asyncio.create_task(soak.customer(i, c, d)) for i, (c, d) in enumerate(directions)]
+        await asyncio.gather(*customers)
+        soak.stop = True
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        sandbox.clear_faults()
+        await soak.up.wait()
+        await asyncio.sleep(args.window + 5)  # late landings land; the settler has its last look
+        if soak.service is not None:
+            await soak.service.stop()
+    await runner.cleanup()
+    attribute(soak)
+    confirmations = soak.confirmations
+    per = Counter(min(c.charges, 2) for c in confirmations)
+    charges = sum(c.charges for c in confirmations)
+    unattributed = len(sandbox.state.charges) - charges
+    wrong = 0
+    never = 0
+    contested = 0
+    for c in confirmations:
+        said_charged = any(any(m in t for m in CHARGED) for t in c.told)
+        said_not = any(any(m in t for m in NOT_CHARGED) for t in c.told)
+        if any(any(m in t for m in CONTESTED) for t in c.told):
+            contested += 1
+        if not c.told:
+            never += 1
+        elif (said_charged and c.charges == 0) or (said_not and c.charges > 0):
+            wrong += 1
+    overwritten, checked = owners_overwritten(soak, db)
+    elapsed = time.monotonic() - started
+    kinds = Counter(c.kind for c in confirmations)
+    print(
+        f"money soak: seed {args.seed}, {len(directions)} customers, {elapsed:.0f} s, "
+        f"bot killed {soak.kills} times"
+    )
+    print(f"confirmations: {len(confirmations)} ({kinds['order']} orders, {kinds['prolong']} renewals)")
+    print(f"double presses: {soak.double_presses}, re-delivered presses: {soak.redeliveries}")
+    print(f"charges: {charges} (+ {unattributed} not belonging to any confirmation)")
+    print(f"charges per confirmation: 0 -> {per[0]}, 1 -> {per[1]}, more -> {per[2]}")
+    print(f"customers told a wrong outcome: {wrong}")
+    print(f"customers never told: {never}")
+    print(f"contested (sent to operators): {contested}")
+    print(f"owners overwritten: {overwritten} (of {checked} numbers paid for)")
+    bad = per[2] + wrong + never + overwritten + unattributed
+    print("result:", "OK" if bad == 0 else "FAILED")
+    print(f"(database and logs kept in {workdir})" if bad else "")
+    return 0 if bad == 0 else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--confirmations", type=int, default=1000)
+    parser.add_argument("--customers", type=int, default=8, help="at most 15 (one direction each)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--window", type=float, default=6.0, help="SETTLE_WINDOW of the bot, seconds")
+    parser.add_argument("--kill-min", type=float, default=8.0)
+    parser.add_argument("--kill-max", type=float, default=20.0)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(asyncio.run(main(parser.parse_args())))
