@@ -49,6 +49,8 @@ def call_priority(method: str, path: str) -> Priority:
 
 
 PRODUCTION_URL = "https://api.zadarma.com"
+#: The ``type`` sent for a number the account's list does not show with one.
+DEFAULT_NUMBER_TYPE = "common"
 SANDBOX_URL = "https://api-sandbox.zadarma.com"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -82,6 +84,8 @@ class ZadarmaClient:
         self._backoff = backoff
         self._sleep = sleep
         self.last_call_ok: bool | None = None
+        self._types: dict[str, str] = {}
+        self._types_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"ZadarmaClient(base_url={str(self._base)!r}, key={self._key[:4]}…)"
@@ -337,58 +341,118 @@ class ZadarmaClient:
     # -- managing numbers ----------------------------------------------------------
 
     async def direct_numbers(self) -> list[m.DirectNumber]:
-        """``GET /v1/direct_numbers/``: every number of the account."""
-        return await self._list(m.DirectNumber, "/v1/direct_numbers/", "info")
+        """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`)."""
+        records = await self._list(m.DirectNumber, "/v1/direct_numbers/", "info")
+        self._types.update({r.number.lstrip("+"): r.type for r in records if r.type})
+        return records
+
+    async def number_type(self, number: str) -> str:
+        """The record's own ``type`` (``common`` or ``order``), which four calls must send.
+
+        Known types are remembered per process (a number keeps its type); an unknown
+        number costs one ``GET /v1/direct_numbers/``. A number missing from the list,
+        or listed without a type, gets :data:`DEFAULT_NUMBER_TYPE`: the API then
+        answers about the number itself (not yours, not found).
+        """
+        digits = number.lstrip("+")
+        known = self._types.get(digits)
+        if known is not None:
+            return known
+        async with self._types_lock:
+            if digits not in self._types:
+                await self.direct_numbers()
+        found = self._types.get(digits)
+        if found is None:
+            log.warning("number type unknown, sending the default", extra={"default": DEFAULT_NUMBER_TYPE})
+            return DEFAULT_NUMBER_TYPE
+        return found
+
+    async def _typed_call(
+        self, call: Callable[[str], Awaitable[ModelT]], number: str, type: str | None
+    ) -> ModelT:
+        """Run ``call`` with the number's ``type``; forget a looked-up type the API refused."""
+        kind = type or await self.number_type(number)
+        try:
+            return await call(kind)
+        except ZadarmaAPIError as exc:
+            if type is None and 400 <= exc.status_code < 500:
+                self._types.pop(number.lstrip("+"), None)
+            raise
 
     async def direct_number(self, number: str, *, type: str | None = None) -> m.DirectNumber:
-        """``GET /v1/direct_numbers/number/``."""
-        return await self._get(
-            m.DirectNumber, "/v1/direct_numbers/number/", "info", {"number": number, "type": type}
-        )
+        """``GET /v1/direct_numbers/number/`` with ``type`` (looked up when not given)."""
+
+        async def call(kind: str) -> m.DirectNumber:
+            record = await self._get(
+                m.DirectNumber, "/v1/direct_numbers/number/", "info", {"number": number, "type": kind}
+            )
+            # The detail record may omit its type; the one sent was accepted.
+            return record if record.type else record.model_copy(update={"type": kind})
+
+        return await self._typed_call(call, number, type)
 
     async def autoprolongation(self, number: str, *, type: str | None = None) -> m.Autoprolongation:
-        """``GET /v1/direct_numbers/autoprolongation/``."""
-        return await self._get(
-            m.Autoprolongation, "/v1/direct_numbers/autoprolongation/", None, {"number": number, "type": type}
-        )
+        """``GET /v1/direct_numbers/autoprolongation/`` with ``type`` (looked up when not given)."""
+
+        async def call(kind: str) -> m.Autoprolongation:
+            return await self._get(
+                m.Autoprolongation,
+                "/v1/direct_numbers/autoprolongation/",
+                None,
+                {"number": number, "type": kind},
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_autoprolongation(
         self, number: str, enabled: bool, *, type: str | None = None
     ) -> m.Autoprolongation:
-        """``PUT /v1/direct_numbers/autoprolongation/``."""
-        return await self._write(
-            "PUT",
-            m.Autoprolongation,
-            "/v1/direct_numbers/autoprolongation/",
-            {"number": number, "value": "on" if enabled else "off", "type": type},
-        )
+        """``PUT /v1/direct_numbers/autoprolongation/`` with ``type`` (looked up when not given)."""
+
+        async def call(kind: str) -> m.Autoprolongation:
+            return await self._write(
+                "PUT",
+                m.Autoprolongation,
+                "/v1/direct_numbers/autoprolongation/",
+                {"number": number, "value": "on" if enabled else "off", "type": kind},
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_caller_name(
         self, number: str, caller_name: str, *, type: str | None = None
     ) -> m.CallerName:
-        """``PUT /v1/direct_numbers/set_caller_name/`` (empty name clears it)."""
-        return await self._write(
-            "PUT",
-            m.CallerName,
-            "/v1/direct_numbers/set_caller_name/",
-            {"number": number, "caller_name": caller_name, "type": type},
-        )
+        """``PUT /v1/direct_numbers/set_caller_name/`` (empty name clears it), with ``type``."""
+
+        async def call(kind: str) -> m.CallerName:
+            return await self._write(
+                "PUT",
+                m.CallerName,
+                "/v1/direct_numbers/set_caller_name/",
+                {"number": number, "caller_name": caller_name, "type": kind},
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_sip_target(
         self, number: str, sip_id: str, *, test_mode: bool | None = None, type: str | None = None
     ) -> m.SipTarget:
-        """``PUT /v1/direct_numbers/set_sip_id/``: a SIP login or an external SIP URI."""
-        return await self._write(
-            "PUT",
-            m.SipTarget,
-            "/v1/direct_numbers/set_sip_id/",
-            {
-                "number": number,
-                "sip_id": sip_id,
-                "test_mode": None if test_mode is None else ("on" if test_mode else "off"),
-                "type": type,
-            },
-        )
+        """``PUT /v1/direct_numbers/set_sip_id/``: a SIP login or an external SIP URI, with ``type``."""
+
+        async def call(kind: str) -> m.SipTarget:
+            return await self._write(
+                "PUT",
+                m.SipTarget,
+                "/v1/direct_numbers/set_sip_id/",
+                {
+                    "number": number,
+                    "sip_id": sip_id,
+                    "test_mode": None if test_mode is None else ("on" if test_mode else "off"),
+                    "type": kind,
+                },
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_receive_sms(
         self, number: str, enabled: bool, *, documents_group_id: int | None = None, type: str | None = None
