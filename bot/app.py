@@ -238,7 +238,11 @@ def build_service(core: Core) -> Service:
         return {"ok": True}
 
     async def zadarma() -> dict[str, object]:
-        return {"ok": core.client.last_call_ok is not False, "required": False}
+        return {
+            "ok": core.client.last_call_ok is not False,
+            "required": False,
+            "skipped_items": core.client.skipped_items,  # unreadable list items skipped since start
+        }
 
     app = health_app(parts, {"database": database, "zadarma": zadarma})
     runner = Runner(
