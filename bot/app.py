@@ -93,14 +93,17 @@ async def open_core(
 # -- the demo ------------------------------------------------------------------------
 
 
-def run_demo(*, lang: str | None, db: str | None) -> int:
-    """``python -m bot demo``: the conversations in this terminal against the emulator."""
-    return asyncio.run(_demo(lang, db))
+def run_demo(*, lang: str | None, db: str | None, realistic: bool = False) -> int:
+    """``python -m bot demo``: the conversations in this terminal against the emulator.
+
+    ``realistic`` makes the built-in emulator vary its replies (``bot.sandbox.realistic``).
+    """
+    return asyncio.run(_demo(lang, db, realistic))
 
 
-async def _demo(lang: str | None, db: str | None) -> int:
+async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> int:
     from adapters.console.session import ConsoleSession
-    from bot.sandbox import Sandbox
+    from bot.sandbox import Sandbox, SandboxConfig
 
     external = os.environ.get("ZADARMA_API_URL")
     values: dict[str, object] = {"database_url": f"sqlite:///{db}" if db else "memory://"}
@@ -108,7 +111,7 @@ async def _demo(lang: str | None, db: str | None) -> int:
     if external:
         values["zadarma_api_url"] = external
     else:
-        sandbox = Sandbox()
+        sandbox = Sandbox(SandboxConfig(realistic=realistic))
         transport = sandbox.transport()
         values.update(
             zadarma_api_url="http://sandbox.invalid", zadarma_key=sandbox.key, zadarma_secret=sandbox.secret
