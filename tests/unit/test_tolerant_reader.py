@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -424,10 +425,14 @@ def test_records_that_broke_the_numbers_screen_now_read(change: dict[str, Json])
         assert first.description == ""
 
 
-def test_a_record_without_its_number_is_skipped_alone() -> None:
+def test_a_record_without_its_number_is_skipped_alone(caplog: pytest.LogCaptureFixture) -> None:
     broken = {k: v for k, v in RECORD.items() if k != "number"}
-    result, skipped = read(NUMBERS, {"status": "success", "info": [broken, RECORD]})
+    with caplog.at_level(logging.WARNING, logger="bot.zadarma"):
+        result, skipped = read(NUMBERS, {"status": "success", "info": [broken, RECORD]})
     assert isinstance(result, list) and [r.number for r in result] == ["442037691880"] and skipped == 1
+    [warning] = [r for r in caplog.records if r.getMessage() == "zadarma item skipped"]
+    assert warning.levelno == logging.WARNING and getattr(warning, "fields", "") == "number"
+    assert getattr(warning, "index", None) == 0 and getattr(warning, "path", "") == "/v1/direct_numbers/"
 
 
 @pytest.mark.parametrize(("wire", "days"), [("", 0), (None, 0), ("1-3", 3), ("5", 5), (7, 7)])
