@@ -20,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole order flow in this terminal, against the built-in emulator")
     demo.add_argument("--lang", choices=["en", "pl"], default=None, help="language of the demo")
     demo.add_argument("--db", default=None, help="SQLite file to keep the conversation in (resumable)")
+    demo.add_argument(
+        "--realistic", action="store_true", help="the built-in emulator varies its replies like a real API"
+    )
 
     sandbox = sub.add_parser("sandbox", help="serve the Zadarma emulator on a local port")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -28,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--secret", default=None)
     sandbox.add_argument("--balance", default=None)
     sandbox.add_argument("--rate-limit", type=int, default=100, dest="rate_limit")
+    sandbox.add_argument(
+        "--realistic",
+        action="store_true",
+        help="vary replies like a real API (extra fields, nulls, type swaps, [] for {}, capped lists)",
+    )
 
     api = sub.add_parser("api", help="make one signed call and print the JSON reply")
     api.add_argument("method", help="GET, POST, PUT or DELETE")
@@ -51,11 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for flag, value in (("--key", args.key), ("--secret", args.secret), ("--balance", args.balance)):
             if value is not None:
                 forwarded += [flag, value]
+        if args.realistic:
+            forwarded.append("--realistic")
         return sandbox_main(forwarded)
     if args.command == "demo":
         from bot.app import run_demo
 
-        return run_demo(lang=args.lang, db=args.db)
+        return run_demo(lang=args.lang, db=args.db, realistic=args.realistic)
     try:
         settings = load_settings(for_run=args.command == "run")
     except ConfigError as exc:

@@ -120,10 +120,11 @@ async def open_core(
 # -- the demo ------------------------------------------------------------------------
 
 
-def run_demo(*, lang: str | None, db: str | None) -> int:
+def run_demo(*, lang: str | None, db: str | None, realistic: bool = False) -> int:
     """``python -m bot demo``: the conversations in this terminal against the emulator.
 
-    ``db`` is a file (relative to the current folder) or a ``sqlite:///`` URL.
+    ``db`` is a file (relative to the current folder) or a ``sqlite:///`` URL;
+    ``realistic`` makes the built-in emulator vary its replies (``bot.sandbox.realistic``).
     """
     url = demo_database_url(db)
     problem = database_problem(url)
@@ -131,16 +132,16 @@ def run_demo(*, lang: str | None, db: str | None) -> int:
         print(f"configuration error: --db: {problem}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_demo(lang, url if db else None))
+        return asyncio.run(_demo(lang, url if db else None, realistic))
     except ConfigError as exc:
         for line in exc.problems:
             print(f"configuration error: {line}", file=sys.stderr)
         return 2
 
 
-async def _demo(lang: str | None, db: str | None) -> int:
+async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> int:
     from adapters.console.session import ConsoleSession
-    from bot.sandbox import Sandbox
+    from bot.sandbox import Sandbox, SandboxConfig
 
     external = os.environ.get("ZADARMA_API_URL")
     values: dict[str, object] = {"database_url": db or "memory://"}
@@ -148,7 +149,7 @@ async def _demo(lang: str | None, db: str | None) -> int:
     if external:
         values["zadarma_api_url"] = external
     else:
-        sandbox = Sandbox()
+        sandbox = Sandbox(SandboxConfig(realistic=realistic))
         transport = sandbox.transport()
         values.update(
             zadarma_api_url="http://sandbox.invalid", zadarma_key=sandbox.key, zadarma_secret=sandbox.secret
@@ -332,7 +333,11 @@ def build_service(core: Core) -> Service:
     async def zadarma() -> dict[str, object]:
         if access.refused is not None:
             return {"ok": False, "required": True, "error": access.refused}
-        return {"ok": core.client.last_call_ok is not False, "required": False}
+        return {
+            "ok": core.client.last_call_ok is not False,
+            "required": False,
+            "skipped_items": core.client.skipped_items,  # unreadable list items skipped since start
+        }
 
     async def on_start() -> object:
         # Open payments are settled by the Settler part; this only finds refused credentials early.

@@ -22,7 +22,8 @@ account and its rules), ``documents`` (document types and group fields),
 ``clock``, ``money``, ``api`` (routes and response shapes), ``auth``
 (signatures), ``ratelimit``, ``faults``, ``multipart``, ``messages``
 (protocol-neutral request/response), ``control`` (``/_sandbox/`` endpoints),
-``emulator`` (the facade and pipeline), ``http`` (aiohttp), ``transport``
+``realistic`` (the realistic mode's variations), ``emulator`` (the facade and
+pipeline), ``http`` (aiohttp), ``transport``
 (httpx), ``server`` (CLI).
 """
 

@@ -184,22 +184,39 @@ def _sip(ctx: ApiContext) -> Json:
     }
 
 
+NUMBER_TYPES = ("common", "order")
+
+
+def _typed_number(ctx: ApiContext) -> OwnedNumber:
+    """The number named by ``number``, checked against the mandatory ``type``.
+
+    The seed guide marks ``type`` (the record's own ``common`` or ``order``)
+    mandatory on ``number``, ``autoprolongation``, ``set_caller_name`` and
+    ``set_sip_id``; a missing or different value is refused with 400.
+    """
+    owned = ctx.state.owned(ctx.params.require("number"))
+    kind = ctx.params.choice("type", NUMBER_TYPES)
+    if owned.kind != kind:
+        raise ApiError(f"type {kind!r} does not match number {owned.number}: its type is {owned.kind!r}")
+    return owned
+
+
 def _direct_numbers(ctx: ApiContext) -> Json:
     return {"info": [render_number_item(ctx.state, n) for n in ctx.state.numbers_sorted()]}
 
 
 def _number(ctx: ApiContext) -> Json:
-    owned = ctx.state.owned(ctx.params.require("number"))
+    owned = _typed_number(ctx)
     return {"info": render_number_detail(ctx.state, owned)}
 
 
 def _autoprolongation_get(ctx: ApiContext) -> Json:
-    owned = ctx.state.owned(ctx.params.require("number"))
+    owned = _typed_number(ctx)
     return {"number": owned.number, "autoprolongation": _on_off(owned.autorenew)}
 
 
 def _autoprolongation_put(ctx: ApiContext) -> Json:
-    number = ctx.params.require("number")
+    number = _typed_number(ctx).number
     value = ctx.params.choice("value", ("on", "off"))
     owned = ctx.state.set_autoprolongation(number, value == "on")
     return {"number": owned.number, "autoprolongation": _on_off(owned.autorenew)}
@@ -239,7 +256,7 @@ def _country(ctx: ApiContext) -> Json:
 
 
 def _set_caller_name(ctx: ApiContext) -> Json:
-    number = ctx.params.require("number")
+    number = _typed_number(ctx).number
     caller_name = ctx.params.get("caller_name")
     if caller_name is None:
         raise ApiError("caller_name is required (send it empty to clear the caller name)")
@@ -248,7 +265,7 @@ def _set_caller_name(ctx: ApiContext) -> Json:
 
 
 def _set_sip_id(ctx: ApiContext) -> Json:
-    number = ctx.params.require("number")
+    number = _typed_number(ctx).number
     sip_id = ctx.params.require("sip_id")
     test_mode = ctx.params.text("test_mode")
     if test_mode is not None:

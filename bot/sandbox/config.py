@@ -20,7 +20,8 @@ class SandboxConfig:
     ``start_time`` (timezone-aware) freezes the emulated clock's base at that
     instant, for deterministic tests; by default the base is the real UTC time.
     ``verification_days`` is how long, in emulated days, an uploaded document
-    waits before it is verified (or rejected).
+    waits before it is verified (or rejected). ``realistic`` varies every reply
+    the way real APIs do (see :mod:`bot.sandbox.realistic`).
     """
 
     key: str = DEFAULT_KEY
@@ -33,3 +34,4 @@ class SandboxConfig:
     verification_days: float = 1.0
     start_time: datetime | None = None
     fault_seed: int = 0
+    realistic: bool = False

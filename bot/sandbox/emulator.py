@@ -40,6 +40,7 @@ from bot.sandbox.messages import SandboxRequest, SandboxResponse, parse_query
 from bot.sandbox.multipart import MultipartError, Part, parse_multipart
 from bot.sandbox.params import RequestParams
 from bot.sandbox.ratelimit import RateLimiter
+from bot.sandbox.realistic import Realism
 from bot.sandbox.state import AccountState, Event
 from bot.sandbox.transport import SandboxTransport
 
@@ -75,6 +76,7 @@ class Sandbox:
         self._dice = FaultDice(self.config.fault_seed)
         self.calls: Counter[tuple[str, str]] = Counter()
         self.state = self._new_state()
+        self.realism = Realism(self.config.seed) if self.config.realistic else None
 
     def _new_state(self) -> AccountState:
         return AccountState(
@@ -219,11 +221,12 @@ class Sandbox:
                 return SandboxResponse.error(
                     503, "Service temporarily unavailable (injected fault)", self.limiter.peek(key).headers
                 )
-        response = self._authorized(
-            request,
-            auth,
-            lambda params, files: handler(ApiContext(self.state, params, path_args, files)),
-        )
+
+        def run(params: RequestParams, files: dict[str, Part]) -> dict[str, Any]:
+            payload = handler(ApiContext(self.state, params, path_args, files))
+            return self.realism.vary(route.name, payload) if self.realism is not None else payload
+
+        response = self._authorized(request, auth, run)
         if faults is not None:
             if self._dice.roll(faults.malformed_rate):
                 response.body = response.body[: max(1, len(response.body) // 2)]

@@ -3,7 +3,7 @@
 Usage::
 
     python -m bot sandbox [--host 127.0.0.1] [--port 8090] [--key K] [--secret S]
-                          [--balance AMOUNT] [--rate-limit PER_MINUTE]
+                          [--balance AMOUNT] [--rate-limit PER_MINUTE] [--realistic]
 
 Prints the base URL and the (demo, not secret) credentials, then serves
 until SIGINT or SIGTERM. ``--port 0`` picks a free port; the printed URL
@@ -37,6 +37,7 @@ async def serve(
     balance: Decimal | str = "100.00",
     rate_limit: int = 100,
     *,
+    realistic: bool = False,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[str, Sandbox], None] | None = None,
 ) -> None:
@@ -45,7 +46,11 @@ async def serve(
     ``on_ready`` is called with the base URL (real port, also for ``port=0``)
     and the sandbox once the socket listens.
     """
-    sandbox = Sandbox(SandboxConfig(key=key, secret=secret, balance=Decimal(balance), rate_limit=rate_limit))
+    sandbox = Sandbox(
+        SandboxConfig(
+            key=key, secret=secret, balance=Decimal(balance), rate_limit=rate_limit, realistic=realistic
+        )
+    )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
@@ -87,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate-limit", type=int, default=100, help="requests per minute per key (default 100)"
     )
+    parser.add_argument(
+        "--realistic",
+        action="store_true",
+        help="vary replies like a real API: extra fields, nulls, numbers as strings, [] for {}, "
+        "available capped at 20 and shuffled",
+    )
     return parser
 
 
@@ -106,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--port must be from 0 to 65535")
 
     def ready(url: str, sandbox: Sandbox) -> None:
-        print(f"Zadarma sandbox listening on {url}", flush=True)
+        mode = " (realistic replies)" if sandbox.config.realistic else ""
+        print(f"Zadarma sandbox listening on {url}{mode}", flush=True)
         print(f"  base URL: {url}", flush=True)
         print(f"  key:      {sandbox.key}", flush=True)
         print(f"  secret:   {sandbox.secret}", flush=True)
@@ -119,7 +131,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         asyncio.run(
-            serve(args.host, args.port, args.key, args.secret, balance, args.rate_limit, on_ready=ready)
+            serve(
+                args.host,
+                args.port,
+                args.key,
+                args.secret,
+                balance,
+                args.rate_limit,
+                realistic=args.realistic,
+                on_ready=ready,
+            )
         )
     except OSError as exc:
         print(f"cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)

@@ -30,6 +30,7 @@ from bot.zadarma.errors import (
     ZadarmaRateLimited,
     ZadarmaTransportError,
 )
+from bot.zadarma.parsing import to_str
 from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset
 from bot.zadarma.signing import ParamValue, authorization_header, build_query
 
@@ -49,6 +50,8 @@ def call_priority(method: str, path: str) -> Priority:
 
 
 PRODUCTION_URL = "https://api.zadarma.com"
+#: The ``type`` sent for a number the account's list does not show with one.
+DEFAULT_NUMBER_TYPE = "common"
 SANDBOX_URL = "https://api-sandbox.zadarma.com"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -82,6 +85,10 @@ class ZadarmaClient:
         self._backoff = backoff
         self._sleep = sleep
         self.last_call_ok: bool | None = None
+        self._types: dict[str, str] = {}
+        #: List items skipped as unreadable since start (read by the health report).
+        self.skipped_items = 0
+        self._types_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"ZadarmaClient(base_url={str(self._base)!r}, key={self._key[:4]}…)"
@@ -233,10 +240,35 @@ class ZadarmaClient:
         self, model: type[ModelT], path: str, key: str, params: Params | None = None
     ) -> list[ModelT]:
         body = await self.request("GET", path, params)
-        items = body.get(key)
-        if not isinstance(items, list):
-            raise ZadarmaMalformedResponse(f"'{key}' is not a list", method="GET", path=path)
-        return [self._parse(model, item, "GET", path) for item in items]
+        return self._items(model, body.get(key), key, "GET", path)
+
+    def _items(self, model: type[ModelT], raw: Any, key: str, method: str, path: str) -> list[ModelT]:
+        """The readable items of a list; each unreadable one is skipped, logged and counted.
+
+        ``null`` and an empty object count as an empty list, and an object whose
+        values are the items (PHP's encoding of an array with gaps in its keys) as
+        those items. Anything else is an unreadable reply.
+        """
+        if raw is None or raw == {}:
+            return []
+        if isinstance(raw, dict):
+            raw = list(raw.values())
+        if not isinstance(raw, list):
+            raise ZadarmaMalformedResponse(
+                f"'{key}' is not a list", method=method, path=path, outcome_unknown=method != "GET"
+            )
+        out: list[ModelT] = []
+        for index, item in enumerate(raw):
+            try:
+                out.append(model.model_validate(item))
+            except ValidationError as exc:
+                self.skipped_items += 1
+                fields = sorted({".".join(str(p) for p in e["loc"]) or "(item)" for e in exc.errors()})
+                log.warning(
+                    "zadarma item skipped",
+                    extra={"path": path, "list": key, "index": index, "fields": ", ".join(fields[:5])},
+                )
+        return out
 
     async def _write(
         self, method: str, model: type[ModelT], path: str, params: Params, key: str | None = None
@@ -255,8 +287,13 @@ class ZadarmaClient:
         return await self._get(m.AccountClock, "/v1/info/timezone/", None)
 
     async def sip_logins(self) -> m.SipLogins:
-        """``GET /v1/sip/``: SIP logins numbers can be pointed at."""
-        return await self._get(m.SipLogins, "/v1/sip/", None)
+        """``GET /v1/sip/``: SIP logins numbers can be pointed at (unreadable ones skipped)."""
+        path = "/v1/sip/"
+        body = await self.request("GET", path)
+        if "sips" not in body:
+            raise ZadarmaMalformedResponse("'sips' is missing", method="GET", path=path)
+        sips = self._items(m.SipLogin, body.get("sips"), "sips", "GET", path)
+        return self._parse(m.SipLogins, {"sips": sips, "left": body.get("left")}, "GET", path)
 
     # -- ordering ------------------------------------------------------------------
 
@@ -273,21 +310,12 @@ class ZadarmaClient:
             "/v1/direct_numbers/country/",
             {"country": country, "language": language, "direction_id": direction_id},
         )
-        items = body.get("info")
-        if not isinstance(items, list):
-            raise ZadarmaMalformedResponse(
-                "'info' is not a list", method="GET", path="/v1/direct_numbers/country/"
-            )
-        out = []
-        for item in items:
-            flat = dict(item) if isinstance(item, dict) else item
-            if isinstance(flat, dict):
-                restrictions = flat.pop("restrictions", None) or {}
-                if isinstance(restrictions, dict):
-                    flat["upload"] = tuple(restrictions.get("upload") or ())
-                    flat["specify"] = tuple(restrictions.get("specify") or ())
-            out.append(self._parse(m.Direction, flat, "GET", "/v1/direct_numbers/country/"))
-        return out
+        path = "/v1/direct_numbers/country/"
+        raw = body.get("info")
+        items = list(raw.values()) if isinstance(raw, dict) else raw
+        if isinstance(items, list):
+            items = [_flatten_restrictions(item) for item in items]
+        return self._items(m.Direction, items, "info", "GET", path)
 
     async def available_numbers(self, direction_id: int, mask: str | None = None) -> list[m.FreeNumber]:
         """``GET /v1/direct_numbers/available/<direction_id>/``."""
@@ -337,58 +365,118 @@ class ZadarmaClient:
     # -- managing numbers ----------------------------------------------------------
 
     async def direct_numbers(self) -> list[m.DirectNumber]:
-        """``GET /v1/direct_numbers/``: every number of the account."""
-        return await self._list(m.DirectNumber, "/v1/direct_numbers/", "info")
+        """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`)."""
+        records = await self._list(m.DirectNumber, "/v1/direct_numbers/", "info")
+        self._types.update({r.number.lstrip("+"): r.type for r in records if r.type})
+        return records
+
+    async def number_type(self, number: str) -> str:
+        """The record's own ``type`` (``common`` or ``order``), which four calls must send.
+
+        Known types are remembered per process (a number keeps its type); an unknown
+        number costs one ``GET /v1/direct_numbers/``. A number missing from the list,
+        or listed without a type, gets :data:`DEFAULT_NUMBER_TYPE`: the API then
+        answers about the number itself (not yours, not found).
+        """
+        digits = number.lstrip("+")
+        known = self._types.get(digits)
+        if known is not None:
+            return known
+        async with self._types_lock:
+            if digits not in self._types:
+                await self.direct_numbers()
+        found = self._types.get(digits)
+        if found is None:
+            log.warning("number type unknown, sending the default", extra={"default": DEFAULT_NUMBER_TYPE})
+            return DEFAULT_NUMBER_TYPE
+        return found
+
+    async def _typed_call(
+        self, call: Callable[[str], Awaitable[ModelT]], number: str, type: str | None
+    ) -> ModelT:
+        """Run ``call`` with the number's ``type``; forget a looked-up type the API refused."""
+        kind = type or await self.number_type(number)
+        try:
+            return await call(kind)
+        except ZadarmaAPIError as exc:
+            if type is None and 400 <= exc.status_code < 500:
+                self._types.pop(number.lstrip("+"), None)
+            raise
 
     async def direct_number(self, number: str, *, type: str | None = None) -> m.DirectNumber:
-        """``GET /v1/direct_numbers/number/``."""
-        return await self._get(
-            m.DirectNumber, "/v1/direct_numbers/number/", "info", {"number": number, "type": type}
-        )
+        """``GET /v1/direct_numbers/number/`` with ``type`` (looked up when not given)."""
+
+        async def call(kind: str) -> m.DirectNumber:
+            record = await self._get(
+                m.DirectNumber, "/v1/direct_numbers/number/", "info", {"number": number, "type": kind}
+            )
+            # The detail record may omit its type; the one sent was accepted.
+            return record if record.type else record.model_copy(update={"type": kind})
+
+        return await self._typed_call(call, number, type)
 
     async def autoprolongation(self, number: str, *, type: str | None = None) -> m.Autoprolongation:
-        """``GET /v1/direct_numbers/autoprolongation/``."""
-        return await self._get(
-            m.Autoprolongation, "/v1/direct_numbers/autoprolongation/", None, {"number": number, "type": type}
-        )
+        """``GET /v1/direct_numbers/autoprolongation/`` with ``type`` (looked up when not given)."""
+
+        async def call(kind: str) -> m.Autoprolongation:
+            return await self._get(
+                m.Autoprolongation,
+                "/v1/direct_numbers/autoprolongation/",
+                None,
+                {"number": number, "type": kind},
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_autoprolongation(
         self, number: str, enabled: bool, *, type: str | None = None
     ) -> m.Autoprolongation:
-        """``PUT /v1/direct_numbers/autoprolongation/``."""
-        return await self._write(
-            "PUT",
-            m.Autoprolongation,
-            "/v1/direct_numbers/autoprolongation/",
-            {"number": number, "value": "on" if enabled else "off", "type": type},
-        )
+        """``PUT /v1/direct_numbers/autoprolongation/`` with ``type`` (looked up when not given)."""
+
+        async def call(kind: str) -> m.Autoprolongation:
+            return await self._write(
+                "PUT",
+                m.Autoprolongation,
+                "/v1/direct_numbers/autoprolongation/",
+                {"number": number, "value": "on" if enabled else "off", "type": kind},
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_caller_name(
         self, number: str, caller_name: str, *, type: str | None = None
     ) -> m.CallerName:
-        """``PUT /v1/direct_numbers/set_caller_name/`` (empty name clears it)."""
-        return await self._write(
-            "PUT",
-            m.CallerName,
-            "/v1/direct_numbers/set_caller_name/",
-            {"number": number, "caller_name": caller_name, "type": type},
-        )
+        """``PUT /v1/direct_numbers/set_caller_name/`` (empty name clears it), with ``type``."""
+
+        async def call(kind: str) -> m.CallerName:
+            return await self._write(
+                "PUT",
+                m.CallerName,
+                "/v1/direct_numbers/set_caller_name/",
+                {"number": number, "caller_name": caller_name, "type": kind},
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_sip_target(
         self, number: str, sip_id: str, *, test_mode: bool | None = None, type: str | None = None
     ) -> m.SipTarget:
-        """``PUT /v1/direct_numbers/set_sip_id/``: a SIP login or an external SIP URI."""
-        return await self._write(
-            "PUT",
-            m.SipTarget,
-            "/v1/direct_numbers/set_sip_id/",
-            {
-                "number": number,
-                "sip_id": sip_id,
-                "test_mode": None if test_mode is None else ("on" if test_mode else "off"),
-                "type": type,
-            },
-        )
+        """``PUT /v1/direct_numbers/set_sip_id/``: a SIP login or an external SIP URI, with ``type``."""
+
+        async def call(kind: str) -> m.SipTarget:
+            return await self._write(
+                "PUT",
+                m.SipTarget,
+                "/v1/direct_numbers/set_sip_id/",
+                {
+                    "number": number,
+                    "sip_id": sip_id,
+                    "test_mode": None if test_mode is None else ("on" if test_mode else "off"),
+                    "type": kind,
+                },
+            )
+
+        return await self._typed_call(call, number, type)
 
     async def set_receive_sms(
         self, number: str, enabled: bool, *, documents_group_id: int | None = None, type: str | None = None
@@ -430,14 +518,12 @@ class ZadarmaClient:
         info = body.get("info") or {}
         if not isinstance(info, dict):
             raise ZadarmaMalformedResponse("'info' is not an object", method="GET", path=path)
-        doc = info.get("wrong_document") or {}
-        addr = info.get("wrong_address") or {}
-        if not isinstance(doc, dict) or not isinstance(addr, dict):
-            raise ZadarmaMalformedResponse("unexpected reply shape", method="GET", path=path)
+        doc = _first_object(info.get("wrong_document"))
+        addr = _first_object(info.get("wrong_address"))
         return m.CheckingWrongs(
-            document_type=doc.get("document_type") or None,
-            document_message=doc.get("message") or None,
-            address_message=addr.get("message") or None,
+            document_type=_text(doc.get("document_type")),
+            document_message=_text(doc.get("message")),
+            address_message=_text(addr.get("message")),
         )
 
     # -- documents -----------------------------------------------------------------
@@ -491,6 +577,48 @@ class ZadarmaClient:
             None,
             {"direction_id": direction_id},
         )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A ``restrictions`` list as names: a lone string is one name, non-text items are dropped."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    names = (to_str(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool))
+    return tuple(n.strip() for n in names if n.strip())
+
+
+def _flatten_restrictions(item: Any) -> Any:
+    """A direction with ``restrictions.upload``/``specify`` lifted to the top (``[]`` or null: none)."""
+    if not isinstance(item, dict):
+        return item
+    flat = dict(item)
+    restrictions = flat.pop("restrictions", None)
+    if not isinstance(restrictions, dict):
+        restrictions = {}
+    flat["upload"] = _names(restrictions.get("upload"))
+    flat["specify"] = _names(restrictions.get("specify"))
+    return flat
+
+
+def _first_object(value: Any) -> dict[str, Any]:
+    """An object as sent, the first object of a list, a bare message, or nothing."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list):
+        return next((v for v in value if isinstance(v, dict)), {})
+    if isinstance(value, str) and value.strip():
+        return {"message": value}
+    return {}
+
+
+def _text(value: Any) -> str | None:
+    """A display text as ``str`` (numbers included), or None when empty or not text."""
+    value = to_str(value)
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
 
 
 def _message(body: Any, default: str) -> str:

@@ -4,6 +4,16 @@ Field names follow Python conventions; aliases map the API's names. Wire
 quirks (string booleans, string ids, string numbers) are absorbed by the
 lenient types in :mod:`bot.zadarma.parsing`; everything here is strict inside.
 Dates are naive and in the account's time zone (see :class:`AccountClock`).
+
+Every model reads tolerantly (the reader is the API's, not ours):
+
+* unknown fields are ignored;
+* PHP's empty array ``[]`` stands for an empty object;
+* a field with a default that is missing, ``null`` or unreadable takes its
+  default (so a display field can never fail a record);
+* a required field that is missing or unreadable fails the record: the
+  client then skips that item of a list, or reports the whole reply as
+  unreadable (:class:`~bot.zadarma.errors.ZadarmaMalformedResponse`).
 """
 
 from __future__ import annotations
@@ -11,11 +21,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from bot.zadarma.parsing import AccountDateTime, LenientBool, Money, OptionalStr, StrId
+from bot.zadarma.parsing import AccountDateTime, Days, LenientBool, Money, OptionalStr, StrId, Text
 
 NumberStatus = Literal[
     "on",
@@ -41,16 +59,54 @@ DOCUMENT_TYPES: tuple[str, ...] = (
 )
 
 
+_DEFAULTED: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def _defaulted_keys(model: type[BaseModel]) -> frozenset[str]:
+    """Input keys (names and aliases) of ``model``'s fields that have a default."""
+    keys = _DEFAULTED.get(model)
+    if keys is None:
+        keys = frozenset(
+            key
+            for name, info in model.model_fields.items()
+            if not info.is_required()
+            for key in (name, info.alias)
+            if key
+        )
+        _DEFAULTED[model] = keys
+    return keys
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _tolerant(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if isinstance(data, list) and not data:
+            data = {}  # PHP's json_encode of an empty array
+        if not isinstance(data, dict):
+            return handler(data)
+        defaulted = _defaulted_keys(cls)
+        for _ in range(len(data) + 1):
+            try:
+                return handler(data)
+            except ValidationError as exc:
+                bad = {
+                    e["loc"][0] for e in exc.errors() if e["loc"] and e["loc"][0] in defaulted
+                } & data.keys()
+                if not bad or len(bad) < len({e["loc"][0] for e in exc.errors() if e["loc"]}):
+                    raise
+                data = {k: v for k, v in data.items() if k not in bad}
+        return handler(data)
 
 
 class Country(_Model):
     """A country numbers can be ordered in."""
 
     dial_code: StrId = Field(alias="countryCode")
-    iso: str = Field(alias="countryCodeIso")
-    name: str
+    iso: Text = Field(alias="countryCodeIso")
+    name: Text
 
 
 class Direction(_Model):
@@ -59,16 +115,16 @@ class Direction(_Model):
     id: int
     country_code: StrId = Field(alias="countryCode")
     area_code: StrId = Field(alias="areaCode")
-    name: str
+    name: Text
     connect_fee: Money
     monthly_fee: Money
-    currency: str
+    currency: Text
     upload: tuple[str, ...] = ()
     specify: tuple[str, ...] = ()
     receive_sms: LenientBool = False
     is_toll: LenientBool = False
     feature: OptionalStr = None
-    connect_time_days: int = Field(default=0, alias="connect_time")
+    connect_time_days: Days = Field(default=0, alias="connect_time")
 
     @property
     def needs_documents(self) -> bool:
@@ -96,7 +152,7 @@ class Payment(_Model):
     """An amount paid."""
 
     amount: Money
-    currency: str
+    currency: Text
 
 
 class ProlongResult(_Model):
@@ -111,7 +167,7 @@ class Balance(_Model):
     """The account balance."""
 
     balance: Money
-    currency: str
+    currency: Text
 
 
 _ZONE = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
@@ -134,7 +190,7 @@ class AccountClock(_Model):
 
     unixtime: int
     local: AccountDateTime = Field(alias="datetime")
-    zone: str = Field(alias="timezone")
+    zone: Text = Field(alias="timezone")
 
     @property
     def offset(self) -> timedelta:
@@ -160,7 +216,7 @@ class SipLogin(_Model):
     """A SIP login a number can be pointed at."""
 
     id: StrId
-    display_name: str = ""
+    display_name: Text = ""
     lines: int = 0
 
 
@@ -175,21 +231,21 @@ class DirectNumber(_Model):
     """A number the account holds (``direct_numbers`` and ``direct_numbers/number``)."""
 
     number: StrId
-    status: str
-    country: str = ""
-    description: str = ""
+    status: Text
+    country: Text = ""
+    description: Text = ""
     number_name: OptionalStr = None
     sip: OptionalStr = None
     sip_name: OptionalStr = None
     start_date: AccountDateTime = None
     stop_date: AccountDateTime = None
     monthly_fee: Money = Decimal(0)
-    currency: str = ""
+    currency: Text = ""
     channels: int = 0
     minutes: int | None = None
     autorenew: LenientBool = False
     is_on_test: LenientBool = False
-    type: str | None = None
+    type: OptionalStr = None
     receive_sms: LenientBool | None = None
 
     @field_validator("channels", mode="before")
@@ -218,7 +274,7 @@ class CallerName(_Model):
     """Result of ``set_caller_name``."""
 
     number: StrId
-    caller_name: str = ""
+    caller_name: Text = ""
 
 
 class SipTarget(_Model):
@@ -251,7 +307,7 @@ class CheckingWrongs(_Model):
 class DocumentGroup(_Model):
     """A person or company numbers are ordered for (group 0 is the account's own)."""
 
-    id: int = 0
+    id: int
     email: OptionalStr = None
     salutation: OptionalStr = None
     nationality: OptionalStr = None
@@ -291,17 +347,17 @@ class DocumentGroup(_Model):
 class DocumentFile(_Model):
     """A file uploaded to a document group."""
 
-    type: str
+    type: Text
     is_verified: LenientBool
-    source: str = ""
-    name: str = ""
+    source: Text = ""
+    name: Text = ""
 
 
 class UploadResult(_Model):
     """Result of ``documents/upload``."""
 
-    message: str
-    doc_name: str
+    message: Text
+    doc_name: Text
 
 
 class GroupValidity(_Model):

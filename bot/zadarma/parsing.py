@@ -1,9 +1,11 @@
 """Lenient conversions for values as the API sends them.
 
 The API writes booleans as ``"true"``/``"false"`` strings, ids sometimes as
-strings, numbers sometimes as strings, and dates as ``YYYY-MM-DD HH:MM:SS``
-in the account's time zone. These helpers turn them into proper types at the
-boundary; nothing deeper in the code sees the wire forms.
+strings, numbers sometimes as strings (and strings sometimes as numbers),
+and dates as ``YYYY-MM-DD HH:MM:SS`` in the account's time zone. These
+helpers turn them into proper types at the boundary; nothing deeper in the
+code sees the wire forms. What to do with a value that cannot be read at all
+is decided per model (see :mod:`bot.zadarma.models`).
 """
 
 from __future__ import annotations
@@ -42,9 +44,12 @@ def to_decimal(value: Any) -> Any:
         return value
     if isinstance(value, int | float | str):
         try:
-            return Decimal(str(value).strip())
+            amount = Decimal(str(value).strip())
         except InvalidOperation:
             return value
+        if not amount.is_finite():
+            raise ValueError("an amount must be a finite number")
+        return amount
     return value
 
 
@@ -59,16 +64,35 @@ def to_account_datetime(value: Any) -> Any:
 
 
 def to_str(value: Any) -> Any:
-    """Ids and codes as strings whatever the wire type."""
+    """Ids, codes and text as strings whatever the wire type (a JSON number included)."""
     if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float | Decimal):
         return str(value)
     return value
 
 
 def empty_to_none(value: Any) -> Any:
-    """Empty strings become None."""
+    """Empty strings become None; numbers become strings."""
     if isinstance(value, str) and not value.strip():
         return None
+    return to_str(value)
+
+
+def to_days(value: Any) -> Any:
+    """A connection time in days: ``3``, ``"3"``, ``""`` (0) or a range ``"1-3"`` (its upper end)."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return 0
+        low, sep, high = text.partition("-")
+        if sep and low.strip().isdigit() and high.strip().isdigit():
+            return max(int(low), int(high))
+        return text
     return value
 
 
@@ -76,4 +100,6 @@ LenientBool = Annotated[bool, BeforeValidator(to_bool)]
 Money = Annotated[Decimal, BeforeValidator(to_decimal)]
 AccountDateTime = Annotated[datetime | None, BeforeValidator(to_account_datetime)]
 StrId = Annotated[str, BeforeValidator(to_str)]
+Text = Annotated[str, BeforeValidator(to_str)]
 OptionalStr = Annotated[str | None, BeforeValidator(empty_to_none)]
+Days = Annotated[int, BeforeValidator(to_days)]

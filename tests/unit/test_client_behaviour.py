@@ -66,9 +66,9 @@ async def test_post_body_is_the_canonical_form() -> None:
         return ok({"status": "success", "number": "48221112233", "caller_name": "Acme 1"})
 
     client, _ = make_client(handler)
-    await client.set_caller_name("48221112233", "Acme 1")
+    await client.set_caller_name("48221112233", "Acme 1", type="common")
     body = seen[0].content.decode()
-    assert body == build_query({"number": "48221112233", "caller_name": "Acme 1"})
+    assert body == build_query({"number": "48221112233", "caller_name": "Acme 1", "type": "common"})
     assert seen[0].method == "PUT"
     assert seen[0].headers["content-type"] == "application/x-www-form-urlencoded"
 

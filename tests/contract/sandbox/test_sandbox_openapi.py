@@ -131,15 +131,25 @@ async def test_every_success_response_matches_the_spec(sandbox: Sandbox, client:
     await spec.call("POST", order, {"direction_id": 3007, "documents_group_id": 0, "purpose": "Support line"})
     await spec.call("POST", "/v1/direct_numbers/prolong/", {"number": london, "months": 2})
     await spec.call(
-        "PUT", "/v1/direct_numbers/set_sip_id/", {"number": london, "sip_id": "00001", "test_mode": "on"}
+        "PUT",
+        "/v1/direct_numbers/set_sip_id/",
+        {"number": london, "type": "order", "sip_id": "00001", "test_mode": "on"},
     )
     await spec.call(
-        "PUT", "/v1/direct_numbers/set_sip_id/", {"number": warsaw, "sip_id": "me@pbx.example.com:5060"}
+        "PUT",
+        "/v1/direct_numbers/set_sip_id/",
+        {"number": warsaw, "type": "order", "sip_id": "me@pbx.example.com:5060"},
     )
-    await spec.call("PUT", "/v1/direct_numbers/set_caller_name/", {"number": london, "caller_name": "Acme 1"})
+    await spec.call(
+        "PUT",
+        "/v1/direct_numbers/set_caller_name/",
+        {"number": london, "type": "order", "caller_name": "Acme 1"},
+    )
     await spec.call("PUT", "/v1/direct_numbers/receive_sms/", {"number": new_york, "value": "on"})
-    await spec.call("GET", "/v1/direct_numbers/autoprolongation/", {"number": london})
-    await spec.call("PUT", "/v1/direct_numbers/autoprolongation/", {"number": new_york, "value": "off"})
+    await spec.call("GET", "/v1/direct_numbers/autoprolongation/", {"number": london, "type": "order"})
+    await spec.call(
+        "PUT", "/v1/direct_numbers/autoprolongation/", {"number": new_york, "type": "order", "value": "off"}
+    )
     await spec.call("GET", "/v1/direct_numbers/incoming_channels/", {"number": london})
     await spec.call("GET", "/v1/direct_numbers/incoming_channels/", {"direction_id": 3201})
     await spec.call("PUT", "/v1/direct_numbers/incoming_channels/", {"number": london, "channels": 4})
@@ -154,7 +164,8 @@ async def test_every_success_response_matches_the_spec(sandbox: Sandbox, client:
     assert {n["status"] for n in listed["info"]} >= {"on", "parking", "checking", "checking_upload"}
     for number in [london, new_york, warsaw, paris] + [n["number"] for n in listed["info"][:40]]:
         if number in sandbox.state.numbers:
-            await spec.call("GET", "/v1/direct_numbers/number/", {"number": number})
+            kind = sandbox.state.numbers[number].kind
+            await spec.call("GET", "/v1/direct_numbers/number/", {"number": number, "type": kind})
     await spec.call("GET", "/v1/documents/groups/list/")
     await spec.call("GET", f"/v1/documents/groups/get/{group['id']}/")
     await spec.call("GET", "/v1/documents/groups/get/0/")
@@ -168,7 +179,7 @@ async def test_every_success_response_matches_the_spec(sandbox: Sandbox, client:
 
 async def test_error_responses_have_the_error_shape(client: SignedClient) -> None:
     for method, path, params in (
-        ("GET", "/v1/direct_numbers/number/", {"number": "4420000000"}),
+        ("GET", "/v1/direct_numbers/number/", {"number": "4420000000", "type": "order"}),
         ("POST", "/v1/direct_numbers/order/", {"direction_id": 1, "documents_group_id": 0}),
         ("GET", "/v1/direct_numbers/country/", {"country": "xx"}),
         ("GET", "/v1/documents/groups/get/99/", {}),

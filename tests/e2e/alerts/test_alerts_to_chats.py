@@ -87,8 +87,14 @@ async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackAp
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, FakeTelegram, FakeSlackApi, Path]]:
-    sandbox = Sandbox(SandboxConfig(start_time=START, balance=Decimal("1000.00"), rate_limit=10_000))
+async def world(
+    tmp_path: Path, sandbox_realistic: bool
+) -> AsyncIterator[tuple[Sandbox, FakeTelegram, FakeSlackApi, Path]]:
+    sandbox = Sandbox(
+        SandboxConfig(
+            start_time=START, balance=Decimal("1000.00"), rate_limit=10_000, realistic=sandbox_realistic
+        )
+    )
     async with FakeTelegram() as telegram, FakeSlackApi(bot_token=SLACK_TOKEN) as slack:
         yield sandbox, telegram, slack, tmp_path / "bot.db"
 

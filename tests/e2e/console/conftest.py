@@ -10,11 +10,12 @@ from tests.e2e.console.driver import Demo
 
 
 @pytest.fixture
-def start_demo() -> Iterator[Callable[..., Demo]]:
+def start_demo(sandbox_realistic: bool) -> Iterator[Callable[..., Demo]]:
+    """Starts ``python -m bot demo`` with the given arguments, against the exact or realistic emulator."""
     started: list[Demo] = []
 
     def start(*args: str) -> Demo:
-        demo = Demo(*args)
+        demo = Demo(*args, *(["--realistic"] if sandbox_realistic else []))
         started.append(demo)
         return demo
 

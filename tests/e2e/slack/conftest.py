@@ -41,8 +41,8 @@ from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
 
 @pytest.fixture
-def sandbox() -> Sandbox:
-    box = Sandbox(SandboxConfig(rate_limit=10_000, balance=Decimal("500.00")))
+def sandbox(sandbox_realistic: bool) -> Sandbox:
+    box = Sandbox(SandboxConfig(rate_limit=10_000, balance=Decimal("500.00"), realistic=sandbox_realistic))
     box.seed_owned_numbers(12, seed=7)
     return box
 

@@ -32,9 +32,9 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-def sandbox() -> Sandbox:
-    """The Zadarma emulator (frozen clock, generous balance and rate limit)."""
-    return make_sandbox()
+def sandbox(sandbox_realistic: bool) -> Sandbox:
+    """The Zadarma emulator (frozen clock, generous balance and rate limit), exact or realistic."""
+    return make_sandbox(sandbox_realistic)
 
 
 @pytest.fixture

@@ -34,9 +34,11 @@ def text_of(key: str, language: str = "en", **params: object) -> str:
     return translator(language).gettext(key, **params)
 
 
-def make_sandbox() -> Sandbox:
-    """The emulator with a frozen clock, a generous balance and rate limit."""
-    return Sandbox(SandboxConfig(start_time=START, balance=Decimal("1000.00"), rate_limit=10_000))
+def make_sandbox(realistic: bool = False) -> Sandbox:
+    """The emulator with a frozen clock, a generous balance and rate limit (``realistic``: varied replies)."""
+    return Sandbox(
+        SandboxConfig(start_time=START, balance=Decimal("1000.00"), rate_limit=10_000, realistic=realistic)
+    )
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.sandbox import Sandbox
-from bot.zadarma.signing import build_query, encode_pairs
+from bot.zadarma.signing import build_query, encode_pairs, sign
 from tests.unit.sandbox.sandbox_helpers import JPEG, KEY, SECRET, SignedClient, auth_header
 
 
@@ -75,10 +75,16 @@ async def test_php_encoding_of_tilde_spaces_and_non_ascii(client: SignedClient) 
     assert response.status_code == 200
 
 
-async def test_format_json_is_added_when_the_query_omits_it(client: SignedClient) -> None:
+async def test_a_bare_request_is_verified_over_nothing_not_over_an_added_format(
+    client: SignedClient,
+) -> None:
     path = "/v1/info/timezone/"
+    # md5("") = d41d8cd98f00b204e9800998ecf8427e; the server must not add format=json of its own.
+    bare = sign(path, "", SECRET)
+    response = await client.http.get(path, headers={"Authorization": f"{KEY}:{bare}"})
+    assert response.status_code == 200, response.text
     response = await client.http.get(path, headers={"Authorization": auth_header(path, {})})
-    assert response.status_code == 200
+    assert response.status_code == 401
 
 
 async def test_multipart_signs_form_fields_only(client: SignedClient) -> None:

@@ -47,7 +47,7 @@ async def test_insufficient_funds_parks_then_removes_after_seven_days(
     events = sandbox.advance_days(31)
     parked = [e for e in events if e.kind == "parked"]
     assert [(e.subject, e.details["reason"]) for e in parked] == [(number, "insufficient funds")]
-    info = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number}))["info"]
+    info = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}))["info"]
     assert info["status"] == "parking"
     assert sandbox.state.balance == Decimal("4.99")
     # still kept 6 days later
@@ -56,7 +56,9 @@ async def test_insufficient_funds_parks_then_removes_after_seven_days(
     removed = [e for e in sandbox.advance_days(1) if e.kind == "removed"]
     assert [e.subject for e in removed] == [number]
     assert number not in sandbox.state.numbers
-    assert "is not yours" in await client.error("GET", "/v1/direct_numbers/number/", {"number": number})
+    assert "is not yours" in await client.error(
+        "GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}
+    )
     # back on the market, under a new opaque id
     free = (await client.ok("GET", f"/v1/direct_numbers/available/{NEW_YORK}/", {"mask": number[-7:]}))[
         "numbers"
@@ -66,7 +68,9 @@ async def test_insufficient_funds_parks_then_removes_after_seven_days(
 
 async def test_autorenew_off_parks_even_with_money(sandbox: Sandbox, client: SignedClient) -> None:
     number = await _order(client)
-    await client.ok("PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "value": "off"})
+    await client.ok(
+        "PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "type": "order", "value": "off"}
+    )
     events = sandbox.advance_days(31)
     assert [(e.kind, e.details.get("reason")) for e in events if e.subject == number] == [
         ("parked", "autorenew is off")
@@ -94,9 +98,13 @@ async def test_api_requests_run_what_fell_due_as_real_time_passes() -> None:
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox.test") as http:
         client = SignedClient(http)
         number = await _order(client)
-        await client.ok("PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "value": "off"})
+        await client.ok(
+            "PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "type": "order", "value": "off"}
+        )
         now[0] = START + timedelta(days=31)
-        info = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number}))["info"]
+        info = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}))[
+            "info"
+        ]
     assert info["status"] == "parking"
 
 

@@ -25,22 +25,24 @@ async def test_list_and_detail(client: SignedClient, number: str) -> None:
     assert item["number"] == number and item["channels"] == 2 and item["type"] == "order"
     assert item["monthly_fee"] == 2.0 and item["currency"] == "GBP"
     assert item["start_date"] == "2025-01-15 09:30:00" and item["stop_date"] == "2025-02-15 09:30:00"
-    detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number}))["info"]
+    detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}))[
+        "info"
+    ]
     assert detail["channels"] == "2" and detail["receive_sms"] is None and detail["sip_name"] is None
     assert "is not yours" in await client.error(
-        "GET", "/v1/direct_numbers/number/", {"number": "442000000000"}
+        "GET", "/v1/direct_numbers/number/", {"number": "442000000000", "type": "order"}
     )
     assert "number is required" in await client.error("GET", "/v1/direct_numbers/number/")
 
 
 async def test_autoprolongation(client: SignedClient, number: str) -> None:
     path = "/v1/direct_numbers/autoprolongation/"
-    assert (await client.ok("GET", path, {"number": number}))["autoprolongation"] == "on"
-    body = await client.ok("PUT", path, {"number": number, "value": "off"})
+    assert (await client.ok("GET", path, {"number": number, "type": "order"}))["autoprolongation"] == "on"
+    body = await client.ok("PUT", path, {"number": number, "type": "order", "value": "off"})
     assert body == {"status": "success", "number": number, "autoprolongation": "off"}
-    assert (await client.ok("GET", path, {"number": number}))["autoprolongation"] == "off"
+    assert (await client.ok("GET", path, {"number": number, "type": "order"}))["autoprolongation"] == "off"
     assert "value must be one of on, off" in await client.error(
-        "PUT", path, {"number": number, "value": "yes"}
+        "PUT", path, {"number": number, "type": "order", "value": "yes"}
     )
 
 
@@ -58,32 +60,42 @@ async def test_autoprolongation(client: SignedClient, number: str) -> None:
 async def test_set_caller_name(client: SignedClient, number: str, name: str, expected: str | None) -> None:
     path = "/v1/direct_numbers/set_caller_name/"
     if expected is None:
-        body = await client.ok("PUT", path, {"number": number, "caller_name": name})
+        body = await client.ok("PUT", path, {"number": number, "type": "order", "caller_name": name})
         assert body == {"status": "success", "number": number, "caller_name": name}
     else:
-        assert expected in await client.error("PUT", path, {"number": number, "caller_name": name})
+        assert expected in await client.error(
+            "PUT", path, {"number": number, "type": "order", "caller_name": name}
+        )
 
 
 async def test_set_caller_name_needs_the_parameter(client: SignedClient, number: str) -> None:
-    message = await client.error("PUT", "/v1/direct_numbers/set_caller_name/", {"number": number})
+    message = await client.error(
+        "PUT", "/v1/direct_numbers/set_caller_name/", {"number": number, "type": "order"}
+    )
     assert "caller_name is required" in message
 
 
 async def test_set_sip_id(sandbox: Sandbox, client: SignedClient, number: str) -> None:
     path = "/v1/direct_numbers/set_sip_id/"
-    body = await client.ok("PUT", path, {"number": number, "sip_id": "00002", "test_mode": "on"})
+    body = await client.ok(
+        "PUT", path, {"number": number, "type": "order", "sip_id": "00002", "test_mode": "on"}
+    )
     assert body == {"status": "success", "number": number, "sip_id": "00002"}
-    detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number}))["info"]
+    detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}))[
+        "info"
+    ]
     assert detail["sip"] == "00002" and detail["sip_name"] == "Reception" and detail["is_on_test"] == "true"
     for uri in ("1234567890@myserver.com", "office@pbx.example.org:5060"):
-        assert (await client.ok("PUT", path, {"number": number, "sip_id": uri}))["sip_id"] == uri
+        assert (await client.ok("PUT", path, {"number": number, "type": "order", "sip_id": uri}))[
+            "sip_id"
+        ] == uri
     assert sandbox.state.numbers[number].test_mode is True  # unchanged when test_mode is not sent
     for bad in ("00009", "not a uri", "user@", "user@host:port"):
         assert "sip_id must be one of your SIP logins" in await client.error(
-            "PUT", path, {"number": number, "sip_id": bad}
+            "PUT", path, {"number": number, "type": "order", "sip_id": bad}
         )
     assert "test_mode must be one of on, off" in await client.error(
-        "PUT", path, {"number": number, "sip_id": "00001", "test_mode": "maybe"}
+        "PUT", path, {"number": number, "type": "order", "sip_id": "00001", "test_mode": "maybe"}
     )
 
 
@@ -95,7 +107,9 @@ async def test_receive_sms(client: SignedClient, number: str) -> None:
     ]
     body = await client.ok("PUT", path, {"number": sms_number, "value": "on"})
     assert body == {"status": "success", "number": sms_number, "receive_sms": "on"}
-    detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": sms_number}))["info"]
+    detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": sms_number, "type": "order"}))[
+        "info"
+    ]
     assert detail["receive_sms"] == "on"
 
 
@@ -197,3 +211,20 @@ async def test_call_counters(sandbox: Sandbox, client: SignedClient) -> None:
     assert {"method": "POST", "route": "direct_numbers.order", "count": 2} in stats["calls"]
     with pytest.raises(ValueError, match="unknown or ambiguous"):
         sandbox.call_count("nope")
+
+
+async def test_the_four_typed_calls_need_the_records_own_type(client: SignedClient, number: str) -> None:
+    for method, path, extra in (
+        ("GET", "/v1/direct_numbers/number/", {}),
+        ("GET", "/v1/direct_numbers/autoprolongation/", {}),
+        ("PUT", "/v1/direct_numbers/autoprolongation/", {"value": "off"}),
+        ("PUT", "/v1/direct_numbers/set_caller_name/", {"caller_name": "Acme"}),
+        ("PUT", "/v1/direct_numbers/set_sip_id/", {"sip_id": "00001"}),
+    ):
+        missing = await client.error(method, path, {"number": number, **extra})
+        assert "type is required" in missing, (method, path)
+        wrong = await client.error(method, path, {"number": number, "type": "common", **extra})
+        assert "does not match" in wrong and "'order'" in wrong, (method, path)
+        unknown = await client.error(method, path, {"number": number, "type": "vip", **extra})
+        assert "type must be one of common, order" in unknown, (method, path)
+        await client.ok(method, path, {"number": number, "type": "order", **extra})

@@ -39,7 +39,11 @@ async def test_order_without_requirements_is_on_and_charges_in_account_currency(
     assert sandbox.clock.format(owned.start_date) == "2025-01-15 09:30:00"
     assert sandbox.clock.format(owned.stop_date) == "2025-02-15 09:30:00"
     assert chosen["id"] not in {n["id"] for n in await _free(client, LONDON)}
-    info = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": str(chosen["number"])}))["info"]
+    info = (
+        await client.ok(
+            "GET", "/v1/direct_numbers/number/", {"number": str(chosen["number"]), "type": "order"}
+        )
+    )["info"]
     assert info["status"] == "on" and info["autorenew"] == "true" and info["is_on_test"] == "false"
     assert info["country"] == "United Kingdom" and info["description"] == "London"
 
@@ -199,7 +203,9 @@ async def test_prolong_validation(sandbox: Sandbox, client: SignedClient) -> Non
 
 async def test_prolonging_a_parked_number_brings_it_back_on(sandbox: Sandbox, client: SignedClient) -> None:
     number = (await client.ok("POST", ORDER, {"direction_id": LONDON, "documents_group_id": 0}))["number"]
-    await client.ok("PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "value": "off"})
+    await client.ok(
+        "PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "type": "order", "value": "off"}
+    )
     sandbox.advance_days(32)
     assert sandbox.state.numbers[number].status == "parking"
     body = await client.ok("POST", PROLONG, {"number": number, "months": 1})
