@@ -229,7 +229,7 @@ def run_target(target: Target, equivalents: list[Equivalent], jobs: int) -> Scor
     mutmut = Path(sys.executable).parent / "mutmut"
     log_path = work / "mutmut.log"
     with log_path.open("w") as log:
-        code = subprocess.call(
+        code = subprocess.call(  # noqa: S603 - the venv's own mutmut
             [str(mutmut), "run", "--max-children", str(jobs), *globs], cwd=work, stdout=log, stderr=log
         )
     if code != 0:
@@ -293,8 +293,9 @@ def report(score: Score) -> None:
 def main(argv: list[str]) -> int:
     """Run the chosen targets (all by default) and print the scores."""
     targets = load_targets()
-    parser = argparse.ArgumentParser(prog="dev.py mutate", description=__doc__.splitlines()[0])
-    parser.add_argument("targets", nargs="*", help=f"targets to run (default: all): {[t.name for t in targets]}")
+    parser = argparse.ArgumentParser(prog="dev.py mutate", description=(__doc__ or "").splitlines()[0])
+    names = ", ".join(t.name for t in targets)
+    parser.add_argument("targets", nargs="*", help=f"targets to run (default: all): {names}")
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested in parallel (default 2)")
     args = parser.parse_args(argv)
     unknown = set(args.targets) - {t.name for t in targets}
