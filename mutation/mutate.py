@@ -35,6 +35,21 @@ PYTEST_ARGS = ["-W", "ignore::pytest.PytestUnraisableExceptionWarning", "-p", "n
 # Log statements only say what happened; mutating their text is noise.
 SKIPPED_LINES = [r"^\s*log\.\w+\("]
 
+# mutmut's main process runs the tests once itself; a test that a forced failure stopped
+# half-way can leave a database thread running, and then the process never exits. Exit
+# without waiting for such threads once mutmut has returned.
+RUN_MUTMUT = """
+import os, sys
+from mutmut.__main__ import cli
+try:
+    cli(sys.argv[1:], prog_name="mutmut")
+except SystemExit as stop:
+    code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
+"""
+
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}
 SURVIVED = {"survived", "no tests", "suspicious"}
 
@@ -226,11 +241,13 @@ def run_target(target: Target, equivalents: list[Equivalent], jobs: int) -> Scor
     started = time.monotonic()
     work = prepare(target)
     globs = [mutant_glob(f, fn) for f, fns in target.functions.items() for fn in fns]
-    mutmut = Path(sys.executable).parent / "mutmut"
     log_path = work / "mutmut.log"
     with log_path.open("w") as log:
         code = subprocess.call(  # noqa: S603 - the venv's own mutmut
-            [str(mutmut), "run", "--max-children", str(jobs), *globs], cwd=work, stdout=log, stderr=log
+            [sys.executable, "-c", RUN_MUTMUT, "run", "--max-children", str(jobs), *globs],
+            cwd=work,
+            stdout=log,
+            stderr=log,
         )
     if code != 0:
         tail = log_path.read_text("utf-8", errors="replace").replace("\r", "\n").splitlines()[-30:]
