@@ -31,7 +31,13 @@ COPIED = ("bot", "adapters", "conversations", "tests")
 # Passed to every pytest run mutmut makes. A mutant that makes a test fail half-way can
 # leave a connection unclosed; the suite turns that warning into an error at exit, which
 # would break mutmut's own sanity runs instead of just failing the test.
-PYTEST_ARGS = ["-W", "ignore::pytest.PytestUnraisableExceptionWarning", "-p", "no:cacheprovider"]
+PYTEST_ARGS = [
+    "-W",
+    "ignore::pytest.PytestUnraisableExceptionWarning",
+    "-p",
+    "no:cacheprovider",
+    "--timeout=20",  # a mutant that makes a test wait for an update that never comes
+]
 # Log statements only say what happened; mutating their text is noise.
 SKIPPED_LINES = [r"^\s*log\.\w+\("]
 
