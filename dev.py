@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test``, ``python3 dev.py lint``.
+"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test``, ``python3 dev.py lint``,
+``python3 dev.py mutate [TARGET ...]`` (mutation testing; see mutation/targets.toml).
 
 Creates ``.venv`` beside this file on first use and installs the project into
 it (again whenever ``pyproject.toml`` changes), then runs the command there.
@@ -80,14 +81,17 @@ def _absolute_db(value: str, cwd: Path) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch ``demo``, ``test`` or ``lint``."""
-    if not argv or argv[0] not in {"demo", "test", "lint"}:
+    """Dispatch ``demo``, ``test``, ``lint`` or ``mutate``."""
+    if not argv or argv[0] not in {"demo", "test", "lint", "mutate"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
     if command == "demo":
         python = ensure_env("")
         return subprocess.call([python, "-m", "bot", "demo", *demo_args(rest, Path.cwd())], cwd=ROOT)
+    if command == "mutate":
+        python = ensure_env("dev,mutate")
+        return subprocess.call([python, ROOT / "mutation" / "mutate.py", *rest], cwd=ROOT)
     python = ensure_env("dev")
     if command == "test":
         return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)

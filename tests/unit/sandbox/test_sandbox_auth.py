@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.sandbox import Sandbox
+from bot.sandbox.auth import expected_signature, verify
 from bot.zadarma.signing import build_query, encode_pairs, sign
 from tests.unit.sandbox.sandbox_helpers import JPEG, KEY, SECRET, SignedClient, auth_header
 
@@ -130,3 +131,18 @@ async def test_in_process_transport_is_a_real_httpx_transport(sandbox: Sandbox) 
         response = await SignedClient(http).get("/v1/sip/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_a_header_missing_its_key_or_its_signature_is_malformed(client: SignedClient) -> None:
+    signature = auth_header("/v1/info/balance/", {"format": "json"}).partition(":")[2]
+    for header in (f"{KEY}:", f":{signature}", ":"):
+        response = await client.http.get("/v1/info/balance/?format=json", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert "Authorization" in response.json()["message"], header
+
+
+def test_a_signature_that_is_not_text_is_refused_not_raised() -> None:
+    params = {"format": "json"}
+    good = expected_signature("/v1/info/balance/", params, SECRET)
+    assert verify("/v1/info/balance/", params, good, SECRET)
+    assert not verify("/v1/info/balance/", params, good[:-1] + "\udcff", SECRET)
