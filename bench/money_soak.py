@@ -173,7 +173,10 @@ class Soak:
         """Inject an update (a callable) and wait for the bot's menu to change; None if it did not."""
         await self.up.wait()
         before = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id)]
-        injected = inject()  # type: ignore[operator]
+        try:
+            injected = inject()  # type: ignore[operator]
+        except (AssertionError, KeyError, ValueError):  # the button is not on screen: start over
+            raise _Lost from None
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             now = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id)]
@@ -212,7 +215,7 @@ class Soak:
         await self.walk(user, lambda: tg.send_text(user, country))
         await self.walk(user, lambda: tg.press(user, direction))
         summary = await self.walk(user, lambda: tg.press(user, "Any number"))
-        found = re.search(r"Number: (\+[\d ]+)", summary)
+        found = re.search(r"Number: (\+[\d ()-]+)", summary)
         if found is None:
             raise _Lost
         number = "".join(ch for ch in found.group(1) if ch.isdigit())
@@ -362,6 +365,10 @@ async def main(args: argparse.Namespace) -> int:
     per = Counter(min(c.charges, 2) for c in confirmations)
     charges = sum(c.charges for c in confirmations)
     unattributed = len(sandbox.state.charges) - charges
+    attributed = {(c.kind, c.number) for c in confirmations if c.charges}
+    for charge in sandbox.state.charges:
+        if (charge.kind, charge.number.lstrip("+")) not in attributed:
+            print(f"  charge of no confirmation: {charge.kind} {charge.number}")
     wrong = 0
     never = 0
     contested = 0
@@ -374,6 +381,7 @@ async def main(args: argparse.Namespace) -> int:
             never += 1
         elif (said_charged and c.charges == 0) or (said_not and c.charges > 0):
             wrong += 1
+            print(f"  wrong: customer {c.customer} {c.kind} {c.number} charged {c.charges}: {c.told}")
     overwritten, checked = owners_overwritten(soak, db)
     elapsed = time.monotonic() - started
     kinds = Counter(c.kind for c in confirmations)
@@ -385,6 +393,9 @@ async def main(args: argparse.Namespace) -> int:
     print(f"double presses: {soak.double_presses}, re-delivered presses: {soak.redeliveries}")
     print(f"charges: {charges} (+ {unattributed} not belonging to any confirmation)")
     print(f"charges per confirmation: 0 -> {per[0]}, 1 -> {per[1]}, more -> {per[2]}")
+    not_charged = sum(1 for c in confirmations if c.told and c.charges == 0)
+    late = sum(1 for c in confirmations if any("Checked with Zadarma" in t for t in c.told))
+    print(f"outcomes: {per[1]} paid, {not_charged} not paid; {late} settled after a lost or late reply")
     print(f"customers told a wrong outcome: {wrong}")
     print(f"customers never told: {never}")
     print(f"contested (sent to operators): {contested}")
