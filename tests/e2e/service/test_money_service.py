@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,6 +57,20 @@ async def to_confirm(telegram: FakeTelegram, user: FakeUser, number: str | None 
     return number
 
 
+@asynccontextmanager
+async def running(
+    emulator: tuple[Sandbox, str], tmp_path: Path
+) -> AsyncIterator[tuple[Sandbox, FakeTelegram]]:
+    """The bot running against the emulator and a fresh fake Bot API; stopped on exit."""
+    sandbox, url = emulator
+    async with FakeTelegram() as telegram:
+        service = await start_service(env_for(sandbox, url, telegram, tmp_path / "bot.db"))
+        try:
+            yield sandbox, telegram
+        finally:
+            await service.stop()
+
+
 def price_on(summary: str) -> Decimal:
     found = re.search(r"To pay now: \$([\d.,]+)", summary)
     assert found is not None, summary
@@ -76,84 +92,69 @@ def digits(label: str) -> str:
 async def test_a_late_order_is_told_checking_then_the_truth_and_charged_once(
     emulator: tuple[Sandbox, str], tmp_path: Path
 ) -> None:
-    sandbox, url = emulator
-    async with FakeTelegram() as telegram:
-        service = await start_service(env_for(sandbox, url, telegram, tmp_path / "bot.db"))
-        try:
-            ann = telegram.user()
-            number = await to_confirm(telegram, ann)
-            price = price_on(telegram.menu(ann.chat_id).text)
-            before = sandbox.state.balance
-            sandbox.set_faults(latency_ms=2500, paths=["/v1/direct_numbers/order/"])
-            shown = await act(telegram, ann, lambda: telegram.press(ann, f"Confirm and pay ${price:.2f}"))
-            assert shown.startswith(CHECKING)
-            await told(telegram, ann, ORDERED)
-            sandbox.clear_faults()
-            assert not said(telegram, ann, NOT_PLACED)
-            assert sandbox.call_count("order") == 1
-            assert sandbox.state.balance == before - price
-            mine = await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
-            assert number in mine
-        finally:
-            await service.stop()
+    async with running(emulator, tmp_path) as (sandbox, telegram):
+        ann = telegram.user()
+        number = await to_confirm(telegram, ann)
+        price = price_on(telegram.menu(ann.chat_id).text)
+        before = sandbox.state.balance
+        sandbox.set_faults(latency_ms=2500, paths=["/v1/direct_numbers/order/"])
+        shown = await act(telegram, ann, lambda: telegram.press(ann, f"Confirm and pay ${price:.2f}"))
+        assert shown.startswith(CHECKING)
+        await told(telegram, ann, ORDERED)
+        sandbox.clear_faults()
+        assert not said(telegram, ann, NOT_PLACED)
+        assert sandbox.call_count("order") == 1
+        assert sandbox.state.balance == before - price
+        mine = await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
+        assert number in mine
 
 
 async def test_a_contested_number_stays_with_its_owner_and_the_other_is_told_it_was_taken(
     emulator: tuple[Sandbox, str], tmp_path: Path
 ) -> None:
-    sandbox, url = emulator
-    async with FakeTelegram() as telegram:
-        service = await start_service(env_for(sandbox, url, telegram, tmp_path / "bot.db"))
-        try:
-            ann, bob = telegram.user(first_name="Ann"), telegram.user(first_name="Bob")
-            number = await to_confirm(telegram, ann)
-            assert await to_confirm(telegram, bob, number) == number
-            await act(telegram, bob, lambda: telegram.press(bob, "Confirm and pay"))
-            assert said(telegram, bob, "is yours")
-            sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
-            await act(telegram, ann, lambda: telegram.press(ann, "Confirm and pay"))
-            sandbox.clear_faults()
-            assert said(telegram, ann, "Someone has just taken that number")
-            assert not said(telegram, ann, "is yours")
-            assert sandbox.call_count("order") == 1
-            assert "You have no numbers yet" in await act(
-                telegram, ann, lambda: telegram.send_command(ann, "numbers")
-            )
-            assert number in await act(telegram, bob, lambda: telegram.send_command(bob, "numbers"))
-        finally:
-            await service.stop()
+    async with running(emulator, tmp_path) as (sandbox, telegram):
+        ann, bob = telegram.user(first_name="Ann"), telegram.user(first_name="Bob")
+        number = await to_confirm(telegram, ann)
+        assert await to_confirm(telegram, bob, number) == number
+        await act(telegram, bob, lambda: telegram.press(bob, "Confirm and pay"))
+        assert said(telegram, bob, "is yours")
+        sandbox.set_faults(drop_rate=1.0, paths=["/v1/direct_numbers/order/"])
+        await act(telegram, ann, lambda: telegram.press(ann, "Confirm and pay"))
+        sandbox.clear_faults()
+        assert said(telegram, ann, "Someone has just taken that number")
+        assert not said(telegram, ann, "is yours")
+        assert sandbox.call_count("order") == 1
+        assert "You have no numbers yet" in await act(
+            telegram, ann, lambda: telegram.send_command(ann, "numbers")
+        )
+        assert number in await act(telegram, bob, lambda: telegram.send_command(bob, "numbers"))
 
 
 async def test_a_late_renewal_is_paid_once_and_cannot_be_started_again_meanwhile(
     emulator: tuple[Sandbox, str], tmp_path: Path
 ) -> None:
-    sandbox, url = emulator
-    async with FakeTelegram() as telegram:
-        service = await start_service(env_for(sandbox, url, telegram, tmp_path / "bot.db"))
-        try:
-            ann = telegram.user()
-            number = await to_confirm(telegram, ann)
-            await act(telegram, ann, lambda: telegram.press(ann, "Confirm and pay"))
-            owned = sandbox.state.numbers[digits(number)]
-            stop_before = owned.stop_date
-            await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
-            await act(telegram, ann, lambda: telegram.press(ann, number))
-            await act(telegram, ann, lambda: telegram.press(ann, "Prolong"))
-            await act(telegram, ann, lambda: telegram.press(ann, "1 month"))
-            sandbox.set_faults(latency_ms=2500, paths=["/v1/direct_numbers/prolong/"])
-            shown = await act(telegram, ann, lambda: telegram.press(ann, "Confirm and pay"))
-            assert shown.startswith(CHECKING)
-            # The customer goes back to the number at once: renewing again is not offered meanwhile.
-            await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
-            card = await act(telegram, ann, lambda: telegram.press(ann, number))
-            assert "Renewal being checked" in " ".join(telegram.menu(ann.chat_id).labels), card
-            await told(telegram, ann, "is renewed, paid until")
-            sandbox.clear_faults()
-            assert sandbox.call_count("prolong") == 1
-            assert sandbox.state.numbers[digits(number)].stop_date == add_months(stop_before, 1)
-            assert not said(telegram, ann, "renewal of")  # never told it failed
-        finally:
-            await service.stop()
+    async with running(emulator, tmp_path) as (sandbox, telegram):
+        ann = telegram.user()
+        number = await to_confirm(telegram, ann)
+        await act(telegram, ann, lambda: telegram.press(ann, "Confirm and pay"))
+        owned = sandbox.state.numbers[digits(number)]
+        stop_before = owned.stop_date
+        await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
+        await act(telegram, ann, lambda: telegram.press(ann, number))
+        await act(telegram, ann, lambda: telegram.press(ann, "Prolong"))
+        await act(telegram, ann, lambda: telegram.press(ann, "1 month"))
+        sandbox.set_faults(latency_ms=2500, paths=["/v1/direct_numbers/prolong/"])
+        shown = await act(telegram, ann, lambda: telegram.press(ann, "Confirm and pay"))
+        assert shown.startswith(CHECKING)
+        # The customer goes back to the number at once: renewing again is not offered meanwhile.
+        await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
+        card = await act(telegram, ann, lambda: telegram.press(ann, number))
+        assert "Renewal being checked" in " ".join(telegram.menu(ann.chat_id).labels), card
+        await told(telegram, ann, "is renewed, paid until")
+        sandbox.clear_faults()
+        assert sandbox.call_count("prolong") == 1
+        assert sandbox.state.numbers[digits(number)].stop_date == add_months(stop_before, 1)
+        assert not said(telegram, ann, "renewal of")  # never told it failed
 
 
 async def wait_killed(service: Service) -> int:

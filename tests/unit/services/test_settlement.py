@@ -20,7 +20,7 @@ from bot.services.errors import NumberGone, OutcomeContested, OutcomePending, Re
 from bot.services.ordering import OrderingService, OrderRequest, add_months, order_price
 from bot.services.outcomes import OutcomeNotifier, outcome_key
 from bot.services.settlement import Settler
-from bot.storage import DeliveryStatus, IntentKind, IntentStatus, utc_now
+from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_now
 from bot.zadarma import ZadarmaClient
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
@@ -47,6 +47,34 @@ def notifier(stack: Stack) -> OutcomeNotifier:
     return notice
 
 
+async def unknown_intent(
+    stack: Stack,
+    key: str,
+    kind: IntentKind,
+    owner: UserRef,
+    params: dict[str, str | int],
+    *,
+    target: str | None = None,
+) -> None:
+    """An intent as the client leaves it when the reply never came: sent, outcome unknown."""
+    await stack.storage.intents.create(key, kind, owner, params, target=target)
+    await stack.storage.intents.mark_sending(key)
+    await stack.storage.intents.mark_unknown(key, "timed out")
+
+
+async def renewal_left_unknown(stack: Stack, key: str, number: str, months: int = 1, **extra: str) -> None:
+    """A renewal of ``number`` sent with the paid-until date of now as evidence, its reply lost."""
+    record = await stack.services.numbers.get(ALICE, number)
+    assert record.stop_date is not None
+    params: dict[str, str | int] = {
+        "number": number.lstrip("+"),
+        "months": months,
+        "stop_date_before": record.stop_date.strftime("%Y-%m-%d %H:%M:%S"),
+        **extra,
+    }
+    await unknown_intent(stack, key, IntentKind.PROLONG, ALICE.user, params, target=number.lstrip("+"))
+
+
 async def intent_status(stack: Stack, key: str) -> str:
     intent = await stack.storage.intents.get(key)
     assert intent is not None
@@ -60,15 +88,14 @@ async def test_a_late_order_is_found_and_told_while_an_early_look_proves_nothing
     ordering = stack.services.ordering
     # The client timed out before Zadarma handled the order: unknown, nothing on the account yet.
     number = request.number
-    await stack.storage.intents.create(
+    await unknown_intent(
+        stack,
         "late",
         IntentKind.ORDER,
         ALICE.user,
         {**request.to_params(), "price": "10.00", "currency": "USD", "on_account_before": 0},
         target=number.lstrip("+"),
     )
-    await stack.storage.intents.mark_sending("late")
-    await stack.storage.intents.mark_unknown("late", "timed out")
     intent = await stack.storage.intents.get("late")
     assert intent is not None
     assert await ordering.settle(intent, final=False) is False  # one look that sees nothing proves nothing
@@ -97,11 +124,9 @@ async def test_no_change_counts_only_at_the_end_of_the_window(stack: Stack) -> N
     request = await request_for(stack, direction)
     ordering = stack.services.ordering
     ordering.settle_window = 30.0
-    await stack.storage.intents.create(
-        "never", IntentKind.ORDER, ALICE.user, request.to_params(), target=request.number.lstrip("+")
+    await unknown_intent(
+        stack, "never", IntentKind.ORDER, ALICE.user, request.to_params(), target=request.number.lstrip("+")
     )
-    await stack.storage.intents.mark_sending("never")
-    await stack.storage.intents.mark_unknown("never", "timed out")
     intent = await stack.storage.intents.get("never")
     assert intent is not None
     early = Settler(ordering, stack.storage, clock=lambda: intent.updated_at + timedelta(seconds=29))
@@ -125,9 +150,7 @@ async def test_an_unreadable_account_never_settles_even_after_the_window(stack: 
     request = await request_for(stack, direction)
     ordering = stack.services.ordering
     ordering.settle_window = 0.0
-    await stack.storage.intents.create("dark", IntentKind.ORDER, ALICE.user, request.to_params())
-    await stack.storage.intents.mark_sending("dark")
-    await stack.storage.intents.mark_unknown("dark", "timed out")
+    await unknown_intent(stack, "dark", IntentKind.ORDER, ALICE.user, request.to_params())
     stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/"])
     settler = Settler(ordering, stack.storage)
     await settler.settle_due()
@@ -141,11 +164,9 @@ async def test_a_number_owned_by_another_customer_is_never_given_away(stack: Sta
     request = await request_for(stack, direction)
     ordering = stack.services.ordering
     # Alice's order went out; its reply was lost (Zadarma refused it: the number was gone).
-    await stack.storage.intents.create(
-        "alice", IntentKind.ORDER, ALICE.user, request.to_params(), target=request.number.lstrip("+")
+    await unknown_intent(
+        stack, "alice", IntentKind.ORDER, ALICE.user, request.to_params(), target=request.number.lstrip("+")
     )
-    await stack.storage.intents.mark_sending("alice")
-    await stack.storage.intents.mark_unknown("alice", "reply dropped")
     # Meanwhile the number came onto the account some other way and an operator gave it to Bob.
     await stack.client.order_number(
         direction_id=direction.id, documents_group_id=0, number_id=request.number_id
@@ -210,23 +231,7 @@ async def test_a_late_renewal_moves_the_date_once_and_blocks_a_second_one(stack:
     ordering = stack.services.ordering
     before = stack.sandbox.state.numbers[placed.number].stop_date
     # The client gave up on the renewal before Zadarma handled it: the intent as the client left it.
-    record = await stack.services.numbers.get(ALICE, placed.number)
-    assert record.stop_date is not None
-    await stack.storage.intents.create(
-        "renew",
-        IntentKind.PROLONG,
-        ALICE.user,
-        {
-            "number": placed.number.lstrip("+"),
-            "months": 1,
-            "stop_date_before": record.stop_date.strftime("%Y-%m-%d %H:%M:%S"),
-            "price": "5.00",
-            "currency": "USD",
-        },
-        target=placed.number.lstrip("+"),
-    )
-    await stack.storage.intents.mark_sending("renew")
-    await stack.storage.intents.mark_unknown("renew", "timed out")
+    await renewal_left_unknown(stack, "renew", placed.number, price="5.00", currency="USD")
     assert await ordering.renewal_in_progress(placed.number)
     with pytest.raises(RenewalInProgress):  # "Try again" with a new key while the first is unknown
         await ordering.prolong(ALICE, "renew-again", placed.number, 1)
@@ -249,21 +254,7 @@ async def test_a_paid_until_date_moved_by_something_else_goes_to_the_team(stack:
     placed = await stack.services.ordering.place_order(
         ALICE, "o", await request_for(stack, direction), direction
     )
-    record = await stack.services.numbers.get(ALICE, placed.number)
-    assert record.stop_date is not None
-    await stack.storage.intents.create(
-        "renew",
-        IntentKind.PROLONG,
-        ALICE.user,
-        {
-            "number": placed.number.lstrip("+"),
-            "months": 1,
-            "stop_date_before": record.stop_date.strftime("%Y-%m-%d %H:%M:%S"),
-        },
-        target=placed.number.lstrip("+"),
-    )
-    await stack.storage.intents.mark_sending("renew")
-    await stack.storage.intents.mark_unknown("renew", "timed out")
+    await renewal_left_unknown(stack, "renew", placed.number)
     await stack.client.prolong_number(placed.number, 3)  # three months moved, not the one paid for here
     await Settler(stack.services.ordering, stack.storage).settle_due()
     assert await intent_status(stack, "renew") == "contested"
