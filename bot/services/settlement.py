@@ -13,7 +13,6 @@ start it first runs :meth:`~bot.services.ordering.OrderingService.recover`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from typing import Any
 
 from bot.services.errors import ServiceError
 from bot.services.ordering import OrderingService
+from bot.services.waiting import stop_task, wait_event
 from bot.storage import IntentStatus, Storage, utc_now
 from bot.zadarma.errors import ZadarmaError
 
@@ -111,9 +111,7 @@ class Settler:
             except Exception:  # a store failure must not end the settler
                 log.exception("settling round failed")
                 wait = self._max_interval
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait):
-                    await wake.wait()
+            await wait_event(wake, wait)
 
     def install_routes(self, app: object) -> None:
         """No routes."""
@@ -125,11 +123,9 @@ class Settler:
 
     async def stop(self) -> None:
         """Stop settling (open intents are settled after the next start)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            await stop_task(task)
 
     def health(self) -> dict[str, Any]:
         """Open outcomes and outcomes waiting for the store."""

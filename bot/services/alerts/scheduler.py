@@ -19,7 +19,6 @@ job. :class:`AlertScheduler` is also a runtime part (``bot.runtime.Part``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -38,6 +37,7 @@ from bot.services.alerts.outbox import Outbox, OutboxSettings
 from bot.services.alerts.rejections import RejectionFinder
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
+from bot.services.waiting import stop_task, wait_event
 from bot.storage import Storage, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaError
@@ -332,9 +332,7 @@ class AlertScheduler:
             if self._outbox.more_due:
                 await asyncio.sleep(0)  # a full round: go on at once, letting others run
                 continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._delivery_interval):
-                    await self._kick.wait()
+            await wait_event(self._kick, self._delivery_interval)
             self._kick.clear()
 
     def install_routes(self, app: web.Application) -> None:
@@ -353,9 +351,7 @@ class AlertScheduler:
         """Stop the background loop and wait for it to end."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
 
     def health(self) -> dict[str, Any]:
         """``ok`` while running and the last scans did not fail repeatedly; plus the last scan's figures."""
