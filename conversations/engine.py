@@ -82,11 +82,23 @@ class ConversationEngine:
 
     # -- public --------------------------------------------------------------------
 
-    async def handle(self, key: ConversationKey, event: Event, *, locale: str | None = None) -> list[Screen]:
-        """Run one event; returns the screens to show, the last one being the current menu."""
+    async def handle(
+        self, key: ConversationKey, event: Event, *, locale: str | None = None, event_id: str | None = None
+    ) -> list[Screen]:
+        """Run one event; returns the screens to show, the last one being the current menu.
+
+        ``event_id`` names the platform's delivery of the event (e.g. a Telegram
+        update id). An event handled again after a crash, whose effect was
+        already saved, is not applied twice: the current screen is shown instead.
+        """
 
         async def step(ctx: Ctx) -> list[Screen]:
-            await self._dispatch(ctx, event)
+            if event_id is not None and ctx.state.last_event == event_id:
+                log.info("event already applied; showing the current screen", extra={"event_id": event_id})
+            else:
+                await self._dispatch(ctx, event)
+                if event_id is not None:
+                    ctx.state.last_event = event_id
             return await self._finish(ctx)
 
         return await self._run(key, locale, step)

@@ -159,6 +159,8 @@ class ConversationState(_Model):
     step: StepName = "menu"
     salt: str = ""
     seq: int = 0
+    last_event: str = ""
+    """The platform's id of the last event applied (an event handled again is not applied twice)."""
     actions: dict[str, Action] = Field(default_factory=dict)
     notice_actions: dict[str, Action] = Field(default_factory=dict)
     paid: dict[str, PaidAction] = Field(default_factory=dict)

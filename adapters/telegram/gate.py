@@ -7,7 +7,10 @@ In order:
 2. the update waits for the sender's previous updates (one at a time per user,
    in arrival order; different users run in parallel);
 3. a duplicate ``update_id`` (Telegram re-delivering after a restart or a
-   timeout) is dropped, using the shared store so replicas agree;
+   timeout) is dropped, using the shared store so replicas agree; otherwise
+   the attempt is counted in the :class:`~adapters.telegram.inbox.UpdateInbox`
+   and the update is marked finished when its handler ends (not when it is
+   cancelled at shutdown: then it is handled again after the restart);
 4. the user is recorded: chat id, name, language; a user who had blocked the
    bot and writes again is unblocked.
 
@@ -22,20 +25,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, Final
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.enums import ChatType
 from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 
+from adapters.telegram.inbox import UpdateInbox
 from adapters.telegram.ordering import KeyedLocks
 from adapters.telegram.sending import Sender
 from adapters.telegram.texts import primary_language
 from bot.logs import correlated
-from bot.storage import Storage, User, UserRef, utc_now
+from bot.storage import Storage, User, UserRef
 
 log = logging.getLogger("adapters.telegram")
 
@@ -44,9 +47,8 @@ CUSTOMER_KEY: Final = "customer"
 """Handler argument: the stored :class:`bot.storage.User` of the sender (``None`` if unknown)."""
 PRESS_ANSWER_KEY: Final = "press_answer"
 """Handler argument: the task answering this update's callback query (``None`` for other updates)."""
-
-DEDUP_TTL_SECONDS: Final = 2 * 24 * 3600.0
-"""Telegram keeps undelivered updates for 24 hours; remember ids for twice that."""
+EVENT_ID_KEY: Final = "event_id"
+"""Handler argument: this update's id for the conversation engine (``telegram:<update_id>``)."""
 
 
 class UpdateGate(BaseMiddleware):
@@ -56,16 +58,14 @@ class UpdateGate(BaseMiddleware):
         self,
         *,
         storage: Storage,
+        inbox: UpdateInbox,
         sender: Sender,
         locks: KeyedLocks,
-        dedup_ttl: float = DEDUP_TTL_SECONDS,
-        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._storage = storage
+        self._inbox = inbox
         self._sender = sender
         self._locks = locks
-        self._dedup_ttl = dedup_ttl
-        self._clock = clock
         self._in_flight = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
@@ -91,9 +91,11 @@ class UpdateGate(BaseMiddleware):
             order_key = str(user.id) if user is not None else f"update:{event.update_id}"
             async with self._locks.hold(order_key):
                 with correlated():
-                    if not await self._first_delivery(data["bot"], event):
+                    attempt = await self._inbox.begin(event.update_id)
+                    if attempt is None:
                         log.info("duplicate update dropped", extra={"update_id": event.update_id})
                         return UNHANDLED
+                    data[EVENT_ID_KEY] = f"{PLATFORM}:{event.update_id}"
                     started = time.perf_counter()
                     outcome = "error"
                     try:
@@ -101,7 +103,12 @@ class UpdateGate(BaseMiddleware):
                         result = await handler(event, data)
                         outcome = "handled"
                         return result
+                    except asyncio.CancelledError:
+                        outcome = "cancelled"  # handled again after the restart
+                        raise
                     finally:
+                        if outcome != "cancelled":
+                            await self._inbox.finish(event.update_id)
                         log.info(
                             "telegram update",
                             extra={
@@ -109,6 +116,7 @@ class UpdateGate(BaseMiddleware):
                                 "kind": event.event_type,
                                 "user": order_key,
                                 "outcome": outcome,
+                                "attempt": attempt,
                                 "ms": round((time.perf_counter() - started) * 1000, 1),
                             },
                         )
@@ -148,15 +156,6 @@ class UpdateGate(BaseMiddleware):
             self._tasks.discard(task)
         if self._in_flight == 0:
             self._idle.set()
-
-    async def _first_delivery(self, bot: Bot, update: Update) -> bool:
-        key = f"{PLATFORM}:{bot.id}:update:{update.update_id}"
-        try:
-            return await self._storage.dedup.seen_once(key, self._clock(), self._dedup_ttl)
-        except Exception:  # the store (or its driver) failed
-            # Better to risk handling a duplicate than to drop an update.
-            log.exception("update de-duplication failed; handling the update anyway")
-            return True
 
     async def _remember(self, user: TelegramUser | None, chat: Chat | None) -> User | None:
         if user is None or user.is_bot:

@@ -84,7 +84,9 @@ class ChatHandlers:
         return router
 
     # ------------------------------------------------------------------ handlers
-    async def on_message(self, message: Message, bot: Bot, customer: User | None) -> None:
+    async def on_message(
+        self, message: Message, bot: Bot, customer: User | None, event_id: str | None = None
+    ) -> None:
         """A message in a private chat: a command, text, a photo or document, or something else."""
         user = message.from_user
         if user is None:
@@ -92,7 +94,7 @@ class ChatHandlers:
         incoming = translate_message(message, await self._username_if_mentioned(message, bot))
         language = self._language(customer, user)
         if isinstance(incoming, IncomingFile):
-            await self._receive_file(message, user, incoming, language)
+            await self._receive_file(message, user, incoming, language, event_id)
         elif isinstance(incoming, UnknownCommand):
             hint = texts.message(
                 language, "unknown_command", name=incoming.name, commands=texts.command_list()
@@ -102,10 +104,14 @@ class ChatHandlers:
             if message.text is None:  # commands for other bots are ignored silently
                 await self._say(message.chat.id, texts.message(language, "unsupported"))
         else:
-            await self._converse(message.chat.id, user, incoming, language=language)
+            await self._converse(message.chat.id, user, incoming, language=language, event_id=event_id)
 
     async def on_press(
-        self, callback: CallbackQuery, customer: User | None, press_answer: asyncio.Task[None] | None
+        self,
+        callback: CallbackQuery,
+        customer: User | None,
+        press_answer: asyncio.Task[None] | None,
+        event_id: str | None = None,
     ) -> None:
         """A button press: the conversation's reply replaces the pressed message."""
         if press_answer is not None:
@@ -116,7 +122,9 @@ class ChatHandlers:
             return
         edit = origin.message_id if isinstance(origin, Message) else None
         language = self._language(customer, callback.from_user)
-        await self._converse(origin.chat.id, callback.from_user, event, language=language, edit=edit)
+        await self._converse(
+            origin.chat.id, callback.from_user, event, language=language, edit=edit, event_id=event_id
+        )
 
     async def on_assign(self, message: Message, command: CommandObject, customer: User | None) -> None:
         """``/assign NUMBER USER_ID``: operators give a number to a customer."""
@@ -163,12 +171,19 @@ class ChatHandlers:
 
     # ------------------------------------------------------------------ steps
     async def _converse(
-        self, chat_id: int, user: TelegramUser, event: Event, *, language: str, edit: int | None = None
+        self,
+        chat_id: int,
+        user: TelegramUser,
+        event: Event,
+        *,
+        language: str,
+        edit: int | None = None,
+        event_id: str | None = None,
     ) -> None:
         key = ConversationKey(PLATFORM, str(chat_id), str(user.id))
         try:
             async with typing_while_slow(self._sender, chat_id):
-                screens = await self._engine.handle(key, event, locale=user.language_code)
+                screens = await self._engine.handle(key, event, locale=user.language_code, event_id=event_id)
         except Exception:
             log.exception("conversation step failed", extra={"event": type(event).__name__})
             await self._say(chat_id, texts.message(language, "error"))
@@ -181,7 +196,7 @@ class ChatHandlers:
         await self._engine.acknowledge(key, screens)
 
     async def _receive_file(
-        self, message: Message, user: TelegramUser, file: IncomingFile, language: str
+        self, message: Message, user: TelegramUser, file: IncomingFile, language: str, event_id: str | None
     ) -> None:
         chat_id = message.chat.id
         try:
@@ -197,7 +212,7 @@ class ChatHandlers:
             await self._say(chat_id, texts.message(language, "file_failed"))
             return
         upload = FileUpload(filename=file.filename, content=content, mime=file.mime, declared_size=file.size)
-        await self._converse(chat_id, user, upload, language=language)
+        await self._converse(chat_id, user, upload, language=language, event_id=event_id)
 
     async def _welcome_owner(self, number: str, user_id: str) -> None:
         record = await self._storage.users.get(UserRef(PLATFORM, user_id))

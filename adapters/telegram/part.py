@@ -20,14 +20,15 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import DeleteWebhook, SetMyCommands, SetWebhook
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeDefault, Update
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
 from adapters.telegram.delivery import Blocked, DeliveryOutcome, RetryLater, Sent
 from adapters.telegram.files import FileFetcher
-from adapters.telegram.gate import DEDUP_TTL_SECONDS, UpdateGate
+from adapters.telegram.gate import UpdateGate
 from adapters.telegram.handlers import ChatHandlers
+from adapters.telegram.inbox import UpdateInbox
 from adapters.telegram.ordering import KeyedLocks
 from adapters.telegram.pacer import Pacer
 from adapters.telegram.presenter import Presenter
@@ -103,9 +104,9 @@ class TelegramPart:
             raise ValueError("the Telegram bot token is malformed (expected <digits>:<text>)") from None
         self.sender = Sender(self.bot)
         self._locks = KeyedLocks()
-        self._gate = UpdateGate(
-            storage=storage, sender=self.sender, locks=self._locks, dedup_ttl=DEDUP_TTL_SECONDS
-        )
+        self._inbox = UpdateInbox(storage, self.bot.id)
+        self._session.middleware(self._inbox)
+        self._gate = UpdateGate(storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks)
         self._presenter = Presenter(self.sender)
         handlers = ChatHandlers(
             engine=engine,
@@ -120,7 +121,13 @@ class TelegramPart:
         self.dispatcher.update.outer_middleware(self._gate)
         self.dispatcher.include_router(handlers.router())
         self._webhook = (
-            WebhookEndpoint(dispatcher=self.dispatcher, bot=self.bot, url=webhook_url, secret=webhook_secret)
+            WebhookEndpoint(
+                dispatcher=self.dispatcher,
+                bot=self.bot,
+                inbox=self._inbox,
+                url=webhook_url,
+                secret=webhook_secret,
+            )
             if webhook_url
             else None
         )
@@ -128,6 +135,7 @@ class TelegramPart:
         self._retries = BackgroundRetries(self._status)
         self._redactor = TokenRedactor(token)
         self._polling: asyncio.Task[None] | None = None
+        self._replays: set[asyncio.Task[None]] = set()
         self._housekeeping: asyncio.Task[None] | None = None
         self._started = False
 
@@ -152,6 +160,7 @@ class TelegramPart:
         """
         self._redactor.install()
         self._started = True
+        await self._handle_left_over()
         if self._webhook is not None:
             if not self._webhook_secret:
                 log.warning("webhook without a secret: anyone who knows the URL can post updates")
@@ -209,6 +218,8 @@ class TelegramPart:
 
     async def drain(self) -> None:
         """Wait until every update received so far has been handled."""
+        while self._replays:
+            await asyncio.gather(*list(self._replays), return_exceptions=True)
         if self._webhook is not None:
             await self._webhook.wait()
         await self._gate.idle()
@@ -254,6 +265,26 @@ class TelegramPart:
         return Sent(tuple(sent))
 
     # ------------------------------------------------------------------ internals
+    async def _handle_left_over(self) -> None:
+        """Handle again what a stopped or killed process received but did not finish."""
+        try:
+            updates = await self._inbox.left_over(self.bot)
+        except Exception:
+            log.exception("could not read the updates left unfinished")
+            return
+        if updates:
+            log.warning("handling again updates left unfinished", extra={"count": len(updates)})
+        for update in updates:  # in order: the gate queues each user's updates as they start
+            task = asyncio.create_task(self._replay(update), name=f"telegram:replay:{update.update_id}")
+            self._replays.add(task)
+            task.add_done_callback(self._replays.discard)
+
+    async def _replay(self, update: Update) -> None:
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except Exception:
+            log.exception("update failed", extra={"update_id": update.update_id})
+
     async def _poll(self) -> None:
         delay = 1.0
         while True:
@@ -315,6 +346,7 @@ class TelegramPart:
     async def _purge_periodically(self) -> None:
         while True:
             try:
+                await self._inbox.purge(utc_now())
                 await self._storage.dedup.purge(utc_now())
             except Exception:
                 log.exception("could not purge remembered update ids")

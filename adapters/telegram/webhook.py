@@ -7,7 +7,9 @@ not shaped like an update) gets 400 and one warning line; an update of a
 type this bot does not know is answered 200 (so Telegram does not send it
 again) and ignored with one warning line. A good update is answered 200 at
 once and handled in a background task, so Telegram never waits on a slow
-Zadarma call (the gate keeps each user's updates in order).
+Zadarma call (the gate keeps each user's updates in order); it is kept in the
+:class:`~adapters.telegram.inbox.UpdateInbox` before the 200, so a crash while
+it is handled does not lose it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from adapters.json_bounds import load_object
+from adapters.telegram.inbox import UpdateInbox
 
 log = logging.getLogger("adapters.telegram")
 
@@ -39,9 +42,12 @@ def webhook_path(url: str) -> str:
 class WebhookEndpoint:
     """The aiohttp handler for Telegram's webhook requests."""
 
-    def __init__(self, *, dispatcher: Dispatcher, bot: Bot, url: str, secret: str) -> None:
+    def __init__(
+        self, *, dispatcher: Dispatcher, bot: Bot, inbox: UpdateInbox, url: str, secret: str
+    ) -> None:
         self._dispatcher = dispatcher
         self._bot = bot
+        self._inbox = inbox
         self.url = url
         self.path = webhook_path(url)
         self._secret = secret.encode("utf-8")
@@ -81,6 +87,7 @@ class WebhookEndpoint:
                 "ignored an update nobody listens to", extra={"update_id": update.update_id, "kind": kind}
             )
             return web.Response(status=200)
+        await self._inbox.keep([update])
         task = asyncio.create_task(self._feed(update), name=f"telegram:update:{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

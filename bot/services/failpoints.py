@@ -6,7 +6,8 @@ at the worst moment, but deterministic. The crash tests restart the bot
 afterwards and check that the money moved once and the customer was told.
 Unset (always, in production) it costs one set lookup per point.
 
-Points: ``order.created`` (intent stored, not yet sending), ``order.sending``
+Points: ``order.pressed`` (the confirmation reached the service, nothing
+stored yet), ``order.created`` (intent stored, not yet sending), ``order.sending``
 (marked sending, call not made), ``order.answered`` (Zadarma answered, nothing
 recorded), ``order.recorded`` (recorded, outcome not yet queued for telling),
 ``order.queued`` (queued for telling, the chat reply not yet sent); the same

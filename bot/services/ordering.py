@@ -206,6 +206,7 @@ class OrderingService:
         self, actor: Actor, key: str, request: OrderRequest, direction: Direction
     ) -> OrderOutcome:
         """Place the order for ``key`` once; a repeated key returns the first result (or "pending")."""
+        crash_point("order.pressed")
         kept = self._unrecorded.get(key)
         if kept is not None and kept.order is not None:
             self._check_owner(kept.intent, actor, request.number)
@@ -414,6 +415,7 @@ class OrderingService:
 
     async def prolong(self, actor: Actor, key: str, number: str, months: int) -> ProlongOutcome:
         """Prolong once for ``key``; a repeated key returns the first result (or "pending")."""
+        crash_point("prolong.pressed")
         months = valid_months(months)
         kept = self._unrecorded.get(key)
         if kept is not None and kept.renewal is not None:

@@ -31,6 +31,7 @@ from bot.storage.records import (
     AuditEntry,
     ConversationKey,
     Delivery,
+    InboxEntry,
     Intent,
     IntentKind,
     IntentParams,
@@ -345,6 +346,41 @@ class DedupRepository(Protocol):
         ...
 
 
+class InboxRepository(Protocol):
+    """Updates kept from receipt until handled, so a crash mid-handling does not lose them.
+
+    The receiver keeps each update before it confirms receipt to the platform
+    (before the next ``getUpdates`` offset, before a webhook's 200); handling
+    begins with :meth:`begin` and ends with :meth:`finish`. After a crash,
+    :meth:`unfinished` lists what to handle again. A finished key also drops
+    duplicate deliveries of the same update until :meth:`purge` forgets it.
+    """
+
+    async def receive(self, key: str, payload: str, now: datetime) -> bool:
+        """Keep ``payload`` under ``key``: ``True`` if the key is new, ``False`` (no change) if known."""
+        ...
+
+    async def begin(self, key: str, now: datetime) -> int | None:
+        """Count an attempt at handling ``key`` and return its number (1 for the first).
+
+        ``None`` when ``key`` has been finished already (a duplicate). An unknown
+        key is recorded (without a payload) and this is its first attempt.
+        """
+        ...
+
+    async def finish(self, key: str) -> None:
+        """``key`` has been handled: drop its payload; later deliveries are duplicates."""
+        ...
+
+    async def unfinished(self, prefix: str) -> list[InboxEntry]:
+        """Entries under keys starting with ``prefix`` not finished yet, oldest first."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Forget finished entries received at or before ``before``; return how many."""
+        ...
+
+
 class Storage(ABC):
     """All repositories of one store, plus its lifetime.
 
@@ -361,6 +397,7 @@ class Storage(ABC):
     snapshots: SnapshotStore
     leases: LeaseRepository
     dedup: DedupRepository
+    inbox: InboxRepository
 
     @abstractmethod
     async def close(self) -> None:

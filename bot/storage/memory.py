@@ -22,6 +22,7 @@ from bot.storage.records import (
     ConversationKey,
     Delivery,
     DeliveryStatus,
+    InboxEntry,
     Intent,
     IntentKind,
     IntentParams,
@@ -484,6 +485,45 @@ class MemoryDedup:
         return len(expired)
 
 
+class MemoryInbox:
+    """In-memory :class:`~bot.storage.interfaces.InboxRepository`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, InboxEntry] = {}
+        self._finished: set[str] = set()
+
+    async def receive(self, key: str, payload: str, now: datetime) -> bool:
+        if key in self._entries:
+            return False
+        self._entries[key] = InboxEntry(key, payload, 0, ensure_utc(now))
+        return True
+
+    async def begin(self, key: str, now: datetime) -> int | None:
+        if key in self._finished:
+            return None
+        entry = self._entries.get(key) or InboxEntry(key, None, 0, ensure_utc(now))
+        self._entries[key] = replace(entry, attempts=entry.attempts + 1)
+        return entry.attempts + 1
+
+    async def finish(self, key: str) -> None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries[key] = replace(entry, payload=None)
+            self._finished.add(key)
+
+    async def unfinished(self, prefix: str) -> list[InboxEntry]:
+        found = [e for k, e in self._entries.items() if k.startswith(prefix) and k not in self._finished]
+        return sorted(found, key=lambda e: (e.received_at, e.key))
+
+    async def purge(self, before: datetime) -> int:
+        before = ensure_utc(before)
+        old = [k for k in self._finished if self._entries[k].received_at <= before]
+        for key in old:
+            del self._entries[key]
+            self._finished.discard(key)
+        return len(old)
+
+
 class MemoryStorage(Storage):
     """A :class:`~bot.storage.interfaces.Storage` kept in process memory."""
 
@@ -495,6 +535,7 @@ class MemoryStorage(Storage):
         self.audit = MemoryAudit(clock)
         self.alerts = self.snapshots = self.leases = MemoryAlerts(clock)
         self.dedup = MemoryDedup()
+        self.inbox = MemoryInbox()
 
     async def probe_write(self) -> None:
         """Memory always takes writes: nothing to check."""

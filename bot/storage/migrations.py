@@ -238,9 +238,23 @@ CREATE UNIQUE INDEX intents_active_target ON intents (target)
 CREATE INDEX intents_by_update ON intents (updated_at);
 """
 
+# Updates kept from receipt until handled; ``finished`` rows stay a while to drop re-deliveries.
+_V4_UPDATE_INBOX = """
+CREATE TABLE update_inbox (
+    key         TEXT PRIMARY KEY,
+    payload     TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    finished    INTEGER NOT NULL DEFAULT 0,
+    received_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX update_inbox_unfinished ON update_inbox (received_at) WHERE finished = 0;
+CREATE INDEX update_inbox_by_receipt ON update_inbox (received_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "storage probe", _V2_STORAGE_PROBE),
     Migration(3, "intent targets", _V3_INTENT_TARGETS),
+    Migration(4, "update inbox", _V4_UPDATE_INBOX),
 )
 """Every migration this code knows, in order."""

@@ -221,3 +221,15 @@ class Delivery:
     def alert_key(self) -> str:
         """The key of the alert being delivered."""
         return self.alert.key
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """An update received from a platform and kept until it has been handled."""
+
+    key: str
+    payload: str | None
+    """The update as received (JSON text); ``None`` once handled, or when it was never kept."""
+    attempts: int
+    """How many times handling it has begun."""
+    received_at: datetime

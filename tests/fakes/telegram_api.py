@@ -551,6 +551,10 @@ class FakeTelegram:
                 return message
         raise AssertionError(f"no message with buttons in chat {chat_id}")
 
+    def pending_count(self) -> int:
+        """Injected updates the bot has not confirmed yet (by a later ``getUpdates`` offset)."""
+        return len(self._pending)
+
     def texts(self, chat_id: int) -> list[str]:
         """The texts of the bot's messages in a chat, oldest first."""
         return [m.text for m in self.bot_messages(chat_id)]

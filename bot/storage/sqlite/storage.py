@@ -17,6 +17,7 @@ from bot.storage.sqlite.audit import SqliteAudit
 from bot.storage.sqlite.conversations import SqliteConversations
 from bot.storage.sqlite.db import Database
 from bot.storage.sqlite.dedup import SqliteDedup
+from bot.storage.sqlite.inbox import SqliteInbox
 from bot.storage.sqlite.integrity import check_integrity, check_not_directory, one_line
 from bot.storage.sqlite.intents import SqliteIntents
 from bot.storage.sqlite.ownership import SqliteOwnership
@@ -51,6 +52,7 @@ class SqliteStorage(Storage):
         self.audit = SqliteAudit(db)
         self.alerts = self.snapshots = self.leases = SqliteAlerts(db)
         self.dedup = SqliteDedup(db)
+        self.inbox = SqliteInbox(db)
         self._closed = False
 
     @classmethod

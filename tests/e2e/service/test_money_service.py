@@ -19,7 +19,7 @@ import pytest
 
 from bot.sandbox import Sandbox
 from bot.services.ordering import add_months
-from tests.e2e.service.support import ZADARMA_SECRET, Service, act, start_service
+from tests.e2e.service.support import ZADARMA_SECRET, Service, act, free_port, start_service
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.timeout(150)
@@ -197,5 +197,42 @@ async def test_a_crash_at_any_point_ends_with_one_charge_and_the_customer_told(
                 await told(telegram, ann, NOT_PLACED)
                 assert not said(telegram, ann, "is yours")
                 assert sandbox.call_count("order") == 0
+        finally:
+            await service.stop()
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_confirmation_the_crash_took_before_anything_was_stored_is_handled_after_the_restart(
+    emulator: tuple[Sandbox, str], tmp_path: Path, mode: str
+) -> None:
+    """Telegram had been told the press arrived (offset confirmed, webhook answered 200): the bot's own copy
+    of the update is what brings it back, and the customer is told the one outcome."""
+    sandbox, url = emulator
+    db = tmp_path / "bot.db"
+    port = free_port()
+    extra = {"TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"} if mode == "webhook" else {}
+    async with FakeTelegram() as telegram:
+        env = env_for(sandbox, url, telegram, db, **extra)
+        service = await start_service({**env, "BOT_CRASH_AT": "order.pressed"}, port=port)
+        try:
+            ann = telegram.user()
+            number = await to_confirm(telegram, ann)
+            telegram.press(ann, "Confirm and pay")
+            assert await wait_killed(service) == -9
+            assert not said(telegram, ann, "is yours")
+            if mode == "polling":  # the bot had already asked for the updates after this one
+                assert telegram.pending_count() == 0
+        finally:
+            await service.stop()
+        assert sandbox.call_count("order") == 0
+        service = await start_service(env, port=port)
+        try:
+            await told(telegram, ann, "is yours")
+            assert sandbox.call_count("order") == 1
+            assert not said(telegram, ann, NOT_PLACED)
+            assert not said(telegram, ann, "expired")
+            assert number in await act(telegram, ann, lambda: telegram.send_command(ann, "numbers"))
+            shown = telegram.texts(ann.chat_id)
+            assert sum("is yours" in text for text in shown) == 1, shown
         finally:
             await service.stop()

@@ -264,3 +264,28 @@ async def test_a_handler_that_changed_the_state_and_then_failed_is_rolled_back(
         if before is not None:  # all but the freshly rendered buttons is as it was
             rendered = {"actions", "seq"}
             assert after.model_dump(exclude=rendered) == before.model_dump(exclude=rendered)
+
+
+async def test_an_event_delivered_again_is_not_applied_twice(world: World, chat: Chat) -> None:
+    """After a crash the platform's update comes back; its effect was saved already."""
+    await chat.command("order", "PL")
+    city = chat.button("Gdańsk").action
+    first = await world.engine.handle(chat.key, Press(city), event_id="telegram:41")
+    assert await chat.step() == "order.number"
+    saved = (await chat.state()).model_copy()
+    again = await world.engine.handle(chat.key, Press(city), event_id="telegram:41")
+    assert all(t("menu.expired") not in screen.text for screen in again)
+    assert again[-1].text == first[-1].text
+    after = await chat.state()
+    assert (after.step, after.order) == (saved.step, saved.order)
+    # a new delivery of the same kind is applied
+    await world.engine.handle(chat.key, Text("x"), event_id="telegram:42")
+    assert (await chat.state()).last_event == "telegram:42"
+
+
+async def test_without_an_event_id_every_event_is_applied(world: World, chat: Chat) -> None:
+    await chat.command("order", "PL")
+    city = chat.button("Gdańsk").action
+    await world.engine.handle(chat.key, Press(city))
+    shown = await world.engine.handle(chat.key, Press(city))
+    assert any(t("menu.expired") in screen.text for screen in shown)

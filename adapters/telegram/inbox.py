@@ -1,0 +1,117 @@
+"""Updates kept from receipt until handled: a crash mid-update loses nothing.
+
+Telegram forgets an update once the bot confirms it: by asking ``getUpdates``
+for the next offset (polling) or by answering the webhook request with 200.
+:class:`UpdateInbox` keeps each update in the store before that confirmation
+(as a request middleware on ``getUpdates``, and in the webhook endpoint), the
+gate marks it begun and finished around its handler, and at start-up
+:meth:`UpdateInbox.left_over` hands back what a killed process had received
+but not finished, to be handled again. The conversation engine ignores an
+event it has already applied (see ``event_id`` in
+:meth:`conversations.engine.ConversationEngine.handle`), and money moves once
+per confirmation whatever is replayed, so handling an update again is safe.
+
+An update that was begun :data:`MAX_ATTEMPTS` times without finishing (one
+that crashes the process each time) is given up with one warning line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Update
+from pydantic import ValidationError
+
+from bot.storage import Storage, utc_now
+
+log = logging.getLogger("adapters.telegram")
+
+MAX_ATTEMPTS: Final = 3
+"""Handling begun this often without finishing: the update is given up."""
+
+KEEP_FINISHED: Final = timedelta(days=2)
+"""Telegram keeps undelivered updates for 24 hours; finished ids are remembered twice that."""
+
+
+class UpdateInbox(BaseRequestMiddleware):
+    """Keeps, tracks and hands back the updates of one bot (see the module docstring)."""
+
+    def __init__(self, storage: Storage, bot_id: int) -> None:
+        self._storage = storage
+        self._prefix = f"telegram:{bot_id}:update:"
+
+    def key(self, update_id: int) -> str:
+        """The store's key of an update of this bot."""
+        return f"{self._prefix}{update_id}"
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """Keep the updates a ``getUpdates`` call returns before the next call confirms them."""
+        response = await make_request(bot, method)
+        if isinstance(method, GetUpdates):
+            # aiogram's sessions return the result itself, whatever the annotation says
+            received: object = response.result if isinstance(response, Response) else response
+            if isinstance(received, list):
+                await self.keep([u for u in received if isinstance(u, Update)])
+        return response
+
+    async def keep(self, updates: Sequence[Update]) -> bool:
+        """Keep ``updates``; ``False`` (logged) when the store failed, and they are handled unkept."""
+        try:
+            for update in updates:
+                payload = update.model_dump_json(exclude_unset=True)
+                await self._storage.inbox.receive(self.key(update.update_id), payload, utc_now())
+        except Exception:  # the store (or its driver) failed
+            # Handling them without a copy beats stalling every chat until the store is back.
+            log.exception("could not keep received updates; handling them without a copy")
+            return False
+        return True
+
+    async def begin(self, update_id: int) -> int | None:
+        """Count an attempt at handling the update; ``None`` for a duplicate of a finished one."""
+        try:
+            return await self._storage.inbox.begin(self.key(update_id), utc_now())
+        except Exception:
+            # Better to risk handling a duplicate than to drop an update.
+            log.exception("update de-duplication failed; handling the update anyway")
+            return 1
+
+    async def finish(self, update_id: int) -> None:
+        """The update has been handled (or failed in a way a retry would repeat)."""
+        try:
+            await self._storage.inbox.finish(self.key(update_id))
+        except Exception:
+            log.exception("could not mark an update handled", extra={"update_id": update_id})
+
+    async def left_over(self, bot: Bot) -> list[Update]:
+        """Updates received but not finished before the last stop, oldest first, to handle again."""
+        again: list[Update] = []
+        for entry in await self._storage.inbox.unfinished(self._prefix):
+            update_id = entry.key.removeprefix(self._prefix)
+            if entry.payload is None or entry.attempts >= MAX_ATTEMPTS:
+                reason = "not kept" if entry.payload is None else f"begun {entry.attempts} times"
+                extra = {"update_id": update_id, "reason": reason}
+                log.warning("an unfinished update is given up", extra=extra)
+                await self._storage.inbox.finish(entry.key)
+                continue
+            try:
+                again.append(Update.model_validate_json(entry.payload, context={"bot": bot}))
+            except ValidationError:
+                log.warning("an unfinished update is unreadable; given up", extra={"update_id": update_id})
+                await self._storage.inbox.finish(entry.key)
+        return again
+
+    async def purge(self, now: datetime) -> int:
+        """Forget finished updates older than :data:`KEEP_FINISHED`."""
+        return await self._storage.inbox.purge(now - KEEP_FINISHED)

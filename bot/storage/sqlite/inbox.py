@@ -1,0 +1,56 @@
+"""SQLite :class:`~bot.storage.interfaces.InboxRepository`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage.codec import decode_datetime, encode_datetime, ensure_utc
+from bot.storage.records import InboxEntry
+from bot.storage.sqlite.db import Database
+
+_RECEIVE = """
+INSERT INTO update_inbox (key, payload, received_at) VALUES (?, ?, ?)
+ON CONFLICT (key) DO NOTHING
+"""
+
+# A new key is recorded with its first attempt; a finished one yields no row.
+_BEGIN = """
+INSERT INTO update_inbox (key, payload, attempts, received_at) VALUES (?, NULL, 1, ?)
+ON CONFLICT (key) DO UPDATE SET attempts = update_inbox.attempts + 1
+WHERE update_inbox.finished = 0
+RETURNING attempts
+"""
+
+
+class SqliteInbox:
+    """Kept updates in the ``update_inbox`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def receive(self, key: str, payload: str, now: datetime) -> bool:
+        return await self._db.execute(_RECEIVE, (key, payload, encode_datetime(ensure_utc(now)))) == 1
+
+    async def begin(self, key: str, now: datetime) -> int | None:
+        rows = await self._db.fetchall(_BEGIN, (key, encode_datetime(ensure_utc(now))))
+        return int(rows[0]["attempts"]) if rows else None
+
+    async def finish(self, key: str) -> None:
+        await self._db.execute("UPDATE update_inbox SET finished = 1, payload = NULL WHERE key = ?", (key,))
+
+    async def unfinished(self, prefix: str) -> list[InboxEntry]:
+        rows = await self._db.fetchall(
+            "SELECT key, payload, attempts, received_at FROM update_inbox"
+            " WHERE finished = 0 AND substr(key, 1, ?) = ? ORDER BY received_at, key",
+            (len(prefix), prefix),
+        )
+        return [
+            InboxEntry(row["key"], row["payload"], int(row["attempts"]), decode_datetime(row["received_at"]))
+            for row in rows
+        ]
+
+    async def purge(self, before: datetime) -> int:
+        return await self._db.execute(
+            "DELETE FROM update_inbox WHERE finished = 1 AND received_at <= ?",
+            (encode_datetime(ensure_utc(before)),),
+        )

@@ -1,0 +1,78 @@
+"""The update inbox: what a crash left unfinished comes back once, a poison update is given up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiogram import Bot
+
+from adapters.telegram.inbox import MAX_ATTEMPTS, UpdateInbox
+from bot.storage import MemoryStorage, utc_now
+
+TOKEN = "123456789:AAH-test-token-for-unit-tests-only_x"
+
+
+def text_update(update_id: int, text: str = "hello") -> str:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 1_700_000_000,
+                "chat": {"id": 7, "type": "private"},
+                "from": {"id": 7, "is_bot": False, "first_name": "Ann"},
+                "text": text,
+            },
+        }
+    )
+
+
+@pytest.fixture
+def bot() -> Bot:
+    return Bot(TOKEN)
+
+
+async def test_unfinished_updates_come_back_in_order_and_finished_ones_do_not(bot: Bot) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    for update_id in (11, 12, 13):
+        await storage.inbox.receive(inbox.key(update_id), text_update(update_id), utc_now())
+    assert await inbox.begin(12) == 1
+    await inbox.finish(12)
+    assert await inbox.begin(13) == 1  # begun, then the process died
+    again = await inbox.left_over(bot)
+    assert [u.update_id for u in again] == [11, 13]
+    assert again[0].message is not None and again[0].message.text == "hello"
+    assert await inbox.begin(12) is None  # a re-delivery of a finished update is a duplicate
+
+
+async def test_an_update_that_keeps_killing_the_process_is_given_up(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    await storage.inbox.receive(inbox.key(5), text_update(5), utc_now())
+    for attempt in range(1, MAX_ATTEMPTS):
+        assert await inbox.begin(5) == attempt
+        assert [u.update_id for u in await inbox.left_over(bot)] == [5]
+    assert await inbox.begin(5) == MAX_ATTEMPTS
+    assert await inbox.left_over(bot) == []
+    assert "given up" in caplog.text
+    assert await storage.inbox.unfinished("") == []
+
+
+async def test_an_unreadable_or_unkept_update_is_given_up_not_replayed(bot: Bot) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    await storage.inbox.receive(inbox.key(1), '{"update_id": "not a number"}', utc_now())
+    assert await inbox.begin(2) == 1  # fed without being kept: nothing to replay from
+    assert await inbox.left_over(bot) == []
+    assert await storage.inbox.unfinished("") == []
+
+
+async def test_another_bots_updates_are_not_ours(bot: Bot) -> None:
+    storage = MemoryStorage()
+    await UpdateInbox(storage, 42).keep([])
+    await storage.inbox.receive(UpdateInbox(storage, 42).key(1), text_update(1), utc_now())
+    assert await UpdateInbox(storage, bot.id).left_over(bot) == []
