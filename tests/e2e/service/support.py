@@ -65,7 +65,7 @@ async def emulator() -> AsyncIterator[tuple[Sandbox, str]]:
 
 
 async def start_service(env: dict[str, str], *, port: int | None = None) -> Service:
-    """Start ``python -m bot run`` with ``env`` (web server on ``port``, default a free one); wait until healthy."""
+    """Start ``python -m bot run`` with ``env`` (web server on ``port`` or a free one); wait until healthy."""
     port = port or free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
     environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
