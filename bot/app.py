@@ -104,8 +104,11 @@ async def open_core(
     naming the file and what to do); :func:`enter_core` prints it.
     """
     from conversations.engine import ConversationEngine
+    from conversations.state import holds_form_answers
 
-    storage = await open_storage(settings.database_url)
+    storage = await open_storage(
+        settings.database_url, keys=settings.state_keys, holds_secrets=holds_form_answers
+    )
     try:
         async with zadarma_client(settings, transport) as client:
             services = Services.build(client, storage, settle_window=settings.settle_window_seconds)
