@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from bot.storage.codec import decode_datetime, encode_datetime
 from bot.storage.errors import StaleRevisionError
-from bot.storage.sealing import PREFIX as SEALED_PREFIX
 from bot.storage.records import ConversationKey, StoredConversation
+from bot.storage.sealing import PREFIX as SEALED_PREFIX
 from bot.storage.sqlite.db import Database
 from bot.storage.validation import check_revision
 
@@ -40,9 +40,7 @@ RETURNING revision
 """
 
 
-_NOT_SEALED_WITH = (
-    "SELECT platform, chat_id, user_id, data FROM conversations WHERE substr(data, 1, ?) <> ?"
-)
+_NOT_SEALED_WITH = "SELECT platform, chat_id, user_id, data FROM conversations WHERE substr(data, 1, ?) <> ?"
 _REPLACE_DATA = """
 UPDATE conversations SET data = ? WHERE platform = ? AND chat_id = ? AND user_id = ? AND data = ?
 """

@@ -162,7 +162,7 @@ class SqliteStorage(Storage):
         return int(rows[0]["v"])
 
     async def pragmas(self) -> dict[str, str | int]:
-        """Return the connection settings that matter: journal, foreign keys, busy timeout, sync, secure delete."""
+        """Return the settings that matter: journal, foreign keys, busy timeout, sync, secure delete."""
         result: dict[str, str | int] = {}
         async with self._db.session() as s:
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous", "secure_delete"):
