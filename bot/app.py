@@ -145,10 +145,12 @@ def run_demo(*, lang: str | None, db: str | None, realistic: bool = False) -> in
 async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> int:
     from adapters.console.session import ConsoleSession
     from bot.sandbox import Sandbox, SandboxConfig
+    from conversations.demo import waiting_for_retry
 
     external = os.environ.get("ZADARMA_API_URL")
     values: dict[str, object] = {"database_url": db or "memory://"}
     transport: httpx.AsyncBaseTransport | None = None
+    sandbox: Sandbox | None = None
     if external:
         values["zadarma_api_url"] = external
     else:
@@ -174,6 +176,12 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
 
         settler = Settler(core.services.ordering, core.storage)
         await settler.start()
+        core.client.on_retry = lambda seconds: print(waiting_for_retry(lang or "en", seconds), flush=True)
+        clock = None
+        if sandbox is not None:
+            from bot.demo_clock import DemoClock
+
+            clock = DemoClock(sandbox, core.client, core.storage, core.engine, key, lang or "en")
         try:
             session = ConsoleSession(
                 core.engine,
@@ -182,6 +190,7 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
                 stdout=sys.stdout,
                 locale=lang,
                 saved=core.storage.conversations.get,
+                clock=clock,
             )
             return await session.run(resume=resume)
         finally:
