@@ -104,8 +104,11 @@ async def open_core(
     naming the file and what to do); :func:`enter_core` prints it.
     """
     from conversations.engine import ConversationEngine
+    from conversations.state import holds_form_answers
 
-    storage = await open_storage(settings.database_url)
+    storage = await open_storage(
+        settings.database_url, keys=settings.state_keys, holds_secrets=holds_form_answers
+    )
     try:
         async with zadarma_client(settings, transport) as client:
             services = Services.build(client, storage, settle_window=settings.settle_window_seconds)
@@ -142,10 +145,12 @@ def run_demo(*, lang: str | None, db: str | None, realistic: bool = False) -> in
 async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> int:
     from adapters.console.session import ConsoleSession
     from bot.sandbox import Sandbox, SandboxConfig
+    from conversations.demo import waiting_for_retry
 
     external = os.environ.get("ZADARMA_API_URL")
     values: dict[str, object] = {"database_url": db or "memory://"}
     transport: httpx.AsyncBaseTransport | None = None
+    sandbox: Sandbox | None = None
     if external:
         values["zadarma_api_url"] = external
     else:
@@ -171,6 +176,12 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
 
         settler = Settler(core.services.ordering, core.storage)
         await settler.start()
+        core.client.on_retry = lambda seconds: print(waiting_for_retry(lang or "en", seconds), flush=True)
+        clock = None
+        if sandbox is not None:
+            from bot.demo_clock import DemoClock
+
+            clock = DemoClock(sandbox, core.client, core.storage, core.engine, key, lang or "en")
         try:
             session = ConsoleSession(
                 core.engine,
@@ -179,6 +190,7 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
                 stdout=sys.stdout,
                 locale=lang,
                 saved=core.storage.conversations.get,
+                clock=clock,
             )
             return await session.run(resume=resume)
         finally:

@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.sealing import StateKeys, parse_key
 from bot.storage.url import EXPECTED_FORMS, SqliteUrl, parse_database_url
 from bot.zadarma.client import PRODUCTION_URL
 
@@ -46,6 +47,8 @@ class Settings(BaseSettings):
     outcome_grace: float = Field(default=60.0, ge=0, le=3600)
 
     database_url: str = "sqlite:///zadarma-bot.db"
+    state_encryption_key: SecretStr = SecretStr("")
+    state_encryption_old_keys: SecretStr = SecretStr("")
     default_language: Literal["en", "pl"] = "en"
 
     telegram_bot_token: SecretStr = SecretStr("")
@@ -97,6 +100,23 @@ class Settings(BaseSettings):
             raise ValueError(f"must be {EXPECTED_FORMS}") from None
         return value.strip()
 
+    @field_validator("state_encryption_key")
+    @classmethod
+    def _state_key(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value().strip():
+            parse_key(value.get_secret_value())  # its ValueError names the format, never the value
+        return value
+
+    @field_validator("state_encryption_old_keys")
+    @classmethod
+    def _old_state_keys(cls, value: SecretStr) -> SecretStr:
+        for part in split_ids(value.get_secret_value()):
+            try:
+                parse_key(part)
+            except ValueError as exc:
+                raise ValueError(f"each comma-separated key {exc}") from None
+        return value
+
     @field_validator("telegram_admin_ids")
     @classmethod
     def _telegram_ids(cls, value: str) -> str:
@@ -135,6 +155,18 @@ class Settings(BaseSettings):
         return self.settle_window or max(60.0, 8 * self.zadarma_timeout)
 
     @property
+    def state_keys(self) -> StateKeys | None:
+        """``STATE_ENCRYPTION_KEY`` and ``STATE_ENCRYPTION_OLD_KEYS``; ``None`` when no key is set.
+
+        Without a key the SQLite store generates one into a file beside the database.
+        """
+        current = self.state_encryption_key.get_secret_value().strip()
+        if not current:
+            return None
+        old = split_ids(self.state_encryption_old_keys.get_secret_value())
+        return StateKeys(parse_key(current), tuple(parse_key(k) for k in old))
+
+    @property
     def telegram_admins(self) -> frozenset[str]:
         """Telegram user ids allowed to operate."""
         return frozenset(split_ids(self.telegram_admin_ids))
@@ -168,8 +200,10 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.state_encryption_key,
         ]
-        return [v.get_secret_value() for v in values if v.get_secret_value()]
+        secrets = [v.get_secret_value() for v in values if v.get_secret_value()]
+        return secrets + list(split_ids(self.state_encryption_old_keys.get_secret_value()))
 
     def run_problems(self) -> list[str]:
         """What keeps ``python -m bot run`` from starting, one line per problem."""
@@ -191,6 +225,11 @@ class Settings(BaseSettings):
             problems.append("SLACK_ADMIN_USERS is empty: nobody could use the Slack commands")
         if self.slack_alert_channel and not self.slack_enabled:
             problems.append("SLACK_ALERT_CHANNEL is set but SLACK_BOT_TOKEN is not")
+        if self.state_encryption_old_keys.get_secret_value().strip() and not self.state_keys:
+            problems.append(
+                "STATE_ENCRYPTION_OLD_KEYS is set but STATE_ENCRYPTION_KEY is not: old keys only decrypt, "
+                "set the new key too"
+            )
         where = database_problem(self.database_url)
         if where:
             problems.append(f"DATABASE_URL: {where}")

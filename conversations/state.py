@@ -195,6 +195,16 @@ class ConversationState(_Model):
         return self.model_dump_json()
 
 
+def holds_form_answers(data: str) -> bool:
+    """Whether a dumped state (:meth:`ConversationState.dump`) holds form answers.
+
+    The store wipes its journal when a state that held them is replaced by
+    one that does not. A cheap look at the compact JSON, no parsing: any
+    non-empty ``answers`` object counts.
+    """
+    return '"answers":{"' in data
+
+
 def load_state(data: str) -> ConversationState | None:
     """Read a stored state; ``None`` when it is unreadable or from an unknown version."""
     try:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from adapters.console.samples import sample_scan_png
 from adapters.console.translate import (
+    AdvanceDays,
     Problem,
     Quit,
     SendFile,
@@ -19,6 +20,7 @@ from adapters.console.translate import (
     render,
 )
 from bot.storage import ConversationKey, StoredConversation
+from conversations.demo import days_unavailable, days_usage
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
 from conversations.screens import Expects, Screen
@@ -27,7 +29,8 @@ from conversations.state import ConversationState, load_state
 HELP = (
     "Type the number of a button to press it, or type text. "
     "Where a question wants typed text, the buttons are /1, /2, ... "
-    "/file PATH sends a scan, /sample a test image, /quit ends."
+    "/file PATH sends a scan, /sample a test image, /days N moves the emulator's clock N days ahead, "
+    "/quit ends."
 )
 DISCARD = (
     "This leaves the form and throws away the {count} answer(s) given so far. "
@@ -35,6 +38,14 @@ DISCARD = (
 )
 
 SavedState = Callable[[ConversationKey], Awaitable[StoredConversation | None]]
+
+
+class DaysControl(Protocol):
+    """Moves the emulator's clock for ``/days N``; returns what to show (a summary, then alert cards)."""
+
+    async def advance(self, days: int) -> list[Screen]:
+        """Move ``days`` days ahead and return the screens to print."""
+        ...
 
 
 class ConsoleSession:
@@ -50,8 +61,12 @@ class ConsoleSession:
         locale: str | None = None,
         interactive: bool | None = None,
         saved: SavedState | None = None,
+        clock: DaysControl | None = None,
     ) -> None:
-        """``saved`` reads the stored conversation, to ask before a form's answers are thrown away."""
+        """``saved`` reads the stored conversation, to ask before a form's answers are thrown away.
+
+        ``clock`` serves ``/days N`` (the built-in emulator only).
+        """
         self._engine = engine
         self._key = key
         self._in = stdin
@@ -61,6 +76,7 @@ class ConsoleSession:
         self._actions: tuple[str, ...] = ()
         self._expects: Expects = "choice"
         self._saved = saved
+        self._clock = clock
 
     def _show(self, screens: list[Screen]) -> None:
         rendered = render(screens)
@@ -89,6 +105,23 @@ class ConsoleSession:
         stored = await self._saved(self._key)
         return load_state(stored.data) if stored is not None else None
 
+    async def _language(self) -> str:
+        state = await self._state()
+        return state.language if state is not None else (self._locale or "en")
+
+    async def _advance(self, command: AdvanceDays) -> None:
+        """``/days N``: the clock moves, what happened and the alerts are shown, then the screen goes on."""
+        if self._clock is None:
+            self._out.write(days_unavailable(await self._language()) + "\n\n")
+            return
+        if command.days is None:
+            self._out.write(days_usage(await self._language()) + "\n\n")
+            return
+        screens = await self._clock.advance(command.days)
+        if len(screens) <= 1:  # no alert card: the screen the user was on stays live
+            screens += await self._engine.current(self._key, locale=self._locale)
+        self._show(screens)
+
     async def _discard_confirmed(self, event: Event) -> bool:
         """True unless ``event`` would throw form answers away and the user does not confirm it."""
         count = answers_at_stake(await self._state(), event)
@@ -113,6 +146,9 @@ class ConsoleSession:
                 break
             if isinstance(parsed, Problem):
                 self._out.write(parsed.message + "\n\n")
+                continue
+            if isinstance(parsed, AdvanceDays):
+                await self._advance(parsed)
                 continue
             if isinstance(parsed, SendSample):
                 parsed_event: Event = FileUpload("sample-scan.png", sample_scan_png(), "image/png")

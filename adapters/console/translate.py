@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.services.documents import MAX_UPLOAD_BYTES
+from conversations.demo import MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState
@@ -56,6 +57,19 @@ class SendSample:
     """``/sample``: send a small built-in scan (a PNG image)."""
 
 
+@dataclass(frozen=True)
+class AdvanceDays:
+    """``/days N``: move the emulator's clock ``days`` days ahead (``None``: not a usable number)."""
+
+    days: int | None
+
+
+def days_argument(text: str) -> int | None:
+    """``"30"`` -> 30; a missing, non-ASCII or out-of-range number (1..366) -> None."""
+    value = button_number(text.strip())
+    return value if value is not None and 1 <= value <= MAX_DEMO_DAYS else None
+
+
 def render(screens: list[Screen]) -> Rendered:
     """Screens as terminal text; only the last screen's buttons are live, numbered from 1."""
     blocks: list[str] = []
@@ -82,7 +96,7 @@ def button_number(text: str) -> int | None:
 
 def parse(
     line: str, actions: tuple[str, ...], expects: Expects = "choice"
-) -> Event | Quit | Problem | SendFile | SendSample:
+) -> Event | Quit | Problem | SendFile | SendSample | AdvanceDays:
     """One typed line as an event (or a local instruction).
 
     ``/N`` presses button N on any screen; a bare number presses it only
@@ -100,6 +114,8 @@ def parse(
         return SendFile(Path(path).expanduser())
     if text.startswith("/"):
         name, _, args = text[1:].partition(" ")
+        if name == "days":
+            return AdvanceDays(days_argument(args))
         pressed = button_number(name) if not args else None
         if pressed is not None:
             if 1 <= pressed <= len(actions):

@@ -5,7 +5,8 @@
 * :mod:`.errors` -- :class:`StorageError` and its subclasses;
 * :mod:`.memory` -- :class:`MemoryStorage`; :mod:`.sqlite` -- :class:`SqliteStorage`;
 * :mod:`.migrations` -- the SQLite schema, versioned;
-* :mod:`.url` -- :func:`open_storage` from a ``DATABASE_URL``.
+* :mod:`.url` -- :func:`open_storage` from a ``DATABASE_URL``;
+* :mod:`.sealing` -- conversation states encrypted at rest; :mod:`.keyfile` -- the generated key.
 
 Both implementations pass the contract suite in ``tests/contract/storage``.
 """

@@ -9,12 +9,15 @@ Accepted forms:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.storage.clock import Clock, utc_now
 from bot.storage.interfaces import Storage
+from bot.storage.keyfile import key_file_for, load_or_create_key
 from bot.storage.memory import MemoryStorage
+from bot.storage.sealing import StateKeys
 from bot.storage.sqlite import SqliteStorage
 
 EXPECTED_FORMS = "sqlite:///relative/path.db, sqlite:////absolute/path.db or memory://"
@@ -55,13 +58,25 @@ def _redact(url: str) -> str:
     return url
 
 
-async def open_storage(database_url: str, *, clock: Clock = utc_now) -> Storage:
+async def open_storage(
+    database_url: str,
+    *,
+    clock: Clock = utc_now,
+    keys: StateKeys | None = None,
+    holds_secrets: Callable[[str], bool] | None = None,
+) -> Storage:
     """Open the storage a ``DATABASE_URL`` names, applying migrations.
 
-    For SQLite the file's parent directory is created if missing.
+    For SQLite the file's parent directory is created if missing, and the
+    conversation states are encrypted at rest: with ``keys`` when given
+    (``STATE_ENCRYPTION_KEY``), else with the key in the file beside the
+    database (:mod:`bot.storage.keyfile`), generated on first use. In memory
+    nothing is at rest, so nothing is encrypted.
     """
     parsed = parse_database_url(database_url)
     if isinstance(parsed, MemoryUrl):
         return MemoryStorage(clock=clock)
     parsed.path.parent.mkdir(parents=True, exist_ok=True)
-    return await SqliteStorage.open(parsed.path, clock=clock)
+    if keys is None:
+        keys = StateKeys(load_or_create_key(key_file_for(parsed.path)))
+    return await SqliteStorage.open(parsed.path, clock=clock, keys=keys, holds_secrets=holds_secrets)

@@ -85,6 +85,8 @@ class ZadarmaClient:
         self._backoff = backoff
         self._sleep = sleep
         self.last_call_ok: bool | None = None
+        #: Called with the pause in seconds before each retry (the demo shows it as progress).
+        self.on_retry: Callable[[float], None] | None = None
         self._types: dict[str, str] = {}
         #: List items skipped as unreadable since start (read by the health report).
         self.skipped_items = 0
@@ -127,6 +129,8 @@ class ZadarmaClient:
                     "zadarma retry",
                     extra={"method": method, "path": path, "attempt": attempt, "error": type(exc).__name__},
                 )
+                if self.on_retry is not None:
+                    self.on_retry(delay)
                 await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 

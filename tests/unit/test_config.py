@@ -75,3 +75,51 @@ def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) ->
     )
     assert s.run_problems() == []
     assert set(s.secret_values()) == {"s3cret-value", "123:abc", "xoxb-1", "xapp-1"}
+
+
+def test_state_encryption_keys_are_read_masked_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage.sealing import key_id, new_key_text, parse_key
+
+    new, old1, old2 = new_key_text(), new_key_text(), new_key_text()
+    s = settings(monkeypatch, **BASE, STATE_ENCRYPTION_KEY=new, STATE_ENCRYPTION_OLD_KEYS=f"{old1}, {old2}")
+    keys = s.state_keys
+    assert keys is not None
+    assert keys.current == parse_key(new) and keys.old == (parse_key(old1), parse_key(old2))
+    assert {new, old1, old2} <= set(s.secret_values())
+    for text in (new, old1, old2):
+        assert text not in repr(s) and text not in repr(keys)
+    assert key_id(keys.current) in repr(keys)
+    assert settings(monkeypatch, **BASE).state_keys is None  # the store makes its own key file
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        (
+            {"STATE_ENCRYPTION_KEY": "hunter2"},
+            "STATE_ENCRYPTION_KEY: must be 32 random bytes in URL-safe base64 (44 characters)",
+        ),
+        (
+            {"STATE_ENCRYPTION_OLD_KEYS": "hunter2"},
+            "STATE_ENCRYPTION_OLD_KEYS: each comma-separated key must be 32 random bytes in URL-safe "
+            "base64 (44 characters)",
+        ),
+    ],
+)
+def test_a_malformed_state_key_is_one_line_without_the_value(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], line: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings(monkeypatch, **BASE, **env)
+    assert info.value.problems == [line]
+    assert "hunter2" not in str(info.value)
+
+
+def test_old_keys_without_a_new_key_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage.sealing import new_key_text
+
+    s = settings(monkeypatch, **BASE, STATE_ENCRYPTION_OLD_KEYS=new_key_text())
+    assert any(
+        p.startswith("STATE_ENCRYPTION_OLD_KEYS is set but STATE_ENCRYPTION_KEY is not")
+        for p in s.run_problems()
+    )

@@ -108,6 +108,7 @@ class AlertScheduler:
         scan_lease_ttl: float = DEFAULT_SCAN_LEASE_TTL,
         outbox: OutboxSettings | None = None,
         required: bool = False,
+        owner_platforms: Iterable[str] = ("telegram",),
     ) -> None:
         """Wire the scheduler.
 
@@ -122,7 +123,9 @@ class AlertScheduler:
         ``rates`` convert fees in other currencies into the balance's.
         ``scan_lease_ttl`` and ``outbox.lease_ttl`` (``ALERT_LEASE_TTL``) bound
         how long a crashed replica holds up the others; ``delivery_interval``
-        is the pause between delivery rounds.
+        is the pause between delivery rounds. ``owner_platforms`` are the
+        platforms whose number owners get their numbers' alerts themselves
+        (customers; the terminal demo adds its own).
         """
         if not 0 <= digest_hour <= 23:
             raise ValueError("digest_hour must be from 0 to 23")
@@ -131,6 +134,7 @@ class AlertScheduler:
         self._client = client
         self._storage = storage
         self._sinks = dict(sinks)
+        self._owner_platforms = frozenset(owner_platforms)
         self._interval = interval
         self._lead_days = tuple(sorted({int(d) for d in lead_days}, reverse=True))
         if not self._lead_days or self._lead_days[-1] < 1:
@@ -272,14 +276,15 @@ class AlertScheduler:
         return None
 
     async def _destinations(self, draft: AlertDraft) -> list[str]:
-        """The owner on Telegram (unless they block the bot), then the team's Slack channel."""
+        """The owner on a customer platform (unless they block the bot), then the team's Slack channel."""
         destinations: list[str] = []
-        if draft.number is not None and draft.kind not in TEAM_ONLY and "telegram" in self._sinks:
+        customers = self._owner_platforms & self._sinks.keys()
+        if draft.number is not None and draft.kind not in TEAM_ONLY and customers:
             owner = await self._storage.ownership.owner_of_number(draft.number)
-            if owner is not None and owner.platform == "telegram":
+            if owner is not None and owner.platform in customers:
                 user = await self._storage.users.get(owner)
                 if user is None or not user.blocked:
-                    destinations.append(f"telegram:{owner.user_id}")
+                    destinations.append(f"{owner.platform}:{owner.user_id}")
         team = self._team_destination()
         if team is not None:
             destinations.append(team)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from bot.storage.codec import decode_datetime, encode_datetime
 from bot.storage.errors import StaleRevisionError
 from bot.storage.records import ConversationKey, StoredConversation
+from bot.storage.sealing import PREFIX as SEALED_PREFIX
 from bot.storage.sqlite.db import Database
 from bot.storage.validation import check_revision
 
@@ -35,6 +37,12 @@ _UPDATE_IF_REVISION = """
 UPDATE conversations SET data = ?, revision = revision + 1, updated_at = ?
 WHERE platform = ? AND chat_id = ? AND user_id = ? AND revision = ?
 RETURNING revision
+"""
+
+
+_NOT_SEALED_WITH = "SELECT platform, chat_id, user_id, data FROM conversations WHERE substr(data, 1, ?) <> ?"
+_REPLACE_DATA = """
+UPDATE conversations SET data = ? WHERE platform = ? AND chat_id = ? AND user_id = ? AND data = ?
 """
 
 
@@ -76,6 +84,16 @@ class SqliteConversations:
     async def delete(self, key: ConversationKey) -> bool:
         rows = await self._db.fetchall(_DELETE, _params(key))
         return bool(rows)
+
+    async def rows_not_sealed_with(self, kid: str) -> Sequence[tuple[ConversationKey, str]]:
+        """Every (key, stored data) whose data does not start with the sealing prefix of key ``kid``."""
+        prefix = f"{SEALED_PREFIX}{kid}:"
+        rows = await self._db.fetchall(_NOT_SEALED_WITH, (len(prefix), prefix))
+        return [(ConversationKey(r["platform"], r["chat_id"], r["user_id"]), r["data"]) for r in rows]
+
+    async def replace_data(self, key: ConversationKey, old: str, new: str) -> bool:
+        """Rewrite the data of one row if it still is ``old``, keeping its revision (re-encryption)."""
+        return await self._db.execute(_REPLACE_DATA, (new, *_params(key), old)) == 1
 
     async def count(self) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) AS n FROM conversations")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+from collections.abc import Callable
 
 import aiosqlite
 
 from bot.storage.clock import Clock, utc_now
 from bot.storage.codec import encode_datetime
 from bot.storage.errors import StorageError
-from bot.storage.interfaces import Storage
+from bot.storage.interfaces import ConversationRepository, Storage
 from bot.storage.migrations import migrate
+from bot.storage.sealing import SealedConversations, StateCipher, StateKeys, reseal_conversations
 from bot.storage.sqlite.alerts import SqliteAlerts
 from bot.storage.sqlite.audit import SqliteAudit
 from bot.storage.sqlite.conversations import SqliteConversations
@@ -22,6 +25,8 @@ from bot.storage.sqlite.integrity import check_integrity, check_not_directory, o
 from bot.storage.sqlite.intents import SqliteIntents
 from bot.storage.sqlite.ownership import SqliteOwnership
 from bot.storage.sqlite.users import SqliteUsers
+
+log = logging.getLogger("bot.storage.sqlite")
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 5.0
 """How long a write waits for another process's write lock before failing."""
@@ -39,13 +44,27 @@ class SqliteStorage(Storage):
     the writer), foreign keys are enforced, ``synchronous=NORMAL`` (durable
     across application crashes; the last transactions may be lost on power
     loss) and writers wait up to ``busy_timeout`` for each other.
+    ``secure_delete`` is on: deleted content is overwritten with zeros.
+    Given :class:`~bot.storage.sealing.StateKeys`, conversation states are
+    encrypted (:mod:`bot.storage.sealing`).
     """
 
-    def __init__(self, db: Database, path: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        path: str,
+        cipher: StateCipher | None = None,
+        holds_secrets: Callable[[str], bool] | None = None,
+    ) -> None:
         """Wrap an open, migrated :class:`Database`; use :meth:`open` instead."""
         self._db = db
         self.path = path
-        self.conversations = SqliteConversations(db)
+        self.raw_conversations = SqliteConversations(db)
+        self.conversations: ConversationRepository = self.raw_conversations
+        if cipher is not None:
+            self.conversations = SealedConversations(
+                self.raw_conversations, cipher, holds_secrets=holds_secrets, purge=self.purge_journal
+            )
         self.users = SqliteUsers(db)
         self.ownership = SqliteOwnership(db)
         self.intents = SqliteIntents(db)
@@ -62,6 +81,8 @@ class SqliteStorage(Storage):
         *,
         clock: Clock = utc_now,
         busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
+        keys: StateKeys | None = None,
+        holds_secrets: Callable[[str], bool] | None = None,
     ) -> SqliteStorage:
         """Open (creating if needed) the database at ``path`` and apply pending migrations.
 
@@ -74,6 +95,13 @@ class SqliteStorage(Storage):
         cannot be opened, WAL mode cannot be enabled or a statement fails; and
         :class:`~bot.storage.errors.SchemaVersionError` if the file was
         written by a newer release.
+
+        With ``keys``, conversation states are sealed, and rows still plain or
+        sealed with an old key are re-encrypted under the current one before
+        this returns; :class:`~bot.storage.sealing.StateKeyError` (one line)
+        when a row was sealed with a key not in ``keys``. ``holds_secrets``
+        names the states whose replacement wipes the journal (see
+        :class:`~bot.storage.sealing.SealedConversations`).
         """
         path = os.fspath(path)
         check_not_directory(path)
@@ -92,6 +120,7 @@ class SqliteStorage(Storage):
                 raise StorageError(f"could not switch {path!r} to WAL journal mode (got {rows[0][0]!r})")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA secure_delete = ON")
             await migrate(conn, clock())
         except sqlite3.Error as exc:
             await conn.close()
@@ -99,7 +128,30 @@ class SqliteStorage(Storage):
         except BaseException:
             await conn.close()
             raise
-        return cls(Database(conn, clock), path)
+        cipher = StateCipher(keys) if keys is not None else None
+        storage = cls(Database(conn, clock), path, cipher, holds_secrets)
+        if cipher is not None:
+            try:
+                await storage._reseal(cipher)
+            except BaseException:
+                await storage.close()
+                raise
+        return storage
+
+    async def _reseal(self, cipher: StateCipher) -> None:
+        rewritten = await reseal_conversations(self.raw_conversations, cipher, self.path)
+        if rewritten:
+            await self.purge_journal()
+            log.info("re-encrypted saved conversations under the current key", extra={"rows": rewritten})
+
+    async def purge_journal(self) -> None:
+        """Copy the write-ahead log into the database and truncate it, so replaced rows leave the disk.
+
+        With ``secure_delete`` on, the database keeps no copy of replaced
+        content either. Another process reading at the moment leaves the
+        log as it is (best effort; the next purge catches up).
+        """
+        await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def probe_write(self) -> None:
         """Rewrite the one row of ``storage_probe`` (autocommit); the driver's error propagates."""
@@ -112,10 +164,10 @@ class SqliteStorage(Storage):
         return int(rows[0]["v"])
 
     async def pragmas(self) -> dict[str, str | int]:
-        """Return the connection settings that matter: journal mode, foreign keys, busy timeout, sync."""
+        """Return the settings that matter: journal, foreign keys, busy timeout, sync, secure delete."""
         result: dict[str, str | int] = {}
         async with self._db.session() as s:
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous"):
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous", "secure_delete"):
                 row = await s.fetchone("PRAGMA " + name)
                 assert row is not None
                 result[name] = row[0]

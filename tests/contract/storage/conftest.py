@@ -1,8 +1,9 @@
 """Fixtures for the storage contract suite.
 
 ``storage`` is parametrised over both implementations: every test that uses
-it runs against ``MemoryStorage`` and against ``SqliteStorage`` on a real file
-in ``tmp_path``. Time comes from a controllable clock.
+it runs against ``MemoryStorage``, against ``SqliteStorage`` on a real file
+in ``tmp_path``, and against that file with conversation states encrypted.
+Time comes from a controllable clock.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Clock, MemoryStorage, SqliteStorage, Storage
+from bot.storage.sealing import StateKeys
 
 START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -51,7 +53,10 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "bot.db"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+SEALING_KEYS = StateKeys(bytes(range(32)))
+
+
+@pytest.fixture(params=["memory", "sqlite", "sqlite-sealed"])
 async def storage_factory(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[StorageFactory]:
     """Builds storages of one implementation with a given clock; closes them afterwards."""
     opened: list[Storage] = []
@@ -60,8 +65,10 @@ async def storage_factory(request: pytest.FixtureRequest, db_path: Path) -> Asyn
         storage: Storage
         if request.param == "memory":
             storage = MemoryStorage(clock=clock)
-        else:
+        elif request.param == "sqlite":
             storage = await SqliteStorage.open(db_path, clock=clock)
+        else:
+            storage = await SqliteStorage.open(db_path, clock=clock, keys=SEALING_KEYS)
         opened.append(storage)
         return storage
 

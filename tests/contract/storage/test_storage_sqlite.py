@@ -35,6 +35,7 @@ async def test_file_is_in_wal_mode_with_foreign_keys_and_busy_timeout(
         "foreign_keys": 1,
         "busy_timeout": 5000,
         "synchronous": 1,  # NORMAL
+        "secure_delete": 1,  # deleted and replaced content is overwritten with zeros
     }
     conn = read_only(db_path)
     try:

@@ -14,8 +14,8 @@ def start_demo(sandbox_realistic: bool) -> Iterator[Callable[..., Demo]]:
     """Starts ``python -m bot demo`` with the given arguments, against the exact or realistic emulator."""
     started: list[Demo] = []
 
-    def start(*args: str) -> Demo:
-        demo = Demo(*args, *(["--realistic"] if sandbox_realistic else []))
+    def start(*args: str, env: dict[str, str] | None = None) -> Demo:
+        demo = Demo(*args, *(["--realistic"] if sandbox_realistic else []), env=env)
         started.append(demo)
         return demo
 

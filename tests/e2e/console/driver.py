@@ -15,9 +15,12 @@ BUTTON = re.compile(r"^\[(/?\d+)\] (.*)$")
 class Demo:
     """One running demo; :meth:`screen` is what it printed since the last input."""
 
-    def __init__(self, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZADARMA_")}
-        env["PYTHONUNBUFFERED"] = "1"
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        """Start the demo with ``args``; ``env`` adds to (or overrides) the environment it inherits."""
+        inherited = {
+            k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "STATE_ENCRYPTION_"))
+        }
+        env = {**inherited, **(env or {}), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "demo", *args],
             cwd=ROOT,

@@ -1,0 +1,244 @@
+"""Conversation states encrypted at rest (AES-256-GCM), below an unaware engine.
+
+A saved conversation can hold a document form's answers (surname, ID number,
+address...) until the document group is created. :class:`SealedConversations`
+wraps a :class:`~bot.storage.interfaces.ConversationRepository` and stores
+every state as ``sealed:v1:<key id>:<base64(nonce + ciphertext)>``, the
+conversation key bound in as associated data (a row copied onto another
+user's does not open). The engine reads and writes plain JSON as before.
+
+Keys are 32 random bytes in URL-safe base64 (:func:`new_key_text`). The
+current key seals; the old ones (:class:`StateKeys`) only open, so a key is
+rotated by setting the new one and naming the old one as old: the start-up
+pass :func:`reseal_conversations` rewrites every row under the current key,
+after which the old key can be dropped. A row sealed with a key that is not
+given stops the start with one line (:class:`StateKeyError`).
+
+When a save replaces a state that held secrets (``holds_secrets``) with one
+that does not, or deletes it, the repository's ``purge`` runs, so that no
+copy of the old ciphertext is left in the database's journal.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from bot.storage.errors import StorageError
+from bot.storage.interfaces import ConversationRepository
+from bot.storage.records import ConversationKey, StoredConversation
+
+log = logging.getLogger("bot.storage.sealing")
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+PREFIX = "sealed:v1:"
+KEY_FORMAT = "32 random bytes in URL-safe base64 (44 characters)"
+
+
+class StateKeyError(StorageError):
+    """The state encryption key is malformed, or cannot open the saved conversations (one line)."""
+
+
+class UnsealError(StorageError):
+    """One stored state cannot be opened: sealed with an unknown key, or altered."""
+
+
+def new_key_text() -> str:
+    """A fresh random key as stored in ``STATE_ENCRYPTION_KEY`` or the key file."""
+    return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+
+
+def parse_key(text: str) -> bytes:
+    """The 32 key bytes from their base64 text; ``ValueError`` (never quoting the text) otherwise."""
+    cleaned = text.strip()
+    try:
+        raw = base64.urlsafe_b64decode(cleaned.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise ValueError(f"must be {KEY_FORMAT}") from None
+    if len(raw) != KEY_BYTES:
+        raise ValueError(f"must be {KEY_FORMAT}")
+    return raw
+
+
+def key_id(key: bytes) -> str:
+    """A short public name of a key (a hash prefix): which key sealed a row, without revealing it."""
+    return hashlib.sha256(b"zadarma-bot state key\0" + key).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class StateKeys:
+    """The key that seals (``current``) and the earlier ones that may still open rows (``old``)."""
+
+    current: bytes
+    old: tuple[bytes, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"StateKeys(current={key_id(self.current)}, old={[key_id(k) for k in self.old]})"
+
+
+def _associated(key: ConversationKey) -> bytes:
+    return "\0".join((key.platform, key.chat_id, key.user_id)).encode("utf-8")
+
+
+class StateCipher:
+    """Seals and opens conversation states with :class:`StateKeys`."""
+
+    def __init__(self, keys: StateKeys) -> None:
+        self.current_id = key_id(keys.current)
+        self._current = AESGCM(keys.current)
+        self._by_id = {key_id(k): AESGCM(k) for k in (*keys.old, keys.current)}
+
+    def seal(self, key: ConversationKey, plain: str) -> str:
+        """``plain`` encrypted under the current key, bound to ``key``."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._current.encrypt(nonce, plain.encode("utf-8"), _associated(key))
+        return f"{PREFIX}{self.current_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+    def open(self, key: ConversationKey, stored: str) -> str:
+        """The plain state; text that is not sealed (written before encryption) is returned as it is.
+
+        Raises :class:`UnsealError` for an unknown key or a row that does not authenticate.
+        """
+        if not stored.startswith(PREFIX):
+            return stored
+        kid, _, body = stored[len(PREFIX) :].partition(":")
+        aead = self._by_id.get(kid)
+        if aead is None:
+            raise UnsealError(f"sealed with the unknown key {kid}")
+        try:
+            raw = base64.b64decode(body, validate=True)
+            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(key)).decode("utf-8")
+        except (binascii.Error, ValueError, InvalidTag):
+            raise UnsealError(f"does not authenticate under the key {kid}") from None
+
+    def is_current(self, stored: str) -> bool:
+        """Whether ``stored`` is sealed under the current key (nothing to re-encrypt)."""
+        return stored.startswith(f"{PREFIX}{self.current_id}:")
+
+
+def sealed_key_id(stored: str) -> str | None:
+    """The id of the key a stored state is sealed with (``None`` when it is not sealed)."""
+    if not stored.startswith(PREFIX):
+        return None
+    return stored[len(PREFIX) :].partition(":")[0]
+
+
+class SealedConversations:
+    """A :class:`ConversationRepository` that keeps every state encrypted in ``inner``."""
+
+    def __init__(
+        self,
+        inner: ConversationRepository,
+        cipher: StateCipher,
+        *,
+        holds_secrets: Callable[[str], bool] | None = None,
+        purge: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """``holds_secrets`` tells whether a plain state holds secrets; ``purge`` wipes replaced copies."""
+        self._inner = inner
+        self._cipher = cipher
+        self._holds_secrets = holds_secrets
+        self._purge = purge
+        self._holding: set[ConversationKey] = set()
+
+    async def get(self, key: ConversationKey) -> StoredConversation | None:
+        stored = await self._inner.get(key)
+        if stored is None:
+            return None
+        try:
+            plain = self._cipher.open(key, stored.data)
+        except UnsealError as exc:
+            # Empty data is unreadable for the engine: it starts this conversation over and says so.
+            log.warning("a saved conversation cannot be decrypted (%s); starting it over", exc)
+            plain = ""
+        self._note(key, plain)
+        return StoredConversation(stored.key, plain, stored.revision, stored.updated_at)
+
+    async def save(self, key: ConversationKey, data: str, expected_revision: int | None) -> int:
+        revision = await self._inner.save(key, self._cipher.seal(key, data), expected_revision)
+        if self._note(key, data):
+            await self._wipe()
+        return revision
+
+    async def delete(self, key: ConversationKey) -> bool:
+        existed = await self._inner.delete(key)
+        if existed and key in self._holding:
+            self._holding.discard(key)
+            await self._wipe()
+        return existed
+
+    async def count(self) -> int:
+        return await self._inner.count()
+
+    def _note(self, key: ConversationKey, plain: str) -> bool:
+        """Track which conversations hold secrets; True when ``key`` just stopped holding them."""
+        if self._holds_secrets is None:
+            return False
+        if self._holds_secrets(plain):
+            self._holding.add(key)
+            return False
+        if key in self._holding:
+            self._holding.discard(key)
+            return True
+        return False
+
+    async def _wipe(self) -> None:
+        if self._purge is None:
+            return
+        try:
+            await self._purge()
+        except Exception as exc:  # the state is saved; a failed wipe is retried at the next one
+            log.warning("could not wipe replaced conversation data: %s", type(exc).__name__)
+
+
+class RawConversationRows(Protocol):
+    """What the re-encryption pass needs from a store: the rows as stored, and a guarded rewrite."""
+
+    async def rows_not_sealed_with(self, kid: str) -> Sequence[tuple[ConversationKey, str]]:
+        """Every (key, stored data) not sealed under the key ``kid``."""
+        ...
+
+    async def replace_data(self, key: ConversationKey, old: str, new: str) -> bool:
+        """Set the row's data to ``new`` if it still is ``old`` (revision unchanged); True if it was."""
+        ...
+
+
+async def reseal_conversations(rows: RawConversationRows, cipher: StateCipher, where: str) -> int:
+    """Re-encrypt under the current key every row that is plain or sealed with an old key.
+
+    Returns how many rows were rewritten. Raises :class:`StateKeyError` (one
+    line naming ``where`` and the key ids, never a key) when some row was
+    sealed with a key that is neither current nor old; nothing is rewritten then.
+    """
+    pending = await rows.rows_not_sealed_with(cipher.current_id)
+    unknown: dict[str, int] = {}
+    opened: list[tuple[ConversationKey, str, str]] = []
+    for key, stored in pending:
+        try:
+            opened.append((key, stored, cipher.open(key, stored)))
+        except UnsealError:
+            kid = sealed_key_id(stored) or "?"
+            unknown[kid] = unknown.get(kid, 0) + 1
+    if unknown:
+        count = sum(unknown.values())
+        ids = ", ".join(sorted(unknown))
+        raise StateKeyError(
+            f"STATE_ENCRYPTION_KEY (key id {cipher.current_id}) cannot decrypt {count} saved "
+            f"conversation(s) in {where}, sealed with key id {ids}: set STATE_ENCRYPTION_KEY to the key "
+            "they were written with, or add that key to STATE_ENCRYPTION_OLD_KEYS"
+        )
+    rewritten = 0
+    for key, stored, plain in opened:
+        if await rows.replace_data(key, stored, cipher.seal(key, plain)):
+            rewritten += 1
+    return rewritten

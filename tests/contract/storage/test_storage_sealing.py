@@ -1,0 +1,184 @@
+"""Conversation states encrypted at rest in a real SQLite file: what is on disk, keys, rotation."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.storage import ConversationKey, SqliteStorage, StorageError, open_storage
+from bot.storage.keyfile import KEY_FILE_NAME
+from bot.storage.sealing import StateKeyError, StateKeys, key_id, new_key_text, parse_key
+from conversations.state import ConversationState, FormField, FormState, holds_form_answers
+
+KEY = ConversationKey("telegram", "100", "100")
+OTHER = ConversationKey("telegram", "200", "200")
+SURNAME = "Wiśniewska"
+ID_NUMBER = "ZX9876543"
+KEY_A = StateKeys(parse_key(new_key_text()))
+KEY_B = StateKeys(parse_key(new_key_text()))
+
+
+def mid_form() -> str:
+    """A real state as the engine dumps it, in the middle of a document form."""
+    state = ConversationState(step="order.form")
+    state.form = FormState(
+        origin="order",
+        fields=[FormField(name="last_name", required=True), FormField(name="id_number", required=True)],
+        index=2,
+        answers={"last_name": SURNAME, "id_number": ID_NUMBER, "email": "ewa@example.com"},
+    )
+    return state.dump()
+
+
+def after_form() -> str:
+    state = ConversationState(step="menu")
+    return state.dump()
+
+
+def on_disk(db: Path) -> bytes:
+    """Every byte of the database and its journal files."""
+    return b"".join(p.read_bytes() for p in sorted(db.parent.glob(db.name + "*")))
+
+
+def raw_rows(db: Path) -> dict[str, str]:
+    conn = sqlite3.connect(db)
+    try:
+        return {row[0]: row[1] for row in conn.execute("SELECT user_id, data FROM conversations")}
+    finally:
+        conn.close()
+
+
+async def test_answers_never_reach_the_disk_in_plain_bytes(db_path: Path) -> None:
+    storage = await open_storage(f"sqlite:///{db_path}", holds_secrets=holds_form_answers)
+    try:
+        revision = await storage.conversations.save(KEY, mid_form(), 0)
+        assert (db_path.parent / (db_path.name + "-wal")).exists()  # the journal is scanned too
+        blob = on_disk(db_path)
+        for secret in (SURNAME, ID_NUMBER, "ewa@example.com"):
+            assert secret.encode() not in blob
+        stored = await storage.conversations.get(KEY)
+        assert stored is not None and stored.data == mid_form() and stored.revision == revision
+    finally:
+        await storage.close()
+
+
+async def test_state_without_answers_wipes_the_old_ciphertext_from_file_and_journal(db_path: Path) -> None:
+    storage = await open_storage(f"sqlite:///{db_path}", holds_secrets=holds_form_answers)
+    try:
+        await storage.conversations.save(KEY, mid_form(), 0)
+        sealed = raw_rows(db_path)[KEY.user_id].encode()
+        assert sealed in on_disk(db_path)
+        await storage.conversations.save(KEY, after_form(), 1)  # the group was created, or /cancel
+        assert sealed not in on_disk(db_path)
+        assert (db_path.parent / (db_path.name + "-wal")).stat().st_size == 0
+    finally:
+        await storage.close()
+
+
+async def test_deleting_a_conversation_with_answers_wipes_it(db_path: Path) -> None:
+    storage = await open_storage(f"sqlite:///{db_path}", holds_secrets=holds_form_answers)
+    try:
+        await storage.conversations.save(KEY, mid_form(), 0)
+        sealed = raw_rows(db_path)[KEY.user_id].encode()
+        assert await storage.conversations.delete(KEY)
+        assert sealed not in on_disk(db_path)
+    finally:
+        await storage.close()
+
+
+async def test_generated_key_file_is_private_and_resumes_after_a_restart(db_path: Path) -> None:
+    url = f"sqlite:///{db_path}"
+    first = await open_storage(url)
+    await first.conversations.save(KEY, mid_form(), 0)
+    await first.close()
+    key_file = db_path.parent / KEY_FILE_NAME
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key_text = key_file.read_text()
+    second = await open_storage(url)
+    try:
+        stored = await second.conversations.get(KEY)
+        assert stored is not None and stored.data == mid_form()
+    finally:
+        await second.close()
+    assert key_file.read_text() == key_text  # read again, not replaced
+
+
+async def test_a_wrong_key_stops_the_start_with_one_line_naming_what_to_do(db_path: Path) -> None:
+    first = await SqliteStorage.open(db_path, keys=KEY_A)
+    await first.conversations.save(KEY, mid_form(), 0)
+    await first.close()
+    with pytest.raises(StateKeyError) as raised:
+        await SqliteStorage.open(db_path, keys=KEY_B)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "STATE_ENCRYPTION_KEY" in message and "STATE_ENCRYPTION_OLD_KEYS" in message
+    assert key_id(KEY_A.current) in message and str(db_path) in message
+    assert new_key_text() not in message and isinstance(raised.value, StorageError)
+
+
+async def test_rotation_reencrypts_every_row_under_the_new_key(db_path: Path) -> None:
+    first = await SqliteStorage.open(db_path, keys=KEY_A)
+    await first.conversations.save(KEY, mid_form(), 0)
+    await first.conversations.save(OTHER, after_form(), 0)
+    await first.close()
+    rotated = await SqliteStorage.open(db_path, keys=StateKeys(KEY_B.current, (KEY_A.current,)))
+    await rotated.close()
+    for data in raw_rows(db_path).values():
+        assert data.startswith(f"sealed:v1:{key_id(KEY_B.current)}:")
+    only_new = await SqliteStorage.open(db_path, keys=KEY_B)  # the old key is no longer needed
+    try:
+        stored = await only_new.conversations.get(KEY)
+        assert stored is not None and stored.data == mid_form() and stored.revision == 1
+    finally:
+        await only_new.close()
+    with pytest.raises(StateKeyError):
+        await SqliteStorage.open(db_path, keys=KEY_A)
+
+
+async def test_plain_rows_from_before_are_encrypted_at_start(db_path: Path) -> None:
+    plain = await SqliteStorage.open(db_path)
+    await plain.conversations.save(KEY, mid_form(), 0)
+    await plain.close()
+    assert SURNAME.encode() in on_disk(db_path)
+    sealed = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        assert SURNAME.encode() not in on_disk(db_path)
+        stored = await sealed.conversations.get(KEY)
+        assert stored is not None and stored.data == mid_form()
+    finally:
+        await sealed.close()
+
+
+async def test_a_row_moved_to_another_user_or_altered_starts_over(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        await storage.conversations.save(KEY, mid_form(), 0)
+        await storage.conversations.save(OTHER, after_form(), 0)
+        conn = sqlite3.connect(db_path)
+        conn.execute(
+            "UPDATE conversations SET data = (SELECT data FROM conversations WHERE user_id = ?) "
+            "WHERE user_id = ?",
+            (KEY.user_id, OTHER.user_id),
+        )
+        conn.commit()
+        conn.close()
+        with caplog.at_level(logging.WARNING, "bot.storage.sealing"):
+            stored = await storage.conversations.get(OTHER)
+        assert stored is not None and stored.data == ""  # unreadable: the engine starts over
+        assert "cannot be decrypted" in caplog.text and SURNAME not in caplog.text
+    finally:
+        await storage.close()
+
+
+def test_holds_form_answers_sees_answers_only() -> None:
+    assert holds_form_answers(mid_form())
+    assert not holds_form_answers(after_form())
+    empty = ConversationState(step="order.form")
+    empty.form = FormState(origin="order", fields=[FormField(name="first_name", required=True)])
+    assert not holds_form_answers(empty.dump())
