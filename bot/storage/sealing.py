@@ -27,15 +27,16 @@ import hashlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bot.storage.errors import StorageError
-from bot.storage.interfaces import ConversationRepository
-from bot.storage.records import ConversationKey, StoredConversation
+from bot.storage.interfaces import ConversationRepository, InboxRepository
+from bot.storage.records import ConversationKey, InboxEntry, StoredConversation
 
 log = logging.getLogger("bot.storage.sealing")
 
@@ -100,15 +101,23 @@ class StateCipher:
 
     def seal(self, key: ConversationKey, plain: str) -> str:
         """``plain`` encrypted under the current key, bound to ``key``."""
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._current.encrypt(nonce, plain.encode("utf-8"), _associated(key))
-        return f"{PREFIX}{self.current_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+        return self.seal_bound(_associated(key), plain)
 
     def open(self, key: ConversationKey, stored: str) -> str:
         """The plain state; text that is not sealed (written before encryption) is returned as it is.
 
         Raises :class:`UnsealError` for an unknown key or a row that does not authenticate.
         """
+        return self.open_bound(_associated(key), stored)
+
+    def seal_bound(self, associated: bytes, plain: str) -> str:
+        """``plain`` encrypted under the current key, bound to ``associated`` (e.g. a row's key)."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._current.encrypt(nonce, plain.encode("utf-8"), associated)
+        return f"{PREFIX}{self.current_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+    def open_bound(self, associated: bytes, stored: str) -> str:
+        """Like :meth:`open`, for text sealed with :meth:`seal_bound`."""
         if not stored.startswith(PREFIX):
             return stored
         kid, _, body = stored[len(PREFIX) :].partition(":")
@@ -117,7 +126,7 @@ class StateCipher:
             raise UnsealError(f"sealed with the unknown key {kid}")
         try:
             raw = base64.b64decode(body, validate=True)
-            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(key)).decode("utf-8")
+            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated).decode("utf-8")
         except (binascii.Error, ValueError, InvalidTag):
             raise UnsealError(f"does not authenticate under the key {kid}") from None
 
@@ -242,3 +251,40 @@ async def reseal_conversations(rows: RawConversationRows, cipher: StateCipher, w
         if await rows.replace_data(key, stored, cipher.seal(key, plain)):
             rewritten += 1
     return rewritten
+
+
+class SealedInbox:
+    """An :class:`InboxRepository` that keeps received updates (a customer's typed answers) encrypted."""
+
+    def __init__(self, inner: InboxRepository, cipher: StateCipher) -> None:
+        self._inner = inner
+        self._cipher = cipher
+
+    async def receive(self, key: str, payload: str, now: datetime) -> bool:
+        return await self._inner.receive(key, self._cipher.seal_bound(_inbox_bound(key), payload), now)
+
+    async def begin(self, key: str, now: datetime) -> int | None:
+        return await self._inner.begin(key, now)
+
+    async def finish(self, key: str) -> None:
+        await self._inner.finish(key)
+
+    async def unfinished(self, prefix: str) -> list[InboxEntry]:
+        opened: list[InboxEntry] = []
+        for entry in await self._inner.unfinished(prefix):
+            payload = entry.payload
+            if payload is not None:
+                try:
+                    payload = self._cipher.open_bound(_inbox_bound(entry.key), payload)
+                except UnsealError as exc:
+                    log.warning("a kept update cannot be decrypted (%s)", exc)
+                    payload = None  # given up by the receiver, like one never kept
+            opened.append(replace(entry, payload=payload))
+        return opened
+
+    async def purge(self, before: datetime) -> int:
+        return await self._inner.purge(before)
+
+
+def _inbox_bound(key: str) -> bytes:
+    return b"inbox\0" + key.encode("utf-8")

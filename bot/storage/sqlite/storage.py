@@ -12,9 +12,15 @@ import aiosqlite
 from bot.storage.clock import Clock, utc_now
 from bot.storage.codec import encode_datetime
 from bot.storage.errors import StorageError
-from bot.storage.interfaces import ConversationRepository, Storage
+from bot.storage.interfaces import ConversationRepository, InboxRepository, Storage
 from bot.storage.migrations import migrate
-from bot.storage.sealing import SealedConversations, StateCipher, StateKeys, reseal_conversations
+from bot.storage.sealing import (
+    SealedConversations,
+    SealedInbox,
+    StateCipher,
+    StateKeys,
+    reseal_conversations,
+)
 from bot.storage.sqlite.alerts import SqliteAlerts
 from bot.storage.sqlite.audit import SqliteAudit
 from bot.storage.sqlite.conversations import SqliteConversations
@@ -71,7 +77,9 @@ class SqliteStorage(Storage):
         self.audit = SqliteAudit(db)
         self.alerts = self.snapshots = self.leases = SqliteAlerts(db)
         self.dedup = SqliteDedup(db)
-        self.inbox = SqliteInbox(db)
+        self.inbox: InboxRepository = SqliteInbox(db)
+        if cipher is not None:
+            self.inbox = SealedInbox(self.inbox, cipher)
         self._closed = False
 
     @classmethod

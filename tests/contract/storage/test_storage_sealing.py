@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import ConversationKey, SqliteStorage, StorageError, open_storage
+from bot.storage import ConversationKey, SqliteStorage, StorageError, open_storage, utc_now
 from bot.storage.keyfile import KEY_FILE_NAME
 from bot.storage.sealing import StateKeyError, StateKeys, key_id, new_key_text, parse_key
 from conversations.state import ConversationState, FormField, FormState, holds_form_answers
@@ -182,3 +182,24 @@ def test_holds_form_answers_sees_answers_only() -> None:
     empty = ConversationState(step="order.form")
     empty.form = FormState(origin="order", fields=[FormField(name="first_name", required=True)])
     assert not holds_form_answers(empty.dump())
+
+
+async def test_a_kept_update_is_sealed_on_disk_and_opens_for_the_replay(db_path: Path) -> None:
+    """A customer's typed answer waits in the update inbox until handled: sealed like the state."""
+    update = '{"update_id": 7, "message": {"text": "%s %s"}}' % (SURNAME, ID_NUMBER)
+    storage = await open_storage(f"sqlite:///{db_path}", holds_secrets=holds_form_answers)
+    try:
+        assert await storage.inbox.receive("telegram:1:update:7", update, utc_now())
+        blob = on_disk(db_path)
+        assert SURNAME.encode() not in blob and ID_NUMBER.encode() not in blob
+        [entry] = await storage.inbox.unfinished("telegram:1:")
+        assert entry.payload == update
+    finally:
+        await storage.close()
+    # the same row under a key that does not open it: given up (no payload), not a crash
+    other = await SqliteStorage.open(db_path, keys=KEY_B)
+    try:
+        [entry] = await other.inbox.unfinished("telegram:1:")
+        assert entry.payload is None
+    finally:
+        await other.close()
