@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 
@@ -109,10 +109,12 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(fmt: str = "text", level: str = "INFO", secrets_: Iterable[str] = ()) -> Redactor:
-    """Route all logging to stderr in ``fmt`` ("text" or "json"), masking ``secrets_``."""
+def configure_logging(
+    fmt: str = "text", level: str = "INFO", secrets_: Iterable[str] = (), stream: TextIO | None = None
+) -> Redactor:
+    """Route all logging to ``stream`` (stderr by default) in ``fmt`` ("text" or "json"), masking ``secrets_``."""
     redactor = Redactor(secrets_)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(redactor)
     root = logging.getLogger()

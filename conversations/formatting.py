@@ -102,6 +102,11 @@ def country_name(tr: Translator, english: str) -> str:
     return str(Locale.parse(tr.language).territories.get(code, english))
 
 
+def territory_name(tr: Translator, code: str) -> str:
+    """A country by its ISO code (``PL``), in ``tr``'s language (``Polska``); unknown codes as given."""
+    return str(Locale.parse(tr.language).territories.get(code.strip().upper(), code))
+
+
 @lru_cache(maxsize=4096)
 def format_phone(number: str) -> str:
     """A number for humans: ``48223071234`` -> ``+48 22 307 12 34`` (``+digits`` when unknown)."""

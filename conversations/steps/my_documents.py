@@ -6,6 +6,7 @@ from bot.zadarma.models import DOCUMENT_TYPES, CheckingWrongs, DocumentFile
 from conversations.context import Ctx
 from conversations.formatting import document_type_text
 from conversations.i18n import Translator
+from conversations.reasons import reason_text
 from conversations.paging import page_line, page_row, paginate
 from conversations.screens import Screen
 from conversations.state import Action
@@ -98,11 +99,11 @@ class DocumentGroupStep(Step):
                 tr.gettext(
                     "order.docs.rejected",
                     document=document_type_text(tr, wrongs.document_type or ""),
-                    reason=wrongs.document_message,
+                    reason=reason_text(tr, wrongs.document_message),
                 )
             )
         if wrongs.address_message:
-            problems.append(tr.gettext("order.docs.address_rejected", reason=wrongs.address_message))
+            problems.append(tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message)))
         ui.row(ui.button(tr.gettext("docs.upload"), "upload"))
         ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
         return ui.screen(
