@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-BUTTON = re.compile(r"^\[(/?\d+)\] (.*)$")
+BUTTON = re.compile(r"^\[(/?(?:\d+|<|>))\] (.*)$")
 
 
 class Demo:
     """One running demo; :meth:`screen` is what it printed since the last input."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, extra_env: dict[str, str] | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZADARMA_")}
+        env.update(extra_env or {})
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "demo", *args],
@@ -29,6 +30,7 @@ class Demo:
             encoding="utf-8",
         )
         self.screen = self._read_screen()
+        self.farewell = ""
 
     def _read_screen(self) -> str:
         assert self.proc.stdout is not None
@@ -72,7 +74,8 @@ class Demo:
         assert self.proc.stdin is not None
         self.proc.stdin.write("/quit\n")
         self.proc.stdin.flush()
-        _, err = self.proc.communicate(timeout=30)
+        out, err = self.proc.communicate(timeout=30)
+        self.farewell = out
         return self.proc.returncode, err
 
     def kill(self) -> None:
