@@ -112,7 +112,7 @@ class TextFormatter(logging.Formatter):
 def configure_logging(
     fmt: str = "text", level: str = "INFO", secrets_: Iterable[str] = (), stream: TextIO | None = None
 ) -> Redactor:
-    """Route all logging to ``stream`` (stderr by default) in ``fmt`` ("text" or "json"), masking ``secrets_``."""
+    """Route all logging to ``stream`` (default stderr) as ``fmt`` ("text"/"json"), masking ``secrets_``."""
     redactor = Redactor(secrets_)
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())

@@ -23,7 +23,8 @@ KNOWN_REASONS: Mapping[str, str] = {
     "the passport has expired. it is considered invalid.": N_("reason.passport_expired"),
 }
 
-# "Invalid address: number 4822... needs an address in Poland, the group's address is in DE[ and the address is empty]"
+# "Invalid address: number 4822... needs an address in Poland, the group's address is in DE"
+# (the emulator adds " and the address is empty" when it is).
 _WRONG_ADDRESS = re.compile(
     r"^Invalid address: number (?P<number>\+?\d+) needs an address in (?P<needed>.+?), "
     r"the group's address is in (?P<given>.+?)(?P<empty> and the address is empty)?$"

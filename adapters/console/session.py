@@ -25,7 +25,6 @@ from conversations.i18n import Translator, translator
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState, load_state
 
-
 SavedState = Callable[[ConversationKey], Awaitable[StoredConversation | None]]
 
 

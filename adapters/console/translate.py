@@ -204,5 +204,7 @@ def file_event(path: Path, limit: int = MAX_UPLOAD_BYTES) -> FileUpload | Proble
         key = OS_ERRORS.get(exc.errno or 0)
         if key is not None:
             return Problem(key, {"path": shown})
-        return Problem(N_("console.cannot_read"), {"path": shown, "reason": exc.strerror or type(exc).__name__})
+        return Problem(
+            N_("console.cannot_read"), {"path": shown, "reason": exc.strerror or type(exc).__name__}
+        )
     return FileUpload(filename=path.name, content=content, mime=None, declared_size=size)

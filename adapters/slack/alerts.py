@@ -55,7 +55,10 @@ def _days(tr: Translator, key: str, raw: object) -> str:
 
 
 def digest_lines(params: Mapping[str, str], tr: Translator | None = None) -> list[str]:
-    """The digest's parameters as readable lines in ``tr``'s language (English by default), soonest expiry first."""
+    """The digest's parameters as readable lines in ``tr``'s language (English by default).
+
+    Numbers come soonest expiry first.
+    """
     tr = tr or translator("en")
     currency = params.get("currency", "")
     count = _count(params.get("count", "0")) or 0

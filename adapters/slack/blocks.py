@@ -283,8 +283,9 @@ def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Re
 def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:
     """The price and the new date, with a confirm button carrying the idempotency ``key``."""
     price = format_money(quote.amount, quote.currency)
+    months = translator("en").ngettext("common.months", quote.months)
     lines = [
-        f"*Prolong {escape(format_number(quote.number))} by {quote.months} month(s)?*",
+        f"*Prolong {escape(format_number(quote.number))} by {months}?*",
         f"Price: *{price}*",
         f"Paid until: {format_date(quote.stop_date)} → *{format_date(quote.new_stop_date)}*",
         f"Balance: {format_money(quote.balance, quote.balance_currency)}",

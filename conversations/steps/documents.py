@@ -13,8 +13,8 @@ from bot.zadarma.models import Direction, DocumentGroup, GroupValidity
 from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator
-from conversations.reasons import reason_text
 from conversations.paging import page_line, page_row, paginate
+from conversations.reasons import reason_text
 from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Redirect, Step, lines, paragraphs
@@ -148,7 +148,9 @@ class DocumentStatusStep(Step):
                 )
             )
         if wrongs.address_message:
-            parts.append(tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message)))
+            parts.append(
+                tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message))
+            )
         if validity.complete:
             parts.append(tr.gettext("order.docs.can_continue"))
             ui.row(ui.button(tr.gettext("order.docs.continue"), "continue"))

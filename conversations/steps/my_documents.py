@@ -6,8 +6,8 @@ from bot.zadarma.models import DOCUMENT_TYPES, CheckingWrongs, DocumentFile
 from conversations.context import Ctx
 from conversations.formatting import document_type_text
 from conversations.i18n import Translator
-from conversations.reasons import reason_text
 from conversations.paging import page_line, page_row, paginate
+from conversations.reasons import reason_text
 from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Redirect, Step, lines, paragraphs
@@ -103,7 +103,9 @@ class DocumentGroupStep(Step):
                 )
             )
         if wrongs.address_message:
-            problems.append(tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message)))
+            problems.append(
+                tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message))
+            )
         ui.row(ui.button(tr.gettext("docs.upload"), "upload"))
         ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
         return ui.screen(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from adapters.slack.alerts import digest_lines, notice_of, result_of
-from conversations.i18n import translator
 from adapters.slack.delivery import DeliveryOutcome
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
+from conversations.i18n import translator
 from conversations.notices import render_notice_text
 
 
@@ -56,7 +56,9 @@ def test_digest_lines() -> None:
         }
     )
     assert lines[0] == "2026-11-29: 3 numbers expire within 7 days."
-    assert lines[1] == "• +48 22 123 45 67 (Warsaw): 2 days left, until 2026-12-01, auto-renewal OFF, ✅ Active"
+    assert (
+        lines[1] == "• +48 22 123 45 67 (Warsaw): 2 days left, until 2026-12-01, auto-renewal OFF, ✅ Active"
+    )
     assert "… and 2 more" in lines and "Parked now: 1" in lines
     assert "Balance 4.00 USD; renewals due 12.00 USD — not enough, please top up" in lines
     assert lines[-1] == "Not counted (other currencies): PLN 25.00"
@@ -73,7 +75,9 @@ def test_digest_plurals_and_status_names() -> None:
     polish = digest_lines({**one, "count": "5", "within_days": "7"}, translator("pl"))
     assert polish[0] == "2026-11-29: 5 numerów wygasa w ciągu 7 dni."
     assert "został 1 dzień" in polish[1] and "checking_upload" not in polish[1]
-    assert digest_lines({**one, "count": "22"}, translator("pl"))[0].startswith("2026-11-29: 22 numery wygasają")
+    assert digest_lines({**one, "count": "22"}, translator("pl"))[0].startswith(
+        "2026-11-29: 22 numery wygasają"
+    )
 
 
 def test_outcomes_become_scheduler_results() -> None:
