@@ -232,8 +232,10 @@ def numbers_message(title: str, records: Sequence[DirectNumber], *, empty: str) 
     return Rendered(f"{title}: {len(records)}", blocks)
 
 
-def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Rendered:
-    """One number in full, with buttons to prolong by a month and to switch auto-renewal."""
+def number_card(
+    record: DirectNumber, assignment: NumberAssignment | None, caller_name: str | None = None
+) -> Rendered:
+    """One number in full (``caller_name``: as last set here), with buttons to prolong and switch renewal."""
     digits = record.number.lstrip("+")
     sip = record.sip or "—"
     if record.sip_name:
@@ -249,7 +251,7 @@ def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Re
         ("Monthly fee", format_money(record.monthly_fee, record.currency)),
         ("SIP target", sip),
         ("Test mode", _on(record.is_on_test)),
-        ("Caller name", record.number_name or "—"),
+        ("Caller name", caller_name or "—"),
         ("SMS reception", _on(record.receive_sms)),
         ("Channels", str(record.channels)),
         ("Owner", owner),

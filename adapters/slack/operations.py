@@ -63,7 +63,8 @@ class Operations:
             case commands.Info(number):
                 record = await numbers.get(actor, number)
                 assignment = await self._services.storage.ownership.number_assignment(number)
-                return blocks.number_card(record, assignment)
+                caller = await numbers.caller_name(actor, record.number)
+                return blocks.number_card(record, assignment, caller)
             case commands.Prolong(number, months):
                 return await self.prolong_quote(actor, number, months)
             case commands.Autorenew(number, enabled):
