@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 
 _STANDARD = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
@@ -107,6 +109,32 @@ class TextFormatter(logging.Formatter):
         elif record.exc_text:
             line += "\n" + record.exc_text
         return line
+
+
+class MalformedRequestLine(logging.Filter):
+    """Turns aiohttp's traceback for a malformed request (``FOO / HTTP/1.1``) into one warning line.
+
+    Such a request is the client's mistake, already answered with 400; a
+    traceback in the server's log says nothing more and floods it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            reason = " ".join(str(error.message).split())[:200]
+            record.msg = "malformed HTTP request refused with 400: %s"
+            record.args = (reason,)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    """Install :class:`MalformedRequestLine` on aiohttp's server logger (once)."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequestLine) for f in server.filters):
+        server.addFilter(MalformedRequestLine())
 
 
 def configure_logging(

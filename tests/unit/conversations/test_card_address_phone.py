@@ -9,9 +9,7 @@ from tests.unit.conversations.test_numbers import open_card
 from tests.unit.conversations.test_order_documents import WARSAW_ANSWERS, at_groups
 
 
-async def test_the_card_shows_the_caller_name_once_set_until_cleared(
-    world: World, chat: Chat
-) -> None:
+async def test_the_card_shows_the_caller_name_once_set_until_cleared(world: World, chat: Chat) -> None:
     number = await world.own_number("1001", 3301)
     await open_card(chat, number)
     assert t("number.caller_name", name="Acme 24") not in chat.screen.text
