@@ -6,6 +6,7 @@ import pytest
 
 from bot.sandbox.state import REJECTION_REASON
 from conversations.i18n import SUPPORTED_LANGUAGES, translator
+from conversations.notices import notice_from_alert, render_notice_text
 from conversations.reasons import reason_text
 
 
@@ -47,3 +48,10 @@ def test_on_and_off_end_without_a_full_stop_so_sentences_get_one() -> None:
     for value in (tr.gettext("common.on"), tr.gettext("common.off")):
         done = tr.gettext("card.autorenew_done", number="+48", value=value)
         assert ".." not in done
+
+
+def test_the_rejection_alert_gives_the_reason_in_polish() -> None:
+    notice = notice_from_alert("documents_rejected", "48221234567", {"reason": REJECTION_REASON})
+    assert notice is not None
+    text = render_notice_text(notice, "pl")
+    assert "nieczytelny" in text and "unreadable" not in text
