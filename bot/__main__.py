@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
 
+HTTP_METHODS = ("GET", "POST", "PUT", "DELETE")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Zadarma numbers bot")
@@ -38,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     api = sub.add_parser("api", help="make one signed call and print the JSON reply")
-    api.add_argument("method", help="GET, POST, PUT or DELETE")
+    api.add_argument(
+        "method", type=str.upper, choices=HTTP_METHODS, metavar="METHOD", help="GET, POST, PUT or DELETE"
+    )
     api.add_argument("path", help="e.g. /v1/info/balance/")
     api.add_argument("params", nargs="*", help="name=value parameters")
 

@@ -7,12 +7,14 @@ import gc
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
@@ -164,6 +166,7 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
         print(f"configuration error: {', '.join(settings.missing_zadarma())} not set", file=sys.stderr)
         return 2
     async with AsyncExitStack() as stack:
+        log_file = demo_log_file(stack, settings)
         core = await enter_core(stack, settings, transport)
         if core is None:
             return EXIT_STORAGE
@@ -171,7 +174,8 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
         resume = db is not None and await core.storage.conversations.get(key) is not None
         if lang:
             await core.storage.users.upsert(key.user, chat_id=key.chat_id)
-            await core.storage.users.set_language(key.user, lang)
+            # An explicit --lang wins over the language a resumed conversation was left in.
+            await core.engine.prefer_language(key, lang)
         from bot.services.settlement import Settler
 
         settler = Settler(core.services.ordering, core.storage)
@@ -191,10 +195,30 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
                 locale=lang,
                 saved=core.storage.conversations.get,
                 clock=clock,
+                log_file=str(log_file),
             )
             return await session.run(resume=resume)
         finally:
             await settler.stop()
+
+
+def demo_log_file(stack: AsyncExitStack, settings: Settings) -> Path:
+    """Send the demo's log to a file in a new temporary folder (not into the conversation); its path."""
+    from bot.logs import configure_logging
+
+    folder = Path(tempfile.mkdtemp(prefix="zadarma-demo-"))
+    path = folder / "demo.log"
+    stream = stack.enter_context(path.open("a", encoding="utf-8"))
+    configure_logging(settings.log_format, "INFO", settings.secret_values(), stream=stream)
+    stack.callback(_detach_log_stream, stream)
+    return path
+
+
+def _detach_log_stream(stream: TextIO) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and handler.stream is stream:
+            root.removeHandler(handler)
 
 
 # -- the service -----------------------------------------------------------------------

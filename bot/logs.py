@@ -16,7 +16,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
+
+from aiohttp.http_exceptions import HttpProcessingError
 
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 
@@ -109,10 +111,38 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(fmt: str = "text", level: str = "INFO", secrets_: Iterable[str] = ()) -> Redactor:
-    """Route all logging to stderr in ``fmt`` ("text" or "json"), masking ``secrets_``."""
+class MalformedRequestLine(logging.Filter):
+    """Turns aiohttp's traceback for a malformed request (``FOO / HTTP/1.1``) into one warning line.
+
+    Such a request is the client's mistake, already answered with 400; a
+    traceback in the server's log says nothing more and floods it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            reason = " ".join(str(error.message).split())[:200]
+            record.msg = "malformed HTTP request refused with 400: %s"
+            record.args = (reason,)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    """Install :class:`MalformedRequestLine` on aiohttp's server logger (once)."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequestLine) for f in server.filters):
+        server.addFilter(MalformedRequestLine())
+
+
+def configure_logging(
+    fmt: str = "text", level: str = "INFO", secrets_: Iterable[str] = (), stream: TextIO | None = None
+) -> Redactor:
+    """Route all logging to ``stream`` (default stderr) as ``fmt`` ("text"/"json"), masking ``secrets_``."""
     redactor = Redactor(secrets_)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(redactor)
     root = logging.getLogger()

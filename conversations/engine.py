@@ -113,6 +113,30 @@ class ConversationEngine:
         except Exception:  # the outcome alert is then sent as well: told twice, never not at all
             log.exception("could not acknowledge told outcomes")
 
+    async def language_of(self, key: ConversationKey, *, locale: str | None = None) -> str:
+        """The language the conversation of ``key`` speaks now (reads only; a new one: the user's choice)."""
+        stored = await self._services.storage.conversations.get(key)
+        state = load_state(stored.data) if stored is not None else None
+        return state.language if state is not None else await self._initial_language(key, locale)
+
+    async def prefer_language(self, key: ConversationKey, language: str) -> None:
+        """Switch the conversation and the user's preference to ``language``, where it stands.
+
+        For an explicit choice made outside the chat (the demo's ``--lang``): it
+        wins over the language a resumed conversation was left in.
+        """
+        chosen = normalize_language(language)
+        if chosen is None:
+            return
+
+        async def switch(ctx: Ctx) -> None:
+            ctx.state.language = chosen
+            users = ctx.services.storage.users
+            if not await users.set_language(key.user, chosen):
+                await users.upsert(key.user, default_language=chosen)
+
+        await self._run(key, chosen, switch)
+
     async def current(self, key: ConversationKey, *, locale: str | None = None) -> list[Screen]:
         """The current screen again (after a restart, or for "refresh")."""
         return await self._run(key, locale, self._finish)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 import phonenumbers
@@ -102,6 +103,27 @@ def country_name(tr: Translator, english: str) -> str:
     return str(Locale.parse(tr.language).territories.get(code, english))
 
 
+def address_text(tr: Translator, address: str | None, city: str | None, country: str | None) -> str:
+    """One postal address line: the street address, then the city and the country where not already in it.
+
+    ``ul. Floriańska 1, 31-001 Kraków`` + ``Kraków`` + ``PL`` -> ``ul. Floriańska 1, 31-001 Kraków, Poland``.
+    """
+    parts = [address.strip()] if address and address.strip() else []
+    said = " ".join(parts).casefold()
+    if city and city.strip() and not re.search(rf"(?<!\w){re.escape(city.strip().casefold())}(?!\w)", said):
+        parts.append(city.strip())
+    if country and country.strip():
+        name = territory_name(tr, country) if len(country.strip()) == 2 else country.strip()
+        if name.casefold() not in said:
+            parts.append(name)
+    return ", ".join(parts)
+
+
+def territory_name(tr: Translator, code: str) -> str:
+    """A country by its ISO code (``PL``), in ``tr``'s language (``Polska``); unknown codes as given."""
+    return str(Locale.parse(tr.language).territories.get(code.strip().upper(), code))
+
+
 @lru_cache(maxsize=4096)
 def format_phone(number: str) -> str:
     """A number for humans: ``48223071234`` -> ``+48 22 307 12 34`` (``+digits`` when unknown)."""
@@ -170,8 +192,8 @@ def sip_text(tr: Translator, sip: str | None, sip_name: str | None, test_mode: b
     return target
 
 
-def number_card_lines(tr: Translator, record: DirectNumber) -> list[str]:
-    """A number's card: status, expiry, renewal, fee, SIP target, caller name, SMS."""
+def number_card_lines(tr: Translator, record: DirectNumber, caller_name: str | None = None) -> list[str]:
+    """A number's card: status, expiry, renewal, fee, SIP target, caller name (when set), SMS."""
     place = ", ".join(p for p in (record.description, country_name(tr, record.country)) if p)
     parts = [f"📱 {format_phone(record.number)}"]
     if place:
@@ -185,8 +207,8 @@ def number_card_lines(tr: Translator, record: DirectNumber) -> list[str]:
     parts.append(
         tr.gettext("number.sip", target=sip_text(tr, record.sip, record.sip_name, record.is_on_test))
     )
-    if record.number_name:
-        parts.append(tr.gettext("number.caller_name", name=record.number_name))
+    if caller_name:
+        parts.append(tr.gettext("number.caller_name", name=caller_name))
     if record.receive_sms is not None:
         parts.append(tr.gettext("number.sms", value=on_off(tr, record.receive_sms)))
     return parts

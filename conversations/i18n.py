@@ -5,7 +5,7 @@ Texts live in gettext catalogs managed with Babel
 stable keys (``order.country.prompt``); placeholders use ``str.format``
 syntax (``{number}``). The ``.po`` files are compiled in memory when first
 needed, so no binary ``.mo`` is kept in the tree. Keys are extracted with
-``pybabel extract -k gettext -k ngettext:1 -k N_ conversations`` (the test
+``pybabel extract -k gettext -k ngettext:1 -k N_ conversations adapters`` (the test
 suite does the same and checks that both catalogs hold every key).
 """
 

@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias, cast
 
 from conversations.formatting import format_phone
 from conversations.i18n import N_, Translator, normalize_language, translator
+from conversations.reasons import reason_text
 from conversations.state import Action
 
 NoticeKind: TypeAlias = Literal[
@@ -160,7 +161,7 @@ def notice_params(tr: Translator, notice: Notice) -> dict[str, object]:
     return {
         "number": format_phone(notice.number) if notice.number else "—",
         "stop_date": _date(tr, raw["stop_date"]) if raw.get("stop_date") else "—",
-        "reason": raw.get("reason") or _cause(tr, raw.get("cause", "")),
+        "reason": reason_text(tr, raw["reason"]) if raw.get("reason") else _cause(tr, raw.get("cause", "")),
         "balance": _money(tr, raw["balance"], currency) if raw.get("balance") else "—",
         "needed": _money(tr, raw["needed"], currency) if raw.get("needed") else "—",
         "days_left": raw.get("days_left", "—"),

@@ -43,9 +43,9 @@ def page_row(ui: ScreenBuilder, page: Page[T], op: str = "page") -> None:
     """A row with Previous/Next buttons (none when everything fits on one page)."""
     buttons = []
     if page.has_prev:
-        buttons.append(ui.button(ui.tr.gettext("button.prev"), op, n=page.index - 1))
+        buttons.append(ui.button(ui.tr.gettext("button.prev"), op, n=page.index - 1, role="prev"))
     if page.has_next:
-        buttons.append(ui.button(ui.tr.gettext("button.next"), op, n=page.index + 1))
+        buttons.append(ui.button(ui.tr.gettext("button.next"), op, n=page.index + 1, role="next"))
     ui.row(*buttons)
 
 

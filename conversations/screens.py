@@ -13,10 +13,15 @@ Expects: TypeAlias = Literal["text", "file", "choice", "none"]
 
 @dataclass(frozen=True)
 class Button:
-    """A button: its translated ``label`` and the opaque ``action`` token a press sends back."""
+    """A button: its translated ``label`` and the opaque ``action`` token a press sends back.
+
+    ``role`` marks navigation an adapter may place or key in its own way
+    (``prev``/``next`` for page turning); empty for every other button.
+    """
 
     label: str
     action: str
+    role: str = ""
 
     def __post_init__(self) -> None:
         if not self.action or len(self.action.encode("utf-8")) > MAX_ACTION_BYTES:

@@ -17,11 +17,14 @@ class ScreenBuilder:
         self._rows: list[tuple[Button, ...]] = []
         self._actions: dict[str, Action] = {}
 
-    def button(self, label: str, op: str, ref: str = "", n: int = 0) -> Button:
-        """A button whose press runs ``op`` with ``ref``/``n`` (kept server-side, not in the token)."""
+    def button(self, label: str, op: str, ref: str = "", n: int = 0, *, role: str = "") -> Button:
+        """A button whose press runs ``op`` with ``ref``/``n`` (kept server-side, not in the token).
+
+        ``role`` marks navigation (see :class:`~conversations.screens.Button`).
+        """
         token = next_token(self._state)
         self._actions[token] = Action(op=op, ref=ref, n=n)
-        return Button(label, token)
+        return Button(label, token, role)
 
     def row(self, *buttons: Button) -> None:
         """Add one row of buttons (empty rows are skipped)."""

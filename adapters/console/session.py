@@ -23,19 +23,9 @@ from bot.storage import ConversationKey, StoredConversation
 from conversations.demo import days_unavailable, days_usage
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
+from conversations.i18n import Translator, translator
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState, load_state
-
-HELP = (
-    "Type the number of a button to press it, or type text. "
-    "Where a question wants typed text, the buttons are /1, /2, ... "
-    "/file PATH sends a scan, /sample a test image, /days N moves the emulator's clock N days ahead, "
-    "/quit ends."
-)
-DISCARD = (
-    "This leaves the form and throws away the {count} answer(s) given so far. "
-    "Type yes to discard them; anything else goes back to the form."
-)
 
 SavedState = Callable[[ConversationKey], Awaitable[StoredConversation | None]]
 
@@ -62,10 +52,12 @@ class ConsoleSession:
         interactive: bool | None = None,
         saved: SavedState | None = None,
         clock: DaysControl | None = None,
+        log_file: str | None = None,
     ) -> None:
         """``saved`` reads the stored conversation, to ask before a form's answers are thrown away.
 
-        ``clock`` serves ``/days N`` (the built-in emulator only).
+        ``clock`` serves ``/days N`` (the built-in emulator only); ``log_file`` is
+        where the demo's log goes (named in the introduction).
         """
         self._engine = engine
         self._key = key
@@ -74,13 +66,25 @@ class ConsoleSession:
         self._locale = locale
         self._interactive = stdin.isatty() if interactive is None else interactive
         self._actions: tuple[str, ...] = ()
+        self._paging: dict[str, str] = {}
         self._expects: Expects = "choice"
         self._saved = saved
         self._clock = clock
+        self._log_file = log_file
+        self._tr: Translator = translator(locale or "en")
+
+    async def _follow_language(self) -> None:
+        """Speak the conversation's language (it changes with /language)."""
+        self._tr = translator(await self._engine.language_of(self._key, locale=self._locale))
+
+    def _say(self, text: str) -> None:
+        self._out.write(text + "\n\n")
+        self._out.flush()
 
     def _show(self, screens: list[Screen]) -> None:
         rendered = render(screens)
         self._actions = rendered.actions
+        self._paging = dict(rendered.paging)
         self._expects = rendered.expects
         self._out.write(rendered.text + "\n\n")
         self._out.flush()
@@ -96,6 +100,7 @@ class ConsoleSession:
 
     async def _send(self, event: Event) -> None:
         screens = await self._engine.handle(self._key, event, locale=self._locale)
+        await self._follow_language()
         self._show(screens)
         await self._engine.acknowledge(self._key, screens)
 
@@ -112,10 +117,10 @@ class ConsoleSession:
     async def _advance(self, command: AdvanceDays) -> None:
         """``/days N``: the clock moves, what happened and the alerts are shown, then the screen goes on."""
         if self._clock is None:
-            self._out.write(days_unavailable(await self._language()) + "\n\n")
+            self._say(days_unavailable(await self._language()))
             return
         if command.days is None:
-            self._out.write(days_usage(await self._language()) + "\n\n")
+            self._say(days_usage(await self._language()))
             return
         screens = await self._clock.advance(command.days)
         if len(screens) <= 1:  # no alert card: the screen the user was on stays live
@@ -127,13 +132,17 @@ class ConsoleSession:
         count = answers_at_stake(await self._state(), event)
         if not count:
             return True
-        self._out.write(DISCARD.format(count=count) + "\n\n")
+        self._say(self._tr.ngettext("console.discard", count))
         answer = await self._read()
         return answer is not None and confirms(answer)
 
     async def run(self, *, resume: bool) -> int:
         """Run until ``/quit`` or end of input; ``resume`` continues a saved conversation."""
-        self._out.write(HELP + "\n\n")
+        await self._follow_language()
+        intro = self._tr.gettext("console.intro")
+        if self._log_file:
+            intro += "\n" + self._tr.gettext("console.log_file", path=self._log_file)
+        self._say(intro)
         if resume:
             self._show(await self._engine.current(self._key, locale=self._locale))
         else:
@@ -141,11 +150,11 @@ class ConsoleSession:
         while (line := await self._read()) is not None:
             if not line.strip():
                 continue
-            parsed = parse(line, self._actions, self._expects)
+            parsed = parse(line, self._actions, self._expects, self._paging)
             if isinstance(parsed, Quit):
                 break
             if isinstance(parsed, Problem):
-                self._out.write(parsed.message + "\n\n")
+                self._say(parsed.text(self._tr))
                 continue
             if isinstance(parsed, AdvanceDays):
                 await self._advance(parsed)
@@ -155,7 +164,7 @@ class ConsoleSession:
             elif isinstance(parsed, SendFile):
                 loaded = file_event(parsed.path)
                 if isinstance(loaded, Problem):
-                    self._out.write(loaded.message + "\n\n")
+                    self._say(loaded.text(self._tr))
                     continue
                 parsed_event = loaded
             else:
@@ -164,6 +173,6 @@ class ConsoleSession:
                 self._show(await self._engine.current(self._key, locale=self._locale))
                 continue
             await self._send(parsed_event)
-        self._out.write("Bye.\n")
+        self._out.write(self._tr.gettext("console.bye") + "\n")
         self._out.flush()
         return 0

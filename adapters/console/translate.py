@@ -9,28 +9,33 @@ digits, a few of them, ever count as a button number: ``²`` or a line of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import errno
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.services.documents import MAX_UPLOAD_BYTES
 from conversations.demo import MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
+from conversations.i18n import N_, Translator
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState
 
 COMMANDS = frozenset({"start", "order", "numbers", "documents", "language", "help", "cancel"})
+LOCAL_COMMANDS = ("/file PATH", "/sample", "/quit")
+PREVIOUS_KEY = "<"
+NEXT_KEY = ">"
+PAGING_KEYS: Mapping[str, str] = {"prev": PREVIOUS_KEY, "next": NEXT_KEY}
+# Why a file cannot be read, in words the catalogs translate (other errors show the system's words).
+OS_ERRORS: Mapping[int, str] = {
+    errno.ENOENT: N_("console.file_missing"),
+    errno.EISDIR: N_("console.file_is_folder"),
+    errno.EACCES: N_("console.file_forbidden"),
+    errno.EPERM: N_("console.file_forbidden"),
+}
 MAX_BUTTON_DIGITS = 4
 LEAVES_FORM = frozenset({"nav.cancel", "nav.menu"})
 YES = frozenset({"yes", "y", "tak", "t"})
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """What to print, the actions that the numbers ``1..N`` press, and what the last screen expects."""
-
-    text: str
-    actions: tuple[str, ...]
-    expects: Expects = "choice"
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,14 @@ class Quit:
 
 @dataclass(frozen=True)
 class Problem:
-    """Input that cannot become an event; ``message`` says what is expected."""
+    """Input that cannot become an event: a catalog ``key`` (with ``params``) says what is expected."""
 
-    message: str
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, tr: Translator) -> str:
+        """The message in ``tr``'s language (a key missing from the catalogs is shown as it is)."""
+        return tr.gettext(self.key, **self.params)
 
 
 @dataclass(frozen=True)
@@ -70,10 +80,29 @@ def days_argument(text: str) -> int | None:
     return value if value is not None and 1 <= value <= MAX_DEMO_DAYS else None
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What to print, the actions that the numbers ``1..N`` press, and what the last screen expects.
+
+    ``paging`` maps the fixed keys ``<`` and ``>`` to the Previous/Next actions,
+    so turning pages is the same key on every page.
+    """
+
+    text: str
+    actions: tuple[str, ...]
+    expects: Expects = "choice"
+    paging: Mapping[str, str] = field(default_factory=dict)
+
+
 def render(screens: list[Screen]) -> Rendered:
-    """Screens as terminal text; only the last screen's buttons are live, numbered from 1."""
+    """Screens as terminal text; only the last screen's buttons are live.
+
+    Buttons are numbered from 1, except Previous and Next, which are always
+    ``<`` and ``>``: numbers would shift from page to page.
+    """
     blocks: list[str] = []
     actions: list[str] = []
+    paging: dict[str, str] = {}
     expects: Expects = screens[-1].expects if screens else "choice"
     mark = "/" if expects == "text" else ""
     for index, screen in enumerate(screens):
@@ -81,10 +110,15 @@ def render(screens: list[Screen]) -> Rendered:
         if index == len(screens) - 1:
             for row in screen.buttons:
                 for button in row:
-                    actions.append(button.action)
-                    lines.append(f"[{mark}{len(actions)}] {button.label}")
+                    key = PAGING_KEYS.get(button.role)
+                    if key is not None:
+                        paging[key] = button.action
+                        lines.append(f"[{mark}{key}] {button.label}")
+                    else:
+                        actions.append(button.action)
+                        lines.append(f"[{mark}{len(actions)}] {button.label}")
         blocks.append("\n".join(lines))
-    return Rendered("\n\n".join(blocks), tuple(actions), expects)
+    return Rendered("\n\n".join(blocks), tuple(actions), expects, paging)
 
 
 def button_number(text: str) -> int | None:
@@ -95,14 +129,19 @@ def button_number(text: str) -> int | None:
 
 
 def parse(
-    line: str, actions: tuple[str, ...], expects: Expects = "choice"
+    line: str,
+    actions: tuple[str, ...],
+    expects: Expects = "choice",
+    paging: Mapping[str, str] | None = None,
 ) -> Event | Quit | Problem | SendFile | SendSample | AdvanceDays:
     """One typed line as an event (or a local instruction).
 
     ``/N`` presses button N on any screen; a bare number presses it only
-    where the screen does not expect typed text.
+    where the screen does not expect typed text. ``<``/``>`` (``/<``, ``/>``)
+    turn pages where ``paging`` has them.
     """
     text = line.strip()
+    paging = paging or {}
     if text in {"/quit", "/exit"}:
         return Quit()
     if text == "/sample":
@@ -110,26 +149,33 @@ def parse(
     if text.startswith("/file"):
         path = text[len("/file") :].strip()
         if not path:
-            return Problem("Usage: /file PATH (a JPEG, PNG or PDF scan)")
+            return Problem(N_("console.file_usage"))
         return SendFile(Path(path).expanduser())
     if text.startswith("/"):
         name, _, args = text[1:].partition(" ")
         if name == "days":
             return AdvanceDays(days_argument(args))
+        if not args and name in paging:
+            return Press(paging[name])
         pressed = button_number(name) if not args else None
         if pressed is not None:
             if 1 <= pressed <= len(actions):
                 return Press(actions[pressed - 1])
-            return Problem(f"There is no button [{pressed}] here.")
+            return Problem(N_("console.no_button"), {"number": pressed})
         if name in COMMANDS:
             return Command(name, args.strip())
-        return Problem(
-            f"Unknown command /{name}. Commands: /{', /'.join(sorted(COMMANDS))}, /file PATH, /quit"
-        )
+        return Problem(N_("console.unknown_command"), {"name": name[:40], "commands": command_list()})
+    if expects != "text" and text in paging:
+        return Press(paging[text])
     choice = button_number(text) if expects != "text" else None
     if choice is not None and 1 <= choice <= len(actions):
         return Press(actions[choice - 1])
     return Text(text)
+
+
+def command_list() -> str:
+    """Every command the demo knows, for the unknown-command message."""
+    return ", ".join([*(f"/{name}" for name in sorted(COMMANDS)), *LOCAL_COMMANDS])
 
 
 def answers_at_stake(state: ConversationState | None, event: Event) -> int:
@@ -168,6 +214,13 @@ def file_event(path: Path, limit: int = MAX_UPLOAD_BYTES) -> FileUpload | Proble
                 handle.seek(0, 2)
                 size = max(size, handle.tell())
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable file name"
-        return Problem(f"Cannot read {path!s:.200}: {reason}")
+        shown = f"{path!s:.200}"
+        if not isinstance(exc, OSError):
+            return Problem(N_("console.bad_file_name"), {"path": shown})
+        key = OS_ERRORS.get(exc.errno or 0)
+        if key is not None:
+            return Problem(key, {"path": shown})
+        return Problem(
+            N_("console.cannot_read"), {"path": shown, "reason": exc.strerror or type(exc).__name__}
+        )
     return FileUpload(filename=path.name, content=content, mime=None, declared_size=size)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from adapters.slack.blocks import format_number
 from adapters.slack.delivery import DeliveryOutcome
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
+from conversations.formatting import status_text
+from conversations.i18n import N_, Translator, translator
 from conversations.notices import Notice, notice_from_alert
 
 if TYPE_CHECKING:
@@ -39,33 +41,56 @@ def _items(raw: str) -> list[dict[str, Any]]:
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
-def digest_lines(params: Mapping[str, str]) -> list[str]:
-    """The digest's parameters as readable lines (soonest expiry first)."""
+def _count(raw: object) -> int | None:
+    try:
+        return int(str(raw))
+    except ValueError:
+        return None
+
+
+def _days(tr: Translator, key: str, raw: object) -> str:
+    """``7 days`` in the plural form the language needs (``?`` when the value is missing)."""
+    days = _count(raw)
+    return tr.ngettext(key, days) if days is not None else "?"
+
+
+def digest_lines(params: Mapping[str, str], tr: Translator | None = None) -> list[str]:
+    """The digest's parameters as readable lines in ``tr``'s language (English by default).
+
+    Numbers come soonest expiry first.
+    """
+    tr = tr or translator("en")
     currency = params.get("currency", "")
-    lines = [
-        f"{params.get('date', '')}: {params.get('count', '0')} number(s) expire within "
-        f"{params.get('within_days', '?')} day(s)."
-    ]
+    count = _count(params.get("count", "0")) or 0
+    within = _days(tr, N_("digest.within_days"), params.get("within_days", "?"))
+    lines = [tr.ngettext("digest.expiring", count, date=params.get("date", ""), within=within)]
     for item in _items(params.get("items", "")):
-        renew = "auto-renewal on" if item.get("autorenew") else "auto-renewal OFF"
-        stop = str(item.get("stop_date") or "")[:10]
         description = f" ({item['description']})" if item.get("description") else ""
+        left = _days(tr, N_("digest.days_left"), item.get("days_left", "?"))
+        renew = N_("digest.renew_on") if item.get("autorenew") else N_("digest.renew_off")
         lines.append(
-            f"• {format_number(str(item.get('number', '')))}{description}: "
-            f"{item.get('days_left', '?')} day(s) left, until {stop}, {renew}, {item.get('status', '')}"
+            tr.gettext(
+                "digest.item",
+                number=format_number(str(item.get("number", ""))),
+                description=description,
+                left=left,
+                stop=str(item.get("stop_date") or "")[:10],
+                renew=tr.gettext(renew),
+                status=status_text(tr, str(item.get("status", ""))),
+            )
         )
     if params.get("more") not in (None, "", "0"):
-        lines.append(f"… and {params['more']} more")
+        lines.append(tr.gettext("digest.more", count=params["more"]))
     if params.get("parked") not in (None, "", "0"):
-        lines.append(f"Parked now: {params['parked']}")
+        lines.append(tr.gettext("digest.parked", count=params["parked"]))
     if params.get("balance"):
         due = params.get("due_total") or params.get("needed") or "0"
-        money = f"Balance {params['balance']} {currency}; renewals due {due} {currency}"
+        money = tr.gettext("digest.balance", balance=params["balance"], due=due, currency=currency)
         if params.get("balance_ok") == "false":
-            money += " — not enough, please top up"
+            money += tr.gettext("digest.balance_low")
         lines.append(money)
     if params.get("unpriced"):
-        lines.append(f"Not counted (other currencies): {params['unpriced']}")
+        lines.append(tr.gettext("digest.unpriced", amounts=params["unpriced"]))
     return lines
 
 
@@ -89,7 +114,10 @@ class SlackAlertSink:
         """Post ``alert`` to the channel ``destination_id``; never raises for Slack failures."""
         try:
             if alert.kind == AlertKind.DIGEST:
-                outcome = await self._part.post_digest(digest_lines(alert.params), channel=destination_id)
+                outcome = await self._part.post_digest(
+                    digest_lines(alert.params, translator(alert.language or self._language)),
+                    channel=destination_id,
+                )
             else:
                 outcome = await self._part.post_alert(
                     notice_of(alert), language=alert.language or self._language, channel=destination_id

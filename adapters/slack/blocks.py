@@ -20,6 +20,8 @@ from adapters.slack.texts import FILE_STEP_HINT
 from bot.services.ordering import ProlongQuote
 from bot.storage import AuditEntry, NumberAssignment
 from bot.zadarma.models import CheckingWrongs, DirectNumber, DocumentFile, DocumentGroup
+from conversations.formatting import status_text
+from conversations.i18n import translator
 from conversations.screens import Screen
 
 Block = dict[str, Any]
@@ -142,6 +144,11 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}".strip()
 
 
+def _status(status: str) -> str:
+    """A number's status in words (the team console is in English)."""
+    return status_text(translator("en"), status)
+
+
 def _on(flag: bool | None) -> str:
     return "—" if flag is None else ("on" if flag else "off")
 
@@ -189,7 +196,7 @@ def number_line(record: DirectNumber) -> str:
     """One number in a list (mrkdwn)."""
     parts = [
         f"*{escape(format_number(record.number))}*",
-        escape(record.status),
+        escape(_status(record.status)),
         f"until {format_date(record.stop_date)}",
         f"auto-renewal {_on(record.autorenew)}",
     ]
@@ -225,8 +232,10 @@ def numbers_message(title: str, records: Sequence[DirectNumber], *, empty: str) 
     return Rendered(f"{title}: {len(records)}", blocks)
 
 
-def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Rendered:
-    """One number in full, with buttons to prolong by a month and to switch auto-renewal."""
+def number_card(
+    record: DirectNumber, assignment: NumberAssignment | None, caller_name: str | None = None
+) -> Rendered:
+    """One number in full (``caller_name``: as last set here), with buttons to prolong and switch renewal."""
     digits = record.number.lstrip("+")
     sip = record.sip or "—"
     if record.sip_name:
@@ -235,14 +244,14 @@ def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Re
     if assignment is not None:
         owner = f"{assignment.owner.platform}:{assignment.owner.user_id} (by {assignment.assigned_by})"
     fields = [
-        ("Status", record.status),
+        ("Status", _status(record.status)),
         ("Where", " ".join(p for p in (record.country, record.description) if p) or "—"),
         ("Paid until", format_date(record.stop_date)),
         ("Auto-renewal", _on(record.autorenew)),
         ("Monthly fee", format_money(record.monthly_fee, record.currency)),
         ("SIP target", sip),
         ("Test mode", _on(record.is_on_test)),
-        ("Caller name", record.number_name or "—"),
+        ("Caller name", caller_name or "—"),
         ("SMS reception", _on(record.receive_sms)),
         ("Channels", str(record.channels)),
         ("Owner", owner),
@@ -270,14 +279,15 @@ def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Re
             ]
         ),
     ]
-    return Rendered(f"{title}: {record.status}, until {format_date(record.stop_date)}", blocks)
+    return Rendered(f"{title}: {_status(record.status)}, until {format_date(record.stop_date)}", blocks)
 
 
 def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:
     """The price and the new date, with a confirm button carrying the idempotency ``key``."""
     price = format_money(quote.amount, quote.currency)
+    months = translator("en").ngettext("common.months", quote.months)
     lines = [
-        f"*Prolong {escape(format_number(quote.number))} by {quote.months} month(s)?*",
+        f"*Prolong {escape(format_number(quote.number))} by {months}?*",
         f"Price: *{price}*",
         f"Paid until: {format_date(quote.stop_date)} → *{format_date(quote.new_stop_date)}*",
         f"Balance: {format_money(quote.balance, quote.balance_currency)}",

@@ -17,6 +17,7 @@ from adapters.slack.texts import error_text
 from bot.services import Actor, Services
 from bot.services.errors import OutcomePending, ServiceError
 from bot.storage import UserRef
+from conversations.i18n import translator
 
 AUDIT_LIMIT = 25
 
@@ -55,12 +56,15 @@ class Operations:
             case commands.Expiring(days):
                 records = listing.expiring(await numbers.list_for(actor), self._now(), days)
                 return blocks.numbers_message(
-                    f"Expiring within {days} day(s)", records, empty="Nothing expires that soon."
+                    f"Expiring within {translator('en').ngettext('digest.within_days', days)}",
+                    records,
+                    empty="Nothing expires that soon.",
                 )
             case commands.Info(number):
                 record = await numbers.get(actor, number)
                 assignment = await self._services.storage.ownership.number_assignment(number)
-                return blocks.number_card(record, assignment)
+                caller = await numbers.caller_name(actor, record.number)
+                return blocks.number_card(record, assignment, caller)
             case commands.Prolong(number, months):
                 return await self.prolong_quote(actor, number, months)
             case commands.Autorenew(number, enabled):
@@ -115,8 +119,9 @@ class Operations:
             return blocks.note(
                 f"This confirmation was already used: {self._num(outcome.number)} is paid until {until}."
             )
+        period = translator("en").ngettext("common.months", months)
         return blocks.note(
-            f":white_check_mark: {self._num(outcome.number)} prolonged by {months} month(s) "
+            f":white_check_mark: {self._num(outcome.number)} prolonged by {period} "
             f"for {paid}; paid until *{until}*."
         )
 

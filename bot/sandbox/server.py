@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
+from bot.logs import quiet_malformed_requests
 from bot.sandbox.config import DEFAULT_KEY, DEFAULT_SECRET, SandboxConfig
 from bot.sandbox.emulator import Sandbox
 
@@ -58,6 +59,7 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)
+    quiet_malformed_requests()
     runner = web.AppRunner(sandbox.app(), access_log=None)
     await runner.setup()
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from babel import Locale, UnknownLocaleError
 
 from bot.services.api_errors import api
+from bot.services.country_search import fold, match_countries
 from bot.services.errors import NotFound
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.models import Balance, Direction, FreeNumber, SipLogin
@@ -137,11 +137,6 @@ def flag_emoji(iso: str) -> str:
     return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in iso.upper())
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
-
-
 def localised_country_name(iso: str, language: str, fallback: str) -> str:
     """The country's name in ``language`` from CLDR (Babel), else the API's name."""
     try:
@@ -183,10 +178,13 @@ class CatalogService:
             )
             for c in countries
         ]
-        return tuple(sorted(views, key=lambda v: _fold(v.name)))
+        return tuple(sorted(views, key=lambda v: fold(v.name)))
 
     async def search_countries(self, query: str, language: str) -> list[CountryView]:
-        """Countries matching a name (any part, accents ignored), an ISO code or a dial code."""
+        """Countries matching a dial code, an ISO code or alias, or a name in any supported language.
+
+        See :mod:`bot.services.country_search`; an exact code wins outright.
+        """
         views = await self.countries(language)
         q = query.strip()
         if not q:
@@ -194,22 +192,7 @@ class CatalogService:
         digits = q.lstrip("+").replace(" ", "")
         if digits.isdigit():
             return [v for v in views if v.dial_code == digits]
-        folded = _fold(q)
-        exact_iso = [v for v in views if v.iso.casefold() == folded]
-        english = {v.iso: _fold(localised_country_name(v.iso, "en", v.name)) for v in views}
-        starts = [
-            v
-            for v in views
-            if v not in exact_iso and (_fold(v.name).startswith(folded) or english[v.iso].startswith(folded))
-        ]
-        contains = [
-            v
-            for v in views
-            if v not in exact_iso
-            and v not in starts
-            and (folded in _fold(v.name) or folded in english[v.iso])
-        ]
-        return exact_iso + starts + contains
+        return match_countries(views, q)
 
     async def country(self, iso: str, language: str) -> CountryView:
         """One country by ISO code."""

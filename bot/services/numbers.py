@@ -20,6 +20,9 @@ from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAPIError, ZadarmaAuthError, ZadarmaError, ZadarmaRateLimited
 from bot.zadarma.models import DirectNumber, SipLogin
 
+CALLER_NAME_LOOKBACK = 200
+"""How many of a number's latest audit entries are searched for its caller name."""
+
 
 def same_number(a: str, b: str) -> bool:
     """Numbers compare by digits, with or without a leading ``+``."""
@@ -79,6 +82,20 @@ class NumbersService:
         result = await api(self._client.set_caller_name(number, cleaned))
         await self._audit(actor, "caller_name", number, {"caller_name": cleaned})
         return result.caller_name
+
+    async def caller_name(self, actor: Actor, number: str) -> str | None:
+        """The caller name last set for ``number`` through the bot (``None``: never set, or cleared).
+
+        Zadarma's number records do not carry the caller name (``number_name`` is
+        another, user-defined label), so the audit log of the changes made here
+        is where it is known from.
+        """
+        await self.ensure_access(actor, number)
+        for entry in await self._storage.audit.list(target=number.lstrip("+"), limit=CALLER_NAME_LOOKBACK):
+            if entry.action == "caller_name" and entry.result == "ok":
+                name = entry.details.get("caller_name")
+                return str(name) if name else None
+        return None
 
     async def sip_logins(self) -> list[SipLogin]:
         """SIP logins numbers can be pointed at (cached for a minute by the catalog)."""

@@ -14,6 +14,7 @@ from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator
 from conversations.paging import page_line, page_row, paginate
+from conversations.reasons import reason_text
 from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Redirect, Step, lines, paragraphs
@@ -143,11 +144,13 @@ class DocumentStatusStep(Step):
                 tr.gettext(
                     "order.docs.rejected",
                     document=document_type_text(tr, wrongs.document_type or ""),
-                    reason=wrongs.document_message,
+                    reason=reason_text(tr, wrongs.document_message),
                 )
             )
         if wrongs.address_message:
-            parts.append(tr.gettext("order.docs.address_rejected", reason=wrongs.address_message))
+            parts.append(
+                tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message))
+            )
         if validity.complete:
             parts.append(tr.gettext("order.docs.can_continue"))
             ui.row(ui.button(tr.gettext("order.docs.continue"), "continue"))

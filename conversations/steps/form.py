@@ -15,7 +15,7 @@ from bot.services.errors import InvalidInput, ServiceError
 from bot.services.validation import ID_TYPES, SALUTATIONS, group_field
 from bot.zadarma.models import Direction
 from conversations.context import Ctx
-from conversations.formatting import choice_text, field_hint, field_label
+from conversations.formatting import choice_text, field_hint, field_label, format_phone
 from conversations.i18n import N_
 from conversations.screens import Screen
 from conversations.state import Action, FormField, FormState, Origin
@@ -80,6 +80,8 @@ class FormStep(Step):
         return ui.screen(text, "choice" if choices else "text")
 
     def _shown(self, ctx: Ctx, name: str, value: str) -> str:
+        if name == "phone":
+            return format_phone(value)
         return choice_text(ctx.tr, value) if name in CHOICES else value
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:

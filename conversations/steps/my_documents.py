@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.zadarma.models import DOCUMENT_TYPES, CheckingWrongs, DocumentFile
 from conversations.context import Ctx
-from conversations.formatting import document_type_text
+from conversations.formatting import address_text, document_type_text
 from conversations.i18n import Translator
 from conversations.paging import page_line, page_row, paginate
+from conversations.reasons import reason_text
 from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Redirect, Step, lines, paragraphs
@@ -47,7 +48,7 @@ class DocumentGroupsStep(Step):
         ctx.state.docs.page = page.index
         entries = []
         for group in page.items:
-            where = ", ".join(p for p in (group.city, group.country) if p)
+            where = address_text(tr, None, group.city, group.country)
             entries.append(f"• {group.display_name}" + (f" — {where}" if where else ""))
             ui.row(ui.button(group.display_name, "open", n=group.id))
         page_row(ui, page)
@@ -86,7 +87,7 @@ class DocumentGroupStep(Step):
             tr.gettext("docs.group.email", value=group.email) if group.email else "",
             tr.gettext(
                 "docs.group.address",
-                value=", ".join(p for p in (group.address, group.city, group.country) if p),
+                value=address_text(tr, group.address, group.city, group.country),
             )
             if group.address or group.city
             else "",
@@ -98,11 +99,13 @@ class DocumentGroupStep(Step):
                 tr.gettext(
                     "order.docs.rejected",
                     document=document_type_text(tr, wrongs.document_type or ""),
-                    reason=wrongs.document_message,
+                    reason=reason_text(tr, wrongs.document_message),
                 )
             )
         if wrongs.address_message:
-            problems.append(tr.gettext("order.docs.address_rejected", reason=wrongs.address_message))
+            problems.append(
+                tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message))
+            )
         ui.row(ui.button(tr.gettext("docs.upload"), "upload"))
         ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
         return ui.screen(

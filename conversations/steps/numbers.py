@@ -97,7 +97,8 @@ class NumberCardStep(Step):
             sms_key = N_("card.sms_off") if record.receive_sms else N_("card.sms_on")
             ui.row(ui.button(tr.gettext(sms_key), "sms", n=0 if record.receive_sms else 1))
         ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
-        return ui.screen("\n".join(number_card_lines(tr, record)))
+        caller = await ctx.services.numbers.caller_name(ctx.actor, record.number)
+        return ui.screen("\n".join(number_card_lines(tr, record, caller)))
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         number = ctx.state.manage.number

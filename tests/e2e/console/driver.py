@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-BUTTON = re.compile(r"^\[(/?\d+)\] (.*)$")
+BUTTON = re.compile(r"^\[(/?(?:\d+|<|>))\] (.*)$")
 
 
 class Demo:
@@ -32,6 +32,7 @@ class Demo:
             encoding="utf-8",
         )
         self.screen = self._read_screen()
+        self.farewell = ""
 
     def _read_screen(self) -> str:
         assert self.proc.stdout is not None
@@ -75,7 +76,8 @@ class Demo:
         assert self.proc.stdin is not None
         self.proc.stdin.write("/quit\n")
         self.proc.stdin.flush()
-        _, err = self.proc.communicate(timeout=30)
+        out, err = self.proc.communicate(timeout=30)
+        self.farewell = out
         return self.proc.returncode, err
 
     def kill(self) -> None:

@@ -120,7 +120,7 @@ def test_a_form_is_discarded_only_after_a_yes(start_demo: Callable[..., Demo]) -
         demo.send(answer)
     at = _question(demo.screen)
 
-    assert "throws away the 6 answer(s)" in demo.press("Cancel")
+    assert "throws away the 6 answers" in demo.press("Cancel")
     demo.send("no")
     assert _question(demo.screen) == at  # back at the same question, answers kept
     assert "throws away" in demo.send("/start")

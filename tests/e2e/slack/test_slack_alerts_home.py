@@ -103,7 +103,9 @@ async def test_the_home_tab_shows_what_needs_attention(stack: SlackStack) -> Non
     text = text_of(view["blocks"])
     assert "Balance:* 500.00 USD" in text
     assert "Expiring within 14 days" in text and "494076321223"[-6:] in text.replace(" ", "")
-    assert "Waiting for documents* (1)" in text and "checking_upload" in text
+    assert (
+        "Waiting for documents* (1)" in text and "Documents needed" in text and "checking_upload" not in text
+    )
 
     await stack.slack.event({"type": "app_home_opened", "user": ADMIN, "tab": "messages", "channel": "D1"})
     await stack.idle()
@@ -184,7 +186,9 @@ async def test_the_alert_schedulers_sink_posts_to_its_destination_channel(stack:
 
     digest = AlertMessage("digest:1", AlertKind.DIGEST, None, {"date": "2026-11-29", "count": "0"})
     assert await sink.deliver("CTEAM", digest) == DeliveryResult.sent()
-    assert "2026-11-29: 0 number(s)" in text_of(stack.fake.calls_to("chat.postMessage")[-1].args["blocks"])
+    assert "2026-11-29: 0 numbers expire" in text_of(
+        stack.fake.calls_to("chat.postMessage")[-1].args["blocks"]
+    )
 
     stack.fake.fail_next("chat.postMessage", "not_in_channel")
     assert await sink.deliver("CTEAM", alert) == DeliveryResult.blocked("not_in_channel")

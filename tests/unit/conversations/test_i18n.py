@@ -20,12 +20,13 @@ KEYWORDS = {"gettext": None, "ngettext": (1,), "N_": None}
 
 
 def code_keys() -> set[str]:
-    """Keys passed to gettext/ngettext/N_ anywhere in ``conversations/``."""
+    """Keys passed to gettext/ngettext/N_ anywhere in ``conversations/`` and ``adapters/``."""
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "conversations"), method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else message[0])
+    for folder in ("conversations", "adapters"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT / folder), method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else message[0])
     return found
 
 

@@ -11,7 +11,7 @@ async def test_switch_to_polish_from_the_menu(world: World) -> None:
     await chat.start()
     assert chat.screen.text == t("menu.title")
     await chat.press("Language")
-    assert chat.labels == ["✅ English", "Polski", "◀️ Back"]
+    assert chat.labels == ["✅ English", "Polski", "↩️ Back"]
     await chat.press("Polski")
     assert chat.notes == ["✅ Język zmieniony na polski."]
     assert chat.screen.text == "Co chcesz zrobić?"

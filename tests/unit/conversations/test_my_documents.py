@@ -40,12 +40,12 @@ async def test_empty_list_then_a_new_group(world: World, chat: Chat) -> None:
     assert chat.notes == [t("form.created", name="Jan Kowalski")]
     assert await chat.step() == "docs.group"
     assert chat.screen.text.startswith(
-        "📄 Jan Kowalski\nE-mail: jan@example.com\nAddress: Prosta 5, Warszawa, PL"
+        "📄 Jan Kowalski\nE-mail: jan@example.com\nAddress: Prosta 5, Warszawa, Poland"
     )
     assert t("docs.group.no_files") in chat.screen.text
     assert (await chat.state()).form is None
     await chat.press("Back")
-    assert "• Jan Kowalski — Warszawa, PL" in chat.screen.text
+    assert "• Jan Kowalski — Warszawa, Poland" in chat.screen.text
 
 
 async def test_upload_more_and_see_verification(world: World, chat: Chat) -> None:

@@ -27,7 +27,7 @@ async def test_country_list_shows_flags_names_back_and_cancel(chat: Chat) -> Non
     assert chat.screen.text.startswith(t("order.country.prompt"))
     for label in ("🇵🇱 Poland", "🇩🇪 Germany", "🇬🇧 United Kingdom", "🇺🇸 United States", "🇳🇱 Netherlands"):
         assert label in chat.labels
-    assert "◀️ Back" in chat.labels and "✖️ Cancel" in chat.labels
+    assert "↩️ Back" in chat.labels and "✖️ Cancel" in chat.labels
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ async def test_no_free_numbers_left(world: World) -> None:
     await chat.command("order", "PL")
     await chat.press("Gdańsk")
     assert t("order.number.none_free") in chat.screen.text
-    assert chat.labels == ["◀️ Back", "✖️ Cancel"]
+    assert chat.labels == ["↩️ Back", "✖️ Cancel"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import json
 from adapters.slack.alerts import digest_lines, notice_of, result_of
 from adapters.slack.delivery import DeliveryOutcome
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
+from conversations.i18n import translator
 from conversations.notices import render_notice_text
 
 
@@ -54,12 +55,29 @@ def test_digest_lines() -> None:
             "unpriced": "PLN 25.00",
         }
     )
-    assert lines[0] == "2026-11-29: 3 number(s) expire within 7 day(s)."
-    assert lines[1] == "• +48 22 123 45 67 (Warsaw): 2 day(s) left, until 2026-12-01, auto-renewal OFF, on"
+    assert lines[0] == "2026-11-29: 3 numbers expire within 7 days."
+    assert (
+        lines[1] == "• +48 22 123 45 67 (Warsaw): 2 days left, until 2026-12-01, auto-renewal OFF, ✅ Active"
+    )
     assert "… and 2 more" in lines and "Parked now: 1" in lines
     assert "Balance 4.00 USD; renewals due 12.00 USD — not enough, please top up" in lines
     assert lines[-1] == "Not counted (other currencies): PLN 25.00"
-    assert digest_lines({"items": "not json"}) == [": 0 number(s) expire within ? day(s)."]
+    assert digest_lines({"items": "not json"}) == [": 0 numbers expire within ?."]
+
+
+def test_digest_plurals_and_status_names() -> None:
+    item = {"number": "48221234567", "days_left": 1, "autorenew": True, "status": "checking_upload"}
+    one = {"date": "2026-11-29", "within_days": "1", "count": "1", "items": json.dumps([item])}
+    english = digest_lines(one)
+    assert english[0] == "2026-11-29: 1 number expires within 1 day."
+    assert "1 day left" in english[1] and "Documents needed" in english[1]
+    assert "checking_upload" not in english[1] and "(s)" not in " ".join(english)
+    polish = digest_lines({**one, "count": "5", "within_days": "7"}, translator("pl"))
+    assert polish[0] == "2026-11-29: 5 numerów wygasa w ciągu 7 dni."
+    assert "został 1 dzień" in polish[1] and "checking_upload" not in polish[1]
+    assert digest_lines({**one, "count": "22"}, translator("pl"))[0].startswith(
+        "2026-11-29: 22 numery wygasają"
+    )
 
 
 def test_outcomes_become_scheduler_results() -> None:
