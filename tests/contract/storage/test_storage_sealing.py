@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import stat
@@ -186,7 +187,7 @@ def test_holds_form_answers_sees_answers_only() -> None:
 
 async def test_a_kept_update_is_sealed_on_disk_and_opens_for_the_replay(db_path: Path) -> None:
     """A customer's typed answer waits in the update inbox until handled: sealed like the state."""
-    update = '{"update_id": 7, "message": {"text": "%s %s"}}' % (SURNAME, ID_NUMBER)
+    update = json.dumps({"update_id": 7, "message": {"text": f"{SURNAME} {ID_NUMBER}"}})
     storage = await open_storage(f"sqlite:///{db_path}", holds_secrets=holds_form_answers)
     try:
         assert await storage.inbox.receive("telegram:1:update:7", update, utc_now())
