@@ -76,7 +76,7 @@ class OrderDraft(_Model):
     country_page: int = 0
     country_query: str = ""
     country_matches: list[str] = Field(default_factory=list)
-    direction_id: int = 0
+    direction_id: int | str = 0  # as the API gives it: 3001, or a code such as "ru495"
     direction_page: int = 0
     direction_query: str = ""
     mask: str = ""
@@ -110,7 +110,7 @@ class FormState(_Model):
     fields: list[FormField]
     index: int = 0
     answers: dict[str, str] = Field(default_factory=dict)
-    direction_id: int | None = None
+    direction_id: int | str | None = None
     country_must_be: str = ""
 
 

@@ -18,6 +18,7 @@ from bot.services.errors import InvalidInput, NotYours
 from bot.services.validation import group_field
 from bot.storage import Storage
 from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.parsing import DirectionId
 from bot.zadarma.models import (
     CheckingWrongs,
     Direction,
@@ -138,7 +139,7 @@ class DocumentsService:
         return await api(self._client.document_group(group_id))
 
     async def create_group(
-        self, actor: Actor, answers: Mapping[str, str], direction_id: int | None = None
+        self, actor: Actor, answers: Mapping[str, str], direction_id: DirectionId | None = None
     ) -> DocumentGroup:
         """Create a group from validated form answers; it belongs to the actor."""
         fields: dict[str, str] = {}
@@ -176,7 +177,7 @@ class DocumentsService:
         await self.ensure_access(actor, group_id)
         return await api(self._client.document_files(group_id))
 
-    async def validity(self, actor: Actor, group_id: int, direction_id: int) -> GroupValidity:
+    async def validity(self, actor: Actor, group_id: int, direction_id: DirectionId) -> GroupValidity:
         """Whether the group may order in the direction."""
         await self.ensure_access(actor, group_id)
         return await api(self._client.group_validity(group_id, direction_id))
