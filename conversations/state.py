@@ -47,6 +47,8 @@ StepName: TypeAlias = Literal[
     "docs.upload_type",
     "docs.upload",
     "docs.form",
+    "order.edit",
+    "docs.edit",
 ]
 Origin: TypeAlias = Literal["order", "docs"]
 Period: TypeAlias = Literal["month", "3month"]
@@ -104,7 +106,11 @@ class FormField(_Model):
 
 
 class FormState(_Model):
-    """A document-group form being filled in; ``answers`` are dropped once the group exists."""
+    """A document-group form being filled in; ``answers`` are dropped once the group exists.
+
+    With ``group_id`` set it corrects that group instead: ``answers`` then hold only the
+    changes (an empty value clears an optional field) and ``editing`` names the field asked now.
+    """
 
     origin: Origin
     fields: list[FormField]
@@ -112,6 +118,8 @@ class FormState(_Model):
     answers: dict[str, str] = Field(default_factory=dict)
     direction_id: int | str | None = None
     country_must_be: str = ""
+    group_id: int | None = None
+    editing: str = ""
 
 
 class UploadState(_Model):
