@@ -121,7 +121,7 @@ def edit_form(direction: Direction | None, salutation: str | None) -> list[FormF
     specified = set(_specified(direction))
     company = salutation == COMPANY
     fields = [FormField(name, True) for name in REQUIRED_GROUP_FIELDS]
-    fields.insert(1, FormField("middle_name", "middle_name" in specified))
+    fields.insert(2, FormField("middle_name", "middle_name" in specified))
     extra = [*COMPANY_FIELDS, *IDENTITY_FIELDS, *ADDRESS_DETAIL_FIELDS]
     for name in extra:
         if name in COMPANY_FIELDS and not company and name not in specified:
