@@ -78,7 +78,7 @@ class GroupEditStep(Step):
         ui.rows(buttons, 2)
         if form.answers:
             ui.row(ui.button(tr.gettext("docs.edit.save"), "save"))
-        ui.row(ui.back())
+        self._nav(ui)
         return ui.screen(
             paragraphs(
                 lines(tr.gettext("docs.edit.title", name=group.display_name), tr.gettext("docs.edit.hint")),
@@ -96,7 +96,7 @@ class GroupEditStep(Step):
             ui.rows([ui.button(choice_text(tr, c), "choose", ref=c) for c in choices], 2)
         if current and not field.required:
             ui.row(ui.button(tr.gettext("docs.edit.clear"), "clear"))
-        ui.row(ui.back())
+        self._nav(ui)
         return ui.screen(
             lines(
                 f"{label}: {field_hint(tr, field.name)}",
@@ -104,6 +104,12 @@ class GroupEditStep(Step):
             ),
             "choice" if choices else "text",
         )
+
+    def _nav(self, ui: ScreenBuilder) -> None:
+        if self.origin == "order":
+            ui.row(ui.back(), ui.cancel())
+        else:
+            ui.row(ui.back())
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         form = form_state(ctx)

@@ -1,10 +1,11 @@
-"""Direction ids travel as the API gives them: numbers, and text such as ``ru495``."""
+"""Direction ids travel as the API gives them (numbers, and text such as ``ru495``); groups/update."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
+from bot.zadarma.errors import ZadarmaAPIError
 from bot.zadarma.models import Direction, FreeNumber
 from tests.contract.client.conftest import Peer
 
@@ -53,3 +54,28 @@ def test_an_empty_or_boolean_direction_id_is_not_an_id(wire: object) -> None:
                 "currency": "USD",
             }
         )
+
+
+async def test_groups_update_needs_the_whole_record_as_create_does(peer: Peer) -> None:
+    client = peer.client
+    fields = {
+        "email": "anna@example.com",
+        "salutation": "MS",
+        "first_name": "Anna",
+        "last_name": "Nowak",
+        "country": "RU",
+        "city": "Moscow",
+        "address": "Tverskaya 1, 101000 Moscow",
+        "zip_code": "101000",
+        "street": "Tverskaya",
+        "building_number": "1",
+        "phone": "74951234567",
+    }
+    group = await client.create_document_group(fields, direction_id=MOSCOW)
+    with pytest.raises(ZadarmaAPIError) as refused:
+        await client.update_document_group(group.id, {"city": "Tver"})
+    assert "email is required" in str(refused.value)
+    assert (await client.document_group(group.id)).city == "Moscow"
+    updated = await client.update_document_group(group.id, {**fields, "city": "Tver"}, direction_id=MOSCOW)
+    assert updated.city == "Tver"
+    assert (await client.group_validity(group.id, MOSCOW)).complete is False  # the passport is missing
