@@ -47,6 +47,8 @@ StepName: TypeAlias = Literal[
     "docs.upload_type",
     "docs.upload",
     "docs.form",
+    "order.edit",
+    "docs.edit",
 ]
 Origin: TypeAlias = Literal["order", "docs"]
 Period: TypeAlias = Literal["month", "3month"]
@@ -76,7 +78,7 @@ class OrderDraft(_Model):
     country_page: int = 0
     country_query: str = ""
     country_matches: list[str] = Field(default_factory=list)
-    direction_id: int = 0
+    direction_id: int | str = 0  # as the API gives it: 3001, or a code such as "ru495"
     direction_page: int = 0
     direction_query: str = ""
     mask: str = ""
@@ -104,14 +106,20 @@ class FormField(_Model):
 
 
 class FormState(_Model):
-    """A document-group form being filled in; ``answers`` are dropped once the group exists."""
+    """A document-group form being filled in; ``answers`` are dropped once the group exists.
+
+    With ``group_id`` set it corrects that group instead: ``answers`` then hold only the
+    changes (an empty value clears an optional field) and ``editing`` names the field asked now.
+    """
 
     origin: Origin
     fields: list[FormField]
     index: int = 0
     answers: dict[str, str] = Field(default_factory=dict)
-    direction_id: int | None = None
+    direction_id: int | str | None = None
     country_must_be: str = ""
+    group_id: int | None = None
+    editing: str = ""
 
 
 class UploadState(_Model):

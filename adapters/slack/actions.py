@@ -26,11 +26,13 @@ AUTORENEW = "zb.autorenew"  # value: NUMBER|on|off
 NUMBER_CARD = "zb.number"  # value: NUMBER -> the number's card
 GROUP_NEW = "zb.group.new"  # opens the document-group modal; value: CHAT or ""
 GROUP_SHOW = "zb.group.show"  # value: GROUP_ID
+GROUP_EDIT = "zb.group.edit"  # opens the group's edit modal; value: GROUP_ID
 
 ANY_ACTION = re.compile(r"^zb\.")
 
 TEXT_VIEW = "zb.view.text"
 GROUP_VIEW = "zb.view.group"
+GROUP_EDIT_VIEW = "zb.view.group_edit"
 TEXT_BLOCK = "answer"
 TEXT_INPUT = "value"
 
@@ -100,18 +102,20 @@ class ModalContext:
 
     ``chat_id`` names the wizard conversation (empty outside the wizard),
     ``channel_id`` where to answer, ``response_url`` the message to replace
-    (empty when there is none).
+    (empty when there is none), ``group_id`` the document group an edit modal corrects.
     """
 
     chat_id: str = ""
     channel_id: str = ""
     response_url: str = ""
+    group_id: int | None = None
 
     def encode(self) -> str:
         """Compact JSON (well under Slack's 3000 characters)."""
-        return json.dumps(
-            {"c": self.chat_id, "ch": self.channel_id, "r": self.response_url}, separators=(",", ":")
-        )
+        data: dict[str, object] = {"c": self.chat_id, "ch": self.channel_id, "r": self.response_url}
+        if self.group_id is not None:
+            data["g"] = self.group_id
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def decode(cls, raw: str) -> ModalContext:
@@ -122,4 +126,6 @@ class ModalContext:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        return cls(str(data.get("c") or ""), str(data.get("ch") or ""), str(data.get("r") or ""))
+        group = data.get("g")
+        group_id = group if isinstance(group, int) and not isinstance(group, bool) and group >= 0 else None
+        return cls(str(data.get("c") or ""), str(data.get("ch") or ""), str(data.get("r") or ""), group_id)

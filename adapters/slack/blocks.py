@@ -338,7 +338,10 @@ def group_message(group: DocumentGroup, files: Sequence[DocumentFile], wrongs: C
         lines.append(f":x: Document rejected{what}: {escape(wrongs.document_message)}")
     if wrongs.address_message:
         lines.append(f":x: Address rejected: {escape(wrongs.address_message)}")
-    return Rendered(f"Document group #{group.id}", section("\n".join(lines), markdown=True))
+    body = section("\n".join(lines), markdown=True)
+    if not group.is_readonly:
+        body.append(actions_block([button("Edit details", actions.GROUP_EDIT, str(group.id))]))
+    return Rendered(f"Document group #{group.id}", body)
 
 
 # -- audit, alerts, digest ---------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Modals (pure): the loading view, the document-group form and its validation, the one-answer form.
 
 The group form asks exactly the fields :func:`bot.services.documents.group_form`
-lists; each answer is checked with :func:`bot.services.validation.group_field`
-and problems go back as ``response_action: errors`` keyed by the input's block id.
+lists (the edit form those of :func:`bot.services.documents.edit_form`, filled
+in with the group's values); each answer is checked with
+:func:`bot.services.documents.check_answer` and problems go back as
+``response_action: errors`` keyed by the input's block id.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Any
 
 from adapters.slack import actions
 from adapters.slack.texts import error_text
-from bot.services.documents import FormField
+from bot.services.documents import FormField, check_answer
 from bot.services.errors import InvalidInput
-from bot.services.validation import ID_TYPES, SALUTATIONS, group_field
+from bot.services.validation import ID_TYPES, SALUTATIONS
 
 View = dict[str, Any]
 
@@ -41,7 +43,7 @@ LABELS: dict[str, str] = {
     "building_letter": "Building letter",
     "address": "Full address",
     "date_of_birth": "Date of birth",
-    "organization": "Organisation",
+    "organization": "Organisation (company name)",
     "organization_description": "What the organisation does",
     "organization_reg_number": "Registration number",
     "type_of_id": "Type of ID",
@@ -83,26 +85,43 @@ def field_block_id(name: str) -> str:
     return FIELD_BLOCK_PREFIX + name
 
 
-def _element(name: str) -> dict[str, Any]:
+def _option(choice: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": choice.replace("_", " ").title()}, "value": choice}
+
+
+def _element(name: str, initial: str = "") -> dict[str, Any]:
     if name in _DATES:
-        return {"type": "datepicker", "action_id": VALUE_ACTION}
+        element: dict[str, Any] = {"type": "datepicker", "action_id": VALUE_ACTION}
+        if initial:
+            element["initial_date"] = initial
+        return element
     if name in _CHOICES:
-        return {
+        element = {
             "type": "static_select",
             "action_id": VALUE_ACTION,
-            "options": [
-                {"text": {"type": "plain_text", "text": choice.replace("_", " ").title()}, "value": choice}
-                for choice in _CHOICES[name]
-            ],
+            "options": [_option(choice) for choice in _CHOICES[name]],
         }
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE_ACTION}
+        if initial in _CHOICES[name]:
+            element["initial_option"] = _option(initial)
+        return element
+    element = {"type": "plain_text_input", "action_id": VALUE_ACTION}
     if name in _MULTILINE:
         element["multiline"] = True
+    if initial:
+        element["initial_value"] = initial[:3000]
     return element
 
 
-def group_form_view(fields: Sequence[FormField], context: actions.ModalContext) -> View:
-    """The document-group form: one input per field, required ones marked by Slack itself."""
+def group_form_view(
+    fields: Sequence[FormField],
+    context: actions.ModalContext,
+    values: Mapping[str, str] | None = None,
+) -> View:
+    """The document-group form: one input per field, required ones marked by Slack itself.
+
+    With ``values`` (and ``context.group_id``) it is the edit form of that group, filled in.
+    """
+    editing = context.group_id is not None
     blocks: list[dict[str, Any]] = [
         {
             "type": "context",
@@ -121,14 +140,14 @@ def group_form_view(fields: Sequence[FormField], context: actions.ModalContext) 
                 "block_id": field_block_id(form_field.name),
                 "optional": not form_field.required,
                 "label": {"type": "plain_text", "text": LABELS.get(form_field.name, form_field.name)},
-                "element": _element(form_field.name),
+                "element": _element(form_field.name, (values or {}).get(form_field.name, "")),
             }
         )
     return {
         "type": "modal",
-        "callback_id": actions.GROUP_VIEW,
-        "title": _title("New document group"),
-        "submit": {"type": "plain_text", "text": "Create"},
+        "callback_id": actions.GROUP_EDIT_VIEW if editing else actions.GROUP_VIEW,
+        "title": _title(f"Edit group #{context.group_id}" if editing else "New document group"),
+        "submit": {"type": "plain_text", "text": "Save" if editing else "Create"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": context.encode(),
         "blocks": blocks[:100],
@@ -186,8 +205,10 @@ class FormResult:
     errors: dict[str, str]
 
 
-def validate_group_form(fields: Sequence[FormField], values: Mapping[str, str]) -> FormResult:
-    """Check every field with ``group_field``; required fields must not be empty."""
+def validate_group_form(
+    fields: Sequence[FormField], values: Mapping[str, str], *, country_must_be: str = ""
+) -> FormResult:
+    """Check every field with ``check_answer``; required fields must not be empty."""
     answers: dict[str, str] = {}
     errors: dict[str, str] = {}
     for form_field in fields:
@@ -198,7 +219,7 @@ def validate_group_form(fields: Sequence[FormField], values: Mapping[str, str]) 
                 errors[block_id] = error_text(InvalidInput("invalid.empty"))
             continue
         try:
-            answers[form_field.name] = group_field(form_field.name, raw)
+            answers[form_field.name] = check_answer(form_field.name, raw, country_must_be=country_must_be)
         except InvalidInput as exc:
             errors[block_id] = error_text(exc)
     return FormResult({} if errors else answers, errors)

@@ -76,7 +76,7 @@ class SlackHandlers:
         self._tasks = tasks
         self._account_now = account_now
         self._gate = Gate(admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now)
-        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks)
+        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks, ops=operations)
 
     def register(self, app: AsyncApp) -> None:
         """Attach the middleware and the listeners (specific ones first, then quiet catch-alls)."""
@@ -85,6 +85,7 @@ class SlackHandlers:
         app.action(actions.ANY_ACTION)(self.on_action)
         app.view(actions.TEXT_VIEW)(self._modals.on_text_view)
         app.view(actions.GROUP_VIEW)(self._modals.on_group_view)
+        app.view(actions.GROUP_EDIT_VIEW)(self._modals.on_group_edit_view)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("file_shared")(self.on_file_shared)
         app.event("message")(self.on_message)
@@ -173,6 +174,8 @@ class SlackHandlers:
                 await self._modals.open_text_answer(trigger, value, channel, url)
             elif action_id == actions.GROUP_NEW:
                 await self._modals.open_group_form(trigger, value, channel, url, user)
+            elif action_id == actions.GROUP_EDIT:
+                await self._modals.open_group_edit(trigger, value, channel, url, user)
             elif action_id == actions.GROUP_SHOW:
                 group_id = int(value) if value.isdigit() else -1
                 await self._outbox.respond(url, await self._ops.docs(actor, group_id))

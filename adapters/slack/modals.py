@@ -1,4 +1,4 @@
-"""The modals: the one-answer form for text steps, and the document-group form.
+"""The modals: the one-answer form for text steps, the document-group form and its edit form.
 
 The group form opens as a "loading" view at once (a trigger expires after
 3 s) and is replaced by the real questions with ``views.update``. On
@@ -6,6 +6,11 @@ submission every field is checked with ``group_field`` (problems go back as
 ``response_action: errors``); then, inside the order wizard, the answers
 are fed to the conversation (see :meth:`Wizard.submit_form`), and outside
 it the group is created with ``services.documents.create_group``.
+
+The edit form (``/numbers docs GROUP`` → Edit details) opens filled in with the
+group's values; on submission the fields are checked the same way, then only
+what changed goes to ``services.documents.update_group`` (which re-checks
+access and sends the full record to ``groups/update``).
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import actions, blocks, forms
 from adapters.slack.commands import COMMAND
-from adapters.slack.operations import operator
+from adapters.slack.operations import Operations, operator
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import EXPIRED, MODAL_FAILED, error_text
 from adapters.slack.wizard import Wizard, conversation_key
 from bot.services import Services
-from bot.services.documents import group_form
+from bot.services.documents import FormField, edit_form, group_form, group_values
 from bot.services.errors import ServiceError
 
 Body = dict[str, Any]
@@ -33,7 +38,10 @@ Body = dict[str, Any]
 class Modals:
     """Opens the modals and takes their submissions."""
 
-    def __init__(self, *, services: Services, wizard: Wizard, outbox: Outbox, tasks: BackgroundTasks) -> None:
+    def __init__(
+        self, *, services: Services, wizard: Wizard, outbox: Outbox, tasks: BackgroundTasks, ops: Operations
+    ) -> None:
+        self._ops = ops
         self._services = services
         self._wizard = wizard
         self._outbox = outbox
@@ -67,6 +75,77 @@ class Modals:
         else:
             fields = group_form(None)
         await self._outbox.update_view(view_id, forms.group_form_view(fields, context), view_hash)
+
+    async def open_group_edit(self, trigger: str, value: str, channel: str, url: str, user: str) -> None:
+        """A loading modal at once, then the group's fields filled in with its values."""
+        opened = await self._outbox.open_view(
+            trigger, forms.loading_view(actions.GROUP_EDIT_VIEW, "Edit group")
+        )
+        if opened is None:
+            await self._outbox.respond(url, blocks.note(MODAL_FAILED))
+            return
+        view_id, view_hash = opened
+        if not value.isdigit():
+            await self._outbox.update_view(view_id, forms.message_view("Edit group", EXPIRED), view_hash)
+            return
+        try:
+            group = await self._services.documents.group(operator(user), int(value))
+        except ServiceError as exc:
+            failed = forms.message_view("Edit group", f":warning: {blocks.escape(error_text(exc))}")
+            await self._outbox.update_view(view_id, failed, view_hash)
+            return
+        context = actions.ModalContext("", channel, url, group.id)
+        fields = edit_form(None, group.salutation)
+        if all(f.name != "organization" for f in fields):
+            # A modal cannot grow a field when the salutation changes: the organization is always
+            # there, and required on submission when the salutation is COMPANY.
+            fields.insert(1, FormField("organization", False))
+        view = forms.group_form_view(fields, context, group_values(group))
+        await self._outbox.update_view(view_id, view, view_hash)
+
+    async def on_group_edit_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
+        """Check every field (errors go back into the modal), then send what changed."""
+        context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
+        user = str(part(body, "user").get("id") or "")
+        if context.group_id is None:
+            await ack(response_action="update", view=forms.message_view("Form closed", EXPIRED))
+            return
+        submitted = forms.submitted_values(view)
+        salutation = submitted.get(forms.field_block_id("salutation"), "").strip().upper()
+        fields = edit_form(None, salutation or None)
+        result = forms.validate_group_form(fields, submitted)
+        if result.errors:
+            await ack(response_action="errors", errors=result.errors)
+            return
+        await ack()
+        group_id = context.group_id
+        answers = result.answers
+        optional = [f.name for f in fields if not f.required]
+
+        async def work() -> None:
+            actor = operator(user)
+            try:
+                current = group_values(await self._services.documents.group(actor, group_id))
+                changes = {k: v for k, v in answers.items() if current.get(k) != v}
+                changes |= {k: "" for k in optional if current.get(k) and k not in answers}
+                if changes:
+                    await self._services.documents.update_group(actor, group_id, changes)
+                message = await self._ops.docs(actor, group_id)
+                head = (
+                    f":white_check_mark: Document group *#{group_id}* saved."
+                    if changes
+                    else "Nothing changed."
+                )
+                message = blocks.Rendered(
+                    message.text, [*blocks.section(head, markdown=True), *message.blocks]
+                )
+            except ServiceError as exc:
+                message = blocks.note(f":warning: {blocks.escape(error_text(exc))}")
+            await self._outbox.answer(
+                response_url=context.response_url, channel=context.channel_id, user=user, message=message
+            )
+
+        self._spawn(work(), "view:group_edit")
 
     async def on_text_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
         """A typed answer from the one-field modal goes to its conversation."""

@@ -247,7 +247,7 @@ def _country(ctx: ApiContext) -> Json:
         raise ApiError(f"Numbers in country {iso} are not available")
     language = ctx.params.text("language")
     directions = ctx.state.catalog.directions_in(iso)
-    direction_id = ctx.params.optional_int("direction_id")
+    direction_id = ctx.params.optional_direction_id()
     if direction_id is not None:
         directions = [d for d in directions if d.id == direction_id]
         if not directions:
@@ -275,7 +275,7 @@ def _set_sip_id(ctx: ApiContext) -> Json:
 
 
 def _available(ctx: ApiContext) -> Json:
-    direction_id = RequestParams.to_int("direction_id", ctx.path_args["direction_id"])
+    direction_id = RequestParams.to_direction_id("direction_id", ctx.path_args["direction_id"])
     mask = ctx.params.text("mask")
     numbers = ctx.state.free_numbers(direction_id, mask)
     return {"numbers": [{"id": n.id, "direction_id": n.direction_id, "number": n.number} for n in numbers]}
@@ -285,7 +285,7 @@ def _order(ctx: ApiContext) -> Json:
     p = ctx.params
     receive_sms = p.optional_int("receive_sms")
     owned = ctx.state.order(
-        direction_id=p.require_int("direction_id"),
+        direction_id=p.require_direction_id(),
         documents_group_id=p.require_int("documents_group_id"),
         number_id=p.text("number_id"),
         purpose=p.text("purpose"),
@@ -307,7 +307,7 @@ def _prolong(ctx: ApiContext) -> Json:
 
 def _incoming_channels_get(ctx: ApiContext) -> Json:
     number = ctx.params.text("number")
-    direction_id = ctx.params.optional_int("direction_id")
+    direction_id = ctx.params.optional_direction_id()
     out: Json = {"max_channels": MAX_CHANNELS, "can_increase": "true"}
     if number is not None:
         owned = ctx.state.owned(number)
@@ -350,7 +350,7 @@ def _groups_get(ctx: ApiContext) -> Json:
 
 
 def _groups_valid(ctx: ApiContext) -> Json:
-    validity = ctx.state.validity(_group_id_arg(ctx, "id"), ctx.params.require_int("direction_id"))
+    validity = ctx.state.validity(_group_id_arg(ctx, "id"), ctx.params.require_direction_id())
     return {
         "is_information_match": _bool(validity.information_match),
         "is_documents_uploaded": _bool(validity.documents_uploaded),
@@ -360,7 +360,7 @@ def _groups_valid(ctx: ApiContext) -> Json:
 
 
 def _group_fields(ctx: ApiContext) -> dict[str, str]:
-    direction_id = ctx.params.optional_int("direction_id")
+    direction_id = ctx.params.optional_direction_id()
     if direction_id is not None:
         ctx.state.direction(direction_id)
     return {k: v for k, v in ctx.params.items() if k in GROUP_FIELDS}

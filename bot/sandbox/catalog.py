@@ -15,12 +15,27 @@ given when ordering.
 from __future__ import annotations
 
 import random
+import re
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.sandbox.documents import DOCUMENT_TYPES, GROUP_FIELDS
+
 DEFAULT_SEED = 20240601
 PURPOSE = "purpose"
+
+#: A direction's id as the API gives it: mostly a number, sometimes text such as ``ru495``.
+DirectionId = int | str
+_DIRECTION_TEXT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def parse_direction_id(raw: str) -> DirectionId | None:
+    """A direction id read from a request: digits as a number, a short code (``ru495``) as text."""
+    text = raw.strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    return text if _DIRECTION_TEXT_ID.match(text) else None
 
 
 @dataclass(frozen=True)
@@ -41,7 +56,7 @@ class Country:
 class Direction:
     """An orderable range of numbers (a city, national, mobile or toll-free range)."""
 
-    id: int
+    id: DirectionId
     country_iso: str
     dial_code: str
     name_en: str
@@ -64,8 +79,13 @@ class Direction:
 
     @property
     def info_fields(self) -> tuple[str, ...]:
-        """The ``specify`` entries that are document-group fields (not ``purpose``)."""
-        return tuple(f for f in self.specify if f != PURPOSE)
+        """The ``specify`` entries that are document-group fields (not ``purpose``, nor unknown names)."""
+        return tuple(f for f in self.specify if f in GROUP_FIELDS)
+
+    @property
+    def known_uploads(self) -> tuple[str, ...]:
+        """The ``upload`` entries that are document types the upload call accepts."""
+        return tuple(t for t in self.upload if t in DOCUMENT_TYPES)
 
     @property
     def needs_address(self) -> bool:
@@ -88,7 +108,7 @@ class FreeNumber:
     """A number on the market: its opaque order id, direction and digits."""
 
     id: str
-    direction_id: int
+    direction_id: DirectionId
     number: str
 
 
@@ -97,8 +117,8 @@ class Catalog:
     """Countries and directions in display order, plus the initial market."""
 
     countries: dict[str, Country]
-    directions: dict[int, Direction]
-    initial_market: dict[int, tuple[FreeNumber, ...]] = field(default_factory=dict)
+    directions: dict[DirectionId, Direction]
+    initial_market: dict[DirectionId, tuple[FreeNumber, ...]] = field(default_factory=dict)
 
     def directions_in(self, iso: str) -> list[Direction]:
         """The directions of one country, in catalogue order."""
@@ -117,6 +137,7 @@ _COUNTRIES = (
     Country("ES", "34", "Spain", "Hiszpania"),
     Country("FR", "33", "France", "Francja"),
     Country("NL", "31", "Netherlands", "Holandia"),
+    Country("RU", "7", "Russia", "Rosja"),
 )
 
 _ALL_NETWORKS = "Available from all networks"
@@ -126,7 +147,21 @@ _FREE_CALL = "Free for callers"
 # id, iso, English name, Polish name, area code, subscriber digits, connect fee, monthly fee,
 # currency, upload, specify, receive_sms, is_toll, feature, connect_time (days)
 _Row = tuple[
-    int, str, str, str, str, int, str, str, str, tuple[str, ...], tuple[str, ...], bool, bool, str | None, int
+    DirectionId,
+    str,
+    str,
+    str,
+    str,
+    int,
+    str,
+    str,
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    bool,
+    bool,
+    str | None,
+    int,
 ]
 # fmt: off
 _DIRECTIONS: tuple[_Row, ...] = (
@@ -211,6 +246,11 @@ _DIRECTIONS: tuple[_Row, ...] = (
      ("passport",), ("id_number", "nationality", "date_of_birth"), True, False, _SMS, 2),
     (3607, "NL", "800 number (Toll-free)", "Numer bezpłatny 800", "800", 7, "25.00", "20.00", "EUR",
      ("company_letter",), ("purpose",), False, True, _FREE_CALL, 3),
+    # A text id, as the seed guide allows ("identyfikator kierunku lub ru495"), and a requirement
+    # document and a detail outside the documented vocabulary: the bot shows them as given and
+    # groups/valid decides (this emulator checks only the documents and fields it knows).
+    ("ru495", "RU", "Moscow", "Moskwa", "495", 7, "0.00", "9.00", "USD",
+     ("passport", "proof_of_residence"), ("address", "tax_id"), False, False, None, 2),
 )
 # fmt: on
 
@@ -246,7 +286,7 @@ def new_number_digits(rng: random.Random, direction: Direction, taken: set[str])
 def build_catalog(seed: int = DEFAULT_SEED, *, min_free: int = 30, max_free: int = 60) -> Catalog:
     """The catalogue for ``seed``: the fixed direction table and a seeded market."""
     countries = {c.iso: c for c in _COUNTRIES}
-    directions: dict[int, Direction] = {}
+    directions: dict[DirectionId, Direction] = {}
     for row in _DIRECTIONS:
         (
             did,
@@ -286,7 +326,7 @@ def build_catalog(seed: int = DEFAULT_SEED, *, min_free: int = 30, max_free: int
     rng = random.Random(seed)
     ids: set[str] = set()
     digits_taken: set[str] = set()
-    market: dict[int, tuple[FreeNumber, ...]] = {}
+    market: dict[DirectionId, tuple[FreeNumber, ...]] = {}
     for direction in directions.values():
         count = rng.randint(min_free, max_free)
         market[direction.id] = tuple(

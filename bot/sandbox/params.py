@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from bot.sandbox.catalog import DirectionId, parse_direction_id
 from bot.sandbox.errors import ApiError
 
 _INT = re.compile(r"^-?[0-9]+$")
@@ -55,6 +56,23 @@ class RequestParams(Mapping[str, str]):
         """An optional whole number (absent or empty gives ``None``)."""
         value = self.text(name)
         return None if value is None else self.to_int(name, value)
+
+    @staticmethod
+    def to_direction_id(name: str, value: str) -> DirectionId:
+        """A direction id: a whole number or a short code such as ``ru495``; 400 naming the parameter."""
+        parsed = parse_direction_id(value)
+        if parsed is None:
+            raise ApiError(f"{name} must be a direction id (a number or a code such as ru495), got {value!r}")
+        return parsed
+
+    def require_direction_id(self, name: str = "direction_id") -> DirectionId:
+        """A required direction id."""
+        return self.to_direction_id(name, self.require(name))
+
+    def optional_direction_id(self, name: str = "direction_id") -> DirectionId | None:
+        """An optional direction id (absent or empty gives ``None``)."""
+        value = self.text(name)
+        return None if value is None else self.to_direction_id(name, value)
 
     def choice(self, name: str, choices: tuple[str, ...], default: str | None = None) -> str:
         """A value from ``choices`` (``default`` when absent, 400 when absent without default)."""

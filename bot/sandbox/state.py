@@ -20,12 +20,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.sandbox.catalog import Catalog, Direction, FreeNumber, new_number_digits, new_number_id
+from bot.sandbox.catalog import (
+    Catalog,
+    Direction,
+    DirectionId,
+    FreeNumber,
+    new_number_digits,
+    new_number_id,
+)
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.documents import (
     DOCUMENT_TYPES,
     GROUP_FIELDS,
     MAX_UPLOAD_BYTES,
+    REQUIRED_GROUP_FIELDS,
     sniff_file_type,
     validate_group_fields,
 )
@@ -52,7 +60,7 @@ class OwnedNumber:
     """A number on the account (``direct_numbers`` record)."""
 
     number: str
-    direction_id: int
+    direction_id: DirectionId
     group_id: int
     status: str
     start_date: datetime
@@ -184,7 +192,7 @@ class AccountState:
         self.groups: dict[int, DocumentGroup] = {0: DocumentGroup(0, self._main_group_fields())}
         self.files: list[UploadedFile] = []
         self.sips: dict[str, SipLogin] = {s.id: s for s in DEFAULT_SIPS}
-        self.market: dict[int, dict[str, FreeNumber]] = {
+        self.market: dict[DirectionId, dict[str, FreeNumber]] = {
             did: {n.id: n for n in numbers} for did, numbers in catalog.initial_market.items()
         }
         self._ids: set[str] = {n.id for m in self.market.values() for n in m.values()}
@@ -203,7 +211,7 @@ class AccountState:
         return fields
 
     # ----------------------------------------------------------------- lookups
-    def direction(self, direction_id: int) -> Direction:
+    def direction(self, direction_id: DirectionId) -> Direction:
         """A catalogue direction; 400 when unknown."""
         try:
             return self.catalog.directions[direction_id]
@@ -225,7 +233,7 @@ class AccountState:
         except KeyError:
             raise ApiError(f"Number {digits} is not yours: it is not connected to this account") from None
 
-    def free_numbers(self, direction_id: int, mask: str | None = None) -> list[FreeNumber]:
+    def free_numbers(self, direction_id: DirectionId, mask: str | None = None) -> list[FreeNumber]:
         """Numbers on the market in a direction, optionally only those containing ``mask``."""
         self.direction(direction_id)
         if mask is not None and not mask.isdigit():
@@ -253,7 +261,7 @@ class AccountState:
         self.balance = to_money(amount)
 
     # ----------------------------------------------------------------- documents
-    def validity(self, group_id: int, direction_id: int) -> GroupValidity:
+    def validity(self, group_id: int, direction_id: DirectionId) -> GroupValidity:
         """Whether group ``group_id`` satisfies direction ``direction_id``."""
         return self._validity(self.group(group_id), self.direction(direction_id))
 
@@ -263,7 +271,7 @@ class AccountState:
             group.get("country") == direction.country_iso and bool(group.get("address"))
         )
         uploaded = verified = True
-        for doc_type in direction.upload:
+        for doc_type in direction.known_uploads:
             states = {f.state for f in self.files if f.group_id == group.id and f.document_type == doc_type}
             uploaded = uploaded and bool(states - {"rejected"})
             verified = verified and "verified" in states
@@ -281,8 +289,15 @@ class AccountState:
         return group
 
     def update_group(self, group_id: int, submitted: Mapping[str, str]) -> DocumentGroup:
-        """Update a group (fields not sent keep their values) and re-check its numbers."""
+        """Update a group and re-check its numbers.
+
+        As on create, every field the spec requires must be sent (a partial update is refused);
+        optional fields not sent keep their values, and an optional field sent empty is cleared.
+        """
         group = self.group(group_id)
+        unsent = [f for f in REQUIRED_GROUP_FIELDS if not (submitted.get(f) or "").strip()]
+        if unsent:
+            raise ApiError("Invalid document group: " + "; ".join(f"{f} is required" for f in unsent))
         try:
             fields = validate_group_fields(submitted, group.fields)
         except ValueError as exc:
@@ -372,7 +387,7 @@ class AccountState:
     def order(
         self,
         *,
-        direction_id: int,
+        direction_id: DirectionId,
         documents_group_id: int,
         number_id: str | None = None,
         purpose: str | None = None,

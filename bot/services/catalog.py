@@ -16,6 +16,7 @@ from bot.services.country_search import fold, match_countries
 from bot.services.errors import NotFound
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.models import Balance, Direction, FreeNumber, SipLogin
+from bot.zadarma.parsing import DirectionId
 
 T = TypeVar("T")
 SWEEP_AT = 256
@@ -208,15 +209,16 @@ class CatalogService:
             (code, language), lambda: api(self._client.directions(code, language=language))
         )
 
-    async def direction(self, iso: str, direction_id: int, language: str) -> Direction:
-        """One direction of a country."""
+    async def direction(self, iso: str, direction_id: DirectionId, language: str) -> Direction:
+        """One direction of a country (``3001``, ``"3001"`` and ``"ru495"`` all name theirs)."""
+        wanted = str(direction_id)
         for direction in await self.directions(iso, language):
-            if direction.id == direction_id:
+            if str(direction.id) == wanted:
                 return direction
         raise NotFound(f"direction {direction_id}")
 
     async def free_numbers(
-        self, direction_id: int, mask: str | None = None, *, fresh: bool = False
+        self, direction_id: DirectionId, mask: str | None = None, *, fresh: bool = False
     ) -> list[FreeNumber]:
         """Numbers free in a direction, optionally containing ``mask``, at most ``free_ttl`` seconds old.
 
@@ -224,19 +226,19 @@ class CatalogService:
         ordered since are left out. One taken elsewhere meanwhile is refused by Zadarma
         when ordered (no money moves), and the ordering service then asks ``fresh``.
         """
-        key = (direction_id, mask or "")
+        key = (str(direction_id), mask or "")
         if fresh:
             self._free.forget(key)
         found = await self._free.get_or_load(key, lambda: self._load_free(direction_id, mask))
         return list(found)
 
-    async def _load_free(self, direction_id: int, mask: str | None) -> tuple[FreeNumber, ...]:
+    async def _load_free(self, direction_id: DirectionId, mask: str | None) -> tuple[FreeNumber, ...]:
         return tuple(await api(self._client.available_numbers(direction_id, mask)))
 
-    def taken(self, direction_id: int, number_id: str, number: str) -> None:
+    def taken(self, direction_id: DirectionId, number_id: str, number: str) -> None:
         """A number of ``direction_id`` was just ordered: leave it out of every cached list."""
         self._free.update_where(
-            lambda key: isinstance(key, tuple) and key[0] == direction_id,
+            lambda key: isinstance(key, tuple) and key[0] == str(direction_id),
             lambda free: tuple(n for n in free if n.id != number_id and n.number != number),
         )
 

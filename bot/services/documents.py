@@ -19,6 +19,7 @@ from bot.services.validation import group_field
 from bot.storage import Storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.models import (
+    DOCUMENT_TYPES,
     CheckingWrongs,
     Direction,
     DocumentFile,
@@ -26,11 +27,12 @@ from bot.zadarma.models import (
     GroupValidity,
     UploadResult,
 )
+from bot.zadarma.parsing import DirectionId
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_MIME = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
-# Fields ``documents/groups/create`` requires, in the order a form asks for them.
+# Fields ``documents/groups/create`` (and ``groups/update``) requires, in the order a form asks for them.
 REQUIRED_GROUP_FIELDS: tuple[str, ...] = (
     "salutation",
     "first_name",
@@ -45,25 +47,31 @@ REQUIRED_GROUP_FIELDS: tuple[str, ...] = (
     "address",
 )
 OPTIONAL_GROUP_FIELDS: tuple[str, ...] = ("middle_name",)
+COMPANY = "COMPANY"
+#: What a company group adds; ``organization`` is required when the salutation is COMPANY.
+COMPANY_FIELDS: tuple[str, ...] = ("organization", "organization_reg_number", "organization_description")
+#: The optional identity fields of the spec, asked when a direction's ``specify`` names them
+#: and always editable from "My documents".
+IDENTITY_FIELDS: tuple[str, ...] = (
+    "nationality",
+    "date_of_birth",
+    "type_of_id",
+    "id_number",
+    "issuing_authority",
+    "issuing_date",
+)
+#: Address details some countries need (Denmark's codes, a building letter, a region).
+ADDRESS_DETAIL_FIELDS: tuple[str, ...] = ("region", "building_letter", "street_code", "municipality_code")
 KNOWN_GROUP_FIELDS = frozenset(
     {
         *REQUIRED_GROUP_FIELDS,
         *OPTIONAL_GROUP_FIELDS,
-        "nationality",
-        "date_of_birth",
-        "organization",
-        "organization_description",
-        "organization_reg_number",
-        "region",
-        "street_code",
-        "municipality_code",
-        "building_letter",
-        "type_of_id",
-        "id_number",
-        "issuing_authority",
-        "issuing_date",
+        *COMPANY_FIELDS,
+        *IDENTITY_FIELDS,
+        *ADDRESS_DETAIL_FIELDS,
     }
 )
+PURPOSE = "purpose"
 
 
 @dataclass(frozen=True)
@@ -74,16 +82,74 @@ class FormField:
     required: bool
 
 
-def group_form(direction: Direction | None) -> list[FormField]:
-    """The questions to ask for a new group: the required fields plus what the direction specifies."""
+def check_answer(name: str, value: str, *, country_must_be: str = "") -> str:
+    """One form answer checked by the documents form's rules; the normalised value.
+
+    Every form (new group, edit, Slack modal) goes through here, so a field has one rule.
+    ``country_must_be`` is the direction's country when its address must be there.
+    """
+    if name not in KNOWN_GROUP_FIELDS:
+        raise InvalidInput("invalid.field", field=name)
+    checked = group_field(name, value)
+    if name == "country" and country_must_be and checked != country_must_be.upper():
+        raise InvalidInput("form.country_mismatch", iso=country_must_be.upper())
+    return checked
+
+
+def _specified(direction: Direction | None) -> list[str]:
+    """The known group fields a direction's ``specify`` names (unknown names are only shown)."""
+    return [name for name in (direction.specify if direction else ()) if name in KNOWN_GROUP_FIELDS]
+
+
+def group_form(direction: Direction | None, salutation: str | None = None) -> list[FormField]:
+    """The questions for a new group: the required fields, the organization of a company,
+    what the direction specifies, then the optional ones."""
     fields = [FormField(name, True) for name in REQUIRED_GROUP_FIELDS]
-    seen = set(REQUIRED_GROUP_FIELDS)
-    for name in direction.specify if direction else ():
-        if name in KNOWN_GROUP_FIELDS and name not in seen:
+    if salutation == COMPANY:
+        fields.insert(1, FormField("organization", True))
+    seen = {f.name for f in fields}
+    for name in _specified(direction):
+        if name not in seen:
             fields.append(FormField(name, True))
             seen.add(name)
     fields += [FormField(name, False) for name in OPTIONAL_GROUP_FIELDS if name not in seen]
     return fields
+
+
+def edit_form(direction: Direction | None, salutation: str | None) -> list[FormField]:
+    """Every field a group's owner may correct, required ones marked (as the spec and the direction say)."""
+    specified = set(_specified(direction))
+    company = salutation == COMPANY
+    fields = [FormField(name, True) for name in REQUIRED_GROUP_FIELDS]
+    fields.insert(2, FormField("middle_name", "middle_name" in specified))
+    extra = [*COMPANY_FIELDS, *IDENTITY_FIELDS, *ADDRESS_DETAIL_FIELDS]
+    for name in extra:
+        if name in COMPANY_FIELDS and not company and name not in specified:
+            continue
+        if name in ("street_code", "municipality_code") and name not in specified:
+            continue  # Denmark only: offered when a direction asks for them
+        required = name in specified or (company and name == "organization")
+        fields.append(FormField(name, required))
+    return fields
+
+
+def missing_details(group: DocumentGroup, direction: Direction | None) -> list[str]:
+    """Details the group lacks: what the direction specifies (unknown names as given) and a
+    company's organization. ``groups/valid`` stays the judge; this says what to ask for."""
+    names = [n for n in (direction.specify if direction else ()) if n != PURPOSE]
+    if group.salutation == COMPANY:
+        names.append("organization")
+    return [n for n in dict.fromkeys(names) if n not in KNOWN_GROUP_FIELDS or not getattr(group, n, None)]
+
+
+def group_values(group: DocumentGroup) -> dict[str, str]:
+    """The group's filled-in fields by name (what an edit starts from)."""
+    values: dict[str, str] = {}
+    for name in sorted(KNOWN_GROUP_FIELDS):
+        value = getattr(group, name, None)
+        if value:
+            values[name] = str(value)
+    return values
 
 
 @dataclass(frozen=True)
@@ -93,6 +159,15 @@ class CheckedFile:
     filename: str
     content: bytes
     mime: str
+
+
+def _require_complete(fields: Mapping[str, str]) -> None:
+    """Every field the API requires is filled in (and a company's organization)."""
+    missing = [n for n in REQUIRED_GROUP_FIELDS if not fields.get(n)]
+    if fields.get("salutation") == COMPANY and not fields.get("organization"):
+        missing.append("organization")
+    if missing:
+        raise InvalidInput("invalid.group_incomplete", fields=", ".join(missing))
 
 
 def check_file(filename: str, content: bytes, declared_size: int | None = None) -> CheckedFile:
@@ -138,19 +213,57 @@ class DocumentsService:
         return await api(self._client.document_group(group_id))
 
     async def create_group(
-        self, actor: Actor, answers: Mapping[str, str], direction_id: int | None = None
+        self, actor: Actor, answers: Mapping[str, str], direction_id: DirectionId | None = None
     ) -> DocumentGroup:
         """Create a group from validated form answers; it belongs to the actor."""
         fields: dict[str, str] = {}
         for name, value in answers.items():
-            if name not in KNOWN_GROUP_FIELDS:
-                raise InvalidInput("invalid.field", field=name)
             if value:
-                fields[name] = group_field(name, value)
+                fields[name] = check_answer(name, value)
+            elif name not in KNOWN_GROUP_FIELDS:
+                raise InvalidInput("invalid.field", field=name)
+        _require_complete(fields)
         group = await api(self._client.create_document_group(fields, direction_id=direction_id))
         await self._storage.ownership.assign_group(group.id, actor.user)
         await self._storage.audit.record(
             actor=actor.label, action="group_create", target=f"group:{group.id}", details={}, result="ok"
+        )
+        return group
+
+    async def update_group(
+        self,
+        actor: Actor,
+        group_id: int,
+        changes: Mapping[str, str],
+        direction_id: DirectionId | None = None,
+    ) -> DocumentGroup:
+        """Correct one of the actor's groups: ``changes`` (an empty value clears an optional field)
+        over its current values, each change checked by the form's rules.
+
+        ``groups/update`` requires the same fields as create, so the whole record is sent.
+        """
+        await self.ensure_access(actor, group_id)
+        current = await api(self._client.document_group(group_id))
+        if current.is_readonly:
+            raise InvalidInput("invalid.group_readonly")
+        fields = group_values(current)
+        for name, value in changes.items():
+            if value.strip():
+                fields[name] = check_answer(name, value)
+            elif name in REQUIRED_GROUP_FIELDS or name not in KNOWN_GROUP_FIELDS:
+                raise InvalidInput(
+                    "invalid.empty" if name in KNOWN_GROUP_FIELDS else "invalid.field", field=name
+                )
+            else:
+                fields[name] = ""  # sent empty: the API clears it
+        _require_complete(fields)
+        group = await api(self._client.update_document_group(group_id, fields, direction_id=direction_id))
+        await self._storage.audit.record(
+            actor=actor.label,
+            action="group_update",
+            target=f"group:{group_id}",
+            details={"fields": ",".join(sorted(changes))},
+            result="ok",
         )
         return group
 
@@ -176,7 +289,7 @@ class DocumentsService:
         await self.ensure_access(actor, group_id)
         return await api(self._client.document_files(group_id))
 
-    async def validity(self, actor: Actor, group_id: int, direction_id: int) -> GroupValidity:
+    async def validity(self, actor: Actor, group_id: int, direction_id: DirectionId) -> GroupValidity:
         """Whether the group may order in the direction."""
         await self.ensure_access(actor, group_id)
         return await api(self._client.group_validity(group_id, direction_id))
@@ -192,4 +305,5 @@ class DocumentsService:
         have = {f.type for f in files}
         wrongs = await self.wrongs(actor, group_id)
         rejected = {wrongs.document_type} if wrongs.document_message and wrongs.document_type else set()
-        return [t for t in direction.upload if t not in have or t in rejected]
+        # Only types the upload call accepts can be asked for; others are shown as given.
+        return [t for t in direction.upload if t in DOCUMENT_TYPES and (t not in have or t in rejected)]

@@ -66,7 +66,7 @@ PERIOD_MONTHS = {"month": 1, "3month": 3}
 class OrderRequest:
     """Everything one confirmed order needs; ``number``/``number_id`` name the exact free number."""
 
-    direction_id: int
+    direction_id: int | str  # as the API gives it (``3001`` or ``ru495``)
     number_id: str
     number: str
     documents_group_id: int = 0
@@ -347,8 +347,9 @@ class OrderingService:
                 self._catalog.spent(price, currency)
             else:
                 self._catalog.forget_balance()
-        direction_id = int(intent.params.get("direction_id", 0))
-        self._catalog.taken(direction_id, str(intent.params.get("number_id", "")), outcome.number)
+        self._catalog.taken(
+            intent.params.get("direction_id", 0), str(intent.params.get("number_id", "")), outcome.number
+        )
         self._unrecorded.pop(intent.key, None)
         return outcome
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -30,7 +31,7 @@ from bot.zadarma.errors import (
     ZadarmaRateLimited,
     ZadarmaTransportError,
 )
-from bot.zadarma.parsing import to_str
+from bot.zadarma.parsing import DirectionId, to_str
 from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset
 from bot.zadarma.signing import ParamValue, authorization_header, build_query
 
@@ -306,7 +307,7 @@ class ZadarmaClient:
         return await self._list(m.Country, "/v1/direct_numbers/countries/", "info", {"language": language})
 
     async def directions(
-        self, country: str, *, language: str | None = None, direction_id: int | None = None
+        self, country: str, *, language: str | None = None, direction_id: DirectionId | None = None
     ) -> list[m.Direction]:
         """``GET /v1/direct_numbers/country/``: cities and number types of a country (ISO alpha-2)."""
         body = await self.request(
@@ -321,11 +322,13 @@ class ZadarmaClient:
             items = [_flatten_restrictions(item) for item in items]
         return self._items(m.Direction, items, "info", "GET", path)
 
-    async def available_numbers(self, direction_id: int, mask: str | None = None) -> list[m.FreeNumber]:
-        """``GET /v1/direct_numbers/available/<direction_id>/``."""
+    async def available_numbers(
+        self, direction_id: DirectionId, mask: str | None = None
+    ) -> list[m.FreeNumber]:
+        """``GET /v1/direct_numbers/available/<direction_id>/`` (a number or a code such as ``ru495``)."""
         return await self._list(
             m.FreeNumber,
-            f"/v1/direct_numbers/available/{int(direction_id)}/",
+            f"/v1/direct_numbers/available/{quote(str(direction_id), safe='')}/",
             "numbers",
             {"mask": mask or None},
         )
@@ -333,7 +336,7 @@ class ZadarmaClient:
     async def order_number(
         self,
         *,
-        direction_id: int,
+        direction_id: DirectionId,
         documents_group_id: int,
         number_id: str | None = None,
         purpose: str | None = None,
@@ -499,7 +502,11 @@ class ZadarmaClient:
         )
 
     async def incoming_channels(
-        self, *, number: str | None = None, direction_id: int | None = None, currency: str | None = None
+        self,
+        *,
+        number: str | None = None,
+        direction_id: DirectionId | None = None,
+        currency: str | None = None,
     ) -> dict[str, Any]:
         """``GET /v1/direct_numbers/incoming_channels/``: the reply's fields beyond ``status``."""
         body = await self.request(
@@ -541,16 +548,16 @@ class ZadarmaClient:
         return await self._get(m.DocumentGroup, f"/v1/documents/groups/get/{int(group_id)}/", "group")
 
     async def create_document_group(
-        self, fields: Mapping[str, str], *, direction_id: int | None = None
+        self, fields: Mapping[str, str], *, direction_id: DirectionId | None = None
     ) -> m.DocumentGroup:
         """``POST /v1/documents/groups/create/`` with the group's fields."""
         params: dict[str, ParamValue | None] = {**fields, "direction_id": direction_id}
         return await self._write("POST", m.DocumentGroup, "/v1/documents/groups/create/", params, "group")
 
     async def update_document_group(
-        self, group_id: int, fields: Mapping[str, str], *, direction_id: int | None = None
+        self, group_id: int, fields: Mapping[str, str], *, direction_id: DirectionId | None = None
     ) -> m.DocumentGroup:
-        """``PUT /v1/documents/groups/update/<id>/``."""
+        """``PUT /v1/documents/groups/update/<id>/``: send every field the spec requires, as on create."""
         params: dict[str, ParamValue | None] = {**fields, "direction_id": direction_id}
         return await self._write(
             "PUT", m.DocumentGroup, f"/v1/documents/groups/update/{int(group_id)}/", params, "group"
@@ -573,7 +580,7 @@ class ZadarmaClient:
         """``GET /v1/documents/files/``."""
         return await self._list(m.DocumentFile, "/v1/documents/files/", "documents", {"group_id": group_id})
 
-    async def group_validity(self, group_id: int, direction_id: int) -> m.GroupValidity:
+    async def group_validity(self, group_id: int, direction_id: DirectionId) -> m.GroupValidity:
         """``GET /v1/documents/groups/valid/<id>/``: may this group order in this direction?"""
         return await self._get(
             m.GroupValidity,

@@ -33,7 +33,16 @@ from pydantic import (
     model_validator,
 )
 
-from bot.zadarma.parsing import AccountDateTime, Days, LenientBool, Money, OptionalStr, StrId, Text
+from bot.zadarma.parsing import (
+    AccountDateTime,
+    Days,
+    DirectionId,
+    LenientBool,
+    Money,
+    OptionalStr,
+    StrId,
+    Text,
+)
 
 NumberStatus = Literal[
     "on",
@@ -112,7 +121,7 @@ class Country(_Model):
 class Direction(_Model):
     """A city or number type within a country, with its prices and requirements."""
 
-    id: int
+    id: DirectionId
     country_code: StrId = Field(alias="countryCode")
     area_code: StrId = Field(alias="areaCode")
     name: Text
@@ -136,7 +145,7 @@ class FreeNumber(_Model):
     """A number on the market; ``id`` orders exactly this number."""
 
     id: StrId
-    direction_id: int
+    direction_id: DirectionId
     number: StrId
 
 

@@ -96,6 +96,27 @@ def to_days(value: Any) -> Any:
     return value
 
 
+def to_direction_id(value: Any) -> Any:
+    """A direction id as the API gives it: a number, or text such as ``ru495``.
+
+    The API writes the same numeric id as ``3753`` in one reply and ``"3753"`` in another, so
+    digits become an ``int`` (one id compares equal wherever it came from); any other text is
+    kept as it is. Empty text and booleans are not ids.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a direction id cannot be a boolean")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            return int(text)
+        if not text:
+            raise ValueError("a direction id cannot be empty")
+        return text
+    return value
+
+
 LenientBool = Annotated[bool, BeforeValidator(to_bool)]
 Money = Annotated[Decimal, BeforeValidator(to_decimal)]
 AccountDateTime = Annotated[datetime | None, BeforeValidator(to_account_datetime)]
@@ -103,3 +124,5 @@ StrId = Annotated[str, BeforeValidator(to_str)]
 Text = Annotated[str, BeforeValidator(to_str)]
 OptionalStr = Annotated[str | None, BeforeValidator(empty_to_none)]
 Days = Annotated[int, BeforeValidator(to_days)]
+#: A direction's id: usually a number, sometimes text (``ru495``); kept as the API gives it.
+DirectionId = Annotated[int | str, BeforeValidator(to_direction_id)]

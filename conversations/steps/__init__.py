@@ -9,6 +9,7 @@ from conversations.steps.country import CountryStep
 from conversations.steps.direction import DirectionStep
 from conversations.steps.documents import DocumentStatusStep, GroupChoiceStep
 from conversations.steps.form import DocsFormStep, OrderFormStep
+from conversations.steps.group_edit import DocsGroupEditStep, OrderGroupEditStep
 from conversations.steps.menu import HelpStep, LanguageStep, MenuStep
 from conversations.steps.my_documents import DocumentGroupsStep, DocumentGroupStep, UploadTypeStep
 from conversations.steps.number import NumberStep
@@ -44,6 +45,8 @@ _ALL: tuple[Step, ...] = (
     UploadTypeStep(),
     DocsUploadStep(),
     DocsFormStep(),
+    OrderGroupEditStep(),
+    DocsGroupEditStep(),
 )
 
 STEPS: dict[StepName, Step] = {step.name: step for step in _ALL}

@@ -71,7 +71,10 @@ class DirectionStep(Step):
         order.direction_page = page.index
         blocks = [describe(tr, page.offset + i + 1, d) for i, d in enumerate(page.items)]
         ui.rows(
-            [ui.button(f"{page.offset + i + 1}. {d.name}", "pick", n=d.id) for i, d in enumerate(page.items)],
+            [
+                ui.button(f"{page.offset + i + 1}. {d.name}", "pick", ref=str(d.id))
+                for i, d in enumerate(page.items)
+            ],
             2,
         )
         page_row(ui, page)
@@ -97,7 +100,7 @@ class DirectionStep(Step):
         order = draft(ctx)
         match action.op:
             case "pick":
-                direction = await ctx.services.catalog.direction(order.iso, action.n, ctx.language)
+                direction = await ctx.services.catalog.direction(order.iso, action.ref, ctx.language)
                 order.direction_id = direction.id
                 order.mask = ""
                 order.number_page = 0

@@ -9,7 +9,8 @@ rejected, and lets the user continue once everything is uploaded.
 
 from __future__ import annotations
 
-from bot.zadarma.models import Direction, DocumentGroup, GroupValidity
+from bot.services.documents import missing_details
+from bot.zadarma.models import GroupValidity
 from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator
@@ -18,8 +19,9 @@ from conversations.reasons import reason_text
 from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Redirect, Step, lines, paragraphs
-from conversations.steps.common import PURPOSE, draft, enter_confirm, order_direction, requirements_text
+from conversations.steps.common import draft, enter_confirm, order_direction, requirements_text
 from conversations.steps.form import start_form
+from conversations.steps.group_edit import start_edit
 from conversations.steps.upload import after_group_chosen, start_uploads
 from conversations.ui import ScreenBuilder
 
@@ -40,11 +42,6 @@ def validity_summary(tr: Translator, validity: GroupValidity) -> str:
     if not validity.address_match:
         missing.append(tr.gettext("group.valid.part.address"))
     return tr.gettext("group.valid.missing", parts=", ".join(missing))
-
-
-def missing_details(group: DocumentGroup, direction: Direction) -> list[str]:
-    """Fields the direction specifies that the group leaves empty."""
-    return [name for name in direction.specify if name != PURPOSE and not getattr(group, name, None)]
 
 
 class GroupChoiceStep(Step):
@@ -156,8 +153,10 @@ class DocumentStatusStep(Step):
             ui.row(ui.button(tr.gettext("order.docs.continue"), "continue"))
         elif not validity.information_match or not validity.address_match:
             parts.append(tr.gettext("order.docs.fix_hint"))
-        if missing:
+        if missing and not validity.documents_uploaded:
             ui.row(ui.button(tr.gettext("order.docs.upload"), "upload"))
+        if not group.is_readonly:
+            ui.row(ui.button(tr.gettext("docs.edit"), "edit"))
         ui.row(
             ui.button(tr.gettext("order.docs.other_group"), "groups"),
             ui.button(tr.gettext("button.refresh"), "nav.refresh"),
@@ -185,5 +184,9 @@ class DocumentStatusStep(Step):
                 missing = await ctx.services.documents.missing_uploads(ctx.actor, order.group_id, direction)
                 if missing:
                     start_uploads(ctx, "order", order.group_id, missing)
+            case "edit":
+                if order.group_id is not None:
+                    await ctx.services.documents.ensure_access(ctx.actor, order.group_id)
+                    start_edit(ctx, "order", order.group_id, await order_direction(ctx))
             case "groups" | "back":
                 ctx.state.step = "order.group"

@@ -1,8 +1,9 @@
 """Creating a document group: one question at a time, each answer checked as it comes.
 
 The questions come from :func:`bot.services.documents.group_form` (the
-required fields plus what the direction specifies); each answer is checked
-with :func:`bot.services.validation.group_field`. Answers stay in the state
+required fields, a company's organization, plus what the direction
+specifies); each answer is checked with
+:func:`bot.services.documents.check_answer`. Answers stay in the state
 only until the group is created (or the form is left).
 """
 
@@ -10,13 +11,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.services.documents import group_form
-from bot.services.errors import InvalidInput, ServiceError
-from bot.services.validation import ID_TYPES, SALUTATIONS, group_field
+from bot.services.documents import check_answer, group_form
+from bot.services.errors import ServiceError
+from bot.services.validation import ID_TYPES, SALUTATIONS
 from bot.zadarma.models import Direction
 from conversations.context import Ctx
 from conversations.formatting import choice_text, field_hint, field_label, format_phone
-from conversations.i18n import N_
 from conversations.screens import Screen
 from conversations.state import Action, FormField, FormState, Origin
 from conversations.steps.base import Step, lines
@@ -113,11 +113,24 @@ class FormStep(Step):
         if form.index >= len(form.fields):
             return
         field = form.fields[form.index]
-        value = group_field(field.name, raw)
-        if field.name == "country" and form.country_must_be and value != form.country_must_be:
-            raise InvalidInput(N_("form.country_mismatch"), iso=form.country_must_be)
+        value = check_answer(field.name, raw, country_must_be=form.country_must_be)
         form.answers[field.name] = value
+        if field.name == "salutation":
+            await self._refit(ctx, value)
         form.index += 1
+
+    async def _refit(self, ctx: Ctx, salutation: str) -> None:
+        """A company is asked its organization; the questions follow the salutation just given."""
+        form = form_state(ctx)
+        direction = (
+            await ctx.services.catalog.direction(draft(ctx).iso, form.direction_id, ctx.language)
+            if self.origin == "order" and form.direction_id is not None
+            else None
+        )
+        fields = [FormField(name=f.name, required=f.required) for f in group_form(direction, salutation)]
+        names = {f.name for f in fields}
+        form.answers = {k: v for k, v in form.answers.items() if k in names}
+        form.fields = fields
 
     def _leave(self, ctx: Ctx) -> None:
         ctx.state.form = None

@@ -1,7 +1,8 @@
-"""My documents: the user's document groups, their files and verification, uploads, new groups."""
+"""My documents: the groups, their files and verification, uploads, corrections, new groups."""
 
 from __future__ import annotations
 
+from bot.services.documents import COMPANY
 from bot.zadarma.models import DOCUMENT_TYPES, CheckingWrongs, DocumentFile
 from conversations.context import Ctx
 from conversations.formatting import address_text, document_type_text
@@ -12,6 +13,7 @@ from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Redirect, Step, lines, paragraphs
 from conversations.steps.form import start_form
+from conversations.steps.group_edit import start_edit
 from conversations.steps.upload import start_uploads
 from conversations.ui import ScreenBuilder
 
@@ -84,6 +86,9 @@ class DocumentGroupStep(Step):
         files = await documents.files(ctx.actor, group_id)
         wrongs = await documents.wrongs(ctx.actor, group_id)
         details = [
+            tr.gettext("docs.group.organization", value=group.organization)
+            if group.salutation == COMPANY and group.organization
+            else "",
             tr.gettext("docs.group.email", value=group.email) if group.email else "",
             tr.gettext(
                 "docs.group.address",
@@ -106,7 +111,10 @@ class DocumentGroupStep(Step):
             problems.append(
                 tr.gettext("order.docs.address_rejected", reason=reason_text(tr, wrongs.address_message))
             )
-        ui.row(ui.button(tr.gettext("docs.upload"), "upload"))
+        if group.is_readonly:
+            ui.row(ui.button(tr.gettext("docs.upload"), "upload"))
+        else:
+            ui.row(ui.button(tr.gettext("docs.edit"), "edit"), ui.button(tr.gettext("docs.upload"), "upload"))
         ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
         return ui.screen(
             paragraphs(
@@ -120,6 +128,10 @@ class DocumentGroupStep(Step):
         match action.op:
             case "upload":
                 ctx.state.step = "docs.upload_type"
+            case "edit":
+                if ctx.state.docs.group_id is not None:
+                    await ctx.services.documents.ensure_access(ctx.actor, ctx.state.docs.group_id)
+                    start_edit(ctx, "docs", ctx.state.docs.group_id)
             case "back":
                 ctx.state.docs.group_id = None
                 ctx.state.step = "docs.list"

@@ -27,10 +27,15 @@ def start_uploads(ctx: Ctx, origin: Origin, group_id: int, types: list[str]) -> 
 
 
 async def after_group_chosen(ctx: Ctx, group_id: int) -> None:
-    """Order flow: with a group chosen, ask for the files it lacks, else show where it stands."""
+    """Order flow: with a group chosen, ask for the files ``groups/valid`` says it lacks, else show
+    where it stands (``groups/valid`` is the judge; unknown requirements never block the flow)."""
     order = draft(ctx)
     direction = await order_direction(ctx)
-    missing = await ctx.services.documents.missing_uploads(ctx.actor, group_id, direction)
+    documents = ctx.services.documents
+    validity = await documents.validity(ctx.actor, group_id, direction.id)
+    missing = (
+        [] if validity.documents_uploaded else await documents.missing_uploads(ctx.actor, group_id, direction)
+    )
     order.group_id = group_id
     if missing:
         start_uploads(ctx, "order", group_id, missing)

@@ -52,7 +52,7 @@ async def ids_for(world: World) -> Ids:
 
 def seeded(step: StepName, ids: Ids) -> ConversationState:
     """A state at ``step`` holding what that step needs."""
-    with_docs = step in {"order.group", "order.doc_status", "order.form", "order.upload"}
+    with_docs = step in {"order.group", "order.doc_status", "order.form", "order.upload", "order.edit"}
     order = OrderDraft(
         iso="PL",
         direction_id=3001 if with_docs else 3004,
@@ -66,6 +66,9 @@ def seeded(step: StepName, ids: Ids) -> ConversationState:
     if step.endswith(".form"):
         origin = "order" if step == "order.form" else "docs"
         state.form = FormState(origin=origin, fields=[FormField(name="email", required=True)])
+    if step.endswith(".edit"):
+        origin = "order" if step == "order.edit" else "docs"
+        state.form = FormState(origin=origin, fields=[], group_id=ids.group)
     if step.endswith(".upload"):
         origin = "order" if step == "order.upload" else "docs"
         state.upload = UploadState(origin=origin, group_id=ids.group, types=["passport"])
@@ -91,6 +94,8 @@ BACK: list[tuple[StepName, StepName]] = [
     ("docs.upload_type", "docs.group"),
     ("docs.upload", "docs.upload_type"),
     ("docs.form", "docs.list"),
+    ("docs.edit", "docs.group"),
+    ("order.edit", "order.doc_status"),
 ]
 
 
@@ -114,6 +119,7 @@ CANCELLABLE: list[StepName] = [
     "order.form",
     "order.upload",
     "order.doc_status",
+    "order.edit",
     "order.confirm",
 ]
 

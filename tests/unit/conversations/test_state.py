@@ -63,6 +63,8 @@ def full_state(step: str) -> ConversationState:
             answers={"email": "jan@example.com"},
             direction_id=3001,
             country_must_be="PL",
+            group_id=4,
+            editing="city",
         ),
         upload=UploadState(origin="docs", group_id=4, types=["passport", "receipt"], index=1),
         manage=ManageState(
@@ -70,6 +72,15 @@ def full_state(step: str) -> ConversationState:
         ),
         docs=DocsState(group_id=4, page=2),
     )
+
+
+@pytest.mark.parametrize("direction_id", ["ru495", 3001])
+def test_a_direction_id_keeps_its_kind_through_json(direction_id: int | str) -> None:
+    state = ConversationState(step="order.number", order=OrderDraft(iso="RU", direction_id=direction_id))
+    loaded = load_state(state.dump())
+    assert loaded is not None and loaded.order is not None
+    assert loaded.order.direction_id == direction_id
+    assert type(loaded.order.direction_id) is type(direction_id)
 
 
 @pytest.mark.parametrize("step", ALL_STEPS)

@@ -151,7 +151,8 @@ async def test_country_directions(client: SignedClient) -> None:
         ({"country": "pl"}, "ISO 3166-1 alpha-2"),
         ({"country": "JP"}, "not available"),
         ({"country": "PL", "direction_id": LONDON}, "does not exist in country PL"),
-        ({"country": "PL", "direction_id": "x"}, "direction_id must be a whole number"),
+        ({"country": "PL", "direction_id": "x"}, "Direction x does not exist in country PL"),
+        ({"country": "PL", "direction_id": "3 1"}, "direction_id must be a direction id"),
     ):
         assert expected in await client.error("GET", "/v1/direct_numbers/country/", params)
 
@@ -166,7 +167,10 @@ async def test_available_numbers_and_mask(client: SignedClient) -> None:
         "GET", f"/v1/direct_numbers/available/{LONDON}/", {"mask": "44x"}
     )
     assert "Direction 1 does not exist" in await client.error("GET", "/v1/direct_numbers/available/1/")
-    assert "whole number" in await client.error("GET", "/v1/direct_numbers/available/abc/")
+    assert "Direction abc does not exist" in await client.error("GET", "/v1/direct_numbers/available/abc/")
+    assert "must be a direction id" in await client.error("GET", "/v1/direct_numbers/available/ru.495/")
+    moscow = (await client.ok("GET", "/v1/direct_numbers/available/ru495/"))["numbers"]
+    assert moscow and all(n["direction_id"] == "ru495" and n["number"].startswith("7495") for n in moscow)
 
 
 async def test_info_and_sip(client: SignedClient) -> None:

@@ -82,7 +82,8 @@ async def test_order_validation_messages(client: SignedClient) -> None:
     cases: list[tuple[dict[str, str | int], str]] = [
         ({"documents_group_id": 0}, "direction_id is required"),
         ({"direction_id": 3201}, "documents_group_id is required"),
-        ({"direction_id": "abc", "documents_group_id": 0}, "direction_id must be a whole number"),
+        ({"direction_id": "abc", "documents_group_id": 0}, "Direction abc does not exist"),
+        ({"direction_id": "a b", "documents_group_id": 0}, "direction_id must be a direction id"),
         ({"direction_id": 9999, "documents_group_id": 0}, "Direction 9999 does not exist"),
         ({"direction_id": LONDON, "documents_group_id": 42}, "Document group 42 does not exist"),
         (
