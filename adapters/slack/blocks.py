@@ -282,7 +282,11 @@ def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:
         f"Paid until: {format_date(quote.stop_date)} → *{format_date(quote.new_stop_date)}*",
         f"Balance: {format_money(quote.balance, quote.balance_currency)}",
     ]
-    if quote.affordable is False:
+    if quote.currency != quote.balance_currency:
+        lines.append(
+            f"The price is in {quote.currency}; Zadarma charges the account in {quote.balance_currency}."
+        )
+    elif quote.affordable is False:
         lines.append(":warning: The balance does not cover this; Zadarma will refuse it.")
     choice = actions.ProlongChoice(quote.number.lstrip("+"), quote.months, key)
     blocks = [

@@ -53,6 +53,12 @@ class AlertKind(StrEnum):
     * ``money_check`` (team only): a money operation the evidence could not
       settle, or an option that could not be applied. ``what`` (``order`` or
       ``renewal``), ``reason``, ``customer`` (``platform:user``), ``intent``.
+    * ``number_reserved`` (team only, raised by the ordering service): an order
+      Zadarma answered with a reservation, waiting for the balance to be topped
+      up. ``customer``, ``intent``, ``amount`` and ``currency`` (the price),
+      ``needed`` (how much the balance is short, in ``currency``; only when
+      the price and the balance share a currency) and ``outcome`` (``short``
+      when ``needed`` is known, else ``price``).
     """
 
     EXPIRY_WARNING = "expiry_warning"
@@ -67,6 +73,7 @@ class AlertKind(StrEnum):
     ORDER_OUTCOME = "order_outcome"
     RENEWAL_OUTCOME = "renewal_outcome"
     MONEY_CHECK = "money_check"
+    NUMBER_RESERVED = "number_reserved"
 
 
 ACTION_PROLONG = "prolong"
@@ -89,10 +96,13 @@ ACTIONS: Mapping[AlertKind, tuple[str, ...]] = {
     AlertKind.ORDER_OUTCOME: (),
     AlertKind.RENEWAL_OUTCOME: (),
     AlertKind.MONEY_CHECK: (),
+    AlertKind.NUMBER_RESERVED: (),
 }
 """The one-tap actions each kind offers; every action applies to the alert's number."""
 
-TEAM_ONLY: frozenset[AlertKind] = frozenset({AlertKind.BALANCE_LOW, AlertKind.DIGEST, AlertKind.MONEY_CHECK})
+TEAM_ONLY: frozenset[AlertKind] = frozenset(
+    {AlertKind.BALANCE_LOW, AlertKind.DIGEST, AlertKind.MONEY_CHECK, AlertKind.NUMBER_RESERVED}
+)
 """Kinds about the whole account: they go to the team's Slack channel only."""
 
 

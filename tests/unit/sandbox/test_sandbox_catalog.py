@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import re
+from decimal import Decimal
 
 from bot.sandbox import build_catalog
 from bot.sandbox.documents import DOCUMENT_TYPES, GROUP_FIELDS
