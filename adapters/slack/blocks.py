@@ -20,6 +20,8 @@ from adapters.slack.texts import FILE_STEP_HINT
 from bot.services.ordering import ProlongQuote
 from bot.storage import AuditEntry, NumberAssignment
 from bot.zadarma.models import CheckingWrongs, DirectNumber, DocumentFile, DocumentGroup
+from conversations.formatting import status_text
+from conversations.i18n import translator
 from conversations.screens import Screen
 
 Block = dict[str, Any]
@@ -185,11 +187,16 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
 # -- numbers -------------------------------------------------------------------------
 
 
+def status_words(status: str) -> str:
+    """A number's status in words, as the chats show it (``reserved_on`` -> reserved until a top-up)."""
+    return status_text(translator("en"), status)
+
+
 def number_line(record: DirectNumber) -> str:
     """One number in a list (mrkdwn)."""
     parts = [
         f"*{escape(format_number(record.number))}*",
-        escape(record.status),
+        escape(status_words(record.status)),
         f"until {format_date(record.stop_date)}",
         f"auto-renewal {_on(record.autorenew)}",
     ]
@@ -235,7 +242,7 @@ def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Re
     if assignment is not None:
         owner = f"{assignment.owner.platform}:{assignment.owner.user_id} (by {assignment.assigned_by})"
     fields = [
-        ("Status", record.status),
+        ("Status", status_words(record.status)),
         ("Where", " ".join(p for p in (record.country, record.description) if p) or "—"),
         ("Paid until", format_date(record.stop_date)),
         ("Auto-renewal", _on(record.autorenew)),
@@ -270,7 +277,7 @@ def number_card(record: DirectNumber, assignment: NumberAssignment | None) -> Re
             ]
         ),
     ]
-    return Rendered(f"{title}: {record.status}, until {format_date(record.stop_date)}", blocks)
+    return Rendered(f"{title}: {status_words(record.status)}, until {format_date(record.stop_date)}", blocks)
 
 
 def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:

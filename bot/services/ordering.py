@@ -60,6 +60,7 @@ from bot.zadarma.parsing import DATE_FORMAT
 log = logging.getLogger("bot.services.ordering")
 
 PERIOD_MONTHS = {"month": 1, "3month": 3}
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -397,7 +398,8 @@ class OrderingService:
             return outcome
         if balance.currency != currency or balance.balance >= price:
             return outcome
-        return replace(outcome, needed=price - balance.balance, needed_currency=currency)
+        needed = (price - balance.balance).quantize(CENT)
+        return replace(outcome, needed=needed, needed_currency=currency)
 
     async def _switch_autorenew_off(self, intent: Intent, number: str) -> str:
         """Apply the customer's "auto-renewal: off" (idempotent, so a repeat after a crash is harmless)."""

@@ -89,7 +89,7 @@ class World:
 async def build_world(
     operators: frozenset[UserRef] = frozenset(), **sandbox_settings: Any
 ) -> tuple[World, httpx.AsyncClient]:
-    """The stack (``sandbox_settings``: more :class:`SandboxConfig` settings); the caller closes the HTTP client."""
+    """The stack (``sandbox_settings``: more emulator settings); the caller closes the HTTP client."""
     sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START, **sandbox_settings))
     http = httpx.AsyncClient(transport=sandbox.transport())
     client = ZadarmaClient(
