@@ -103,7 +103,7 @@ async def test_the_home_tab_shows_what_needs_attention(stack: SlackStack) -> Non
     text = text_of(view["blocks"])
     assert "Balance:* 500.00 USD" in text
     assert "Expiring within 14 days" in text and "494076321223"[-6:] in text.replace(" ", "")
-    assert "Waiting for documents* (1)" in text and "checking_upload" in text
+    assert "Waiting for documents* (1)" in text and "📄 Documents needed" in text  # the status in words
 
     await stack.slack.event({"type": "app_home_opened", "user": ADMIN, "tab": "messages", "channel": "D1"})
     await stack.idle()
