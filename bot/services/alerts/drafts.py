@@ -45,7 +45,8 @@ class AlertKind(StrEnum):
       (``true``/``false``), ``unpriced``, ``zone``.
     * ``order_outcome``, ``renewal_outcome`` (raised by the ordering service, not
       the scan): the final outcome of one confirmation, for the person who
-      confirmed it. ``outcome`` (``ordered``, ``reserved``, ``not_placed``,
+      confirmed it. ``outcome`` (``ordered``, ``reserved``, ``reserved_short``
+      (reserved until a top-up of ``needed``), ``not_placed``,
       ``taken``, ``refused``, ``contested``; for renewals ``renewed``,
       ``not_renewed``, ``refused``, ``contested``), ``amount`` and
       ``currency`` (what was or would have been paid), ``reason`` (the API's
