@@ -38,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="vary replies like a real API (extra fields, nulls, type swaps, [] for {}, capped lists)",
     )
+    sandbox.add_argument(
+        "--reserve-when-short",
+        action="store_true",
+        help="answer an order the balance does not cover with a reservation (activated by a top-up)",
+    )
+    sandbox.add_argument(
+        "--mixed-currencies",
+        action="store_true",
+        help="keep the catalogue's own currencies (PLN, EUR, GBP) beside the USD account",
+    )
 
     api = sub.add_parser("api", help="make one signed call and print the JSON reply")
     api.add_argument(
@@ -63,8 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for flag, value in (("--key", args.key), ("--secret", args.secret), ("--balance", args.balance)):
             if value is not None:
                 forwarded += [flag, value]
-        if args.realistic:
-            forwarded.append("--realistic")
+        for flag, on in (
+            ("--realistic", args.realistic),
+            ("--reserve-when-short", args.reserve_when_short),
+            ("--mixed-currencies", args.mixed_currencies),
+        ):
+            if on:
+                forwarded.append(flag)
         return sandbox_main(forwarded)
     if args.command == "demo":
         from bot.app import run_demo

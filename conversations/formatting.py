@@ -21,6 +21,8 @@ STATUS_KEYS: dict[str, str] = {
     "reserved_checking_upload": N_("status.reserved_checking_upload"),
 }
 
+RESERVED_ICON = "📌"  # held until the balance is topped up: not active, whatever follows the prefix
+
 DOCUMENT_TYPE_KEYS: dict[str, str] = {
     "passport": N_("doctype.passport"),
     "receipt": N_("doctype.receipt"),
@@ -144,7 +146,7 @@ def status_text(tr: Translator, status: str) -> str:
     key = STATUS_KEYS.get(status)
     if key is None:
         return status
-    icon = STATUS_ICONS.get(status.removeprefix("reserved_"), "")
+    icon = RESERVED_ICON if status.startswith("reserved_") else STATUS_ICONS.get(status, "")
     return f"{icon} {tr.gettext(key)}".strip()
 
 

@@ -30,6 +30,7 @@ NoticeKind: TypeAlias = Literal[
     "order_outcome",
     "renewal_outcome",
     "money_check",
+    "number_reserved",
 ]
 
 NOTICE_KEYS: dict[str, str] = {
@@ -44,11 +45,13 @@ NOTICE_KEYS: dict[str, str] = {
     "order_outcome": N_("notice.order_outcome.ordered"),
     "renewal_outcome": N_("notice.renewal_outcome.renewed"),
     "money_check": N_("notice.money_check"),
+    "number_reserved": N_("notice.number_reserved.price"),
 }
 # The final outcome of a payment: one text per outcome (``params["outcome"]``).
 OUTCOME_KEYS: dict[tuple[str, str], str] = {
     ("order_outcome", "ordered"): N_("notice.order_outcome.ordered"),
     ("order_outcome", "reserved"): N_("notice.order_outcome.reserved"),
+    ("order_outcome", "reserved_short"): N_("notice.order_outcome.reserved_short"),
     ("order_outcome", "not_placed"): N_("notice.order_outcome.not_placed"),
     ("order_outcome", "taken"): N_("notice.order_outcome.taken"),
     ("order_outcome", "refused"): N_("notice.order_outcome.refused"),
@@ -57,9 +60,11 @@ OUTCOME_KEYS: dict[tuple[str, str], str] = {
     ("renewal_outcome", "not_renewed"): N_("notice.renewal_outcome.not_renewed"),
     ("renewal_outcome", "refused"): N_("notice.renewal_outcome.refused"),
     ("renewal_outcome", "contested"): N_("notice.renewal_outcome.contested"),
+    ("number_reserved", "short"): N_("notice.number_reserved.short"),
+    ("number_reserved", "price"): N_("notice.number_reserved.price"),
 }
 # Outcomes after which the number is the customer's, so "open" makes sense.
-OWNED_OUTCOMES = frozenset({"ordered", "reserved", "renewed"})
+OWNED_OUTCOMES = frozenset({"ordered", "reserved", "reserved_short", "renewed"})
 # Kinds whose text has a plural form, and the parameter that counts.
 PLURAL_PARAM: dict[str, str] = {"expiry_warning": "days_left", "parked": "kept_days"}
 
@@ -81,6 +86,7 @@ NOTICE_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
     "order_outcome": (OPEN,),
     "renewal_outcome": (OPEN,),
     "money_check": (),
+    "number_reserved": (),
 }
 NUMBER_OPS = frozenset({"notice.prolong", "notice.autorenew", "notice.open"})
 

@@ -144,11 +144,6 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}".strip()
 
 
-def _status(status: str) -> str:
-    """A number's status in words (the team console is in English)."""
-    return status_text(translator("en"), status)
-
-
 def _on(flag: bool | None) -> str:
     return "—" if flag is None else ("on" if flag else "off")
 
@@ -192,11 +187,16 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
 # -- numbers -------------------------------------------------------------------------
 
 
+def status_words(status: str) -> str:
+    """A number's status in words, as the chats show it (``reserved_on`` -> reserved until a top-up)."""
+    return status_text(translator("en"), status)
+
+
 def number_line(record: DirectNumber) -> str:
     """One number in a list (mrkdwn)."""
     parts = [
         f"*{escape(format_number(record.number))}*",
-        escape(_status(record.status)),
+        escape(status_words(record.status)),
         f"until {format_date(record.stop_date)}",
         f"auto-renewal {_on(record.autorenew)}",
     ]
@@ -244,7 +244,7 @@ def number_card(
     if assignment is not None:
         owner = f"{assignment.owner.platform}:{assignment.owner.user_id} (by {assignment.assigned_by})"
     fields = [
-        ("Status", _status(record.status)),
+        ("Status", status_words(record.status)),
         ("Where", " ".join(p for p in (record.country, record.description) if p) or "—"),
         ("Paid until", format_date(record.stop_date)),
         ("Auto-renewal", _on(record.autorenew)),
@@ -279,7 +279,7 @@ def number_card(
             ]
         ),
     ]
-    return Rendered(f"{title}: {_status(record.status)}, until {format_date(record.stop_date)}", blocks)
+    return Rendered(f"{title}: {status_words(record.status)}, until {format_date(record.stop_date)}", blocks)
 
 
 def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:
@@ -292,7 +292,11 @@ def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:
         f"Paid until: {format_date(quote.stop_date)} → *{format_date(quote.new_stop_date)}*",
         f"Balance: {format_money(quote.balance, quote.balance_currency)}",
     ]
-    if quote.affordable is False:
+    if quote.currency != quote.balance_currency:
+        lines.append(
+            f"The price is in {quote.currency}; Zadarma charges the account in {quote.balance_currency}."
+        )
+    elif quote.affordable is False:
         lines.append(":warning: The balance does not cover this; Zadarma will refuse it.")
     choice = actions.ProlongChoice(quote.number.lstrip("+"), quote.months, key)
     blocks = [

@@ -27,7 +27,7 @@ _MESSAGES: dict[str, str] = {
     "error.not_found": "There is no such number or group in the account.",
     "error.not_yours": "You may not act on that.",
     "error.number_gone": "That number was taken meanwhile; please pick another one.",
-    "error.balance_low": "The balance ({balance} {currency}) does not cover {needed} {currency}.",
+    "error.balance_low": "The balance ({balance} {balance_currency}) does not cover {needed} {currency}.",
     "error.outcome_pending": (
         "⏳ Checking with Zadarma: the reply was lost or late. Nothing will be charged twice; "
         "you will get the outcome in a direct message as soon as it is known."
@@ -73,7 +73,10 @@ def error_text(exc: ServiceError) -> str:
         return f"Zadarma said: {exc.detail}{suffix}"
     if isinstance(exc, InsufficientBalance):
         return _MESSAGES["error.balance_low"].format(
-            balance=exc.balance, currency=exc.currency, needed=exc.needed
+            balance=exc.balance,
+            balance_currency=exc.balance_currency,
+            currency=exc.currency,
+            needed=exc.needed,
         )
     template = _MESSAGES.get(exc.code)
     if template is None:

@@ -293,7 +293,11 @@ def _order(ctx: ApiContext) -> Json:
         period=p.choice("period", ("month", "3month"), "month"),
         autorenew_period=p.choice("autorenew_period", ("month", "year"), "month"),
     )
-    return {"number": owned.number, "is_reserved": "false", "is_activated": _bool(owned.status == "on")}
+    return {
+        "number": owned.number,
+        "is_reserved": _bool(owned.reserved_cost is not None),
+        "is_activated": _bool(owned.status == "on"),
+    }
 
 
 def _prolong(ctx: ApiContext) -> Json:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.sandbox.documents import DOCUMENT_TYPES, GROUP_FIELDS
+from bot.sandbox.money import ACCOUNT_CURRENCY, convert
 
 DEFAULT_SEED = 20240601
 PURPOSE = "purpose"
@@ -257,6 +258,11 @@ _DIRECTIONS: tuple[_Row, ...] = (
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
+def _price(amount: str, currency: str, account_currency: str, mixed: bool) -> Decimal:
+    """A table fee as the catalogue offers it: as written, or converted to the account's currency."""
+    return Decimal(amount) if mixed else convert(Decimal(amount), currency, account_currency)
+
+
 def new_number_id(rng: random.Random, taken: set[str]) -> str:
     """A fresh opaque order id shaped like the API's (``1712p0D1643D0t42r198658``)."""
     while True:
@@ -283,8 +289,22 @@ def new_number_digits(rng: random.Random, direction: Direction, taken: set[str])
             return candidate
 
 
-def build_catalog(seed: int = DEFAULT_SEED, *, min_free: int = 30, max_free: int = 60) -> Catalog:
-    """The catalogue for ``seed``: the fixed direction table and a seeded market."""
+def build_catalog(
+    seed: int = DEFAULT_SEED,
+    *,
+    min_free: int = 30,
+    max_free: int = 60,
+    account_currency: str = ACCOUNT_CURRENCY,
+    mixed_currencies: bool = False,
+) -> Catalog:
+    """The catalogue for ``seed``: the fixed direction table and a seeded market.
+
+    Every direction is priced in ``account_currency`` (its table fees converted
+    at the fixed rates), as Zadarma prices an account's numbers. With
+    ``mixed_currencies`` the table's own currencies are kept (PLN, EUR, GBP
+    beside a USD account), for tests of an account whose prices and balance
+    differ in currency.
+    """
     countries = {c.iso: c for c in _COUNTRIES}
     directions: dict[DirectionId, Direction] = {}
     for row in _DIRECTIONS:
@@ -313,9 +333,9 @@ def build_catalog(seed: int = DEFAULT_SEED, *, min_free: int = 30, max_free: int
             name_pl=pl,
             area_code=area,
             subscriber_digits=digits,
-            connect_fee=Decimal(connect),
-            monthly_fee=Decimal(monthly),
-            currency=currency,
+            connect_fee=_price(connect, currency, account_currency, mixed_currencies),
+            monthly_fee=_price(monthly, currency, account_currency, mixed_currencies),
+            currency=currency if mixed_currencies else account_currency,
             upload=upload,
             specify=specify,
             receive_sms=sms,

@@ -22,6 +22,11 @@ class SandboxConfig:
     ``verification_days`` is how long, in emulated days, an uploaded document
     waits before it is verified (or rejected). ``realistic`` varies every reply
     the way real APIs do (see :mod:`bot.sandbox.realistic`).
+    ``mixed_currencies`` keeps the catalogue's own currencies (PLN, EUR, GBP)
+    beside the USD account instead of pricing every direction in USD.
+    ``reserve_when_short`` answers an order the balance does not cover with a
+    reservation (``is_reserved: "true"``, status ``reserved_*``) instead of a
+    refusal; the number is charged and activated when the balance is topped up.
     """
 
     key: str = DEFAULT_KEY
@@ -35,3 +40,5 @@ class SandboxConfig:
     start_time: datetime | None = None
     fault_seed: int = 0
     realistic: bool = False
+    mixed_currencies: bool = False
+    reserve_when_short: bool = False

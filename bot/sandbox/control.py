@@ -11,7 +11,11 @@
 * ``GET /_sandbox/stats`` - call counters.
 * ``POST /_sandbox/numbers/seed?count=N[&seed=S]`` - add N owned numbers
   (benchmarks).
-* ``POST /_sandbox/balance?amount=A`` - set the balance.
+* ``POST /_sandbox/balance?amount=A`` - set the balance (a top-up activates the
+  reserved numbers it now covers, oldest first; they are listed as events).
+* ``GET|POST /_sandbox/reservations`` - read or set whether an order the
+  balance does not cover is answered with a reservation (JSON or query
+  ``{"reserve_when_short": true|false}``); also lists the reserved numbers.
 """
 
 from __future__ import annotations
@@ -86,8 +90,31 @@ def _balance(sandbox: Sandbox, request: SandboxRequest) -> dict[str, Any]:
         raise ApiError(f"amount must be a decimal number, got {raw!r}") from None
     if not amount.is_finite() or amount < 0:
         raise ApiError("amount must be a non-negative number")
-    sandbox.set_balance(amount)
-    return {"balance": float(sandbox.state.balance), "currency": sandbox.state.currency}
+    events = sandbox.set_balance(amount)
+    return {
+        "balance": float(sandbox.state.balance),
+        "currency": sandbox.state.currency,
+        "events": [sandbox.event_json(e) for e in events],
+    }
+
+
+def _reservations(sandbox: Sandbox) -> dict[str, Any]:
+    reserved = [n.number for n in sandbox.state.numbers_sorted() if n.reserved_cost is not None]
+    return {"reserve_when_short": sandbox.state.reserve_when_short, "reserved": reserved}
+
+
+def _set_reservations(sandbox: Sandbox, request: SandboxRequest) -> dict[str, Any]:
+    raw = _params(request).text("reserve_when_short")
+    value: Any = raw if raw is not None else _json_body(request).get("reserve_when_short")
+    switches = {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}
+    if isinstance(value, bool):
+        on = value
+    elif isinstance(value, str) and value.lower() in switches:
+        on = switches[value.lower()]
+    else:
+        raise ApiError("reserve_when_short must be true or false")
+    sandbox.set_reserve_when_short(on)
+    return _reservations(sandbox)
 
 
 def _reset(sandbox: Sandbox) -> dict[str, Any]:
@@ -108,6 +135,8 @@ async def handle_control(sandbox: Sandbox, request: SandboxRequest) -> SandboxRe
         ("GET", "/_sandbox/stats"): sandbox.stats,
         ("POST", "/_sandbox/numbers/seed"): lambda: _seed(sandbox, request),
         ("POST", "/_sandbox/balance"): lambda: _balance(sandbox, request),
+        ("GET", "/_sandbox/reservations"): lambda: _reservations(sandbox),
+        ("POST", "/_sandbox/reservations"): lambda: _set_reservations(sandbox, request),
     }
     action = routes.get((method, path))
     if action is None:

@@ -65,7 +65,7 @@ class Sandbox:
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config or SandboxConfig()
-        self.catalog = build_catalog(self.config.seed)
+        self.catalog = build_catalog(self.config.seed, mixed_currencies=self.config.mixed_currencies)
         self.clock = SandboxClock(
             zone_hours=self.config.timezone_hours, start=self.config.start_time, now_func=now
         )
@@ -85,6 +85,7 @@ class Sandbox:
             balance=self.config.balance,
             verification_delay=timedelta(days=self.config.verification_days),
             seed=self.config.seed,
+            reserve_when_short=self.config.reserve_when_short,
         )
 
     # ----------------------------------------------------------------- serving
@@ -129,9 +130,13 @@ class Sandbox:
         self.clear_faults()
         self.calls.clear()
 
-    def set_balance(self, amount: Decimal | int | str) -> None:
-        """Set the account balance (in the account currency)."""
-        self.state.set_balance(Decimal(amount))
+    def set_balance(self, amount: Decimal | int | str) -> list[Event]:
+        """Set the account balance (in the account currency); reserved numbers it now covers activate."""
+        return self.state.set_balance(Decimal(amount))
+
+    def set_reserve_when_short(self, on: bool) -> None:
+        """Answer orders the balance does not cover with a reservation (``True``) or a refusal."""
+        self.state.reserve_when_short = on
 
     def seed_owned_numbers(self, count: int, *, seed: int = 1) -> list[str]:
         """Add ``count`` owned numbers with varied stop dates, statuses and autorenew (benchmarks)."""

@@ -4,6 +4,7 @@ Usage::
 
     python -m bot sandbox [--host 127.0.0.1] [--port 8090] [--key K] [--secret S]
                           [--balance AMOUNT] [--rate-limit PER_MINUTE] [--realistic]
+                          [--reserve-when-short] [--mixed-currencies]
 
 Prints the base URL and the (demo, not secret) credentials, then serves
 until SIGINT or SIGTERM. ``--port 0`` picks a free port; the printed URL
@@ -39,6 +40,8 @@ async def serve(
     rate_limit: int = 100,
     *,
     realistic: bool = False,
+    reserve_when_short: bool = False,
+    mixed_currencies: bool = False,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[str, Sandbox], None] | None = None,
 ) -> None:
@@ -49,7 +52,13 @@ async def serve(
     """
     sandbox = Sandbox(
         SandboxConfig(
-            key=key, secret=secret, balance=Decimal(balance), rate_limit=rate_limit, realistic=realistic
+            key=key,
+            secret=secret,
+            balance=Decimal(balance),
+            rate_limit=rate_limit,
+            realistic=realistic,
+            reserve_when_short=reserve_when_short,
+            mixed_currencies=mixed_currencies,
         )
     )
     stop = stop or asyncio.Event()
@@ -100,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
         help="vary replies like a real API: extra fields, nulls, numbers as strings, [] for {}, "
         "available capped at 20 and shuffled",
     )
+    parser.add_argument(
+        "--reserve-when-short",
+        action="store_true",
+        help="answer an order the balance does not cover with a reservation (activated by a top-up)",
+    )
+    parser.add_argument(
+        "--mixed-currencies",
+        action="store_true",
+        help="keep the catalogue's own currencies (PLN, EUR, GBP) beside the USD account",
+    )
     return parser
 
 
@@ -125,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  key:      {sandbox.key}", flush=True)
         print(f"  secret:   {sandbox.secret}", flush=True)
         print(
-            "  control:  POST /_sandbox/clock/advance?days=N, /_sandbox/faults, /_sandbox/reset; "
-            "GET /_sandbox/stats",
+            "  control:  POST /_sandbox/clock/advance?days=N, /_sandbox/faults, /_sandbox/reset, "
+            "/_sandbox/balance?amount=A, /_sandbox/reservations; GET /_sandbox/stats",
             flush=True,
         )
         print("Press Ctrl+C to stop.", flush=True)
@@ -141,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
                 balance,
                 args.rate_limit,
                 realistic=args.realistic,
+                reserve_when_short=args.reserve_when_short,
+                mixed_currencies=args.mixed_currencies,
                 on_ready=ready,
             )
         )

@@ -46,6 +46,7 @@ SIP_SLOTS = 10
 PERIODS: Mapping[str, int] = {"month": 1, "3month": 3}
 AUTORENEW_PERIODS: Mapping[str, int] = {"month": 1, "year": 12}
 PENDING_STATUSES = ("checking", "checking_upload")
+RESERVED_PREFIX = "reserved_"
 
 _CALLER_NAME = re.compile(r"^[A-Za-z0-9 ]{0,30}$")
 _SIP_URI = re.compile(r"^[A-Za-z0-9._+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*(:[0-9]{1,5})?$")
@@ -75,6 +76,14 @@ class OwnedNumber:
     purpose: str | None = None
     kind: str = "order"
     parked_at: datetime | None = None
+    reserved_cost: Decimal | None = None
+    """What activating a reserved number will charge (``None``: not reserved)."""
+    reserved_months: int = 1
+
+    @property
+    def base_status(self) -> str:
+        """The status without ``reserved_`` (``reserved_checking`` -> ``checking``)."""
+        return self.status.removeprefix(RESERVED_PREFIX)
 
 
 @dataclass
@@ -179,8 +188,11 @@ class AccountState:
         balance: Decimal = Decimal("100.00"),
         verification_delay: timedelta = timedelta(days=1),
         seed: int = 0,
+        reserve_when_short: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.reserve_when_short = reserve_when_short
+        """Answer an order the balance does not cover with a reservation instead of a refusal."""
         self.clock = clock
         self.currency = ACCOUNT_CURRENCY
         self.balance = to_money(balance)
@@ -256,9 +268,29 @@ class AccountState:
         self.balance = to_money(self.balance - amount)
         self.charges.append(Charge(self.clock.now(), kind, number, amount))
 
-    def set_balance(self, amount: Decimal) -> None:
-        """Set the account balance (control endpoint and tests)."""
+    def set_balance(self, amount: Decimal) -> list[Event]:
+        """Set the account balance (control endpoint and tests); returns the reservations it activated."""
         self.balance = to_money(amount)
+        return self._activate_reserved(self.clock.now())
+
+    def _activate_reserved(self, now: datetime) -> list[Event]:
+        """Charge and activate reserved numbers, oldest first, while the balance covers each."""
+        events: list[Event] = []
+        for n in self.numbers_sorted():
+            if n.reserved_cost is None or n.reserved_cost > self.balance:
+                continue
+            cost = n.reserved_cost
+            self.balance = to_money(self.balance - cost)
+            self.charges.append(Charge(now, "order", n.number, cost))
+            direction = self.catalog.directions[n.direction_id]
+            n.reserved_cost = None
+            n.start_date = now
+            n.stop_date = self.clock.add_months(now, n.reserved_months)
+            before, n.status = n.status, self._validity(self.groups[n.group_id], direction).status
+            events.append(Event("status_changed", now, n.number, {"from": before, "to": n.status}))
+        if events:
+            self._dirty = True
+        return events
 
     # ----------------------------------------------------------------- documents
     def validity(self, group_id: int, direction_id: DirectionId) -> GroupValidity:
@@ -358,7 +390,7 @@ class AccountState:
             last = max(rejected, key=lambda f: f.sequence)
             info["wrong_document"] = {"document_type": last.document_type, "message": last.reason or ""}
         for n in self.numbers_sorted():
-            if n.group_id != group_id or n.status not in PENDING_STATUSES:
+            if n.group_id != group_id or n.base_status not in PENDING_STATUSES:
                 continue
             direction = self.catalog.directions[n.direction_id]
             if direction.needs_address and not self._validity(group, direction).address_match:
@@ -375,9 +407,11 @@ class AccountState:
         events: list[Event] = []
         group = self.groups[group_id]
         for n in self.numbers.values():
-            if n.group_id != group_id or n.status not in PENDING_STATUSES:
+            if n.group_id != group_id or n.base_status not in PENDING_STATUSES:
                 continue
             target = self._validity(group, self.catalog.directions[n.direction_id]).status
+            if n.reserved_cost is not None:
+                target = RESERVED_PREFIX + target
             if target != n.status:
                 events.append(Event("status_changed", now, n.number, {"from": n.status, "to": target}))
                 n.status = target
@@ -400,6 +434,10 @@ class AccountState:
         The new number is ``on`` when its direction needs nothing or the
         group already satisfies it, ``checking_upload`` when uploads or data
         are missing and ``checking`` when uploads wait for verification.
+        When the balance does not cover the cost and :attr:`reserve_when_short`
+        is set, the number is taken off the market but not charged: its status
+        is ``reserved_`` plus the above, and it is charged and activated when
+        the balance is topped up (:meth:`set_balance`).
         """
         direction = self.direction(direction_id)
         group = self.group(documents_group_id)
@@ -427,14 +465,21 @@ class AccountState:
         cost = convert(
             direction.connect_fee + direction.monthly_fee * months, direction.currency, self.currency
         )
-        self._charge(cost, f"number {free.number} for {months} month(s)", kind="order", number=free.number)
+        reserve = self.reserve_when_short and to_money(cost) > self.balance
+        if not reserve:
+            self._charge(
+                cost, f"number {free.number} for {months} month(s)", kind="order", number=free.number
+            )
         del market[free.id]
         now = self.clock.now()
+        status = self._validity(group, direction).status
         owned = OwnedNumber(
             number=free.number,
             direction_id=direction_id,
             group_id=group.id,
-            status=self._validity(group, direction).status,
+            status=RESERVED_PREFIX + status if reserve else status,
+            reserved_cost=to_money(cost) if reserve else None,
+            reserved_months=months,
             start_date=now,
             stop_date=self.clock.add_months(now, months),
             autorenew_period=autorenew_period,
@@ -450,6 +495,8 @@ class AccountState:
         owned = self.owned(number)
         if not 1 <= months <= 12:
             raise ApiError(f"months must be a whole number from 1 to 12, got {months}")
+        if owned.reserved_cost is not None:
+            raise ApiError(f"Number {owned.number} is reserved: top up the balance to activate it first")
         direction = self.catalog.directions[owned.direction_id]
         cost = convert(direction.monthly_fee * months, direction.currency, self.currency)
         self._charge(
@@ -548,7 +595,7 @@ class AccountState:
         for n in self.numbers.values():
             if n.status == "parking":
                 yield (n.parked_at or n.stop_date) + timedelta(days=PARKING_DAYS)
-            else:
+            elif n.reserved_cost is None:
                 yield n.stop_date
 
     def _verify_documents(self, now: datetime) -> list[Event]:
@@ -584,7 +631,11 @@ class AccountState:
 
     def _renew(self, now: datetime) -> list[Event]:
         events: list[Event] = []
-        due = [n for n in self.numbers.values() if n.status != "parking" and n.stop_date <= now]
+        due = [
+            n
+            for n in self.numbers.values()
+            if n.status != "parking" and n.reserved_cost is None and n.stop_date <= now
+        ]
         for n in sorted(due, key=lambda n: (n.stop_date, n.number)):
             direction = self.catalog.directions[n.direction_id]
             months = AUTORENEW_PERIODS[n.autorenew_period]

@@ -18,6 +18,36 @@ from bot.zadarma.errors import (
 
 T = TypeVar("T")
 
+PAYMENT_REQUIRED = 402
+# How Zadarma and its documentation word a balance that does not cover a charge
+# ("Not enough money on your account" in the OpenAPI file), in the languages its
+# messages come in. A hint only: the ordering service also checks the balance.
+_SHORT_BALANCE_MARKERS = (
+    "insufficient",
+    "not enough money",
+    "not enough funds",
+    "brak środków",
+    "niewystarczając",
+    "недостаточно средств",
+    "недостатньо коштів",
+    "no hay saldo",
+    "saldo insuficiente",
+)
+
+
+def says_short_balance(exc: ZadarmaError) -> bool:
+    """Whether Zadarma's refusal itself says the balance is short (HTTP 402 or its known wording).
+
+    Not the only evidence: a refusal in other words is recognised by the
+    balance the ordering service reads right after it.
+    """
+    if not isinstance(exc, ZadarmaAPIError) or isinstance(exc, ZadarmaAuthError | ZadarmaRateLimited):
+        return False
+    if exc.status_code == PAYMENT_REQUIRED:
+        return True
+    text = exc.message.casefold()
+    return any(marker in text for marker in _SHORT_BALANCE_MARKERS)
+
 
 def to_service_error(exc: ZadarmaError) -> ApiUnavailable:
     """A readable :class:`ApiUnavailable` for a client error (never leaks credentials)."""

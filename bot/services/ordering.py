@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.services.actors import Actor
-from bot.services.api_errors import to_service_error
+from bot.services.api_errors import says_short_balance, to_service_error
 from bot.services.catalog import CatalogService
 from bot.services.errors import (
     ApiUnavailable,
@@ -53,13 +53,14 @@ from bot.services.outcomes import (
 from bot.services.validation import months as valid_months
 from bot.storage import Intent, IntentKind, IntentStatus, Storage, TargetBusyError, UserRef, utc_now
 from bot.zadarma.client import ZadarmaClient
-from bot.zadarma.errors import ZadarmaAPIError, ZadarmaError
+from bot.zadarma.errors import ZadarmaAPIError, ZadarmaAuthError, ZadarmaError, ZadarmaRateLimited
 from bot.zadarma.models import Balance, Direction, DirectNumber
 from bot.zadarma.parsing import DATE_FORMAT
 
 log = logging.getLogger("bot.services.ordering")
 
 PERIOD_MONTHS = {"month": 1, "3month": 3}
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,21 @@ class OrderRequest:
 
 @dataclass(frozen=True)
 class OrderOutcome:
-    """A placed order: the number and whether it is active yet."""
+    """A placed order: the number and whether it is active yet.
+
+    ``reserved``: Zadarma holds the number until the balance is topped up
+    (nothing charged yet); ``needed`` is then how much the balance is short,
+    in ``needed_currency``, when the price and the balance share a currency
+    (``None`` otherwise: only Zadarma knows its rate).
+    """
 
     number: str
     activated: bool
     reserved: bool
     repeated: bool = False  # True when this confirmation had already placed the order
     recorded: bool = True  # False when the store failed: kept in memory and written when it recovers
+    needed: Decimal | None = None
+    needed_currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -278,26 +287,47 @@ class OrderingService:
         exc: ZadarmaError,
     ) -> None:
         """Zadarma answered no: record why, tell, and raise the matching service error."""
-        if _is_insufficient_funds(exc):
+        short = await self._short_balance(exc, price, direction.currency, balance)
+        if short is not None:
             await self._fail(intent, "order", "insufficient balance", shown_now=True)
-            balance = await self._balance_after_refusal(balance)
             raise InsufficientBalance(
-                price, balance.balance, direction.currency, balance_currency=balance.currency
+                price, short.balance, direction.currency, balance_currency=short.currency
             ) from exc
-        if isinstance(exc, ZadarmaAPIError) and await self._is_gone(request):
+        if _is_refusal(exc) and await self._is_gone(request, exc):
             self._catalog.taken(request.direction_id, request.number_id, request.number)
             await self._fail(intent, "order", FAIL_NUMBER_GONE, shown_now=True)
             raise NumberGone(number=request.number) from exc
         await self._fail(intent, "order", exc.message, shown_now=True)
         raise to_service_error(exc) from exc
 
-    async def _is_gone(self, request: OrderRequest) -> bool:
+    async def _short_balance(
+        self, exc: ZadarmaError, price: Decimal, currency: str, cached: Balance
+    ) -> Balance | None:
+        """After a refusal: the fresh balance when the refusal was for a short balance, else None.
+
+        A short balance is recognised by the refusal itself (HTTP 402 or
+        Zadarma's known wording, :func:`~bot.services.api_errors.says_short_balance`)
+        or, whatever its words, by the balance read right after it: in the
+        price's currency and below the price.
+        """
+        if not _is_refusal(exc):
+            return None
+        said = says_short_balance(exc)
+        fresh = await self._balance_after_refusal(cached)
+        if said or (fresh.currency == currency and fresh.balance < price):
+            return fresh
+        return None
+
+    async def _is_gone(self, request: OrderRequest, exc: ZadarmaError) -> bool:
         """After a refusal: is the chosen number off the market?
 
-        Asked with the number's own digits as the mask, so a capped or shuffled
-        ``available`` list cannot hide a number that is still free.
+        A refusal that says so (:func:`_says_taken`) is enough. Otherwise one
+        ``available`` call asks with the number's own digits as the mask, so a
+        capped or shuffled list cannot hide a number that is still free.
         """
-        mask = digits(request.number)[-7:]
+        if _says_taken(exc):
+            return True
+        mask = digits(request.number)
         try:
             free = await self._catalog.free_numbers(request.direction_id, mask, fresh=True)
         except ServiceError:
@@ -330,20 +360,26 @@ class OrderingService:
         autorenew = "on"
         if not int(intent.params.get("autorenew", 1)):
             autorenew = await self._switch_autorenew_off(intent, outcome.number)
-        result = {
+        if outcome.reserved:
+            outcome = await self._with_shortfall(intent, outcome)
+        result: dict[str, str | int] = {
             "number": outcome.number,
             "activated": int(outcome.activated),
             "reserved": int(outcome.reserved),
             "autorenew": autorenew,
         }
+        if outcome.needed is not None:
+            result.update(needed=str(outcome.needed), needed_currency=outcome.needed_currency)
         if await self._storage.intents.mark_succeeded(intent.key, result):
             crash_point("order.recorded")
             settled = await self._require(intent.key)
-            await self._audit_intent(intent, "order", number, "ok")
+            await self._audit_intent(intent, "order", number, "ok: reserved" if outcome.reserved else "ok")
             await self.notifier.tell(settled, shown_now=shown_now)
             crash_point("order.queued")
+            if outcome.reserved:
+                await self.notifier.alert_reserved(settled)
             price, currency = _price_of(intent)
-            if shown_now and price is not None:
+            if shown_now and price is not None and not outcome.reserved:
                 self._catalog.spent(price, currency)
             else:
                 self._catalog.forget_balance()
@@ -352,6 +388,20 @@ class OrderingService:
         )
         self._unrecorded.pop(intent.key, None)
         return outcome
+
+    async def _with_shortfall(self, intent: Intent, outcome: OrderOutcome) -> OrderOutcome:
+        """A reservation with how much the balance is short (when price and balance share a currency)."""
+        price, currency = _price_of(intent)
+        if price is None:
+            return outcome
+        try:
+            balance = await self._catalog.balance(fresh=True)
+        except ServiceError:
+            return outcome
+        if balance.currency != currency or balance.balance >= price:
+            return outcome
+        needed = (price - balance.balance).quantize(CENT)
+        return replace(outcome, needed=needed, needed_currency=currency)
 
     async def _switch_autorenew_off(self, intent: Intent, number: str) -> str:
         """Apply the customer's "auto-renewal: off" (idempotent, so a repeat after a crash is harmless)."""
@@ -366,8 +416,14 @@ class OrderingService:
     def _order_result_of(self, intent: Intent) -> OrderOutcome:
         if intent.status == IntentStatus.SUCCEEDED and intent.result is not None:
             res = intent.result
+            needed = res.get("needed")
             return OrderOutcome(
-                str(res["number"]), bool(res.get("activated")), bool(res.get("reserved")), repeated=True
+                str(res["number"]),
+                bool(res.get("activated")),
+                bool(res.get("reserved")),
+                repeated=True,
+                needed=Decimal(str(needed)) if needed not in (None, "") else None,
+                needed_currency=str(res.get("needed_currency", "")),
             )
         if intent.status == IntentStatus.FAILED:
             if intent.error in (FAIL_NUMBER_GONE, FAIL_ON_ACCOUNT):
@@ -459,14 +515,16 @@ class OrderingService:
             if exc.outcome_unknown:
                 await self._became_unknown(key, exc)
                 raise OutcomePending() from exc
-            insufficient = _is_insufficient_funds(exc)
+            short = await self._short_balance(exc, price, record.currency, balance)
             await self._fail(
-                intent, "prolong", "insufficient balance" if insufficient else exc.message, shown_now=True
+                intent,
+                "prolong",
+                "insufficient balance" if short is not None else exc.message,
+                shown_now=True,
             )
-            if insufficient:
-                balance = await self._balance_after_refusal(balance)
+            if short is not None:
                 raise InsufficientBalance(
-                    price, balance.balance, record.currency, balance_currency=balance.currency
+                    price, short.balance, record.currency, balance_currency=short.currency
                 ) from exc
             raise to_service_error(exc) from exc
         crash_point("prolong.answered")
@@ -723,7 +781,20 @@ def _price_of(intent: Intent) -> tuple[Decimal | None, str]:
         return None, str(intent.params.get("currency", ""))
 
 
-def _is_insufficient_funds(exc: ZadarmaError) -> bool:
-    """Zadarma's refusal for a balance that does not cover the price."""
-    text = exc.message.lower()
-    return isinstance(exc, ZadarmaAPIError) and ("insufficient" in text or "not enough" in text)
+def _is_refusal(exc: ZadarmaError) -> bool:
+    """Zadarma looked at the request and said no (not a login, rate-limit or server failure)."""
+    return (
+        isinstance(exc, ZadarmaAPIError)
+        and not isinstance(exc, ZadarmaAuthError | ZadarmaRateLimited)
+        and exc.status_code < 500
+    )
+
+
+# How Zadarma words "this number cannot be ordered any more"; anything else is unclear.
+_TAKEN_MARKERS = ("no longer available", "already taken", "already ordered", "is taken")
+
+
+def _says_taken(exc: ZadarmaError) -> bool:
+    """Whether the refusal itself says the chosen number is gone."""
+    text = exc.message.casefold()
+    return _is_refusal(exc) and any(marker in text for marker in _TAKEN_MARKERS)

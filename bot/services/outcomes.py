@@ -11,7 +11,9 @@ API's answer and the reply still ends with the customer told, and a normal
 run tells them once.
 
 Evidence that cannot settle an outcome, or an option that could not be
-applied after paying, goes to the team (``money_check``) and the audit log.
+applied after paying, goes to the team (``money_check``) and the audit log;
+so does an order Zadarma only reserved until the balance is topped up
+(``number_reserved``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def describe(intent: Intent) -> tuple[AlertKind, dict[str, str]]:
         kind = AlertKind.ORDER_OUTCOME
         if intent.status == IntentStatus.SUCCEEDED:
             values["outcome"] = "reserved" if result.get("reserved") else "ordered"
+            if result.get("reserved") and result.get("needed"):
+                values["outcome"] = "reserved_short"
+                values["needed"] = str(result["needed"])
         elif intent.status == IntentStatus.CONTESTED:
             values["outcome"] = "contested"
         elif intent.error in (FAIL_NUMBER_GONE, FAIL_ON_ACCOUNT):
@@ -146,6 +151,27 @@ class OutcomeNotifier:
                 continue
         return done
 
+    async def alert_reserved(self, intent: Intent) -> None:
+        """Tell the team (once per intent) that an order is only reserved until the balance is topped up."""
+        await self.storage.audit.record(
+            actor="system",
+            action="order_reserved",
+            target=str(params_number(intent)),
+            details={"intent": intent.key, "needed": str((intent.result or {}).get("needed", ""))},
+            result="reserved until the balance is topped up",
+        )
+        if self.team is None:
+            return
+        claimed = await self.storage.alerts.claim(
+            RESERVED_PREFIX + intent.key,
+            AlertKind.NUMBER_RESERVED.value,
+            str(params_number(intent)),
+            {"params": reserved_params(intent), "actions": []},
+            [self.team],
+        )
+        if claimed:
+            self.wake()
+
     async def alert_team(self, intent: Intent, what: str, reason: str) -> None:
         """A ``money_check`` for the operators (once per intent and reason), and an audit entry."""
         await self.storage.audit.record(
@@ -173,6 +199,24 @@ class OutcomeNotifier:
         )
         if claimed:
             self.wake()
+
+
+RESERVED_PREFIX = "reserved:"
+
+
+def reserved_params(intent: Intent) -> dict[str, str]:
+    """The ``number_reserved`` alert's parameters for a reserved order's settled intent."""
+    result = intent.result or {}
+    params = {
+        "customer": destination_of(intent.owner),
+        "intent": intent.key,
+        "amount": str(intent.params.get("price", "")),
+        "currency": str(intent.params.get("currency", "")),
+        "outcome": "short" if result.get("needed") else "price",
+    }
+    if result.get("needed"):
+        params["needed"] = str(result["needed"])
+    return params
 
 
 def params_number(intent: Intent) -> str:

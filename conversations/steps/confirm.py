@@ -48,17 +48,27 @@ def order_request(order: OrderDraft, direction: Direction) -> OrderRequest:
     )
 
 
-def _announce(ctx: Ctx, outcome: OrderOutcome) -> None:
+def _announce(ctx: Ctx, outcome: OrderOutcome, price: str) -> None:
+    """What the order's outcome means; ``price`` is what the confirmation said it costs."""
+    tr = ctx.tr
     number = format_phone(outcome.number)
-    if outcome.repeated:
-        key = N_("order.already_placed")
-    elif outcome.reserved:
-        key = N_("order.reserved")
+    if outcome.reserved:
+        ctx.say(_reserved_text(ctx, outcome, number, price))
+    elif outcome.repeated:
+        ctx.say(tr.gettext("order.already_placed", number=number))
     else:
-        key = N_("order.placed")
-    ctx.say(ctx.tr.gettext(key, number=number))
+        ctx.say(tr.gettext("order.placed", number=number))
     if not outcome.recorded:
-        ctx.say(ctx.tr.gettext("money.unrecorded"))
+        ctx.say(tr.gettext("money.unrecorded"))
+
+
+def _reserved_text(ctx: Ctx, outcome: OrderOutcome, number: str, price: str) -> str:
+    """Reserved until the balance is topped up: by how much when known, else the price to cover."""
+    tr = ctx.tr
+    if outcome.needed is not None:
+        needed = tr.money(outcome.needed, outcome.needed_currency)
+        return tr.gettext("order.reserved_short", number=number, needed=needed, amount=price)
+    return tr.gettext("order.reserved_price", number=number, amount=price)
 
 
 async def place(ctx: Ctx) -> None:
@@ -85,7 +95,11 @@ async def place(ctx: Ctx) -> None:
         return
     remember_paid(ctx, paid)
     ctx.told.append(paid.key)
-    _announce(ctx, outcome)
+    _announce(ctx, outcome, ctx.tr.money(order_price(direction, order.period), direction.currency))
+    if outcome.reserved:  # not the customer's to set up until it is active: the alert says when
+        ctx.state.reset_flows()
+        ctx.state.step = "menu"
+        return
     order.placed = outcome.number
     order.key = ""
     order.failed = False
@@ -129,7 +143,7 @@ async def replay_order(ctx: Ctx, paid: PaidAction) -> None:
         ctx.say(ctx.tr.gettext("order.pending.text"))
         return
     ctx.told.append(paid.key)
-    _announce(ctx, outcome)
+    _announce(ctx, outcome, ctx.tr.money(order_price(direction, paid.draft.period), direction.currency))
 
 
 class ConfirmStep(Step):
@@ -179,7 +193,13 @@ class ConfirmStep(Step):
             group = await ctx.services.documents.group(ctx.actor, order.group_id)
             parts.append(tr.gettext("order.confirm.group", name=group.display_name))
         parts.append(tr.gettext("order.confirm.balance", amount=tr.money(balance.balance, balance.currency)))
-        if balance.currency == direction.currency and balance.balance < price:
+        if balance.currency != direction.currency:  # never compared: only Zadarma knows its rate
+            parts.append(
+                tr.gettext(
+                    "order.confirm.other_currency", currency=direction.currency, account=balance.currency
+                )
+            )
+        elif balance.balance < price:
             parts.append(tr.gettext("order.confirm.balance_low"))
         confirm_label = N_("order.confirm.retry") if order.failed else N_("order.confirm.pay")
         ui.row(ui.button(tr.gettext(confirm_label, amount=tr.money(price, direction.currency)), "confirm"))

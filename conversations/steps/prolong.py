@@ -156,7 +156,13 @@ class ProlongConfirmStep(Step):
             ),
             tr.gettext("prolong.balance", amount=tr.money(quote.balance, quote.balance_currency)),
         ]
-        if quote.affordable is False:
+        if quote.currency != quote.balance_currency:  # never compared: only Zadarma knows its rate
+            parts.append(
+                tr.gettext(
+                    "order.confirm.other_currency", currency=quote.currency, account=quote.balance_currency
+                )
+            )
+        elif quote.affordable is False:
             parts.append(tr.gettext("prolong.balance_low"))
         label = N_("prolong.retry") if manage.failed else N_("prolong.pay")
         ui.row(ui.button(tr.gettext(label, amount=price), "confirm"))

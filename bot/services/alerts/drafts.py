@@ -45,7 +45,8 @@ class AlertKind(StrEnum):
       (``true``/``false``), ``unpriced``, ``zone``.
     * ``order_outcome``, ``renewal_outcome`` (raised by the ordering service, not
       the scan): the final outcome of one confirmation, for the person who
-      confirmed it. ``outcome`` (``ordered``, ``reserved``, ``not_placed``,
+      confirmed it. ``outcome`` (``ordered``, ``reserved``, ``reserved_short``
+      (reserved until a top-up of ``needed``), ``not_placed``,
       ``taken``, ``refused``, ``contested``; for renewals ``renewed``,
       ``not_renewed``, ``refused``, ``contested``), ``amount`` and
       ``currency`` (what was or would have been paid), ``reason`` (the API's
@@ -53,6 +54,12 @@ class AlertKind(StrEnum):
     * ``money_check`` (team only): a money operation the evidence could not
       settle, or an option that could not be applied. ``what`` (``order`` or
       ``renewal``), ``reason``, ``customer`` (``platform:user``), ``intent``.
+    * ``number_reserved`` (team only, raised by the ordering service): an order
+      Zadarma answered with a reservation, waiting for the balance to be topped
+      up. ``customer``, ``intent``, ``amount`` and ``currency`` (the price),
+      ``needed`` (how much the balance is short, in ``currency``; only when
+      the price and the balance share a currency) and ``outcome`` (``short``
+      when ``needed`` is known, else ``price``).
     """
 
     EXPIRY_WARNING = "expiry_warning"
@@ -67,6 +74,7 @@ class AlertKind(StrEnum):
     ORDER_OUTCOME = "order_outcome"
     RENEWAL_OUTCOME = "renewal_outcome"
     MONEY_CHECK = "money_check"
+    NUMBER_RESERVED = "number_reserved"
 
 
 ACTION_PROLONG = "prolong"
@@ -89,10 +97,13 @@ ACTIONS: Mapping[AlertKind, tuple[str, ...]] = {
     AlertKind.ORDER_OUTCOME: (),
     AlertKind.RENEWAL_OUTCOME: (),
     AlertKind.MONEY_CHECK: (),
+    AlertKind.NUMBER_RESERVED: (),
 }
 """The one-tap actions each kind offers; every action applies to the alert's number."""
 
-TEAM_ONLY: frozenset[AlertKind] = frozenset({AlertKind.BALANCE_LOW, AlertKind.DIGEST, AlertKind.MONEY_CHECK})
+TEAM_ONLY: frozenset[AlertKind] = frozenset(
+    {AlertKind.BALANCE_LOW, AlertKind.DIGEST, AlertKind.MONEY_CHECK, AlertKind.NUMBER_RESERVED}
+)
 """Kinds about the whole account: they go to the team's Slack channel only."""
 
 

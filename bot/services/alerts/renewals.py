@@ -25,6 +25,11 @@ def base_status(status: str) -> str:
     return status[len(RESERVED_PREFIX) :] if status.startswith(RESERVED_PREFIX) else status
 
 
+def is_reserved(status: str) -> bool:
+    """Whether Zadarma holds the number pending payment (``reserved_on``, ``reserved_checking``, ...)."""
+    return status.startswith(RESERVED_PREFIX)
+
+
 def local_date(moment: datetime, zone: timezone) -> date:
     """The calendar day ``moment`` falls on in the account's zone."""
     return moment.astimezone(zone).date()

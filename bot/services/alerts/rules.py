@@ -21,6 +21,7 @@ from bot.services.alerts.renewals import (
     RenewalOutlook,
     base_status,
     days_left,
+    is_reserved,
     local_date,
     renewal_outlook,
 )
@@ -86,10 +87,11 @@ def due_alerts(
       to have changed): ``renewed`` (the stop date moved forward; key
       ``renewed:<number>:<new stop day>``), ``parked`` (status became
       ``parking``; ``parked:<number>:<stop day>``), ``activated`` (``on`` from
-      ``checking``/``checking_upload``; ``activated:<number>:<start day>``),
+      ``checking``/``checking_upload`` or from any ``reserved_`` status, e.g.
+      after a top-up; never to ``reserved_on``; ``activated:<number>:<start day>``),
       ``documents_rejected`` or ``documents_needed`` (status became
       ``checking_upload``; rejected when the scan found a rejection reason for
-      the number; ``<kind>:<number>:<time of previous>``). ``reserved_``
+      the number; ``<kind>:<number>:<time of previous>``). Otherwise ``reserved_``
       statuses count as their plain form.
     * ``digest`` -- when ``digest_hour`` is given, once per account-local day
       from that hour on: what stops within ``max(lead_days)`` days. Key
@@ -268,7 +270,11 @@ class _Rule:
             status_before = base_status(before.status) if before is not None else None
             if before is not None:
                 drafts += self.stop_changes(state, before, status, status_before)
-                if status == "on" and status_before in _PENDING:
+                if (
+                    status == "on"
+                    and not is_reserved(state.status)
+                    and (status_before in _PENDING or is_reserved(before.status))
+                ):
                     started = self.day(state.start_date) if state.start_date else since
                     drafts.append(
                         self.draft(AlertKind.ACTIVATED, f"activated:{state.number}:{started}", state)

@@ -20,6 +20,7 @@ from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Actor, Services
 from bot.services.alerts import AlertScheduler
 from bot.services.ordering import OrderRequest
+from bot.services.outcomes import OutcomeNotifier
 from bot.storage import Storage, UserRef, open_storage
 from bot.zadarma import RateLimiter, ZadarmaClient
 from conversations.engine import ConversationEngine
@@ -146,3 +147,45 @@ async def test_expiry_warnings_and_parking_arrive_once_in_both_chats_across_a_re
     assert len(posts) == len(texts)
     for text in texts:
         assert sum(text.splitlines()[0] in post for post in posts) == 1, (text, posts)
+
+
+async def test_a_reserved_order_alerts_the_team_and_its_activation_reaches_the_customer_once(
+    world: tuple[Sandbox, FakeTelegram, FakeSlackApi, Path],
+) -> None:
+    sandbox, telegram, slack, db = world
+    sandbox.set_reserve_when_short(True)
+    ann = telegram.user()
+    bot = await start_bot(sandbox, telegram, slack, db)
+    bot.services.ordering.notifier = OutcomeNotifier(
+        bot.storage,
+        platforms=frozenset({"telegram", "slack"}),
+        team=f"slack:{CHANNEL}",
+        grace_seconds=3600,  # the chat shows the outcome itself; only the team alert goes out now
+        wake=bot.scheduler.wake,
+    )
+    await telegram.delivered(telegram.send_command(ann, "start"))
+    await bot.telegram.drain()
+    greeted = telegram.last_bot_message(ann.chat_id).message_id
+
+    customer = Actor(UserRef("telegram", str(ann.id)))
+    direction = next(d for d in await bot.services.catalog.directions("US", "en") if not d.needs_documents)
+    free = await bot.services.catalog.free_numbers(direction.id)
+    await bot.services.catalog.balance()  # a generous figure, read before the account was drained
+    sandbox.set_balance("1.00")
+    request = OrderRequest(direction.id, free[0].id, free[0].number)
+    outcome = await bot.services.ordering.place_order(customer, "r1", request, direction)
+    assert outcome.reserved and not outcome.activated
+    await bot.scheduler.scan_once()  # sees the number reserved
+    await bot.scheduler.deliver_due()
+    [team_post] = channel_posts(slack)
+    assert "Reserved, not active" in team_post and f"telegram:{ann.id}" in team_post
+    assert alert_texts(telegram, ann, greeted) == []
+
+    sandbox.set_balance("50.00")  # the top-up: the emulator charges and activates the reservation
+    for _ in range(2):
+        await bot.scheduler.scan_once()
+        await bot.scheduler.deliver_due()
+    await bot.close()
+    texts = alert_texts(telegram, ann, greeted)
+    assert len(texts) == 1 and "active" in texts[0], texts
+    assert outcome.number[-4:] in texts[0].replace(" ", "").replace("-", "")

@@ -31,7 +31,7 @@ def order_lodz(demo: Demo) -> str:
     chosen = next(label for label in demo.buttons if label.startswith("+48 42"))
     demo.press(chosen)
     assert "Please check your order" in demo.screen and chosen in demo.screen
-    assert "To pay now: PLN 18.00" in demo.screen
+    assert "To pay now: $4.50" in demo.screen  # 18 PLN, priced in the account's USD
     demo.press("Confirm and pay")
     assert f"{chosen} is yours" in demo.screen
     return chosen
@@ -49,7 +49,7 @@ def test_order_without_documents_then_sip_and_manage(start_demo: Callable[..., D
     assert "Turn auto-renewal on" in demo.buttons.__repr__()
     demo.press("Prolong")
     demo.press("3 months")
-    assert "Price: PLN 54.00" in demo.screen and "→" in demo.screen
+    assert "Price: $13.50" in demo.screen and "→" in demo.screen
     demo.press("Confirm and pay")
     assert f"{number} is paid until" in demo.screen
     demo.press("Caller name")

@@ -358,7 +358,11 @@ def test_prolonged_out_of_parking_is_renewed() -> None:
     [
         ("checking", "on", ["activated"]),
         ("checking_upload", "on", ["activated"]),
-        ("reserved_checking", "reserved_on", ["activated"]),
+        ("reserved_checking", "reserved_on", []),  # still reserved: not active
+        ("reserved_on", "on", ["activated"]),  # the balance was topped up
+        ("reserved_checking_upload", "on", ["activated"]),
+        ("reserved_on", "reserved_on", []),
+        ("reserved_checking", "checking", []),  # paid, documents still being checked
         ("on", "on", []),
         ("parking", "on", []),
         ("on", "checking_upload", ["documents_needed"]),

@@ -10,8 +10,10 @@ from tests.unit.conversations.support import Chat, World, build_world
 
 
 @pytest.fixture
-async def world() -> AsyncIterator[World]:
-    built, http = await build_world()
+async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    """The world; ``@pytest.mark.sandbox(**settings)`` configures its emulator."""
+    marker = request.node.get_closest_marker("sandbox")
+    built, http = await build_world(**(marker.kwargs if marker else {}))
     async with http:
         yield built
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -85,9 +86,11 @@ class World:
         return outcome.number
 
 
-async def build_world(operators: frozenset[UserRef] = frozenset()) -> tuple[World, httpx.AsyncClient]:
-    """The stack; the caller closes the returned HTTP client."""
-    sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START))
+async def build_world(
+    operators: frozenset[UserRef] = frozenset(), **sandbox_settings: Any
+) -> tuple[World, httpx.AsyncClient]:
+    """The stack (``sandbox_settings``: more emulator settings); the caller closes the HTTP client."""
+    sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START, **sandbox_settings))
     http = httpx.AsyncClient(transport=sandbox.transport())
     client = ZadarmaClient(
         http,

@@ -33,7 +33,16 @@ def test_phone_numbers_for_humans(raw: str, human: str) -> None:
         ("checking", "⏳ Documents being checked", "⏳ Dokumenty w weryfikacji"),
         ("checking_upload", "📄 Documents needed", "📄 Potrzebne dokumenty"),
         ("parking", "⏸ Switched off (kept for 7 days)", "⏸ Wyłączony (zachowany przez 7 dni)"),
-        ("reserved_on", "✅ Reserved", "✅ Zarezerwowany"),
+        (
+            "reserved_on",
+            "📌 Reserved until the balance is topped up",
+            "📌 Zarezerwowany do czasu doładowania konta",
+        ),
+        (
+            "reserved_checking_upload",
+            "📌 Reserved until the balance is topped up; documents needed",
+            "📌 Zarezerwowany do czasu doładowania konta; potrzebne dokumenty",
+        ),
         ("something_new", "something_new", "something_new"),
     ],
 )

@@ -70,7 +70,7 @@ async def test_order_with_documents_end_to_end(world: World, chat: Chat) -> None
     await chat.press("Continue to the order")
     assert await chat.step() == "order.confirm"
     assert "Documents: Jan Kowalski" in chat.screen.text
-    assert "Connection fee: PLN\u00a020.00" in chat.screen.text
+    assert "Connection fee: $5.00" in chat.screen.text
     await chat.press("Confirm and pay")
     number = (await chat.state()).order.placed  # type: ignore[union-attr]
     owned = world.sandbox.state.numbers[number]

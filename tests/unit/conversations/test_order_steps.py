@@ -89,7 +89,7 @@ async def test_directions_show_prices_and_requirements_before_choosing(chat: Cha
     await chat.command("order", "PL")
     text = chat.screen.text
     assert "1. Warsaw (+48 22)" in text
-    assert "Connection PLN\u00a020.00 · monthly PLN\u00a025.00" in text
+    assert "Connection $5.00 · monthly $6.25" in text
     assert "SMS: no · toll-free: no · ready in 1 day" in text
     assert "📋 Requires: documents (Passport), details (Full address)" in text
     assert "3. Łódź (+48 42)" in text and "📋 No documents needed" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from bot.sandbox import build_catalog
 from bot.sandbox.documents import DOCUMENT_TYPES, GROUP_FIELDS
@@ -29,11 +30,26 @@ def test_one_direction_has_a_text_id_and_requirements_outside_the_vocabulary() -
     assert all(n.direction_id == "ru495" for n in catalog.initial_market["ru495"])
 
 
+def test_directions_are_priced_in_the_account_currency_unless_mixed_currencies_are_asked_for() -> None:
+    priced = build_catalog().directions
+    mixed = build_catalog(mixed_currencies=True).directions
+    assert {d.currency for d in priced.values()} == {"USD"}
+    # Warsaw's table fees, 20 + 25 PLN, are offered as 5.00 + 6.25 USD; the mixed catalogue keeps PLN
+    assert (priced[3001].connect_fee, priced[3001].monthly_fee) == (Decimal("5.00"), Decimal("6.25"))
+    assert (mixed[3001].connect_fee, mixed[3001].monthly_fee, mixed[3001].currency) == (
+        Decimal("20.00"),
+        Decimal("25.00"),
+        "PLN",
+    )
+    assert priced[3301].monthly_fee == mixed[3301].monthly_fee == Decimal("5.00")  # USD rows unchanged
+
+
 def test_directions_are_varied_and_use_the_documented_vocabulary() -> None:
     catalog = build_catalog()
     directions = [d for d in catalog.directions.values() if d.country_iso != "RU"]
     assert all(isinstance(d.id, int) and d.id >= 3000 for d in directions)
-    assert {d.currency for d in directions} == set(RATES_TO_USD)
+    mixed = [d for d in build_catalog(mixed_currencies=True).directions.values() if d.country_iso != "RU"]
+    assert {d.currency for d in mixed} == set(RATES_TO_USD)
     assert any(d.receive_sms for d in directions) and any(not d.receive_sms for d in directions)
     assert any(d.is_toll for d in directions)
     assert any(not d.upload and not d.specify for d in directions)

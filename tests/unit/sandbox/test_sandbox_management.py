@@ -23,7 +23,7 @@ async def test_list_and_detail(client: SignedClient, number: str) -> None:
     assert len(info) == 1
     item = info[0]
     assert item["number"] == number and item["channels"] == 2 and item["type"] == "order"
-    assert item["monthly_fee"] == 2.0 and item["currency"] == "GBP"
+    assert item["monthly_fee"] == 2.54 and item["currency"] == "USD"  # 2 GBP in the account's USD
     assert item["start_date"] == "2025-01-15 09:30:00" and item["stop_date"] == "2025-02-15 09:30:00"
     detail = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}))[
         "info"
@@ -141,7 +141,7 @@ async def test_country_directions(client: SignedClient) -> None:
     assert warsaw["id"] == "3001" and warsaw["name"] == "Warszawa" and warsaw["countryCode"] == "48"
     assert warsaw["restrictions"] == {"upload": ["passport"], "specify": ["address"]}
     assert warsaw["receive_sms"] == "false" and warsaw["is_toll"] == "false" and warsaw["connect_time"] == "1"
-    assert warsaw["monthly_fee"] == 25.0 and warsaw["currency"] == "PLN"
+    assert warsaw["monthly_fee"] == 6.25 and warsaw["currency"] == "USD"  # 25 PLN in the account's USD
     one = (await client.ok("GET", "/v1/direct_numbers/country/", {"country": "GB", "direction_id": LONDON}))[
         "info"
     ]

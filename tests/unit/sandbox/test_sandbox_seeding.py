@@ -41,5 +41,5 @@ async def test_seed_over_the_control_endpoint(sandbox: Sandbox, client: SignedCl
     assert response.json() == {"status": "success", "added": 50, "total": 50}
     assert (await client.http.post("/_sandbox/numbers/seed", params={"count": -1})).status_code == 400
     response = await client.http.post("/_sandbox/balance", params={"amount": "12.345"})
-    assert response.json() == {"status": "success", "balance": 12.35, "currency": "USD"}
+    assert response.json() == {"status": "success", "balance": 12.35, "currency": "USD", "events": []}
     assert (await client.http.post("/_sandbox/balance", params={"amount": "lots"})).status_code == 400

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Actor, Services
 from bot.storage import Storage, UserRef, open_storage
 from bot.zadarma import RateLimiter, ZadarmaClient
@@ -29,8 +29,10 @@ OPERATOR = Actor(UserRef("slack", "UOPS"), is_operator=True)
 
 
 @pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    sandbox = Sandbox()
+async def stack(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    """The stack; ``@pytest.mark.sandbox(**settings)`` configures its emulator (e.g. mixed currencies)."""
+    marker = request.node.get_closest_marker("sandbox")
+    sandbox = Sandbox(SandboxConfig(**(marker.kwargs if marker else {})))
     storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
     async with httpx.AsyncClient(transport=sandbox.transport()) as http:
         client = ZadarmaClient(

@@ -233,6 +233,7 @@ def test_add_months_clamps_to_month_end(start: str, months: int, expected: str) 
     assert add_months(datetime.fromisoformat(start), months).date().isoformat() == expected
 
 
+@pytest.mark.sandbox(mixed_currencies=True)
 async def test_refusal_for_funds_in_another_currency_becomes_insufficient_balance(stack: Stack) -> None:
     direction = next(
         d
