@@ -122,4 +122,6 @@ def configure_logging(fmt: str = "text", level: str = "INFO", secrets_: Iterable
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pypdf logs every defect it repairs while an upload is checked; a refused file says enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     return redactor

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.services.documents import MAX_UPLOAD_BYTES
+from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState

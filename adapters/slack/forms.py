@@ -1,7 +1,7 @@
 """Modals (pure): the loading view, the document-group form and its validation, the one-answer form.
 
 The group form asks exactly the fields :func:`bot.services.documents.group_form`
-lists; each answer is checked with :func:`bot.services.validation.group_field`
+lists; the answers are checked with :func:`bot.services.validation.group_answers`
 and problems go back as ``response_action: errors`` keyed by the input's block id.
 """
 
@@ -15,7 +15,7 @@ from adapters.slack import actions
 from adapters.slack.texts import error_text
 from bot.services.documents import FormField
 from bot.services.errors import InvalidInput
-from bot.services.validation import ID_TYPES, SALUTATIONS, group_field
+from bot.services.validation import ID_TYPES, SALUTATIONS, group_answers
 
 View = dict[str, Any]
 
@@ -186,19 +186,26 @@ class FormResult:
     errors: dict[str, str]
 
 
-def validate_group_form(fields: Sequence[FormField], values: Mapping[str, str]) -> FormResult:
-    """Check every field with ``group_field``; required fields must not be empty."""
-    answers: dict[str, str] = {}
-    errors: dict[str, str] = {}
+def validate_group_form(
+    fields: Sequence[FormField],
+    values: Mapping[str, str],
+    *,
+    language: str = "en",
+    given: Mapping[str, str] | None = None,
+) -> FormResult:
+    """Check the fields with ``group_answers``, the rules every form uses; required ones must not be empty.
+
+    ``given`` are answers the conversation already has (a postcode is checked against
+    their country when the modal does not ask it); messages are in ``language``.
+    """
+    raw = {f.name: values.get(field_block_id(f.name), "") for f in fields}
+    known = {name: value for name, value in (given or {}).items() if name not in raw}
+    checked, problems = group_answers({**known, **raw})
+    answers = {name: value for name, value in checked.items() if name in raw}
+    errors = {
+        field_block_id(name): error_text(exc, language) for name, exc in problems.items() if name in raw
+    }
     for form_field in fields:
-        block_id = field_block_id(form_field.name)
-        raw = values.get(block_id, "").strip()
-        if not raw:
-            if form_field.required:
-                errors[block_id] = error_text(InvalidInput("invalid.empty"))
-            continue
-        try:
-            answers[form_field.name] = group_field(form_field.name, raw)
-        except InvalidInput as exc:
-            errors[block_id] = error_text(exc)
+        if form_field.required and not raw[form_field.name].strip():
+            errors[field_block_id(form_field.name)] = error_text(InvalidInput("invalid.empty"), language)
     return FormResult({} if errors else answers, errors)

@@ -1,21 +1,19 @@
 """Document groups and identity documents, owned by the user who created them.
 
-Files are checked by content (JPEG, PNG or PDF) and size before upload, kept
-in memory only, and never logged.
+Files are checked by content (JPEG, PNG or PDF, decoded) and size before
+upload (:mod:`bot.services.file_check`), kept in memory only, and never logged.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import filetype
 
 from bot.services.actors import Actor
 from bot.services.api_errors import api
 from bot.services.errors import InvalidInput, NotYours
-from bot.services.validation import group_field
+from bot.services.file_check import CheckedFile
+from bot.services.validation import group_answers
 from bot.storage import Storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.models import (
@@ -26,9 +24,6 @@ from bot.zadarma.models import (
     GroupValidity,
     UploadResult,
 )
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-ALLOWED_MIME = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
 # Fields ``documents/groups/create`` requires, in the order a form asks for them.
 REQUIRED_GROUP_FIELDS: tuple[str, ...] = (
@@ -86,30 +81,6 @@ def group_form(direction: Direction | None) -> list[FormField]:
     return fields
 
 
-@dataclass(frozen=True)
-class CheckedFile:
-    """An upload that passed the content and size checks."""
-
-    filename: str
-    content: bytes
-    mime: str
-
-
-def check_file(filename: str, content: bytes, declared_size: int | None = None) -> CheckedFile:
-    """Accept JPEG, PNG or PDF (judged by content, not name) of at most 20 MB."""
-    size = declared_size if declared_size is not None else len(content)
-    if size > MAX_UPLOAD_BYTES or len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("invalid.file_too_big", max_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
-    if not content:
-        raise InvalidInput("invalid.file_empty")
-    kind = filetype.guess(content[:8192])
-    mime = kind.mime if kind is not None else ""
-    if mime not in ALLOWED_MIME:
-        raise InvalidInput("invalid.file_type")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", filename.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:60] or "document"
-    return CheckedFile(f"{stem}.{ALLOWED_MIME[mime]}", content, mime)
-
-
 class DocumentsService:
     """Document groups and uploads, with ownership re-checked on every call."""
 
@@ -141,12 +112,12 @@ class DocumentsService:
         self, actor: Actor, answers: Mapping[str, str], direction_id: int | None = None
     ) -> DocumentGroup:
         """Create a group from validated form answers; it belongs to the actor."""
-        fields: dict[str, str] = {}
-        for name, value in answers.items():
+        for name in answers:
             if name not in KNOWN_GROUP_FIELDS:
                 raise InvalidInput("invalid.field", field=name)
-            if value:
-                fields[name] = group_field(name, value)
+        fields, errors = group_answers(answers)
+        if errors:
+            raise next(iter(errors.values()))
         group = await api(self._client.create_document_group(fields, direction_id=direction_id))
         await self._storage.ownership.assign_group(group.id, actor.user)
         await self._storage.audit.record(

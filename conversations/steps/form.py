@@ -2,7 +2,8 @@
 
 The questions come from :func:`bot.services.documents.group_form` (the
 required fields plus what the direction specifies); each answer is checked
-with :func:`bot.services.validation.group_field`. Answers stay in the state
+with :func:`bot.services.validation.group_field` (the postcode against the
+country already given). Answers stay in the state
 only until the group is created (or the form is left).
 """
 
@@ -111,7 +112,7 @@ class FormStep(Step):
         if form.index >= len(form.fields):
             return
         field = form.fields[form.index]
-        value = group_field(field.name, raw)
+        value = group_field(field.name, raw, form.answers)
         if field.name == "country" and form.country_must_be and value != form.country_must_be:
             raise InvalidInput(N_("form.country_mismatch"), iso=form.country_must_be)
         form.answers[field.name] = value
