@@ -198,7 +198,7 @@ def validate_group_form(
     ``given`` are answers the conversation already has (a postcode is checked against
     their country when the modal does not ask it); messages are in ``language``.
     """
-    raw = {f.name: values.get(field_block_id(f.name), "") for f in fields}
+    raw = {f.name: values.get(field_block_id(f.name), "").strip() for f in fields}
     known = {name: value for name, value in (given or {}).items() if name not in raw}
     checked, problems = group_answers({**known, **raw})
     answers = {name: value for name, value in checked.items() if name in raw}
@@ -206,6 +206,6 @@ def validate_group_form(
         field_block_id(name): error_text(exc, language) for name, exc in problems.items() if name in raw
     }
     for form_field in fields:
-        if form_field.required and not raw[form_field.name].strip():
+        if form_field.required and not raw[form_field.name]:
             errors[field_block_id(form_field.name)] = error_text(InvalidInput("invalid.empty"), language)
     return FormResult({} if errors else answers, errors)

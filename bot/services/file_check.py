@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -27,6 +28,9 @@ MAX_IMAGE_PIXELS = 80_000_000  # far above any phone camera; larger is a decompr
 CHECK_TIMEOUT = 10.0
 ALLOWED_MIME = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+
+# Pillow only warns about an image over ~89 megapixels (and decodes it); here it is refused.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,14 @@ def _image_is_whole(content: bytes, mime: str) -> bool:
             if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
                 return False
             image.load()  # decodes every pixel: a truncated or corrupt image raises here
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         return False
     return True
 

@@ -31,7 +31,7 @@ _CALLER_NAME = re.compile(r"^[A-Za-z0-9 ]{1,30}$")
 _SIP_LOGIN = re.compile(r"^[0-9]{5,7}$")
 _DIGITS = re.compile(r"^[0-9]{1,15}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_POSTCODE_SHAPE = re.compile(r"^[A-Z0-9](?:[A-Z0-9 \-]{0,10}[A-Z0-9])?$")
+_POSTCODE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9 \-]{0,10}[A-Z0-9]$")
 _NOT_COUNTRIES = {"ZZ", "QO", "EU", "EZ", "UN"}
 _ISO_COUNTRIES = frozenset(
     code
@@ -378,13 +378,13 @@ def group_answers(answers: Mapping[str, str]) -> tuple[dict[str, str], dict[str,
     """Validate a whole form at once: the cleaned non-empty answers, and the problems by field name.
 
     The country is checked first so that the postcode can be checked against it.
-    Empty answers are left out (whether a field is required is the caller's to say).
+    Empty answers (``""``) are left out: whether a field is required is the caller's to say.
     """
     cleaned: dict[str, str] = {}
     errors: dict[str, InvalidInput] = {}
     for name in sorted(answers, key=lambda n: n != "country"):
         value = answers[name]
-        if not value.strip():
+        if not value:
             continue
         try:
             cleaned[name] = group_field(name, value, cleaned)
