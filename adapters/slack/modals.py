@@ -107,12 +107,11 @@ class Modals:
             country_must_be, language, given = form.country_must_be, form.language, dict(form.answers)
         else:
             fields = group_form(None)
-        result = forms.validate_group_form(
-            fields, forms.submitted_values(view), language=language, given=given
-        )
+        submitted = forms.submitted_values(view)
+        result = forms.validate_group_form(fields, submitted, language=language, given=given)
         errors = dict(result.errors)
-        country = result.answers.get("country", "")
-        if not errors and country_must_be and country and country != country_must_be:
+        typed_country = submitted.get(forms.field_block_id("country"), "").strip().upper()
+        if country_must_be and typed_country and typed_country != country_must_be:
             mismatch = InvalidInput("form.country_mismatch", iso=country_must_be)
             errors[forms.field_block_id("country")] = error_text(mismatch, language)
         if errors:
