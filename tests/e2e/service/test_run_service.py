@@ -27,7 +27,7 @@ from tests.fakes import scans
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeTelegram
 
-SECRET_FORM_ANSWER = "Przybyszewska-7731"
+SECRET_FORM_ANSWER = "Przybyszewska-Qwkxjvz"  # a last name (letters only) found nowhere else
 DOCUMENT_MARKER = b"DOCUMENT-CONTENT-MARKER-93f1"
 JPEG = scans.jpeg(marker=DOCUMENT_MARKER * 40)
 
