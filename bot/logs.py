@@ -152,4 +152,6 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pypdf logs every defect it repairs while an upload is checked; a refused file says enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     return redactor

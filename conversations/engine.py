@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from bot.services import Actor, Services
 from bot.services.errors import NotFound, NotYours, ServiceError
+from bot.services.validation import visible
 from bot.storage import ConversationKey, StaleRevisionError, StoredConversation, UserRef
 from conversations.context import Ctx, error_text
 from conversations.events import Command, Event, FileUpload, Press, Text
@@ -213,7 +214,8 @@ class ConversationEngine:
             case Press(action=token):
                 await self._press(ctx, token)
             case Text(text=text):
-                await self._guard(ctx, lambda: step.on_text(ctx, text))
+                # Control, bidi and invisible characters are refused wherever text is typed.
+                await self._guard(ctx, lambda: step.on_text(ctx, visible(text)))
             case FileUpload():
                 await self._guard(ctx, lambda: step.on_file(ctx, event))
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.services.documents import MAX_UPLOAD_BYTES
+from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.demo import MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.i18n import N_, Translator

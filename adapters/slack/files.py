@@ -17,7 +17,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.documents import MAX_UPLOAD_BYTES
+from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.events import FileUpload
 
 log = logging.getLogger("adapters.slack.files")

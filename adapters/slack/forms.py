@@ -2,9 +2,9 @@
 
 The group form asks exactly the fields :func:`bot.services.documents.group_form`
 lists (the edit form those of :func:`bot.services.documents.edit_form`, filled
-in with the group's values); each answer is checked with
-:func:`bot.services.documents.check_answer` and problems go back as
-``response_action: errors`` keyed by the input's block id.
+in with the group's values); the answers are checked with
+:func:`bot.services.validation.group_answers`, the rules every form uses, and
+problems go back as ``response_action: errors`` keyed by the input's block id.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 from adapters.slack import actions
 from adapters.slack.texts import error_text
-from bot.services.documents import FormField, check_answer
+from bot.services.documents import FormField
 from bot.services.errors import InvalidInput
-from bot.services.validation import ID_TYPES, SALUTATIONS
+from bot.services.validation import ID_TYPES, SALUTATIONS, group_answers
 
 View = dict[str, Any]
 
@@ -206,20 +206,25 @@ class FormResult:
 
 
 def validate_group_form(
-    fields: Sequence[FormField], values: Mapping[str, str], *, country_must_be: str = ""
+    fields: Sequence[FormField],
+    values: Mapping[str, str],
+    *,
+    language: str = "en",
+    given: Mapping[str, str] | None = None,
 ) -> FormResult:
-    """Check every field with ``check_answer``; required fields must not be empty."""
-    answers: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    """Check the fields with ``group_answers``, the rules every form uses; required ones must not be empty.
+
+    ``given`` are answers the conversation already has (a postcode is checked against
+    their country when the modal does not ask it); messages are in ``language``.
+    """
+    raw = {f.name: values.get(field_block_id(f.name), "").strip() for f in fields}
+    known = {name: value for name, value in (given or {}).items() if name not in raw}
+    checked, problems = group_answers({**known, **raw})
+    answers = {name: value for name, value in checked.items() if name in raw}
+    errors = {
+        field_block_id(name): error_text(exc, language) for name, exc in problems.items() if name in raw
+    }
     for form_field in fields:
-        block_id = field_block_id(form_field.name)
-        raw = values.get(block_id, "").strip()
-        if not raw:
-            if form_field.required:
-                errors[block_id] = error_text(InvalidInput("invalid.empty"))
-            continue
-        try:
-            answers[form_field.name] = check_answer(form_field.name, raw, country_must_be=country_must_be)
-        except InvalidInput as exc:
-            errors[block_id] = error_text(exc)
+        if form_field.required and not raw[form_field.name]:
+            errors[field_block_id(form_field.name)] = error_text(InvalidInput("invalid.empty"), language)
     return FormResult({} if errors else answers, errors)

@@ -2,7 +2,7 @@
 
 The group form opens as a "loading" view at once (a trigger expires after
 3 s) and is replaced by the real questions with ``views.update``. On
-submission every field is checked with ``group_field`` (problems go back as
+submission the answers are checked with ``group_answers`` (problems go back as
 ``response_action: errors``); then, inside the order wizard, the answers
 are fed to the conversation (see :meth:`Wizard.submit_form`), and outside
 it the group is created with ``services.documents.create_group``.
@@ -30,7 +30,7 @@ from adapters.slack.texts import EXPIRED, MODAL_FAILED, error_text
 from adapters.slack.wizard import Wizard, conversation_key
 from bot.services import Services
 from bot.services.documents import FormField, edit_form, group_form, group_values
-from bot.services.errors import ServiceError
+from bot.services.errors import InvalidInput, ServiceError
 
 Body = dict[str, Any]
 
@@ -176,23 +176,23 @@ class Modals:
         """Check every field (errors go back into the modal), then create the group."""
         context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
         user = str(part(body, "user").get("id") or "")
-        country_must_be = ""
+        country_must_be, language, given = "", "en", {}
         if context.chat_id:
             form = await self._wizard.open_form(conversation_key(context.chat_id, user))
             if form is None:
                 await ack(response_action="update", view=forms.message_view("Form closed", EXPIRED))
                 return
             fields = list(form.fields)
-            country_must_be = form.country_must_be
+            country_must_be, language, given = form.country_must_be, form.language, dict(form.answers)
         else:
             fields = group_form(None)
-        result = forms.validate_group_form(fields, forms.submitted_values(view))
+        submitted = forms.submitted_values(view)
+        result = forms.validate_group_form(fields, submitted, language=language, given=given)
         errors = dict(result.errors)
-        country = result.answers.get("country", "")
-        if not errors and country_must_be and country and country != country_must_be:
-            errors[forms.field_block_id("country")] = (
-                f"The address must be in {country_must_be} for this number."
-            )
+        typed_country = submitted.get(forms.field_block_id("country"), "").strip().upper()
+        if country_must_be and typed_country and typed_country != country_must_be:
+            mismatch = InvalidInput("form.country_mismatch", iso=country_must_be)
+            errors[forms.field_block_id("country")] = error_text(mismatch, language)
         if errors:
             await ack(response_action="errors", errors=errors)
             return

@@ -1,8 +1,14 @@
-"""The English texts of the Slack adapter (the team's own tool) and service-error messages."""
+"""The English texts of the Slack adapter (the team's own tool) and service-error messages.
+
+Messages about invalid input come from the conversation catalogs (English and
+Polish), the same texts the Telegram and console forms show.
+"""
 
 from __future__ import annotations
 
-from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceError
+from bot.services.errors import ApiUnavailable, InsufficientBalance, InvalidInput, ServiceError
+from conversations.context import error_text as translated_error
+from conversations.i18n import translator
 
 REFUSAL = (
     "Sorry, this bot is only for the team that runs the phone numbers. "
@@ -41,33 +47,16 @@ _MESSAGES: dict[str, str] = {
         "for a person to settle. Nobody's ownership was changed."
     ),
     "error.generic": GENERIC_FAILURE,
-    "invalid.email": "Please give an e-mail address such as name@example.com.",
-    "invalid.phone": "Please give a phone number in international form: 7 to 15 digits, + allowed.",
-    "invalid.country": "Please give a two-letter country code such as PL or DE.",
-    "invalid.date": "Please give a date as YYYY-MM-DD.",
-    "invalid.date_future": "That date is in the future.",
-    "invalid.choice": "Please pick one of the offered values.",
-    "invalid.empty": "This cannot be empty.",
-    "invalid.too_long": "At most {max} characters, please.",
-    "invalid.caller_name": (
-        "A caller name has Latin letters, digits and spaces only, at most 30 (or - to clear)."
-    ),
-    "invalid.sip_login": "No such SIP login in the account.",
-    "invalid.sip_uri": "Give a SIP login such as 00001 or a SIP URI such as user@sip.example.com[:5060].",
-    "invalid.mask": "Digits only, at most 15.",
-    "invalid.months": "Months must be from 1 to 12.",
-    "invalid.field": "That field is not part of the form.",
-    "invalid.group_readonly": "This document group cannot be changed.",
-    "invalid.group_incomplete": "Some required details are missing: {fields}.",
-    "form.country_mismatch": "For this number the address must be in {iso}.",
-    "invalid.file_too_big": "The file is larger than {max_mb} MB.",
-    "invalid.file_empty": "The file is empty.",
-    "invalid.file_type": "Only JPEG, PNG or PDF files are accepted.",
 }
 
 
-def error_text(exc: ServiceError) -> str:
-    """One readable sentence for a service error (never leaks credentials: services made sure)."""
+def error_text(exc: ServiceError, language: str = "en") -> str:
+    """One readable sentence for a service error (never leaks credentials: services made sure).
+
+    Invalid input is explained in ``language`` from the catalogs; the rest in English.
+    """
+    if isinstance(exc, InvalidInput) and translator(language).gettext(exc.code) != exc.code:
+        return translated_error(translator(language), exc)
     if isinstance(exc, ApiUnavailable):
         suffix = " Please try again later." if exc.retryable else ""
         return f"Zadarma said: {exc.detail}{suffix}"

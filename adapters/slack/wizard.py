@@ -47,6 +47,8 @@ class OpenForm:
 
     fields: tuple[ServiceFormField, ...]
     country_must_be: str = ""
+    language: str = "en"
+    answers: tuple[tuple[str, str], ...] = ()  # what the conversation's form already has (the country...)
 
 
 def conversation_key(chat_id: str, user_id: str) -> ConversationKey:
@@ -134,7 +136,12 @@ class Wizard:
         remaining = form.fields[form.index :]
         if not remaining:
             return None
-        return OpenForm(tuple(ServiceFormField(f.name, f.required) for f in remaining), form.country_must_be)
+        return OpenForm(
+            tuple(ServiceFormField(f.name, f.required) for f in remaining),
+            form.country_must_be,
+            state.language,
+            tuple(form.answers.items()),
+        )
 
     @staticmethod
     def _token(state: ConversationState, op: str, ref: str = "") -> str | None:

@@ -49,7 +49,12 @@ PENDING_STATUSES = ("checking", "checking_upload")
 RESERVED_PREFIX = "reserved_"
 
 _CALLER_NAME = re.compile(r"^[A-Za-z0-9 ]{0,30}$")
-_SIP_URI = re.compile(r"^[A-Za-z0-9._+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*(:[0-9]{1,5})?$")
+# ``user@host[:port]``, or a full ``sip:``/``sips:`` URI with ``;parameters``.
+_SIP_URI = re.compile(
+    r"^(?:sips?:)?[A-Za-z0-9._+\-%!~*'()&=$,;?/]+@(?:[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*|\[[0-9A-Fa-f:.]+\])"
+    r"(:[0-9]{1,5})?(;[A-Za-z0-9\-_.!~*'%]+(=[A-Za-z0-9\-_.!~*'%\[\]/:&+$]+)?)*$",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"^\+?[0-9]{7,15}$")
 REJECTION_REASON = (
     "The document is unreadable or has expired. Please upload a clear copy of a valid document."

@@ -1,21 +1,19 @@
 """Document groups and identity documents, owned by the user who created them.
 
-Files are checked by content (JPEG, PNG or PDF) and size before upload, kept
-in memory only, and never logged.
+Files are checked by content (JPEG, PNG or PDF, decoded) and size before
+upload (:mod:`bot.services.file_check`), kept in memory only, and never logged.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import filetype
 
 from bot.services.actors import Actor
 from bot.services.api_errors import api
 from bot.services.errors import InvalidInput, NotYours
-from bot.services.validation import group_field
+from bot.services.file_check import CheckedFile
+from bot.services.validation import group_answers, group_field
 from bot.storage import Storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.models import (
@@ -28,9 +26,6 @@ from bot.zadarma.models import (
     UploadResult,
 )
 from bot.zadarma.parsing import DirectionId
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-ALLOWED_MIME = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
 # Fields ``documents/groups/create`` (and ``groups/update``) requires, in the order a form asks for them.
 REQUIRED_GROUP_FIELDS: tuple[str, ...] = (
@@ -82,15 +77,18 @@ class FormField:
     required: bool
 
 
-def check_answer(name: str, value: str, *, country_must_be: str = "") -> str:
+def check_answer(
+    name: str, value: str, answers: Mapping[str, str] | None = None, *, country_must_be: str = ""
+) -> str:
     """One form answer checked by the documents form's rules; the normalised value.
 
     Every form (new group, edit, Slack modal) goes through here, so a field has one rule.
-    ``country_must_be`` is the direction's country when its address must be there.
+    ``answers`` are the group's other (checked) values: a postcode is checked against
+    their country. ``country_must_be`` is the direction's country when its address must be there.
     """
     if name not in KNOWN_GROUP_FIELDS:
         raise InvalidInput("invalid.field", field=name)
-    checked = group_field(name, value)
+    checked = group_field(name, value, answers)
     if name == "country" and country_must_be and checked != country_must_be.upper():
         raise InvalidInput("form.country_mismatch", iso=country_must_be.upper())
     return checked
@@ -152,15 +150,6 @@ def group_values(group: DocumentGroup) -> dict[str, str]:
     return values
 
 
-@dataclass(frozen=True)
-class CheckedFile:
-    """An upload that passed the content and size checks."""
-
-    filename: str
-    content: bytes
-    mime: str
-
-
 def _require_complete(fields: Mapping[str, str]) -> None:
     """Every field the API requires is filled in (and a company's organization)."""
     missing = [n for n in REQUIRED_GROUP_FIELDS if not fields.get(n)]
@@ -168,21 +157,6 @@ def _require_complete(fields: Mapping[str, str]) -> None:
         missing.append("organization")
     if missing:
         raise InvalidInput("invalid.group_incomplete", fields=", ".join(missing))
-
-
-def check_file(filename: str, content: bytes, declared_size: int | None = None) -> CheckedFile:
-    """Accept JPEG, PNG or PDF (judged by content, not name) of at most 20 MB."""
-    size = declared_size if declared_size is not None else len(content)
-    if size > MAX_UPLOAD_BYTES or len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("invalid.file_too_big", max_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
-    if not content:
-        raise InvalidInput("invalid.file_empty")
-    kind = filetype.guess(content[:8192])
-    mime = kind.mime if kind is not None else ""
-    if mime not in ALLOWED_MIME:
-        raise InvalidInput("invalid.file_type")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", filename.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:60] or "document"
-    return CheckedFile(f"{stem}.{ALLOWED_MIME[mime]}", content, mime)
 
 
 class DocumentsService:
@@ -216,12 +190,12 @@ class DocumentsService:
         self, actor: Actor, answers: Mapping[str, str], direction_id: DirectionId | None = None
     ) -> DocumentGroup:
         """Create a group from validated form answers; it belongs to the actor."""
-        fields: dict[str, str] = {}
-        for name, value in answers.items():
-            if value:
-                fields[name] = check_answer(name, value)
-            elif name not in KNOWN_GROUP_FIELDS:
+        for name in answers:
+            if name not in KNOWN_GROUP_FIELDS:
                 raise InvalidInput("invalid.field", field=name)
+        fields, errors = group_answers(answers)
+        if errors:
+            raise next(iter(errors.values()))
         _require_complete(fields)
         group = await api(self._client.create_document_group(fields, direction_id=direction_id))
         await self._storage.ownership.assign_group(group.id, actor.user)
@@ -247,9 +221,10 @@ class DocumentsService:
         if current.is_readonly:
             raise InvalidInput("invalid.group_readonly")
         fields = group_values(current)
-        for name, value in changes.items():
+        for name in sorted(changes, key=lambda n: n != "country"):  # a postcode is checked against it
+            value = changes[name]
             if value.strip():
-                fields[name] = check_answer(name, value)
+                fields[name] = check_answer(name, value, fields)
             elif name in REQUIRED_GROUP_FIELDS or name not in KNOWN_GROUP_FIELDS:
                 raise InvalidInput(
                     "invalid.empty" if name in KNOWN_GROUP_FIELDS else "invalid.field", field=name

@@ -3,7 +3,8 @@
 The questions come from :func:`bot.services.documents.group_form` (the
 required fields, a company's organization, plus what the direction
 specifies); each answer is checked with
-:func:`bot.services.documents.check_answer`. Answers stay in the state
+:func:`bot.services.documents.check_answer` (the postcode against the
+country already given). Answers stay in the state
 only until the group is created (or the form is left).
 """
 
@@ -113,7 +114,7 @@ class FormStep(Step):
         if form.index >= len(form.fields):
             return
         field = form.fields[form.index]
-        value = check_answer(field.name, raw, country_must_be=form.country_must_be)
+        value = check_answer(field.name, raw, form.answers, country_must_be=form.country_must_be)
         form.answers[field.name] = value
         if field.name == "salutation":
             await self._refit(ctx, value)

@@ -1,7 +1,7 @@
 """Sending the required files one at a time, each checked before it is uploaded.
 
 Files are checked by content (JPEG, PNG or PDF) and size with
-:func:`bot.services.documents.check_file` and passed straight to the
+:func:`bot.services.file_check.check_file` and passed straight to the
 service; nothing of them is kept in the state.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.services.documents import MAX_UPLOAD_BYTES, check_file
+from bot.services.file_check import MAX_UPLOAD_BYTES, check_file
 from conversations.context import Ctx
 from conversations.events import FileUpload
 from conversations.formatting import document_type_text
@@ -89,7 +89,7 @@ class UploadStep(Step):
     async def on_file(self, ctx: Ctx, upload: FileUpload) -> None:
         state = upload_state(ctx)
         document_type = state.types[state.index]
-        checked = check_file(upload.filename, upload.content, upload.declared_size)
+        checked = await check_file(upload.filename, upload.content, upload.declared_size)
         await ctx.services.documents.upload(ctx.actor, state.group_id, document_type, checked)
         ctx.say(ctx.tr.gettext("upload.done", document=document_type_text(ctx.tr, document_type)))
         if state.index + 1 < len(state.types):

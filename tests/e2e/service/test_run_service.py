@@ -23,12 +23,13 @@ from tests.e2e.service.support import (
     slack_signed,
     start_service,
 )
+from tests.fakes import scans
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeTelegram
 
-SECRET_FORM_ANSWER = "Przybyszewska-7731"
+SECRET_FORM_ANSWER = "Przybyszewska-Qwkxjvz"  # a last name (letters only) found nowhere else
 DOCUMENT_MARKER = b"DOCUMENT-CONTENT-MARKER-93f1"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + DOCUMENT_MARKER * 40 + b"\xff\xd9"
+JPEG = scans.jpeg(marker=DOCUMENT_MARKER * 40)
 
 
 async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(

@@ -109,7 +109,7 @@ async def test_autorenew_callername_sip_and_sms_change_the_account(stack: SlackS
     )
     assert (state.sip, state.test_mode) == ("office@pbx.example.com", False)
     bad = text_of((await run(stack, f"sip {number} 99999"))["blocks"])
-    assert "No such SIP login" in bad
+    assert "no such SIP login" in bad
 
     sms_number = stack.owned("checking_upload")  # a direction with SMS
     assert "is off" in text_of((await run(stack, f"sms {sms_number} off"))["blocks"])

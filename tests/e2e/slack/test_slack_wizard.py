@@ -100,7 +100,13 @@ async def test_the_whole_order_wizard_in_slack(stack: SlackStack) -> None:
     reply = await stack.slack.submit_view(view, answers)
     assert reply.json() == {
         "response_action": "errors",
-        "errors": {"f.country": "The address must be in PL for this number."},
+        "errors": {
+            "f.country": (
+                "For this number the address must be in PL. "
+                "Please type PL, or go back and choose another number."
+            ),
+            "f.zip_code": "That is not a postcode used in DE. Please type one like 26133.",
+        },
     }
     groups_before = len(stack.sandbox.state.groups)
     reply = await stack.slack.submit_view(view, answers | {"f.country": "PL"})

@@ -21,6 +21,7 @@ from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.ratelimit import RateLimiter
 from conversations.engine import ConversationEngine
 from conversations.i18n import translator
+from tests.fakes import scans
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram, FakeUser, Injected
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -188,8 +189,8 @@ class TelegramHarness:
         return self.fake.last_bot_message(user.chat_id)
 
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8 + b"\xff\xd9"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"% bill\n" * 40 + b"%%EOF\n"
+JPEG = scans.jpeg(640, 400)
+PDF = scans.pdf()
 
 GROUP_ANSWERS = (
     "Anna",

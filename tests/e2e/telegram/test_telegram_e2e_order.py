@@ -147,6 +147,25 @@ async def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(polling:
     assert any("Passport" in m.text for m in fake.bot_messages(ann.chat_id) if m.buttons)
 
 
+async def test_a_file_that_only_looks_like_a_pdf_is_refused_with_what_is_expected(
+    polling: TelegramHarness,
+) -> None:
+    h, fake = polling, polling.fake
+    ann = fake.user()
+    await start_kraków_order(h, ann)
+    await fill_group_form(h, ann)
+    await h.press(ann, "Create")
+
+    shown = await h.document(ann, b"%PDF-", "passport.pdf", "application/pdf")
+    assert text_of("invalid.file_unreadable_pdf") in [m.text for m in shown]
+    shown = await h.photo(ann, JPEG[: len(JPEG) // 2])  # a photo cut off halfway
+    assert text_of("invalid.file_unreadable_image") in [m.text for m in shown]
+    assert h.sandbox.call_count("documents.upload") == 0
+
+    await h.photo(ann, JPEG)
+    assert h.sandbox.call_count("documents.upload") == 1
+
+
 async def test_a_polish_customer_is_answered_in_polish(polling: TelegramHarness) -> None:
     h, fake = polling, polling.fake
     ola = fake.user(first_name="Ola", language_code="pl")

@@ -22,11 +22,12 @@ from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.i18n import translator
 from conversations.screens import Button, Screen
 from conversations.state import ConversationState, load_state
+from tests.fakes import scans
 
 START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+PNG = scans.png()
+JPEG = scans.jpeg()
+PDF = scans.pdf()
 EN = translator("en")
 PL = translator("pl")
 

@@ -180,6 +180,34 @@ async def test_sip_target_and_test_mode(world: World, chat: Chat) -> None:
     assert world.sandbox.state.numbers[number].sip == "alice@pbx.example.org"
 
 
+@pytest.mark.parametrize(
+    ("typed", "note", "stored"),
+    [
+        ("1234@localhost", "invalid.sip_host_local", ""),
+        ("1234@192.168.0.10:5060", "invalid.sip_host_local", ""),
+        ("1234@pbx", "invalid.sip_host_local", ""),
+        ("1234@sip.example.com;transport=carrier-pigeon", "invalid.sip_uri", ""),
+        ("sips:1234@sip.example.com", "", "sips:1234@sip.example.com"),
+        ("1234@sip.example.com:5060;transport=tcp", "", "sip:1234@sip.example.com:5060;transport=tcp"),
+    ],
+)
+async def test_sip_uris_must_be_valid_and_reachable(
+    world: World, chat: Chat, typed: str, note: str, stored: str
+) -> None:
+    number = await world.own_number("1001", 3301)
+    before = world.sandbox.state.numbers[number].sip
+    await open_card(chat, number)
+    await chat.press("Where calls go")
+    await chat.type(typed)
+    owned = world.sandbox.state.numbers[number]
+    if note:
+        host = typed.split("@", 1)[1].split(":", 1)[0].split(";", 1)[0]
+        assert chat.notes == [t(note, host=host)]
+        assert owned.sip == before and await chat.step() == "numbers.sip"
+    else:
+        assert owned.sip == stored and await chat.step() == "numbers.card"
+
+
 async def test_refresh_and_back(world: World, chat: Chat) -> None:
     number = await world.own_number("1001", 3301)
     await open_card(chat, number)

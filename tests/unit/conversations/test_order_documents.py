@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.services import Actor
 from bot.storage import UserRef
 from conversations.events import FileUpload, Text
 from conversations.state import ConversationState, DocsState, FormField, FormState, OrderDraft, UploadState
+from tests.fakes import scans
 from tests.unit.conversations.support import JPEG, PDF, PNG, Chat, World, t
 
 WARSAW_ANSWERS = [
@@ -98,7 +101,15 @@ async def test_existing_groups_show_whether_they_fit(world: World, chat: Chat) -
     }
     german = await world.services.documents.create_group(actor, answers)
     polish = await world.services.documents.create_group(
-        actor, {**answers, "first_name": "Ola", "country": "PL"}
+        actor,
+        {
+            **answers,
+            "first_name": "Ola",
+            "country": "PL",
+            "city": "Warszawa",
+            "zip_code": "00-001",
+            "address": "Marszałkowska 1, 00-001 Warszawa",
+        },
     )
     await world.services.documents.create_group(
         Actor(UserRef("telegram", "2002")), {**answers, "first_name": "Zed"}
@@ -155,6 +166,18 @@ async def test_form_back_and_skip_and_cancel_drop_the_answers(chat: Chat) -> Non
     assert state.step == "menu" and state.form is None and state.order is None
 
 
+TODAY = date.today()
+
+
+def years_ago(years: int) -> str:
+    day = TODAY.day if (TODAY.month, TODAY.day) != (2, 29) else 28
+    return TODAY.replace(year=TODAY.year - years, day=day).isoformat()
+
+
+# A person born at most 120 years ago; a document issued at most 60 years ago.
+BIRTH_RANGE = {"earliest": years_ago(120), "latest": TODAY.isoformat()}
+ISSUE_RANGE = {"earliest": years_ago(60), "latest": TODAY.isoformat()}
+
 FORM_TABLE = [
     ("email", "not-an-email", "invalid.email", {}, "jan@example.com"),
     ("email", "jan@", "invalid.email", {}, "jan@example.com"),
@@ -165,7 +188,20 @@ FORM_TABLE = [
     ("phone", "call me", "invalid.phone", {}, "0048601234567"),
     ("date_of_birth", "31.12.1990", "invalid.date", {}, "1990-12-31"),
     ("date_of_birth", "1990-02-30", "invalid.date", {}, "1990-02-28"),
-    ("date_of_birth", "2999-01-01", "invalid.date_future", {}, "1990-12-31"),
+    ("date_of_birth", "2999-01-01", "invalid.date_range", BIRTH_RANGE, "1990-12-31"),
+    # The date is in the asked format; the message names the range instead of the format.
+    ("date_of_birth", "1800-01-01", "invalid.date_range", BIRTH_RANGE, "1926-01-31"),
+    ("issuing_date", "1900-01-01", "invalid.date_range", ISSUE_RANGE, "2020-01-31"),
+    ("first_name", "😀😀", "invalid.name", {}, "Zoë"),
+    ("last_name", "12345", "invalid.name", {}, "O'Brien-Łukasiewicz"),
+    ("first_name", "Jan\u202eek", "invalid.hidden_characters", {}, "Jan"),
+    ("middle_name", "Maria3", "invalid.name", {}, "Анна"),
+    ("zip_code", "<script>", "invalid.zip_code", {}, "00-950"),
+    ("id_number", "-5", "invalid.id_number", {}, "ABC123456"),
+    ("address", "x", "invalid.address", {}, "ul. Floriańska 1, 31-001 Kraków"),
+    ("building_number", "twelve", "invalid.building_number", {}, "12A"),
+    ("street", "<b>Main</b>", "invalid.place", {}, "Aleje Jerozolimskie"),
+    ("organization", "Acme\x1b[31m", "invalid.hidden_characters", {}, "Acme & Sons"),
     ("issuing_date", "yesterday", "invalid.date", {}, "2020-01-31"),
     ("first_name", "   ", "invalid.empty", {}, "Jan"),
     ("city", "x" * 101, "invalid.too_long", {"max": 100}, "Warszawa"),
@@ -188,6 +224,30 @@ async def test_each_form_answer_is_checked(
     await chat.send(Text(good))
     state = await chat.state()
     assert state.form is not None and state.form.index == 1 and state.form.answers[field]
+
+
+async def test_the_postcode_is_checked_against_the_country_given(world: World) -> None:
+    chat = world.chat("1001")
+    form = FormState(
+        origin="docs",
+        fields=[FormField(name="country", required=True), FormField(name="zip_code", required=True)],
+    )
+    await world.seed(chat.key, ConversationState(step="docs.form", form=form))
+    await chat.send(Text("pl"))
+    await chat.send(Text("10115"))  # a Berlin postcode
+    assert chat.notes == [t("invalid.zip_code_country", country="PL", example="00-950")]
+    await chat.send(Text("31-001"))
+    assert (await chat.state()).form.answers == {"country": "PL", "zip_code": "31-001"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("hidden", ["\x00", "\x07", "\x1b", "\u202e", "\u200b"])
+async def test_hidden_characters_are_refused_wherever_text_is_typed(world: World, hidden: str) -> None:
+    chat = world.chat("1001")
+    await chat.command("order")
+    await chat.type(f"Pol{hidden}and")  # the country search, not a form field
+    assert chat.notes == [t("invalid.hidden_characters")]
+    state = await chat.state()
+    assert state.step == "order.country" and state.order is not None and state.order.country_query == ""
 
 
 async def test_the_address_country_must_match_the_direction(world: World) -> None:
@@ -225,6 +285,16 @@ FILE_TABLE = [
     (FileUpload("scan.txt", b"%PDX not a pdf"), "invalid.file_type", {}),
     (FileUpload("scan.png", PNG, "image/png", 25 * 1024 * 1024), "invalid.file_too_big", {"max_mb": 20}),
     (FileUpload("scan.pdf", b""), "invalid.file_empty", {}),
+    # Right first bytes, but not a document: each is decoded or parsed before it goes anywhere.
+    (FileUpload("passport.pdf", b"%PDF-"), "invalid.file_unreadable_pdf", {}),
+    (FileUpload("passport.pdf", scans.pdf(pages=0)), "invalid.file_unreadable_pdf", {}),
+    (FileUpload("passport.pdf", PDF[: len(PDF) // 3]), "invalid.file_unreadable_pdf", {}),
+    (FileUpload("passport.png", PNG[: len(PNG) // 2]), "invalid.file_unreadable_image", {}),
+    (
+        FileUpload("passport.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64),
+        "invalid.file_unreadable_image",
+        {},
+    ),
 ]
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.documents import check_file, group_form
+from bot.services.documents import group_form
 from bot.services.errors import InvalidInput, NotYours
+from bot.services.file_check import check_file
 from bot.services.ordering import OrderRequest
 from bot.storage import UserRef
+from tests.fakes import scans
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+PNG = scans.png()
+PDF = scans.pdf()
+JPEG = scans.jpeg()
 
 
 async def order_one(stack: Stack, actor=ALICE, key: str = "k") -> str:  # type: ignore[no-untyped-def]
@@ -70,7 +72,10 @@ async def test_caller_name_refused(stack: Stack, name: str) -> None:
     [
         ("00001", True),
         ("sip:100@pbx.example.com", True),
-        ("100@10.0.0.1:5060", True),
+        ("100@193.0.2.1:5060", True),
+        ("sips:100@pbx.example.com;transport=tls", True),
+        ("100@10.0.0.1:5060", False),
+        ("100@localhost", False),
         ("99999", False),
         ("no-at-sign", False),
         ("a@b:99999", False),
@@ -86,8 +91,8 @@ async def test_sip_targets(stack: Stack, target: str, ok: bool) -> None:
 
 
 @pytest.mark.parametrize(("content", "suffix"), [(PNG, "png"), (PDF, "pdf"), (JPEG, "jpg")])
-def test_files_are_judged_by_content(content: bytes, suffix: str) -> None:
-    checked = check_file("scan.txt", content)
+async def test_files_are_judged_by_content(content: bytes, suffix: str) -> None:
+    checked = await check_file("scan.txt", content)
     assert checked.filename == f"scan.{suffix}"
 
 
@@ -99,9 +104,9 @@ def test_files_are_judged_by_content(content: bytes, suffix: str) -> None:
         (PNG, 21 * 1024 * 1024, "invalid.file_too_big"),
     ],
 )
-def test_bad_files_are_refused(content: bytes, declared: int | None, code: str) -> None:
+async def test_bad_files_are_refused(content: bytes, declared: int | None, code: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        check_file("passport.jpg", content, declared)
+        await check_file("passport.jpg", content, declared)
     assert info.value.code == code
 
 
@@ -129,6 +134,7 @@ async def test_groups_belong_to_their_creator(stack: Stack) -> None:
                 "date_of_birth": "1990-02-28",
                 "issuing_date": "2020-01-01",
                 "type_of_id": "PASSPORT",
+                "middle_name": "Maria",
             }.get(field.name, "X123")
     group = await stack.services.documents.create_group(ALICE, answers, direction.id)
     assert group.phone == "48221234567" and group.country == "PL" and group.salutation == "MR"
@@ -138,10 +144,10 @@ async def test_groups_belong_to_their_creator(stack: Stack) -> None:
         await stack.services.documents.files(BOB, group.id)
     missing = await stack.services.documents.missing_uploads(ALICE, group.id, direction)
     assert missing == list(direction.upload)
-    await stack.services.documents.upload(ALICE, group.id, missing[0], check_file("p.png", PNG))
+    await stack.services.documents.upload(ALICE, group.id, missing[0], await check_file("p.png", PNG))
     assert missing[0] not in await stack.services.documents.missing_uploads(ALICE, group.id, direction)
     with pytest.raises(NotYours):
-        await stack.services.documents.upload(BOB, group.id, missing[0], check_file("p.png", PNG))
+        await stack.services.documents.upload(BOB, group.id, missing[0], await check_file("p.png", PNG))
 
 
 @pytest.mark.parametrize(
@@ -151,7 +157,8 @@ async def test_groups_belong_to_their_creator(stack: Stack) -> None:
         ("country", "Poland", "invalid.country"),
         ("phone", "12ab", "invalid.phone"),
         ("date_of_birth", "31.01.1980", "invalid.date"),
-        ("date_of_birth", "2999-01-01", "invalid.date_future"),
+        ("date_of_birth", "2999-01-01", "invalid.date_range"),
+        ("first_name", "12345", "invalid.name"),
         ("salutation", "DR", "invalid.choice"),
         ("city", "   ", "invalid.empty"),
     ],

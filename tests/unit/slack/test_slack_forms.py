@@ -57,3 +57,45 @@ def test_the_answer_modal_and_message_views() -> None:
     assert forms.message_view("A very long title indeed, more than 24", "x")["title"]["text"] == (
         "A very long title indeed"
     )
+
+
+def test_the_modal_applies_the_same_rules_and_catalog_messages_as_the_chat_form() -> None:
+    fields = [FormField(n, True) for n in ("first_name", "last_name", "country", "zip_code", "id_number")]
+    typed = {
+        "f.first_name": "😀😀",
+        "f.last_name": "Nowak\u202e",
+        "f.country": "pl",
+        "f.zip_code": "10115",
+        "f.id_number": "-5",
+    }
+    english = forms.validate_group_form(fields, typed)
+    assert english.answers == {}
+    assert english.errors == {
+        "f.first_name": (
+            "Please type the name in letters (of any alphabet); "
+            "spaces, hyphens and apostrophes are allowed, digits and symbols are not."
+        ),
+        "f.last_name": (
+            "The text contains invisible or control characters (often left by copying and pasting). "
+            "Please type it again without them."
+        ),
+        "f.zip_code": "That is not a postcode used in PL. Please type one like 00-950.",
+        "f.id_number": (
+            "Please type the document number: 4 to 30 letters and digits, at least one of them a digit, "
+            "e.g. ABC123456."
+        ),
+    }
+    polish = forms.validate_group_form(fields, typed, language="pl")
+    assert (
+        polish.errors["f.zip_code"]
+        == "To nie jest kod pocztowy używany w kraju PL. Wpisz kod w postaci 00-950."
+    )
+    assert polish.errors["f.first_name"].startswith("Wpisz imię lub nazwisko literami")
+
+
+def test_a_postcode_asked_in_the_modal_is_checked_against_the_country_the_chat_already_has() -> None:
+    fields = [FormField("zip_code", True)]
+    refused = forms.validate_group_form(fields, {"f.zip_code": "10115"}, given={"country": "PL"})
+    assert set(refused.errors) == {"f.zip_code"}
+    accepted = forms.validate_group_form(fields, {"f.zip_code": "31-001"}, given={"country": "PL"})
+    assert accepted.errors == {} and accepted.answers == {"zip_code": "31-001"}

@@ -79,7 +79,9 @@ def test_the_token_goes_only_to_slack_or_the_configured_api_host() -> None:
 
 def test_service_errors_read_well() -> None:
     assert "no such number" in error_text(NotFound("number 1"))
-    assert error_text(InvalidInput("invalid.too_long", max=30)) == "At most 30 characters, please."
+    # Invalid input reads as in the other forms, from the same catalogs, in English or Polish.
+    assert error_text(InvalidInput("invalid.too_long", max=30)) == "That is too long: at most 30 characters."
+    assert error_text(InvalidInput("invalid.too_long", max=30), "pl") == "To za długie: najwyżej 30 znaków."
     assert "Zadarma said: busy" in error_text(ApiUnavailable("busy", retryable=True))
     from decimal import Decimal
 
