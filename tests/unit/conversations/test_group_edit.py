@@ -183,7 +183,7 @@ async def test_the_order_offers_editing_and_asks_groups_valid_again(world: World
 
 
 async def test_identity_fields_the_direction_names_are_asked_and_marked(world: World, chat: Chat) -> None:
-    await world.services.documents.create_group(ME, {**GERMAN, "country": "PL"})
+    await world.services.documents.create_group(ME, {**GERMAN, "country": "PL", "zip_code": "00-001"})
     await chat.command("order", "PL")
     await chat.type("Mobile")
     await chat.press("Mobile")
