@@ -77,6 +77,11 @@ async def open_storage(
     if isinstance(parsed, MemoryUrl):
         return MemoryStorage(clock=clock)
     parsed.path.parent.mkdir(parents=True, exist_ok=True)
-    if keys is None:
-        keys = StateKeys(load_or_create_key(key_file_for(parsed.path)))
-    return await SqliteStorage.open(parsed.path, clock=clock, keys=keys, holds_secrets=holds_secrets)
+    path = parsed.path
+
+    def key_beside_the_database() -> StateKeys:
+        return StateKeys(load_or_create_key(key_file_for(path)))
+
+    return await SqliteStorage.open(
+        path, clock=clock, keys=keys or key_beside_the_database, holds_secrets=holds_secrets
+    )

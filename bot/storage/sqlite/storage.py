@@ -89,7 +89,7 @@ class SqliteStorage(Storage):
         *,
         clock: Clock = utc_now,
         busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
-        keys: StateKeys | None = None,
+        keys: StateKeys | Callable[[], StateKeys] | None = None,
         holds_secrets: Callable[[str], bool] | None = None,
     ) -> SqliteStorage:
         """Open (creating if needed) the database at ``path`` and apply pending migrations.
@@ -104,7 +104,8 @@ class SqliteStorage(Storage):
         :class:`~bot.storage.errors.SchemaVersionError` if the file was
         written by a newer release.
 
-        With ``keys``, conversation states are sealed, and rows still plain or
+        With ``keys`` (or a function giving them, called once the file has
+        checked out), conversation states are sealed, and rows still plain or
         sealed with an old key are re-encrypted under the current one before
         this returns; :class:`~bot.storage.sealing.StateKeyError` (one line)
         when a row was sealed with a key not in ``keys``. ``holds_secrets``
@@ -136,7 +137,12 @@ class SqliteStorage(Storage):
         except BaseException:
             await conn.close()
             raise
-        cipher = StateCipher(keys) if keys is not None else None
+        try:
+            # a key file is generated only for a database that opened and checked out
+            cipher = StateCipher(keys() if callable(keys) else keys) if keys is not None else None
+        except BaseException:
+            await conn.close()
+            raise
         storage = cls(Database(conn, clock), path, cipher, holds_secrets)
         if cipher is not None:
             try:

@@ -30,5 +30,5 @@ def test_a_group_is_created_then_corrected(start_demo: Callable[..., Demo]) -> N
     assert "✏️ City: Kraków" in demo.screen
     demo.press("Save changes")
     assert "were saved" in demo.screen
-    assert "Address: Marszałkowska 10, 00-001 Warszawa, Kraków, PL" in demo.screen
+    assert "Address: Marszałkowska 10, 00-001 Warszawa, Kraków, Poland" in demo.screen
     assert demo.quit()[0] == 0
