@@ -405,3 +405,15 @@ def test_the_price_of_a_period_is_the_connect_fee_plus_its_months() -> None:
 )
 def test_a_renewal_lands_on_the_same_day_or_the_months_last(start: str, months: int, expected: str) -> None:
     assert add_months(datetime.fromisoformat(start), months).date().isoformat() == expected
+
+
+async def test_an_unreadable_account_before_an_order_is_a_service_error_and_sends_nothing(
+    stack: Stack,
+) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/"])
+    with pytest.raises(ApiUnavailable):
+        await stack.services.ordering.place_order(ALICE, "k", request, direction)
+    assert stack.sandbox.call_count("order") == 0
+    assert await stack.storage.intents.get("k") is None
