@@ -157,6 +157,32 @@ def function_of(mutant: str) -> str:
     return mangled.removeprefix("x_")
 
 
+def defined_functions(source: str) -> set[str]:
+    """The module-level functions and the methods (``Class.method``) defined in ``source``."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names.update(
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+    return names
+
+
+def missing_functions(targets: list[Target]) -> list[str]:
+    """``target: file: function`` for every listed function the code no longer defines."""
+    missing = []
+    for target in targets:
+        for file, functions in target.functions.items():
+            path = ROOT / file
+            defined = defined_functions(path.read_text("utf-8")) if path.exists() else set()
+            missing += [f"{target.name}: {file}: {fn}" for fn in functions if fn not in defined]
+    return missing
+
+
 def function_span(source: str, function: str) -> tuple[int, int]:
     """First and last line (1-based) of ``function`` (``Class.method`` or ``name``) in ``source``."""
     cls, _, name = function.rpartition(".")
@@ -325,6 +351,9 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
     chosen = [t for t in targets if not args.targets or t.name in args.targets]
+    missing = missing_functions(chosen)
+    if missing:  # a renamed function would silently drop out of the run
+        raise SystemExit("targets.toml names functions the code does not define:\n  " + "\n  ".join(missing))
     equivalents = load_equivalents()
     scores = []
     for target in chosen:
