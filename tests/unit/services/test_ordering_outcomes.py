@@ -208,6 +208,7 @@ async def test_two_renewals_of_one_number_at_once_send_one(stack: Stack) -> None
     assert refused[0].params == {"number": placed.number}
 
 
+@pytest.mark.sandbox(mixed_currencies=True)  # a renewal priced in PLN on a USD account
 async def test_a_renewal_zadarma_refuses_for_funds_reports_the_fresh_balance(stack: Stack) -> None:
     direction = next(
         d
