@@ -91,12 +91,31 @@ def problem(body: Any) -> str | None:
     kind = body.get("type")
     if not _text(kind):
         return "a request without a type"
+    common = _common_problem(body)
+    if common is not None:
+        return common
     if kind == "event_callback":
         return _event_problem(body)
     if kind == "url_verification":
         return None if _text(body.get("challenge")) else "url_verification without a challenge"
     if kind in INTERACTIONS:
         return _interaction_problem(body)
+    return None
+
+
+def _common_problem(body: Body) -> str | None:
+    """Fields Bolt's own middleware reads from every request, whatever its type."""
+    for name in ("enterprise", "team", "user", "channel"):
+        if not (_optional(body, name, str) or isinstance(body[name], dict)):
+            return f"a request with a malformed {name}"
+    for name in ("event", "message", "previous_message", "item", "view", "container", "assistant_thread"):
+        if not _optional(body, name, dict):
+            return f"a request with a malformed {name}"
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "a request with malformed authorizations"
     return None
 
 
@@ -154,6 +173,8 @@ def _interaction_problem(body: Body) -> str | None:
 def _view_problem(view: Any) -> str | None:
     if not isinstance(view, dict):
         return "a view submission without a view"
+    if not _text(view.get("type")):
+        return "a view without a type"
     if not _optional(view, "private_metadata", str) or not _optional(view, "callback_id", str):
         return "a view with malformed metadata"
     state = view.get("state")

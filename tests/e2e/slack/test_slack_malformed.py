@@ -19,6 +19,7 @@ import pytest
 from adapters.slack import actions
 from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, SlackStack, sign
 from tests.fakes.slack_api import TEAM_ID
+from tests.fuzz_json import mutants
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -254,3 +255,59 @@ async def test_a_signed_event_without_a_user_does_nothing(stack: SlackStack) -> 
     )
     await stack.idle()
     assert stack.fake.calls_to("views.publish") == []
+
+
+@pytest.mark.parametrize("seed", [2020, 5, 7])  # 5 and 7 found shapes that crashed Bolt's own middleware
+async def test_fuzzed_signed_requests_get_no_500_and_no_traceback(
+    stack: SlackStack, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
+    """Seeded random mutations of a button press, a modal submission, events and a command, signed."""
+    caplog.set_level(logging.INFO)
+    submission = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID},
+        "user": {"id": ADMIN},
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "group_form",
+            "private_metadata": "",
+            "state": {"values": {}},
+        },
+    }
+    interactions = [_action(), submission]
+    events = [
+        json.loads(_event({"type": "app_home_opened", "user": ADMIN, "tab": "home"})),
+        json.loads(
+            _event({"type": "message", "channel_type": "im", "channel": "D1", "user": ADMIN, "text": "hi"})
+        ),
+    ]
+    command = {
+        "team_id": TEAM_ID,
+        "channel_id": CHANNEL,
+        "user_id": ADMIN,
+        "command": "/numbers",
+        "text": "list",
+        "response_url": "http://127.0.0.1:9/nowhere",
+        "trigger_id": "trigger-1",
+    }
+    requests: list[tuple[str, str]] = []
+    for payload in mutants(interactions, 40, seed=seed):
+        requests.append((_interaction(payload), FORM))
+    for index, body in enumerate(mutants(events, 30, seed=seed + 1)):
+        if isinstance(body, dict):
+            body["event_id"] = f"EvFuzz{index}"
+        requests.append((json.dumps(body), JSON))
+    for fields in mutants([command], 30, seed=seed + 2):
+        pairs = fields.items() if isinstance(fields, dict) else []
+        requests.append(
+            (urlencode({k: json.dumps(v) if not isinstance(v, str) else v for k, v in pairs}), FORM)
+        )
+    statuses = []
+    for body, content_type in requests:
+        statuses.append((await stack.slack.post(body, content_type)).status)
+    await stack.idle()
+    assert max(statuses) < 500, statuses
+    bad = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert bad == [], [(r.name, r.getMessage(), r.exc_info) for r in bad]
+    assert stack.sandbox.call_count("prolong") == 0

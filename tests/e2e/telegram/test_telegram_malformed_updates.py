@@ -17,6 +17,7 @@ import pytest
 
 from adapters.telegram.webhook import SECRET_HEADER
 from tests.e2e.telegram.telegram_helpers import WEBHOOK_PATH, WEBHOOK_SECRET, TelegramHarness
+from tests.fuzz_json import mutants
 
 USER = {"id": 4242, "is_bot": False, "first_name": "Fuzz", "language_code": "en"}
 CHAT = {"id": 4242, "type": "private", "first_name": "Fuzz"}
@@ -153,6 +154,56 @@ async def test_an_odd_update_is_answered_without_a_traceback(
     assert _bad(caplog.records) == []
     assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) <= 1
     # The bot still answers a good update afterwards.
+    ann = webhook.fake.user()
+    shown = await webhook.say(ann, "/start")
+    assert "Welcome" in shown[0].text
+
+
+def _press(update_id: int, data: str) -> dict[str, Any]:
+    message = {"message_id": 1, "date": 1_700_000_000, "chat": CHAT, "from": USER, "text": "menu"}
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"q{update_id}",
+            "from": USER,
+            "chat_instance": "1",
+            "message": message,
+            "data": data,
+        },
+    }
+
+
+@pytest.mark.parametrize("seed", [1414, 5, 7])
+async def test_fuzzed_updates_get_no_500_and_no_traceback(
+    webhook: TelegramHarness, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
+    """Seeded random mutations of every kind of update the bot handles, posted one after another."""
+    caplog.set_level(logging.INFO)
+    templates = [
+        _message(100, text="/start"),
+        _message(101, text="Poland"),
+        _press(102, "abc1"),
+        _message(103, photo=[{"file_id": "p", "file_unique_id": "u", "width": 9, "height": 9}]),
+        _message(104, document={"file_id": "d", "file_unique_id": "v", "file_name": "a.pdf"}),
+        {
+            "update_id": 105,
+            "my_chat_member": {
+                "chat": CHAT,
+                "from": USER,
+                "date": 1,
+                "old_chat_member": {"status": "member", "user": USER},
+                "new_chat_member": {"status": "kicked", "user": USER, "until_date": 0},
+            },
+        },
+    ]
+    statuses = []
+    for index, update in enumerate(mutants(templates, 90, seed=seed)):
+        if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+            update["update_id"] = 1000 + index  # distinct ids: none is dropped as a duplicate
+        statuses.append(await _post(webhook, json.dumps(update).encode()))
+    await webhook.part.drain()
+    assert max(statuses) < 500, statuses
+    assert _bad(caplog.records) == []
     ann = webhook.fake.user()
     shown = await webhook.say(ann, "/start")
     assert "Welcome" in shown[0].text
