@@ -29,7 +29,9 @@ class UndatedNumber(httpx.AsyncBaseTransport):
             if item["number"] == self._number:
                 item["stop_date"] = "0000-00-00 00:00:00"
         return httpx.Response(
-            response.status_code, headers={"Content-Type": "application/json"}, content=json.dumps(body).encode()
+            response.status_code,
+            headers={"Content-Type": "application/json"},
+            content=json.dumps(body).encode(),
         )
 
 
