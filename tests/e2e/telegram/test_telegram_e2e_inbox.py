@@ -179,3 +179,22 @@ async def test_a_webhook_without_a_secret_takes_requests_without_the_header(harn
     shown = await harness.say(ann, "/start")
     assert "Welcome" in shown[0].text
     assert harness.fake.webhook_responses[-1][1] == 200
+
+
+async def test_a_press_is_answered_before_the_handler_works_even_when_answering_is_slow(
+    polling: TelegramHarness,
+) -> None:
+    h, fake = polling, polling.fake
+    ann = fake.user()
+    await h.say(ann, "/start")
+    fake.fail_next("answerCallbackQuery", status=429, retry_after=1)  # the answer waits out a flood limit
+
+    await h.settle(fake.press(ann, "Help"))
+
+    answers = fake.calls_to("answerCallbackQuery")
+    assert [c.status for c in answers] == [429, 200]
+    changes = [
+        c for c in fake.calls if c.method in {"editMessageText", "sendMessage"} and c.at > answers[0].at
+    ]
+    assert changes, "the press changed the screen"
+    assert min(c.at for c in changes) >= answers[1].at  # the spinner stopped before the screen changed
