@@ -198,3 +198,27 @@ async def test_a_press_is_answered_before_the_handler_works_even_when_answering_
     ]
     assert changes, "the press changed the screen"
     assert min(c.at for c in changes) >= answers[1].at  # the spinner stopped before the screen changed
+
+
+async def test_an_answer_applied_before_a_stop_is_not_applied_again_when_replayed(
+    harness: TelegramHarness, quick_stop: None
+) -> None:
+    h, fake = harness, harness.fake
+    await h.start()
+    ann = fake.user()
+    await h.say(ann, "/order")
+    for method in ("sendMessage", "editMessageText"):
+        fake.fail_next(method, status=429, retry_after=3)  # the reply waits out a flood limit...
+    country = fake.send_text(ann, "PL")
+    await fake.delivered(country)
+    await fake.wait_for(
+        lambda: any(c.status == 429 for c in fake.calls if c.method in {"sendMessage", "editMessageText"}),
+        what="the reply to wait",
+    )
+    await h.stop()  # ...and the stop cuts it off after "PL" was applied
+
+    await h.start()
+    await h.part.drain()
+    screen = h.screen(ann)
+    assert "2. Kraków" in screen.labels, screen.text  # the city step, shown again...
+    assert not [t for t in fake.texts(ann.chat_id) if "“PL”" in t]  # ...with "PL" not taken as a city search
