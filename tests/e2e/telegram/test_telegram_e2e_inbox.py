@@ -222,3 +222,22 @@ async def test_an_answer_applied_before_a_stop_is_not_applied_again_when_replaye
     screen = h.screen(ann)
     assert "2. Kraków" in screen.labels, screen.text  # the city step, shown again...
     assert not [t for t in fake.texts(ann.chat_id) if "“PL”" in t]  # ...with "PL" not taken as a city search
+
+
+async def test_an_update_whose_handler_fails_is_finished_and_logged_as_an_error(
+    polling: TelegramHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    h, fake = polling, polling.fake
+    ann = fake.user()
+
+    async def store_down(*_: object, **__: object) -> None:
+        raise ConnectionError("the store is down")
+
+    monkeypatch.setattr(h.storage.users, "mark_blocked", store_down)
+    block = fake.block_bot(ann)
+    await h.settle(block)
+
+    [line] = gate_lines(caplog)
+    assert (line.update_id, line.outcome, line.attempt) == (block.update_id, "error", 1)  # type: ignore[attr-defined]
+    assert await h.storage.inbox.unfinished(prefix(h)) == []  # a retry would fail the same way
