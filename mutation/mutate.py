@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 WORK = ROOT / ".mutate"
-COPIED = ("bot", "adapters", "conversations", "tests")
+COPIED = ("bot", "adapters", "conversations", "tests", "deploy")  # deploy: the Slack manifest tests read it
 
 # Passed to every pytest run mutmut makes. A mutant that makes a test fail half-way can
 # leave a connection unclosed; the suite turns that warning into an error at exit, which
@@ -243,6 +243,7 @@ def prepare(target: Target) -> Path:
         "only_mutate": sorted(target.functions),
         "pytest_add_cli_args_test_selection": target.tests,
         "pytest_add_cli_args": PYTEST_ARGS,
+        "also_copy": ["deploy"],
         "do_not_mutate_patterns": SKIPPED_LINES,
         "use_git_change_detection": False,
     }
