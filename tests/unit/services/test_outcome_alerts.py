@@ -15,6 +15,7 @@ from bot.services.outcomes import (
     FAIL_NUMBER_GONE,
     FAIL_ON_ACCOUNT,
     describe,
+    params_number,
 )
 from bot.storage import Intent, IntentKind, IntentStatus, UserRef
 
@@ -98,3 +99,12 @@ def test_a_renewals_outcome(case: Intent, told: dict[str, str]) -> None:
 def test_an_intent_without_a_price_tells_empty_amounts() -> None:
     bare = Intent("k", ORDER, UserRef("slack", "U1"), {}, CONTESTED, None, None, 1, AT, AT)
     assert describe(bare) == (AlertKind.ORDER_OUTCOME, {"amount": "", "currency": "", "outcome": "contested"})
+
+
+@pytest.mark.parametrize(
+    ("number", "digits"), [("48221234567", "48221234567"), ("+48221234567", "48221234567")]
+)
+def test_the_number_an_intent_is_about_is_its_digits(number: str, digits: str) -> None:
+    about = Intent("k", ORDER, UserRef("slack", "U1"), {"number": number}, OK, None, None, 1, AT, AT)
+    assert params_number(about) == digits
+    assert params_number(Intent("k", ORDER, UserRef("slack", "U1"), {}, OK, None, None, 1, AT, AT)) == ""
