@@ -26,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 WORK = ROOT / ".mutate"
-COPIED = ("bot", "adapters", "conversations", "tests")
+COPIED = ("bot", "adapters", "conversations", "tests", "deploy")
+# The Slack manifest tests compare deploy/slack-manifest.yaml with the code and the README.
+ALSO_COPIED = ("deploy", "README.md")
 
 # Passed to every pytest run mutmut makes. A mutant that makes a test fail half-way can
 # leave a connection unclosed; the suite turns that warning into an error at exit, which
@@ -37,6 +39,9 @@ PYTEST_ARGS = [
     "-p",
     "no:cacheprovider",
     "--timeout=20",  # a mutant that makes a test wait for an update that never comes
+    # The emulator's realistic mode varies Zadarma's replies, not the mutated gates and
+    # services: one mode halves the end-to-end tests' time.
+    "--sandbox-mode=exact",
 ]
 # Log statements only say what happened; mutating their text is noise.
 SKIPPED_LINES = [r"^\s*log\.\w+\("]
@@ -235,11 +240,13 @@ def prepare(target: Target) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.db", "*.db-*")
     for name in COPIED:
         shutil.copytree(ROOT / name, work / name, ignore=ignore)
+    shutil.copy2(ROOT / "README.md", work / "README.md")
     settings = {
         "source_paths": ["bot", "adapters", "conversations"],
         "only_mutate": sorted(target.functions),
         "pytest_add_cli_args_test_selection": target.tests,
         "pytest_add_cli_args": PYTEST_ARGS,
+        "also_copy": list(ALSO_COPIED),
         "do_not_mutate_patterns": SKIPPED_LINES,
         "use_git_change_detection": False,
     }

@@ -90,6 +90,15 @@ async def test_due_deliveries(storage: Storage, clock) -> None:
     assert [d.destination for d in await storage.alerts.due_deliveries(clock.now, 1)] == [TG]
 
 
+async def test_a_claim_due_later_is_not_due_before_then(storage: Storage, clock) -> None:
+    later = clock.now + timedelta(seconds=60)
+    assert await storage.alerts.claim(KEY, "expiry", "48221234567", {"days": 7}, [TG], due_at=later) is True
+    [delivery] = await storage.alerts.deliveries(KEY)
+    assert delivery.next_attempt_at == later
+    assert await storage.alerts.due_deliveries(later - timedelta(seconds=1), 10) == []
+    assert [d.alert_key for d in await storage.alerts.due_deliveries(later, 10)] == [KEY]
+
+
 async def test_due_deliveries_rejects_bad_arguments(storage: Storage) -> None:
     with pytest.raises(ValueError, match="naive"):
         await storage.alerts.due_deliveries(datetime(2026, 1, 1), 10)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
+from aiogram.types import Update
 
 from adapters.telegram.inbox import MAX_ATTEMPTS, UpdateInbox
-from bot.storage import MemoryStorage, utc_now
+from bot.storage import MemoryStorage, open_storage, utc_now
 
 TOKEN = "123456789:AAH-test-token-for-unit-tests-only_x"
 
@@ -76,3 +78,39 @@ async def test_another_bots_updates_are_not_ours(bot: Bot) -> None:
     await UpdateInbox(storage, 42).keep([])
     await storage.inbox.receive(UpdateInbox(storage, 42).key(1), text_update(1), utc_now())
     assert await UpdateInbox(storage, bot.id).left_over(bot) == []
+
+
+async def test_a_given_up_update_does_not_stop_the_later_ones_coming_back(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    await storage.inbox.receive(inbox.key(1), text_update(1), utc_now())
+    for _ in range(MAX_ATTEMPTS):
+        await inbox.begin(1)
+    await inbox.begin(2)  # begun without a kept copy
+    await storage.inbox.receive(inbox.key(3), text_update(3, "later"), utc_now())
+
+    again = await inbox.left_over(bot)
+
+    assert [u.update_id for u in again] == [3]
+    given_up = [r for r in caplog.records if r.getMessage() == "an unfinished update is given up"]
+    assert [(r.update_id, r.reason) for r in given_up] == [  # type: ignore[attr-defined]
+        ("1", f"begun {MAX_ATTEMPTS} times"),
+        ("2", "not kept"),
+    ]
+
+
+async def test_a_failing_store_neither_loses_nor_drops_updates(bot: Bot, tmp_path: Path) -> None:
+    storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
+    inbox = UpdateInbox(storage, bot.id)
+    update = Update.model_validate_json(text_update(8))
+    assert await inbox.keep([update]) is True
+    [entry] = await storage.inbox.unfinished("")
+    assert entry.key == inbox.key(8) and entry.payload is not None
+    assert Update.model_validate_json(entry.payload) == update
+    await storage.close()  # from here every call to the store fails
+
+    assert await inbox.keep([update]) is False  # handled without a copy
+    assert await inbox.begin(9) == 1  # handled, as a first attempt
+    await inbox.finish(9)  # logged, not raised
