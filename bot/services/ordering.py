@@ -233,14 +233,9 @@ class OrderingService:
         if await self._find_number(number, fresh_error=True) is not None:
             self._catalog.taken(request.direction_id, request.number_id, request.number)
             raise NumberGone(number=request.number)
-        params: dict[str, str | int] = {
-            **request.to_params(),
-            "price": str(price),
-            "currency": direction.currency,
-            # the evidence: neither on the account nor owned here right before the call
-            "on_account_before": 0,
-            "owned_before": 0,
-        }
+        # The evidence is the intent itself: it is only written once the number was
+        # neither on the account nor owned here right before the call.
+        params: dict[str, str | int] = {**request.to_params(), "price": str(price), "currency": direction.currency}
         try:
             intent, created = await self._storage.intents.create(
                 key, IntentKind.ORDER, actor.user, params, target=number
@@ -612,11 +607,6 @@ class OrderingService:
             if not final:
                 return False
             await self._fail(intent, "order", FAIL_NOT_PLACED, shown_now=False)
-            return True
-        if int(intent.params.get("on_account_before", 0)) or int(intent.params.get("owned_before", 0)):
-            await self._contest(
-                intent, "order", "the number was on the account before this order", shown_now=False
-            )
             return True
         outcome = OrderOutcome(record.number, record.status == "on", record.status.startswith("reserved"))
         with contextlib.suppress(OutcomeContested):

@@ -93,7 +93,7 @@ async def test_a_late_order_is_found_and_told_while_an_early_look_proves_nothing
         "late",
         IntentKind.ORDER,
         ALICE.user,
-        {**request.to_params(), "price": "10.00", "currency": "USD", "on_account_before": 0},
+        {**request.to_params(), "price": "10.00", "currency": "USD"},
         target=number.lstrip("+"),
     )
     intent = await stack.storage.intents.get("late")
