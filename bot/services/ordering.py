@@ -235,7 +235,11 @@ class OrderingService:
             raise NumberGone(number=request.number)
         # The evidence is the intent itself: it is only written once the number was
         # neither on the account nor owned here right before the call.
-        params: dict[str, str | int] = {**request.to_params(), "price": str(price), "currency": direction.currency}
+        params: dict[str, str | int] = {
+            **request.to_params(),
+            "price": str(price),
+            "currency": direction.currency,
+        }
         try:
             intent, created = await self._storage.intents.create(
                 key, IntentKind.ORDER, actor.user, params, target=number
