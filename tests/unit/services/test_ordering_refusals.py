@@ -64,7 +64,7 @@ class Proxy(httpx.AsyncBaseTransport):
 
 
 @asynccontextmanager
-async def services_behind(stack: Stack, proxy: Proxy) -> AsyncIterator[Services]:
+async def services_behind(stack: Stack, proxy: httpx.AsyncBaseTransport) -> AsyncIterator[Services]:
     """The services of ``stack``'s store, calling the emulator through ``proxy``; outcomes reach Telegram."""
     async with httpx.AsyncClient(transport=proxy) as http:
         client = ZadarmaClient(
@@ -89,7 +89,9 @@ async def usd_direction(services: Services) -> Direction:
 
 async def pln_direction(services: Services) -> Direction:
     return next(
-        d for d in await services.catalog.directions("PL", "en") if not d.needs_documents and d.currency == "PLN"
+        d
+        for d in await services.catalog.directions("PL", "en")
+        if not d.needs_documents and d.currency == "PLN"
     )
 
 
@@ -105,7 +107,9 @@ async def told_after_the_chat(stack: Stack, key: str) -> dict[str, str]:
     assert alert is not None
     [delivery] = await stack.storage.alerts.deliveries(outcome_key(key))
     assert delivery.destination == "telegram:1001" and delivery.status == DeliveryStatus.PENDING
-    assert delivery.next_attempt_at is not None and delivery.next_attempt_at > utc_now() + timedelta(seconds=30)
+    assert delivery.next_attempt_at is not None and delivery.next_attempt_at > utc_now() + timedelta(
+        seconds=30
+    )
     params = alert.payload["params"]
     assert isinstance(params, dict)
     return {str(k): str(v) for k, v in params.items()}
@@ -222,6 +226,20 @@ async def test_a_refusal_in_other_words_in_another_currency_is_not_a_short_balan
             await services.ordering.place_order(ALICE, "k", request, direction)
     assert not isinstance(info.value, InsufficientBalance | NumberGone)
     assert info.value.detail == "Operacja odrzucona (kod 17)"
+
+
+async def test_a_refusal_in_other_words_with_the_balance_exactly_covering_the_price_is_not_short(
+    stack: Stack,
+) -> None:
+    said = "The period is not offered for this direction"
+    async with services_behind(stack, Proxy(stack.sandbox, message=said)) as services:
+        direction = await usd_direction(services)
+        chosen = await first_free(services, direction)
+        stack.sandbox.set_balance(str(order_price(direction, "month")))
+        odd = OrderRequest(direction.id, chosen.number_id, chosen.number, period="week")
+        with pytest.raises(ApiUnavailable) as info:
+            await services.ordering.place_order(ALICE, "k", odd, direction)
+    assert not isinstance(info.value, InsufficientBalance) and info.value.detail == said
 
 
 # -- not a refusal at all ----------------------------------------------------------------
