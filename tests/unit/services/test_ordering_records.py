@@ -27,6 +27,7 @@ from bot.services.errors import (
 )
 from bot.services.ordering import OrderOutcome, OrderRequest, ProlongOutcome, add_months, order_price
 from bot.services.outcomes import CHECK_PREFIX, RESERVED_PREFIX, OutcomeNotifier
+from bot.services.settlement import Settler
 from bot.storage import IntentRepository, IntentStatus
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
@@ -397,6 +398,23 @@ async def test_a_number_without_a_paid_until_date_is_quoted_and_renewed(stack: S
         assert done.stop_date is not None  # the renewal's reply names the new date
     intent = await stack.storage.intents.get("p")
     assert intent is not None and intent.params["stop_date_before"] == ""
+
+
+async def test_a_lost_renewal_an_older_bot_recorded_without_its_price_settles_with_the_records_fee(
+    stack: Stack,
+) -> None:
+    number = await ordered(stack)
+    record = await stack.services.numbers.get(ALICE, number)
+    assert record.stop_date is not None
+    await renewal_left_unknown(stack, "old", number)  # no price, no currency among its params
+    await stack.client.prolong_number(number, 1)  # it landed
+    await Settler(stack.services.ordering, stack.storage).settle_due()
+    intent = await stack.storage.intents.get("old")
+    assert intent is not None and intent.result == {
+        "stop_date": add_months(record.stop_date, 1).strftime(DATE),
+        "amount": str(record.monthly_fee),
+        "currency": record.currency,
+    }
 
 
 # -- the quote ---------------------------------------------------------------------------
