@@ -11,6 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -32,6 +33,7 @@ from bot.storage import IntentRepository, IntentStatus
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 from tests.unit.services.test_ordering_refusals import (
+    Proxy,
     first_free,
     pln_direction,
     services_behind,
@@ -99,6 +101,32 @@ async def test_a_placed_order_records_what_zadarma_placed_and_answers_it_again(s
         "",
         True,
     )
+
+
+async def test_a_purpose_the_direction_requires_reaches_zadarma(stack: Stack) -> None:
+    direction = next(
+        d
+        for d in await stack.services.catalog.directions("US", "en")
+        if d.specify == ("purpose",) and not d.upload
+    )
+    free = await stack.services.catalog.free_numbers(direction.id)
+    request = OrderRequest(direction.id, free[0].id, free[0].number, purpose="support line")
+    placed = await stack.services.ordering.place_order(ALICE, "k", request, direction)
+    assert placed.number == free[0].number and stack.sandbox.call_count("order") == 1
+
+
+@pytest.mark.parametrize(("autorenew", "asked"), [(True, ["month"]), (False, [])])
+async def test_the_order_asks_zadarma_to_renew_monthly_only_when_the_customer_chose_it(
+    stack: Stack, autorenew: bool, asked: list[str]
+) -> None:
+    proxy = Proxy(stack.sandbox)
+    async with services_behind(stack, proxy) as services:
+        direction = await usd_direction(services)
+        chosen = await first_free(services, direction)
+        request = OrderRequest(direction.id, chosen.number_id, chosen.number, autorenew=autorenew)
+        await services.ordering.place_order(ALICE, "k", request, direction)
+    [sent] = [r for r in proxy.requests if r.url.path == "/v1/direct_numbers/order/"]
+    assert parse_qs(sent.content.decode()).get("autorenew_period", []) == asked
 
 
 async def test_auto_renewal_off_is_switched_off_right_after_ordering(stack: Stack) -> None:
