@@ -233,13 +233,12 @@ class OrderingService:
         if await self._find_number(number, fresh_error=True) is not None:
             self._catalog.taken(request.direction_id, request.number_id, request.number)
             raise NumberGone(number=request.number)
+        # The evidence is the intent itself: it is only written once the number was
+        # neither on the account nor owned here right before the call.
         params: dict[str, str | int] = {
             **request.to_params(),
             "price": str(price),
             "currency": direction.currency,
-            # the evidence: neither on the account nor owned here right before the call
-            "on_account_before": 0,
-            "owned_before": 0,
         }
         try:
             intent, created = await self._storage.intents.create(
@@ -358,7 +357,7 @@ class OrderingService:
             await self._contest(intent, "order", reason, shown_now=shown_now)
             raise OutcomeContested(number=outcome.number)
         autorenew = "on"
-        if not int(intent.params.get("autorenew", 1)):
+        if not int(intent.params["autorenew"]):  # every order intent holds its options (to_params)
             autorenew = await self._switch_autorenew_off(intent, outcome.number)
         if outcome.reserved:
             outcome = await self._with_shortfall(intent, outcome)
@@ -383,9 +382,7 @@ class OrderingService:
                 self._catalog.spent(price, currency)
             else:
                 self._catalog.forget_balance()
-        self._catalog.taken(
-            intent.params.get("direction_id", 0), str(intent.params.get("number_id", "")), outcome.number
-        )
+        self._catalog.taken(intent.params["direction_id"], str(intent.params["number_id"]), outcome.number)
         self._unrecorded.pop(intent.key, None)
         return outcome
 
@@ -422,7 +419,7 @@ class OrderingService:
                 bool(res.get("activated")),
                 bool(res.get("reserved")),
                 repeated=True,
-                needed=Decimal(str(needed)) if needed not in (None, "") else None,
+                needed=Decimal(str(needed)) if needed is not None else None,
                 needed_currency=str(res.get("needed_currency", "")),
             )
         if intent.status == IntentStatus.FAILED:
@@ -571,8 +568,8 @@ class OrderingService:
             return ProlongOutcome(
                 number,
                 datetime.strptime(stop, DATE_FORMAT) if stop else None,  # noqa: DTZ007 - account-local
-                Decimal(str(res.get("amount", "0"))),
-                str(res.get("currency", "")),
+                Decimal(str(res["amount"])),  # _record_prolong writes both
+                str(res["currency"]),
                 repeated=True,
             )
         if intent.status == IntentStatus.FAILED:
@@ -612,11 +609,6 @@ class OrderingService:
             if not final:
                 return False
             await self._fail(intent, "order", FAIL_NOT_PLACED, shown_now=False)
-            return True
-        if int(intent.params.get("on_account_before", 0)) or int(intent.params.get("owned_before", 0)):
-            await self._contest(
-                intent, "order", "the number was on the account before this order", shown_now=False
-            )
             return True
         outcome = OrderOutcome(record.number, record.status == "on", record.status.startswith("reserved"))
         with contextlib.suppress(OutcomeContested):
@@ -720,7 +712,8 @@ class OrderingService:
         """Record a failure (nothing was charged) and tell the person."""
         if not await self._storage.intents.mark_failed(intent.key, reason):
             return
-        target = str(intent.params.get("number", ""))
+        # under the number's digits, like the entries of a success (a "+" typed or not)
+        target = digits(str(intent.params["number"]))
         await self._audit_intent(intent, action, target, f"failed: {reason}")
         await self.notifier.tell(await self._require(intent.key), shown_now=shown_now)
 
@@ -742,7 +735,7 @@ class OrderingService:
         if balance.currency == currency and balance.balance < price:
             balance = await self._catalog.balance(fresh=True)
             if balance.currency == currency and balance.balance < price:
-                raise InsufficientBalance(price, balance.balance, currency, balance_currency=balance.currency)
+                raise InsufficientBalance(price, balance.balance, currency)
         return balance
 
     async def _balance_after_refusal(self, cached: Balance) -> Balance:
@@ -774,11 +767,11 @@ def _label(user: UserRef) -> str:
 
 def _price_of(intent: Intent) -> tuple[Decimal | None, str]:
     """What the confirmation said it would cost, as recorded with the intent."""
-    raw = intent.params.get("price")
+    currency = str(intent.params.get("currency", ""))
     try:
-        return (Decimal(str(raw)) if raw not in (None, "") else None), str(intent.params.get("currency", ""))
-    except ArithmeticError:
-        return None, str(intent.params.get("currency", ""))
+        return Decimal(str(intent.params["price"])), currency
+    except (KeyError, ArithmeticError):  # not recorded (an older intent) or not a number
+        return None, currency
 
 
 def _is_refusal(exc: ZadarmaError) -> bool:

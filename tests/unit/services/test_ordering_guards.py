@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.errors import NotYours, ServiceError
+from bot.services.errors import NotYours
 from bot.services.ordering import OrderOutcome, OrderRequest
 from bot.storage import IntentRepository, UserRef
 from bot.zadarma.models import Direction
@@ -111,7 +111,8 @@ async def test_the_confirmation_that_lost_the_race_to_record_a_key_never_orders(
     async with asyncio.timeout(20):
         alice_result, bob_result = await asyncio.gather(alice, bob, return_exceptions=True)
 
-    assert isinstance(bob_result, ServiceError), bob_result
+    assert isinstance(bob_result, NotYours), bob_result
+    assert bob_result.params == {"number": bobs.number}  # only what Bob himself sent
     assert isinstance(alice_result, OrderOutcome), alice_result
     assert alice_result.number == alices.number and not alice_result.repeated
     assert stack.sandbox.call_count("order") == 1

@@ -260,8 +260,9 @@ async def test_a_renewal_the_store_could_not_record_answers_from_memory_and_only
         assert done.recorded is False and done.stop_date is not None
         again = await ordering.prolong(ALICE, "p", placed.number, 1)
         assert again.repeated and again.stop_date == done.stop_date and again.amount == done.amount
-        with pytest.raises(NotYours):
+        with pytest.raises(NotYours) as refused:
             await ordering.prolong(BOB, "p", placed.number, 1)
+        assert refused.value.params == {"number": placed.number}
         await db.execute("PRAGMA query_only = OFF")
         assert await ordering.flush_unrecorded() == 0
     intent = await stack.storage.intents.get("p")
