@@ -73,6 +73,8 @@ NOT_CHARGED = (
     "is being checked with Zadarma right now",
 )
 CONTESTED = ("records disagree",)
+RECENT = 30
+"""Messages looked at per check: a customer's confirmation and its outcome are always among the newest."""
 MIN_PROGRESS = 3
 """Confirmations made between two kills at least (kills still come every 8-20 s when the machine keeps up)."""
 ANY_FINAL = CHARGED + NOT_CHARGED + CONTESTED
@@ -186,14 +188,14 @@ class Soak:
     async def step(self, user: FakeUser, inject: object, within: float = 8) -> str | None:
         """Inject an update (a callable) and wait for the bot's menu to change; None if it did not."""
         await self.up.wait()
-        before = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id)]
+        before = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id, last=RECENT)]
         try:
             injected = inject()  # type: ignore[operator]
         except (AssertionError, KeyError, ValueError):  # the button is not on screen: start over
             raise _Lost from None
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            now = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id)]
+            now = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id, last=RECENT)]
             if now != before:
                 await asyncio.sleep(0.1)
                 with contextlib.suppress(AssertionError):
@@ -255,7 +257,7 @@ class Soak:
     async def confirm(self, index: int, user: FakeUser, kind: str, number: str, label: str) -> bool:
         tg = self.telegram
         await self.up.wait()
-        seen = {m.message_id: m.text for m in tg.bot_messages(user.chat_id)}
+        seen = {m.message_id: m.text for m in tg.bot_messages(user.chat_id, last=RECENT)}
         confirmation = Confirmation(index, kind, number, len(self.sandbox.state.charges))
         self.confirmations.append(confirmation)
         try:
@@ -283,7 +285,7 @@ class Soak:
 
     def _finals(self, user: FakeUser, seen: dict[int, str]) -> list[str]:
         """Final-outcome texts the bot sent (or edited in) since ``seen``."""
-        messages = self.telegram.bot_messages(user.chat_id)
+        messages = self.telegram.bot_messages(user.chat_id, last=RECENT)
         changed = [m.text for m in messages if seen.get(m.message_id) != m.text]
         return [t for t in changed if any(marker in t for marker in ANY_FINAL)]
 

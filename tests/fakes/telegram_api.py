@@ -529,9 +529,10 @@ class FakeTelegram:
         )
 
     # ------------------------------------------------------------------ reading the chat
-    def bot_messages(self, chat_id: int) -> list[ChatMessage]:
-        """The bot's messages in a chat, oldest first, as they look now."""
-        return [self._snapshot(m) for m in self._messages[chat_id].values() if m["from"].get("is_bot")]
+    def bot_messages(self, chat_id: int, *, last: int | None = None) -> list[ChatMessage]:
+        """The bot's messages in a chat (only the ``last`` ones if given), oldest first, as they look now."""
+        raw = [m for m in self._messages[chat_id].values() if m["from"].get("is_bot")]
+        return [self._snapshot(m) for m in (raw[-last:] if last is not None else raw)]
 
     def messages(self, chat_id: int) -> list[ChatMessage]:
         """Every message of a chat (the user's and the bot's), oldest first."""
@@ -546,9 +547,11 @@ class FakeTelegram:
 
     def menu(self, chat_id: int) -> ChatMessage:
         """The bot's newest message in a chat that has buttons."""
-        for message in reversed(self.bot_messages(chat_id)):
-            if message.buttons:
-                return message
+        for raw in reversed(self._messages[chat_id].values()):
+            if raw["from"].get("is_bot"):
+                message = self._snapshot(raw)
+                if message.buttons:
+                    return message
         raise AssertionError(f"no message with buttons in chat {chat_id}")
 
     def pending_count(self) -> int:
