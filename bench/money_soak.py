@@ -395,6 +395,8 @@ async def main(args: argparse.Namespace) -> int:
             contested += 1
         if not c.told:
             never += 1
+            last = [m.text[:80] for m in soak.telegram.bot_messages(soak.users[c.customer].chat_id, last=4)]
+            print(f"  never told: customer {c.customer} {c.kind} {c.number}, charged {c.charges}: {last}")
         elif (said_charged and c.charges == 0) or (said_not and c.charges > 0):
             wrong += 1
             print(f"  wrong: customer {c.customer} {c.kind} {c.number} charged {c.charges}: {c.told}")
