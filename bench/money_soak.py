@@ -108,6 +108,7 @@ class Confirmation:
     charges_before: int
     told: list[str] = field(default_factory=list)
     charges: int = 0
+    calls_at: int = 0  # the fake Bot API's call log position when Confirm was pressed
 
 
 @dataclass
@@ -258,7 +259,8 @@ class Soak:
         tg = self.telegram
         await self.up.wait()
         seen = {m.message_id: m.text for m in tg.bot_messages(user.chat_id, last=RECENT)}
-        confirmation = Confirmation(index, kind, number, len(self.sandbox.state.charges))
+        charges = len(self.sandbox.state.charges)
+        confirmation = Confirmation(index, kind, number, charges, calls_at=len(tg.calls))
         self.confirmations.append(confirmation)
         try:
             screen = tg.menu(user.chat_id)
@@ -313,6 +315,18 @@ def attribute(soak: Soak) -> None:
         ]
         if candidates:
             candidates[-1].charges += 1
+
+
+def calls_since(telegram: FakeTelegram, chat_id: int, start: int, limit: int) -> list[str]:
+    """The first ``limit`` Bot API calls to ``chat_id`` from call ``start`` on: method, status, text."""
+    lines = []
+    for call in telegram.calls[start:]:
+        if str(call.params.get("chat_id")) == str(chat_id):
+            text = str(call.params.get("text", ""))[:90].replace("\n", " / ")
+            lines.append(f"{call.method} {call.status} {call.params.get('message_id', '')} {text}")
+        if len(lines) == limit:
+            break
+    return lines
 
 
 def owners_overwritten(soak: Soak, db: Path) -> tuple[int, int]:
@@ -397,6 +411,8 @@ async def main(args: argparse.Namespace) -> int:
             never += 1
             last = [m.text[:80] for m in soak.telegram.bot_messages(soak.users[c.customer].chat_id, last=4)]
             print(f"  never told: customer {c.customer} {c.kind} {c.number}, charged {c.charges}: {last}")
+            for line in calls_since(soak.telegram, soak.users[c.customer].chat_id, c.calls_at, 12):
+                print(f"      {line}")
         elif (said_charged and c.charges == 0) or (said_not and c.charges > 0):
             wrong += 1
             print(f"  wrong: customer {c.customer} {c.kind} {c.number} charged {c.charges}: {c.told}")

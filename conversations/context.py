@@ -41,6 +41,8 @@ class Ctx:
     pressed: str | None = None
     told: list[str] = field(default_factory=list)
     """Payments (intent keys) whose final outcome this step tells the user."""
+    press_not_applied: bool = False
+    """The event was a press this step did not apply (an expired button, or one delivered again)."""
     loaded: str | None = None
     """The stored JSON the state was read from, untouched until a handler runs; ``None`` for a new state."""
 

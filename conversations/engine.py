@@ -96,11 +96,15 @@ class ConversationEngine:
         async def step(ctx: Ctx) -> list[Screen]:
             if event_id is not None and ctx.state.last_event == event_id:
                 log.info("event already applied; showing the current screen", extra={"event_id": event_id})
+                ctx.press_not_applied = True
             else:
                 await self._dispatch(ctx, event)
                 if event_id is not None:
                     ctx.state.last_event = event_id
-            return await self._finish(ctx)
+            screens = await self._finish(ctx)
+            if ctx.press_not_applied and isinstance(event, Press):
+                return [replace(screen, replaces_pressed=False) for screen in screens]
+            return screens
 
         return await self._run(key, locale, step)
 
@@ -275,6 +279,7 @@ class ConversationEngine:
                 await self._guard(ctx, lambda: self._replay(ctx, paid))
             else:
                 ctx.say(ctx.tr.gettext("menu.expired"))
+                ctx.press_not_applied = True
             return
         ctx.pressed = token
         if action.op.startswith(("nav.", "notice.")):

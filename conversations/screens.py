@@ -38,13 +38,18 @@ class Screen:
     or ``none`` for an informational message). ``settles`` names the
     payments (intent keys) whose final outcome these screens tell: once they
     are shown, the adapter passes them to ``ConversationEngine.acknowledge``
-    so the outcome is not sent again as an alert.
+    so the outcome is not sent again as an alert. ``replaces_pressed`` is
+    False when these screens answer a press that was not applied (a button of
+    an expired menu, or a press delivered again after its effect was saved):
+    the pressed message then keeps what it shows, which may be a payment's
+    outcome, and the screens come as new messages.
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     expects: Expects = "choice"
     settles: tuple[str, ...] = ()
+    replaces_pressed: bool = True
 
     @property
     def actions(self) -> tuple[str, ...]:

@@ -35,10 +35,16 @@ MAX_TEXT = 3000  # fallback text kept short; blocks carry the content
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message: fallback ``text`` and ``blocks``."""
+    """A message: fallback ``text`` and ``blocks``.
+
+    ``replaces_pressed`` is False when the message answers a press the
+    conversation did not apply: it is then posted anew, and the pressed message
+    (which may tell a payment's outcome) is left as it is.
+    """
 
     text: str
     blocks: list[Block] = field(default_factory=list)
+    replaces_pressed: bool = True
 
 
 # -- primitives --------------------------------------------------------------------
@@ -181,7 +187,7 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
         ]
         if elements:
             tail.append(actions_block(elements))
-    return Rendered(_fallback(last.text), _fit(body, tail))
+    return Rendered(_fallback(last.text), _fit(body, tail), replaces_pressed=screens[0].replaces_pressed)
 
 
 # -- numbers -------------------------------------------------------------------------

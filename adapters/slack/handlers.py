@@ -168,7 +168,11 @@ class SlackHandlers:
                     return
                 message = await self._wizard.press(parsed[0], user, parsed[1])
                 await self._outbox.answer(
-                    response_url=url, channel=channel, user=user, message=message, replace=True
+                    response_url=url,
+                    channel=channel,
+                    user=user,
+                    message=message,
+                    replace=message.replaces_pressed,
                 )
             elif action_id == actions.TEXT_ANSWER:
                 await self._modals.open_text_answer(trigger, value, channel, url)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapters.slack import actions
 from adapters.slack.blocks import Rendered, actions_block, button, render_screens
@@ -104,7 +104,7 @@ class Wizard:
             form_button = actions_block(
                 [button("📝 Fill in the form", actions.GROUP_NEW, key.chat_id, style="primary")]
             )
-            rendered = Rendered(rendered.text, [*rendered.blocks[:49], form_button][-50:])
+            rendered = replace(rendered, blocks=[*rendered.blocks[:49], form_button][-50:])
         return rendered
 
     # -- files ---------------------------------------------------------------------

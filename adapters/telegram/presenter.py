@@ -5,6 +5,9 @@ change in place) and further screens follow as new messages; after typed
 input or a file every screen is a new message. The buttons of the chat's
 previous menu are then removed, so only the current menu looks live (an old
 button pressed anyway still gets the conversation's "menu expired" answer).
+A press the conversation did not apply (``Screen.replaces_pressed`` false)
+leaves the pressed message's text alone (it may tell a payment's outcome):
+its buttons are removed and the screens come as new messages.
 """
 
 from __future__ import annotations
@@ -31,16 +34,22 @@ class Presenter:
             return []
         shown: list[int] = []
         rest = messages
-        if edit is not None and await self._sender.edit(chat_id, edit, messages[0]):
+        replaces = screens[0].replaces_pressed
+        if edit is not None and replaces and await self._sender.edit(chat_id, edit, messages[0]):
             shown.append(edit)
             rest = messages[1:]
         for message in rest:
             sent = await self._sender.send(chat_id, message)
             shown.append(sent.message_id)
-        await self._retire_previous_menu(chat_id, shown, has_menu=messages[-1].keyboard is not None)
+        previous = await self._retire_previous_menu(
+            chat_id, shown, has_menu=messages[-1].keyboard is not None
+        )
+        if edit is not None and not replaces and edit != previous:
+            await self._sender.strip_keyboard(chat_id, edit)
         return shown
 
-    async def _retire_previous_menu(self, chat_id: int, shown: list[int], *, has_menu: bool) -> None:
+    async def _retire_previous_menu(self, chat_id: int, shown: list[int], *, has_menu: bool) -> int | None:
+        """Remember the new live menu and strip the buttons of the one before; returns that one's id."""
         previous = self._menus.pop(chat_id, None)
         if has_menu:
             self._menus[chat_id] = shown[-1]
@@ -48,3 +57,4 @@ class Presenter:
                 self._menus.popitem(last=False)
         if previous is not None and previous not in shown:
             await self._sender.strip_keyboard(chat_id, previous)
+        return previous

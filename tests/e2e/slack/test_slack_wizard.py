@@ -194,6 +194,8 @@ async def test_a_forged_or_stale_wizard_button_changes_nothing(stack: SlackStack
     await stack.idle()
     expired = stack.fake.calls_to("response_url")[-1].args
     assert "expired" in text_of(expired["blocks"]).lower()
+    # posted as a new message: the pressed one (which may tell a payment's outcome) stays as it was
+    assert expired["replace_original"] is False
     await stack.slack.press({"action_id": "zb.w.0.0", "value": "no-separator"})
     await stack.idle()
     assert "expired" in stack.fake.calls_to("response_url")[-1].args["text"].lower()

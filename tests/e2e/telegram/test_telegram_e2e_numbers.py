@@ -74,14 +74,43 @@ async def test_a_stale_button_says_the_menu_expired_and_shows_the_current_screen
     await h.say(ann, "/start")
     old_menu = h.screen(ann)
     await h.press(ann, "Order a number")
+    before = h.screen(ann)  # the main menu's message, now showing the country question
+    assert before.message_id == old_menu.message_id
 
     changed = await h.press(ann, "Order a number", message=old_menu)
 
-    assert changed[0].message_id == old_menu.message_id
-    assert changed[0].text == text_of("menu.expired")
-    assert changed[0].buttons == ()
+    # the pressed message keeps its text and loses its buttons; the answer comes as new messages
+    pressed = next(m for m in fake.bot_messages(ann.chat_id) if m.message_id == old_menu.message_id)
+    assert pressed.text == before.text and pressed.buttons == ()
+    assert [m.text for m in changed if m.message_id > old_menu.message_id][0] == text_of("menu.expired")
     assert "which country" in h.screen(ann).text
-    assert h.screen(ann).message_id != old_menu.message_id
+    assert h.screen(ann).message_id > old_menu.message_id
+
+
+async def test_a_second_tap_on_a_refused_confirmation_leaves_the_outcome_readable(
+    polling: TelegramHarness,
+) -> None:
+    h, fake = polling, polling.fake
+    ann = fake.user()
+    await h.say(ann, "/order")
+    await h.say(ann, "PL")
+    await h.press(ann, "Gdańsk")
+    await h.press(ann, "Any number")
+    summary = h.screen(ann)
+    h.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/order/"])
+
+    refused = await h.press(ann, "Confirm and pay")
+    outcome = next(m for m in refused if m.message_id == summary.message_id)
+    assert text_of("error.api", detail="").split(":")[0] in outcome.text
+    h.sandbox.clear_faults()
+
+    # the customer taps Confirm on the same message again (a double tap)
+    await h.press(ann, "Confirm and pay", message=summary)
+
+    shown = next(m for m in fake.bot_messages(ann.chat_id) if m.message_id == summary.message_id)
+    assert shown.text == outcome.text
+    assert text_of("menu.expired") in fake.texts(ann.chat_id)
+    assert h.sandbox.call_count("direct_numbers.order") == 1
 
 
 async def test_a_customer_cannot_press_another_customers_number_actions(polling: TelegramHarness) -> None:

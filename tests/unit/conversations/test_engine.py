@@ -54,6 +54,10 @@ async def test_a_stale_press_says_the_menu_expired_and_shows_the_current_screen(
     assert chat.notes == [t("menu.expired")]
     assert chat.screen.text == current
     assert await chat.step() == "order.country"
+    # not applied: the adapter must not overwrite the pressed message with this answer
+    assert [s.replaces_pressed for s in chat.screens] == [False, False]
+    await chat.press("Back")
+    assert all(s.replaces_pressed for s in chat.screens)
 
 
 @pytest.mark.parametrize("token", ["x", "zzzzzz", "a7", "🙂", "order-1234"])
@@ -275,6 +279,7 @@ async def test_an_event_delivered_again_is_not_applied_twice(world: World, chat:
     saved = (await chat.state()).model_copy()
     again = await world.engine.handle(chat.key, Press(city), event_id="telegram:41")
     assert all(t("menu.expired") not in screen.text for screen in again)
+    assert first[0].replaces_pressed and not any(screen.replaces_pressed for screen in again)
     assert again[-1].text == first[-1].text
     after = await chat.state()
     assert (after.step, after.order) == (saved.step, saved.order)
