@@ -82,7 +82,7 @@ async def test_a_stale_button_says_the_menu_expired_and_shows_the_current_screen
     # the pressed message keeps its text and loses its buttons; the answer comes as new messages
     pressed = next(m for m in fake.bot_messages(ann.chat_id) if m.message_id == old_menu.message_id)
     assert pressed.text == before.text and pressed.buttons == ()
-    assert [m.text for m in changed if m.message_id > old_menu.message_id][0] == text_of("menu.expired")
+    assert next(m.text for m in changed if m.message_id > old_menu.message_id) == text_of("menu.expired")
     assert "which country" in h.screen(ann).text
     assert h.screen(ann).message_id > old_menu.message_id
 
