@@ -340,3 +340,173 @@ async def test_a_paid_until_date_that_vanished_is_contested(stack: Stack) -> Non
         )
 
     await settle_without_dates(stack, check)
+
+
+# -- one settling round --------------------------------------------------------------
+
+
+async def test_one_round_looks_at_every_due_intent_and_skips_only_those_not_due_yet(stack: Stack) -> None:
+    direction = await plain_direction(stack)
+    first = await request_for(stack, direction, 0)
+    await unknown_intent(
+        stack, "a", IntentKind.ORDER, ALICE.user, first.to_params(), target=first.number.lstrip("+")
+    )
+    a = await stack.storage.intents.get("a")
+    assert a is not None
+    clock = Clock(a.updated_at)
+    settler = Settler(stack.services.ordering, stack.storage, clock=clock)
+    assert await settler.settle_due() == 1.0  # nothing on the account yet: look again in a second
+    await lost_order(stack, "b", await request_for(stack, direction, 1), direction)
+    await lost_order(stack, "c", await request_for(stack, direction, 2), direction)
+    clock.now = a.updated_at + timedelta(seconds=0.5)  # "a" is not due; "b" and "c" are new
+    await settler.settle_due()
+    assert [await intent_status(stack, k) for k in ("a", "b", "c")] == ["unknown", "succeeded", "succeeded"]
+    assert (settler.settled, settler.health()["checking"]) == (2, 1)
+
+
+# -- recovery after a restart --------------------------------------------------------
+
+
+def order_params(index: int) -> dict[str, str | int]:
+    return {"number": f"1555010000{index}", "price": "5.00", "currency": "USD"}
+
+
+async def settled_order(stack: Stack, key: str, index: int) -> None:
+    storage = stack.storage
+    await storage.intents.create(key, IntentKind.ORDER, BOB.user, order_params(index))
+    await storage.intents.mark_sending(key)
+    await storage.intents.mark_succeeded(key, {"number": f"1555010000{index}", "activated": 1, "reserved": 0})
+
+
+async def test_recovery_counts_what_it_touched_and_tells_only_the_last_days_untold_outcomes(
+    stack: Stack,
+) -> None:
+    notice = notifier(stack)
+    storage = stack.storage
+    ordering = stack.services.ordering
+    await storage.intents.create("p1", IntentKind.ORDER, ALICE.user, order_params(1))
+    await storage.intents.create("p2", IntentKind.PROLONG, ALICE.user, {**order_params(2), "months": 1})
+    await storage.intents.create("s", IntentKind.ORDER, ALICE.user, order_params(3))
+    await storage.intents.mark_sending("s")
+    await settled_order(stack, "told", 4)
+    told_intent = await storage.intents.get("told")
+    assert told_intent is not None
+    await notice.tell(told_intent, shown_now=False)
+    await settled_order(stack, "untold", 5)
+    await settled_order(stack, "old", 6)  # settled a day and a half ago: too late to tell now
+    long_ago = encode_datetime(utc_now() - timedelta(hours=36))
+    await storage._db.execute(  # type: ignore[attr-defined]
+        "UPDATE intents SET updated_at = ? WHERE key = 'old'", (long_ago,)
+    )
+    assert await ordering.recover() == 4  # two failed, one left for the settler, one told
+    assert (await told(stack, "p1"))["outcome"] == "not_placed"
+    assert (await told(stack, "p2"))["outcome"] == "not_renewed"
+    assert await due_now(stack, "p1") and await due_now(stack, "p2")
+    sending = await storage.intents.get("s")
+    assert sending is not None
+    assert (sending.status, sending.error) == (IntentStatus.UNKNOWN, "interrupted while sending")
+    assert ordering.unknown_seen.is_set()
+    assert (await told(stack, "untold"))["outcome"] == "ordered"
+    assert await due_now(stack, "untold")
+    assert await storage.alerts.get(outcome_key("old")) is None
+
+
+# -- telling -------------------------------------------------------------------------
+
+
+async def test_the_outbox_is_nudged_only_for_outcomes_nobody_saw_in_the_chat(stack: Stack) -> None:
+    notice = notifier(stack)
+    woken: list[str] = []
+    notice.wake = lambda: woken.append("now")
+    direction = await plain_direction(stack)
+    shown = await request_for(stack, direction, 0)
+    await stack.services.ordering.place_order(ALICE, "shown", shown, direction)
+    alert = await stack.storage.alerts.get(outcome_key("shown"))
+    assert alert is not None and alert.number == shown.number.lstrip("+")
+    assert woken == []  # waits for the chat's acknowledgement instead
+    await lost_order(stack, "lost", await request_for(stack, direction, 1), direction)
+    await Settler(stack.services.ordering, stack.storage).settle_due()
+    assert woken == ["now"]
+    settled = await stack.storage.intents.get("lost")
+    assert settled is not None
+    await notice.tell(settled, shown_now=False)  # told already: nothing new to deliver
+    assert woken == ["now"]
+
+
+async def test_acknowledging_counts_each_shown_outcome_and_skips_ones_never_claimed(stack: Stack) -> None:
+    notifier(stack)
+    ordering = stack.services.ordering
+    direction = await plain_direction(stack)
+    await ordering.place_order(ALICE, "a", await request_for(stack, direction, 0), direction)
+    await ordering.place_order(ALICE, "b", await request_for(stack, direction, 1), direction)
+    assert await ordering.acknowledge(ALICE.user, ["refused-before-any-intent", "a", "b"]) == 2
+    for key in ("a", "b"):
+        [delivery] = await stack.storage.alerts.deliveries(outcome_key(key))
+        assert delivery.status == DeliveryStatus.SENT
+    assert await ordering.acknowledge(UserRef("terminal", "demo"), ["a"]) == 0  # no alerts reach it
+
+
+# -- outcomes the store refused, written once it recovers ------------------------------
+
+
+def read_only_after(db: Any, prefix: str) -> Callable[[str], Any]:
+    async def hook(path: str) -> None:
+        if path.startswith(prefix):
+            await db.execute("PRAGMA query_only = ON")  # every write fails from now on
+
+    return hook
+
+
+async def test_a_renewal_the_store_refused_is_recorded_once_it_recovers_without_a_second_message(
+    stack: Stack,
+) -> None:
+    number = await placed_number(stack)
+    db = stack.storage._db  # type: ignore[attr-defined]
+    woken: list[str] = []
+    transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/prolong"))
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = ZadarmaClient(
+            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
+        )
+        ordering = Services.build(client, stack.storage).ordering
+        ordering.notifier = OutcomeNotifier(
+            stack.storage, platforms=frozenset({"telegram"}), wake=lambda: woken.append("now")
+        )
+        outcome = await ordering.prolong(ALICE, "renew", number, 1)
+        assert outcome.recorded is False
+        settler = Settler(ordering, stack.storage, first_check=2.0)
+        assert await settler.settle_due() == 2.0  # try the store again soon
+        assert settler.health()["unrecorded"] == 1
+        await db.execute("PRAGMA query_only = OFF")
+        assert await settler.settle_due() == 30.0  # nothing left to do
+        assert settler.health()["unrecorded"] == 0
+    assert await intent_status(stack, "renew") == "succeeded"
+    [delivery] = await stack.storage.alerts.deliveries(outcome_key("renew"))
+    assert delivery.status == DeliveryStatus.SENT  # shown in the chat already: not sent again
+    assert woken == []
+    assert stack.sandbox.call_count("prolong") == 1
+
+
+async def test_a_late_record_of_a_number_given_to_someone_else_meanwhile_goes_to_the_team(
+    stack: Stack,
+) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    digits = request.number.lstrip("+")
+    db = stack.storage._db  # type: ignore[attr-defined]
+    transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/order"))
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = ZadarmaClient(
+            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
+        )
+        ordering = Services.build(client, stack.storage).ordering
+        ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}), team=TEAM)
+        assert (await ordering.place_order(ALICE, "k", request, direction)).recorded is False
+        await db.execute("PRAGMA query_only = OFF")
+        await stack.storage.ownership.claim_number(digits, BOB.user, assigned_by="operator")
+        settler = Settler(ordering, stack.storage)
+        assert await settler.settle_due() == 30.0
+        assert settler.health()["unrecorded"] == 0 and settler.health()["ok"] is True
+    assert await intent_status(stack, "k") == "contested"
+    assert await stack.storage.ownership.owner_of_number(digits) == BOB.user
+    assert (await team_check(stack)).payload["params"]["customer"] == "telegram:1001"
