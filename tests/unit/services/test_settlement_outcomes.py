@@ -153,7 +153,9 @@ async def test_an_intent_settled_already_counts_as_settled_and_an_unsent_one_doe
     storage = stack.storage
     await storage.intents.create("done", IntentKind.ORDER, ALICE.user, request.to_params())
     await storage.intents.mark_failed("done", "not placed")
-    await storage.intents.create("open", IntentKind.ORDER, BOB.user, (await request_for(stack, direction, 1)).to_params())
+    await storage.intents.create(
+        "open", IntentKind.ORDER, BOB.user, (await request_for(stack, direction, 1)).to_params()
+    )
     done, still_open = await storage.intents.get("done"), await storage.intents.get("open")
     assert done is not None and still_open is not None
     assert await stack.services.ordering.settle(done, final=True) is True
