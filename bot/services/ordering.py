@@ -620,7 +620,7 @@ class OrderingService:
         record = await self._client.direct_number(number)
         before_text = str(intent.params.get("stop_date_before") or "")
         now_text = record.stop_date.strftime(DATE_FORMAT) if record.stop_date else ""
-        months = int(intent.params.get("months", 1))
+        months = int(intent.params["months"])  # every renewal intent holds it (prolong writes it)
         if before_text and record.stop_date is not None:
             before = datetime.strptime(before_text, DATE_FORMAT)  # noqa: DTZ007 - account-local
             if record.stop_date == add_months(before, months):
@@ -651,8 +651,8 @@ class OrderingService:
                 elif kept.renewal is not None:
                     await self._record_prolong(kept.intent, kept.renewal, shown_now=True)
                 await self.notifier.acknowledge(kept.intent.owner, [key])  # shown in the chat already
-            except OutcomeContested:
-                self._unrecorded.pop(key, None)
+            except OutcomeContested:  # raised before _record_order drops the entry
+                del self._unrecorded[key]
             except Exception as exc:  # the store is still failing: try again later
                 log.warning("an outcome is still waiting to be recorded", extra={"error": type(exc).__name__})
         return len(self._unrecorded)

@@ -333,8 +333,12 @@ async def test_a_write_failure_after_the_charge_keeps_the_outcome_and_records_it
         )
         services = Services.build(client, stack.storage)
         ordering = services.ordering
-        ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}))
+        woken: list[str] = []
+        ordering.notifier = OutcomeNotifier(
+            stack.storage, platforms=frozenset({"telegram"}), wake=lambda: woken.append("now")
+        )
         await check_write_failure(stack, ordering, request, direction, db, balance_before)
+        assert woken == []  # shown in the chat: the late record never pushes a second message
 
 
 async def check_write_failure(
