@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,11 +24,12 @@ if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
 
 from bot.config import ConfigError, Settings, database_problem, demo_database_url
+from bot.coord.shared import Shared, open_shared
 from bot.services import Services
 from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
-from bot.zadarma.ratelimit import RateLimiter
+from bot.zadarma.ratelimit import ApiBudget, RateLimiter
 
 log = logging.getLogger("bot.app")
 
@@ -47,16 +48,16 @@ def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None =
 
 @asynccontextmanager
 async def zadarma_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None, limiter: ApiBudget | None = None
 ) -> AsyncIterator[ZadarmaClient]:
-    """A configured :class:`ZadarmaClient`, closing its HTTP client on exit."""
+    """A configured :class:`ZadarmaClient`, closing its HTTP client on exit; its own budget by default."""
     async with http_client(settings, transport) as http:
         yield ZadarmaClient(
             http,
             base_url=settings.zadarma_api_url,
             key=settings.zadarma_key,
             secret=settings.zadarma_secret.get_secret_value(),
-            limiter=RateLimiter(settings.zadarma_rate_limit),
+            limiter=limiter or RateLimiter(settings.zadarma_rate_limit),
             timeout=settings.zadarma_timeout,
         )
 
@@ -70,6 +71,7 @@ class Core:
     client: ZadarmaClient
     services: Services
     engine: ConversationEngine
+    shared: Shared = field(default_factory=Shared)  # what replicas share (REDIS_URL), or this process's
 
 
 def operators_of(settings: Settings) -> frozenset[UserRef]:
@@ -112,12 +114,18 @@ async def open_core(
         settings.database_url, keys=settings.state_keys, holds_secrets=holds_form_answers
     )
     try:
-        async with zadarma_client(settings, transport) as client:
-            services = Services.build(client, storage, settle_window=settings.settle_window_seconds)
-            engine = ConversationEngine(
-                services, operators=operators_of(settings), default_language=settings.default_language
-            )
-            yield Core(settings, storage, client, services, engine)
+        async with open_shared(settings.redis_url.get_secret_value(), settings.redis_prefix) as shared:
+            shared.share_storage(storage)
+            limiter = shared.limiter(settings.zadarma_key, settings.zadarma_rate_limit)
+            async with zadarma_client(settings, transport, limiter) as client:
+                services = Services.build(client, storage, settle_window=settings.settle_window_seconds)
+                engine = ConversationEngine(
+                    services,
+                    operators=operators_of(settings),
+                    default_language=settings.default_language,
+                    locks=shared.conversation_locks,
+                )
+                yield Core(settings, storage, client, services, engine, shared)
     finally:
         await storage.close()
 
@@ -331,6 +339,7 @@ def build_service(core: Core) -> Service:
             admin_ids=settings.telegram_admins,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
+            locks=core.shared.update_locks,
         )
         parts.append(telegram)
         sinks["telegram"] = TelegramAlertSink(telegram)
@@ -379,6 +388,9 @@ def build_service(core: Core) -> Service:
         # Open payments are settled by the Settler part; this only finds refused credentials early.
         return "ok" if await access.check(core.client) else "Zadarma refused the credentials"
 
-    app = health_app(parts, {"database": write_probe(core.storage.probe_write), "zadarma": zadarma})
+    probes = {"database": write_probe(core.storage.probe_write), "zadarma": zadarma}
+    if core.shared.redis:
+        probes["redis"] = core.shared.probe  # required: the replicas coordinate through it
+    app = health_app(parts, probes)
     runner = Runner(app, parts, settings.http_host, settings.http_port, on_start=on_start)
     return Service(runner, parts)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     alert_digest_hour: int = Field(default=9, ge=0, le=23)
     alert_lease_ttl: float = Field(default=20.0, ge=1, le=600)
 
+    redis_url: SecretStr = SecretStr("")  # may hold a password: never logged
+    redis_prefix: str = "zadarma-bot:"
+
     http_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     http_port: int = Field(default=8080, ge=0, le=65535)
 
@@ -99,6 +102,21 @@ class Settings(BaseSettings):
         except ValueError:  # its message quotes the URL, which may hold a password
             raise ValueError(f"must be {EXPECTED_FORMS}") from None
         return value.strip()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value().strip()
+        if url and (problem := redis_url_problem(url)):
+            raise ValueError(problem)  # names the expected form, never the URL
+        return SecretStr(url)
+
+    @field_validator("redis_prefix")
+    @classmethod
+    def _redis_prefix(cls, value: str) -> str:
+        if not value or len(value) > 64 or any(c.isspace() for c in value):
+            raise ValueError("must be 1 to 64 characters without spaces, e.g. zadarma-bot:")
+        return value
 
     @field_validator("state_encryption_key")
     @classmethod
@@ -203,6 +221,9 @@ class Settings(BaseSettings):
             self.state_encryption_key,
         ]
         secrets = [v.get_secret_value() for v in values if v.get_secret_value()]
+        redis_password = urlsplit(self.redis_url.get_secret_value()).password
+        if redis_password:
+            secrets.append(redis_password)
         return secrets + list(split_ids(self.state_encryption_old_keys.get_secret_value()))
 
     def run_problems(self) -> list[str]:
@@ -310,6 +331,24 @@ def plain_problem(error: ErrorDetails) -> str:
     else:
         text = str(error["msg"])
     return f"{name}: {text}"
+
+
+REDIS_FORMS = "redis://[:password@]host[:port][/db], rediss://... (TLS) or unix:///path/to/redis.sock"
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable Redis URL (one line that does not quote it), or ``None``."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"must be {REDIS_FORMS}"
+    if parts.scheme in ("redis", "rediss") and parts.hostname:
+        database = parts.path.strip("/")
+        return None if database == "" or database.isdigit() else f"must be {REDIS_FORMS}"
+    if parts.scheme == "unix" and parts.path:
+        return None
+    return f"must be {REDIS_FORMS}"
 
 
 def demo_database_url(db: str | None) -> str:

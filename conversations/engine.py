@@ -10,13 +10,13 @@ the newer state.
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from bot.coord import KeyLocks, LocalLocks
 from bot.services import Actor, Services
 from bot.services.errors import NotFound, NotYours, ServiceError
 from bot.services.validation import visible
@@ -45,25 +45,9 @@ MAX_REDIRECTS = 3
 SAVE_ATTEMPTS = 2
 
 
-class _KeyLocks:
-    """One asyncio lock per conversation key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[ConversationKey, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: ConversationKey) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+def lock_name(key: ConversationKey) -> str:
+    """The name of ``key``'s conversation lock (distinct keys never share one)."""
+    return json.dumps([key.platform, key.chat_id, key.user_id], separators=(",", ":"))
 
 
 class ConversationEngine:
@@ -75,11 +59,13 @@ class ConversationEngine:
         *,
         operators: frozenset[UserRef] = frozenset(),
         default_language: str = "en",
+        locks: KeyLocks | None = None,
     ) -> None:
+        """``locks`` run one conversation's events one at a time (default: in this process only)."""
         self._services = services
         self._operators = operators
         self._default_language = normalize_language(default_language) or "en"
-        self._locks = _KeyLocks()
+        self._locks: KeyLocks = locks if locks is not None else LocalLocks()
 
     # -- public --------------------------------------------------------------------
 
@@ -164,7 +150,7 @@ class ConversationEngine:
 
     async def _run(self, key: ConversationKey, locale: str | None, body: Callable[[Ctx], Awaitable[T]]) -> T:
         repo = self._services.storage.conversations
-        async with self._locks.hold(key):
+        async with self._locks.hold(lock_name(key)):
             for attempt in range(1, SAVE_ATTEMPTS + 1):
                 stored = await repo.get(key)
                 state, lost = await self._load(key, stored, locale)

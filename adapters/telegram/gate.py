@@ -34,9 +34,9 @@ from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 
 from adapters.telegram.inbox import UpdateInbox
-from adapters.telegram.ordering import KeyedLocks
 from adapters.telegram.sending import Sender
 from adapters.telegram.texts import primary_language
+from bot.coord import KeyLocks
 from bot.logs import correlated
 from bot.storage import Storage, User, UserRef
 
@@ -60,7 +60,7 @@ class UpdateGate(BaseMiddleware):
         storage: Storage,
         inbox: UpdateInbox,
         sender: Sender,
-        locks: KeyedLocks,
+        locks: KeyLocks,
     ) -> None:
         self._storage = storage
         self._inbox = inbox

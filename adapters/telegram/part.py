@@ -29,7 +29,6 @@ from adapters.telegram.files import FileFetcher
 from adapters.telegram.gate import UpdateGate
 from adapters.telegram.handlers import ChatHandlers
 from adapters.telegram.inbox import UpdateInbox
-from adapters.telegram.ordering import KeyedLocks
 from adapters.telegram.pacer import Pacer
 from adapters.telegram.presenter import Presenter
 from adapters.telegram.redact import TokenRedactor
@@ -40,6 +39,7 @@ from adapters.telegram.sending import Sender, describe, is_outage, is_unreachabl
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import COMMAND_DESCRIPTIONS, CONVERSATION_COMMANDS, LANGUAGES
 from adapters.telegram.webhook import WebhookEndpoint
+from bot.coord import KeyLocks, LocalLocks
 from bot.services import Services
 from bot.storage import ConversationKey, Storage, UserRef, utc_now
 from conversations.engine import ConversationEngine
@@ -76,6 +76,7 @@ class TelegramPart:
         admin_ids: frozenset[str],
         webhook_url: str = "",
         webhook_secret: str = "",
+        locks: KeyLocks | None = None,
     ) -> None:
         """Build the bot; nothing touches the network before :meth:`start`.
 
@@ -84,7 +85,8 @@ class TelegramPart:
         ``token`` is the bot token; ``api_base`` the Bot API server (a local
         Bot API server or a test double); ``admin_ids`` the Telegram user ids
         allowed to use ``/assign``; ``webhook_url`` (public HTTPS URL) switches
-        from long polling to webhook, checked with ``webhook_secret``.
+        from long polling to webhook, checked with ``webhook_secret``;
+        ``locks`` keep one user's updates in order (default: in this process only).
         """
         if not token:
             raise ValueError("a Telegram bot token is required")
@@ -103,7 +105,7 @@ class TelegramPart:
         except TokenValidationError:
             raise ValueError("the Telegram bot token is malformed (expected <digits>:<text>)") from None
         self.sender = Sender(self.bot)
-        self._locks = KeyedLocks()
+        self._locks = locks if locks is not None else LocalLocks()
         self._inbox = UpdateInbox(storage, self.bot.id)
         self._session.middleware(self._inbox)
         self._gate = UpdateGate(storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks)

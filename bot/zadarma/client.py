@@ -32,7 +32,7 @@ from bot.zadarma.errors import (
     ZadarmaTransportError,
 )
 from bot.zadarma.parsing import DirectionId, to_str
-from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset
+from bot.zadarma.ratelimit import ApiBudget, Priority, RateLimiter, parse_reset
 from bot.zadarma.signing import ParamValue, authorization_header, build_query
 
 log = logging.getLogger("bot.zadarma")
@@ -70,7 +70,7 @@ class ZadarmaClient:
         base_url: str,
         key: str,
         secret: str,
-        limiter: RateLimiter | None = None,
+        limiter: ApiBudget | None = None,
         timeout: float = 15.0,
         max_retries: int = 3,
         backoff: float = 0.25,
@@ -80,7 +80,7 @@ class ZadarmaClient:
         self._base = httpx.URL(base_url.rstrip("/") + "/")
         self._key = key
         self._secret = secret
-        self.limiter = limiter or RateLimiter()
+        self.limiter: ApiBudget = limiter or RateLimiter()
         self._timeout = timeout
         self._max_retries = max_retries
         self._backoff = backoff

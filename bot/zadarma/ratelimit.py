@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
 WINDOW_SECONDS = 60.0
 
@@ -131,10 +132,9 @@ class RateLimiter:
                     entry[2].clear()
                     await entry[2].wait()
                     continue
-                wait = self.delay(priority)
+                wait = self.take(priority)
                 if wait <= 0:
                     heapq.heappop(self._waiters)
-                    self._starts.append(self._clock())
                     return
                 # Not woken early when a newcomer takes over as head: the newcomer has a
                 # higher priority, so its own delay is no longer than this one; this waiter
@@ -147,22 +147,61 @@ class RateLimiter:
             if self._waiters:
                 self._waiters[0][2].set()
 
+    def take(self, priority: int = Priority.FINISH) -> float:
+        """Take a slot now if ``priority`` may start (returns 0), else return :meth:`delay` and take nothing.
+
+        Bypasses the queue of :meth:`acquire`; for callers that keep their own.
+        """
+        wait = self.delay(priority)
+        if wait <= 0:
+            self._starts.append(self._clock())
+        return wait
+
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the server's ``X-RateLimit-*`` headers into account."""
-        wall = self._wall()
-        limit = _int(headers.get("x-ratelimit-limit"))
-        remaining = _int(headers.get("x-ratelimit-remaining"))
-        reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall)
-        if limit is None and remaining is None and reset_at is None:
+        state = read_headers(headers, self._wall())
+        if state is None:
             return
-        self.state = RateLimitState(limit, remaining, reset_at)
-        if remaining == 0 and reset_at is not None:
-            self.block_until(reset_at)
+        self.state = state
+        if state.remaining == 0 and state.reset_at is not None:
+            self.block_until(state.reset_at)
 
     def block_until(self, reset_at: float) -> None:
         """Start nothing before Unix time ``reset_at`` (capped at one window)."""
         wait = min(max(0.0, reset_at - self._wall()), WINDOW_SECONDS)
         self._blocked_until = max(self._blocked_until, self._clock() + wait)
+
+
+def read_headers(headers: Mapping[str, str], wall: float) -> RateLimitState | None:
+    """The budget the server's ``X-RateLimit-*`` headers tell of (``None`` when they are absent)."""
+    limit = _int(headers.get("x-ratelimit-limit"))
+    remaining = _int(headers.get("x-ratelimit-remaining"))
+    reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall)
+    if limit is None and remaining is None and reset_at is None:
+        return None
+    return RateLimitState(limit, remaining, reset_at)
+
+
+class ApiBudget(Protocol):
+    """What :class:`~bot.zadarma.client.ZadarmaClient` needs of a limiter.
+
+    :class:`RateLimiter` keeps the budget in this process;
+    :class:`bot.coord.redis_budget.RedisRateLimiter` shares it between replicas.
+    """
+
+    state: RateLimitState
+
+    async def acquire(self, priority: int = Priority.FINISH) -> None:
+        """Wait for a slot of ``priority``, then take it."""
+        ...
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Take the server's ``X-RateLimit-*`` headers into account."""
+        ...
+
+    def block_until(self, reset_at: float) -> None:
+        """Start nothing before Unix time ``reset_at`` (the server answered 429)."""
+        ...
 
 
 def _int(value: str | None) -> int | None:

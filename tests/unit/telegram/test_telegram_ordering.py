@@ -1,10 +1,10 @@
-"""One update per user at a time (adapters.telegram.ordering)."""
+"""One update per user at a time (bot.coord.LocalLocks, used by the Telegram gate and the engine)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from adapters.telegram.ordering import KeyedLocks
+from bot.coord import LocalLocks as KeyedLocks
 
 
 async def test_one_key_runs_in_arrival_order_one_at_a_time() -> None:

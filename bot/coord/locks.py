@@ -1,14 +1,32 @@
-"""One update per user at a time, in arrival order; different users in parallel."""
+"""One lock per key: the interface, and the in-process implementation.
+
+A conversation (or a Telegram user's updates) is handled by one task at a
+time. :class:`LocalLocks` does that inside one process;
+:class:`bot.coord.redis_locks.RedisLocks` does it across replicas.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 
-class KeyedLocks:
-    """A FIFO lock per key, created on first use and dropped when nobody holds or waits for it.
+class KeyLocks(Protocol):
+    """Hands out one lock per string key."""
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold ``key``'s lock for the duration of the ``async with`` block.
+
+        Callers queue before their first suspension point, so that waiters in
+        one process are served in arrival order.
+        """
+        ...
+
+
+class LocalLocks:
+    """A FIFO :class:`asyncio.Lock` per key, made on first use, dropped when nobody holds or waits for it.
 
     Arrival order is kept: :meth:`hold` queues the caller before its first
     suspension point, and :class:`asyncio.Lock` wakes waiters in order.
