@@ -40,6 +40,7 @@ from adapters.telegram.sending import Sender, describe, is_outage, is_unreachabl
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import COMMAND_DESCRIPTIONS, CONVERSATION_COMMANDS, LANGUAGES
 from adapters.telegram.webhook import WebhookEndpoint
+from adapters.updates import UpdateObserver
 from bot.services import Services
 from bot.storage import ConversationKey, Storage, UserRef, utc_now
 from conversations.engine import ConversationEngine
@@ -76,6 +77,7 @@ class TelegramPart:
         admin_ids: frozenset[str],
         webhook_url: str = "",
         webhook_secret: str = "",
+        observer: UpdateObserver | None = None,
     ) -> None:
         """Build the bot; nothing touches the network before :meth:`start`.
 
@@ -106,7 +108,9 @@ class TelegramPart:
         self._locks = KeyedLocks()
         self._inbox = UpdateInbox(storage, self.bot.id)
         self._session.middleware(self._inbox)
-        self._gate = UpdateGate(storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks)
+        self._gate = UpdateGate(
+            storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks, observer=observer
+        )
         self._presenter = Presenter(self.sender)
         handlers = ChatHandlers(
             engine=engine,
