@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
-from bot.runtime import Part, Runner, health_app, write_probe
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import Metrics
+from bot.runtime import Part, Runner, health_app, install_metrics, write_probe
 
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 from bot.config import ConfigError, Settings, database_problem, demo_database_url
 from bot.coord.shared import Shared, open_shared
 from bot.services import Services
-from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage
+from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
@@ -316,6 +318,7 @@ class Service:
 
     runner: Runner
     parts: list[Part]
+    metrics: Metrics
 
 
 def build_service(core: Core) -> Service:
@@ -327,6 +330,7 @@ def build_service(core: Core) -> Service:
     from bot.services.settlement import Settler
 
     settings = core.settings
+    metrics = wire_metrics(core)
     parts: list[Part] = []
     sinks: dict[str, AlertSink] = {}
     if settings.telegram_enabled:
@@ -340,6 +344,7 @@ def build_service(core: Core) -> Service:
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
             locks=core.shared.update_locks,
+            observer=metrics,
         )
         parts.append(telegram)
         sinks["telegram"] = TelegramAlertSink(telegram)
@@ -356,10 +361,11 @@ def build_service(core: Core) -> Service:
             engine=core.engine,
             services=core.services,
             storage=core.storage,
+            observer=metrics,
         )
         parts.append(slack)
         sinks["slack"] = SlackAlertSink(slack, default_language=settings.default_language)
-    scheduler = AlertScheduler.from_settings(settings, core.client, core.storage, sinks)
+    scheduler = AlertScheduler.from_settings(settings, core.client, core.storage, sinks, observer=metrics)
     parts.append(scheduler)
     ordering = core.services.ordering
     channel = settings.slack_alert_channel
@@ -392,5 +398,15 @@ def build_service(core: Core) -> Service:
     if core.shared.redis:
         probes["redis"] = core.shared.probe  # required: the replicas coordinate through it
     app = health_app(parts, probes)
+    install_metrics(app, metrics.render, METRICS_CONTENT_TYPE, settings.metrics_token.get_secret_value())
     runner = Runner(app, parts, settings.http_host, settings.http_port, on_start=on_start)
-    return Service(runner, parts)
+    return Service(runner, parts, metrics)
+
+
+def wire_metrics(core: Core) -> Metrics:
+    """The app's own metrics: told by the Zadarma client, reading the store and the limiter when scraped."""
+    metrics = Metrics()
+    core.client.observer = metrics
+    metrics.read_storage(core.storage, utc_now)
+    metrics.read_budget(core.client.limiter.budget_left)
+    return metrics

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
 
     http_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     http_port: int = Field(default=8080, ge=0, le=65535)
+    metrics_token: SecretStr = SecretStr("")  # bearer token for /metrics; unset: open (keep it internal)
 
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -219,6 +220,7 @@ class Settings(BaseSettings):
             self.slack_signing_secret,
             self.slack_app_token,
             self.state_encryption_key,
+            self.metrics_token,
         ]
         secrets = [v.get_secret_value() for v in values if v.get_secret_value()]
         redis_password = urlsplit(self.redis_url.get_secret_value()).password

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import signal
 import sqlite3
@@ -123,6 +124,28 @@ def health_app(parts: list[Part], probes: dict[str, HealthProbe]) -> web.Applica
 
     app.router.add_get("/healthz", healthz)
     return app
+
+
+def install_metrics(
+    app: web.Application, render: Callable[[], Awaitable[bytes]], content_type: str, token: str = ""
+) -> None:
+    """``GET /metrics``: what ``render`` returns, as ``content_type``.
+
+    With a ``token``, only requests with ``Authorization: Bearer <token>`` are
+    served (others get 401). Without one the endpoint is open: keep it
+    reachable from the internal network only.
+    """
+    expected = f"Bearer {token}".encode() if token else b""
+
+    async def metrics(request: web.Request) -> web.Response:
+        if expected:
+            given = request.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return web.Response(status=401, text="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        body = await render()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    app.router.add_get("/metrics", metrics)
 
 
 class Runner:

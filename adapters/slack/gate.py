@@ -14,6 +14,7 @@ modal, in the DM or on the home tab); nothing else happens for either.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -26,9 +27,12 @@ from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import problem
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import REFUSAL
+from adapters.updates import UpdateObserver
 from bot.storage import Storage
 
 log = logging.getLogger("adapters.slack.gate")
+
+PLATFORM = "slack"
 
 DEDUP_TTL_SECONDS = 2 * 3600.0
 Body = dict[str, Any]
@@ -90,8 +94,10 @@ class Gate:
         outbox: Outbox,
         tasks: BackgroundTasks,
         now: Callable[[], datetime],
+        observer: UpdateObserver | None = None,
     ) -> None:
         self._admins = admin_users
+        self._observer = observer
         self._storage = storage
         self._outbox = outbox
         self._tasks = tasks
@@ -105,21 +111,35 @@ class Gate:
         reason = problem(body)
         if reason is not None:
             log.warning("slack request refused: malformed", extra={"reason": reason})
+            self._observe("malformed", None)
             return BoltResponse(status=400, body="")
         key = delivery_key(body)
         if key is not None and not await self._storage.dedup.seen_once(key, self._now(), DEDUP_TTL_SECONDS):
             log.info("dropped a repeated slack delivery", extra={"kind": key.split(":")[1]})
+            self._observe("duplicate", None)
             return BoltResponse(status=200, body="")
         user = acting_user(body)
         if user is None:
             # Nobody to check: acknowledged (Slack must not retry it) and never acted on.
             log.info("ignored a slack request without a user")
+            self._observe("ignored", None)
             return BoltResponse(status=200, body="")
         if user in self._admins:
-            await next()
+            started = time.perf_counter()
+            outcome = "failed"
+            try:
+                await next()
+                outcome = "handled"
+            finally:
+                self._observe(outcome, time.perf_counter() - started)
             return None
         log.info("refused a slack user who is not an admin")
+        self._observe("refused", None)
         return self._refuse(body, user)
+
+    def _observe(self, outcome: str, seconds: float | None) -> None:
+        if self._observer is not None:
+            self._observer.update(PLATFORM, outcome, seconds)
 
     def _refuse(self, body: Body, user: str) -> BoltResponse:
         if body.get("command"):

@@ -45,6 +45,7 @@ from adapters.slack.texts import (
     NOTHING_WAITING_FOR_FILE,
 )
 from adapters.slack.wizard import Wizard
+from adapters.updates import UpdateObserver
 from bot.services import Actor, Services
 from bot.storage import Storage
 
@@ -67,6 +68,7 @@ class SlackHandlers:
         tasks: BackgroundTasks,
         now: Callable[[], datetime],
         account_now: Callable[[], datetime],
+        observer: UpdateObserver | None = None,
     ) -> None:
         self._services = services
         self._ops = operations
@@ -75,7 +77,9 @@ class SlackHandlers:
         self._fetcher = fetcher
         self._tasks = tasks
         self._account_now = account_now
-        self._gate = Gate(admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now)
+        self._gate = Gate(
+            admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now, observer=observer
+        )
         self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks, ops=operations)
 
     def register(self, app: AsyncApp) -> None:

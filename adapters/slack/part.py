@@ -48,6 +48,7 @@ from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import MalformedRequest, problem, read_body
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.wizard import Wizard
+from adapters.updates import UpdateObserver
 from bot.logs import correlated
 from bot.services import Services
 from bot.storage import Storage, utc_now
@@ -114,6 +115,7 @@ class SlackPart:
         engine: ConversationEngine,
         services: Services,
         storage: Storage,
+        observer: UpdateObserver | None = None,
     ) -> None:
         if not bot_token:
             raise ValueError("the Slack bot token is required")
@@ -151,6 +153,7 @@ class SlackPart:
             tasks=self._tasks,
             now=utc_now,
             account_now=_account_now,
+            observer=observer,
         )
         self._handlers.register(self.app)
 

@@ -36,6 +36,7 @@ from aiogram.types import User as TelegramUser
 from adapters.telegram.inbox import UpdateInbox
 from adapters.telegram.sending import Sender
 from adapters.telegram.texts import primary_language
+from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks
 from bot.logs import correlated
 from bot.storage import Storage, User, UserRef
@@ -61,8 +62,10 @@ class UpdateGate(BaseMiddleware):
         inbox: UpdateInbox,
         sender: Sender,
         locks: KeyLocks,
+        observer: UpdateObserver | None = None,
     ) -> None:
         self._storage = storage
+        self._observer = observer
         self._inbox = inbox
         self._sender = sender
         self._locks = locks
@@ -94,10 +97,11 @@ class UpdateGate(BaseMiddleware):
                     attempt = await self._inbox.begin(event.update_id)
                     if attempt is None:
                         log.info("duplicate update dropped", extra={"update_id": event.update_id})
+                        self._observe("duplicate", None)
                         return UNHANDLED
                     data[EVENT_ID_KEY] = f"{PLATFORM}:{event.update_id}"
                     started = time.perf_counter()
-                    outcome = "error"
+                    outcome = "failed"
                     try:
                         data[CUSTOMER_KEY] = await self._remember(user, data.get("event_chat"))
                         result = await handler(event, data)
@@ -107,8 +111,10 @@ class UpdateGate(BaseMiddleware):
                         outcome = "cancelled"  # handled again after the restart
                         raise
                     finally:
+                        elapsed = time.perf_counter() - started
                         if outcome != "cancelled":
                             await self._inbox.finish(event.update_id)
+                        self._observe(outcome, elapsed if outcome != "cancelled" else None)
                         log.info(
                             "telegram update",
                             extra={
@@ -117,13 +123,17 @@ class UpdateGate(BaseMiddleware):
                                 "user": order_key,
                                 "outcome": outcome,
                                 "attempt": attempt,
-                                "ms": round((time.perf_counter() - started) * 1000, 1),
+                                "ms": round(elapsed * 1000, 1),
                             },
                         )
         finally:
             if answer is not None:
                 await answer
             self._leave()
+
+    def _observe(self, outcome: str, seconds: float | None) -> None:
+        if self._observer is not None:
+            self._observer.update(PLATFORM, outcome, seconds)
 
     async def idle(self) -> None:
         """Wait until no update is being handled."""

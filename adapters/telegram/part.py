@@ -39,6 +39,7 @@ from adapters.telegram.sending import Sender, describe, is_outage, is_unreachabl
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import COMMAND_DESCRIPTIONS, CONVERSATION_COMMANDS, LANGUAGES
 from adapters.telegram.webhook import WebhookEndpoint
+from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
 from bot.services import Services
 from bot.storage import ConversationKey, Storage, UserRef, utc_now
@@ -77,6 +78,7 @@ class TelegramPart:
         webhook_url: str = "",
         webhook_secret: str = "",
         locks: KeyLocks | None = None,
+        observer: UpdateObserver | None = None,
     ) -> None:
         """Build the bot; nothing touches the network before :meth:`start`.
 
@@ -108,7 +110,9 @@ class TelegramPart:
         self._locks = locks if locks is not None else LocalLocks()
         self._inbox = UpdateInbox(storage, self.bot.id)
         self._session.middleware(self._inbox)
-        self._gate = UpdateGate(storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks)
+        self._gate = UpdateGate(
+            storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks, observer=observer
+        )
         self._presenter = Presenter(self.sender)
         handlers = ChatHandlers(
             engine=engine,

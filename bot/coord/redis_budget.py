@@ -85,6 +85,19 @@ return 0
 """
 
 
+# Calls that may still start in the window (0 while blocked). ARGV: window ms, per minute.
+_LEFT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked > now then
+  return 0
+end
+local used = redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[1]), '+inf')
+return math.max(0, tonumber(ARGV[2]) - used)
+"""
+
+
 class RedisRateLimiter:
     """An :class:`~bot.zadarma.ratelimit.ApiBudget` whose window and 429 block are shared through Redis."""
 
@@ -108,6 +121,7 @@ class RedisRateLimiter:
         self._blocked_key = coord.key("budget", name, "blocked")
         self._take = coord.client.register_script(_TAKE)
         self._block = coord.client.register_script(_BLOCK)
+        self._left = coord.client.register_script(_LEFT)
         self._wall = wall
         self._sleep = sleep
         self._fallback = RateLimiter(per_minute, wall=wall, sleep=sleep)
@@ -179,6 +193,18 @@ class RedisRateLimiter:
         """Wait until the blocks noted so far are written to Redis."""
         while self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
+
+    async def budget_left(self) -> int:
+        """Calls every replica together may still start in the current window (for metrics)."""
+        if self._blocked_until > time.monotonic():
+            return 0
+        try:
+            left = await self._left(
+                keys=[self._starts_key, self._blocked_key], args=[self._window_ms, self.per_minute]
+            )
+        except (RedisError, OSError):
+            return self._fallback.budget_left()
+        return int(left)
 
     async def _ask(self, priority: int, *, take: bool) -> float:
         local = self._blocked_until - time.monotonic()

@@ -31,6 +31,7 @@ from bot.storage.records import (
     AuditEntry,
     ConversationKey,
     Delivery,
+    DeliveryBacklog,
     InboxEntry,
     Intent,
     IntentKind,
@@ -234,6 +235,10 @@ class IntentRepository(Protocol):
         """Return ``owner``'s intents, newest first."""
         ...
 
+    async def count_by_status(self) -> dict[IntentStatus, int]:
+        """How many intents are in each status (statuses without intents may be left out)."""
+        ...
+
 
 class AuditLog(Protocol):
     """Append-only record of who did what."""
@@ -327,6 +332,10 @@ class AlertRepository(SnapshotStore, LeaseRepository, Protocol):
 
     async def mark_delivery_blocked(self, alert_key: str, destination: str, error: str) -> bool:
         """``pending``/``failed`` -> ``blocked`` (the recipient refuses messages), counting the attempt."""
+        ...
+
+    async def delivery_backlog(self, now: datetime) -> DeliveryBacklog:
+        """How many deliveries are still to be sent, and since when the most overdue one is due."""
         ...
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from bot.storage.records import (
     AuditEntry,
     ConversationKey,
     Delivery,
+    DeliveryBacklog,
     DeliveryStatus,
     InboxEntry,
     Intent,
@@ -301,6 +303,9 @@ class MemoryIntents(_Clocked):
     async def list_for_owner(self, owner: UserRef) -> list[Intent]:
         return [_copy_intent(i) for i in reversed(self._rows.values()) if i.owner == owner]
 
+    async def count_by_status(self) -> dict[IntentStatus, int]:
+        return dict(Counter(i.status for i in self._rows.values()))
+
 
 class MemoryAudit(_Clocked):
     """In-memory :class:`~bot.storage.interfaces.AuditLog`."""
@@ -438,6 +443,15 @@ class MemoryAlerts(_Clocked):
 
     async def mark_delivery_blocked(self, alert_key: str, destination: str, error: str) -> bool:
         return self._finish_attempt(alert_key, destination, DeliveryStatus.BLOCKED, error, None)
+
+    async def delivery_backlog(self, now: datetime) -> DeliveryBacklog:
+        now = ensure_utc(now)
+        waiting = [
+            r.next_attempt_at
+            for r in self._deliveries.values()
+            if r.status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED) and r.next_attempt_at is not None
+        ]
+        return DeliveryBacklog(len(waiting), min((t for t in waiting if t <= now), default=None))
 
     async def save_snapshot(self, name: str, data: str) -> None:
         self._snapshots[name] = data

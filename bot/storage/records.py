@@ -202,6 +202,19 @@ class DeliveryStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryBacklog:
+    """The alert outbox at a glance (for metrics).
+
+    ``waiting``: deliveries still to be sent (``pending``, or ``failed`` with a
+    retry planned), due or not; ``oldest_due_at``: the earliest ``next_attempt_at``
+    among those already due, ``None`` when none is due.
+    """
+
+    waiting: int
+    oldest_due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One alert going to one destination such as ``"telegram:12345"`` or ``"slack:C0123"``.
 

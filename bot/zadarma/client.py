@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -60,6 +60,13 @@ Params = Mapping[str, ParamValue | None]
 UploadFile = tuple[str, bytes, str]  # file name, content, MIME type
 
 
+class CallObserver(Protocol):
+    """Told about every API attempt (metrics); must not raise or block."""
+
+    def api_call(self, path: str, status: str, seconds: float) -> None:
+        """One attempt at ``path`` ended: ``status`` is the HTTP status, ``timeout`` or ``error``."""
+
+
 class ZadarmaClient:
     """Typed, signed access to the Zadarma API over an injected ``httpx.AsyncClient``."""
 
@@ -75,8 +82,11 @@ class ZadarmaClient:
         max_retries: int = 3,
         backoff: float = 0.25,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: CallObserver | None = None,
     ) -> None:
         self._http = http
+        #: Told about every attempt (``None``: nobody is).
+        self.observer = observer
         self._base = httpx.URL(base_url.rstrip("/") + "/")
         self._key = key
         self._secret = secret
@@ -173,14 +183,16 @@ class ZadarmaClient:
                     timeout=self._timeout,
                 )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            self._observe(path, _transport_status(exc), started)
             raise ZadarmaTransportError(
                 f"could not connect: {type(exc).__name__}", method=method, path=path
             ) from None
         except httpx.TransportError as exc:
+            self._observe(path, _transport_status(exc), started)
             raise ZadarmaTransportError(
                 f"no reply: {type(exc).__name__}", method=method, path=path, outcome_unknown=method != "GET"
             ) from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed_ms = self._observe(path, str(response.status_code), started) * 1000
         self.limiter.observe(response.headers)
         log.info(
             "zadarma call",
@@ -192,6 +204,16 @@ class ZadarmaClient:
             },
         )
         return self._decode(method, path, response)
+
+    def _observe(self, path: str, status: str, started: float) -> float:
+        """Tell the observer about one attempt; return its duration in seconds."""
+        seconds = time.perf_counter() - started
+        if self.observer is not None:
+            try:
+                self.observer.api_call(path, status, seconds)
+            except Exception:  # metrics must never break a call
+                log.exception("the call observer failed")
+        return seconds
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
         status = response.status_code
@@ -638,6 +660,11 @@ def _message(body: Any, default: str) -> str:
         if isinstance(message, str) and message.strip():
             return message.strip()
     return default
+
+
+def _transport_status(exc: httpx.TransportError) -> str:
+    """The status an attempt without a reply is counted under: ``timeout`` or ``error``."""
+    return "timeout" if isinstance(exc, httpx.TimeoutException) else "error"
 
 
 def _retryable(exc: ZadarmaError) -> bool:

@@ -117,6 +117,22 @@ class RateLimiter:
             wait = max(wait, self._starts[len(self._starts) - capacity] + WINDOW_SECONDS - now)
         return wait
 
+    def budget_left(self) -> int:
+        """Calls that may still start in the current window (for metrics).
+
+        0 while blocked by the server; else ``per_minute`` less the starts of the
+        last 60 s, capped by the server's ``remaining`` until its reset time.
+        """
+        now = self._clock()
+        if self._blocked_until > now:
+            return 0
+        recent = sum(1 for start in self._starts if now - start < WINDOW_SECONDS)
+        left = self.per_minute - recent
+        state = self.state
+        if state.remaining is not None and state.reset_at is not None and state.reset_at > self._wall():
+            left = min(left, state.remaining)
+        return max(0, left)
+
     @property
     def waiting(self) -> int:
         """How many ``acquire`` calls are queued."""
@@ -201,6 +217,10 @@ class ApiBudget(Protocol):
 
     def block_until(self, reset_at: float) -> None:
         """Start nothing before Unix time ``reset_at`` (the server answered 429)."""
+        ...
+
+    def budget_left(self) -> int | Awaitable[int]:
+        """Calls that may still start in the current window (for metrics); may be awaitable."""
         ...
 
 

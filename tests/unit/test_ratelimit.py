@@ -276,3 +276,23 @@ async def test_a_tiny_budget_still_serves_every_priority() -> None:
     assert limiter.delay(Priority.BROWSE) == 0
     await limiter.acquire(Priority.BROWSE)
     assert limiter.delay(Priority.FINISH) == 60
+
+
+async def test_budget_left_counts_the_window_and_follows_the_server() -> None:
+    limiter, clock = make(10)
+    assert limiter.budget_left() == 10
+    for _ in range(4):
+        await limiter.acquire()
+        clock.advance(10)
+    assert limiter.budget_left() == 6
+    clock.advance(21)  # the first start (40 s ago before this) leaves the window
+    assert limiter.budget_left() == 7
+    # The server says fewer are left (other processes share the account) until its reset.
+    limiter.observe({"x-ratelimit-remaining": "2", "x-ratelimit-reset": "30"})
+    assert limiter.budget_left() == 2
+    clock.advance(31)
+    assert limiter.budget_left() == 10
+    limiter.observe({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "5"})
+    assert limiter.budget_left() == 0
+    clock.advance(6)
+    assert limiter.budget_left() == 10

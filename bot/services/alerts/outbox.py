@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.services.alerts.delivery import AlertMessage, AlertSink, DeliveryResult
 from bot.services.alerts.drafts import AlertKind
@@ -42,6 +43,13 @@ DEFAULT_LEASE_TTL = 20.0
 DEFAULT_SEND_TIMEOUT = 12.0
 SEND_SHARE_OF_TTL = 0.6
 """The share of a non-default ``lease_ttl`` that :meth:`OutboxSettings.for_lease_ttl` gives one send."""
+
+
+class DeliveryObserver(Protocol):
+    """Told about every delivery attempt's result (metrics); must not raise or block."""
+
+    def delivery(self, platform: str, result: str) -> None:
+        """``result``: ``sent``, ``blocked``, ``failed`` (retried later) or ``given_up``."""
 
 
 class _LeaseLost(Exception):
@@ -102,8 +110,10 @@ class Outbox:
         clock: Callable[[], datetime],
         holder: str,
         settings: OutboxSettings | None = None,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self._storage = storage
+        self._observer = observer
         self._sinks = dict(sinks)
         self._clock = clock
         self._holder = holder
@@ -165,10 +175,12 @@ class Outbox:
             return False
         if alert_kind(delivery.alert.kind) is None:  # written by another version: nobody can render it
             await self._storage.alerts.mark_delivery_failed(key, destination, "unknown alert kind", None)
+            self._observe(prefix, "given_up")
             return False
         message = await self._message(delivery, prefix, target)
         if message is None:
             await self._storage.alerts.mark_delivery_blocked(key, destination, "the user has blocked the bot")
+            self._observe(prefix, "blocked")
             return False
         await self._secure(lease)
         try:
@@ -181,9 +193,11 @@ class Outbox:
             result = DeliveryResult.retry(0.0, f"sink error: {type(exc).__name__}")
         if result.outcome == "sent":
             await self._storage.alerts.mark_delivered(key, destination)
+            self._observe(prefix, "sent")
             return True
         if result.outcome == "blocked":
             await self._storage.alerts.mark_delivery_blocked(key, destination, result.error or "blocked")
+            self._observe(prefix, "blocked")
             if prefix == "telegram":
                 await self._storage.users.mark_blocked(UserRef(prefix, target))
             return False
@@ -229,6 +243,12 @@ class Outbox:
         await self._storage.alerts.mark_delivery_failed(
             delivery.alert_key, delivery.destination, error, retry_at
         )
+        self._observe(delivery.destination.partition(":")[0], "failed" if retry_at else "given_up")
+
+    def _observe(self, prefix: str, result: str) -> None:
+        if self._observer is not None:
+            # a destination written by another version may name any prefix: keep the label set small
+            self._observer.delivery(prefix if prefix in self._sinks else "unknown", result)
 
 
 def alert_kind(value: str) -> AlertKind | None:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from bot.services.alerts.delivery import AlertSink
 from bot.services.alerts.drafts import TEAM_ONLY, AlertDraft
 from bot.services.alerts.lease import HeldLease
-from bot.services.alerts.outbox import Outbox, OutboxSettings
+from bot.services.alerts.outbox import DeliveryObserver, Outbox, OutboxSettings
 from bot.services.alerts.rejections import RejectionFinder
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
@@ -109,6 +109,7 @@ class AlertScheduler:
         outbox: OutboxSettings | None = None,
         required: bool = False,
         owner_platforms: Iterable[str] = ("telegram",),
+        observer: DeliveryObserver | None = None,
     ) -> None:
         """Wire the scheduler.
 
@@ -125,7 +126,8 @@ class AlertScheduler:
         how long a crashed replica holds up the others; ``delivery_interval``
         is the pause between delivery rounds. ``owner_platforms`` are the
         platforms whose number owners get their numbers' alerts themselves
-        (customers; the terminal demo adds its own).
+        (customers; the terminal demo adds its own). ``observer`` is told the
+        result of every delivery attempt (metrics).
         """
         if not 0 <= digest_hour <= 23:
             raise ValueError("digest_hour must be from 0 to 23")
@@ -147,7 +149,9 @@ class AlertScheduler:
         self._delivery_interval = delivery_interval
         self._scan_lease_ttl = scan_lease_ttl
         self._rejections = RejectionFinder(client, storage)
-        self._outbox = Outbox(storage, self._sinks, clock=clock, holder=self._holder, settings=outbox)
+        self._outbox = Outbox(
+            storage, self._sinks, clock=clock, holder=self._holder, settings=outbox, observer=observer
+        )
         self._scan_lock = asyncio.Lock()
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -158,7 +162,13 @@ class AlertScheduler:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, client: ZadarmaClient, storage: Storage, sinks: Mapping[str, AlertSink]
+        cls,
+        settings: Settings,
+        client: ZadarmaClient,
+        storage: Storage,
+        sinks: Mapping[str, AlertSink],
+        *,
+        observer: DeliveryObserver | None = None,
     ) -> AlertScheduler:
         """A scheduler configured from the settings.
 
@@ -175,6 +185,7 @@ class AlertScheduler:
             digest_hour=settings.alert_digest_hour,
             scan_lease_ttl=settings.alert_lease_ttl,
             outbox=OutboxSettings.for_lease_ttl(settings.alert_lease_ttl),
+            observer=observer,
         )
 
     @property

@@ -19,7 +19,7 @@ from bot.storage.codec import (
     encode_optional_datetime,
 )
 from bot.storage.errors import NotFoundError
-from bot.storage.records import Alert, Delivery, DeliveryStatus, JsonObject
+from bot.storage.records import Alert, Delivery, DeliveryBacklog, DeliveryStatus, JsonObject
 from bot.storage.sqlite.db import Database
 from bot.storage.validation import check_limit, check_ttl
 
@@ -38,6 +38,13 @@ ORDER BY d.next_attempt_at, d.rowid
 LIMIT ?
 """
 )
+
+# Given-up deliveries (failed, no next attempt) are not waiting; the condition matches the partial index.
+_BACKLOG = """
+SELECT COUNT(*) AS waiting, MIN(CASE WHEN next_attempt_at <= ? THEN next_attempt_at END) AS oldest
+FROM alert_deliveries
+WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL
+"""
 
 _OF_ALERT = _SELECT_DELIVERIES + "WHERE d.alert_key = ? ORDER BY d.rowid"
 
@@ -162,6 +169,12 @@ class SqliteAlerts:
 
     async def mark_delivery_blocked(self, alert_key: str, destination: str, error: str) -> bool:
         return await self._finish_attempt(alert_key, destination, DeliveryStatus.BLOCKED, error, None)
+
+    async def delivery_backlog(self, now: datetime) -> DeliveryBacklog:
+        row = await self._db.fetchone(_BACKLOG, (encode_datetime(now),))
+        if row is None:  # pragma: no cover - an aggregate always returns a row
+            return DeliveryBacklog(0, None)
+        return DeliveryBacklog(int(row["waiting"]), decode_optional_datetime(row["oldest"]))
 
     async def save_snapshot(self, name: str, data: str) -> None:
         await self._db.execute(

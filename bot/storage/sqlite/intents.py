@@ -180,3 +180,7 @@ class SqliteIntents:
             (owner.platform, owner.user_id),
         )
         return [_intent(row) for row in rows]
+
+    async def count_by_status(self) -> dict[IntentStatus, int]:
+        rows = await self._db.fetchall("SELECT status, COUNT(*) AS n FROM intents GROUP BY status", ())
+        return {IntentStatus(row["status"]): int(row["n"]) for row in rows}

@@ -138,3 +138,17 @@ async def test_without_redis_each_replica_keeps_its_own_budget(caplog: pytest.Lo
         assert "Redis unreachable" in caplog.text
     finally:
         await dead.aclose()
+
+
+async def test_the_budget_left_for_metrics_counts_every_replicas_calls(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    a, b = limiter(coords()), limiter(coords())
+    assert await a.budget_left() == 10
+    for _ in range(3):
+        await a.acquire()
+    await b.acquire()
+    assert await a.budget_left() == await b.budget_left() == 6
+    b.block_until(time.time() + 1.0)
+    await b.flush()
+    assert await a.budget_left() == 0  # blocked by the other replica's 429

@@ -13,7 +13,8 @@ import httpx
 from aiohttp import web
 
 from adapters.telegram import TelegramPart
-from bot.runtime import health_app
+from bot.metrics import CONTENT_TYPE, Metrics
+from bot.runtime import health_app, install_metrics
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Services
 from bot.storage import Storage, UserRef, open_storage
@@ -65,6 +66,8 @@ class TelegramHarness:
         self.stack: Stack | None = None
         self.webhook = False
         self.secret = ""
+        #: When set before :meth:`start`: the stack reports to it, and webhook mode serves ``/metrics``.
+        self.metrics: Metrics | None = None
 
     # ------------------------------------------------------------------ lifetime
     @property
@@ -102,6 +105,7 @@ class TelegramHarness:
             key=self.sandbox.key,
             secret=self.sandbox.secret,
             limiter=RateLimiter(10_000),
+            observer=self.metrics,
         )
         services = Services.build(client, storage)
         engine = ConversationEngine(services, operators=frozenset({UserRef("telegram", str(ADMIN_ID))}))
@@ -120,11 +124,15 @@ class TelegramHarness:
             admin_ids=frozenset({str(ADMIN_ID)}),
             webhook_url=webhook_url,
             webhook_secret=secret if webhook else "",
+            observer=self.metrics,
         )
         stack = Stack(storage, http, services, engine, part)
         if sock is not None:
             app = health_app([part], {})
             part.install_routes(app)
+            if self.metrics is not None:
+                self.metrics.read_storage(storage, lambda: START)
+                install_metrics(app, self.metrics.render, CONTENT_TYPE)
             stack.web_runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await stack.web_runner.setup()
             await web.SockSite(stack.web_runner, sock).start()

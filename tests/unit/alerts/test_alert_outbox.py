@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from bot.metrics import Metrics
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult, OutboxSettings
 from bot.services.alerts.outbox import DELIVERY_LEASE, Outbox
 from bot.storage import DeliveryStatus, MemoryStorage, UserRef
@@ -249,3 +251,57 @@ def test_settings_are_checked(settings: dict[str, float]) -> None:
 def test_backoff_grows_and_is_capped() -> None:
     settings = OutboxSettings(base_backoff=30.0, max_backoff=300.0)
     assert [settings.backoff(n) for n in range(1, 7)] == [30.0, 60.0, 120.0, 240.0, 300.0, 300.0]
+
+
+async def test_delivery_results_and_the_backlog_show_in_the_metrics(storage, clock, telegram, slack) -> None:
+    metrics = Metrics()
+    metrics.read_storage(storage, clock)
+
+    async def scrape() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        text = (await metrics.render()).decode()
+        return {
+            (s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+
+    def delivered(
+        samples: dict[tuple[str, frozenset[tuple[str, str]]], float], platform: str, result: str
+    ) -> float:
+        labels = frozenset({("platform", platform), ("result", result)})
+        return samples.get(("zadarma_bot_alert_deliveries_total", labels), 0.0)
+
+    box = Outbox(
+        storage,
+        {"telegram": telegram, "slack": slack},
+        clock=clock,
+        holder="a",
+        settings=OutboxSettings(max_attempts=2, base_backoff=60),
+        observer=metrics,
+    )
+    await claim(storage)
+    await claim(storage, "other", ("telegram:2002", "pager:1"))
+    telegram.blocked.add("2002")
+    slack.fail_times[KEY] = 2
+    samples = await scrape()
+    assert samples[("zadarma_bot_alert_outbox_depth", frozenset())] == 4
+    assert samples[("zadarma_bot_alert_outbox_oldest_due_age_seconds", frozenset())] == 0
+
+    assert await box.deliver_due() == 1
+    clock.advance(30)
+    samples = await scrape()
+    assert delivered(samples, "telegram", "sent") == 1
+    assert delivered(samples, "telegram", "blocked") == 1
+    assert delivered(samples, "slack", "failed") == 1  # retried after 60 s
+    assert delivered(samples, "unknown", "failed") == 1  # no sink for "pager": its name is no label
+    assert samples[("zadarma_bot_alert_outbox_depth", frozenset())] == 2
+    assert samples[("zadarma_bot_alert_outbox_oldest_due_age_seconds", frozenset())] == 0  # not due yet
+
+    clock.advance(90)  # both retries came due 60 s after the first round, 60 s ago
+    samples = await scrape()
+    assert samples[("zadarma_bot_alert_outbox_oldest_due_age_seconds", frozenset())] == 60
+    await box.deliver_due()
+    samples = await scrape()
+    assert delivered(samples, "slack", "given_up") == 1  # the second of max_attempts=2
+    assert delivered(samples, "unknown", "given_up") == 1
+    assert samples[("zadarma_bot_alert_outbox_depth", frozenset())] == 0
