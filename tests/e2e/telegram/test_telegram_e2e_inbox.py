@@ -239,5 +239,5 @@ async def test_an_update_whose_handler_fails_is_finished_and_logged_as_an_error(
     await h.settle(block)
 
     [line] = gate_lines(caplog)
-    assert (line.update_id, line.outcome, line.attempt) == (block.update_id, "error", 1)  # type: ignore[attr-defined]
+    assert (line.update_id, line.outcome, line.attempt) == (block.update_id, "failed", 1)  # type: ignore[attr-defined]
     assert await h.storage.inbox.unfinished(prefix(h)) == []  # a retry would fail the same way
