@@ -53,3 +53,11 @@ class UnusableDatabaseError(StorageError):
     The message is one line that names the file, what is wrong with it and
     what to do, fit to be shown as it is when the bot refuses to start.
     """
+
+
+class StorageUnavailableError(StorageError):
+    """The database server cannot be reached now: refused or dropped connections, timeouts.
+
+    Raised by the PostgreSQL store; the message names the server (host, port,
+    database) but never the password.
+    """

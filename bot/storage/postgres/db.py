@@ -1,0 +1,127 @@
+"""The asyncpg pool shared by all PostgreSQL repositories, and its error translation.
+
+Every helper here runs in its own transaction on a connection borrowed from
+the pool for that long: a single statement is atomic by itself, and
+:meth:`Database.transaction` spans several. The isolation level is
+PostgreSQL's default, READ COMMITTED: each statement sees what was committed
+before it began, which the repositories rely on to re-read a row another
+replica has just inserted.
+
+Driver failures leave this module as storage errors: an unreachable server,
+a dropped connection, a closed pool or a timeout as
+:class:`~bot.storage.errors.StorageUnavailableError`, anything else the
+server refuses (a read-only transaction, a full disk) as
+:class:`~bot.storage.errors.StorageError`. Messages name the server, never
+the password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from bot.storage.clock import Clock
+from bot.storage.codec import ensure_utc
+from bot.storage.errors import StorageError, StorageUnavailableError
+
+Record = asyncpg.Record
+if TYPE_CHECKING:
+    Connection: TypeAlias = PoolConnectionProxy[Record]
+else:  # not subscriptable at run time
+    Connection = PoolConnectionProxy
+"""A connection borrowed from the pool."""
+
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, cut to a readable length."""
+    return " ".join(text.split())[:200]
+
+
+@contextmanager
+def translated_errors(where: str, secret: str | None = None) -> Iterator[None]:
+    """Re-raise driver failures inside the block as storage errors naming ``where``.
+
+    ``secret`` (the password) is removed from any message that might echo it.
+    """
+
+    def clean(text: str) -> str:
+        text = one_line(text)
+        return text.replace(secret, "***") if secret else text
+
+    try:
+        yield
+    except StorageError:
+        raise
+    except asyncpg.PostgresError as exc:
+        if isinstance(exc, _UNAVAILABLE):
+            raise StorageUnavailableError(
+                f"PostgreSQL at {where} is unavailable: {clean(str(exc))}"
+            ) from None
+        raise StorageError(f"PostgreSQL at {where} refused: {clean(str(exc))}") from None
+    except _UNAVAILABLE as exc:
+        reason = clean(str(exc)) or type(exc).__name__
+        raise StorageUnavailableError(f"PostgreSQL at {where} is unavailable: {reason}") from None
+
+
+def affected(status: str) -> int:
+    """How many rows a command changed, from its status tag (``"UPDATE 3"`` -> 3)."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class Database:
+    """The pool, the server's printable name and the storage clock."""
+
+    def __init__(self, pool: asyncpg.Pool[Record], clock: Clock, where: str, secret: str | None) -> None:
+        self._pool = pool
+        self._clock = clock
+        self.where = where
+        self._secret = secret
+
+    def now(self) -> datetime:
+        """Return the storage clock's current time, in UTC."""
+        return ensure_utc(self._clock())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """Borrow a connection and run the block in one transaction (rolled back if it raises)."""
+        with translated_errors(self.where, self._secret):
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Record]:
+        """Run one statement and return its rows."""
+        async with self.transaction() as conn:
+            return await conn.fetch(sql, *args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> Record | None:
+        """Run one statement and return its first row, or ``None``."""
+        async with self.transaction() as conn:
+            return await conn.fetchrow(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement without result rows; return how many rows it changed."""
+        async with self.transaction() as conn:
+            return affected(await conn.execute(sql, *args))
+
+    async def close(self) -> None:
+        """Close the pool, waiting for borrowed connections to come back."""
+        await self._pool.close()
+
+    def terminate(self) -> None:
+        """Close every connection at once (tests: a server that went away)."""
+        self._pool.terminate()
