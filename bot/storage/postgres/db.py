@@ -1,7 +1,7 @@
 """The asyncpg pool shared by all PostgreSQL repositories, and its error translation.
 
 Every helper here runs in its own transaction on a connection borrowed from
-the pool for that long: a single statement is atomic by itself, and
+the pool for that long: a single statement is a transaction by itself, and
 :meth:`Database.transaction` spans several. The isolation level is
 PostgreSQL's default, READ COMMITTED: each statement sees what was committed
 before it began, which the repositories rely on to re-read a row another
@@ -103,20 +103,27 @@ class Database:
             async with self._pool.acquire() as conn, conn.transaction():
                 yield conn
 
+    # A single statement outside BEGIN is a transaction of its own: one round trip instead of three.
+
     async def fetch(self, sql: str, *args: Any) -> list[Record]:
-        """Run one statement and return its rows."""
-        async with self.transaction() as conn:
-            return await conn.fetch(sql, *args)
+        """Run one statement (its own transaction) and return its rows."""
+        with translated_errors(self.where, self._secret):
+            return await self._pool.fetch(sql, *args)
 
     async def fetchrow(self, sql: str, *args: Any) -> Record | None:
-        """Run one statement and return its first row, or ``None``."""
-        async with self.transaction() as conn:
-            return await conn.fetchrow(sql, *args)
+        """Run one statement (its own transaction) and return its first row, or ``None``."""
+        with translated_errors(self.where, self._secret):
+            return await self._pool.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run one statement (its own transaction) and return the first column of its first row."""
+        with translated_errors(self.where, self._secret):
+            return await self._pool.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> int:
-        """Run one statement without result rows; return how many rows it changed."""
-        async with self.transaction() as conn:
-            return affected(await conn.execute(sql, *args))
+        """Run one statement (its own transaction) without result rows; return how many rows it changed."""
+        with translated_errors(self.where, self._secret):
+            return affected(await self._pool.execute(sql, *args))
 
     async def close(self) -> None:
         """Close the pool, waiting for borrowed connections to come back."""

@@ -107,7 +107,7 @@ async def storage_factory(request: pytest.FixtureRequest, db_path: Path) -> Asyn
             storage = await SqliteStorage.open(db_path, clock=clock, keys=keys)
         else:
             assert pg_url is not None
-            storage = await PostgresStorage.open(pg_url, clock=clock, keys=keys, schema=pg_name, pool_size=3)
+            storage = await PostgresStorage.open(pg_url, clock=clock, keys=keys, schema=pg_name)
         opened.append(storage)
         return storage
 
