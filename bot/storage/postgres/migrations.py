@@ -190,8 +190,9 @@ async def migrate(
     check_sequence(migrations)
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", _LOCK_CLASS)
-        await conn.execute(_CREATE_MIGRATIONS_TABLE)
         applied = await applied_versions(conn)
+        if not applied:  # only writes when there is work: a read-only server with a current schema opens
+            await conn.execute(_CREATE_MIGRATIONS_TABLE)
         if applied != list(range(1, len(applied) + 1)):
             raise SchemaVersionError(f"schema_migrations has gaps: {applied}")
         if len(applied) > len(migrations):
