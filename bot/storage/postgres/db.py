@@ -10,8 +10,8 @@ replica has just inserted.
 Driver failures leave this module as storage errors: an unreachable server,
 a dropped connection, a closed pool or a timeout as
 :class:`~bot.storage.errors.StorageUnavailableError`, anything else the
-server refuses (a read-only transaction, a full disk) as
-:class:`~bot.storage.errors.StorageError`. Messages name the server, never
+server refuses (a read-only transaction, a full disk) as its base
+:class:`~bot.storage.errors.DatabaseServerError`. Messages name the server, never
 the password.
 """
 
@@ -27,7 +27,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from bot.storage.clock import Clock
 from bot.storage.codec import ensure_utc
-from bot.storage.errors import StorageError, StorageUnavailableError
+from bot.storage.errors import DatabaseServerError, StorageError, StorageUnavailableError
 
 Record = asyncpg.Record
 if TYPE_CHECKING:
@@ -68,14 +68,13 @@ def translated_errors(where: str, secret: str | None = None) -> Iterator[None]:
     except StorageError:
         raise
     except asyncpg.PostgresError as exc:
+        reason = clean(str(exc)) or type(exc).__name__
         if isinstance(exc, _UNAVAILABLE):
-            raise StorageUnavailableError(
-                f"PostgreSQL at {where} is unavailable: {clean(str(exc))}"
-            ) from None
-        raise StorageError(f"PostgreSQL at {where} refused: {clean(str(exc))}") from None
+            raise StorageUnavailableError(f"PostgreSQL at {where} is unavailable: {reason}", reason) from None
+        raise DatabaseServerError(f"PostgreSQL at {where} refused: {reason}", reason) from None
     except _UNAVAILABLE as exc:
         reason = clean(str(exc)) or type(exc).__name__
-        raise StorageUnavailableError(f"PostgreSQL at {where} is unavailable: {reason}") from None
+        raise StorageUnavailableError(f"PostgreSQL at {where} is unavailable: {reason}", reason) from None
 
 
 def affected(status: str) -> int:

@@ -202,7 +202,9 @@ async def test_a_read_only_server_opens_but_fails_the_write_probe(read_only_stor
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/healthz")
         assert response.status == 503
-        assert (await response.json())["parts"]["database"]["error"] == "StorageError"
+        state = (await response.json())["parts"]["database"]
+        assert state["error"] == "DatabaseServerError"
+        assert state["reason"] == "cannot execute INSERT in a read-only transaction"  # no server address
 
 
 async def test_a_dropped_connection_fails_the_probe_once_then_the_pool_reconnects(
