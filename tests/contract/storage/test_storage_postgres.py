@@ -28,9 +28,12 @@ from bot.storage import (
 )
 from bot.storage.errors import StorageUnavailableError
 from bot.storage.postgres import PostgresStorage
+from bot.storage.postgres.conversations import PostgresConversations
 from bot.storage.postgres.migrations import _LOCK_CLASS, MIGRATIONS
 from bot.storage.postgres.storage import server_name
 from bot.storage.records import ConversationKey
+from bot.storage.sealing import PREFIX as SEALED_PREFIX
+from bot.storage.sealing import StateKeys
 
 ALICE = UserRef("telegram", "1")
 BOB = UserRef("telegram", "2")
@@ -272,3 +275,24 @@ async def test_lookups_use_indexes(store: PostgresStorage, admin, pg_schema: str
         plans[name] = "\n".join(r[0] for r in await admin.fetch("EXPLAIN " + sql))
     for name, plan in plans.items():
         assert "Index" in plan, (name, plan)
+
+
+async def test_open_storage_seals_conversations_with_the_given_key(
+    postgres_url: str, pg_schema: str, admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"{postgres_url}?search_path={pg_schema}"
+    key = ConversationKey("telegram", "1", "1")
+    async with await open_storage(url, keys=StateKeys(bytes(range(32)))) as storage:
+        await storage.conversations.save(key, '{"surname": "Kowalska"}', None)
+        assert (await storage.conversations.get(key)).data == '{"surname": "Kowalska"}'  # type: ignore[union-attr]
+    stored = await admin.fetchval(f"SELECT data FROM {pg_schema}.conversations")
+    assert stored.startswith(SEALED_PREFIX) and "Kowalska" not in stored
+    assert "unencrypted" not in caplog.text
+
+
+async def test_open_storage_without_a_key_warns_that_states_are_plain(
+    postgres_url: str, pg_schema: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with await open_storage(f"{postgres_url}?search_path={pg_schema}") as storage:
+        assert isinstance(storage.conversations, PostgresConversations)
+    assert "STATE_ENCRYPTION_KEY is not set" in caplog.text
