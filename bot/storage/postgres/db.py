@@ -128,7 +128,3 @@ class Database:
     async def close(self) -> None:
         """Close the pool, waiting for borrowed connections to come back."""
         await self._pool.close()
-
-    def terminate(self) -> None:
-        """Close every connection at once (tests: a server that went away)."""
-        self._pool.terminate()
