@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.storage.errors import DatabaseServerError
+
 log = logging.getLogger("bot.runtime")
 
 
@@ -90,9 +92,11 @@ def write_probe(
 
 
 def failure_reason(exc: BaseException) -> str:
-    """A short reason for a failed write that names no file: SQLite's message or the OS error's text."""
+    """A short reason for a failed write naming no file or server: the database's or the OS's message."""
     if isinstance(exc, sqlite3.Error):
         text = str(exc)  # SQLite's messages name no files ("disk I/O error", "database or disk is full")
+    elif isinstance(exc, DatabaseServerError):
+        text = exc.reason  # PostgreSQL's own words, without the server's address
     elif isinstance(exc, OSError):
         text = exc.strerror or type(exc).__name__
     else:

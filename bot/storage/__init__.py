@@ -4,21 +4,24 @@
 * :mod:`.records` -- the frozen record and value types they exchange;
 * :mod:`.errors` -- :class:`StorageError` and its subclasses;
 * :mod:`.memory` -- :class:`MemoryStorage`; :mod:`.sqlite` -- :class:`SqliteStorage`;
-* :mod:`.migrations` -- the SQLite schema, versioned;
+  :mod:`.postgres` -- :class:`PostgresStorage` (one database shared by replicas);
+* :mod:`.migrations` -- the SQLite schema, versioned (:mod:`.postgres.migrations` PostgreSQL's);
 * :mod:`.url` -- :func:`open_storage` from a ``DATABASE_URL``;
 * :mod:`.sealing` -- conversation states encrypted at rest; :mod:`.keyfile` -- the generated key.
 
-Both implementations pass the contract suite in ``tests/contract/storage``.
+All three implementations pass the contract suite in ``tests/contract/storage``.
 """
 
 from __future__ import annotations
 
 from bot.storage.clock import Clock, utc_now
 from bot.storage.errors import (
+    DatabaseServerError,
     NotFoundError,
     SchemaVersionError,
     StaleRevisionError,
     StorageError,
+    StorageUnavailableError,
     TargetBusyError,
 )
 from bot.storage.interfaces import (
@@ -35,6 +38,7 @@ from bot.storage.interfaces import (
     UserRepository,
 )
 from bot.storage.memory import MemoryStorage
+from bot.storage.postgres import PostgresStorage
 from bot.storage.records import (
     ACTIVE_INTENT_STATUSES,
     Alert,
@@ -66,6 +70,7 @@ __all__ = [
     "Clock",
     "ConversationKey",
     "ConversationRepository",
+    "DatabaseServerError",
     "DedupRepository",
     "Delivery",
     "DeliveryBacklog",
@@ -83,12 +88,14 @@ __all__ = [
     "NotFoundError",
     "NumberAssignment",
     "OwnershipRepository",
+    "PostgresStorage",
     "SchemaVersionError",
     "SnapshotStore",
     "SqliteStorage",
     "StaleRevisionError",
     "Storage",
     "StorageError",
+    "StorageUnavailableError",
     "StoredConversation",
     "TargetBusyError",
     "User",

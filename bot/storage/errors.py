@@ -1,8 +1,10 @@
 """Errors raised by the storage layer.
 
 ``StorageError`` is the root; everything the repositories raise on purpose
-derives from it (driver errors such as ``sqlite3.OperationalError`` are not
-wrapped). Invalid arguments (naive datetimes, unknown kinds, bad URLs) raise
+derives from it (SQLite's driver errors such as ``sqlite3.OperationalError``
+are not wrapped; the PostgreSQL store's are, as :class:`DatabaseServerError`
+and :class:`StorageUnavailableError`, so that no message shows a password).
+Invalid arguments (naive datetimes, unknown kinds, bad URLs) raise
 ``ValueError``/``TypeError`` as usual.
 """
 
@@ -53,3 +55,20 @@ class UnusableDatabaseError(StorageError):
     The message is one line that names the file, what is wrong with it and
     what to do, fit to be shown as it is when the bot refuses to start.
     """
+
+
+class DatabaseServerError(StorageError):
+    """A database server refused a statement (a read-only transaction, a full disk, a lost lock).
+
+    The message names the server (host, port, database), never the password;
+    ``reason`` is the server's or the driver's short message alone, fit for
+    ``/healthz``.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class StorageUnavailableError(DatabaseServerError):
+    """The database server cannot be reached now: refused or dropped connections, timeouts, a closed pool."""

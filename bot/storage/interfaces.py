@@ -1,7 +1,8 @@
 """Repository interfaces and the ``Storage`` object that groups them.
 
-Each repository is a ``typing.Protocol``; :class:`~bot.storage.memory.MemoryStorage`
-and :class:`~bot.storage.sqlite.SqliteStorage` implement all of them and pass
+Each repository is a ``typing.Protocol``; :class:`~bot.storage.memory.MemoryStorage`,
+:class:`~bot.storage.sqlite.SqliteStorage` and
+:class:`~bot.storage.postgres.PostgresStorage` implement all of them and pass
 the same contract suite (``tests/contract/storage``). Services should depend on
 the narrowest protocol they need.
 

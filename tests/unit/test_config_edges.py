@@ -31,7 +31,7 @@ def test_every_problem_is_in_one_list_in_plain_words(monkeypatch: pytest.MonkeyP
         monkeypatch,
         ZADARMA_KEY="k",
         SLACK_BOT_TOKEN="xoxb-1",
-        DATABASE_URL="postgres://user:pw@db.example.com/bot",
+        DATABASE_URL="mysql://user:pw@db.example.com/bot",
         TELEGRAM_ADMIN_IDS="abc",
         HTTP_PORT="eighty",
         LOG_FORMAT="xml",
@@ -39,7 +39,8 @@ def test_every_problem_is_in_one_list_in_plain_words(monkeypatch: pytest.MonkeyP
     )
     assert problems == [
         "ZADARMA_RATE_LIMIT: must be at least 1",
-        "DATABASE_URL: must be sqlite:///relative/path.db, sqlite:////absolute/path.db or memory://",
+        "DATABASE_URL: must be sqlite:///relative/path.db, sqlite:////absolute/path.db, "
+        "postgresql://user:password@host:5432/database or memory://",
         "TELEGRAM_ADMIN_IDS: must be Telegram user ids (numbers), comma-separated, e.g. 1234,5678; not 'abc'",
         "HTTP_PORT: must be a whole number",
         "LOG_FORMAT: must be one of: text or json",
@@ -98,6 +99,13 @@ def test_a_database_that_cannot_be_used_is_one_plain_line(tmp_path: Path) -> Non
     assert database_problem(f"sqlite:///{empty}") is None  # SQLite makes an empty file a database
     assert database_problem(f"sqlite:///{tmp_path}/new/deeper/bot.db") is None
     assert database_problem("memory://") is None
+
+
+def test_a_postgresql_url_is_accepted_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    for url in ("postgresql://bot:pw@db.example.com:5432/bot", "postgres://bot@db/bot?pool_size=8"):
+        _env(monkeypatch, **BASE, DATABASE_URL=url)
+        assert load_settings(for_run=True).database_url == url
+        assert database_problem(url) is None  # nothing to check on disk: the server is asked at start
 
 
 def test_demo_db_is_a_path_or_a_url() -> None:

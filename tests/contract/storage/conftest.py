@@ -1,20 +1,26 @@
 """Fixtures for the storage contract suite.
 
-``storage`` is parametrised over both implementations: every test that uses
+``storage`` is parametrised over the implementations: every test that uses
 it runs against ``MemoryStorage``, against ``SqliteStorage`` on a real file
-in ``tmp_path``, and against that file with conversation states encrypted.
-Time comes from a controllable clock.
+in ``tmp_path``, against that file with conversation states encrypted, and
+against ``PostgresStorage`` (plain and encrypted) in a schema of its own on
+the test server (``postgres_url``), dropped afterwards. Time comes from a
+controllable clock.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.storage import Clock, MemoryStorage, SqliteStorage, Storage
+from bot.storage.postgres import PostgresStorage
 from bot.storage.sealing import StateKeys
 
 START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -56,25 +62,59 @@ def db_path(tmp_path: Path) -> Path:
 SEALING_KEYS = StateKeys(bytes(range(32)))
 
 
-@pytest.fixture(params=["memory", "sqlite", "sqlite-sealed"])
+@asynccontextmanager
+async def fresh_schema(url: str) -> AsyncIterator[str]:
+    """A new, empty schema with a random name on the server at ``url``, dropped (with its tables) after."""
+    name = f"test_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"CREATE SCHEMA {name}")
+        try:
+            yield name
+        finally:
+            await conn.execute(f"DROP SCHEMA {name} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def pg_schema(postgres_url: str) -> AsyncIterator[str]:
+    """A schema of this test's own on the test server (skips without one)."""
+    async with fresh_schema(postgres_url) as name:
+        yield name
+
+
+@pytest.fixture(params=["memory", "sqlite", "sqlite-sealed", "postgres", "postgres-sealed"])
 async def storage_factory(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[StorageFactory]:
-    """Builds storages of one implementation with a given clock; closes them afterwards."""
+    """Builds storages of one implementation with a given clock; closes them afterwards.
+
+    All storages one test builds share its file or schema (reopening sees what was stored).
+    """
     opened: list[Storage] = []
+    kind: str = request.param
+    pg_url = pg_name = None
+    cleanup = AsyncExitStack()
+    if kind.startswith("postgres"):
+        pg_url = request.getfixturevalue("postgres_url")  # skips without a server
+        pg_name = await cleanup.enter_async_context(fresh_schema(pg_url))
 
     async def make(clock: Clock) -> Storage:
         storage: Storage
-        if request.param == "memory":
+        keys = SEALING_KEYS if kind.endswith("-sealed") else None
+        if kind == "memory":
             storage = MemoryStorage(clock=clock)
-        elif request.param == "sqlite":
-            storage = await SqliteStorage.open(db_path, clock=clock)
+        elif kind.startswith("sqlite"):
+            storage = await SqliteStorage.open(db_path, clock=clock, keys=keys)
         else:
-            storage = await SqliteStorage.open(db_path, clock=clock, keys=SEALING_KEYS)
+            assert pg_url is not None
+            storage = await PostgresStorage.open(pg_url, clock=clock, keys=keys, schema=pg_name)
         opened.append(storage)
         return storage
 
-    yield make
-    for storage in opened:
-        await storage.close()
+    async with cleanup:
+        yield make
+        for storage in opened:
+            await storage.close()
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage import MemoryStorage, SqliteStorage, open_storage, parse_database_url
-from bot.storage.url import MemoryUrl, SqliteUrl
+from bot.storage.postgres import DEFAULT_POOL_SIZE
+from bot.storage.url import MemoryUrl, PostgresUrl, SqliteUrl
 
 
 @pytest.mark.parametrize(
@@ -18,9 +19,16 @@ from bot.storage.url import MemoryUrl, SqliteUrl
         ("sqlite:////var/lib/bot/bot.db", SqliteUrl(Path("/var/lib/bot/bot.db"))),
         ("  sqlite:///bot.db\n", SqliteUrl(Path("bot.db"))),
         ("memory://", MemoryUrl()),
+        ("postgresql://db/bot", PostgresUrl("postgresql://db/bot", DEFAULT_POOL_SIZE)),
+        ("postgres://bot:pw@db:6543/bot", PostgresUrl("postgres://bot:pw@db:6543/bot", DEFAULT_POOL_SIZE)),
+        ("postgresql://bot@db/bot?pool_size=12", PostgresUrl("postgresql://bot@db/bot", 12)),
+        (
+            "postgresql://bot@db/bot?sslmode=require&pool_size=2",
+            PostgresUrl("postgresql://bot@db/bot?sslmode=require", 2),
+        ),
     ],
 )
-def test_good_urls(url: str, expected: SqliteUrl | MemoryUrl) -> None:
+def test_good_urls(url: str, expected: SqliteUrl | MemoryUrl | PostgresUrl) -> None:
     assert parse_database_url(url) == expected
 
 
@@ -45,7 +53,14 @@ def test_relative_and_absolute_forms_differ() -> None:
         "sqlite:///bot.db?mode=ro",
         "memory:",
         "memory://x",
-        "postgresql://db/bot",
+        "mysql://db/bot",
+        "postgresql://",
+        "postgresql://db",
+        "postgresql://db/",
+        "postgresql://db/a/b",
+        "postgresql://db:port/bot",
+        "postgresql://db/bot?pool_size=0",
+        "postgresql://db/bot?pool_size=many",
     ],
 )
 def test_bad_urls_name_the_expected_forms(url: str) -> None:
@@ -53,15 +68,28 @@ def test_bad_urls_name_the_expected_forms(url: str) -> None:
         parse_database_url(url)
     message = str(caught.value)
     assert repr(url.strip()) in message
-    for form in ("sqlite:///relative/path.db", "sqlite:////absolute/path.db", "memory://"):
+    for form in (
+        "sqlite:///relative/path.db",
+        "sqlite:////absolute/path.db",
+        "postgresql://user:password@host:5432/database",
+        "memory://",
+    ):
         assert form in message
 
 
-def test_passwords_are_not_repeated_in_the_error() -> None:
+@pytest.mark.parametrize(
+    "url", ["mysql://bot:s3cret@db:5432/bot", "postgresql://bot:s3cret@db:5432/bot?pool_size=-1"]
+)
+def test_passwords_are_not_repeated_in_the_error(url: str) -> None:
     with pytest.raises(ValueError) as caught:
-        parse_database_url("postgresql://bot:s3cret@db:5432/bot")
+        parse_database_url(url)
     assert "s3cret" not in str(caught.value)
     assert "db:5432/bot" in str(caught.value)
+
+
+def test_a_parsed_postgres_url_does_not_show_its_password() -> None:
+    parsed = parse_database_url("postgresql://bot:s3cret@db/bot")
+    assert "s3cret" not in repr(parsed)
 
 
 async def test_open_memory() -> None:
