@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from bot.storage.codec import decode_json_object, encode_json_object, ensure_utc
 from bot.storage.errors import NotFoundError
 from bot.storage.postgres.db import Database, Record
-from bot.storage.records import Alert, Delivery, DeliveryStatus, JsonObject
+from bot.storage.records import Alert, Delivery, DeliveryBacklog, DeliveryStatus, JsonObject
 from bot.storage.validation import check_limit, check_ttl
 
 _SELECT_DELIVERIES = """
@@ -38,6 +38,12 @@ LIMIT $2
 FOR UPDATE OF d SKIP LOCKED
 """
 )
+
+_BACKLOG = """
+SELECT COUNT(*) AS waiting, MIN(CASE WHEN next_attempt_at <= $1 THEN next_attempt_at END) AS oldest
+FROM alert_deliveries
+WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL
+"""
 
 _OF_ALERT = _SELECT_DELIVERIES + "WHERE d.alert_key = $1 ORDER BY d.seq"
 
@@ -162,6 +168,12 @@ class PostgresAlerts:
 
     async def mark_delivery_blocked(self, alert_key: str, destination: str, error: str) -> bool:
         return await self._finish_attempt(alert_key, destination, DeliveryStatus.BLOCKED, error, None)
+
+    async def delivery_backlog(self, now: datetime) -> DeliveryBacklog:
+        row = await self._db.fetchrow(_BACKLOG, ensure_utc(now))
+        if row is None:  # pragma: no cover - an aggregate always returns a row
+            return DeliveryBacklog(0, None)
+        return DeliveryBacklog(int(row["waiting"]), row["oldest"])
 
     async def save_snapshot(self, name: str, data: str) -> None:
         await self._db.execute(

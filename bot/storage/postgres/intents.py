@@ -188,3 +188,7 @@ class PostgresIntents:
             owner.user_id,
         )
         return [_intent(row) for row in rows]
+
+    async def count_by_status(self) -> dict[IntentStatus, int]:
+        rows = await self._db.fetch("SELECT status, COUNT(*) AS n FROM intents GROUP BY status")
+        return {IntentStatus(row["status"]): int(row["n"]) for row in rows}
