@@ -129,8 +129,13 @@ class ConversationEngine:
         await self._run(key, chosen, switch)
 
     async def current(self, key: ConversationKey, *, locale: str | None = None) -> list[Screen]:
-        """The current screen again (after a restart, or for "refresh")."""
-        return await self._run(key, locale, self._finish)
+        """The current screen again (after a restart, or to look at it); changes nothing.
+
+        The buttons keep the tokens of the menu on screen, so that menu stays
+        valid; only when the data behind the screen changed (a new button) is
+        anything saved.
+        """
+        return await self._run(key, locale, lambda ctx: self._finish(ctx, reuse_tokens=True))
 
     async def notice(self, key: ConversationKey, notice: Notice, *, locale: str | None = None) -> Screen:
         """An alert card in the user's language whose buttons are registered in the user's state."""
@@ -159,6 +164,8 @@ class ConversationEngine:
                 if lost:
                     ctx.say(ctx.tr.gettext("session.reset"))
                 result = await body(ctx)
+                if ctx.loaded is not None and ctx.state.dump() == ctx.loaded:
+                    return result  # nothing changed: nothing to save
                 revision = stored.revision if stored is not None else 0
                 try:
                     await repo.save(key, ctx.state.dump(), revision)
@@ -308,11 +315,11 @@ class ConversationEngine:
 
     # -- rendering -----------------------------------------------------------------
 
-    async def _finish(self, ctx: Ctx) -> list[Screen]:
+    async def _finish(self, ctx: Ctx, *, reuse_tokens: bool = False) -> list[Screen]:
         """Render the current step (following redirects) and return the notes plus that screen."""
         screen: Screen | None = None
-        for _ in range(MAX_REDIRECTS + 1):
-            ui = ScreenBuilder(ctx.state, ctx.tr)
+        for attempt in range(MAX_REDIRECTS + 1):
+            ui = ScreenBuilder(ctx.state, ctx.tr, reuse=reuse_tokens and attempt == 0)
             step = STEPS[ctx.state.step]
             try:
                 screen = await step.render(ctx, ui)

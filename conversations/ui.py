@@ -9,20 +9,29 @@ from conversations.tokens import next_token
 
 
 class ScreenBuilder:
-    """Collects button rows for one screen; :meth:`actions` is the new token table."""
+    """Collects button rows for one screen; :meth:`actions` is the new token table.
 
-    def __init__(self, state: ConversationState, tr: Translator) -> None:
+    ``reuse`` (showing the current screen again, no event applied): a button
+    whose action the live menu already has keeps that button's token, so the
+    menu on screen stays valid and nothing new needs saving.
+    """
+
+    def __init__(self, state: ConversationState, tr: Translator, *, reuse: bool = False) -> None:
         self._state = state
         self.tr = tr
         self._rows: list[tuple[Button, ...]] = []
         self._actions: dict[str, Action] = {}
+        self._reusable: dict[tuple[str, str, int], str] = {}
+        if reuse:
+            for token, action in state.actions.items():
+                self._reusable.setdefault((action.op, action.ref, action.n), token)
 
     def button(self, label: str, op: str, ref: str = "", n: int = 0, *, role: str = "") -> Button:
         """A button whose press runs ``op`` with ``ref``/``n`` (kept server-side, not in the token).
 
         ``role`` marks navigation (see :class:`~conversations.screens.Button`).
         """
-        token = next_token(self._state)
+        token = self._reusable.pop((op, ref, n), None) or next_token(self._state)
         self._actions[token] = Action(op=op, ref=ref, n=n)
         return Button(label, token, role)
 

@@ -31,7 +31,7 @@ class Driver:
 
     async def start(self) -> None:
         url = self.stack.fake.response_url()
-        reply = await self.stack.slack.command("order", response_url=url)
+        reply = await self.stack.slack.command("order", response_url=url, channel=self.channel)
         assert reply.status == 200
         await self._shown_at(url)
 
@@ -183,6 +183,29 @@ async def test_text_typed_in_the_dm_answers_a_dm_conversation(stack: SlackStack)
     await stack.idle()
     [posted] = stack.fake.calls_to("chat.postMessage")
     assert posted.args["channel"] == DM and "Berlin" in text_of(posted.args["blocks"])
+
+
+async def test_text_typed_in_the_dm_where_a_button_is_expected_leaves_the_buttons_working(
+    stack: SlackStack,
+) -> None:
+    """Regression: looking at the current screen for typed text minted new tokens and expired the menu."""
+    wizard = Driver(stack)
+    wizard.channel = DM
+    await wizard.start()
+    await wizard.type_answer("Poland")
+    await wizard.press("Warsaw")
+    await wizard.press("+48 22")
+    assert button_labelled(wizard.blocks, "Account Owner")  # a step that takes no typed answer
+    await stack.slack.event(
+        {"type": "message", "channel_type": "im", "channel": DM, "user": ADMIN, "text": "hello"}
+    )
+    await stack.idle()
+    assert "press *Type an answer*" in text_of(stack.fake.calls_to("chat.postMessage")[-1].args["blocks"])
+
+    await wizard.press("Account Owner")
+
+    assert "expired" not in wizard.text.lower()
+    assert FILE_STEP_HINT in wizard.text
 
 
 async def test_a_forged_or_stale_wizard_button_changes_nothing(stack: SlackStack) -> None:

@@ -294,3 +294,21 @@ async def test_without_an_event_id_every_event_is_applied(world: World, chat: Ch
     await world.engine.handle(chat.key, Press(city))
     shown = await world.engine.handle(chat.key, Press(city))
     assert any(t("menu.expired") in screen.text for screen in shown)
+
+
+async def test_looking_at_the_current_screen_changes_nothing_and_keeps_the_menu_valid(
+    world: World, chat: Chat
+) -> None:
+    await chat.command("order", "PL")
+    shown = chat.screen
+    gdansk = chat.button("Gdańsk").action
+    stored = await world.storage.conversations.get(chat.key)
+    assert stored is not None
+
+    again = await world.engine.current(chat.key)
+
+    assert again[-1].buttons == shown.buttons  # the same tokens: the menu on screen stays live
+    after = await world.storage.conversations.get(chat.key)
+    assert after is not None and after.revision == stored.revision  # nothing was saved
+    await chat.send(Press(gdansk))
+    assert await chat.step() == "order.number"
