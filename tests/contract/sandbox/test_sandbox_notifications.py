@@ -143,3 +143,22 @@ async def test_a_call_sends_start_and_end_signed_over_caller_called_and_start(
     await control(sandbox, "/_sandbox/call", {"number": number, "from": "48600100200", "duration": 125})
     assert [e["event"] for e, _ in receiver.events[2:]] == ["NOTIFY_END"]
     assert receiver.events[2][0]["duration"] == "125" and receiver.events[2][0]["disposition"] == "answered"
+
+
+async def test_events_setup_points_both_kinds_at_the_url_and_never_silently_replaces_another(
+    api: ZadarmaClient, receiver: Receiver
+) -> None:
+    from bot.events_setup import describe, setup
+
+    ok, line = await describe(api, receiver.url)
+    assert not ok and "(not set)" in line
+    other = receiver.url + "?elsewhere=1"
+    await api.set_webhook_url(other)
+    ok, line = await setup(api, receiver.url)
+    assert not ok and "--force" in line
+    assert (await api.webhook_settings()).url == other
+    ok, line = await setup(api, receiver.url, force=True)
+    assert ok, line
+    settings, calls = await api.webhook_settings(), await api.callinfo_settings()
+    assert settings.url == calls.url == receiver.url
+    assert settings.hooks.sms and calls.notifications.notify_start and calls.notifications.notify_end
