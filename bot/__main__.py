@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="check the credentials: Zadarma's balance, Telegram's getMe and Slack's auth.test (when set)",
     )
+    events = sub.add_parser("events", help="Zadarma's SMS and call events (ZADARMA_EVENTS_URL)")
+    events.add_argument("action", choices=["setup", "show"])
+    events.add_argument("--force", action="store_true", help="replace a URL that points elsewhere")
     return parser
 
 
@@ -97,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(settings)
     if args.command == "api":
         return asyncio.run(_api(settings, args.method, args.path, args.params))
+    if args.command == "events":
+        return asyncio.run(_events(settings, args.action, args.force))
     return asyncio.run(_check(settings))
 
 
@@ -129,6 +134,26 @@ async def _api(settings: Settings, method: str, path: str, raw_params: list[str]
             return 1
     print(json.dumps(reply, indent=2, ensure_ascii=False))
     return 0
+
+
+async def _events(settings: Settings, action: str, force: bool) -> int:
+    from bot.app import zadarma_client
+    from bot.events_setup import describe, setup
+    from bot.zadarma.errors import ZadarmaError
+
+    if not _require_credentials(settings):
+        return 2
+    async with zadarma_client(settings) as client:
+        try:
+            if action == "setup":
+                ok, line = await setup(client, settings.zadarma_events_url, force=force)
+            else:
+                ok, line = await describe(client, settings.zadarma_events_url)
+        except ZadarmaError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(f"{'ok' if ok else 'error'}: {line}", file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 async def _check(settings: Settings) -> int:

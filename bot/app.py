@@ -120,7 +120,12 @@ async def open_core(
             shared.share_storage(storage)
             limiter = shared.limiter(settings.zadarma_key, settings.zadarma_rate_limit)
             async with zadarma_client(settings, transport, limiter) as client:
-                services = Services.build(client, storage, settle_window=settings.settle_window_seconds)
+                services = Services.build(
+                    client,
+                    storage,
+                    settle_window=settings.settle_window_seconds,
+                    sms_retention_days=settings.sms_retention_days,
+                )
                 engine = ConversationEngine(
                     services,
                     operators=operators_of(settings),
@@ -378,6 +383,11 @@ def build_service(core: Core) -> Service:
         wake=scheduler.wake,
     )
     parts.append(Settler(ordering, core.storage))
+    from bot.services.number_events import EventRouting
+    from bot.zadarma_events import ZadarmaEventsPart
+
+    core.services.events.routing = EventRouting(platforms=frozenset(sinks), team=team, wake=scheduler.wake)
+    parts.append(ZadarmaEventsPart(core.services.events, settings.zadarma_secret.get_secret_value()))
 
     access = ZadarmaAccess()
 

@@ -86,12 +86,23 @@ async def check_zadarma(settings: Settings, seconds: float = CHECK_TIMEOUT) -> C
         except ZadarmaError as exc:
             return CheckResult("zadarma", url, False, str(exc))
         state = client.limiter.state
+        events = ""
+        if settings.zadarma_events_url:
+            from bot.events_setup import describe
+
+            try:
+                ready, seen = await asyncio.wait_for(
+                    describe(client, settings.zadarma_events_url), seconds * 2
+                )
+                events = f"; events {'ready' if ready else 'NOT set up (python -m bot events setup)'}: {seen}"
+            except (ZadarmaError, TimeoutError):
+                events = "; events settings unreadable"
     left = "unknown" if state.remaining is None else f"{state.remaining} of {state.limit}"
     return CheckResult(
         "zadarma",
         url,
         True,
-        f"balance {balance.balance} {balance.currency}; requests left this minute: {left}",
+        f"balance {balance.balance} {balance.currency}; requests left this minute: {left}{events}",
     )
 
 

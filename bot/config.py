@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     alert_digest_hour: int = Field(default=9, ge=0, le=23)
     alert_lease_ttl: float = Field(default=20.0, ge=1, le=600)
 
+    zadarma_events_url: str = ""  # the public URL of /zadarma/events (python -m bot events setup)
+    sms_retention_days: int = Field(default=30, ge=1, le=3650)
+
     redis_url: SecretStr = SecretStr("")  # may hold a password: never logged
     redis_prefix: str = "zadarma-bot:"
 

@@ -31,6 +31,9 @@ NoticeKind: TypeAlias = Literal[
     "renewal_outcome",
     "money_check",
     "number_reserved",
+    "sms_received",
+    "call_missed",
+    "call_ended",
 ]
 
 NOTICE_KEYS: dict[str, str] = {
@@ -46,6 +49,9 @@ NOTICE_KEYS: dict[str, str] = {
     "renewal_outcome": N_("notice.renewal_outcome.renewed"),
     "money_check": N_("notice.money_check"),
     "number_reserved": N_("notice.number_reserved.price"),
+    "sms_received": N_("notice.sms_received"),
+    "call_missed": N_("notice.call_missed"),
+    "call_ended": N_("notice.call_ended"),
 }
 # The final outcome of a payment: one text per outcome (``params["outcome"]``).
 OUTCOME_KEYS: dict[tuple[str, str], str] = {
@@ -87,6 +93,9 @@ NOTICE_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
     "renewal_outcome": (OPEN,),
     "money_check": (),
     "number_reserved": (),
+    "sms_received": (),
+    "call_missed": (),
+    "call_ended": (),
 }
 NUMBER_OPS = frozenset({"notice.prolong", "notice.autorenew", "notice.open"})
 
@@ -176,6 +185,10 @@ def notice_params(tr: Translator, notice: Notice) -> dict[str, object]:
         "what": raw.get("what", ""),
         "customer": raw.get("customer", ""),
         "intent": raw.get("intent", ""),
+        "sender": format_phone(raw["from"]) if raw.get("from") else "—",
+        "text": raw.get("text", ""),
+        "at": raw.get("at", "—"),
+        "minutes": max(1, -(-_count(raw.get("duration", "0")) // 60)),
     }
 
 

@@ -38,6 +38,7 @@ StepName: TypeAlias = Literal[
     "numbers.list",
     "numbers.card",
     "numbers.caller_name",
+    "numbers.messages",
     "numbers.sip",
     "numbers.prolong",
     "numbers.prolong_confirm",

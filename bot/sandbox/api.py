@@ -55,6 +55,8 @@ class Route:
     spec_path: str
     handlers: Mapping[str, Handler]
     pattern: re.Pattern[str]
+    echo_checked: bool = False
+    """A ``POST`` sets a notification URL: Zadarma checks it with ``zd_echo`` first."""
 
 
 def _bool(value: bool) -> str:
@@ -392,11 +394,60 @@ def _upload(ctx: ApiContext) -> Json:
     }
 
 
+def _switches(ctx: ApiContext, current: dict[str, bool]) -> dict[str, bool]:
+    """Apply the ``"true"``/``"false"`` switches present among the parameters to ``current``."""
+    changes = {k: ctx.params.choice(k, ("true", "false")) == "true" for k in current if ctx.params.text(k)}
+    current.update(changes)
+    return current
+
+
+def _flags(values: dict[str, bool]) -> Json:
+    return {k: _bool(v) for k, v in values.items()}
+
+
+def _webhooks_get(ctx: ApiContext) -> Json:
+    notify = ctx.state.notify
+    return {"url": notify.webhook_url, "hooks": _flags(notify.hooks)}
+
+
+def _webhooks_url_set(ctx: ApiContext) -> Json:
+    ctx.state.notify.webhook_url = ctx.params.require("url")
+    return {"url": ctx.state.notify.webhook_url}
+
+
+def _webhooks_url_delete(ctx: ApiContext) -> Json:
+    ctx.state.notify.webhook_url = ""
+    return {"url": ""}
+
+
+def _webhooks_hooks(ctx: ApiContext) -> Json:
+    return {"hooks": _flags(_switches(ctx, ctx.state.notify.hooks))}
+
+
+def _callinfo_get(ctx: ApiContext) -> Json:
+    notify = ctx.state.notify
+    return {"url": notify.callinfo_url, "notifications": _flags(notify.notifications)}
+
+
+def _callinfo_url_set(ctx: ApiContext) -> Json:
+    ctx.state.notify.callinfo_url = ctx.params.require("url")
+    return {"url": ctx.state.notify.callinfo_url}
+
+
+def _callinfo_url_delete(ctx: ApiContext) -> Json:
+    ctx.state.notify.callinfo_url = ""
+    return {"url": ""}
+
+
+def _callinfo_notifications(ctx: ApiContext) -> Json:
+    return {"notifications": _flags(_switches(ctx, ctx.state.notify.notifications))}
+
+
 # --------------------------------------------------------------------- route table
-def _route(name: str, spec_path: str, **handlers: Handler) -> Route:
+def _route(name: str, spec_path: str, *, echo_checked: bool = False, **handlers: Handler) -> Route:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(spec_path))
     by_method = {method.upper(): handler for method, handler in handlers.items()}
-    return Route(name, spec_path, by_method, re.compile(f"^{regex}/?$"))
+    return Route(name, spec_path, by_method, re.compile(f"^{regex}/?$"), echo_checked)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -433,6 +484,24 @@ ROUTES: tuple[Route, ...] = (
     _route("documents.groups.create", "/v1/documents/groups/create", post=_groups_create),
     _route("documents.groups.update", "/v1/documents/groups/update/{groupid}", put=_groups_update),
     _route("documents.upload", "/v1/documents/upload", post=_upload),
+    _route("pbx.webhooks", "/v1/pbx/webhooks", get=_webhooks_get),
+    _route(
+        "pbx.webhooks.url",
+        "/v1/pbx/webhooks/url",
+        echo_checked=True,
+        post=_webhooks_url_set,
+        delete=_webhooks_url_delete,
+    ),
+    _route("pbx.webhooks.hooks", "/v1/pbx/webhooks/hooks", post=_webhooks_hooks),
+    _route("pbx.callinfo", "/v1/pbx/callinfo", get=_callinfo_get),
+    _route(
+        "pbx.callinfo.url",
+        "/v1/pbx/callinfo/url",
+        echo_checked=True,
+        post=_callinfo_url_set,
+        delete=_callinfo_url_delete,
+    ),
+    _route("pbx.callinfo.notifications", "/v1/pbx/callinfo/notifications", post=_callinfo_notifications),
 )
 
 ROUTE_NAMES: frozenset[str] = frozenset(r.name for r in ROUTES)

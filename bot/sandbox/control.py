@@ -16,6 +16,11 @@
 * ``GET|POST /_sandbox/reservations`` - read or set whether an order the
   balance does not cover is answered with a reservation (JSON or query
   ``{"reserve_when_short": true|false}``); also lists the reserved numbers.
+* ``POST /_sandbox/sms`` ``{"number", "from", "text"}`` - an SMS arrives on
+  one of the account's numbers: delivered to the webhook URL, signed.
+* ``POST /_sandbox/call`` ``{"number", "from", "duration"}`` - an incoming
+  call (``duration`` 0: missed): ``NOTIFY_START``/``NOTIFY_END`` delivered to
+  the call-info URL, signed.
 """
 
 from __future__ import annotations
@@ -122,10 +127,45 @@ def _reset(sandbox: Sandbox) -> dict[str, Any]:
     return sandbox.time_json()
 
 
+def _text_field(body: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = body.get(name)
+    if value is None or (required and str(value).strip() == ""):
+        if required:
+            raise ApiError(f"{name} is required")
+        return ""
+    if not isinstance(value, str | int):
+        raise ApiError(f"{name} must be a string")
+    return str(value)
+
+
+async def _sms(sandbox: Sandbox, request: SandboxRequest) -> dict[str, Any]:
+    body = _json_body(request)
+    return await sandbox.deliver_sms(
+        _text_field(body, "number"), _text_field(body, "from"), _text_field(body, "text", required=False)
+    )
+
+
+async def _call(sandbox: Sandbox, request: SandboxRequest) -> dict[str, Any]:
+    body = _json_body(request)
+    duration = RequestParams.to_int("duration", str(body.get("duration", 0)))
+    if duration < 0:
+        raise ApiError("duration must not be negative")
+    return await sandbox.deliver_call(_text_field(body, "number"), _text_field(body, "from"), duration)
+
+
 async def handle_control(sandbox: Sandbox, request: SandboxRequest) -> SandboxResponse:
     """Answer a ``/_sandbox/...`` request."""
     path = request.path.rstrip("/")
     method = request.method
+    deliveries = {"/_sandbox/sms": _sms, "/_sandbox/call": _call}
+    if path in deliveries:
+        if method != "POST":
+            return SandboxResponse.error(405, f"{method} is not allowed here; use POST", {"Allow": "POST"})
+        try:
+            payload = await deliveries[path](sandbox, request)
+            return SandboxResponse.json(200, {"status": "success", **payload})
+        except ApiError as exc:
+            return SandboxResponse.error(exc.status, exc.message)
     routes: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "/_sandbox/clock/advance"): lambda: _advance(sandbox, request),
         ("GET", "/_sandbox/faults"): lambda: {"faults": sandbox.faults.to_json()},

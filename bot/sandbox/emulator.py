@@ -9,8 +9,9 @@ Pipeline of one API request (:meth:`Sandbox.handle`):
    else happens, so nothing changes).
 4. Parameters are read (query; urlencoded or multipart body) -> 400 if unreadable.
 5. Signature -> 401; rate limit per key -> 429.
-6. Due clock events run, then the handler; rule violations -> 400.
-7. Faults after handling: truncated body, or a dropped connection.
+6. A notification URL being set is checked first (``zd_echo``; 400 when it fails).
+7. Due clock events run, then the handler; rule violations -> 400.
+8. Faults after handling: truncated body, or a dropped connection.
 
 Every API reply carries the ``X-RateLimit-*`` headers.
 """
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 from bot.sandbox.api import ROUTE_NAMES, ApiContext, match_route
@@ -38,6 +40,7 @@ from bot.sandbox.faults import FaultDice, Faults
 from bot.sandbox.http import create_app
 from bot.sandbox.messages import SandboxRequest, SandboxResponse, parse_query
 from bot.sandbox.multipart import MultipartError, Part, parse_multipart
+from bot.sandbox.notify import Notifier, call_events, sms_event
 from bot.sandbox.params import RequestParams
 from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.realistic import Realism
@@ -63,8 +66,11 @@ class Sandbox:
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         now: Callable[[], datetime] | None = None,
+        notify_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config or SandboxConfig()
+        self.notifier = Notifier(notify_transport)
+        self._call_sequence = 0
         self.catalog = build_catalog(self.config.seed, mixed_currencies=self.config.mixed_currencies)
         self.clock = SandboxClock(
             zone_hours=self.config.timezone_hours, start=self.config.start_time, now_func=now
@@ -195,6 +201,40 @@ class Sandbox:
             "details": dict(event.details),
         }
 
+    # ----------------------------------------------------------------- notifications
+    async def deliver_sms(self, number: str, sender: str, text: str) -> dict[str, Any]:
+        """Deliver an incoming SMS on ``number`` to the webhook URL, signed as Zadarma signs it.
+
+        400 (:class:`ApiError`) when the number is not on the account, no URL
+        is set or SMS notifications are off.
+        """
+        owned = self.state.owned(number)
+        notify = self.state.notify
+        if not notify.webhook_url or not notify.hooks.get("sms"):
+            raise ApiError("SMS notifications are off: set /v1/pbx/webhooks/url and switch sms on")
+        form, signature = sms_event(owned.number, sender, text, self.config.secret)
+        delivery = await self.notifier.post(notify.webhook_url, form, signature)
+        return {"number": owned.number, "deliveries": [delivery]}
+
+    async def deliver_call(self, number: str, sender: str, duration: int) -> dict[str, Any]:
+        """Deliver an incoming call's ``NOTIFY_START``/``NOTIFY_END`` (those switched on), signed.
+
+        ``duration`` 0 is a missed call. 400 when the number is not on the
+        account or no call-info URL is set.
+        """
+        owned = self.state.owned(number)
+        notify = self.state.notify
+        if not notify.callinfo_url:
+            raise ApiError("call notifications are off: set /v1/pbx/callinfo/url first")
+        self._call_sequence += 1
+        call_id = f"in_{self.config.seed}_{self._call_sequence:06d}"
+        events = call_events(owned.number, sender, duration, self.clock.now(), call_id, self.config.secret)
+        deliveries = []
+        for form, signature in events:
+            if notify.notifications.get(form["event"].lower()):
+                deliveries.append(await self.notifier.post(notify.callinfo_url, form, signature))
+        return {"number": owned.number, "pbx_call_id": call_id, "deliveries": deliveries}
+
     # ----------------------------------------------------------------- pipeline
     async def handle(self, request: SandboxRequest) -> SandboxResponse:
         """Answer one request (see the module docstring for the pipeline)."""
@@ -231,7 +271,8 @@ class Sandbox:
             payload = handler(ApiContext(self.state, params, path_args, files))
             return self.realism.vary(route.name, payload) if self.realism is not None else payload
 
-        response = self._authorized(request, auth, run)
+        echo = route.echo_checked and method == "POST"
+        response = await self._authorized(request, auth, run, echo=echo)
         if faults is not None:
             if self._dice.roll(faults.malformed_rate):
                 response.body = response.body[: max(1, len(response.body) // 2)]
@@ -239,11 +280,13 @@ class Sandbox:
                 response.drop = True
         return response
 
-    def _authorized(
+    async def _authorized(
         self,
         request: SandboxRequest,
         auth: tuple[str, str] | None,
         run: Callable[[RequestParams, dict[str, Part]], dict[str, Any]],
+        *,
+        echo: bool = False,
     ) -> SandboxResponse:
         key = auth[0] if auth else ""
         try:
@@ -268,6 +311,11 @@ class Sandbox:
                 f"the limit resets at {decision.reset_epoch} (Unix time)",
                 decision.headers,
             )
+        if echo:
+            url = params.text("url")
+            problem = "url is required" if url is None else await self.notifier.echo_problem(url)
+            if problem is not None:
+                return SandboxResponse.error(400, problem, decision.headers)
         self.state.process_due()
         try:
             payload = run(params, files)

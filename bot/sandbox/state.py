@@ -39,6 +39,7 @@ from bot.sandbox.documents import (
 )
 from bot.sandbox.errors import ApiError
 from bot.sandbox.money import ACCOUNT_CURRENCY, convert, format_amount, to_money
+from bot.sandbox.notify import NotifySettings
 
 PARKING_DAYS = 7
 MAX_CHANNELS = 30
@@ -214,6 +215,8 @@ class AccountState:
         }
         self._ids: set[str] = {n.id for m in self.market.values() for n in m.values()}
         self._digits: set[str] = {n.number for m in self.market.values() for n in m.values()}
+        self.notify = NotifySettings()
+        """Where SMS and call events go, and which are on (``/v1/pbx/webhooks``, ``/v1/pbx/callinfo``)."""
         self._next_group_id = 1
         self._file_sequence = 0
         self._dirty = True

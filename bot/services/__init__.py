@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.services.actors import Actor
 from bot.services.catalog import CatalogService
 from bot.services.documents import DocumentsService
+from bot.services.number_events import NumberEventsService
 from bot.services.numbers import NumbersService
 from bot.services.ordering import OrderingService
 from bot.storage import Storage
@@ -22,6 +23,7 @@ class Services:
     documents: DocumentsService
     ordering: OrderingService
     storage: Storage
+    events: NumberEventsService
 
     @classmethod
     def build(
@@ -31,6 +33,7 @@ class Services:
         *,
         catalog_ttl: float = 600.0,
         settle_window: float = 120.0,
+        sms_retention_days: int = 30,
     ) -> Services:
         """Wire the services over one client and one store."""
         catalog = CatalogService(client, ttl=catalog_ttl)
@@ -41,6 +44,7 @@ class Services:
             documents=DocumentsService(client, storage),
             ordering=OrderingService(client, storage, numbers, catalog, settle_window=settle_window),
             storage=storage,
+            events=NumberEventsService(storage, numbers, retention_days=sms_retention_days),
         )
 
 

@@ -40,6 +40,8 @@ from bot.storage.records import (
     IntentStatus,
     JsonObject,
     NumberAssignment,
+    NumberPrefs,
+    ReceivedSms,
     StoredConversation,
     User,
     UserRef,
@@ -391,6 +393,35 @@ class InboxRepository(Protocol):
         ...
 
 
+class NumberEventsRepository(Protocol):
+    """What arrives on the account's numbers: the SMS kept for a while, and each number's switches.
+
+    Numbers are stored as digits (a leading ``+`` is dropped).
+    """
+
+    async def prefs(self, number: str) -> NumberPrefs:
+        """The number's switches (the defaults when never set)."""
+        ...
+
+    async def set_prefs(
+        self, number: str, *, sms_to_chat: bool | None = None, calls_to_chat: bool | None = None
+    ) -> NumberPrefs:
+        """Change the switches given (``None`` keeps one as it is); return them all."""
+        ...
+
+    async def add_sms(self, sms: ReceivedSms) -> bool:
+        """Keep ``sms``; ``False`` (no change) when its ``key`` is kept already."""
+        ...
+
+    async def recent_sms(self, number: str, limit: int) -> builtins.list[ReceivedSms]:
+        """The number's last ``limit`` SMS, newest first."""
+        ...
+
+    async def purge_sms(self, before: datetime) -> int:
+        """Forget SMS received before ``before``; return how many."""
+        ...
+
+
 class Storage(ABC):
     """All repositories of one store, plus its lifetime.
 
@@ -408,6 +439,7 @@ class Storage(ABC):
     leases: LeaseRepository
     dedup: DedupRepository
     inbox: InboxRepository
+    number_events: NumberEventsRepository
 
     @abstractmethod
     async def close(self) -> None:

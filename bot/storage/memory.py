@@ -31,6 +31,8 @@ from bot.storage.records import (
     IntentStatus,
     JsonObject,
     NumberAssignment,
+    NumberPrefs,
+    ReceivedSms,
     StoredConversation,
     User,
     UserRef,
@@ -538,6 +540,54 @@ class MemoryInbox:
         return len(old)
 
 
+class MemoryNumberEvents:
+    """In-memory :class:`~bot.storage.interfaces.NumberEventsRepository`."""
+
+    def __init__(self) -> None:
+        self._prefs: dict[str, NumberPrefs] = {}
+        self._sms: dict[str, ReceivedSms] = {}
+
+    async def prefs(self, number: str) -> NumberPrefs:
+        digits = number.lstrip("+")
+        return self._prefs.get(digits, NumberPrefs(digits))
+
+    async def set_prefs(
+        self, number: str, *, sms_to_chat: bool | None = None, calls_to_chat: bool | None = None
+    ) -> NumberPrefs:
+        current = await self.prefs(number)
+        changed = replace(
+            current,
+            sms_to_chat=current.sms_to_chat if sms_to_chat is None else sms_to_chat,
+            calls_to_chat=current.calls_to_chat if calls_to_chat is None else calls_to_chat,
+        )
+        self._prefs[current.number] = changed
+        return changed
+
+    async def add_sms(self, sms: ReceivedSms) -> bool:
+        if sms.key in self._sms:
+            return False
+        self._sms[sms.key] = replace(
+            sms,
+            number=sms.number.lstrip("+"),
+            sender=sms.sender.lstrip("+"),
+            received_at=ensure_utc(sms.received_at),
+        )
+        return True
+
+    async def recent_sms(self, number: str, limit: int) -> builtins.list[ReceivedSms]:
+        digits = number.lstrip("+")
+        found = [s for s in self._sms.values() if s.number == digits]
+        found.sort(key=lambda s: (s.received_at, s.key), reverse=True)
+        return found[: check_limit(limit)]
+
+    async def purge_sms(self, before: datetime) -> int:
+        before = ensure_utc(before)
+        old = [k for k, s in self._sms.items() if s.received_at < before]
+        for key in old:
+            del self._sms[key]
+        return len(old)
+
+
 class MemoryStorage(Storage):
     """A :class:`~bot.storage.interfaces.Storage` kept in process memory."""
 
@@ -550,6 +600,7 @@ class MemoryStorage(Storage):
         self.alerts = self.snapshots = self.leases = MemoryAlerts(clock)
         self.dedup = MemoryDedup()
         self.inbox = MemoryInbox()
+        self.number_events = MemoryNumberEvents()
 
     async def probe_write(self) -> None:
         """Memory always takes writes: nothing to check."""

@@ -251,10 +251,29 @@ CREATE INDEX update_inbox_unfinished ON update_inbox (received_at) WHERE finishe
 CREATE INDEX update_inbox_by_receipt ON update_inbox (received_at);
 """
 
+# SMS received on the account's numbers (kept SMS_RETENTION_DAYS), and each number's chat switches.
+_V5_NUMBER_EVENTS = """
+CREATE TABLE received_sms (
+    key         TEXT PRIMARY KEY,
+    number      TEXT NOT NULL,
+    sender      TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    received_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX received_sms_by_number ON received_sms (number, received_at);
+CREATE INDEX received_sms_by_time ON received_sms (received_at);
+CREATE TABLE number_prefs (
+    number        TEXT PRIMARY KEY,
+    sms_to_chat   INTEGER NOT NULL,
+    calls_to_chat INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "storage probe", _V2_STORAGE_PROBE),
     Migration(3, "intent targets", _V3_INTENT_TARGETS),
     Migration(4, "update inbox", _V4_UPDATE_INBOX),
+    Migration(5, "number events", _V5_NUMBER_EVENTS),
 )
 """Every migration this code knows, in order."""

@@ -246,3 +246,23 @@ class InboxEntry:
     attempts: int
     """How many times handling it has begun."""
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedSms:
+    """An SMS that arrived on one of the account's numbers (``number`` and ``sender``: digits)."""
+
+    key: str
+    number: str
+    sender: str
+    text: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NumberPrefs:
+    """What a number's owner wants in their chat: its SMS (on by default) and its calls (off)."""
+
+    number: str
+    sms_to_chat: bool = True
+    calls_to_chat: bool = False

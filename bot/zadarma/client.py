@@ -523,6 +523,38 @@ class ZadarmaClient:
             },
         )
 
+    # -- notifications -------------------------------------------------------------
+
+    async def webhook_settings(self) -> m.WebhookSettings:
+        """``GET /v1/pbx/webhooks/``: where SMS events go and which kinds are on."""
+        return await self._get(m.WebhookSettings, "/v1/pbx/webhooks/", None)
+
+    async def set_webhook_url(self, url: str) -> str:
+        """``POST /v1/pbx/webhooks/url/``: Zadarma checks the URL (``zd_echo``) first; returns the URL set."""
+        body = await self.request("POST", "/v1/pbx/webhooks/url/", {"url": url})
+        return str(body.get("url") or url)
+
+    async def set_webhook_hooks(self, **kinds: bool) -> m.WebhookHooks:
+        """``POST /v1/pbx/webhooks/hooks/`` (``sms=True``, ...): switch notification kinds."""
+        params: Params = {name: "true" if on else "false" for name, on in kinds.items()}
+        return await self._write("POST", m.WebhookHooks, "/v1/pbx/webhooks/hooks/", params, "hooks")
+
+    async def callinfo_settings(self) -> m.CallInfoSettings:
+        """``GET /v1/pbx/callinfo/``: where call events go and which are on."""
+        return await self._get(m.CallInfoSettings, "/v1/pbx/callinfo/", None)
+
+    async def set_callinfo_url(self, url: str) -> str:
+        """``POST /v1/pbx/callinfo/url/``: checked with ``zd_echo`` first; returns the URL set."""
+        body = await self.request("POST", "/v1/pbx/callinfo/url/", {"url": url})
+        return str(body.get("url") or url)
+
+    async def set_call_notifications(self, **events: bool) -> m.CallNotifications:
+        """``POST /v1/pbx/callinfo/notifications/`` (``notify_start=True``, ...)."""
+        params: Params = {name: "true" if on else "false" for name, on in events.items()}
+        return await self._write(
+            "POST", m.CallNotifications, "/v1/pbx/callinfo/notifications/", params, "notifications"
+        )
+
     async def incoming_channels(
         self,
         *,

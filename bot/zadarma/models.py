@@ -386,3 +386,37 @@ class GroupValidity(_Model):
     def verified(self) -> bool:
         """Everything is accepted."""
         return self.complete and self.documents_verified
+
+
+class WebhookHooks(_Model):
+    """Which kinds of ``/v1/pbx/webhooks`` notifications are on."""
+
+    sms: LenientBool = False
+    number_lookup: LenientBool = False
+    call_tracking: LenientBool = False
+    speech_recognition: LenientBool = False
+
+
+class WebhookSettings(_Model):
+    """``GET /v1/pbx/webhooks/``: the URL SMS events go to ('' when unset) and the kinds on."""
+
+    url: Text = ""
+    hooks: WebhookHooks = Field(default_factory=WebhookHooks)
+
+
+class CallNotifications(_Model):
+    """Which ``NOTIFY_*`` call events are on."""
+
+    notify_start: LenientBool = False
+    notify_end: LenientBool = False
+    notify_answer: LenientBool = False
+    notify_internal: LenientBool = False
+    notify_out_start: LenientBool = False
+    notify_out_end: LenientBool = False
+
+
+class CallInfoSettings(_Model):
+    """``GET /v1/pbx/callinfo/``: the URL call events go to ('' when unset) and the events on."""
+
+    url: Text = ""
+    notifications: CallNotifications = Field(default_factory=CallNotifications)

@@ -13,7 +13,7 @@ from conversations.steps.group_edit import DocsGroupEditStep, OrderGroupEditStep
 from conversations.steps.menu import HelpStep, LanguageStep, MenuStep
 from conversations.steps.my_documents import DocumentGroupsStep, DocumentGroupStep, UploadTypeStep
 from conversations.steps.number import NumberStep
-from conversations.steps.numbers import CallerNameStep, NumberCardStep, NumberListStep
+from conversations.steps.numbers import CallerNameStep, MessagesStep, NumberCardStep, NumberListStep
 from conversations.steps.prolong import ProlongChoiceStep, ProlongConfirmStep, ProlongPendingStep
 from conversations.steps.sip import NumberSipStep, OrderDoneStep, OrderSipStep
 from conversations.steps.upload import DocsUploadStep, OrderUploadStep
@@ -36,6 +36,7 @@ _ALL: tuple[Step, ...] = (
     NumberListStep(),
     NumberCardStep(),
     CallerNameStep(),
+    MessagesStep(),
     NumberSipStep(),
     ProlongChoiceStep(),
     ProlongConfirmStep(),

@@ -96,6 +96,16 @@ class NumberCardStep(Step):
         if record.receive_sms is not None:
             sms_key = N_("card.sms_off") if record.receive_sms else N_("card.sms_on")
             ui.row(ui.button(tr.gettext(sms_key), "sms", n=0 if record.receive_sms else 1))
+        # the chat switches and the history: SMS ones only where the number can receive SMS
+        prefs = await ctx.services.events.prefs(ctx.actor, record.number)
+        calls_label = tr.gettext("card.calls_chat", value=on_off(tr, prefs.calls_to_chat))
+        calls = ui.button(calls_label, "calls_chat", n=0 if prefs.calls_to_chat else 1)
+        if record.receive_sms is not None:
+            sms_label = tr.gettext("card.sms_chat", value=on_off(tr, prefs.sms_to_chat))
+            ui.row(ui.button(sms_label, "sms_chat", n=0 if prefs.sms_to_chat else 1), calls)
+            ui.row(ui.button(tr.gettext("card.messages"), "messages"))
+        else:
+            ui.row(calls)
         ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
         caller = await ctx.services.numbers.caller_name(ctx.actor, record.number)
         return ui.screen("\n".join(number_card_lines(tr, record, caller)))
@@ -113,6 +123,16 @@ class NumberCardStep(Step):
             case "sms":
                 enabled = await numbers.set_receive_sms(ctx.actor, number, bool(action.n))
                 ctx.say(tr.gettext("card.sms_done", number=format_phone(number), value=on_off(tr, enabled)))
+            case "sms_chat":
+                prefs = await ctx.services.events.set_prefs(ctx.actor, number, sms_to_chat=bool(action.n))
+                value = on_off(tr, prefs.sms_to_chat)
+                ctx.say(tr.gettext("card.sms_chat_done", number=format_phone(number), value=value))
+            case "calls_chat":
+                prefs = await ctx.services.events.set_prefs(ctx.actor, number, calls_to_chat=bool(action.n))
+                value = on_off(tr, prefs.calls_to_chat)
+                ctx.say(tr.gettext("card.calls_chat_done", number=format_phone(number), value=value))
+            case "messages":
+                ctx.state.step = "numbers.messages"
             case "prolong":
                 if await ctx.services.ordering.renewal_in_progress(number):
                     ctx.say(tr.gettext("prolong.in_progress", number=format_phone(number)))
@@ -125,6 +145,37 @@ class NumberCardStep(Step):
                 ctx.state.step = "numbers.sip"
             case "back":
                 ctx.state.step = "numbers.list"
+
+
+class MessagesStep(Step):
+    """The last SMS received on the number (kept for the retention period), newest first."""
+
+    name = "numbers.messages"
+    fallback = "numbers.list"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        tr = ctx.tr
+        number = ctx.state.manage.number
+        received = await ctx.services.events.messages(ctx.actor, number)
+        ui.row(ui.button(tr.gettext("button.refresh"), "nav.refresh"), ui.back())
+        shown = format_phone(number)
+        if not received:
+            days = ctx.services.events.retention_days
+            return ui.screen(tr.gettext("messages.empty", number=shown, days=days))
+        items = [
+            tr.gettext(
+                "messages.item",
+                when=tr.date(sms.received_at) + sms.received_at.strftime(" %H:%M UTC"),
+                sender=format_phone(sms.sender),
+                text=sms.text,
+            )
+            for sms in received
+        ]
+        return ui.screen(paragraphs(tr.gettext("messages.title", number=shown), lines(*items)))
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        if action.op == "back":
+            ctx.state.step = "numbers.card"
 
 
 class CallerNameStep(Step):

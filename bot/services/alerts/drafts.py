@@ -60,6 +60,10 @@ class AlertKind(StrEnum):
       ``needed`` (how much the balance is short, in ``currency``; only when
       the price and the balance share a currency) and ``outcome`` (``short``
       when ``needed`` is known, else ``price``).
+    * ``sms_received`` (pushed by Zadarma, to the number's owner or the team):
+      ``from`` (the sender's digits), ``text``, ``received_at`` (ISO 8601, UTC).
+    * ``call_missed``, ``call_ended`` (pushed by Zadarma): ``from``, ``at``
+      (the call's start as Zadarma gives it), ``duration`` (seconds).
     """
 
     EXPIRY_WARNING = "expiry_warning"
@@ -75,6 +79,9 @@ class AlertKind(StrEnum):
     RENEWAL_OUTCOME = "renewal_outcome"
     MONEY_CHECK = "money_check"
     NUMBER_RESERVED = "number_reserved"
+    SMS_RECEIVED = "sms_received"
+    CALL_MISSED = "call_missed"
+    CALL_ENDED = "call_ended"
 
 
 ACTION_PROLONG = "prolong"
@@ -98,6 +105,9 @@ ACTIONS: Mapping[AlertKind, tuple[str, ...]] = {
     AlertKind.RENEWAL_OUTCOME: (),
     AlertKind.MONEY_CHECK: (),
     AlertKind.NUMBER_RESERVED: (),
+    AlertKind.SMS_RECEIVED: (),
+    AlertKind.CALL_MISSED: (),
+    AlertKind.CALL_ENDED: (),
 }
 """The one-tap actions each kind offers; every action applies to the alert's number."""
 

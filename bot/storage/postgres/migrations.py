@@ -164,7 +164,28 @@ CREATE INDEX update_inbox_unfinished ON update_inbox (received_at, key) WHERE NO
 CREATE INDEX update_inbox_by_receipt ON update_inbox (received_at);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _V1_INITIAL),)
+# SMS received on the account's numbers (kept SMS_RETENTION_DAYS), and each number's chat switches.
+_V2_NUMBER_EVENTS = """
+CREATE TABLE received_sms (
+    key         text PRIMARY KEY,
+    number      text NOT NULL,
+    sender      text NOT NULL,
+    text        text NOT NULL,
+    received_at timestamptz NOT NULL
+);
+CREATE INDEX received_sms_by_number ON received_sms (number, received_at);
+CREATE INDEX received_sms_by_time ON received_sms (received_at);
+CREATE TABLE number_prefs (
+    number        text PRIMARY KEY,
+    sms_to_chat   boolean NOT NULL,
+    calls_to_chat boolean NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _V1_INITIAL),
+    Migration(2, "number events", _V2_NUMBER_EVENTS),
+)
 """Every PostgreSQL migration this code knows, in order."""
 
 

@@ -19,6 +19,7 @@ from bot.storage.postgres.dedup import PostgresDedup
 from bot.storage.postgres.inbox import PostgresInbox
 from bot.storage.postgres.intents import PostgresIntents
 from bot.storage.postgres.migrations import MIGRATIONS, migrate
+from bot.storage.postgres.number_events import PostgresNumberEvents
 from bot.storage.postgres.ownership import PostgresOwnership
 from bot.storage.postgres.users import PostgresUsers
 from bot.storage.sealing import (
@@ -81,6 +82,7 @@ class PostgresStorage(Storage):
         self.audit = PostgresAudit(db)
         self.alerts = self.snapshots = self.leases = PostgresAlerts(db)
         self.dedup = PostgresDedup(db)
+        self.number_events = PostgresNumberEvents(db)
         self.inbox: InboxRepository = PostgresInbox(db)
         if cipher is not None:
             self.inbox = SealedInbox(self.inbox, cipher)

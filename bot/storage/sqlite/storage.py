@@ -29,6 +29,7 @@ from bot.storage.sqlite.dedup import SqliteDedup
 from bot.storage.sqlite.inbox import SqliteInbox
 from bot.storage.sqlite.integrity import check_integrity, check_not_directory, one_line
 from bot.storage.sqlite.intents import SqliteIntents
+from bot.storage.sqlite.number_events import SqliteNumberEvents
 from bot.storage.sqlite.ownership import SqliteOwnership
 from bot.storage.sqlite.users import SqliteUsers
 
@@ -77,6 +78,7 @@ class SqliteStorage(Storage):
         self.audit = SqliteAudit(db)
         self.alerts = self.snapshots = self.leases = SqliteAlerts(db)
         self.dedup = SqliteDedup(db)
+        self.number_events = SqliteNumberEvents(db)
         self.inbox: InboxRepository = SqliteInbox(db)
         if cipher is not None:
             self.inbox = SealedInbox(self.inbox, cipher)

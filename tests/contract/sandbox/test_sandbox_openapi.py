@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.sandbox import ROUTES, Sandbox, match_route
 from tests.spec_support import load_spec, response_schema, spec_template, validate_response
@@ -25,6 +27,17 @@ pytestmark = pytest.mark.spec
 def sandbox() -> Sandbox:
     """The scenario makes a few hundred calls: lift the rate limit."""
     return make_sandbox(rate_limit=10_000)
+
+
+def echo_app() -> web.Application:
+    """A notification receiver that passes Zadarma's ``zd_echo`` check."""
+
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(text=request.query.get("zd_echo", ""))
+
+    app = web.Application()
+    app.router.add_get("/zadarma/events", echo)
+    return app
 
 
 class SpecChecker:
@@ -179,6 +192,22 @@ async def test_every_success_response_matches_the_spec(sandbox: Sandbox, client:
     await spec.call("GET", "/v1/documents/groups/get/0/")
     await spec.call("GET", f"/v1/documents/groups/valid/{other['id']}/", {"direction_id": 3501})
     await spec.call("GET", "/v1/documents/files/", {"group_id": group["id"]})
+
+    async with TestServer(echo_app(), host="127.0.0.1") as receiver:
+        url = str(receiver.make_url("/zadarma/events"))
+        for reads in range(2):
+            await spec.call("GET", "/v1/pbx/webhooks/")
+            await spec.call("GET", "/v1/pbx/callinfo/")
+            if reads:
+                break
+            await spec.call("POST", "/v1/pbx/webhooks/url/", {"url": url})
+            await spec.call("POST", "/v1/pbx/webhooks/hooks/", {"sms": "true", "number_lookup": "false"})
+            await spec.call("POST", "/v1/pbx/callinfo/url/", {"url": url})
+            await spec.call(
+                "POST", "/v1/pbx/callinfo/notifications/", {"notify_start": "true", "notify_end": "true"}
+            )
+        await spec.call("DELETE", "/v1/pbx/webhooks/url/")
+        await spec.call("DELETE", "/v1/pbx/callinfo/url/")
 
     served = {(method, route.name) for route in ROUTES for method in route.handlers}
     assert spec.covered == served, served - spec.covered

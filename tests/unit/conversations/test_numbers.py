@@ -290,3 +290,31 @@ async def test_a_balance_spent_elsewhere_moments_ago_is_refused_by_zadarma_with_
     assert chat.notes == [t("error.balance_low", needed="$60.00", balance="$2.00")]
     assert await chat.step() == "numbers.prolong_confirm"
     assert world.sandbox.state.numbers[number].stop_date == stop_date
+
+
+async def test_chat_switches_and_the_messages_list_on_the_card(world: World, chat: Chat) -> None:
+    from datetime import UTC, datetime
+
+    from bot.zadarma.notifications import SmsEvent
+
+    number = await world.own_number("1001", 3301)
+    await open_card(chat, number)
+    assert "📩 SMS to chat: on" in chat.labels and "📞 Calls to chat: off" in chat.labels
+    await chat.press("📞 Calls to chat: off")
+    assert chat.notes == [t("card.calls_chat_done", number=format_phone(number), value="on")]
+    assert (await world.services.storage.number_events.prefs(number)).calls_to_chat is True
+    await chat.press("📩 SMS to chat: on")
+    assert "📩 SMS to chat: off" in chat.labels
+    await chat.press("💬 Messages")
+    assert await chat.step() == "numbers.messages"
+    assert chat.screen.text == t("messages.empty", number=format_phone(number), days=30)
+    events = world.services.events
+    await events.accept(SmsEvent(number, "48600100200", "Kod: 1234", '{"a": 1}'))
+    await events.accept(SmsEvent(number, "48600100201", "Drugi", '{"a": 2}'))
+    await chat.press("Refresh")
+    lines = chat.screen.text.splitlines()
+    assert lines[0] == t("messages.title", number=format_phone(number))
+    assert lines[-2].endswith("+48 600 100 201: Drugi") and lines[-1].endswith("+48 600 100 200: Kod: 1234")
+    assert str(datetime.now(UTC).year) in lines[-1]
+    await chat.press("Back")
+    assert await chat.step() == "numbers.card"
