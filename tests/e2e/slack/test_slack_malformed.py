@@ -166,7 +166,11 @@ MALFORMED: list[tuple[str, str, str]] = [
         JSON,
     ),
     # Shapes the checks above Bolt do not look at, which Bolt's own parsing trips over.
-    ("event with a number for its enterprise", _event({"type": "message", "user": ADMIN, "enterprise": 5}), JSON),
+    (
+        "event with a number for its enterprise",
+        _event({"type": "message", "user": ADMIN, "enterprise": 5}),
+        JSON,
+    ),
     (
         "a request of an unknown type with a list for a user id",
         json.dumps({"type": "app_rate_limited", "team_id": TEAM_ID, "user": {"id": [ADMIN]}}),

@@ -119,13 +119,14 @@ async def test_a_repeated_command_delivery_is_answered_empty_and_runs_once(stack
 async def test_events_without_an_event_id_are_each_handled(stack: SlackStack) -> None:
     # Nothing to recognise a repeat by: each is handled (and none is taken for another).
     for text in ("hello", "hello again"):
+        event = {"type": "message", "channel_type": "im", "channel": DM, "user": ADMIN, "text": text}
         body = json.dumps(
             {
                 "token": "legacy",
                 "team_id": TEAM_ID,
                 "api_app_id": "A0TEST",
                 "type": "event_callback",
-                "event": {"type": "message", "channel_type": "im", "channel": DM, "user": ADMIN, "text": text},
+                "event": event,
             }
         )
         reply = await stack.slack.post(body, "application/json")
