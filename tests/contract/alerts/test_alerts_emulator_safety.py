@@ -236,5 +236,6 @@ async def test_a_failed_scan_is_reported_shortly_and_cleared_by_the_next(
     assert (report.claimed, report.duplicates) == (0, 2)
     health = scheduler.health()
     assert (health["consecutive_failures"], health["last_error"]) == (0, None)
+    assert health["last_scan_at"] == world.clock.now.isoformat()
     assert await scheduler.deliver_due() == 4  # two alerts, each to the owner and the team channel
     assert len(world.telegram.received) == 2
