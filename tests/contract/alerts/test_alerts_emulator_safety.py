@@ -193,3 +193,49 @@ async def test_owner_on_slack_and_unowned_numbers_go_to_the_channel_only(world: 
     assert sorted(
         r.alert.number or "" for r in world.slack.received if r.alert.kind == "expiry_warning"
     ) == sorted([mine, direct.number])
+
+
+async def test_a_scan_counts_the_alerts_it_claimed_and_those_nobody_can_receive(world: World) -> None:
+    scheduler = world.scheduler(slack_channel="")  # no team channel: only the owners are told
+    for user in ("1001", "1002"):
+        await world.customer(user)
+    await world.tick(scheduler)
+    for user in ("1001", "1001", "1002", "1002"):
+        await world.order(user, 3301, autorenew=False)
+    await world.storage.users.mark_blocked(UserRef("telegram", "1001"))
+    await world.next_day(14)
+    report = await scheduler.scan_once()
+    assert (report.claimed, report.by_kind, report.undeliverable) == (2, {"expiry_warning": 2}, 2)
+    assert scheduler.health()["last_claimed"] == 2
+    assert await scheduler.deliver_due() == 2
+    assert [r.to for r in world.telegram.received] == ["1002", "1002"]
+
+
+async def test_a_failed_scan_is_reported_shortly_and_cleared_by_the_next(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.customer("1001")
+    scheduler = world.scheduler()
+    await world.tick(scheduler)
+    for _ in range(2):
+        await world.order("1001", 3301, autorenew=False)
+    await world.next_day(14)
+
+    async def crash(*_: Any) -> None:
+        raise RuntimeError("the disk is full: " + "x" * 1000)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(world.storage.snapshots, "save_snapshot", crash)
+        with pytest.raises(RuntimeError):
+            await scheduler.scan_once()  # both alerts claimed, the snapshot not stored
+    health = scheduler.health()
+    assert health["consecutive_failures"] == 1
+    assert str(health["last_error"]).startswith("RuntimeError: the disk is full: xxx")
+    assert len(str(health["last_error"])) == 300  # cut short for the health page
+    report = await scheduler.scan_once()  # the same alerts again: claimed before, not twice
+    assert (report.claimed, report.duplicates) == (0, 2)
+    health = scheduler.health()
+    assert (health["consecutive_failures"], health["last_error"]) == (0, None)
+    assert health["last_scan_at"] == world.clock.now.isoformat()
+    assert await scheduler.deliver_due() == 4  # two alerts, each to the owner and the team channel
+    assert len(world.telegram.received) == 2

@@ -191,8 +191,9 @@ async def test_blocked_delivery_is_final(storage: Storage, clock) -> None:
 
 async def test_marking_unknown_deliveries_raises(storage: Storage, clock) -> None:
     await claim(storage, destinations=(TG,))
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as missing:
         await storage.alerts.mark_delivered(KEY, SLACK)
+    assert KEY in str(missing.value) and SLACK in str(missing.value)  # the log says which one
     with pytest.raises(NotFoundError):
         await storage.alerts.mark_delivery_failed("nope", TG, "x", clock.now)
     with pytest.raises(NotFoundError):

@@ -165,6 +165,17 @@ MALFORMED: list[tuple[str, str, str]] = [
         _event({"type": "message", "channel_type": "im", "channel": "D1", "user": ADMIN, "text": {"a": 1}}),
         JSON,
     ),
+    # Shapes the checks above Bolt do not look at, which Bolt's own parsing trips over.
+    (
+        "event with a number for its enterprise",
+        _event({"type": "message", "user": ADMIN, "enterprise": 5}),
+        JSON,
+    ),
+    (
+        "a request of an unknown type with a list for a user id",
+        json.dumps({"type": "app_rate_limited", "team_id": TEAM_ID, "user": {"id": [ADMIN]}}),
+        JSON,
+    ),
     ("event_id a list", _event({"type": "app_home_opened", "user": ADMIN}, event_id=[1]), JSON),
     ("url_verification without challenge", json.dumps({"type": "url_verification"}), JSON),
     ("command with an empty command", _command(command=""), FORM),
@@ -249,12 +260,18 @@ async def test_a_signed_command_without_a_user_changes_nothing(stack: SlackStack
 
 
 async def test_a_signed_event_without_a_user_does_nothing(stack: SlackStack) -> None:
-    await stack.slack.post(_event({"type": "app_home_opened", "tab": "home"}), JSON)
-    await stack.slack.post(
-        _event({"type": "message", "channel_type": "im", "channel": "D1", "text": "hi"}), JSON
-    )
+    # Acknowledged with an empty 200 (Slack must not retry it); no refusal, since nobody is there to tell.
+    for user in ({}, {"user": ""}):
+        replies = [
+            await stack.slack.post(_event({"type": "app_home_opened", "tab": "home", **user}), JSON),
+            await stack.slack.post(
+                _event({"type": "message", "channel_type": "im", "channel": "D1", "text": "hi", **user}), JSON
+            ),
+        ]
+        assert [(r.status, r.text) for r in replies] == [(200, ""), (200, "")]
     await stack.idle()
     assert stack.fake.calls_to("views.publish") == []
+    assert stack.fake.calls_to("chat.postMessage") == []
 
 
 @pytest.mark.parametrize("seed", [2020, 5, 7])  # 5 and 7 found shapes that crashed Bolt's own middleware

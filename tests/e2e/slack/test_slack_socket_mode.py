@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -91,3 +94,15 @@ async def test_socket_mode_runs_commands_and_acknowledges_envelopes(
 
     await part.stop()
     assert part.health()["ok"] is False
+
+
+def test_a_part_without_a_signing_secret_trusts_no_http_request(
+    socket_part: tuple[SlackPart, FakeSlackApi],
+) -> None:
+    part, _ = socket_part
+    body = b"command=%2Fnumbers&text=list&user_id=" + ADMIN.encode()
+    stamp = str(int(time.time()))
+    # Signed with the empty key it holds: still not proof the request came from Slack.
+    digest = hmac.new(b"", b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+    assert part.verified(body, headers) is False

@@ -93,6 +93,33 @@ async def test_webhook_requests_without_the_right_secret_are_refused(harness: Te
     assert len(fake.bot_messages(ann.chat_id)) == 2  # welcome + menu, for the one good request
 
 
+@pytest.mark.parametrize("secret", ["XXXX", "_"])  # short, plain secrets Telegram allows
+async def test_a_request_without_the_secret_header_is_refused_whatever_the_secret(
+    harness: TelegramHarness, secret: str
+) -> None:
+    await harness.start(webhook=True, secret=secret)
+    ann = harness.fake.user()
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": ann.chat_json(),
+            "from": ann.to_json(),
+            "text": "/start",
+        },
+    }
+    async with aiohttp.ClientSession() as http:
+        async with http.post(harness.web_url + WEBHOOK_PATH, json=update) as response:
+            assert response.status == 401
+        async with http.post(
+            harness.web_url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: secret}
+        ) as response:
+            assert response.status == 200
+    await harness.part.drain()
+    assert len(harness.fake.bot_messages(ann.chat_id)) == 2  # the one request with the header
+
+
 async def test_a_flood_wait_on_send_is_waited_out_and_the_message_sent(polling: TelegramHarness) -> None:
     h, fake = polling, polling.fake
     ann = fake.user()

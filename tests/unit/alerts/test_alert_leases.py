@@ -222,3 +222,63 @@ def test_the_lease_needs_a_positive_ttl() -> None:
     with pytest.raises(ValueError):
         OutboxSettings(lease_ttl=-1.0, send_timeout=-2.0)
     assert timedelta(seconds=OutboxSettings().send_timeout) < timedelta(seconds=OutboxSettings().lease_ttl)
+
+
+class Blocking:
+    """A sink whose send blocks the event loop (a synchronous call inside it): no heartbeat runs meanwhile."""
+
+    def __init__(self, seconds: float, after: Callable[[], None] = lambda: None) -> None:
+        self.seconds = seconds
+        self.after = after
+        self.sent: list[str] = []
+
+    async def deliver(self, destination_id: str, alert: AlertMessage) -> DeliveryResult:
+        time.sleep(self.seconds)  # noqa: ASYNC251 - blocking the loop is the point
+        self.sent.append(alert.key)
+        self.after()
+        return DeliveryResult.sent()
+
+
+# ttl 1.5 s, sends bounded at 0.9 s: after a 0.7 s send the lease is surely held 0.8 s at most,
+# too little for the next send, so the outbox renews it first.
+MARGIN = OutboxSettings(lease_ttl=1.5, send_timeout=0.9)
+
+
+async def test_a_lease_run_down_by_a_long_send_is_renewed_before_the_next_send() -> None:
+    clock = real_clock()
+    storage = MemoryStorage(clock=clock)
+    for key in ("k1", "k2", "k3"):
+        await claim(storage, key, "slack:C1")
+    sink = Blocking(0.7)
+    outbox = Outbox(storage, {"slack": sink}, clock=clock, holder="a", settings=MARGIN)
+    assert await outbox.deliver_due() == 3
+    assert sink.sent == ["k1", "k2", "k3"]
+
+
+async def test_a_renewal_answered_too_late_to_cover_a_send_stops_the_round() -> None:
+    clock = real_clock()
+    storage = MemoryStorage(clock=clock)
+    for key in ("k1", "k2", "k3"):
+        await claim(storage, key, "slack:C1")
+    renew = storage.leases.try_acquire_lease
+    slow_store = False
+
+    async def late(name: str, holder: str, ttl: float, now: datetime) -> bool:
+        if slow_store:
+            time.sleep(0.7)  # noqa: ASYNC251 - late answer: only 0.8 s of the lease are sure afterwards
+        return await renew(name, holder, ttl, now)
+
+    def store_turns_slow() -> None:
+        nonlocal slow_store
+        slow_store = True
+
+    storage.leases.try_acquire_lease = late  # type: ignore[method-assign]
+    sink = Blocking(0.7, after=store_turns_slow)
+    outbox = Outbox(storage, {"slack": sink}, clock=clock, holder="a", settings=MARGIN)
+    assert await outbox.deliver_due() == 1
+    assert sink.sent == ["k1"]
+    assert [d.status.value for d in await storage.alerts.deliveries("k2")] == ["pending"]
+    slow_store = False
+    sink.seconds = 0.0
+    assert await outbox.deliver_due() == 2  # the next round sends the rest, each once
+    assert sink.sent == ["k1", "k2", "k3"]

@@ -142,6 +142,8 @@ async def test_blocked_user_is_recorded_and_not_retried(storage, clock, telegram
     box = outbox(storage, clock, telegram, slack)
     assert await box.deliver_due() == 1
     assert (await statuses(storage))[TG] == (DeliveryStatus.BLOCKED, 1)
+    (delivery,) = [d for d in await storage.alerts.deliveries(KEY) if d.destination == TG]
+    assert delivery.last_error == "Forbidden: bot was blocked by the user"  # the platform's own words
     user = await storage.users.get(UserRef("telegram", "1001"))
     assert user is not None and user.blocked
     clock.advance(days=2)
@@ -155,6 +157,8 @@ async def test_user_known_to_block_the_bot_is_not_tried(storage, clock, telegram
     assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
     assert telegram.attempts == []
     assert (await statuses(storage))[TG] == (DeliveryStatus.BLOCKED, 1)
+    (delivery,) = [d for d in await storage.alerts.deliveries(KEY) if d.destination == TG]
+    assert delivery.last_error == "the user has blocked the bot"
 
 
 async def test_unknown_telegram_user_gets_default_language(storage, clock, telegram, slack) -> None:
@@ -236,6 +240,7 @@ async def test_an_alert_of_unknown_kind_is_given_up_without_blocking_the_rest(
     assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
     (delivery,) = await storage.alerts.deliveries("future:1")
     assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.FAILED, None)
+    assert delivery.last_error == "unknown alert kind"
     assert slack.keys() == [KEY]
 
 
@@ -305,3 +310,38 @@ async def test_delivery_results_and_the_backlog_show_in_the_metrics(storage, clo
     assert delivered(samples, "slack", "given_up") == 1  # the second of max_attempts=2
     assert delivered(samples, "unknown", "given_up") == 1
     assert samples[("zadarma_bot_alert_outbox_depth", frozenset())] == 0
+
+
+class Terse:
+    """A sink that answers without saying why."""
+
+    def __init__(self, result: DeliveryResult) -> None:
+        self.result = result
+
+    async def deliver(self, destination_id: str, alert: AlertMessage) -> DeliveryResult:
+        return self.result
+
+
+@pytest.mark.parametrize(
+    ("result", "status", "error"),
+    [
+        (DeliveryResult.blocked(""), DeliveryStatus.BLOCKED, "blocked"),
+        (DeliveryResult.retry(0.0, ""), DeliveryStatus.FAILED, "not delivered"),
+    ],
+)
+async def test_an_outcome_without_a_reason_is_recorded_with_one(
+    storage, clock, result: DeliveryResult, status: DeliveryStatus, error: str
+) -> None:
+    await claim(storage, destinations=(SLACK,))
+    box = Outbox(storage, {"slack": Terse(result)}, clock=clock, holder="a")
+    assert await box.deliver_due() == 0
+    (delivery,) = await storage.alerts.deliveries(KEY)
+    assert (delivery.status, delivery.last_error) == (status, error)
+
+
+async def test_a_destination_id_containing_a_colon_reaches_its_platform_whole(
+    storage, clock, telegram, slack
+) -> None:
+    await claim(storage, destinations=("slack:C0ALERTS:thread",))
+    assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
+    assert [r.to for r in slack.received] == ["C0ALERTS:thread"]
