@@ -322,7 +322,8 @@ def test_the_public_frontend_passes_the_webhook_and_slack_events_only() -> None:
     telegram = webhook_path(env_file("bot.env")["TELEGRAM_WEBHOOK_URL"])
     assert public.admits("POST", telegram)
     assert public.admits("POST", EVENTS_PATH)
-    for path in ("/metrics", "/healthz", "/", "/metrics/", "/slack/events/x", telegram + "x", "/_sandbox/stats"):
+    others = ("/metrics", "/healthz", "/", "/metrics/", "/slack/events/x", telegram + "x", "/_sandbox/stats")
+    for path in others:
         assert not public.admits("GET", path), path
         assert not public.admits("POST", path), path
     assert not public.admits("GET", telegram), "Telegram and Slack only POST"
@@ -337,11 +338,12 @@ def test_the_backend_balances_round_robin_over_every_healthy_replica() -> None:
     assert "expect status 200" in bots.values("http-check")
     assert "httpchk" in bots.values("option")
     [template] = bots.values("server-template")
-    prefix, count, address = template.split()[:3]
+    _, count, address = template.split()[:3]
     low, _, high = count.partition("-")
     slots = int(high or low) - (int(low) - 1 if high else 0)
     assert slots >= SERVICES["bot"]["deploy"]["replicas"]
-    assert address == f"bot:{bot_environment()['HTTP_PORT']}", "the compose service name resolves to all replicas"
+    # The compose service's name resolves to every replica.
+    assert address == f"bot:{bot_environment()['HTTP_PORT']}"
     [default] = bots.values("default-server")
     assert "check" in default.split()
     resolver = default.split()[default.split().index("resolvers") + 1]
