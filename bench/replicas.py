@@ -7,8 +7,9 @@ Each configuration starts, on 127.0.0.1 only:
 
 * the Zadarma emulator (``Sandbox.app()``, its real limit: ``--budget`` requests per 60 s per key),
   recording the time and status of every API call;
-* the fake Telegram Bot API of the tests (``bench/order_flow.py``'s timed subclass), which POSTs
-  each update to the webhook URL, one at a time, as Telegram does for one bot;
+* the fake Telegram Bot API of the tests (``bench/order_flow.py``'s timed subclass), POSTing the
+  updates to the webhook URL over up to ``--connections`` requests at once (Telegram's
+  ``max_connections``, default 40);
 * ``bench/rr_proxy.py``, a round-robin proxy: the webhook URL points at it and it spreads the
   updates over the replicas (as HAProxy does in ``deploy/compose.yaml``), one hop for every row;
 * N real ``python -m bot run`` processes, configured only through the environment: webhook
@@ -70,6 +71,7 @@ from support import percentile  # noqa: E402
 
 from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tests.external import POSTGRES, REDIS  # noqa: E402
+from tests.fakes.telegram_api import SECRET_HEADER, Injected  # noqa: E402
 
 WEBHOOK_PATH = "/telegram/webhook"
 WEBHOOK_SECRET = "bench-replicas-secret"
@@ -118,6 +120,50 @@ async def emulator(budget: int) -> AsyncIterator[tuple[Sandbox, str, ApiLog]]:
         yield sandbox, f"http://127.0.0.1:{runner.addresses[0][1]}", log
     finally:
         await runner.cleanup()
+
+
+class ParallelTelegram(TimedTelegram):
+    """The timed fake Bot API, delivering webhook updates over up to ``connections`` requests at once.
+
+    The tests' fake POSTs one update at a time and waits for each answer; Telegram keeps up to
+    ``max_connections`` (default 40) requests open to a webhook, which is what lets several
+    replicas work at once. Each customer waits for the bot's answer before its next update, so a
+    chat's updates still arrive in order.
+    """
+
+    def __init__(self, connections: int = 40) -> None:
+        super().__init__()
+        self._slots = asyncio.Semaphore(connections)
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+
+    def _push(self, injected: Injected) -> None:
+        task = asyncio.create_task(self._deliver(injected))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, injected: Injected) -> None:
+        async with self._slots:
+            if self._session is None:
+                self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
+            try:
+                post = self._session.post(self.webhook_url, json=injected.payload, headers=headers)
+                async with post as reply:
+                    await reply.read()
+                    injected.pushed_status = reply.status
+            except aiohttp.ClientError:
+                injected.pushed_status = 0
+            self.webhook_responses.append((injected.update_id, injected.pushed_status))
+
+    async def close(self) -> None:
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        await super().close()
 
 
 # ---------------------------------------------------------------------------- PostgreSQL and Redis
@@ -289,7 +335,7 @@ async def measure(
 ) -> Row:
     async with contextlib.AsyncExitStack() as stack:
         sandbox, api_url, api_log = await stack.enter_async_context(emulator(args.budget))
-        fake = TimedTelegram()
+        fake = ParallelTelegram(args.connections)
         await stack.enter_async_context(fake)
         ports = [free_port() for _ in range(replicas)]
         proxy, proxy_pid = await stack.enter_async_context(
@@ -433,6 +479,9 @@ def main() -> None:
     parser.add_argument("--paced", type=float, default=12.0, help="paced phase, seconds (default 12)")
     parser.add_argument(
         "--think", type=float, default=0.5, help="mean pause before a step, paced (default 0.5)"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=40, help="webhook requests open at once (Telegram's default 40)"
     )
     parser.add_argument("--budget", type=int, default=100, help="Zadarma requests per minute (default 100)")
     parser.add_argument(
