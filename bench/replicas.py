@@ -302,6 +302,8 @@ class Row:
     refused: int
     spread: list[int]
     failures: int
+    first_failure: str
+    load: float  # the machine's 1-minute load average when the saturation phase ended
     replicas_cpu: float  # cores busy during saturation, all replicas together
     proxy_cpu: float
     harness_cpu: float
@@ -394,6 +396,7 @@ async def measure(
             others0 = (cpu_seconds(proxy_pid), time.process_time())
             saturation = await phase("saturation", args.saturate, 0.0, users)
             cpu1 = sum(cpu_seconds(r.proc.pid) for r in started)
+            load = os.getloadavg()[0]
             others1 = (cpu_seconds(proxy_pid), time.process_time())
             paced = await phase("paced", args.paced, args.think, users)
             load_end = time.monotonic()
@@ -416,6 +419,8 @@ async def measure(
             refused=api_log.refused(),
             spread=[spread.get(f"http://127.0.0.1:{p}", 0) for p in ports],
             failures=len(failures),
+            first_failure=failures[0] if failures else "",
+            load=load,
             replicas_cpu=(cpu1 - cpu0) / saturation.wall,
             proxy_cpu=(others1[0] - others0[0]) / saturation.wall,
             harness_cpu=(others1[1] - others0[1]) / saturation.wall,
@@ -428,7 +433,8 @@ async def run_config(args: argparse.Namespace, backend: str, replicas: int) -> R
         if backend == "sqlite":
             return await measure(args, replicas, "SQLite", tmp, f"sqlite:///{tmp / 'bot.db'}", "")
         async with fresh_database() as database, redis_prefix() as prefix:
-            return await measure(args, replicas, "PostgreSQL+Redis", tmp, database, prefix)
+            url = f"{database}?pool_size={args.pool_size}" if args.pool_size else database
+            return await measure(args, replicas, "PostgreSQL+Redis", tmp, url, prefix)
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -444,7 +450,9 @@ async def main_async(args: argparse.Namespace) -> int:
         rows.append(row)
         print(
             f"  done: {row.replicas} x {row.backend}: {row.updates_per_s:.1f} updates/s;"
-            f" updates per replica {row.spread}; {row.failures} customers stopped early; during saturation"
+            f" updates per replica {row.spread}; {row.failures} customers stopped early"
+            + (f" (first: {row.first_failure})" if row.failures else "")
+            + f"; load average {row.load:.1f}; during saturation"
             f" CPU busy: replicas {row.replicas_cpu:.0%}, proxy {row.proxy_cpu:.0%}, harness"
             f" (fake Bot API, emulator, customers) {row.harness_cpu:.0%} of one core",
             flush=True,
@@ -482,6 +490,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--connections", type=int, default=40, help="webhook requests open at once (Telegram's default 40)"
+    )
+    parser.add_argument(
+        "--pool-size", type=int, default=0, help="PostgreSQL connections per replica (default: the bot's)"
     )
     parser.add_argument("--budget", type=int, default=100, help="Zadarma requests per minute (default 100)")
     parser.add_argument(
