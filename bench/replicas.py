@@ -389,17 +389,33 @@ async def measure(
                 result.ended = time.perf_counter()
                 return result
 
+            async def quiet(seconds: float = 1.0, within: float = 20.0) -> None:
+                # A step cut off at a phase's end is still answered afterwards: wait until the bot has
+                # made no Bot API call for ``seconds``, so that no late answer lands in the next phase.
+                end = time.monotonic() + within
+                while time.monotonic() < end:
+                    before = len(fake.calls)
+                    await asyncio.sleep(seconds)
+                    if len(fake.calls) == before:
+                        return
+
             # Warm-up: every replica sees every step of both directions at least once.
             await phase("warm-up", 3.0 + replicas, 0.0, users[: 2 * replicas])
-            load_start = time.monotonic()
+            await quiet()
+            saturation_start = time.monotonic()
             cpu0 = sum(cpu_seconds(r.proc.pid) for r in started)
             others0 = (cpu_seconds(proxy_pid), time.process_time())
             saturation = await phase("saturation", args.saturate, 0.0, users)
             cpu1 = sum(cpu_seconds(r.proc.pid) for r in started)
-            load = os.getloadavg()[0]
             others1 = (cpu_seconds(proxy_pid), time.process_time())
+            saturation_end = time.monotonic()
+            load = os.getloadavg()[0]
+            await quiet()
+            paced_start = time.monotonic()
             paced = await phase("paced", args.paced, args.think, users)
-            load_end = time.monotonic()
+            paced_end = time.monotonic()
+            calls = api_log.between(saturation_start, saturation_end)
+            calls += api_log.between(paced_start, paced_end)
             async with aiohttp.ClientSession() as session, session.get(proxy + "/_proxy/stats") as reply:
                 spread = await reply.json()
         finally:
@@ -414,7 +430,7 @@ async def measure(
             p99_ms=percentile(first, 99),
             p99_done_ms=percentile(paced.latencies("done"), 99),
             cpu_ms=(cpu1 - cpu0) / max(handled, 1) * 1000,
-            calls_per_min=api_log.between(load_start, load_end) / (load_end - load_start) * 60,
+            calls_per_min=calls / (saturation_end - saturation_start + paced_end - paced_start) * 60,
             max_60s=api_log.max_in_window(),
             refused=api_log.refused(),
             spread=[spread.get(f"http://127.0.0.1:{p}", 0) for p in ports],
