@@ -144,4 +144,7 @@ class DemoEvents:
         cards = await self._deliver()
         if cards:
             return cards
+        prefs = await self._storage.number_events.prefs(number)
+        if kind == "sms" and prefs.sms_to_chat:
+            return [event_line(language, "sms_repeat", number)]
         return [event_line(language, f"{kind}_off", number)]

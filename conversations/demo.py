@@ -50,6 +50,7 @@ DEMO_EVENT_TEXTS = {
     "failed": N_("demo.events.failed"),
     "sms_off": N_("demo.sms.off"),
     "call_off": N_("demo.call.off"),
+    "sms_repeat": N_("demo.sms.repeat"),
 }
 """What ``/sms`` and ``/call`` say besides the notices themselves, by situation."""
 
