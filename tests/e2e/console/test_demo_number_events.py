@@ -1,4 +1,4 @@
-"""``/sms`` and ``/call`` in the demo: the emulator's signed events reach the terminal as the chat would show them."""
+"""``/sms``, ``/call`` in the demo: the emulator's signed events reach the terminal as chats shows them."""
 
 from __future__ import annotations
 
