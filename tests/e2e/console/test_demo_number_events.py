@@ -1,4 +1,4 @@
-"""``/sms``, ``/call`` in the demo: the emulator's signed events reach the terminal as chats shows them."""
+"""``/sms``, ``/call`` in the demo: signed events reach the terminal as a chat shows them."""
 
 from __future__ import annotations
 
