@@ -414,7 +414,13 @@ def build_service(core: Core) -> Service:
 
     async def on_start() -> object:
         # Open payments are settled by the Settler part; this only finds refused credentials early.
-        return "ok" if await access.check(core.client) else "Zadarma refused the credentials"
+        if not await access.check(core.client):
+            return "Zadarma refused the credentials"
+        if settings.zadarma_events_url:
+            from bot.events_setup import report_at_start
+
+            await report_at_start(core.client, settings.zadarma_events_url)
+        return "ok"
 
     probes = {"database": write_probe(core.storage.probe_write), "zadarma": zadarma}
     if core.shared.redis:
