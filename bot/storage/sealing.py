@@ -360,7 +360,8 @@ SEALED_ALERT_PARAMS = ("from", "text")
 class SealedAlerts:
     """An :class:`AlertRepository` whose payloads keep :data:`SEALED_ALERT_PARAMS` encrypted.
 
-    Everything delivery needs stays readable to it (:meth:`get` opens them);
+    Everything delivery needs stays readable to it (:meth:`get` and the
+    deliveries, which carry their alert, open them);
     kinds, numbers and the rest of the payload are stored as they are.
     """
 
@@ -396,8 +397,10 @@ class SealedAlerts:
 
     async def get(self, key: str) -> Alert | None:
         alert = await self._inner.get(key)
-        if alert is None:
-            return None
+        return self._open(alert) if alert is not None else None
+
+    def _open(self, alert: Alert) -> Alert:
+        key = alert.key
         try:
             return replace(alert, payload=self._params(key, alert.payload, self._cipher.open_bound))
         except UnsealError as exc:
@@ -406,10 +409,10 @@ class SealedAlerts:
             return replace(alert, payload=blanked)
 
     async def deliveries(self, key: str) -> list[Delivery]:
-        return await self._inner.deliveries(key)
+        return [replace(d, alert=self._open(d.alert)) for d in await self._inner.deliveries(key)]
 
     async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
-        return await self._inner.due_deliveries(now, limit)
+        return [replace(d, alert=self._open(d.alert)) for d in await self._inner.due_deliveries(now, limit)]
 
     async def mark_delivered(self, alert_key: str, destination: str) -> bool:
         return await self._inner.mark_delivered(alert_key, destination)

@@ -19,8 +19,8 @@ from bot.sandbox import Sandbox
 from bot.sandbox.notify import sms_event
 from bot.services import Services
 from bot.services.actors import Actor
-from bot.services.number_events import NumberEventsService
-from bot.storage import SqliteStorage, Storage, UserRef, open_storage
+from bot.services.number_events import EventRouting, NumberEventsService
+from bot.storage import SqliteStorage, Storage, UserRef, open_storage, utc_now
 from bot.storage.sealing import StateKeys, new_key_text, parse_key
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.notifications import SmsEvent, read_event
@@ -28,7 +28,7 @@ from bot.zadarma.ratelimit import RateLimiter
 from tests.contract.storage.conftest import FakeClock
 
 NUMBER = "48221234567"
-OWNER = UserRef("telegram", "5001")
+OWNER = UserRef("telegram", "5001")  # a platform with an alert sink: the SMS gets a delivery
 SECRET = "events-secret-for-the-storage-test"
 CODE = "Kod weryfikacyjny: 739184 (Bank Śląski)"
 
@@ -61,7 +61,9 @@ async def client() -> AsyncIterator[ZadarmaClient]:
 async def events_on(storage: Storage, client: ZadarmaClient, clock: FakeClock) -> NumberEventsService:
     services = Services.build(client, storage)
     await storage.ownership.assign_number(NUMBER, OWNER, "test")
-    return NumberEventsService(storage, services.numbers, retention_days=30, clock=clock)
+    events = NumberEventsService(storage, services.numbers, retention_days=30, clock=clock)
+    events.routing = EventRouting(platforms=frozenset({"telegram"}))
+    return events
 
 
 async def test_sms_older_than_the_retention_are_purged_and_newer_ones_stay(
@@ -114,6 +116,10 @@ async def test_sms_are_sealed_on_disk_when_encryption_is_on(tmp_path: Path, clie
         assert alert is not None
         assert alert.payload["params"]["text"] == CODE and alert.payload["params"]["from"] == "48600777123"
         assert alert.number == NUMBER
+        # the deliveries the outbox sends carry the alert opened as well
+        due = await storage.alerts.due_deliveries(utc_now() + timedelta(minutes=1), 10)
+        assert [d.alert.payload["params"]["text"] for d in due] == [CODE]
+        assert [d.alert.payload["params"]["text"] for d in await storage.alerts.deliveries(key)] == [CODE]
     finally:
         await storage.close()
 
