@@ -161,6 +161,7 @@ def run_demo(*, lang: str | None, db: str | None, realistic: bool = False) -> in
 
 async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> int:
     from adapters.console.session import ConsoleSession
+    from bot.demo_events import EndpointTransport
     from bot.sandbox import Sandbox, SandboxConfig
     from conversations.demo import waiting_for_retry
 
@@ -168,10 +169,11 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
     values: dict[str, object] = {"database_url": db or "memory://"}
     transport: httpx.AsyncBaseTransport | None = None
     sandbox: Sandbox | None = None
+    endpoint = EndpointTransport()
     if external:
         values["zadarma_api_url"] = external
     else:
-        sandbox = Sandbox(SandboxConfig(realistic=realistic))
+        sandbox = Sandbox(SandboxConfig(realistic=realistic), notify_transport=endpoint)
         transport = sandbox.transport()
         values.update(
             zadarma_api_url="http://sandbox.invalid", zadarma_key=sandbox.key, zadarma_secret=sandbox.secret
@@ -196,11 +198,20 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
         settler = Settler(core.services.ordering, core.storage)
         await settler.start()
         core.client.on_retry = lambda seconds: print(waiting_for_retry(lang or "en", seconds), flush=True)
-        clock = None
+        clock = events = None
         if sandbox is not None:
             from bot.demo_clock import DemoClock
+            from bot.demo_events import DemoEvents
+            from bot.services.number_events import EventRouting
+            from bot.zadarma_events import ZadarmaEventsPart
 
             clock = DemoClock(sandbox, core.client, core.storage, core.engine, key, lang or "en")
+            # Events reach the terminal's user through the endpoint's code and the alert outbox.
+            core.services.events.routing = EventRouting(platforms=frozenset({key.platform}))
+            endpoint.endpoint = ZadarmaEventsPart(
+                core.services.events, settings.zadarma_secret.get_secret_value()
+            )
+            events = DemoEvents(sandbox, core.client, core.storage, key, clock.deliver, lang or "en")
         try:
             session = ConsoleSession(
                 core.engine,
@@ -210,6 +221,7 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
                 locale=lang,
                 saved=core.storage.conversations.get,
                 clock=clock,
+                events=events,
                 log_file=str(log_file),
             )
             return await session.run(resume=resume)
@@ -402,7 +414,13 @@ def build_service(core: Core) -> Service:
 
     async def on_start() -> object:
         # Open payments are settled by the Settler part; this only finds refused credentials early.
-        return "ok" if await access.check(core.client) else "Zadarma refused the credentials"
+        if not await access.check(core.client):
+            return "Zadarma refused the credentials"
+        if settings.zadarma_events_url:
+            from bot.events_setup import report_at_start
+
+            await report_at_start(core.client, settings.zadarma_events_url)
+        return "ok"
 
     probes = {"database": write_probe(core.storage.probe_write), "zadarma": zadarma}
     if core.shared.redis:

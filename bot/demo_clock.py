@@ -45,9 +45,13 @@ class DemoClock:
         await self._scheduler.scan_once()  # the picture before, so the scan after sees what changed
         self._sandbox.advance_days(days)
         await self._scheduler.scan_once()
-        await self._scheduler.deliver_due()
-        cards = self._sink.take()
+        cards = await self.deliver()
         user = await self._storage.users.get(self._key.user)
         language = (user.language if user is not None else None) or self._default_language
         today = self._sandbox.clock.now().astimezone(self._sandbox.clock.zone).date()
         return [days_passed(language, days, today, len(cards)), *cards]
+
+    async def deliver(self) -> list[Screen]:
+        """Deliver what the alert outbox has due for the terminal; the cards, oldest first."""
+        await self._scheduler.deliver_due()
+        return self._sink.take()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -62,24 +63,33 @@ class ZadarmaEventsPart:
         except ValueError:
             return web.Response(status=400, text="unreadable form")
         form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        status, text = await self.receive(form, request.headers.get("Signature"))
+        return web.Response(status=status, text=text)
+
+    async def receive(self, form: Mapping[str, str], signature: str | None) -> tuple[int, str]:
+        """Verify, record and acknowledge one pushed event's form: the HTTP status and body to answer.
+
+        The web handler's whole decision, apart from reading the request (the
+        terminal demo hands the emulator's signed forms straight to it).
+        """
         try:
-            event = read_event(form, request.headers.get("Signature"), self._secret)
+            event = read_event(form, signature, self._secret)
         except ForgedEvent as exc:
             self.refused += 1
             log.warning(
                 "zadarma event refused", extra={"event": form.get("event", "")[:20], "reason": str(exc)}
             )
-            return web.Response(status=401, text="invalid signature")
+            return 401, "invalid signature"
         if event is None:
-            return web.Response(text="ignored")
+            return 200, "ignored"
         try:
             new = await self._events.accept(event)
         except Exception:
             log.exception("zadarma event could not be recorded")
-            return web.Response(status=503, text="try again")
+            return 503, "try again"
         self.accepted += int(new)
         log.info("zadarma event", extra={"event": form.get("event", ""), "new": new})
-        return web.Response(text="ok")
+        return 200, "ok"
 
     async def start(self) -> None:
         """Start the hourly purge of old SMS."""

@@ -9,10 +9,12 @@ from typing import Protocol, TextIO
 from adapters.console.samples import sample_scan_png
 from adapters.console.translate import (
     AdvanceDays,
+    PlaceCall,
     Problem,
     Quit,
     SendFile,
     SendSample,
+    SendSms,
     answers_at_stake,
     confirms,
     file_event,
@@ -20,7 +22,7 @@ from adapters.console.translate import (
     render,
 )
 from bot.storage import ConversationKey, StoredConversation
-from conversations.demo import days_unavailable, days_usage
+from conversations.demo import days_unavailable, days_usage, event_line
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
 from conversations.i18n import Translator, translator
@@ -38,6 +40,18 @@ class DaysControl(Protocol):
         ...
 
 
+class EventsControl(Protocol):
+    """Has the built-in emulator send an SMS or a call (``/sms``, ``/call``); returns what to show."""
+
+    async def sms(self, text: str) -> list[Screen]:
+        """An SMS with ``text`` arrives on the user's newest number; the notice or what happened."""
+        ...
+
+    async def call(self, seconds: int) -> list[Screen]:
+        """A call of ``seconds`` (0: missed) arrives on the newest number; the notice or what happened."""
+        ...
+
+
 class ConsoleSession:
     """One user's conversation in a terminal."""
 
@@ -52,11 +66,13 @@ class ConsoleSession:
         interactive: bool | None = None,
         saved: SavedState | None = None,
         clock: DaysControl | None = None,
+        events: EventsControl | None = None,
         log_file: str | None = None,
     ) -> None:
         """``saved`` reads the stored conversation, to ask before a form's answers are thrown away.
 
-        ``clock`` serves ``/days N`` (the built-in emulator only); ``log_file`` is
+        ``clock`` serves ``/days N`` and ``events`` serves ``/sms`` and ``/call``
+        (the built-in emulator only); ``log_file`` is
         where the demo's log goes (named in the introduction).
         """
         self._engine = engine
@@ -70,6 +86,7 @@ class ConsoleSession:
         self._expects: Expects = "choice"
         self._saved = saved
         self._clock = clock
+        self._events = events
         self._log_file = log_file
         self._tr: Translator = translator(locale or "en")
 
@@ -127,6 +144,19 @@ class ConsoleSession:
             screens += await self._engine.current(self._key, locale=self._locale)
         self._show(screens)
 
+    async def _number_event(self, command: SendSms | PlaceCall) -> None:
+        """``/sms`` or ``/call``: the notice as the chat would get it, then the screen the user was on."""
+        if self._events is None:
+            self._say(event_line(await self._language(), "unavailable").text)
+            return
+        if isinstance(command, SendSms):
+            screens = await self._events.sms(command.text)
+        else:
+            screens = await self._events.call(command.seconds)
+        if not any(screen.buttons for screen in screens):  # the screen the user was on stays live
+            screens += await self._engine.current(self._key, locale=self._locale)
+        self._show(screens)
+
     async def _discard_confirmed(self, event: Event) -> bool:
         """True unless ``event`` would throw form answers away and the user does not confirm it."""
         count = answers_at_stake(await self._state(), event)
@@ -158,6 +188,9 @@ class ConsoleSession:
                 continue
             if isinstance(parsed, AdvanceDays):
                 await self._advance(parsed)
+                continue
+            if isinstance(parsed, SendSms | PlaceCall):
+                await self._number_event(parsed)
                 continue
             if isinstance(parsed, SendSample):
                 parsed_event: Event = FileUpload("sample-scan.png", sample_scan_png(), "image/png")

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.services.file_check import MAX_UPLOAD_BYTES
-from conversations.demo import MAX_DEMO_DAYS
+from conversations.demo import MAX_DEMO_CALL_SECONDS, MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.i18n import N_, Translator
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState
 
 COMMANDS = frozenset({"start", "order", "numbers", "documents", "language", "help", "cancel"})
-LOCAL_COMMANDS = ("/file PATH", "/sample", "/quit")
+LOCAL_COMMANDS = ("/file PATH", "/sample", "/days N", "/sms TEXT", "/call [SECONDS]", "/quit")
 PREVIOUS_KEY = "<"
 NEXT_KEY = ">"
 PAGING_KEYS: Mapping[str, str] = {"prev": PREVIOUS_KEY, "next": NEXT_KEY}
@@ -72,6 +72,28 @@ class AdvanceDays:
     """``/days N``: move the emulator's clock ``days`` days ahead (``None``: not a usable number)."""
 
     days: int | None
+
+
+@dataclass(frozen=True)
+class SendSms:
+    """``/sms TEXT``: the emulator delivers an SMS with ``text`` to the user's newest number."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PlaceCall:
+    """``/call [SECONDS]``: an incoming call on the user's newest number (``0``: missed)."""
+
+    seconds: int
+
+
+def call_argument(text: str) -> int | None:
+    """``""`` -> 0 (missed), ``"120"`` -> 120; non-ASCII or out of range (0..3600) -> None."""
+    if not text.strip():
+        return 0
+    value = button_number(text.strip())
+    return value if value is not None and value <= MAX_DEMO_CALL_SECONDS else None
 
 
 def days_argument(text: str) -> int | None:
@@ -133,7 +155,7 @@ def parse(
     actions: tuple[str, ...],
     expects: Expects = "choice",
     paging: Mapping[str, str] | None = None,
-) -> Event | Quit | Problem | SendFile | SendSample | AdvanceDays:
+) -> Event | Quit | Problem | SendFile | SendSample | AdvanceDays | SendSms | PlaceCall:
     """One typed line as an event (or a local instruction).
 
     ``/N`` presses button N on any screen; a bare number presses it only
@@ -155,6 +177,13 @@ def parse(
         name, _, args = text[1:].partition(" ")
         if name == "days":
             return AdvanceDays(days_argument(args))
+        if name == "sms":
+            return SendSms(args.strip()) if args.strip() else Problem(N_("demo.sms.usage"))
+        if name == "call":
+            seconds = call_argument(args)
+            if seconds is None:
+                return Problem(N_("demo.call.usage"), {"max": MAX_DEMO_CALL_SECONDS})
+            return PlaceCall(seconds)
         if not args and name in paging:
             return Press(paging[name])
         pressed = button_number(name) if not args else None

@@ -14,6 +14,11 @@ pass :func:`reseal_conversations` rewrites every row under the current key,
 after which the old key can be dropped. A row sealed with a key that is not
 given stops the start with one line (:class:`StateKeyError`).
 
+The same keys seal what a customer receives on their numbers: each SMS's
+sender and text in the history (:class:`SealedNumberEvents`) and the
+``from``/``text`` values of alerts in the outbox (:class:`SealedAlerts`), so
+neither an SMS nor who sent it lies in the database in plain text.
+
 When a save replaces a state that held secrets (``holds_secrets``) with one
 that does not, or deletes it, the repository's ``purge`` runs, so that no
 copy of the old ciphertext is left in the database's journal.
@@ -35,8 +40,23 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bot.storage.errors import StorageError
-from bot.storage.interfaces import ConversationRepository, InboxRepository
-from bot.storage.records import ConversationKey, InboxEntry, StoredConversation
+from bot.storage.interfaces import (
+    AlertRepository,
+    ConversationRepository,
+    InboxRepository,
+    NumberEventsRepository,
+)
+from bot.storage.records import (
+    Alert,
+    ConversationKey,
+    Delivery,
+    DeliveryBacklog,
+    InboxEntry,
+    JsonObject,
+    NumberPrefs,
+    ReceivedSms,
+    StoredConversation,
+)
 
 log = logging.getLogger("bot.storage.sealing")
 
@@ -288,3 +308,138 @@ class SealedInbox:
 
 def _inbox_bound(key: str) -> bytes:
     return b"inbox\0" + key.encode("utf-8")
+
+
+class SealedNumberEvents:
+    """A :class:`NumberEventsRepository` that keeps each SMS's sender and text encrypted."""
+
+    def __init__(self, inner: NumberEventsRepository, cipher: StateCipher) -> None:
+        self._inner = inner
+        self._cipher = cipher
+
+    async def prefs(self, number: str) -> NumberPrefs:
+        return await self._inner.prefs(number)
+
+    async def set_prefs(
+        self, number: str, *, sms_to_chat: bool | None = None, calls_to_chat: bool | None = None
+    ) -> NumberPrefs:
+        return await self._inner.set_prefs(number, sms_to_chat=sms_to_chat, calls_to_chat=calls_to_chat)
+
+    async def add_sms(self, sms: ReceivedSms) -> bool:
+        sealed = replace(
+            sms,
+            sender=self._cipher.seal_bound(_sms_bound(sms.key, "sender"), sms.sender.lstrip("+")),
+            text=self._cipher.seal_bound(_sms_bound(sms.key, "text"), sms.text),
+        )
+        return await self._inner.add_sms(sealed)
+
+    async def recent_sms(self, number: str, limit: int) -> list[ReceivedSms]:
+        opened: list[ReceivedSms] = []
+        for sms in await self._inner.recent_sms(number, limit):
+            try:
+                sender = self._cipher.open_bound(_sms_bound(sms.key, "sender"), sms.sender)
+                text = self._cipher.open_bound(_sms_bound(sms.key, "text"), sms.text)
+            except UnsealError as exc:
+                log.warning("a kept SMS cannot be decrypted (%s); not listed", exc)
+                continue
+            opened.append(replace(sms, sender=sender, text=text))
+        return opened
+
+    async def purge_sms(self, before: datetime) -> int:
+        return await self._inner.purge_sms(before)
+
+
+def _sms_bound(key: str, part: str) -> bytes:
+    return b"sms\0" + part.encode("ascii") + b"\0" + key.encode("utf-8")
+
+
+SEALED_ALERT_PARAMS = ("from", "text")
+"""Alert values that are a customer's correspondence (an SMS's text, who sent it or called)."""
+
+
+class SealedAlerts:
+    """An :class:`AlertRepository` whose payloads keep :data:`SEALED_ALERT_PARAMS` encrypted.
+
+    Everything delivery needs stays readable to it (:meth:`get` and the
+    deliveries, which carry their alert, open them);
+    kinds, numbers and the rest of the payload are stored as they are.
+    """
+
+    def __init__(self, inner: AlertRepository, cipher: StateCipher) -> None:
+        self._inner = inner
+        self._cipher = cipher
+
+    def _params(self, key: str, payload: JsonObject, change: Callable[[bytes, str], str]) -> JsonObject:
+        params = payload.get("params")
+        if not isinstance(params, dict) or not any(
+            isinstance(params.get(n), str) for n in SEALED_ALERT_PARAMS
+        ):
+            return payload
+        changed = dict(params)
+        for name in SEALED_ALERT_PARAMS:
+            value = params.get(name)
+            if isinstance(value, str):
+                changed[name] = change(_alert_bound(key, name), value)
+        return {**payload, "params": changed}
+
+    async def claim(
+        self,
+        key: str,
+        kind: str,
+        number: str,
+        payload: JsonObject,
+        destinations: list[str],
+        *,
+        due_at: datetime | None = None,
+    ) -> bool:
+        sealed = self._params(key, payload, self._cipher.seal_bound)
+        return await self._inner.claim(key, kind, number, sealed, destinations, due_at=due_at)
+
+    async def get(self, key: str) -> Alert | None:
+        alert = await self._inner.get(key)
+        return self._open(alert) if alert is not None else None
+
+    def _open(self, alert: Alert) -> Alert:
+        key = alert.key
+        try:
+            return replace(alert, payload=self._params(key, alert.payload, self._cipher.open_bound))
+        except UnsealError as exc:
+            log.warning("an alert's sealed values cannot be decrypted (%s)", exc)
+            blanked = self._params(key, alert.payload, lambda _bound, _value: "—")
+            return replace(alert, payload=blanked)
+
+    async def deliveries(self, key: str) -> list[Delivery]:
+        return [replace(d, alert=self._open(d.alert)) for d in await self._inner.deliveries(key)]
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        return [replace(d, alert=self._open(d.alert)) for d in await self._inner.due_deliveries(now, limit)]
+
+    async def mark_delivered(self, alert_key: str, destination: str) -> bool:
+        return await self._inner.mark_delivered(alert_key, destination)
+
+    async def mark_delivery_failed(
+        self, alert_key: str, destination: str, error: str, retry_at: datetime | None
+    ) -> bool:
+        return await self._inner.mark_delivery_failed(alert_key, destination, error, retry_at)
+
+    async def mark_delivery_blocked(self, alert_key: str, destination: str, error: str) -> bool:
+        return await self._inner.mark_delivery_blocked(alert_key, destination, error)
+
+    async def delivery_backlog(self, now: datetime) -> DeliveryBacklog:
+        return await self._inner.delivery_backlog(now)
+
+    async def save_snapshot(self, name: str, data: str) -> None:
+        await self._inner.save_snapshot(name, data)
+
+    async def load_snapshot(self, name: str) -> str | None:
+        return await self._inner.load_snapshot(name)
+
+    async def try_acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+        return await self._inner.try_acquire_lease(name, holder, ttl_seconds, now)
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        return await self._inner.release_lease(name, holder)
+
+
+def _alert_bound(key: str, name: str) -> bytes:
+    return b"alert\0" + name.encode("ascii") + b"\0" + key.encode("utf-8")

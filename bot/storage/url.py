@@ -120,7 +120,8 @@ async def open_storage(
     """Open the storage a ``DATABASE_URL`` names, applying migrations.
 
     For SQLite the file's parent directory is created if missing, and the
-    conversation states are encrypted at rest: with ``keys`` when given
+    conversation states (and received SMS, :mod:`bot.storage.sealing`) are
+    encrypted at rest: with ``keys`` when given
     (``STATE_ENCRYPTION_KEY``), else with the key in the file beside the
     database (:mod:`bot.storage.keyfile`), generated on first use. In memory
     nothing is at rest, so nothing is encrypted. For PostgreSQL they are

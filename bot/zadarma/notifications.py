@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ForgedEvent(Exception):
@@ -35,11 +35,16 @@ class SmsEvent:
     sender: str
     text: str
     result: str
+    keyed_digest: str = field(default="", compare=False)
 
     @property
     def digest(self) -> str:
-        """A short, stable identity of this SMS's signed content (retries carry the same one)."""
-        return hashlib.sha256(self.result.encode("utf-8")).hexdigest()[:32]
+        """A short, stable identity of this SMS's signed content (retries carry the same one).
+
+        :func:`read_event` keys it with the API secret, so the identity stored
+        in the outbox's keys cannot be used to guess a short text (a code) back.
+        """
+        return self.keyed_digest or hashlib.sha256(self.result.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ def read_event(form: Mapping[str, str], signature: str | None, secret: str) -> S
             _digits(data.get("caller_id")),
             str(data.get("text") or ""),
             result,
+            hmac.new(
+                secret.encode("utf-8"), b"sms id\0" + result.encode("utf-8"), hashlib.sha256
+            ).hexdigest()[:32],
         )
     if kind in ("NOTIFY_START", "NOTIFY_END"):
         caller, called, start = (

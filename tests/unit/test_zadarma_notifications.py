@@ -7,6 +7,10 @@ function cannot move the expectation with it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 import pytest
 
 from bot.zadarma.notifications import CallEvent, ForgedEvent, SmsEvent, read_event
@@ -35,6 +39,13 @@ def test_vectors_follow_the_documented_rule() -> None:
 def test_a_signed_sms_is_read() -> None:
     event = read_event({"event": "SMS", "result": RESULT}, SMS_SIGNATURE, SECRET)
     assert event == SmsEvent("48221234567", "48600100200", "Kod: 1234", RESULT)
+    assert isinstance(event, SmsEvent)
+    # the identity kept in the outbox's keys is keyed: no plain hash of the text to guess a code from
+    assert event.digest != hashlib.sha256(RESULT.encode()).hexdigest()[:32]
+    other = read_event({"event": "SMS", "result": RESULT}, by_secret(RESULT, "other"), "other")
+    assert isinstance(other, SmsEvent) and other.digest != event.digest
+    again = read_event({"event": "SMS", "result": RESULT}, SMS_SIGNATURE, SECRET)
+    assert isinstance(again, SmsEvent) and again.digest == event.digest and len(event.digest) == 32
 
 
 @pytest.mark.parametrize(
@@ -65,3 +76,8 @@ def test_a_signed_call_end_is_read_and_a_changed_caller_is_refused() -> None:
 
 def test_other_kinds_are_not_delivered() -> None:
     assert read_event({"event": "NOTIFY_OUT_START"}, None, SECRET) is None
+
+
+def by_secret(data: str, secret: str) -> str:
+    mac = hmac.new(secret.encode(), data.encode(), hashlib.sha1).hexdigest()
+    return base64.b64encode(mac.encode()).decode()

@@ -10,7 +10,13 @@ import asyncpg
 
 from bot.storage.clock import Clock, utc_now
 from bot.storage.errors import SchemaVersionError
-from bot.storage.interfaces import ConversationRepository, InboxRepository, Storage
+from bot.storage.interfaces import (
+    AlertRepository,
+    ConversationRepository,
+    InboxRepository,
+    NumberEventsRepository,
+    Storage,
+)
 from bot.storage.postgres.alerts import PostgresAlerts
 from bot.storage.postgres.audit import PostgresAudit
 from bot.storage.postgres.conversations import PostgresConversations
@@ -23,8 +29,10 @@ from bot.storage.postgres.number_events import PostgresNumberEvents
 from bot.storage.postgres.ownership import PostgresOwnership
 from bot.storage.postgres.users import PostgresUsers
 from bot.storage.sealing import (
+    SealedAlerts,
     SealedConversations,
     SealedInbox,
+    SealedNumberEvents,
     StateCipher,
     StateKeys,
     reseal_conversations,
@@ -80,9 +88,13 @@ class PostgresStorage(Storage):
         self.ownership = PostgresOwnership(db)
         self.intents = PostgresIntents(db)
         self.audit = PostgresAudit(db)
-        self.alerts = self.snapshots = self.leases = PostgresAlerts(db)
+        raw_alerts = PostgresAlerts(db)
+        self.snapshots = self.leases = raw_alerts
+        self.alerts: AlertRepository = raw_alerts if cipher is None else SealedAlerts(raw_alerts, cipher)
         self.dedup = PostgresDedup(db)
-        self.number_events = PostgresNumberEvents(db)
+        self.number_events: NumberEventsRepository = PostgresNumberEvents(db)
+        if cipher is not None:
+            self.number_events = SealedNumberEvents(self.number_events, cipher)
         self.inbox: InboxRepository = PostgresInbox(db)
         if cipher is not None:
             self.inbox = SealedInbox(self.inbox, cipher)

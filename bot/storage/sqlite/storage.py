@@ -12,11 +12,19 @@ import aiosqlite
 from bot.storage.clock import Clock, utc_now
 from bot.storage.codec import encode_datetime
 from bot.storage.errors import StorageError
-from bot.storage.interfaces import ConversationRepository, InboxRepository, Storage
+from bot.storage.interfaces import (
+    AlertRepository,
+    ConversationRepository,
+    InboxRepository,
+    NumberEventsRepository,
+    Storage,
+)
 from bot.storage.migrations import migrate
 from bot.storage.sealing import (
+    SealedAlerts,
     SealedConversations,
     SealedInbox,
+    SealedNumberEvents,
     StateCipher,
     StateKeys,
     reseal_conversations,
@@ -76,9 +84,13 @@ class SqliteStorage(Storage):
         self.ownership = SqliteOwnership(db)
         self.intents = SqliteIntents(db)
         self.audit = SqliteAudit(db)
-        self.alerts = self.snapshots = self.leases = SqliteAlerts(db)
+        raw_alerts = SqliteAlerts(db)
+        self.snapshots = self.leases = raw_alerts
+        self.alerts: AlertRepository = raw_alerts if cipher is None else SealedAlerts(raw_alerts, cipher)
         self.dedup = SqliteDedup(db)
-        self.number_events = SqliteNumberEvents(db)
+        self.number_events: NumberEventsRepository = SqliteNumberEvents(db)
+        if cipher is not None:
+            self.number_events = SealedNumberEvents(self.number_events, cipher)
         self.inbox: InboxRepository = SqliteInbox(db)
         if cipher is not None:
             self.inbox = SealedInbox(self.inbox, cipher)
