@@ -345,6 +345,7 @@ def build_service(core: Core) -> Service:
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
             locks=core.shared.update_locks,
             observer=metrics,
+            orphan_after=settings.orphan_after if core.shared.redis else None,
         )
         parts.append(telegram)
         sinks["telegram"] = TelegramAlertSink(telegram)
@@ -377,7 +378,8 @@ def build_service(core: Core) -> Service:
         grace_seconds=settings.outcome_grace,
         wake=scheduler.wake,
     )
-    parts.append(Settler(ordering, core.storage))
+    orphan_after = settings.orphan_after if core.shared.redis else None
+    parts.append(Settler(ordering, core.storage, orphan_after=orphan_after))
 
     access = ZadarmaAccess()
 

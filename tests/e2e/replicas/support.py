@@ -169,7 +169,8 @@ class Cluster:
 
     async def start_replica(self, index: int, **extra: str) -> Service:
         """(Re)start replica ``index`` on its port, with ``extra`` settings on top."""
-        service = await start_service({**self.env, **extra}, port=self.ports[index])
+        # Two processes importing aiogram at once on a busy machine can take half a minute.
+        service = await start_service({**self.env, **extra}, port=self.ports[index], within=90)
         self.replicas[index] = service
         return service
 
@@ -241,6 +242,7 @@ async def cluster(
             "ZADARMA_TIMEOUT": "2",
             "SETTLE_WINDOW": "6",
             "OUTCOME_GRACE": "1",
+            "ORPHAN_AFTER": "5",
             **extra,
         }
         running = Cluster(sandbox, telegram, slack, proxy, database_url, env, ports, [None] * len(ports))
@@ -259,4 +261,3 @@ async def cluster(
             if isinstance(outcome, BaseException):
                 raise outcome
         yield running
-
