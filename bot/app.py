@@ -20,7 +20,7 @@ import httpx
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
-from bot.runtime import Part, Runner, health_app, install_metrics, write_probe
+from bot.runtime import Draining, Part, Runner, health_app, install_metrics, write_probe
 
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
@@ -399,9 +399,18 @@ def build_service(core: Core) -> Service:
     probes = {"database": write_probe(core.storage.probe_write), "zadarma": zadarma}
     if core.shared.redis:
         probes["redis"] = core.shared.probe  # required: the replicas coordinate through it
-    app = health_app(parts, probes)
+    draining = Draining()
+    app = health_app(parts, probes, draining)
     install_metrics(app, metrics.render, METRICS_CONTENT_TYPE, settings.metrics_token.get_secret_value())
-    runner = Runner(app, parts, settings.http_host, settings.http_port, on_start=on_start)
+    runner = Runner(
+        app,
+        parts,
+        settings.http_host,
+        settings.http_port,
+        on_start=on_start,
+        draining=draining,
+        drain_seconds=settings.drain_seconds,
+    )
     return Service(runner, parts, metrics)
 
 

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
 
     http_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     http_port: int = Field(default=8080, ge=0, le=65535)
+    drain_seconds: float = Field(default=5.0, ge=0, le=300)
+    """After SIGTERM: seconds /healthz answers 503 while requests are still served, before stopping."""
     metrics_token: SecretStr = SecretStr("")  # bearer token for /metrics; unset: open (keep it internal)
 
     log_format: Literal["text", "json"] = "text"

@@ -7,7 +7,10 @@ one alert, one answer per Slack request, whichever replica each request lands on
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -201,3 +204,52 @@ async def test_an_expiry_alert_goes_out_once_though_both_replicas_scan_and_deliv
         texts = [str(c.args.get("text")) for c in slack.calls_to("chat.postMessage")]
         assert sum(EXPIRES in text for text in texts) == 1, texts  # the team's copy
         assert sum(text.startswith("Daily digest") for text in texts) == 1, texts
+
+
+async def health_of(base: str) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as http, http.get(base + "/healthz") as answer:
+        return answer.status, await answer.json()
+
+
+async def test_sigterm_drains_a_replica_unhealthy_first_serving_still_then_finishing_its_work(
+    emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str
+) -> None:
+    drain = 2.0
+    envs = ({"DRAIN_SECONDS": str(drain)}, {})
+    async with cluster(emulator, postgres_url, redis_url, replica_env=envs, ZADARMA_TIMEOUT="15") as running:
+        telegram, sandbox, proxy = running.telegram, running.sandbox, running.proxy
+        ann, bob = telegram.user(first_name="Ann"), telegram.user(first_name="Bob")
+        await to_confirm(telegram, ann)
+        replica = running.replica(0)
+        sandbox.set_faults(latency_ms=int((drain + 2) * 1000), paths=["/v1/direct_numbers/order/"])
+        proxy.pin(0)
+        await telegram.delivered(telegram.press(ann, "Confirm and pay"), within=10)
+
+        async def in_flight() -> int:
+            _, body = await health_of(replica.base)
+            return int(body["parts"]["telegram"]["updates_in_flight"])
+
+        while await in_flight() == 0:
+            await asyncio.sleep(0.05)
+        replica.proc.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        while (await health_of(replica.base))[0] == 200:
+            assert time.monotonic() - signalled < 1, "still healthy a second after SIGTERM"
+            await asyncio.sleep(0.05)
+        assert await health_of(replica.base) == (503, {"ok": False, "draining": True})
+        # The balancer has not noticed yet: what still reaches the draining replica is served.
+        proxy.pin(0)
+        await act(telegram, bob, lambda: telegram.send_command(bob, "start"))
+        assert proxy.routed[-1].replica == 0 and proxy.routed[-1].status == 200
+        assert replica.proc.returncode is None
+
+        assert await asyncio.wait_for(replica.proc.wait(), timeout=40) == 0, replica.stderr.decode()[-3000:]
+        took = time.monotonic() - signalled
+        running.replicas[0] = None
+        sandbox.clear_faults()
+        assert took >= drain
+        # The order in progress when the signal came was finished before the exit, not left to others.
+        assert said(telegram, ann, ORDERED) == 1, telegram.texts(ann.chat_id)
+        assert sandbox.call_count("order") == 1
+        logs = replica.stderr.decode()
+        assert "updates still running at shutdown are cancelled" not in logs

@@ -69,6 +69,7 @@ async def start_service(env: dict[str, str], *, port: int | None = None, within:
     (at most ``within`` seconds)."""
     port = port or free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
+    environ["DRAIN_SECONDS"] = "0"  # a test that stops the service waits for no load balancer
     environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
     fd, name = tempfile.mkstemp(prefix="bot-run-", suffix=".log")
     try:
