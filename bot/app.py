@@ -20,7 +20,7 @@ import httpx
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
-from bot.runtime import Part, Runner, health_app, install_metrics, write_probe
+from bot.runtime import Draining, Part, Runner, health_app, install_metrics, write_probe
 
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 from bot.config import ConfigError, Settings, database_problem, demo_database_url
 from bot.coord.shared import Shared, open_shared
 from bot.services import Services
+from bot.services.number_events import EventRouting
 from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
+from bot.zadarma_events import ZadarmaEventsPart
 
 log = logging.getLogger("bot.app")
 
@@ -362,6 +364,7 @@ def build_service(core: Core) -> Service:
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
             locks=core.shared.update_locks,
             observer=metrics,
+            orphan_after=settings.orphan_after if core.shared.redis else None,
         )
         parts.append(telegram)
         sinks["telegram"] = TelegramAlertSink(telegram)
@@ -394,10 +397,8 @@ def build_service(core: Core) -> Service:
         grace_seconds=settings.outcome_grace,
         wake=scheduler.wake,
     )
-    parts.append(Settler(ordering, core.storage))
-    from bot.services.number_events import EventRouting
-    from bot.zadarma_events import ZadarmaEventsPart
-
+    orphan_after = settings.orphan_after if core.shared.redis else None
+    parts.append(Settler(ordering, core.storage, orphan_after=orphan_after))
     core.services.events.routing = EventRouting(platforms=frozenset(sinks), team=team, wake=scheduler.wake)
     parts.append(ZadarmaEventsPart(core.services.events, settings.zadarma_secret.get_secret_value()))
 
@@ -425,9 +426,18 @@ def build_service(core: Core) -> Service:
     probes = {"database": write_probe(core.storage.probe_write), "zadarma": zadarma}
     if core.shared.redis:
         probes["redis"] = core.shared.probe  # required: the replicas coordinate through it
-    app = health_app(parts, probes)
+    draining = Draining()
+    app = health_app(parts, probes, draining)
     install_metrics(app, metrics.render, METRICS_CONTENT_TYPE, settings.metrics_token.get_secret_value())
-    runner = Runner(app, parts, settings.http_host, settings.http_port, on_start=on_start)
+    runner = Runner(
+        app,
+        parts,
+        settings.http_host,
+        settings.http_port,
+        on_start=on_start,
+        draining=draining,
+        drain_seconds=settings.drain_seconds,
+    )
     return Service(runner, parts, metrics)
 
 

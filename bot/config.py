@@ -74,9 +74,14 @@ class Settings(BaseSettings):
 
     redis_url: SecretStr = SecretStr("")  # may hold a password: never logged
     redis_prefix: str = "zadarma-bot:"
+    orphan_after: float = Field(default=120.0, ge=1, le=86_400)
+    """With REDIS_URL: seconds after which work a replica left unfinished (a kept update, an order or
+    renewal still being placed) is taken over by another replica."""
 
     http_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     http_port: int = Field(default=8080, ge=0, le=65535)
+    drain_seconds: float = Field(default=5.0, ge=0, le=300)
+    """After SIGTERM: seconds /healthz answers 503 while requests are still served, before stopping."""
     metrics_token: SecretStr = SecretStr("")  # bearer token for /metrics; unset: open (keep it internal)
 
     log_format: Literal["text", "json"] = "text"

@@ -3,6 +3,13 @@
 A *part* is anything the bot runs (Telegram, Slack, the alert scheduler). It
 may add routes to the shared web application before the server starts, and it
 reports its health for ``/healthz``.
+
+Stopping drains first: on SIGTERM ``/healthz`` answers 503 (``"draining":
+true``) at once while every request is still served as before, for
+``drain_seconds`` (time for the load balancer's health check to take this
+replica out); then the parts stop, each finishing its work in progress (the
+Telegram part refuses new webhook updates with 503 and lets the running ones
+finish), and the web server closes last. A second signal cuts the wait short.
 """
 
 from __future__ import annotations
@@ -104,11 +111,33 @@ def failure_reason(exc: BaseException) -> str:
     return " ".join(text.split())[:120]
 
 
-def health_app(parts: list[Part], probes: dict[str, HealthProbe]) -> web.Application:
-    """The web application with ``/healthz``: 200 when every required part is up, else 503."""
+class Draining:
+    """Whether this process is draining (shutting down): set once by :class:`Runner`, read by ``/healthz``."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.since is not None
+
+    def start(self) -> None:
+        """From now on ``/healthz`` answers 503."""
+        if self.since is None:
+            self.since = time.monotonic()
+
+
+def health_app(
+    parts: list[Part], probes: dict[str, HealthProbe], draining: Draining | None = None
+) -> web.Application:
+    """The web application with ``/healthz``: 200 when every required part is up, else 503.
+
+    While ``draining`` is set it answers 503 with ``"draining": true`` whatever the parts say.
+    """
     app = web.Application(client_max_size=25 * 1024 * 1024)
 
     async def healthz(_: web.Request) -> web.Response:
+        if draining:
+            return web.json_response({"ok": False, "draining": True}, status=503)
         report: dict[str, Any] = {}
         healthy = True
         for part in parts:
@@ -153,7 +182,11 @@ def install_metrics(
 
 
 class Runner:
-    """Starts the web server and the parts, waits for SIGTERM/SIGINT, stops everything."""
+    """Starts the web server and the parts, waits for SIGTERM/SIGINT, drains, stops everything.
+
+    ``draining`` is the flag ``/healthz`` reads (give the same one to :func:`health_app`);
+    ``drain_seconds`` how long requests are still served after it is raised.
+    """
 
     def __init__(
         self,
@@ -163,8 +196,13 @@ class Runner:
         port: int,
         *,
         on_start: Callable[[], Awaitable[object]] | None = None,
+        draining: Draining | None = None,
+        drain_seconds: float = 0.0,
     ) -> None:
         self.app = app
+        self.draining = draining if draining is not None else Draining()
+        self.drain_seconds = drain_seconds
+        self._hurry = asyncio.Event()
         self.parts = parts
         self.host = host
         self.port = port
@@ -210,11 +248,26 @@ class Runner:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
-                loop.add_signal_handler(sig, self._stop.set)
+                loop.add_signal_handler(sig, self._signalled)
         await self._stop.wait()
 
+    def _signalled(self) -> None:
+        if self._stop.is_set():
+            self._hurry.set()  # a second signal: no more waiting for the load balancer
+        self._stop.set()
+
+    async def drain(self) -> None:
+        """Report unhealthy and keep serving for ``drain_seconds`` (or until a second signal)."""
+        self.draining.start()
+        if self.drain_seconds <= 0 or self._runner is None:
+            return
+        log.info("draining: /healthz answers 503 until the parts stop", extra={"seconds": self.drain_seconds})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._hurry.wait(), self.drain_seconds)
+
     async def stop(self) -> None:
-        """Stop the parts (in reverse order), then the web server."""
+        """Drain, stop the parts (in reverse order), then the web server."""
+        await self.drain()
         if self._background is not None:
             self._background.cancel()
             with contextlib.suppress(asyncio.CancelledError):

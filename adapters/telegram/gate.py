@@ -70,6 +70,7 @@ class UpdateGate(BaseMiddleware):
         self._sender = sender
         self._locks = locks
         self._in_flight = 0
+        self._handling: dict[int, int] = {}  # update id -> how many tasks of this process handle it
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -85,6 +86,8 @@ class UpdateGate(BaseMiddleware):
             return await handler(event, data)
         # Nothing may suspend before the lock is queued for: that keeps arrival order.
         self._enter()
+        update_id = event.update_id
+        self._handling[update_id] = self._handling.get(update_id, 0) + 1
         answer: asyncio.Task[None] | None = None
         try:
             if event.callback_query is not None:
@@ -127,6 +130,8 @@ class UpdateGate(BaseMiddleware):
                             },
                         )
         finally:
+            if (left := self._handling.pop(update_id) - 1) > 0:
+                self._handling[update_id] = left
             if answer is not None:
                 await answer
             self._leave()
@@ -139,6 +144,10 @@ class UpdateGate(BaseMiddleware):
         """Wait until no update is being handled."""
         await asyncio.sleep(0)  # updates just received reach the gate first
         await self._idle.wait()
+
+    def handling(self, update_id: int) -> bool:
+        """Whether this process is handling (or queueing) the update ``update_id`` right now."""
+        return update_id in self._handling
 
     @property
     def in_flight(self) -> int:

@@ -11,6 +11,11 @@ event it has already applied (see ``event_id`` in
 :meth:`conversations.engine.ConversationEngine.handle`), and money moves once
 per confirmation whatever is replayed, so handling an update again is safe.
 
+With replicas, a live replica takes over what a dead one left: the
+unfinished updates received long enough ago (``received_before``); handling
+one that another replica is still on waits for that user's lock, then finds
+it finished and drops it.
+
 An update that was begun :data:`MAX_ATTEMPTS` times without finishing (one
 that crashes the process each time) is given up with one warning line.
 """
@@ -94,10 +99,16 @@ class UpdateInbox(BaseRequestMiddleware):
         except Exception:
             log.exception("could not mark an update handled", extra={"update_id": update_id})
 
-    async def left_over(self, bot: Bot) -> list[Update]:
-        """Updates received but not finished before the last stop, oldest first, to handle again."""
+    async def left_over(self, bot: Bot, *, received_before: datetime | None = None) -> list[Update]:
+        """Updates received but not finished before the last stop, oldest first, to handle again.
+
+        With ``received_before``, only those received before that time (what a
+        replica that died left; younger ones may be in a live replica's hands).
+        """
         again: list[Update] = []
         for entry in await self._storage.inbox.unfinished(self._prefix):
+            if received_before is not None and entry.received_at >= received_before:
+                continue
             update_id = entry.key.removeprefix(self._prefix)
             if entry.payload is None or entry.attempts >= MAX_ATTEMPTS:
                 reason = "not kept" if entry.payload is None else f"begun {entry.attempts} times"

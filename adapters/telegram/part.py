@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, Final, Literal
 
 from aiogram import Bot, Dispatcher
@@ -79,6 +80,7 @@ class TelegramPart:
         webhook_secret: str = "",
         locks: KeyLocks | None = None,
         observer: UpdateObserver | None = None,
+        orphan_after: float | None = None,
     ) -> None:
         """Build the bot; nothing touches the network before :meth:`start`.
 
@@ -88,7 +90,10 @@ class TelegramPart:
         Bot API server or a test double); ``admin_ids`` the Telegram user ids
         allowed to use ``/assign``; ``webhook_url`` (public HTTPS URL) switches
         from long polling to webhook, checked with ``webhook_secret``;
-        ``locks`` keep one user's updates in order (default: in this process only).
+        ``locks`` keep one user's updates in order (default: in this process only);
+        ``orphan_after`` (replicas sharing the store): updates received that many
+        seconds ago and still unfinished are taken over from the replica that
+        received them and died (checked every half of that).
         """
         if not token:
             raise ValueError("a Telegram bot token is required")
@@ -143,6 +148,8 @@ class TelegramPart:
         self._polling: asyncio.Task[None] | None = None
         self._replays: set[asyncio.Task[None]] = set()
         self._housekeeping: asyncio.Task[None] | None = None
+        self._orphan_after = orphan_after
+        self._takeover: asyncio.Task[None] | None = None
         self._started = False
 
     # ------------------------------------------------------------------ Part
@@ -179,6 +186,8 @@ class TelegramPart:
         for language in (None, *[code for code in LANGUAGES if code != "en"]):
             await self._retries.run(f"setMyCommands:{language or 'default'}", self._commands_setter(language))
         self._housekeeping = asyncio.create_task(self._purge_periodically(), name="telegram:housekeeping")
+        if self._orphan_after is not None:
+            self._takeover = asyncio.create_task(self._take_over_periodically(), name="telegram:takeover")
 
     async def stop(self) -> None:
         """Stop receiving, let updates in progress finish (briefly), close the HTTP session."""
@@ -189,11 +198,12 @@ class TelegramPart:
             self._webhook.accepting = False
         await self._stop_polling()
         await self._retries.close()
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
-            self._housekeeping = None
+        for task in (self._housekeeping, self._takeover):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._housekeeping = self._takeover = None
         try:
             await asyncio.wait_for(self.drain(), DRAIN_TIMEOUT)
         except TimeoutError:
@@ -280,10 +290,30 @@ class TelegramPart:
             return
         if updates:
             log.warning("handling again updates left unfinished", extra={"count": len(updates)})
+        self._replay_all(updates)
+
+    def _replay_all(self, updates: list[Update]) -> None:
         for update in updates:  # in order: the gate queues each user's updates as they start
             task = asyncio.create_task(self._replay(update), name=f"telegram:replay:{update.update_id}")
             self._replays.add(task)
             task.add_done_callback(self._replays.discard)
+
+    async def _take_over_periodically(self) -> None:
+        """Handle the updates another replica received long ago and never finished (it died)."""
+        assert self._orphan_after is not None
+        while True:
+            await asyncio.sleep(max(1.0, self._orphan_after / 2))
+            received_before = utc_now() - timedelta(seconds=self._orphan_after)
+            try:
+                updates = await self._inbox.left_over(self.bot, received_before=received_before)
+            except Exception:
+                log.exception("could not read the updates left unfinished")
+                continue
+            orphans = [u for u in updates if not self._gate.handling(u.update_id)]
+            if orphans:
+                ids = [u.update_id for u in orphans]
+                log.warning("taking over updates another replica left unfinished", extra={"update_ids": ids})
+            self._replay_all(orphans)
 
     async def _replay(self, update: Update) -> None:
         try:

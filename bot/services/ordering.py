@@ -208,6 +208,7 @@ class OrderingService:
         self.unknown_seen = asyncio.Event()
         """Set whenever an outcome becomes unknown (the settler waits on it)."""
         self._unrecorded: dict[str, _Unrecorded] = {}
+        self._told: set[str] = set()  # settled intents known to be told (recover() asks the store once)
 
     # -- ordering ------------------------------------------------------------------
 
@@ -662,7 +663,7 @@ class OrderingService:
         """Outcomes confirmed by Zadarma that the store has not taken yet."""
         return len(self._unrecorded)
 
-    async def recover(self) -> int:
+    async def recover(self, *, left_before: datetime | None = None) -> int:
         """After a start: settle what a crash left open and make sure every outcome is told.
 
         ``pending`` intents were never sent: they failed, and their people are
@@ -671,19 +672,34 @@ class OrderingService:
         Intents settled in the last day whose outcome was never claimed for
         telling (a crash right after settling) are told now. Returns how many
         intents it touched.
+
+        With ``left_before`` (replicas sharing the store), only intents last
+        changed before that time are touched: a younger one may be in the hands
+        of a live replica right now, and is left to it.
         """
         touched = 0
+
+        def left(intent: Intent) -> bool:
+            return left_before is None or intent.updated_at < left_before
+
         for intent in await self._storage.intents.list_by_status(IntentStatus.PENDING):
-            await self._fail(intent, intent.kind.value, FAIL_INTERRUPTED, shown_now=False)
-            touched += 1
+            if left(intent):
+                await self._fail(intent, intent.kind.value, FAIL_INTERRUPTED, shown_now=False)
+                touched += 1
         for intent in await self._storage.intents.list_by_status(IntentStatus.SENDING):
+            if not left(intent):
+                continue
             if await self._storage.intents.mark_unknown(intent.key, "interrupted while sending"):
                 touched += 1
-        since = utc_now() - timedelta(days=1)
-        for intent in await self._storage.intents.list_settled_since(since):
+        settled = await self._storage.intents.list_settled_since(utc_now() - timedelta(days=1))
+        self._told &= {intent.key for intent in settled}
+        for intent in settled:
+            if intent.key in self._told or not left(intent):
+                continue
             if not await self.notifier.is_told(intent):
                 await self.notifier.tell(intent, shown_now=False)
                 touched += 1
+            self._told.add(intent.key)
         if await self._storage.intents.list_by_status(IntentStatus.UNKNOWN):
             self.unknown_seen.set()
         return touched

@@ -8,6 +8,11 @@ window's end, when an account that still shows no change proves the call did
 not happen. If the account cannot be read then, it keeps looking: an outcome
 is never guessed. It also writes outcomes the store refused earlier, and on
 start it first runs :meth:`~bot.services.ordering.OrderingService.recover`.
+
+With ``orphan_after`` (replicas sharing one store) a start recovers only what
+was left longer ago than that, and every round takes over the same way what
+a replica that died left open (an intent still ``pending`` or ``sending``, an
+outcome never told): a live replica's work in progress is younger.
 """
 
 from __future__ import annotations
@@ -44,8 +49,10 @@ class Settler:
         first_check: float = 1.0,
         max_interval: float = 30.0,
         clock: Callable[[], datetime] = utc_now,
+        orphan_after: float | None = None,
     ) -> None:
         self._ordering = ordering
+        self._orphan_after = orphan_after
         self._storage = storage
         self._first_check = first_check
         self._max_interval = max_interval
@@ -64,6 +71,11 @@ class Settler:
         waits: list[float] = []
         if self._ordering.unrecorded and await self._ordering.flush_unrecorded():
             waits.append(self._first_check)
+        if self._orphan_after is not None and self.recovered.is_set():
+            left_before = now - timedelta(seconds=self._orphan_after)
+            if taken := await self._ordering.recover(left_before=left_before):
+                log.warning("took over intents another replica left open", extra={"count": taken})
+            waits.append(max(1.0, self._orphan_after / 2))
         unknown = await self._storage.intents.list_by_status(IntentStatus.UNKNOWN)
         self._next = {k: v for k, v in self._next.items() if k in {i.key for i in unknown}}
         for intent in unknown:
@@ -99,7 +111,10 @@ class Settler:
         wake = self._ordering.unknown_seen
         while not self.recovered.is_set():
             try:
-                await self._ordering.recover()
+                left_before = None
+                if self._orphan_after is not None:
+                    left_before = self._clock() - timedelta(seconds=self._orphan_after)
+                await self._ordering.recover(left_before=left_before)
                 self.recovered.set()
             except Exception:  # the store or the API is down at start: try again shortly
                 log.exception("recovery of open intents failed; trying again")

@@ -64,10 +64,12 @@ async def emulator() -> AsyncIterator[tuple[Sandbox, str]]:
     await runner.cleanup()
 
 
-async def start_service(env: dict[str, str], *, port: int | None = None) -> Service:
-    """Start ``python -m bot run`` with ``env`` (web server on ``port`` or a free one); wait until healthy."""
+async def start_service(env: dict[str, str], *, port: int | None = None, within: float = 30) -> Service:
+    """Start ``python -m bot run`` with ``env`` (web server on ``port`` or a free one); wait until healthy
+    (at most ``within`` seconds)."""
     port = port or free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
+    environ["DRAIN_SECONDS"] = "0"  # a test that stops the service waits for no load balancer
     environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
     fd, name = tempfile.mkstemp(prefix="bot-run-", suffix=".log")
     try:
@@ -79,7 +81,7 @@ async def start_service(env: dict[str, str], *, port: int | None = None) -> Serv
     log = Path(name)
     service = Service(proc, f"http://127.0.0.1:{port}", log)
     async with aiohttp.ClientSession() as http:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if proc.returncode is not None:
                 break

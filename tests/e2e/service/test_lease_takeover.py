@@ -88,6 +88,7 @@ def environment(zadarma_url: str, slack: FakeSlackApi, database: Path, port: int
         HTTP_HOST="127.0.0.1",
         HTTP_PORT=str(port),
         LOG_FORMAT="json",
+        DRAIN_SECONDS="0",
     )
     return environ
 

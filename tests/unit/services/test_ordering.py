@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.services.errors import ApiUnavailable, InsufficientBalance, NotYours, NumberGone, OutcomePending
 from bot.services.ordering import OrderRequest, add_months
 from bot.services.settlement import Settler
+from bot.storage import utc_now
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
@@ -216,6 +218,29 @@ async def test_restart_reconciles_interrupted_intents(stack: Stack) -> None:
     assert never is not None and never.status == "failed"
     assert await stack.storage.ownership.owner_of_number(request.number) == ALICE.user
     assert stack.sandbox.call_count("order") == 1
+
+
+async def test_recovery_among_replicas_leaves_young_open_intents_to_the_replica_placing_them(
+    stack: Stack,
+) -> None:
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    params = request.to_params()
+    await stack.storage.intents.create("live-pending", "order", ALICE.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.create("live-sending", "order", BOB.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.mark_sending("live-sending")
+    now = utc_now()
+
+    assert await stack.services.ordering.recover(left_before=now - timedelta(seconds=60)) == 0
+    pending, sending = [await stack.storage.intents.get(k) for k in ("live-pending", "live-sending")]
+    assert pending is not None and pending.status == "pending"
+    assert sending is not None and sending.status == "sending"
+
+    # Once they are older than that, their replica is taken for dead and they are recovered.
+    assert await stack.services.ordering.recover(left_before=now + timedelta(seconds=1)) == 2
+    pending, sending = [await stack.storage.intents.get(k) for k in ("live-pending", "live-sending")]
+    assert pending is not None and pending.status == "failed"
+    assert sending is not None and sending.status == "unknown"
 
 
 @pytest.mark.parametrize(
