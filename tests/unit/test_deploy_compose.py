@@ -109,7 +109,8 @@ def test_two_bot_replicas_and_a_drain_long_enough() -> None:
     backend = haproxy().section("backend", "bots")
     removal = backend.default_server("inter") * backend.default_server("fall")
     # The load balancer must see the 503 and in-flight updates must finish before SIGKILL.
-    assert seconds(bot["stop_grace_period"]) >= removal + DRAIN_TIMEOUT + 5
+    drain = Settings.model_fields["drain_seconds"].default
+    assert seconds(bot["stop_grace_period"]) >= max(removal, drain) + DRAIN_TIMEOUT + 5
 
 
 def test_health_checks() -> None:
