@@ -87,7 +87,9 @@ class ConversationEngine:
                 await self._dispatch(ctx, event)
                 if event_id is not None:
                     ctx.state.last_event = event_id
-            screens = await self._finish(ctx)
+            # Nothing applied: the current screen keeps the live menu's tokens, so a button of it
+            # the user presses next (on this or the earlier message) still works.
+            screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
             if ctx.press_not_applied and isinstance(event, Press):
                 return [replace(screen, replaces_pressed=False) for screen in screens]
             return screens

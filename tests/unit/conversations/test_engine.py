@@ -50,13 +50,17 @@ async def test_a_stale_press_says_the_menu_expired_and_shows_the_current_screen(
     stale = chat.button("My numbers").action
     await chat.press("Order a number")
     current = chat.screen.text
+    live = chat.screen
     await chat.send(Press(stale))
     assert chat.notes == [t("menu.expired")]
     assert chat.screen.text == current
     assert await chat.step() == "order.country"
-    # not applied: the adapter must not overwrite the pressed message with this answer
+    # not applied: the adapter must not overwrite the pressed message with this answer,
+    # and the menu that was live before the stale press still works
     assert [s.replaces_pressed for s in chat.screens] == [False, False]
-    await chat.press("Back")
+    assert chat.screen.buttons == live.buttons
+    await chat.send(Press(live.buttons[-1][0].action))
+    assert t("menu.expired") not in chat.notes
     assert all(s.replaces_pressed for s in chat.screens)
 
 
@@ -280,6 +284,7 @@ async def test_an_event_delivered_again_is_not_applied_twice(world: World, chat:
     again = await world.engine.handle(chat.key, Press(city), event_id="telegram:41")
     assert all(t("menu.expired") not in screen.text for screen in again)
     assert first[0].replaces_pressed and not any(screen.replaces_pressed for screen in again)
+    assert again[-1].buttons == first[-1].buttons  # the menu shown first stays live
     assert again[-1].text == first[-1].text
     after = await chat.state()
     assert (after.step, after.order) == (saved.step, saved.order)
