@@ -19,7 +19,7 @@ from adapters.console.translate import (
     parse,
     render,
 )
-from bot.storage import ConversationKey, StoredConversation
+from bot.services.types import ConversationKey, StoredConversation
 from conversations.demo import days_unavailable, days_usage
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
