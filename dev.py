@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test``, ``python3 dev.py lint``,
+"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test``, ``python3 dev.py lint``
+(ruff, mypy, then lint-imports: the layer contracts),
 ``python3 dev.py mutate [TARGET ...]`` (mutation testing; see mutation/targets.toml).
 
 Creates ``.venv`` beside this file on first use and installs the project into
@@ -97,7 +98,13 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)
     ruff = subprocess.call([python, "-m", "ruff", "check", "."], cwd=ROOT)
     mypy = subprocess.call([python, "-m", "mypy"], cwd=ROOT)
-    return ruff or mypy
+    layers = subprocess.call([lint_imports(python)], cwd=ROOT)  # the contracts in pyproject.toml
+    return ruff or mypy or layers
+
+
+def lint_imports(python: Path) -> Path:
+    """The ``lint-imports`` script installed beside the environment's ``python``."""
+    return python.parent / ("lint-imports.exe" if os.name == "nt" else "lint-imports")
 
 
 if __name__ == "__main__":

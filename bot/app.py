@@ -127,12 +127,10 @@ async def open_core(
                     storage,
                     settle_window=settings.settle_window_seconds,
                     sms_retention_days=settings.sms_retention_days,
+                    conversation_locks=shared.conversation_locks,
                 )
                 engine = ConversationEngine(
-                    services,
-                    operators=operators_of(settings),
-                    default_language=settings.default_language,
-                    locks=shared.conversation_locks,
+                    services, operators=operators_of(settings), default_language=settings.default_language
                 )
                 yield Core(settings, storage, client, services, engine, shared)
     finally:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.services import Actor, Services
 from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceError
-from bot.storage import ConversationKey
+from bot.services.types import ConversationKey
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
 from conversations.state import ConversationState

@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from bot.coord import KeyLocks, LocalLocks
 from bot.services import Actor, Services
 from bot.services.errors import NotFound, NotYours, ServiceError
+from bot.services.types import ConversationKey, StaleRevisionError, StoredConversation, UserRef
 from bot.services.validation import visible
-from bot.storage import ConversationKey, StaleRevisionError, StoredConversation, UserRef
 from conversations.context import Ctx, error_text
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.formatting import format_phone, on_off
@@ -59,13 +58,11 @@ class ConversationEngine:
         *,
         operators: frozenset[UserRef] = frozenset(),
         default_language: str = "en",
-        locks: KeyLocks | None = None,
     ) -> None:
-        """``locks`` run one conversation's events one at a time (default: in this process only)."""
+        """One conversation's events run one at a time under ``services.conversation_locks``."""
         self._services = services
         self._operators = operators
         self._default_language = normalize_language(default_language) or "en"
-        self._locks: KeyLocks = locks if locks is not None else LocalLocks()
 
     # -- public --------------------------------------------------------------------
 
@@ -108,7 +105,7 @@ class ConversationEngine:
 
     async def language_of(self, key: ConversationKey, *, locale: str | None = None) -> str:
         """The language the conversation of ``key`` speaks now (reads only; a new one: the user's choice)."""
-        stored = await self._services.storage.conversations.get(key)
+        stored = await self._services.conversations.get(key)
         state = load_state(stored.data) if stored is not None else None
         return state.language if state is not None else await self._initial_language(key, locale)
 
@@ -124,7 +121,7 @@ class ConversationEngine:
 
         async def switch(ctx: Ctx) -> None:
             ctx.state.language = chosen
-            users = ctx.services.storage.users
+            users = ctx.services.users
             if not await users.set_language(key.user, chosen):
                 await users.upsert(key.user, default_language=chosen)
 
@@ -156,8 +153,8 @@ class ConversationEngine:
     # -- loading, running, saving --------------------------------------------------
 
     async def _run(self, key: ConversationKey, locale: str | None, body: Callable[[Ctx], Awaitable[T]]) -> T:
-        repo = self._services.storage.conversations
-        async with self._locks.hold(lock_name(key)):
+        repo = self._services.conversations
+        async with self._services.conversation_locks.hold(lock_name(key)):
             for attempt in range(1, SAVE_ATTEMPTS + 1):
                 stored = await repo.get(key)
                 state, lost = await self._load(key, stored, locale)
@@ -199,7 +196,7 @@ class ConversationEngine:
         return fresh, stored is not None
 
     async def _initial_language(self, key: ConversationKey, locale: str | None) -> str:
-        user = await self._services.storage.users.get(key.user)
+        user = await self._services.users.get(key.user)
         preferred = normalize_language(user.language) if user is not None else None
         return preferred or normalize_language(locale) or self._default_language
 

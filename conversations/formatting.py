@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 import phonenumbers
 from babel import Locale
 
-from bot.zadarma.models import DirectNumber
+from bot.services.types import DirectNumber
 from conversations.i18n import N_, Translator
 
 STATUS_KEYS: dict[str, str] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.alerts import AlertMessage, DeliveryResult
-from bot.storage import ConversationKey
+from bot.services.types import ConversationKey
 from conversations.engine import ConversationEngine
 from conversations.notices import notice_from_alert
 from conversations.screens import Screen

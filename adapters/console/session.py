@@ -21,7 +21,7 @@ from adapters.console.translate import (
     parse,
     render,
 )
-from bot.storage import ConversationKey, StoredConversation
+from bot.services.types import ConversationKey, StoredConversation
 from conversations.demo import days_unavailable, days_usage, event_line
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload

@@ -18,8 +18,14 @@ import phonenumbers
 from adapters.slack import actions
 from adapters.slack.texts import FILE_STEP_HINT
 from bot.services.ordering import ProlongQuote
-from bot.storage import AuditEntry, NumberAssignment
-from bot.zadarma.models import CheckingWrongs, DirectNumber, DocumentFile, DocumentGroup
+from bot.services.types import (
+    AuditEntry,
+    CheckingWrongs,
+    DirectNumber,
+    DocumentFile,
+    DocumentGroup,
+    NumberAssignment,
+)
 from conversations.formatting import status_text
 from conversations.i18n import translator
 from conversations.screens import Screen

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from bot.services.types import NumberStatus
 from bot.services.validation import number_digits
-from bot.zadarma.models import NumberStatus
 
 COMMAND = "/numbers"
 

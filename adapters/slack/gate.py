@@ -28,7 +28,7 @@ from adapters.slack.payloads import problem
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import REFUSAL
 from adapters.updates import UpdateObserver
-from bot.storage import Storage
+from bot.services.ports import PlatformRecords
 
 log = logging.getLogger("adapters.slack.gate")
 
@@ -90,7 +90,7 @@ class Gate:
         self,
         *,
         admin_users: frozenset[str],
-        storage: Storage,
+        storage: PlatformRecords,
         outbox: Outbox,
         tasks: BackgroundTasks,
         now: Callable[[], datetime],

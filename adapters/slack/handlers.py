@@ -47,7 +47,7 @@ from adapters.slack.texts import (
 from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
 from bot.services import Actor, Services
-from bot.storage import Storage
+from bot.services.ports import PlatformRecords
 
 log = logging.getLogger("adapters.slack.handlers")
 
@@ -60,7 +60,7 @@ class SlackHandlers:
         *,
         admin_users: frozenset[str],
         services: Services,
-        storage: Storage,
+        storage: PlatformRecords,
         operations: Operations,
         wizard: Wizard,
         outbox: Outbox,

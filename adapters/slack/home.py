@@ -11,7 +11,7 @@ from adapters.slack.blocks import Block
 from adapters.slack.texts import REFUSAL, error_text
 from bot.services import Actor, Services
 from bot.services.errors import ServiceError
-from bot.zadarma.models import Balance, DirectNumber
+from bot.services.types import Balance, DirectNumber
 
 HOME_EXPIRING_DAYS = 14
 HOME_MAX_LINES = 15

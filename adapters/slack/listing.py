@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from adapters.slack.commands import PENDING_STATUS, NumberFilter
 from bot.services.catalog import localised_country_name
-from bot.zadarma.models import DirectNumber
+from bot.services.types import DirectNumber
 
 WAITING_STATUSES = frozenset({"checking", "checking_upload", "reserved_checking", "reserved_checking_upload"})
 

@@ -16,7 +16,7 @@ from adapters.slack.blocks import Rendered
 from adapters.slack.texts import error_text
 from bot.services import Actor, Services
 from bot.services.errors import OutcomePending, ServiceError
-from bot.storage import UserRef
+from bot.services.types import UserRef
 from conversations.i18n import translator
 
 AUDIT_LIMIT = 25
@@ -62,7 +62,7 @@ class Operations:
                 )
             case commands.Info(number):
                 record = await numbers.get(actor, number)
-                assignment = await self._services.storage.ownership.number_assignment(number)
+                assignment = await numbers.assignment(actor, number)
                 caller = await numbers.caller_name(actor, record.number)
                 return blocks.number_card(record, assignment, caller)
             case commands.Prolong(number, months):
@@ -86,7 +86,7 @@ class Operations:
                 await numbers.assign(actor, number, UserRef("telegram", telegram_id))
                 return blocks.note(f"{self._num(number)} now belongs to Telegram user {telegram_id}.")
             case commands.Audit(number):
-                entries = await self._services.storage.audit.list(number, AUDIT_LIMIT)
+                entries = await numbers.audit_trail(actor, number, AUDIT_LIMIT)
                 return blocks.audit_message(entries, number)
         return blocks.note(commands.help_text())
 

@@ -51,7 +51,8 @@ from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
 from bot.logs import correlated
 from bot.services import Services
-from bot.storage import Storage, utc_now
+from bot.services.ports import PlatformRecords
+from bot.services.types import utc_now
 from conversations.engine import ConversationEngine
 from conversations.notices import NOTICE_BUTTONS, Notice, render_notice_text
 
@@ -114,7 +115,7 @@ class SlackPart:
         alert_channel: str = "",
         engine: ConversationEngine,
         services: Services,
-        storage: Storage,
+        storage: PlatformRecords,
         observer: UpdateObserver | None = None,
     ) -> None:
         if not bot_token:

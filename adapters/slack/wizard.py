@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 from adapters.slack import actions
 from adapters.slack.blocks import Rendered, actions_block, button, render_screens
 from bot.services.documents import FormField as ServiceFormField
-from bot.storage import ConversationKey, Storage
+from bot.services.ports import PlatformRecords
+from bot.services.types import ConversationKey
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.screens import Screen
@@ -59,7 +60,9 @@ def conversation_key(chat_id: str, user_id: str) -> ConversationKey:
 class Wizard:
     """Runs events through the engine and renders the resulting screens for Slack."""
 
-    def __init__(self, engine: ConversationEngine, storage: Storage, *, locale: str | None = None) -> None:
+    def __init__(
+        self, engine: ConversationEngine, storage: PlatformRecords, *, locale: str | None = None
+    ) -> None:
         self._engine = engine
         self._storage = storage
         self._locale = locale

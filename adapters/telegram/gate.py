@@ -39,13 +39,14 @@ from adapters.telegram.texts import primary_language
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks
 from bot.logs import correlated
-from bot.storage import Storage, User, UserRef
+from bot.services.ports import PlatformRecords
+from bot.services.types import User, UserRef
 
 log = logging.getLogger("adapters.telegram")
 
 PLATFORM: Final = "telegram"
 CUSTOMER_KEY: Final = "customer"
-"""Handler argument: the stored :class:`bot.storage.User` of the sender (``None`` if unknown)."""
+"""Handler argument: the stored :class:`bot.services.types.User` of the sender (``None`` if unknown)."""
 PRESS_ANSWER_KEY: Final = "press_answer"
 """Handler argument: the task answering this update's callback query (``None`` for other updates)."""
 EVENT_ID_KEY: Final = "event_id"
@@ -58,7 +59,7 @@ class UpdateGate(BaseMiddleware):
     def __init__(
         self,
         *,
-        storage: Storage,
+        storage: PlatformRecords,
         inbox: UpdateInbox,
         sender: Sender,
         locks: KeyLocks,

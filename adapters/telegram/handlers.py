@@ -41,7 +41,8 @@ from adapters.telegram.translate import (
     translate_press,
 )
 from bot.services import Services
-from bot.storage import ConversationKey, Storage, User, UserRef
+from bot.services.ports import PlatformRecords
+from bot.services.types import ConversationKey, User, UserRef
 from conversations.engine import ConversationEngine
 from conversations.events import Event, FileUpload
 
@@ -58,7 +59,7 @@ class ChatHandlers:
         *,
         engine: ConversationEngine,
         services: Services,
-        storage: Storage,
+        storage: PlatformRecords,
         sender: Sender,
         presenter: Presenter,
         files: FileFetcher,

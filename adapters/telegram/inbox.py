@@ -34,7 +34,8 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from bot.storage import Storage, utc_now
+from bot.services.ports import PlatformRecords
+from bot.services.types import utc_now
 
 log = logging.getLogger("adapters.telegram")
 
@@ -48,7 +49,7 @@ KEEP_FINISHED: Final = timedelta(days=2)
 class UpdateInbox(BaseRequestMiddleware):
     """Keeps, tracks and hands back the updates of one bot (see the module docstring)."""
 
-    def __init__(self, storage: Storage, bot_id: int) -> None:
+    def __init__(self, storage: PlatformRecords, bot_id: int) -> None:
         self._storage = storage
         self._prefix = f"telegram:{bot_id}:update:"
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from adapters.telegram import texts
 from bot.services import Actor, Services
 from bot.services.errors import ApiUnavailable, NotFound, NotYours, ServiceError
+from bot.services.types import UserRef
 from bot.services.validation import number_digits
-from bot.storage import UserRef
 
 PLATFORM = "telegram"
 

@@ -43,7 +43,8 @@ from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
 from bot.services import Services
-from bot.storage import ConversationKey, Storage, UserRef, utc_now
+from bot.services.ports import PlatformRecords
+from bot.services.types import ConversationKey, UserRef, utc_now
 from conversations.engine import ConversationEngine
 from conversations.notices import Notice
 
@@ -74,7 +75,7 @@ class TelegramPart:
         api_base: str = "https://api.telegram.org",
         engine: ConversationEngine,
         services: Services,
-        storage: Storage,
+        storage: PlatformRecords,
         admin_ids: frozenset[str],
         webhook_url: str = "",
         webhook_secret: str = "",

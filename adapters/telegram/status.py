@@ -19,7 +19,7 @@ from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from adapters.telegram.sending import describe, is_outage
-from bot.storage import utc_now
+from bot.services.types import utc_now
 
 POLL_FAILURES_UNHEALTHY = 3
 """``getUpdates`` failing this many times in a row makes polling unhealthy."""

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.coord import KeyLocks, LocalLocks
 from bot.services.actors import Actor
 from bot.services.catalog import CatalogService
 from bot.services.documents import DocumentsService
 from bot.services.number_events import NumberEventsService
 from bot.services.numbers import NumbersService
 from bot.services.ordering import OrderingService
+from bot.services.ports import ConversationStore, UserDirectory
 from bot.storage import Storage
 from bot.zadarma.client import ZadarmaClient
 
 
 @dataclass(frozen=True)
 class Services:
-    """Every service, built once by the composition root and handed down."""
+    """Every service, built once by the composition root and handed down.
+
+    Besides the services, what the conversation engine keeps: the stored
+    conversations, the users' preferences, and the locks that run one
+    conversation's events one at a time (across replicas when shared).
+    """
 
     catalog: CatalogService
     numbers: NumbersService
     documents: DocumentsService
     ordering: OrderingService
-    storage: Storage
     events: NumberEventsService
+    conversations: ConversationStore
+    users: UserDirectory
+    conversation_locks: KeyLocks
 
     @classmethod
     def build(
@@ -34,8 +43,9 @@ class Services:
         catalog_ttl: float = 600.0,
         settle_window: float = 120.0,
         sms_retention_days: int = 30,
+        conversation_locks: KeyLocks | None = None,
     ) -> Services:
-        """Wire the services over one client and one store."""
+        """Wire the services over one client and one store; conversations lock in process by default."""
         catalog = CatalogService(client, ttl=catalog_ttl)
         numbers = NumbersService(client, storage, catalog)
         return cls(
@@ -43,8 +53,10 @@ class Services:
             numbers=numbers,
             documents=DocumentsService(client, storage),
             ordering=OrderingService(client, storage, numbers, catalog, settle_window=settle_window),
-            storage=storage,
             events=NumberEventsService(storage, numbers, retention_days=sms_retention_days),
+            conversations=storage.conversations,
+            users=storage.users,
+            conversation_locks=conversation_locks if conversation_locks is not None else LocalLocks(),
         )
 
 

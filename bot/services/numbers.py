@@ -15,7 +15,7 @@ from bot.services.catalog import CatalogService
 from bot.services.errors import NotFound, NotYours
 from bot.services.validation import caller_name as valid_caller_name
 from bot.services.validation import sip_target as valid_sip_target
-from bot.storage import Storage, UserRef
+from bot.storage import AuditEntry, NumberAssignment, Storage, UserRef
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAPIError, ZadarmaAuthError, ZadarmaError, ZadarmaRateLimited
 from bot.zadarma.models import DirectNumber, SipLogin
@@ -131,6 +131,20 @@ class NumbersService:
             raise NotFound(f"number {number}")
         await self._storage.ownership.assign_number(number.lstrip("+"), owner, assigned_by=actor.label)
         await self._audit(actor, "assign", number, {"to": f"{owner.platform}:{owner.user_id}"})
+
+    async def assignment(self, actor: Actor, number: str) -> NumberAssignment | None:
+        """Who ``number`` was given to and by whom (``None``: never assigned through the bot)."""
+        await self.ensure_access(actor, number)
+        return await self._storage.ownership.number_assignment(number)
+
+    async def audit_trail(self, actor: Actor, number: str | None, limit: int) -> list[AuditEntry]:
+        """Operators only: the latest ``limit`` changes made through the bot, newest first.
+
+        To ``number`` only, or with ``None`` to every target.
+        """
+        if not actor.is_operator:
+            raise NotYours(number=number or "")
+        return await self._storage.audit.list(number, limit)
 
     async def _audit(self, actor: Actor, action: str, number: str, details: dict[str, Any]) -> None:
         await self._storage.audit.record(

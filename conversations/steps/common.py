@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.zadarma.models import Direction
+from bot.services.types import Direction
 from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator

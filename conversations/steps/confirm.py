@@ -19,8 +19,8 @@ from bot.services.errors import (
     ServiceError,
 )
 from bot.services.ordering import PERIOD_MONTHS, OrderOutcome, OrderRequest, order_price
+from bot.services.types import Direction
 from bot.services.validation import text as valid_text
-from bot.zadarma.models import Direction
 from conversations.context import Ctx
 from conversations.formatting import format_phone, on_off
 from conversations.i18n import N_

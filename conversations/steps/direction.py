@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.zadarma.models import Direction
+from bot.services.types import Direction
 from conversations.context import Ctx
 from conversations.formatting import yes_no
 from conversations.i18n import Translator

@@ -10,7 +10,7 @@ rejected, and lets the user continue once everything is uploaded.
 from __future__ import annotations
 
 from bot.services.documents import missing_details
-from bot.zadarma.models import GroupValidity
+from bot.services.types import GroupValidity
 from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator

@@ -14,8 +14,8 @@ from typing import ClassVar
 
 from bot.services.documents import check_answer, group_form
 from bot.services.errors import ServiceError
+from bot.services.types import Direction
 from bot.services.validation import ID_TYPES, SALUTATIONS
-from bot.zadarma.models import Direction
 from conversations.context import Ctx
 from conversations.formatting import choice_text, field_hint, field_label, format_phone
 from conversations.screens import Screen

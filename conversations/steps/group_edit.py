@@ -16,7 +16,7 @@ from typing import ClassVar
 from bot.services.documents import FormField as GroupField
 from bot.services.documents import check_answer, edit_form, group_values
 from bot.services.errors import ServiceError
-from bot.zadarma.models import Direction, DocumentGroup
+from bot.services.types import Direction, DocumentGroup
 from conversations.context import Ctx
 from conversations.formatting import choice_text, field_hint, field_label
 from conversations.screens import Screen

@@ -25,7 +25,7 @@ async def set_language(ctx: Ctx, language: str) -> None:
         ctx.say(ctx.tr.gettext("language.unknown"))
         return
     ctx.state.language = language
-    users = ctx.services.storage.users
+    users = ctx.services.users
     if not await users.set_language(ctx.actor.user, language):
         await users.upsert(ctx.actor.user, default_language=language)
     ctx.say(ctx.tr.gettext("language.changed"))

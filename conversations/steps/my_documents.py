@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.documents import COMPANY
-from bot.zadarma.models import DOCUMENT_TYPES, CheckingWrongs, DocumentFile
+from bot.services.types import DOCUMENT_TYPES, CheckingWrongs, DocumentFile
 from conversations.context import Ctx
 from conversations.formatting import address_text, document_type_text
 from conversations.i18n import Translator

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
+from bot.services.types import FreeNumber
 from bot.services.validation import digit_mask
-from bot.zadarma.models import FreeNumber
 from conversations.context import Ctx
 from conversations.formatting import format_phone
 from conversations.i18n import N_

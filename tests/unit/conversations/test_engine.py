@@ -178,7 +178,7 @@ async def test_an_api_failure_in_a_handler_keeps_the_state(world: World, chat: C
     assert chat.notes[0].startswith("⚠️ Zadarma could not do this right now:")
     world.sandbox.clear_faults()
     assert await chat.step() == "order.confirm"
-    assert await world.services.storage.ownership.numbers_of(chat.key.user) == []
+    assert await world.storage.ownership.numbers_of(chat.key.user) == []
     await chat.current()
     await chat.press("Try the order again")
     assert await chat.step() == "order.sip"

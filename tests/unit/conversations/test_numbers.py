@@ -302,7 +302,7 @@ async def test_chat_switches_and_the_messages_list_on_the_card(world: World, cha
     assert "📩 SMS to chat: on" in chat.labels and "📞 Calls to chat: off" in chat.labels
     await chat.press("📞 Calls to chat: off")
     assert chat.notes == [t("card.calls_chat_done", number=format_phone(number), value="on")]
-    assert (await world.services.storage.number_events.prefs(number)).calls_to_chat is True
+    assert (await world.storage.number_events.prefs(number)).calls_to_chat is True
     await chat.press("📩 SMS to chat: on")
     assert "📩 SMS to chat: off" in chat.labels
     await chat.press("💬 Messages")

@@ -51,3 +51,31 @@ async def test_another_customers_document_group_is_refused_by_its_id(stack: Stac
     with pytest.raises(NotYours) as refused:
         await stack.services.documents.group(BOB, groups[0].id)
     assert refused.value.params == {"group": groups[0].id}
+
+
+async def test_who_a_number_was_given_to_is_told_to_its_owner_and_operators_not_to_others(
+    stack: Stack,
+) -> None:
+    number = await order_one(stack, ALICE)
+    await stack.services.numbers.assign(OPERATOR, number, BOB.user)
+
+    seen_by_operator = await stack.services.numbers.assignment(OPERATOR, number)
+    assert seen_by_operator is not None
+    assert (seen_by_operator.owner, seen_by_operator.assigned_by) == (BOB.user, OPERATOR.label)
+    assert await stack.services.numbers.assignment(BOB, number) == seen_by_operator
+    with pytest.raises(NotYours):
+        await stack.services.numbers.assignment(ALICE, number)
+
+
+async def test_the_audit_trail_is_for_operators_only_and_newest_first(stack: Stack) -> None:
+    number = await order_one(stack, ALICE)
+    await stack.services.numbers.set_autorenew(ALICE, number, True)
+    await stack.services.numbers.set_autorenew(ALICE, number, False)
+
+    trail = await stack.services.numbers.audit_trail(OPERATOR, number, 2)
+    assert [(e.action, e.details) for e in trail] == [
+        ("autorenew", {"value": "off"}),
+        ("autorenew", {"value": "on"}),
+    ]
+    with pytest.raises(NotYours):
+        await stack.services.numbers.audit_trail(ALICE, number, 2)
