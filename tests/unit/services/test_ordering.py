@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,8 @@ import pytest
 from bot.services.errors import ApiUnavailable, InsufficientBalance, NotYours, NumberGone, OutcomePending
 from bot.services.ordering import OrderRequest, add_months
 from bot.services.settlement import Settler
-from bot.storage import utc_now
+from bot.storage import IntentStatus, utc_now
+from bot.storage.codec import encode_datetime
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
@@ -241,6 +242,59 @@ async def test_recovery_among_replicas_leaves_young_open_intents_to_the_replica_
     pending, sending = [await stack.storage.intents.get(k) for k in ("live-pending", "live-sending")]
     assert pending is not None and pending.status == "failed"
     assert sending is not None and sending.status == "unknown"
+
+
+async def age(stack: Stack, key: str, when: datetime) -> datetime:
+    """Make intent ``key`` look last changed at ``when`` (a replica that died then), as stored."""
+    await stack.storage._db.execute(  # type: ignore[attr-defined]
+        "UPDATE intents SET updated_at = ? WHERE key = ?", (encode_datetime(when), key)
+    )
+    intent = await stack.storage.intents.get(key)
+    assert intent is not None
+    return intent.updated_at
+
+
+async def test_an_intent_changed_exactly_at_the_takeover_line_is_still_left_to_its_replica(
+    stack: Stack,
+) -> None:
+    direction = await plain_direction(stack)
+    params = (await request_for(stack, direction)).to_params()
+    await stack.storage.intents.create("pending", "order", ALICE.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.create("sending", "order", BOB.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.mark_sending("sending")
+    line = await age(stack, "pending", utc_now() - timedelta(seconds=60))
+    assert await age(stack, "sending", line) == line
+
+    # Only what was changed strictly before the line counts as left by a dead replica.
+    assert await stack.services.ordering.recover(left_before=line) == 0
+    assert [await status_of(stack, k) for k in ("pending", "sending")] == ["pending", "sending"]
+    assert await stack.services.ordering.recover(left_before=line + timedelta(microseconds=1)) == 2
+    assert [await status_of(stack, k) for k in ("pending", "sending")] == ["failed", "unknown"]
+
+
+async def test_an_orphan_sending_intent_is_taken_over_even_after_a_younger_one_left_alone(
+    stack: Stack,
+) -> None:
+    direction = await plain_direction(stack)
+    params = (await request_for(stack, direction)).to_params()
+    # Created first, but its live replica sent it just now; the dead replica's was sent long ago.
+    for key in ("live", "orphan"):
+        await stack.storage.intents.create(key, "order", ALICE.user, params)  # type: ignore[arg-type]
+        await stack.storage.intents.mark_sending(key)
+    await age(stack, "orphan", utc_now() - timedelta(seconds=120))
+    [first, *_] = await stack.storage.intents.list_by_status(IntentStatus.SENDING)
+    assert first.key == "live"  # the young one is met first
+
+    assert await stack.services.ordering.recover(left_before=utc_now() - timedelta(seconds=60)) == 1
+    assert await status_of(stack, "live") == "sending"
+    assert await status_of(stack, "orphan") == "unknown"
+    assert stack.services.ordering.unknown_seen.is_set()
+
+
+async def status_of(stack: Stack, key: str) -> str:
+    intent = await stack.storage.intents.get(key)
+    assert intent is not None
+    return intent.status.value
 
 
 @pytest.mark.parametrize(

@@ -413,6 +413,54 @@ async def test_recovery_counts_what_it_touched_and_tells_only_the_last_days_unto
     assert await storage.alerts.get(outcome_key("old")) is None
 
 
+class ReadsAlerts:
+    """The alert store, noting which alerts are read (recovery runs every settler round)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.read: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def get(self, key: str) -> Any:
+        self.read.append(key)
+        return await self._inner.get(key)
+
+
+async def test_a_dead_replicas_untold_outcomes_are_told_once_each_and_a_live_ones_are_left_to_it(
+    stack: Stack,
+) -> None:
+    notifier(stack)
+    ordering = stack.services.ordering
+    # Settled by replicas that died before telling: "old" long ago, "dead" a while ago.
+    for key, index, ago in (("old", 1, 300), ("dead", 2, 120)):
+        await settled_order(stack, key, index)
+        await stack.storage._db.execute(  # type: ignore[attr-defined]
+            "UPDATE intents SET updated_at = ? WHERE key = ?",
+            (encode_datetime(utc_now() - timedelta(seconds=ago)), key),
+        )
+    await settled_order(stack, "live", 3)  # settled just now: its replica is telling it right now
+    alerts = ReadsAlerts(stack.storage.alerts)
+    stack.storage.alerts = alerts  # type: ignore[misc]
+
+    # A round taking over what was left more than 200 s ago: only "old".
+    assert await ordering.recover(left_before=utc_now() - timedelta(seconds=200)) == 1
+    assert (await told(stack, "old"))["outcome"] == "ordered" and await due_now(stack, "old")
+    for key in ("dead", "live"):
+        assert await stack.storage.alerts.get(outcome_key(key)) is None
+    # The next round's line is later: "dead" is taken now, although "old" (known told) comes first.
+    alerts.read.clear()
+    assert await ordering.recover(left_before=utc_now() - timedelta(seconds=60)) == 1
+    assert (await told(stack, "dead"))["outcome"] == "ordered"
+    assert await stack.storage.alerts.get(outcome_key("live")) is None
+    assert outcome_key("old") not in alerts.read  # known to be told: the store is not asked again
+    # Later rounds tell nothing twice and ask the store only about what was not told yet.
+    alerts.read.clear()
+    assert await ordering.recover(left_before=utc_now() - timedelta(seconds=60)) == 0
+    assert alerts.read == []
+
+
 # -- telling -------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import pytest
 from bot.services import Services
 from bot.services.errors import OutcomePending
 from bot.services.settlement import IDLE_SECONDS, Settler
-from bot.storage import IntentStatus
+from bot.storage import IntentKind, IntentStatus
 from bot.zadarma import RateLimiter, ZadarmaClient
 from tests.unit.services.conftest import ALICE, Stack
 from tests.unit.services.test_settlement import plain_direction, request_for
@@ -84,3 +84,66 @@ async def looks_with_backoff(
     assert (await stack.storage.intents.get("lost")).status != IntentStatus.UNKNOWN  # type: ignore[union-attr]
     assert (settler.settled, settler.last_error) == (1, None)
     assert settler.health()["checking"] == 0
+
+
+# -- taking over what a dead replica left (replicas sharing one store) ---------------
+
+
+async def left_pending(stack: Stack, key: str) -> datetime:
+    """An order a replica recorded and died before sending; returns when it was last changed."""
+    direction = await plain_direction(stack)
+    params = (await request_for(stack, direction)).to_params()
+    await stack.storage.intents.create(key, IntentKind.ORDER, ALICE.user, params)  # type: ignore[arg-type]
+    intent = await stack.storage.intents.get(key)
+    assert intent is not None
+    return intent.updated_at
+
+
+async def status_of(stack: Stack, key: str) -> IntentStatus:
+    intent = await stack.storage.intents.get(key)
+    assert intent is not None
+    return intent.status
+
+
+async def test_rounds_take_over_an_intent_only_once_it_is_older_than_orphan_after_and_after_start_up(
+    stack: Stack,
+) -> None:
+    start = await left_pending(stack, "orphan")
+    clock = Clock(start)
+    settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=20.0)
+
+    # Before its own start-up recovery has run, a round takes nothing over and keeps no takeover beat.
+    clock.at(start, 100)
+    assert await settler.settle_due() == IDLE_SECONDS
+    assert await status_of(stack, "orphan") == IntentStatus.PENDING
+
+    settler.recovered.set()
+    for at in (0, 19, 20):  # not older than orphan_after yet (20 s exactly is not older)
+        clock.at(start, at)
+        assert await settler.settle_due() == 10.0  # the next look for orphans: half of orphan_after
+        assert await status_of(stack, "orphan") == IntentStatus.PENDING
+    clock.at(start, 20.5)
+    assert await settler.settle_due() == 10.0
+    assert await status_of(stack, "orphan") == IntentStatus.FAILED  # never sent: it failed
+
+
+async def test_a_short_orphan_after_still_looks_for_orphans_at_most_once_a_second(stack: Stack) -> None:
+    start = await left_pending(stack, "orphan")
+    clock = Clock(start)
+    settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=0.5)
+    settler.recovered.set()
+    assert await settler.settle_due() == 1.0
+    assert await status_of(stack, "orphan") == IntentStatus.PENDING
+    clock.at(start, 0.6)
+    assert await settler.settle_due() == 1.0
+    assert await status_of(stack, "orphan") == IntentStatus.FAILED
+
+
+async def test_a_single_replica_leaves_open_intents_to_its_start_up_recovery(stack: Stack) -> None:
+    start = await left_pending(stack, "open")
+    clock = Clock(start)
+    settler = Settler(stack.services.ordering, stack.storage, clock=clock)  # no orphan_after
+    settler.recovered.set()
+    clock.at(start, 3600)
+    assert await settler.settle_due() == IDLE_SECONDS
+    assert await status_of(stack, "open") == IntentStatus.PENDING
