@@ -345,3 +345,34 @@ async def test_a_destination_id_containing_a_colon_reaches_its_platform_whole(
     await claim(storage, destinations=("slack:C0ALERTS:thread",))
     assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
     assert [r.to for r in slack.received] == ["C0ALERTS:thread"]
+
+
+async def test_deliveries_not_attempted_are_counted_by_platform_and_result(
+    storage, clock, telegram, slack
+) -> None:
+    """A user known to block the bot, an alert nobody can render, a colon in a destination id."""
+    metrics = Metrics()
+    box = Outbox(
+        storage,
+        {"telegram": telegram, "slack": slack},
+        clock=clock,
+        holder="a",
+        settings=OutboxSettings(max_attempts=1),
+        observer=metrics,
+    )
+    await storage.users.mark_blocked(UserRef("telegram", "1001"))
+    await claim(storage, destinations=(TG,))
+    assert await storage.alerts.claim("future:1", "from_a_newer_version", "", {}, ["telegram:1001"])
+    slack.fail_times["other:1"] = 1
+    await claim(storage, "other:1", ("slack:C0ALERTS:thread",))
+
+    await box.deliver_due()
+
+    text = (await metrics.render()).decode()
+    counted = {
+        (s.labels["platform"], s.labels["result"]): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "zadarma_bot_alert_deliveries_total"
+    }
+    assert counted == {("telegram", "blocked"): 1, ("telegram", "given_up"): 1, ("slack", "given_up"): 1}
