@@ -157,6 +157,7 @@ class SlackPart:
             observer=observer,
         )
         self._handlers.register(self.app)
+        self._observer = observer
 
     def __repr__(self) -> str:
         return f"SlackPart(mode={self.mode!r})"
@@ -265,6 +266,8 @@ class SlackPart:
                 reason = "Bolt could not read the request"  # a shape the checks above did not foresee
             if reason is not None:
                 log.warning("slack request refused: malformed", extra={"reason": reason})
+                if self._observer is not None:
+                    self._observer.update("slack", "malformed", None)
                 return web.json_response({"error": "malformed request"}, status=400)
             bolt_response = await self.app.async_dispatch(bolt_request)
             log.info(

@@ -22,6 +22,7 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from adapters.slack import SlackPart  # noqa: E402
+from bot.metrics import Metrics  # noqa: E402
 from bot.runtime import Runner, health_app  # noqa: E402
 from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -66,6 +67,7 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
         engine = ConversationEngine(
             services, operators=frozenset({UserRef("slack", ADMIN), UserRef("slack", OTHER_ADMIN)})
         )
+        metrics = Metrics()
         part = SlackPart(
             bot_token=BOT_TOKEN,
             signing_secret=SIGNING_SECRET,
@@ -75,6 +77,7 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
             engine=engine,
             services=services,
             storage=storage,
+            observer=metrics,
         )
         runner = Runner(health_app([part], {}), [part], "127.0.0.1", 0)
         await runner.start()
@@ -89,6 +92,7 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
                 SignedSlack(http, f"{base}/slack/events", fake),
                 base,
                 http,
+                metrics,
             )
         finally:
             await runner.stop()

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from adapters.slack import SlackPart
+from bot.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.services import Services
 from bot.storage import Storage
@@ -42,6 +43,7 @@ class SlackStack:
     slack: SignedSlack
     base_url: str
     http: aiohttp.ClientSession
+    metrics: Metrics | None = None
 
     def owned(self, status: str = "on") -> str:
         """Digits of a number the account holds in ``status`` (the emulator's seeded fleet)."""
