@@ -77,5 +77,21 @@ async def test_the_audit_trail_is_for_operators_only_and_newest_first(stack: Sta
         ("autorenew", {"value": "off"}),
         ("autorenew", {"value": "on"}),
     ]
-    with pytest.raises(NotYours):
+    with pytest.raises(NotYours) as refused:
         await stack.services.numbers.audit_trail(ALICE, number, 2)
+    assert refused.value.params == {"number": number}  # the refusal names what was asked for
+    with pytest.raises(NotYours) as refused_all:
+        await stack.services.numbers.audit_trail(ALICE, None, 2)
+    assert refused_all.value.params == {"number": ""}
+
+
+async def test_the_audit_trail_of_one_number_leaves_out_the_others(stack: Stack) -> None:
+    first = await order_one(stack, ALICE)
+    second = await order_one(stack, ALICE)
+    await stack.services.numbers.set_autorenew(ALICE, first, False)
+    await stack.services.numbers.set_autorenew(ALICE, second, False)
+
+    trail = await stack.services.numbers.audit_trail(OPERATOR, second, 10)
+    assert trail and {e.target for e in trail} == {second.lstrip("+")}
+    everything = await stack.services.numbers.audit_trail(OPERATOR, None, 10)
+    assert {first.lstrip("+"), second.lstrip("+")} <= {e.target for e in everything}
