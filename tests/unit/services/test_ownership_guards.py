@@ -86,8 +86,9 @@ async def test_the_audit_trail_is_for_operators_only_and_newest_first(stack: Sta
 
 
 async def test_the_audit_trail_of_one_number_leaves_out_the_others(stack: Stack) -> None:
-    first = await order_one(stack, ALICE)
-    second = await order_one(stack, ALICE)
+    first = await order_one(stack, ALICE, "first")
+    second = await order_one(stack, ALICE, "second")
+    assert first != second
     await stack.services.numbers.set_autorenew(ALICE, first, False)
     await stack.services.numbers.set_autorenew(ALICE, second, False)
 
