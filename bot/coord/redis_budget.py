@@ -24,8 +24,6 @@ budget, and the server's 429 still holds them back.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import math
 import secrets
@@ -39,6 +37,7 @@ from bot.coord.redis_conn import RedisCoord, fingerprint
 from bot.zadarma.ratelimit import (
     WINDOW_SECONDS,
     Priority,
+    PriorityQueue,
     RateLimiter,
     RateLimitState,
     read_headers,
@@ -127,8 +126,7 @@ class RedisRateLimiter:
         self._fallback = RateLimiter(per_minute, wall=wall, sleep=sleep)
         self._degraded = False
         self._blocked_until = 0.0  # monotonic; this process's view, ahead of the shared write
-        self._waiters: list[tuple[int, int, asyncio.Event]] = []
-        self._arrivals = itertools.count()
+        self._queue = PriorityQueue()
         self._writes: set[asyncio.Task[None]] = set()
         self.state = RateLimitState(None, None, None)
 
@@ -143,29 +141,14 @@ class RedisRateLimiter:
     @property
     def waiting(self) -> int:
         """How many ``acquire`` calls of this process are queued."""
-        return len(self._waiters)
+        return self._queue.waiting
 
     async def acquire(self, priority: int = Priority.FINISH) -> None:
         """Wait for a slot in the shared window, then take it; higher ``priority`` first."""
-        entry = (-int(priority), next(self._arrivals), asyncio.Event())
-        heapq.heappush(self._waiters, entry)
-        try:
-            while True:
-                if self._waiters[0] is not entry:
-                    entry[2].clear()
-                    await entry[2].wait()
-                    continue
-                wait = await self._ask(priority, take=True)
-                if wait <= 0:
-                    heapq.heappop(self._waiters)
-                    return
-                await self._sleep(wait)
-        finally:
-            if entry in self._waiters:  # cancelled while queued
-                self._waiters.remove(entry)
-                heapq.heapify(self._waiters)
-            if self._waiters:
-                self._waiters[0][2].set()
+        await self._queue.wait_turn(priority, self._take_slot, self._sleep)
+
+    async def _take_slot(self, priority: int) -> float:
+        return await self._ask(priority, take=True)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the server's ``X-RateLimit-*`` headers into account; ``remaining=0`` blocks every replica."""

@@ -74,6 +74,54 @@ def parse_reset(value: str | None, now: float) -> float | None:
     return number if number > 1_000_000_000 else now + number
 
 
+class PriorityQueue:
+    """Callers waiting for a limiter's slot: higher priority first, then in arrival order."""
+
+    def __init__(self) -> None:
+        self._waiters: list[tuple[int, int, asyncio.Event]] = []
+        self._arrivals = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        """How many callers are queued."""
+        return len(self._waiters)
+
+    async def wait_turn(
+        self,
+        priority: int,
+        take: Callable[[int], float | Awaitable[float]],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        """Queue, and once at the head call ``take(priority)`` until it returns 0 (a slot taken).
+
+        ``take`` returns the seconds to wait when no slot is free yet.
+        """
+        entry = (-int(priority), next(self._arrivals), asyncio.Event())
+        heapq.heappush(self._waiters, entry)
+        try:
+            while True:
+                if self._waiters[0] is not entry:
+                    entry[2].clear()
+                    await entry[2].wait()
+                    continue
+                wait = take(priority)
+                if not isinstance(wait, (int, float)):
+                    wait = await wait
+                if wait <= 0:
+                    heapq.heappop(self._waiters)
+                    return
+                # Not woken early when a newcomer takes over as head: the newcomer has a
+                # higher priority, so its own delay is no longer than this one; this waiter
+                # re-checks whether it is still head when it wakes.
+                await sleep(wait)
+        finally:
+            if entry in self._waiters:  # cancelled while queued
+                self._waiters.remove(entry)
+                heapq.heapify(self._waiters)
+            if self._waiters:
+                self._waiters[0][2].set()
+
+
 class RateLimiter:
     """Waits as needed so at most ``per_minute`` requests start in any 60 s.
 
@@ -98,8 +146,7 @@ class RateLimiter:
         self._starts: deque[float] = deque()
         self._blocked_until = 0.0  # monotonic
         # (-priority, arrival number, wake-up event); the smallest tuple is the head.
-        self._waiters: list[tuple[int, int, asyncio.Event]] = []
-        self._arrivals = itertools.count()
+        self._queue = PriorityQueue()
         self.state = RateLimitState(None, None, None)
 
     def delay(self, priority: int = Priority.FINISH) -> float:
@@ -136,32 +183,11 @@ class RateLimiter:
     @property
     def waiting(self) -> int:
         """How many ``acquire`` calls are queued."""
-        return len(self._waiters)
+        return self._queue.waiting
 
     async def acquire(self, priority: int = Priority.FINISH) -> None:
         """Wait for a slot, then take it; higher ``priority`` first (the default may fill the window)."""
-        entry = (-int(priority), next(self._arrivals), asyncio.Event())
-        heapq.heappush(self._waiters, entry)
-        try:
-            while True:
-                if self._waiters[0] is not entry:
-                    entry[2].clear()
-                    await entry[2].wait()
-                    continue
-                wait = self.take(priority)
-                if wait <= 0:
-                    heapq.heappop(self._waiters)
-                    return
-                # Not woken early when a newcomer takes over as head: the newcomer has a
-                # higher priority, so its own delay is no longer than this one; this waiter
-                # re-checks whether it is still head when it wakes.
-                await self._sleep(wait)
-        finally:
-            if entry in self._waiters:  # cancelled while queued
-                self._waiters.remove(entry)
-                heapq.heapify(self._waiters)
-            if self._waiters:
-                self._waiters[0][2].set()
+        await self._queue.wait_turn(priority, self.take, self._sleep)
 
     def take(self, priority: int = Priority.FINISH) -> float:
         """Take a slot now if ``priority`` may start (returns 0), else return :meth:`delay` and take nothing.
