@@ -10,7 +10,7 @@ from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceErro
 from bot.services.types import ConversationKey
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
-from conversations.state import ConversationState
+from conversations.state import ConversationState, StepName
 
 
 def error_text(tr: Translator, exc: ServiceError) -> str:
@@ -55,6 +55,10 @@ class Ctx:
     def language(self) -> str:
         """The conversation's language."""
         return self.state.language
+
+    def go(self, step: StepName) -> None:
+        """Move the conversation to ``step`` (the engine checks the move against the declared table)."""
+        self.state.step = step
 
     def say(self, text: str) -> None:
         """Show ``text`` as a message before the current screen."""
