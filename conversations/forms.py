@@ -146,18 +146,32 @@ def check_form(
     raw = {f.name: str(answers.get(f.name) or "") for f in form.fields}
     cleaned: dict[str, str] = {}
     errors: dict[str, str] = {}
+    context: dict[str, str] = {}  # what a postcode is checked against
     for name in sorted(raw, key=lambda n: n != "country"):
         if not raw[name].strip():
             continue
         try:
-            cleaned[name] = check_answer(name, raw[name], cleaned, country_must_be=country_must_be)
+            cleaned[name] = context[name] = check_answer(
+                name, raw[name], context, country_must_be=country_must_be
+            )
         except InvalidInput as exc:
             errors[name] = error_text(tr, exc)
+            if exc.code == "form.country_mismatch":
+                # A real country, only not the one required: the postcode is still checked against it.
+                context[name] = raw[name].strip().upper()
     for f in form.fields:
-        needed = f.required or (f.required_if is not None and cleaned.get(f.required_if[0]) == f.required_if[1])
+        needed = f.required or (
+            f.required_if is not None and cleaned.get(f.required_if[0]) == f.required_if[1]
+        )
         if needed and not raw[f.name].strip() and f.name not in errors:
             errors[f.name] = error_text(tr, InvalidInput("invalid.empty"))
     return cleaned, {f.name: errors[f.name] for f in form.fields if f.name in errors}
+
+
+def new_group_answers(cleaned: Mapping[str, str], direction: Direction | None = None) -> dict[str, str]:
+    """The checked answers of a new group that its salutation's field set asks for (the rest is dropped)."""
+    names = {f.name for f in group_form(direction, cleaned.get("salutation"))}
+    return {name: value for name, value in cleaned.items() if name in names}
 
 
 def group_changes(form: Form, current: Mapping[str, str], cleaned: Mapping[str, str]) -> dict[str, str]:

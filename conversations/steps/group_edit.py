@@ -25,7 +25,14 @@ from bot.services.errors import ServiceError
 from bot.services.types import Direction, DocumentGroup
 from conversations.context import Ctx
 from conversations.formatting import choice_text, field_label
-from conversations.forms import CHOICES, check_form, describe_field, edit_group_form, errors_text, group_changes
+from conversations.forms import (
+    CHOICES,
+    check_form,
+    describe_field,
+    edit_group_form,
+    errors_text,
+    group_changes,
+)
 from conversations.screens import Form, Screen
 from conversations.state import Action, FormState, Origin
 from conversations.steps.base import FlowLost, Step, lines, paragraphs

@@ -7,6 +7,8 @@ from typing import Any
 from adapters.console.samples import sample_scan_png
 from adapters.slack import actions
 from adapters.slack.texts import FILE_STEP_HINT, NOTHING_WAITING_FOR_FILE
+from bot.storage import ConversationKey
+from conversations.state import load_state
 from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, DM, SlackStack, button_labelled, buttons, text_of
 
 
@@ -79,8 +81,14 @@ async def test_the_whole_order_wizard_in_slack(stack: SlackStack) -> None:
     assert "question 1 of" in wizard.text
 
     # The form step offers the whole form as a modal: a loading view first, then the questions.
+    opener = button_labelled(wizard.blocks, "Fill in the form")
+    chat, token = opener["value"].split("|")
+    assert opener["action_id"] == actions.FORM_OPEN and chat == CHANNEL
+    stored = await stack.storage.conversations.get(ConversationKey("slack", CHANNEL, ADMIN))
+    state = load_state(stored.data) if stored is not None else None
+    assert state is not None and state.actions[token].op == "form"  # an engine token, like every button
     view = await wizard.modal_from("Fill in the form")
-    assert view["callback_id"] == actions.GROUP_VIEW
+    assert view["callback_id"] == actions.FORM_VIEW
     assert "Loading" in text_of(stack.fake.calls_to("views.open")[-1].args["view"]["blocks"])
     asked = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
     assert asked[0] == "f.salutation" and "f.address" in asked and "f.middle_name" in asked
