@@ -88,9 +88,7 @@ def test_the_new_group_form_describes_every_field_translated() -> None:
     assert labels["organization"] == "Nazwa firmy" and labels["first_name"] != "First name"
     assert polish.title == PL.gettext("form.modal_title") and polish.submit == PL.gettext("form.create")
     pl_salutation = polish.field("salutation")
-    assert pl_salutation is not None and [c.label for c in pl_salutation.choices][0] == PL.gettext(
-        "choice.MR"
-    )
+    assert pl_salutation is not None and pl_salutation.choices[0].label == PL.gettext("choice.MR")
 
 
 def test_the_edit_form_holds_the_groups_values_and_dates() -> None:
