@@ -45,6 +45,10 @@ class Ctx:
     """The event was a press this step did not apply (an expired button, or one delivered again)."""
     loaded: str | None = None
     """The stored JSON the state was read from, untouched until a handler runs; ``None`` for a new state."""
+    form_errors: dict[str, str] = field(default_factory=dict)
+    """A refused form submission's errors by field name, for the screen that shows the form again."""
+    form_answers: dict[str, str] | None = None
+    """What the refused submission held (the form is shown again with these values)."""
 
     @property
     def tr(self) -> Translator:

@@ -21,11 +21,11 @@ from bot.services.errors import NotFound, NotYours, ServiceError
 from bot.services.types import ConversationKey, StaleRevisionError, StoredConversation, UserRef
 from bot.services.validation import visible
 from conversations.context import Ctx, error_text
-from conversations.events import Command, Event, FileUpload, Press, Text
+from conversations.events import Command, Event, FileUpload, FormSubmitted, Press, Text
 from conversations.formatting import format_phone, on_off
 from conversations.i18n import normalize_language
 from conversations.notices import Notice, notice_actions, render_notice_text
-from conversations.screens import Screen
+from conversations.screens import Form, Screen
 from conversations.state import Action, ConversationState, PaidAction, load_state
 from conversations.steps import STEPS, FlowLost, Redirect
 from conversations.steps.confirm import replay_order
@@ -136,6 +136,39 @@ class ConversationEngine:
         """
         return await self._run(key, locale, lambda ctx: self._finish(ctx, reuse_tokens=True))
 
+    async def form(self, key: ConversationKey, token: str, *, locale: str | None = None) -> Form | None:
+        """The form whose ``open`` button has ``token``, while it is the one on screen (else None).
+
+        Reads like :meth:`current` (the live menu's tokens are kept), so opening a form changes nothing.
+        """
+
+        async def body(ctx: Ctx) -> Form | None:
+            if not _form_is_live(ctx, token):
+                return None
+            form = (await self._finish(ctx, reuse_tokens=True))[-1].form
+            return form if form is not None and form.open is not None and form.open.action == token else None
+
+        return await self._run(key, locale, body)
+
+    async def check_form(
+        self, key: ConversationKey, submitted: FormSubmitted, *, locale: str | None = None
+    ) -> dict[str, str] | None:
+        """The per-field errors :meth:`handle` would refuse ``submitted`` with; changes nothing.
+
+        None when the conversation has no such form on screen (expired). For a
+        platform that must answer a submission at once (Slack's 3 s) and apply it later.
+        """
+
+        async def body(ctx: Ctx) -> dict[str, str] | None:
+            if submitted.form and not _form_is_live(ctx, submitted.form):
+                return None
+            try:
+                return await STEPS[ctx.state.step].check_form(ctx, submitted.answers)
+            except (ServiceError, FlowLost):
+                return {}  # no field to blame: applying it will say what is wrong
+
+        return await self._run(key, locale, body)
+
     async def notice(self, key: ConversationKey, notice: Notice, *, locale: str | None = None) -> Screen:
         """An alert card in the user's language whose buttons are registered in the user's state."""
 
@@ -214,6 +247,12 @@ class ConversationEngine:
                 await self._guard(ctx, lambda: step.on_text(ctx, visible(text)))
             case FileUpload():
                 await self._guard(ctx, lambda: step.on_file(ctx, event))
+            case FormSubmitted(answers=answers, form=token):
+                if token and not _form_is_live(ctx, token):
+                    ctx.say(ctx.tr.gettext("menu.expired"))
+                    ctx.press_not_applied = True
+                else:
+                    await self._guard(ctx, lambda: step.on_form(ctx, answers))
 
     async def _guard(self, ctx: Ctx, handler: Callable[[], Awaitable[None]]) -> None:
         """Run a handler; on a service error show it and keep the state as it was before.
@@ -356,6 +395,12 @@ class ConversationEngine:
         ui.row(ui.button(ctx.tr.gettext("button.retry"), "nav.refresh"), ui.menu())
         hint = ctx.tr.gettext("error.screen_hint")
         return ui.screen(f"{error_text(ctx.tr, exc)}\n{hint}"), ui
+
+
+def _form_is_live(ctx: Ctx, token: str) -> bool:
+    """Whether ``token`` is the open button of the form on screen now."""
+    action = ctx.state.actions.get(token)
+    return action is not None and action.op == "form"
 
 
 __all__ = ["ConversationEngine"]

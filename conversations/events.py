@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -46,4 +47,17 @@ class Command:
     args: str = ""
 
 
-Event: TypeAlias = Text | Press | FileUpload | Command
+@dataclass(frozen=True)
+class FormSubmitted:
+    """A whole form filled in at once: ``answers`` by field name (an empty string: left empty).
+
+    ``form`` is the token of the form's ``open`` button, when the platform
+    opened the form from it: the submission is then refused as expired unless
+    that form is still the one on screen.
+    """
+
+    answers: Mapping[str, str]
+    form: str = ""
+
+
+Event: TypeAlias = Text | Press | FileUpload | Command | FormSubmitted

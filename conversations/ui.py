@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversations.i18n import Translator
-from conversations.screens import Button, Expects, Screen
+from conversations.screens import Button, Expects, Form, Screen
 from conversations.state import Action, ConversationState
 from conversations.tokens import next_token
 
@@ -57,9 +57,9 @@ class ScreenBuilder:
         """The translated Main menu button."""
         return self.button(self.tr.gettext("button.menu"), "nav.menu")
 
-    def screen(self, text: str, expects: Expects = "choice") -> Screen:
-        """The finished screen."""
-        return Screen(text, tuple(self._rows), expects)
+    def screen(self, text: str, expects: Expects = "choice", *, form: Form | None = None) -> Screen:
+        """The finished screen (``form``: the description of the form it asks, if any)."""
+        return Screen(text, tuple(self._rows), expects, form=form)
 
     @property
     def actions(self) -> dict[str, Action]:

@@ -24,13 +24,15 @@ PROLONG_CONFIRM = "zb.prolong.confirm"  # value: KEY|NUMBER|MONTHS
 DISMISS = "zb.dismiss"  # removes an ephemeral confirmation
 AUTORENEW = "zb.autorenew"  # value: NUMBER|on|off
 NUMBER_CARD = "zb.number"  # value: NUMBER -> the number's card
-GROUP_NEW = "zb.group.new"  # opens the document-group modal; value: CHAT or ""
+FORM_OPEN = "zb.form"  # opens the form of a conversation's screen as a modal; value: CHAT|TOKEN
+GROUP_NEW = "zb.group.new"  # opens the operator's new-group modal (``/numbers docs``); value: ""
 GROUP_SHOW = "zb.group.show"  # value: GROUP_ID
 GROUP_EDIT = "zb.group.edit"  # opens the group's edit modal; value: GROUP_ID
 
 ANY_ACTION = re.compile(r"^zb\.")
 
 TEXT_VIEW = "zb.view.text"
+FORM_VIEW = "zb.view.form"
 GROUP_VIEW = "zb.view.group"
 GROUP_EDIT_VIEW = "zb.view.group_edit"
 TEXT_BLOCK = "answer"
@@ -102,19 +104,23 @@ class ModalContext:
 
     ``chat_id`` names the wizard conversation (empty outside the wizard),
     ``channel_id`` where to answer, ``response_url`` the message to replace
-    (empty when there is none), ``group_id`` the document group an edit modal corrects.
+    (empty when there is none), ``group_id`` the document group an edit modal corrects,
+    ``form`` the engine's token of the form a conversation's modal shows.
     """
 
     chat_id: str = ""
     channel_id: str = ""
     response_url: str = ""
     group_id: int | None = None
+    form: str = ""
 
     def encode(self) -> str:
         """Compact JSON (well under Slack's 3000 characters)."""
         data: dict[str, object] = {"c": self.chat_id, "ch": self.channel_id, "r": self.response_url}
         if self.group_id is not None:
             data["g"] = self.group_id
+        if self.form:
+            data["f"] = self.form
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -128,4 +134,10 @@ class ModalContext:
             return cls()
         group = data.get("g")
         group_id = group if isinstance(group, int) and not isinstance(group, bool) and group >= 0 else None
-        return cls(str(data.get("c") or ""), str(data.get("ch") or ""), str(data.get("r") or ""), group_id)
+        return cls(
+            str(data.get("c") or ""),
+            str(data.get("ch") or ""),
+            str(data.get("r") or ""),
+            group_id,
+            str(data.get("f") or ""),
+        )

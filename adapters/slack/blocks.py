@@ -170,6 +170,7 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
     carries ``chat_id`` and the engine's opaque action. A screen expecting
     text gets a "Type an answer" button (a one-field modal; in a DM with the
     bot typing a message works too); one expecting a file says where to share it.
+    A screen carrying a form gets its ``open`` button, which opens the form as a modal.
     """
     if not screens:
         return Rendered(" ", section(" "))
@@ -186,6 +187,10 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
         tail.append(
             actions_block([button("✏️ Type an answer", actions.TEXT_ANSWER, chat_id, style="primary")])
         )
+    opener = last.form.open if last.form is not None else None
+    if opener is not None:
+        value = actions.wizard_value(chat_id, opener.action)
+        tail.append(actions_block([button(opener.label, actions.FORM_OPEN, value, style="primary")]))
     for r, row in enumerate(last.buttons):
         elements = [
             button(b.label, actions.wizard_action_id(r, c), actions.wizard_value(chat_id, b.action))

@@ -1,63 +1,36 @@
-"""Modals (pure): the loading view, the document-group form and its validation, the one-answer form.
+"""Modals (pure): the loading view, a form description as a modal, the one-answer form.
 
-The group form asks exactly the fields :func:`bot.services.documents.group_form`
-lists (the edit form those of :func:`bot.services.documents.edit_form`, filled
-in with the group's values); the answers are checked with
-:func:`bot.services.validation.group_answers`, the rules every form uses, and
-problems go back as ``response_action: errors`` keyed by the input's block id.
+A form modal is built only from a :class:`~conversations.screens.Form`
+description the conversations produce (fields, kinds, choices, limits,
+translated labels and hints); its inputs' block ids are :func:`field_block_id`
+of the field names, so the conversations' per-field errors go back as
+``response_action: errors`` keyed by those block ids (:func:`block_errors`).
+No field, label or rule is known here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack import actions
-from adapters.slack.texts import error_text
-from bot.services.documents import FormField
-from bot.services.errors import InvalidInput
-from bot.services.validation import ID_TYPES, SALUTATIONS, group_answers
+from conversations.screens import Form, FormField
 
 View = dict[str, Any]
 
 FIELD_BLOCK_PREFIX = "f."
 VALUE_ACTION = "v"
-
-LABELS: dict[str, str] = {
-    "salutation": "Salutation",
-    "first_name": "First name",
-    "middle_name": "Middle name",
-    "last_name": "Last name",
-    "email": "E-mail",
-    "phone": "Phone",
-    "country": "Country (two-letter code, e.g. PL)",
-    "nationality": "Nationality (two-letter code)",
-    "city": "City",
-    "region": "Region",
-    "zip_code": "Postal code",
-    "street": "Street",
-    "street_code": "Street code",
-    "municipality_code": "Municipality code",
-    "building_number": "Building number",
-    "building_letter": "Building letter",
-    "address": "Full address",
-    "date_of_birth": "Date of birth",
-    "organization": "Organisation (company name)",
-    "organization_description": "What the organisation does",
-    "organization_reg_number": "Registration number",
-    "type_of_id": "Type of ID",
-    "id_number": "ID number",
-    "issuing_authority": "Issuing authority",
-    "issuing_date": "Date of issue",
-}
-_DATES = frozenset({"date_of_birth", "issuing_date"})
-_CHOICES: dict[str, tuple[str, ...]] = {"salutation": SALUTATIONS, "type_of_id": ID_TYPES}
-_MULTILINE = frozenset({"address", "organization_description"})
+MAX_TITLE = 24
+MAX_LABEL = 2000
+MAX_OPTION = 75
+MAX_INPUT = 3000
+MAX_MODAL_BLOCKS = 100
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _title(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:24], "emoji": True}
+    return {"type": "plain_text", "text": text[:MAX_TITLE], "emoji": True}
 
 
 def loading_view(callback_id: str, title: str = "Please wait") -> View:
@@ -85,73 +58,87 @@ def field_block_id(name: str) -> str:
     return FIELD_BLOCK_PREFIX + name
 
 
-def _option(choice: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": choice.replace("_", " ").title()}, "value": choice}
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": label[:MAX_OPTION], "emoji": True}, "value": value}
 
 
-def _element(name: str, initial: str = "") -> dict[str, Any]:
-    if name in _DATES:
+def _element(field: FormField) -> dict[str, Any]:
+    """The input element that fits the field's kind, holding its current value."""
+    if field.kind == "date":
         element: dict[str, Any] = {"type": "datepicker", "action_id": VALUE_ACTION}
-        if initial:
-            element["initial_date"] = initial
+        if _ISO_DATE.match(field.value):
+            element["initial_date"] = field.value
         return element
-    if name in _CHOICES:
+    if field.kind == "choice":
         element = {
             "type": "static_select",
             "action_id": VALUE_ACTION,
-            "options": [_option(choice) for choice in _CHOICES[name]],
+            "options": [_option(c.value, c.label) for c in field.choices[:100]],
         }
-        if initial in _CHOICES[name]:
-            element["initial_option"] = _option(initial)
+        chosen = next((c for c in field.choices if c.value == field.value), None)
+        if chosen is not None:
+            element["initial_option"] = _option(chosen.value, chosen.label)
         return element
     element = {"type": "plain_text_input", "action_id": VALUE_ACTION}
-    if name in _MULTILINE:
+    if field.kind == "multiline":
         element["multiline"] = True
-    if initial:
-        element["initial_value"] = initial[:3000]
+    if field.max_length is not None:
+        element["max_length"] = min(field.max_length, MAX_INPUT)
+    if field.value:
+        element["initial_value"] = field.value[:MAX_INPUT]
     return element
 
 
-def group_form_view(
-    fields: Sequence[FormField],
-    context: actions.ModalContext,
-    values: Mapping[str, str] | None = None,
-) -> View:
-    """The document-group form: one input per field, required ones marked by Slack itself.
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
 
-    With ``values`` (and ``context.group_id``) it is the edit form of that group, filled in.
+
+def form_view(form: Form, callback_id: str, context: actions.ModalContext) -> View:
+    """``form`` as a modal: one input per field (Slack marks the required ones), errors under their field.
+
+    ``context`` round-trips in ``private_metadata``. A field required only by another
+    field's value (``required_if``) is optional here; the submission check says so beside it.
     """
-    editing = context.group_id is not None
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "The details go to Zadarma only, to register numbers to this person or company.",
-                }
-            ],
+    blocks: list[dict[str, Any]] = []
+    if form.intro:
+        blocks.append({"type": "context", "elements": [_plain(form.intro, MAX_INPUT)]})
+    for field in form.fields:
+        block: dict[str, Any] = {
+            "type": "input",
+            "block_id": field_block_id(field.name),
+            "optional": not field.required,
+            "label": _plain(field.label, MAX_LABEL),
+            "element": _element(field),
         }
-    ]
-    for form_field in fields:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": field_block_id(form_field.name),
-                "optional": not form_field.required,
-                "label": {"type": "plain_text", "text": LABELS.get(form_field.name, form_field.name)},
-                "element": _element(form_field.name, (values or {}).get(form_field.name, "")),
-            }
-        )
+        if field.hint:
+            block["hint"] = _plain(field.hint, MAX_LABEL)
+        blocks.append(block)
+        error = form.errors.get(field.name)
+        if error:
+            blocks.append({"type": "context", "elements": [_plain(f"⚠️ {error}", MAX_INPUT)]})
     return {
         "type": "modal",
-        "callback_id": actions.GROUP_EDIT_VIEW if editing else actions.GROUP_VIEW,
-        "title": _title(f"Edit group #{context.group_id}" if editing else "New document group"),
-        "submit": {"type": "plain_text", "text": "Save" if editing else "Create"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "callback_id": callback_id,
+        "title": _title(form.title),
+        "submit": _plain(form.submit, MAX_TITLE),
+        "close": _plain(form.cancel or "Cancel", MAX_TITLE),
         "private_metadata": context.encode(),
-        "blocks": blocks[:100],
+        "blocks": blocks[:MAX_MODAL_BLOCKS],
     }
+
+
+def form_answers(values: Mapping[str, str]) -> dict[str, str]:
+    """A form's answers by field name from :func:`submitted_values` (other inputs are left out)."""
+    return {
+        block_id[len(FIELD_BLOCK_PREFIX) :]: value
+        for block_id, value in values.items()
+        if block_id.startswith(FIELD_BLOCK_PREFIX)
+    }
+
+
+def block_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """Errors by field name as Slack wants them: by the input's block id."""
+    return {field_block_id(name): message for name, message in errors.items()}
 
 
 def text_answer_view(context: actions.ModalContext, prompt: str = "") -> View:
@@ -195,36 +182,3 @@ def submitted_values(view: Mapping[str, Any]) -> dict[str, str]:
                 value = item.get("selected_date")
             values[str(block_id)] = str(value or "")
     return values
-
-
-@dataclass(frozen=True)
-class FormResult:
-    """Validated answers by field name, or errors by block id (never both)."""
-
-    answers: dict[str, str]
-    errors: dict[str, str]
-
-
-def validate_group_form(
-    fields: Sequence[FormField],
-    values: Mapping[str, str],
-    *,
-    language: str = "en",
-    given: Mapping[str, str] | None = None,
-) -> FormResult:
-    """Check the fields with ``group_answers``, the rules every form uses; required ones must not be empty.
-
-    ``given`` are answers the conversation already has (a postcode is checked against
-    their country when the modal does not ask it); messages are in ``language``.
-    """
-    raw = {f.name: values.get(field_block_id(f.name), "").strip() for f in fields}
-    known = {name: value for name, value in (given or {}).items() if name not in raw}
-    checked, problems = group_answers({**known, **raw})
-    answers = {name: value for name, value in checked.items() if name in raw}
-    errors = {
-        field_block_id(name): error_text(exc, language) for name, exc in problems.items() if name in raw
-    }
-    for form_field in fields:
-        if form_field.required and not raw[form_field.name]:
-            errors[field_block_id(form_field.name)] = error_text(InvalidInput("invalid.empty"), language)
-    return FormResult({} if errors else answers, errors)

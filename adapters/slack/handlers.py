@@ -88,6 +88,7 @@ class SlackHandlers:
         app.command(COMMAND)(self.on_command)
         app.action(actions.ANY_ACTION)(self.on_action)
         app.view(actions.TEXT_VIEW)(self._modals.on_text_view)
+        app.view(actions.FORM_VIEW)(self._modals.on_form_view)
         app.view(actions.GROUP_VIEW)(self._modals.on_group_view)
         app.view(actions.GROUP_EDIT_VIEW)(self._modals.on_group_edit_view)
         app.event("app_home_opened")(self.on_home_opened)
@@ -180,6 +181,8 @@ class SlackHandlers:
                 )
             elif action_id == actions.TEXT_ANSWER:
                 await self._modals.open_text_answer(trigger, value, channel, url)
+            elif action_id == actions.FORM_OPEN:
+                await self._modals.open_screen_form(trigger, value, channel, url, user)
             elif action_id == actions.GROUP_NEW:
                 await self._modals.open_group_form(trigger, value, channel, url, user)
             elif action_id == actions.GROUP_EDIT:

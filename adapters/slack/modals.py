@@ -1,16 +1,21 @@
-"""The modals: the one-answer form for text steps, the document-group form and its edit form.
+"""The modals: the one-answer form for text steps, a conversation's form, the operator's group forms.
 
-The group form opens as a "loading" view at once (a trigger expires after
-3 s) and is replaced by the real questions with ``views.update``. On
-submission the answers are checked with ``group_answers`` (problems go back as
-``response_action: errors``); then, inside the order wizard, the answers
-are fed to the conversation (see :meth:`Wizard.submit_form`), and outside
-it the group is created with ``services.documents.create_group``.
+Every form modal opens as a "loading" view at once (a trigger expires after
+3 s) and is replaced by the real one with ``views.update``. It is built from
+a form description of :mod:`conversations` and nothing else:
 
-The edit form (``/numbers docs GROUP`` → Edit details) opens filled in with the
-group's values; on submission the fields are checked the same way, then only
-what changed goes to ``services.documents.update_group`` (which re-checks
-access and sends the full record to ``groups/update``).
+* A conversation's form (its screen's ``open`` button): the engine gives the
+  form while it is on screen; a submission is checked by the engine first
+  (errors go back as ``response_action: errors`` beside their fields), then
+  applied as :class:`~conversations.events.FormSubmitted` and the screens that
+  follow replace the message.
+* The operator's new group and group edit (``/numbers docs``): the
+  descriptions of :func:`conversations.forms.new_group_form` and
+  :func:`~conversations.forms.edit_group_form`, checked with
+  :func:`~conversations.forms.check_form` (the rules every form uses); then
+  ``services.documents.create_group``, or only what changed to
+  ``services.documents.update_group`` (which re-checks access and sends the
+  full record to ``groups/update``).
 """
 
 from __future__ import annotations
@@ -27,12 +32,16 @@ from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import EXPIRED, MODAL_FAILED, error_text
-from adapters.slack.wizard import Wizard, conversation_key
+from adapters.slack.wizard import Wizard
 from bot.services import Services
-from bot.services.documents import FormField, edit_form, group_form, group_values
-from bot.services.errors import InvalidInput, ServiceError
+from bot.services.documents import group_values
+from bot.services.errors import ServiceError
+from conversations.events import FormSubmitted
+from conversations.forms import check_form, edit_group_form, group_changes, new_group_answers, new_group_form
+from conversations.i18n import Translator, translator
 
 Body = dict[str, Any]
+CLOSED = "Form closed"
 
 
 class Modals:
@@ -56,78 +65,116 @@ class Modals:
         if await self._outbox.open_view(trigger, forms.text_answer_view(context)) is None:
             await self._outbox.respond(url, blocks.note(MODAL_FAILED))
 
-    async def open_group_form(self, trigger: str, chat_id: str, channel: str, url: str, user: str) -> None:
-        """A loading modal at once (the trigger lives 3 s), then the real form in its place."""
-        opened = await self._outbox.open_view(
-            trigger, forms.loading_view(actions.GROUP_VIEW, "Document group")
-        )
+    @property
+    def _tr(self) -> Translator:
+        return translator(self._wizard.language)
+
+    async def _loading(self, trigger: str, callback_id: str, url: str) -> tuple[str, str] | None:
+        """Open the loading view at once; None (and the user told) when Slack would not open it."""
+        opened = await self._outbox.open_view(trigger, forms.loading_view(callback_id))
         if opened is None:
             await self._outbox.respond(url, blocks.note(MODAL_FAILED))
+        return opened
+
+    async def open_screen_form(self, trigger: str, value: str, channel: str, url: str, user: str) -> None:
+        """The form of a conversation's screen (its open button carries ``CHAT|TOKEN``) as a modal."""
+        opened = await self._loading(trigger, actions.FORM_VIEW, url)
+        if opened is None:
             return
         view_id, view_hash = opened
-        context = actions.ModalContext(chat_id, channel, url)
-        if chat_id:
-            form = await self._wizard.open_form(conversation_key(chat_id, user))
-            if form is None:
-                await self._outbox.update_view(view_id, forms.message_view("Form closed", EXPIRED), view_hash)
-                return
-            fields = list(form.fields)
-        else:
-            fields = group_form(None)
-        await self._outbox.update_view(view_id, forms.group_form_view(fields, context), view_hash)
+        parsed = actions.parse_wizard_value(value)
+        form = await self._wizard.form(parsed[0], user, parsed[1]) if parsed is not None else None
+        if parsed is None or form is None:
+            await self._outbox.update_view(view_id, forms.message_view(CLOSED, EXPIRED), view_hash)
+            return
+        context = actions.ModalContext(parsed[0], channel, url, form=parsed[1])
+        await self._outbox.update_view(view_id, forms.form_view(form, actions.FORM_VIEW, context), view_hash)
+
+    async def on_form_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
+        """A conversation's form: the engine's errors go back beside their fields, else it is applied."""
+        context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
+        user = str(part(body, "user").get("id") or "")
+        submitted = FormSubmitted(forms.form_answers(forms.submitted_values(view)), context.form)
+        errors = (
+            await self._wizard.check_form(context.chat_id, user, submitted)
+            if context.chat_id and context.form
+            else None
+        )
+        if errors is None:
+            await ack(response_action="update", view=forms.message_view(CLOSED, EXPIRED))
+            return
+        if errors:
+            await ack(response_action="errors", errors=forms.block_errors(errors))
+            return
+        await ack()
+
+        async def work() -> None:
+            message = await self._wizard.submit_answers(context.chat_id, user, submitted)
+            await self._outbox.answer(
+                response_url=context.response_url,
+                channel=context.channel_id,
+                user=user,
+                message=message,
+                replace=True,
+            )
+
+        self._spawn(work(), "view:form")
+
+    async def open_group_form(self, trigger: str, value: str, channel: str, url: str, user: str) -> None:
+        """The operator's new document group (``/numbers docs``): loading at once, then the form."""
+        opened = await self._loading(trigger, actions.GROUP_VIEW, url)
+        if opened is None:
+            return
+        view_id, view_hash = opened
+        if value:  # a wizard's form button of an earlier release: its conversation has its own now
+            await self._outbox.update_view(view_id, forms.message_view(CLOSED, EXPIRED), view_hash)
+            return
+        context = actions.ModalContext("", channel, url)
+        view = forms.form_view(new_group_form(self._tr), actions.GROUP_VIEW, context)
+        await self._outbox.update_view(view_id, view, view_hash)
 
     async def open_group_edit(self, trigger: str, value: str, channel: str, url: str, user: str) -> None:
         """A loading modal at once, then the group's fields filled in with its values."""
-        opened = await self._outbox.open_view(
-            trigger, forms.loading_view(actions.GROUP_EDIT_VIEW, "Edit group")
-        )
+        opened = await self._loading(trigger, actions.GROUP_EDIT_VIEW, url)
         if opened is None:
-            await self._outbox.respond(url, blocks.note(MODAL_FAILED))
             return
         view_id, view_hash = opened
+        title = self._tr.gettext("docs.edit.modal_title")
         if not value.isdigit():
-            await self._outbox.update_view(view_id, forms.message_view("Edit group", EXPIRED), view_hash)
+            await self._outbox.update_view(view_id, forms.message_view(title, EXPIRED), view_hash)
             return
         try:
             group = await self._services.documents.group(operator(user), int(value))
         except ServiceError as exc:
-            failed = forms.message_view("Edit group", f":warning: {blocks.escape(error_text(exc))}")
+            failed = forms.message_view(title, f":warning: {blocks.escape(error_text(exc))}")
             await self._outbox.update_view(view_id, failed, view_hash)
             return
         context = actions.ModalContext("", channel, url, group.id)
-        fields = edit_form(None, group.salutation)
-        if all(f.name != "organization" for f in fields):
-            # A modal cannot grow a field when the salutation changes: the organization is always
-            # there, and required on submission when the salutation is COMPANY.
-            fields.insert(1, FormField("organization", False))
-        view = forms.group_form_view(fields, context, group_values(group))
-        await self._outbox.update_view(view_id, view, view_hash)
+        form = edit_group_form(self._tr, group_values(group))
+        await self._outbox.update_view(
+            view_id, forms.form_view(form, actions.GROUP_EDIT_VIEW, context), view_hash
+        )
 
     async def on_group_edit_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
         """Check every field (errors go back into the modal), then send what changed."""
         context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
         user = str(part(body, "user").get("id") or "")
         if context.group_id is None:
-            await ack(response_action="update", view=forms.message_view("Form closed", EXPIRED))
+            await ack(response_action="update", view=forms.message_view(CLOSED, EXPIRED))
             return
-        submitted = forms.submitted_values(view)
-        salutation = submitted.get(forms.field_block_id("salutation"), "").strip().upper()
-        fields = edit_form(None, salutation or None)
-        result = forms.validate_group_form(fields, submitted)
-        if result.errors:
-            await ack(response_action="errors", errors=result.errors)
+        form = edit_group_form(self._tr, {})
+        cleaned, errors = check_form(self._tr, form, forms.form_answers(forms.submitted_values(view)))
+        if errors:
+            await ack(response_action="errors", errors=forms.block_errors(errors))
             return
         await ack()
         group_id = context.group_id
-        answers = result.answers
-        optional = [f.name for f in fields if not f.required]
 
         async def work() -> None:
             actor = operator(user)
             try:
                 current = group_values(await self._services.documents.group(actor, group_id))
-                changes = {k: v for k, v in answers.items() if current.get(k) != v}
-                changes |= {k: "" for k in optional if current.get(k) and k not in answers}
+                changes = group_changes(form, current, cleaned)
                 if changes:
                     await self._services.documents.update_group(actor, group_id, changes)
                 message = await self._ops.docs(actor, group_id)
@@ -173,45 +220,25 @@ class Modals:
         self._spawn(work(), "view:text")
 
     async def on_group_view(self, ack: AsyncAck, body: Body, view: Body) -> None:
-        """Check every field (errors go back into the modal), then create the group."""
+        """The operator's new group: check every field (errors go back into the modal), then create it."""
         context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
         user = str(part(body, "user").get("id") or "")
-        country_must_be, language, given = "", "en", {}
-        if context.chat_id:
-            form = await self._wizard.open_form(conversation_key(context.chat_id, user))
-            if form is None:
-                await ack(response_action="update", view=forms.message_view("Form closed", EXPIRED))
-                return
-            fields = list(form.fields)
-            country_must_be, language, given = form.country_must_be, form.language, dict(form.answers)
-        else:
-            fields = group_form(None)
-        submitted = forms.submitted_values(view)
-        result = forms.validate_group_form(fields, submitted, language=language, given=given)
-        errors = dict(result.errors)
-        typed_country = submitted.get(forms.field_block_id("country"), "").strip().upper()
-        if country_must_be and typed_country and typed_country != country_must_be:
-            mismatch = InvalidInput("form.country_mismatch", iso=country_must_be)
-            errors[forms.field_block_id("country")] = error_text(mismatch, language)
+        if context.chat_id:  # a wizard's modal of an earlier release: its conversation has its own form now
+            await ack(response_action="update", view=forms.message_view(CLOSED, EXPIRED))
+            return
+        cleaned, errors = check_form(
+            self._tr, new_group_form(self._tr), forms.form_answers(forms.submitted_values(view))
+        )
         if errors:
-            await ack(response_action="errors", errors=errors)
+            await ack(response_action="errors", errors=forms.block_errors(errors))
             return
         await ack()
-        answers = result.answers
+        answers = new_group_answers(cleaned)
 
         async def work() -> None:
-            if context.chat_id:
-                message = await self._wizard.submit_form(context.chat_id, user, answers)
-                replace = True
-            else:
-                message = await self._create_group(user, answers)
-                replace = False
+            message = await self._create_group(user, answers)
             await self._outbox.answer(
-                response_url=context.response_url,
-                channel=context.channel_id,
-                user=user,
-                message=message,
-                replace=replace,
+                response_url=context.response_url, channel=context.channel_id, user=user, message=message
             )
 
         self._spawn(work(), "view:group")

@@ -360,6 +360,34 @@ FIELD_VALIDATORS: dict[str, Callable[[str], str]] = {
 }
 
 
+FIELD_MAX_LENGTHS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "first_name",
+            "middle_name",
+            "last_name",
+            "city",
+            "region",
+            "street",
+            "organization",
+            "issuing_authority",
+        ),
+        100,
+    ),
+    "address": 200,
+    "organization_description": 200,
+    "building_number": 20,
+    "building_letter": 3,
+    "id_number": 30,
+    "street_code": 30,
+    "municipality_code": 30,
+    "organization_reg_number": 30,
+    "zip_code": 12,
+    "email": 254,
+}
+"""The longest answer each document-group field's rule above accepts (forms show it as a limit)."""
+
+
 def group_field(name: str, value: str, answers: Mapping[str, str] | None = None) -> str:
     """Validate one document-group form answer by field name.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from conversations.context import Ctx
@@ -40,6 +41,15 @@ class Step:
     async def on_file(self, ctx: Ctx, upload: FileUpload) -> None:
         """The user sent a file; by default none is expected."""
         ctx.say(ctx.tr.gettext("input.no_file_expected"))
+
+    async def on_form(self, ctx: Ctx, answers: Mapping[str, str]) -> None:
+        """A whole form was submitted; a step without a form treats it as an expired menu."""
+        ctx.say(ctx.tr.gettext("menu.expired"))
+        ctx.press_not_applied = True
+
+    async def check_form(self, ctx: Ctx, answers: Mapping[str, str]) -> dict[str, str] | None:
+        """The errors a submission of this step's form would get (changes nothing); None: no form here."""
+        return None
 
 
 def lines(*parts: str) -> str:

@@ -1,31 +1,35 @@
-"""Creating a document group: one question at a time, each answer checked as it comes.
+"""Creating a document group: one question at a time, or the whole form at once.
 
 The questions come from :func:`bot.services.documents.group_form` (the
 required fields, a company's organization, plus what the direction
 specifies); each answer is checked with
 :func:`bot.services.documents.check_answer` (the postcode against the
-country already given). Answers stay in the state
-only until the group is created (or the form is left).
+country already given). Every screen of the step carries the form's
+description (:func:`conversations.forms.new_group_form`), which the one
+question is built from and which a platform may show whole; a
+:class:`~conversations.events.FormSubmitted` is checked at once
+(:func:`conversations.forms.check_form`) and, when nothing is refused, does
+what the Create button does. Answers stay in the state only until the group
+is created (or the form is left).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.services.documents import check_answer, group_form
 from bot.services.errors import ServiceError
 from bot.services.types import Direction
-from bot.services.validation import ID_TYPES, SALUTATIONS
 from conversations.context import Ctx
-from conversations.formatting import choice_text, field_hint, field_label, format_phone
-from conversations.screens import Screen
+from conversations.formatting import choice_text, field_label, format_phone
+from conversations.forms import CHOICES, check_form, describe_field, errors_text, new_group_form
+from conversations.screens import Form, Screen
 from conversations.state import Action, FormField, FormState, Origin
 from conversations.steps.base import Step, lines
 from conversations.steps.common import draft, form_state
 from conversations.steps.upload import after_group_chosen
 from conversations.ui import ScreenBuilder
-
-CHOICES: dict[str, tuple[str, ...]] = {"salutation": SALUTATIONS, "type_of_id": ID_TYPES}
 
 
 def start_form(ctx: Ctx, origin: Origin, direction: Direction | None = None, iso: str = "") -> None:
@@ -37,7 +41,7 @@ def start_form(ctx: Ctx, origin: Origin, direction: Direction | None = None, iso
         direction_id=direction.id if direction else None,
         country_must_be=iso.upper() if direction is not None and "address" in direction.specify else "",
     )
-    ctx.state.step = "order.form" if origin == "order" else "docs.form"
+    ctx.go("order.form" if origin == "order" else "docs.form")
 
 
 class FormStep(Step):
@@ -45,9 +49,40 @@ class FormStep(Step):
 
     origin: ClassVar[Origin]
 
+    async def _direction(self, ctx: Ctx) -> Direction | None:
+        form = form_state(ctx)
+        if self.origin != "order" or form.direction_id is None:
+            return None
+        return await ctx.services.catalog.direction(draft(ctx).iso, form.direction_id, ctx.language)
+
+    async def _country_note(self, ctx: Ctx) -> str:
+        """Where the address must be, when the direction insists on its own country."""
+        form = form_state(ctx)
+        if not form.country_must_be:
+            return ""
+        country = await ctx.services.catalog.country(form.country_must_be, ctx.language)
+        return ctx.tr.gettext("form.country_must_be", country=country.name, iso=country.iso)
+
+    async def _form(self, ctx: Ctx, ui: ScreenBuilder | None = None, intro: str | None = None) -> Form:
+        """The whole form as a description, filled in with the answers so far (or those just refused)."""
+        form = form_state(ctx)
+        if intro is None:
+            intro = await self._country_note(ctx)
+        values = ctx.form_answers if ctx.form_answers is not None else form.answers
+        return new_group_form(
+            ctx.tr,
+            await self._direction(ctx),
+            values,
+            intro=intro,
+            errors=ctx.form_errors,
+            open_button=ui.button(ctx.tr.gettext("form.fill_in"), "form", role="form") if ui else None,
+        )
+
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         form = form_state(ctx)
+        note = await self._country_note(ctx)
+        whole = await self._form(ctx, ui, note)
         if form.index >= len(form.fields):
             summary = [
                 f"{field_label(tr, f.name)}: {self._shown(ctx, f.name, form.answers[f.name])}"
@@ -56,29 +91,24 @@ class FormStep(Step):
             ]
             ui.row(ui.button(tr.gettext("form.create"), "create"))
             ui.row(ui.back(), ui.cancel())
-            return ui.screen(lines(tr.gettext("form.summary"), "\n".join(summary)))
-        field = form.fields[form.index]
-        label = field_label(tr, field.name)
-        if not field.required:
-            label = tr.gettext("form.optional", label=label)
-        extra = ""
-        if field.name == "country" and form.country_must_be:
-            country = await ctx.services.catalog.country(form.country_must_be, ctx.language)
-            extra = tr.gettext("form.country_must_be", country=country.name, iso=country.iso)
+            return ui.screen(lines(tr.gettext("form.summary"), "\n".join(summary)), form=whole)
+        # The one question asked now, built like the description's fields (label, hint, choices).
+        field = describe_field(tr, form.fields[form.index].name, form.fields[form.index].required)
+        label = field.label if field.required else tr.gettext("form.optional", label=field.label)
+        extra = note if field.name == "country" else ""
         current = form.answers.get(field.name)
-        choices = CHOICES.get(field.name)
-        if choices:
-            ui.rows([ui.button(choice_text(tr, c), "choose", ref=c) for c in choices], 2)
+        if field.choices:
+            ui.rows([ui.button(c.label, "choose", ref=c.value) for c in field.choices], 2)
         if not field.required:
             ui.row(ui.button(tr.gettext("form.skip"), "skip"))
         ui.row(ui.back(), ui.cancel())
         text = lines(
             tr.gettext("form.title", index=form.index + 1, total=len(form.fields)),
-            f"{label}: {field_hint(tr, field.name)}",
+            f"{label}: {field.hint}",
             extra,
             tr.gettext("form.current", value=self._shown(ctx, field.name, current)) if current else "",
         )
-        return ui.screen(text, "choice" if choices else "text")
+        return ui.screen(text, "choice" if field.choices else "text", form=whole)
 
     def _shown(self, ctx: Ctx, name: str, value: str) -> str:
         if name == "phone":
@@ -120,22 +150,39 @@ class FormStep(Step):
             await self._refit(ctx, value)
         form.index += 1
 
-    async def _refit(self, ctx: Ctx, salutation: str) -> None:
+    async def _refit(self, ctx: Ctx, salutation: str | None) -> None:
         """A company is asked its organization; the questions follow the salutation just given."""
         form = form_state(ctx)
-        direction = (
-            await ctx.services.catalog.direction(draft(ctx).iso, form.direction_id, ctx.language)
-            if self.origin == "order" and form.direction_id is not None
-            else None
-        )
+        direction = await self._direction(ctx)
         fields = [FormField(name=f.name, required=f.required) for f in group_form(direction, salutation)]
         names = {f.name for f in fields}
         form.answers = {k: v for k, v in form.answers.items() if k in names}
         form.fields = fields
 
+    async def check_form(self, ctx: Ctx, answers: Mapping[str, str]) -> dict[str, str]:
+        form = form_state(ctx)
+        _, errors = check_form(ctx.tr, await self._form(ctx), answers, country_must_be=form.country_must_be)
+        return errors
+
+    async def on_form(self, ctx: Ctx, answers: Mapping[str, str]) -> None:
+        """The whole form at once: refused with every field's error, or the group is created as by Create."""
+        form = form_state(ctx)
+        whole = await self._form(ctx)
+        cleaned, errors = check_form(ctx.tr, whole, answers, country_must_be=form.country_must_be)
+        if errors:
+            ctx.form_errors = errors
+            ctx.form_answers = {f.name: str(answers.get(f.name) or "") for f in whole.fields}
+            ctx.press_not_applied = True  # nothing applied: the form on screen stays valid
+            ctx.say(errors_text(ctx.tr, whole, errors))
+            return
+        form.answers = cleaned
+        await self._refit(ctx, cleaned.get("salutation"))  # the field set this salutation implies
+        form.index = len(form.fields)
+        await self._create(ctx)
+
     def _leave(self, ctx: Ctx) -> None:
         ctx.state.form = None
-        ctx.state.step = "order.group" if self.origin == "order" else "docs.list"
+        ctx.go("order.group" if self.origin == "order" else "docs.list")
 
     async def _create(self, ctx: Ctx) -> None:
         form = form_state(ctx)
@@ -149,10 +196,10 @@ class FormStep(Step):
                 # The group exists now: never roll back to the form (a second Create would duplicate it).
                 ctx.fail(exc)
                 draft(ctx).group_id = group.id
-                ctx.state.step = "order.doc_status"
+                ctx.go("order.doc_status")
         else:
             ctx.state.docs.group_id = group.id
-            ctx.state.step = "docs.group"
+            ctx.go("docs.group")
 
 
 class OrderFormStep(FormStep):

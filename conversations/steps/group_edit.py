@@ -7,10 +7,16 @@ whatever the order's direction specifies); each answer is checked with
 new group. Only the changes are kept in the state until Save; then
 ``groups/update`` gets the full record, and inside an order ``groups/valid``
 is asked again for the direction being ordered.
+
+Every screen carries the whole edit form as a description
+(:func:`conversations.forms.edit_group_form`); a
+:class:`~conversations.events.FormSubmitted` is checked at once and, when
+nothing is refused, its changes are saved as by the Save button.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.services.documents import FormField as GroupField
@@ -18,12 +24,19 @@ from bot.services.documents import check_answer, edit_form, group_values
 from bot.services.errors import ServiceError
 from bot.services.types import Direction, DocumentGroup
 from conversations.context import Ctx
-from conversations.formatting import choice_text, field_hint, field_label
-from conversations.screens import Screen
+from conversations.formatting import choice_text, field_label
+from conversations.forms import (
+    CHOICES,
+    check_form,
+    describe_field,
+    edit_group_form,
+    errors_text,
+    group_changes,
+)
+from conversations.screens import Form, Screen
 from conversations.state import Action, FormState, Origin
 from conversations.steps.base import FlowLost, Step, lines, paragraphs
 from conversations.steps.common import draft, form_state, order_direction
-from conversations.steps.form import CHOICES
 from conversations.steps.upload import after_group_chosen
 from conversations.ui import ScreenBuilder
 
@@ -38,7 +51,7 @@ def start_edit(ctx: Ctx, origin: Origin, group_id: int, direction: Direction | N
         direction_id=direction.id if direction else None,
         country_must_be=iso.upper() if direction is not None and "address" in direction.specify else "",
     )
-    ctx.state.step = "order.edit" if origin == "order" else "docs.edit"
+    ctx.go("order.edit" if origin == "order" else "docs.edit")
 
 
 def _shown(ctx: Ctx, name: str, value: str) -> str:
@@ -58,16 +71,30 @@ class GroupEditStep(Step):
             raise FlowLost("no group being edited")
         group = await ctx.services.documents.group(ctx.actor, form.group_id)
         values = {**group_values(group), **form.answers}
-        direction = await order_direction(ctx) if self.origin == "order" else None
+        direction = await self._direction(ctx)
         fields = edit_form(direction, values.get("salutation"))
         return form, form.group_id, group, values, fields
+
+    async def _direction(self, ctx: Ctx) -> Direction | None:
+        return await order_direction(ctx) if self.origin == "order" else None
+
+    async def _form(self, ctx: Ctx, values: Mapping[str, str], ui: ScreenBuilder | None = None) -> Form:
+        """The whole edit form, filled in with ``values`` (or the answers just refused)."""
+        return edit_group_form(
+            ctx.tr,
+            ctx.form_answers if ctx.form_answers is not None else values,
+            await self._direction(ctx),
+            errors=ctx.form_errors,
+            open_button=ui.button(ctx.tr.gettext("form.fill_in"), "form", role="form") if ui else None,
+        )
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         form, _, group, values, fields = await self._load(ctx)
+        whole = await self._form(ctx, values, ui)
         asked = next((f for f in fields if f.name == form.editing), None)
         if asked is not None:
-            return self._question(ctx, ui, asked, values.get(asked.name, ""))
+            return self._question(ctx, ui, asked, values.get(asked.name, ""), whole)
         entries = []
         buttons = []
         for field in fields:
@@ -83,26 +110,27 @@ class GroupEditStep(Step):
             paragraphs(
                 lines(tr.gettext("docs.edit.title", name=group.display_name), tr.gettext("docs.edit.hint")),
                 "\n".join(entries),
-            )
+            ),
+            form=whole,
         )
 
-    def _question(self, ctx: Ctx, ui: ScreenBuilder, field: GroupField, current: str) -> Screen:
+    def _question(self, ctx: Ctx, ui: ScreenBuilder, asked: GroupField, current: str, whole: Form) -> Screen:
         tr = ctx.tr
-        label = field_label(tr, field.name)
-        if not field.required:
-            label = tr.gettext("form.optional", label=label)
-        choices = CHOICES.get(field.name)
-        if choices:
-            ui.rows([ui.button(choice_text(tr, c), "choose", ref=c) for c in choices], 2)
+        # The one question, built like the description's fields (label, hint, choices).
+        field = describe_field(tr, asked.name, asked.required)
+        label = field.label if field.required else tr.gettext("form.optional", label=field.label)
+        if field.choices:
+            ui.rows([ui.button(c.label, "choose", ref=c.value) for c in field.choices], 2)
         if current and not field.required:
             ui.row(ui.button(tr.gettext("docs.edit.clear"), "clear"))
         self._nav(ui)
         return ui.screen(
             lines(
-                f"{label}: {field_hint(tr, field.name)}",
+                f"{label}: {field.hint}",
                 tr.gettext("form.current", value=_shown(ctx, field.name, current)) if current else "",
             ),
-            "choice" if choices else "text",
+            "choice" if field.choices else "text",
+            form=whole,
         )
 
     def _nav(self, ui: ScreenBuilder) -> None:
@@ -148,15 +176,37 @@ class GroupEditStep(Step):
         form.answers[form.editing] = check_answer(form.editing, raw, country_must_be=form.country_must_be)
         form.editing = ""
 
+    async def check_form(self, ctx: Ctx, answers: Mapping[str, str]) -> dict[str, str]:
+        form, _, _, values, _ = await self._load(ctx)
+        _, errors = check_form(
+            ctx.tr, await self._form(ctx, values), answers, country_must_be=form.country_must_be
+        )
+        return errors
+
+    async def on_form(self, ctx: Ctx, answers: Mapping[str, str]) -> None:
+        """The whole edit form at once: refused with every field's error, or saved as by Save."""
+        form, _, group, values, _ = await self._load(ctx)
+        whole = await self._form(ctx, values)
+        cleaned, errors = check_form(ctx.tr, whole, answers, country_must_be=form.country_must_be)
+        if errors:
+            ctx.form_errors = errors
+            ctx.form_answers = {f.name: str(answers.get(f.name) or "") for f in whole.fields}
+            ctx.press_not_applied = True  # nothing applied: the form on screen stays valid
+            ctx.say(errors_text(ctx.tr, whole, errors))
+            return
+        form.answers = group_changes(whole, group_values(group), cleaned)
+        form.editing = ""
+        await self._save(ctx)
+
     def _leave(self, ctx: Ctx) -> None:
         form = ctx.state.form
         ctx.state.form = None
         if self.origin == "order":
-            ctx.state.step = "order.doc_status"
+            ctx.go("order.doc_status")
         else:
             if form is not None and form.group_id is not None:
                 ctx.state.docs.group_id = form.group_id
-            ctx.state.step = "docs.group"
+            ctx.go("docs.group")
 
     async def _save(self, ctx: Ctx) -> None:
         form, group_id, _, values, fields = await self._load(ctx)
@@ -174,10 +224,10 @@ class GroupEditStep(Step):
             except ServiceError as exc:
                 ctx.fail(exc)
                 draft(ctx).group_id = group_id
-                ctx.state.step = "order.doc_status"
+                ctx.go("order.doc_status")
         else:
             ctx.state.docs.group_id = group_id
-            ctx.state.step = "docs.group"
+            ctx.go("docs.group")
 
 
 class OrderGroupEditStep(GroupEditStep):

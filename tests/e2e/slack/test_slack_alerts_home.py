@@ -128,7 +128,8 @@ async def test_a_document_group_from_the_modal(stack: SlackStack) -> None:
     view = stack.fake.views[updated.args["view_id"]]
     assert updated.args["hash"]
     inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
-    assert inputs[:3] == ["f.salutation", "f.first_name", "f.last_name"]
+    # a company's organization is part of the form (required when the salutation is COMPANY)
+    assert inputs[:4] == ["f.salutation", "f.organization", "f.first_name", "f.last_name"]
 
     answers = {
         "f.salutation": "MS",

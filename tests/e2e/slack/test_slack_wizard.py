@@ -6,7 +6,9 @@ from typing import Any
 
 from adapters.console.samples import sample_scan_png
 from adapters.slack import actions
-from adapters.slack.texts import FILE_STEP_HINT, NOTHING_WAITING_FOR_FILE
+from adapters.slack.texts import EXPIRED, FILE_STEP_HINT, NOTHING_WAITING_FOR_FILE
+from bot.storage import ConversationKey
+from conversations.state import load_state
 from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, DM, SlackStack, button_labelled, buttons, text_of
 
 
@@ -79,8 +81,14 @@ async def test_the_whole_order_wizard_in_slack(stack: SlackStack) -> None:
     assert "question 1 of" in wizard.text
 
     # The form step offers the whole form as a modal: a loading view first, then the questions.
+    opener = button_labelled(wizard.blocks, "Fill in the form")
+    chat, token = opener["value"].split("|")
+    assert opener["action_id"] == actions.FORM_OPEN and chat == CHANNEL
+    stored = await stack.storage.conversations.get(ConversationKey("slack", CHANNEL, ADMIN))
+    state = load_state(stored.data) if stored is not None else None
+    assert state is not None and state.actions[token].op == "form"  # an engine token, like every button
     view = await wizard.modal_from("Fill in the form")
-    assert view["callback_id"] == actions.GROUP_VIEW
+    assert view["callback_id"] == actions.FORM_VIEW
     assert "Loading" in text_of(stack.fake.calls_to("views.open")[-1].args["view"]["blocks"])
     asked = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
     assert asked[0] == "f.salutation" and "f.address" in asked and "f.middle_name" in asked
@@ -244,3 +252,26 @@ async def test_a_modal_slack_would_not_open_is_reported(stack: SlackStack) -> No
     await stack.idle()
     assert "did not open the form in time" in stack.fake.calls_to("response_url")[-1].args["text"]
     assert stack.part.health()["last_error"] == "views.open: expired_trigger_id"
+
+
+async def test_a_form_modal_whose_form_left_the_screen_is_closed(stack: SlackStack) -> None:
+    wizard = Driver(stack)
+    await wizard.start()
+    await wizard.type_answer("Poland")
+    await wizard.press("Warsaw")
+    await wizard.press("+48 22")
+    await wizard.press("New document group")
+    opener = button_labelled(wizard.blocks, "Fill in the form")
+    view = await wizard.modal_from("Fill in the form")
+    await wizard.press("Back")  # the conversation leaves the form while the modal is open
+    assert "Fill in the form" not in text_of(wizard.blocks)
+
+    groups_before = len(stack.sandbox.state.groups)
+    reply = await stack.slack.submit_view(view, {"f.salutation": "MS", "f.first_name": "Anna"})
+    assert reply.json()["response_action"] == "update"
+    assert EXPIRED in text_of(reply.json()["view"]["blocks"])
+    await stack.slack.press(opener, response_url=stack.fake.response_url())
+    await stack.idle()
+    expired = stack.fake.views[stack.fake.calls_to("views.update")[-1].args["view_id"]]
+    assert EXPIRED in text_of(expired["blocks"])
+    assert len(stack.sandbox.state.groups) == groups_before

@@ -1,21 +1,84 @@
-"""The document-group modal: fields, submitted values, and checking each answer."""
+"""Modals rendered from the conversations' form descriptions (en and pl), and what a submission gives back.
+
+Replaces the tests of the Slack-side form (``group_form_view``/``validate_group_form``, removed):
+the rules and their messages are tested with :func:`conversations.forms.check_form` in
+``tests/unit/conversations/test_forms.py``.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from adapters.slack import actions, forms
-from bot.services.documents import FormField, group_form
+from conversations.forms import check_form, edit_group_form, new_group_form
+from conversations.i18n import translator
+from conversations.screens import Button
+
+EN = translator("en")
+PL = translator("pl")
 
 
-def test_the_form_asks_the_services_fields_with_fitting_inputs() -> None:
-    view = forms.group_form_view(group_form(None), actions.ModalContext("C1", "C1", "https://x"))
-    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
-    assert list(inputs) == [forms.field_block_id(f.name) for f in group_form(None)]
+def inputs_of(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+def test_the_modal_asks_the_descriptions_fields_with_fitting_inputs() -> None:
+    form = new_group_form(EN)
+    context = actions.ModalContext("C1", "C1", "https://x", form="tok1")
+    view = forms.form_view(form, actions.FORM_VIEW, context)
+    inputs = inputs_of(view)
+    assert list(inputs) == [forms.field_block_id(f.name) for f in form.fields]
     assert inputs["f.salutation"]["element"]["type"] == "static_select"
+    assert [o["value"] for o in inputs["f.salutation"]["element"]["options"]] == ["MR", "MS", "COMPANY"]
+    assert inputs["f.address"]["element"]["multiline"] is True
+    assert inputs["f.address"]["element"]["max_length"] == 200
     assert inputs["f.middle_name"]["optional"] is True and inputs["f.email"]["optional"] is False
-    assert actions.ModalContext.decode(view["private_metadata"]).chat_id == "C1"
-    dated = forms.group_form_view([FormField("date_of_birth", True)], actions.ModalContext())
-    assert dated["blocks"][1]["element"]["type"] == "datepicker"
-    assert len(view["title"]["text"]) <= 24
+    assert inputs["f.organization"]["optional"] is True  # required only for a company: checked on submission
+    email = form.field("email")
+    assert email is not None and inputs["f.email"]["hint"]["text"] == email.hint
+    decoded = actions.ModalContext.decode(view["private_metadata"])
+    assert (decoded.chat_id, decoded.form) == ("C1", "tok1")
+    assert view["callback_id"] == actions.FORM_VIEW
+    assert all(len(view[k]["text"]) <= 24 for k in ("title", "submit", "close"))
+
+
+def test_the_modal_is_in_the_forms_language() -> None:
+    english = inputs_of(forms.form_view(new_group_form(EN), actions.FORM_VIEW, actions.ModalContext()))
+    polish_view = forms.form_view(new_group_form(PL), actions.FORM_VIEW, actions.ModalContext())
+    polish = inputs_of(polish_view)
+    assert english["f.organization"]["label"]["text"] == "Company name"
+    assert polish["f.organization"]["label"]["text"] == "Nazwa firmy"
+    assert english["f.first_name"]["label"]["text"] != polish["f.first_name"]["label"]["text"]
+    assert [o["text"]["text"] for o in polish["f.salutation"]["element"]["options"]] == [
+        PL.gettext("choice.MR"),
+        PL.gettext("choice.MS"),
+        PL.gettext("choice.COMPANY"),
+    ]
+    assert polish_view["title"]["text"] == "Nowa grupa dokumentów"
+    assert polish_view["close"]["text"] == PL.gettext("button.cancel")
+
+
+def test_an_edit_modal_is_filled_in_and_shows_errors_beside_their_fields() -> None:
+    values = {"salutation": "MS", "city": "Berlin", "date_of_birth": "1985-04-12", "issuing_date": "soon"}
+    form = edit_group_form(EN, values, errors={"city": "Not a city"})
+    view = forms.form_view(form, actions.GROUP_EDIT_VIEW, actions.ModalContext(group_id=7))
+    inputs = inputs_of(view)
+    assert inputs["f.salutation"]["element"]["initial_option"]["value"] == "MS"
+    assert inputs["f.city"]["element"]["initial_value"] == "Berlin"
+    assert inputs["f.date_of_birth"]["element"] == {
+        "type": "datepicker",
+        "action_id": forms.VALUE_ACTION,
+        "initial_date": "1985-04-12",
+    }
+    assert "initial_date" not in inputs["f.issuing_date"]["element"]  # not a date Slack could show
+    after_city = view["blocks"][view["blocks"].index(inputs["f.city"]) + 1]
+    assert after_city["type"] == "context" and "Not a city" in after_city["elements"][0]["text"]
+
+
+def test_the_open_button_does_not_become_an_input() -> None:
+    form = new_group_form(EN, open_button=Button("Fill in", "tok", "form"))
+    view = forms.form_view(form, actions.FORM_VIEW, actions.ModalContext())
+    assert len(inputs_of(view)) == len(form.fields)
 
 
 def test_submitted_values_of_every_input_kind() -> None:
@@ -26,27 +89,38 @@ def test_submitted_values_of_every_input_kind() -> None:
                 "f.salutation": {"v": {"type": "static_select", "selected_option": {"value": "MS"}}},
                 "f.date_of_birth": {"v": {"type": "datepicker", "selected_date": "1990-01-02"}},
                 "f.middle_name": {"v": {"type": "plain_text_input", "value": None}},
+                actions.TEXT_BLOCK: {"value": {"type": "plain_text_input", "value": "x"}},
             }
         }
     }
-    assert forms.submitted_values(view) == {
+    values = forms.submitted_values(view)
+    assert values == {
         "f.email": "a@b.cd",
         "f.salutation": "MS",
         "f.date_of_birth": "1990-01-02",
         "f.middle_name": "",
+        actions.TEXT_BLOCK: "x",
+    }
+    assert forms.form_answers(values) == {
+        "email": "a@b.cd",
+        "salutation": "MS",
+        "date_of_birth": "1990-01-02",
+        "middle_name": "",
     }
 
 
-def test_each_field_is_checked_and_errors_go_to_its_block() -> None:
-    fields = [FormField("email", True), FormField("phone", True), FormField("middle_name", False)]
-    result = forms.validate_group_form(fields, {"f.email": "nope", "f.phone": ""})
-    assert result.answers == {}
-    assert set(result.errors) == {"f.email", "f.phone"}
-    assert "e-mail" in result.errors["f.email"] and "empty" in result.errors["f.phone"]
-
-    result = forms.validate_group_form(fields, {"f.email": " a@b.cd ", "f.phone": "+48 600-100-200"})
-    assert result.errors == {}
-    assert result.answers == {"email": "a@b.cd", "phone": "48600100200"}
+def test_the_conversations_errors_go_back_by_block_id_in_the_forms_language() -> None:
+    answers = {"email": "nope", "country": "pl", "zip_code": "10115"}
+    _, english = check_form(EN, new_group_form(EN), answers)
+    _, polish = check_form(PL, new_group_form(PL), answers)
+    assert (
+        forms.block_errors(english)["f.zip_code"]
+        == "That is not a postcode used in PL. Please type one like 00-950."
+    )
+    assert forms.block_errors(polish)["f.zip_code"] == (
+        "To nie jest kod pocztowy używany w kraju PL. Wpisz kod w postaci 00-950."
+    )
+    assert set(forms.block_errors(english)) == {forms.field_block_id(n) for n in english}
 
 
 def test_the_answer_modal_and_message_views() -> None:
@@ -57,45 +131,3 @@ def test_the_answer_modal_and_message_views() -> None:
     assert forms.message_view("A very long title indeed, more than 24", "x")["title"]["text"] == (
         "A very long title indeed"
     )
-
-
-def test_the_modal_applies_the_same_rules_and_catalog_messages_as_the_chat_form() -> None:
-    fields = [FormField(n, True) for n in ("first_name", "last_name", "country", "zip_code", "id_number")]
-    typed = {
-        "f.first_name": "😀😀",
-        "f.last_name": "Nowak\u202e",
-        "f.country": "pl",
-        "f.zip_code": "10115",
-        "f.id_number": "-5",
-    }
-    english = forms.validate_group_form(fields, typed)
-    assert english.answers == {}
-    assert english.errors == {
-        "f.first_name": (
-            "Please type the name in letters (of any alphabet); "
-            "spaces, hyphens and apostrophes are allowed, digits and symbols are not."
-        ),
-        "f.last_name": (
-            "The text contains invisible or control characters (often left by copying and pasting). "
-            "Please type it again without them."
-        ),
-        "f.zip_code": "That is not a postcode used in PL. Please type one like 00-950.",
-        "f.id_number": (
-            "Please type the document number: 4 to 30 letters and digits, at least one of them a digit, "
-            "e.g. ABC123456."
-        ),
-    }
-    polish = forms.validate_group_form(fields, typed, language="pl")
-    assert (
-        polish.errors["f.zip_code"]
-        == "To nie jest kod pocztowy używany w kraju PL. Wpisz kod w postaci 00-950."
-    )
-    assert polish.errors["f.first_name"].startswith("Wpisz imię lub nazwisko literami")
-
-
-def test_a_postcode_asked_in_the_modal_is_checked_against_the_country_the_chat_already_has() -> None:
-    fields = [FormField("zip_code", True)]
-    refused = forms.validate_group_form(fields, {"f.zip_code": "10115"}, given={"country": "PL"})
-    assert set(refused.errors) == {"f.zip_code"}
-    accepted = forms.validate_group_form(fields, {"f.zip_code": "31-001"}, given={"country": "PL"})
-    assert accepted.errors == {} and accepted.answers == {"zip_code": "31-001"}
