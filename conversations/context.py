@@ -11,6 +11,7 @@ from bot.services.types import ConversationKey
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
 from conversations.state import ConversationState, StepName
+from conversations.transitions import Move, Trigger, check
 
 
 def error_text(tr: Translator, exc: ServiceError) -> str:
@@ -45,6 +46,8 @@ class Ctx:
     """The event was a press this step did not apply (an expired button, or one delivered again)."""
     loaded: str | None = None
     """The stored JSON the state was read from, untouched until a handler runs; ``None`` for a new state."""
+    trigger: Trigger | None = None
+    """What moves the conversation now (the engine sets it before each handler and each render)."""
 
     @property
     def tr(self) -> Translator:
@@ -57,8 +60,14 @@ class Ctx:
         return self.state.language
 
     def go(self, step: StepName) -> None:
-        """Move the conversation to ``step`` (the engine checks the move against the declared table)."""
+        """Move the conversation to ``step``; the move is checked against :mod:`conversations.transitions`.
+
+        Staying on the current step is no move. An undeclared move is kept (and logged as an error).
+        """
+        source = self.state.step
         self.state.step = step
+        if source != step:
+            check(Move(source, step, self.trigger))
 
     def say(self, text: str) -> None:
         """Show ``text`` as a message before the current screen."""

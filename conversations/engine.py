@@ -206,13 +206,16 @@ class ConversationEngine:
         step = STEPS[ctx.state.step]
         match event:
             case Command():
+                ctx.trigger = "command"
                 await self._guard(ctx, lambda: self._command(ctx, event))
             case Press(action=token):
                 await self._press(ctx, token)
             case Text(text=text):
+                ctx.trigger = "text"
                 # Control, bidi and invisible characters are refused wherever text is typed.
                 await self._guard(ctx, lambda: step.on_text(ctx, visible(text)))
             case FileUpload():
+                ctx.trigger = "file"
                 await self._guard(ctx, lambda: step.on_file(ctx, event))
 
     async def _guard(self, ctx: Ctx, handler: Callable[[], Awaitable[None]]) -> None:
@@ -231,6 +234,7 @@ class ConversationEngine:
         except FlowLost:
             log.warning("conversation state lost its flow, back to the menu", extra={"step": step_before})
             ctx.say(ctx.tr.gettext("session.reset"))
+            ctx.trigger = "lost"
             go_menu(ctx)
 
     async def _command(self, ctx: Ctx, command: Command) -> None:
@@ -254,12 +258,12 @@ class ConversationEngine:
                 language = normalize_language(args)
                 go_menu(ctx)
                 if language is None:
-                    ctx.state.step = "language"
+                    ctx.go("language")
                 else:
                     await set_language(ctx, language)
             case "help":
                 go_menu(ctx)
-                ctx.state.step = "help"
+                ctx.go("help")
             case _:
                 ctx.say(ctx.tr.gettext("command.unknown", name=name))
 
@@ -268,6 +272,7 @@ class ConversationEngine:
         if action is None:
             paid = ctx.state.paid.get(token)
             if paid is not None:
+                ctx.trigger = "replay"
                 await self._guard(ctx, lambda: self._replay(ctx, paid))
             else:
                 ctx.say(ctx.tr.gettext("menu.expired"))
@@ -275,8 +280,10 @@ class ConversationEngine:
             return
         ctx.pressed = token
         if action.op.startswith(("nav.", "notice.")):
+            ctx.trigger = "nav" if action.op.startswith("nav.") else "alert"
             await self._guard(ctx, lambda: self._global(ctx, action))
         else:
+            ctx.trigger = "button"
             await self._guard(ctx, lambda: STEPS[ctx.state.step].on_action(ctx, action))
 
     async def _replay(self, ctx: Ctx, paid: PaidAction) -> None:
@@ -323,10 +330,12 @@ class ConversationEngine:
             try:
                 screen = await step.render(ctx, ui)
             except Redirect as redirect:
-                ctx.state.step = redirect.step
+                ctx.trigger = "redirect"
+                ctx.go(redirect.step)
                 continue
             except FlowLost:
                 ctx.say(ctx.tr.gettext("session.reset"))
+                ctx.trigger = "lost"
                 go_menu(ctx)
                 continue
             except (NotFound, NotYours) as exc:
@@ -334,13 +343,15 @@ class ConversationEngine:
                     screen, ui = self._error_screen(ctx, exc)
                 else:
                     ctx.fail(exc)
-                    ctx.state.step = step.fallback
+                    ctx.trigger = "fallback"
+                    ctx.go(step.fallback)
                     continue
             except ServiceError as exc:
                 screen, ui = self._error_screen(ctx, exc)
             ctx.state.actions = ui.actions
             break
         if screen is None:
+            ctx.trigger = "lost"
             go_menu(ctx)
             ui = ScreenBuilder(ctx.state, ctx.tr)
             screen = await STEPS["menu"].render(ctx, ui)

@@ -37,7 +37,7 @@ def start_form(ctx: Ctx, origin: Origin, direction: Direction | None = None, iso
         direction_id=direction.id if direction else None,
         country_must_be=iso.upper() if direction is not None and "address" in direction.specify else "",
     )
-    ctx.state.step = "order.form" if origin == "order" else "docs.form"
+    ctx.go("order.form" if origin == "order" else "docs.form")
 
 
 class FormStep(Step):
@@ -135,7 +135,7 @@ class FormStep(Step):
 
     def _leave(self, ctx: Ctx) -> None:
         ctx.state.form = None
-        ctx.state.step = "order.group" if self.origin == "order" else "docs.list"
+        ctx.go("order.group" if self.origin == "order" else "docs.list")
 
     async def _create(self, ctx: Ctx) -> None:
         form = form_state(ctx)
@@ -149,10 +149,10 @@ class FormStep(Step):
                 # The group exists now: never roll back to the form (a second Create would duplicate it).
                 ctx.fail(exc)
                 draft(ctx).group_id = group.id
-                ctx.state.step = "order.doc_status"
+                ctx.go("order.doc_status")
         else:
             ctx.state.docs.group_id = group.id
-            ctx.state.step = "docs.group"
+            ctx.go("docs.group")
 
 
 class OrderFormStep(FormStep):

@@ -38,7 +38,7 @@ def start_edit(ctx: Ctx, origin: Origin, group_id: int, direction: Direction | N
         direction_id=direction.id if direction else None,
         country_must_be=iso.upper() if direction is not None and "address" in direction.specify else "",
     )
-    ctx.state.step = "order.edit" if origin == "order" else "docs.edit"
+    ctx.go("order.edit" if origin == "order" else "docs.edit")
 
 
 def _shown(ctx: Ctx, name: str, value: str) -> str:
@@ -152,11 +152,11 @@ class GroupEditStep(Step):
         form = ctx.state.form
         ctx.state.form = None
         if self.origin == "order":
-            ctx.state.step = "order.doc_status"
+            ctx.go("order.doc_status")
         else:
             if form is not None and form.group_id is not None:
                 ctx.state.docs.group_id = form.group_id
-            ctx.state.step = "docs.group"
+            ctx.go("docs.group")
 
     async def _save(self, ctx: Ctx) -> None:
         form, group_id, _, values, fields = await self._load(ctx)
@@ -174,10 +174,10 @@ class GroupEditStep(Step):
             except ServiceError as exc:
                 ctx.fail(exc)
                 draft(ctx).group_id = group_id
-                ctx.state.step = "order.doc_status"
+                ctx.go("order.doc_status")
         else:
             ctx.state.docs.group_id = group_id
-            ctx.state.step = "docs.group"
+            ctx.go("docs.group")
 
 
 class OrderGroupEditStep(GroupEditStep):
