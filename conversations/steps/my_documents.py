@@ -141,7 +141,6 @@ class UploadTypeStep(Step):
     """Which document to upload to the open group."""
 
     name = "docs.upload_type"
-    fallback = "docs.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr

@@ -182,7 +182,6 @@ class CallerNameStep(Step):
     """Typing the caller name: Latin letters, digits and spaces, at most 30; ``-`` clears it."""
 
     name = "numbers.caller_name"
-    fallback = "numbers.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         ui.row(ui.back())

@@ -110,7 +110,6 @@ class ProlongChoiceStep(Step):
     """How many months."""
 
     name = "numbers.prolong"
-    fallback = "numbers.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr

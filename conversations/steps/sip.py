@@ -86,7 +86,6 @@ class NumberSipStep(SipStep):
 
     name = "numbers.sip"
     in_order = False
-    fallback = "numbers.list"
 
 
 class OrderDoneStep(Step):
