@@ -6,6 +6,11 @@ saves the state with optimistic concurrency. Events of one conversation
 never interleave within a process (a lock per key); across processes a
 stale save is detected by the revision and the event is run once more on
 the newer state.
+
+Before each handler and each render the engine sets ``ctx.trigger`` (a
+command, a button, typed text, a redirect...), so every move made with
+:meth:`~conversations.context.Ctx.go` is checked against
+:mod:`conversations.transitions` as (from step, to step, trigger).
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ TRANSITIONS: tuple[Edge, ...] = (
     _e("*", "numbers.prolong_confirm", "alert", "prolong"),
     _e("*", "numbers.list", "alert", "my numbers"),
     _e("*", "docs.list", "alert", "my documents"),
-    _e("*", "menu", "lost", "the flow's data is gone"),
+    _e("*", "menu", "lost", "flow data gone"),
     # -- menu, help, language ----------------------------------------------------------------
     _e("menu", "order.country", "button", "Order a number"),
     _e("menu", "numbers.list", "button", "My numbers"),
@@ -165,9 +165,9 @@ TRANSITIONS: tuple[Edge, ...] = (
     _e("numbers.card", "numbers.caller_name", "button", "Caller name"),
     _e("numbers.card", "numbers.sip", "button", "SIP"),
     _e("numbers.card", "numbers.list", "button", "Back"),
-    _e("numbers.card", "numbers.list", "fallback", "not the user's or gone"),
+    _e("numbers.card", "numbers.list", "fallback", "not owned or gone"),
     _e("numbers.messages", "numbers.card", "button", "Back"),
-    _e("numbers.messages", "numbers.list", "fallback", "not the user's or gone"),
+    _e("numbers.messages", "numbers.list", "fallback", "not owned or gone"),
     _e("numbers.caller_name", "numbers.card", "button", "Back"),
     _e("numbers.caller_name", "numbers.card", "text", "a caller name"),
     _e("numbers.sip", "numbers.card", "button", "a SIP login, Back"),
@@ -177,7 +177,7 @@ TRANSITIONS: tuple[Edge, ...] = (
     _e("numbers.prolong_confirm", "numbers.prolong_pending", "button", "Confirm, outcome unknown"),
     _e("numbers.prolong_confirm", "numbers.card", "button", "Confirm, prolonged or refused"),
     _e("numbers.prolong_confirm", "numbers.prolong", "button", "Back"),
-    _e("numbers.prolong_confirm", "numbers.list", "fallback", "not the user's or gone"),
+    _e("numbers.prolong_confirm", "numbers.list", "fallback", "not owned or gone"),
     _e("numbers.prolong_pending", "numbers.card", "button", "Refresh, settled"),
     _e("numbers.prolong_pending", "numbers.prolong_confirm", "button", "Refresh, refused"),
     # -- my documents ------------------------------------------------------------------------
@@ -187,7 +187,7 @@ TRANSITIONS: tuple[Edge, ...] = (
     _e("docs.form", "docs.group", "button", "Create"),
     _e("docs.group", "docs.list", "redirect", "no group open"),
     _e("docs.group", "docs.list", "button", "Back"),
-    _e("docs.group", "docs.list", "fallback", "not the user's or gone"),
+    _e("docs.group", "docs.list", "fallback", "not owned or gone"),
     _e("docs.group", "docs.upload_type", "button", "Upload"),
     _e("docs.group", "docs.edit", "button", "Edit"),
     _e("docs.upload_type", "docs.upload", "button", "a document type"),
@@ -196,7 +196,7 @@ TRANSITIONS: tuple[Edge, ...] = (
     _e("docs.upload", "docs.group", "file", "the last file"),
     _e("docs.upload", "docs.upload_type", "button", "Back"),
     _e("docs.edit", "docs.group", "button", "Back, Save"),
-    _e("docs.edit", "docs.group", "fallback", "not the user's or gone"),
+    _e("docs.edit", "docs.group", "fallback", "not owned or gone"),
 )
 """Every legitimate move; one edge per (source, target, trigger)."""
 

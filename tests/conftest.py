@@ -24,12 +24,10 @@ import pytest
 
 from conversations.transitions import observe
 from tests.external import POSTGRES, REDIS, SERVICES, ExternalService
-from tests.transition_record import TransitionRecord
+from tests.transition_record import SEEN, TransitionRecord
 
 _MODES = {"exact": [False], "realistic": [True], "both": [False, True]}
 _SKIPPED = pytest.StashKey[dict[str, int]]()
-TRANSITIONS_SEEN = pytest.StashKey[TransitionRecord]()
-"""The session's :class:`~tests.transition_record.TransitionRecord`."""
 _VERDICT = pytest.StashKey[list[str] | None]()
 _UNDECLARED_BEFORE = pytest.StashKey[int]()
 
@@ -51,21 +49,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     record = TransitionRecord(Path(__file__).resolve().parents[1])
-    config.stash[TRANSITIONS_SEEN] = record
+    config.stash[SEEN] = record
     config.add_cleanup(observe(record))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[TRANSITIONS_SEEN].collected(session)
+    session.config.stash[SEEN].collected(session)
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
     if items:
-        items[0].config.stash[TRANSITIONS_SEEN].deselected(items)
+        items[0].config.stash[SEEN].deselected(items)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    item.stash[_UNDECLARED_BEFORE] = len(item.config.stash[TRANSITIONS_SEEN].undeclared)
+    item.stash[_UNDECLARED_BEFORE] = len(item.config.stash[SEEN].undeclared)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -73,7 +71,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    record = item.config.stash[TRANSITIONS_SEEN]
+    record = item.config.stash[SEEN]
     if report.when == "teardown":
         record.finished(item.nodeid)
     undeclared = record.undeclared[item.stash.get(_UNDECLARED_BEFORE, 0) :]
@@ -125,7 +123,7 @@ def redis_url(request: pytest.FixtureRequest) -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    verdict = session.config.stash[TRANSITIONS_SEEN].verdict(exitstatus)
+    verdict = session.config.stash[SEEN].verdict(exitstatus)
     session.config.stash[_VERDICT] = verdict
     if verdict:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -96,3 +96,7 @@ class TransitionRecord:
         return [
             f"{edge.source} -> {edge.target} on {edge.trigger} ({edge.label})" for edge in self.unexercised()
         ]
+
+
+SEEN = pytest.StashKey[TransitionRecord]()
+"""Where ``tests/conftest.py`` keeps the session's :class:`TransitionRecord` (``config.stash``)."""
