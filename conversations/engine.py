@@ -332,6 +332,7 @@ class ConversationEngine:
         for attempt in range(MAX_REDIRECTS + 1):
             ui = ScreenBuilder(ctx.state, ctx.tr, reuse=reuse_tokens and attempt == 0)
             step = STEPS[ctx.state.step]
+            ctx.trigger = None  # a render moves only by raising Redirect: a go() from it is undeclared
             try:
                 screen = await step.render(ctx, ui)
             except Redirect as redirect:

@@ -5,7 +5,11 @@ the engine tells the :class:`~conversations.context.Ctx` what is moving it
 (the :data:`Trigger`: a command, a button of the step's screen, typed text, a
 render-time redirect...). Every move ``(from step, to step, trigger)`` is
 looked up in :data:`TRANSITIONS` by :func:`check`. A move to the step the
-conversation is already on is no transition and is not checked.
+conversation is already on is no transition and is not checked. A move is
+checked when it is made, so one a failing handler's rollback undoes was still
+checked (and counts as taken). A render does not move: it raises
+``Redirect``, which the engine turns into a ``redirect`` move; a ``go`` from
+a render has no trigger and is undeclared.
 
 An edge whose source is :data:`ANY` is a move the engine makes from wherever
 the conversation stands: the commands, the navigation buttons valid on every
@@ -79,8 +83,9 @@ class UndeclaredTransition(Exception):
     """A move that :data:`TRANSITIONS` does not declare (raised by the tests' observer)."""
 
     def __init__(self, move: Move) -> None:
+        on = move.trigger or "no trigger (a move while rendering, or outside the engine)"
         super().__init__(
-            f"undeclared transition {move.source} -> {move.target} on {move.trigger}: "
+            f"undeclared transition {move.source} -> {move.target} on {on}: "
             "declare it in conversations/transitions.py (TRANSITIONS) or do not make that move"
         )
         self.move = move

@@ -12,6 +12,7 @@ from typing import get_args
 import pytest
 
 from conversations.context import Ctx
+from conversations.screens import Screen
 from conversations.state import StepName
 from conversations.steps import STEPS
 from conversations.transitions import (
@@ -23,8 +24,9 @@ from conversations.transitions import (
     markdown,
     mermaid,
 )
+from conversations.ui import ScreenBuilder
 from tests.transition_record import SEEN, TransitionRecord
-from tests.unit.conversations.support import Chat
+from tests.unit.conversations.support import Chat, t
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs" / "conversation-states.md"
@@ -110,6 +112,26 @@ async def test_an_undeclared_move_fails_in_tests(
         await chat.type("anything")
     assert record.undeclared[-1] == Move("menu", "order.done", "text")
     del record.undeclared[-1]  # expected here: not a failure of this test
+
+
+async def test_a_render_that_moves_fails_in_tests(
+    chat: Chat, record: TransitionRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    help_step = STEPS["help"]
+    shown = help_step.render
+
+    async def moving(ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        ctx.go("language")  # a render must raise Redirect instead
+        return await shown(ctx, ui)
+
+    await chat.start()
+    monkeypatch.setattr(help_step, "render", moving)
+    with pytest.raises(
+        UndeclaredTransition, match=r"help -> language on no trigger \(a move while rendering"
+    ):
+        await chat.press(t("menu.help"))
+    assert record.undeclared[-1] == Move("help", "language", None)
+    del record.undeclared[-1]
 
 
 async def test_an_undeclared_move_is_logged_and_kept_in_production(
