@@ -29,6 +29,11 @@ tests exercised, so a declared edge no test takes fails the run as well.
 ``python -m conversations.transitions`` prints the state diagram (Mermaid
 ``stateDiagram-v2``) and the table as the Markdown kept in
 ``docs/conversation-states.md``; a unit test keeps that file current.
+
+**Adding a step or a move:** add its edges here (a new kind of event also
+needs its :data:`Trigger`, set by the engine before its handler runs), declare
+a step's ``fallback`` as a ``fallback`` edge, regenerate the docs page, and
+give every new edge a test under ``tests/unit/conversations``.
 """
 
 from __future__ import annotations
