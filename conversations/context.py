@@ -11,6 +11,7 @@ from bot.services.types import ConversationKey
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
 from conversations.state import ConversationState, StepName
+from conversations.transitions import Move, Trigger, check
 
 
 def error_text(tr: Translator, exc: ServiceError) -> str:
@@ -49,6 +50,8 @@ class Ctx:
     """A refused form submission's errors by field name, for the screen that shows the form again."""
     form_answers: dict[str, str] | None = None
     """What the refused submission held (the form is shown again with these values)."""
+    trigger: Trigger | None = None
+    """What moves the conversation now (the engine sets it before each handler and each render)."""
 
     @property
     def tr(self) -> Translator:
@@ -61,8 +64,14 @@ class Ctx:
         return self.state.language
 
     def go(self, step: StepName) -> None:
-        """Move the conversation to ``step`` (the engine checks the move against the declared table)."""
+        """Move the conversation to ``step``; the move is checked against :mod:`conversations.transitions`.
+
+        Staying on the current step is no move. An undeclared move is kept (and logged as an error).
+        """
+        source = self.state.step
         self.state.step = step
+        if source != step:
+            check(Move(source, step, self.trigger))
 
     def say(self, text: str) -> None:
         """Show ``text`` as a message before the current screen."""

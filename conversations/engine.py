@@ -6,6 +6,11 @@ saves the state with optimistic concurrency. Events of one conversation
 never interleave within a process (a lock per key); across processes a
 stale save is detected by the revision and the event is run once more on
 the newer state.
+
+Before each handler and each render the engine sets ``ctx.trigger`` (a
+command, a button, typed text, a redirect...), so every move made with
+:meth:`~conversations.context.Ctx.go` is checked against
+:mod:`conversations.transitions` as (from step, to step, trigger).
 """
 
 from __future__ import annotations
@@ -239,19 +244,23 @@ class ConversationEngine:
         step = STEPS[ctx.state.step]
         match event:
             case Command():
+                ctx.trigger = "command"
                 await self._guard(ctx, lambda: self._command(ctx, event))
             case Press(action=token):
                 await self._press(ctx, token)
             case Text(text=text):
+                ctx.trigger = "text"
                 # Control, bidi and invisible characters are refused wherever text is typed.
                 await self._guard(ctx, lambda: step.on_text(ctx, visible(text)))
             case FileUpload():
+                ctx.trigger = "file"
                 await self._guard(ctx, lambda: step.on_file(ctx, event))
             case FormSubmitted(answers=answers, form=token):
                 if token and not _form_is_live(ctx, token):
                     ctx.say(ctx.tr.gettext("menu.expired"))
                     ctx.press_not_applied = True
                 else:
+                    ctx.trigger = "form"
                     await self._guard(ctx, lambda: step.on_form(ctx, answers))
 
     async def _guard(self, ctx: Ctx, handler: Callable[[], Awaitable[None]]) -> None:
@@ -270,6 +279,7 @@ class ConversationEngine:
         except FlowLost:
             log.warning("conversation state lost its flow, back to the menu", extra={"step": step_before})
             ctx.say(ctx.tr.gettext("session.reset"))
+            ctx.trigger = "lost"
             go_menu(ctx)
 
     async def _command(self, ctx: Ctx, command: Command) -> None:
@@ -293,12 +303,12 @@ class ConversationEngine:
                 language = normalize_language(args)
                 go_menu(ctx)
                 if language is None:
-                    ctx.state.step = "language"
+                    ctx.go("language")
                 else:
                     await set_language(ctx, language)
             case "help":
                 go_menu(ctx)
-                ctx.state.step = "help"
+                ctx.go("help")
             case _:
                 ctx.say(ctx.tr.gettext("command.unknown", name=name))
 
@@ -307,6 +317,7 @@ class ConversationEngine:
         if action is None:
             paid = ctx.state.paid.get(token)
             if paid is not None:
+                ctx.trigger = "replay"
                 await self._guard(ctx, lambda: self._replay(ctx, paid))
             else:
                 ctx.say(ctx.tr.gettext("menu.expired"))
@@ -314,8 +325,10 @@ class ConversationEngine:
             return
         ctx.pressed = token
         if action.op.startswith(("nav.", "notice.")):
+            ctx.trigger = "nav" if action.op.startswith("nav.") else "alert"
             await self._guard(ctx, lambda: self._global(ctx, action))
         else:
+            ctx.trigger = "button"
             await self._guard(ctx, lambda: STEPS[ctx.state.step].on_action(ctx, action))
 
     async def _replay(self, ctx: Ctx, paid: PaidAction) -> None:
@@ -359,13 +372,16 @@ class ConversationEngine:
         for attempt in range(MAX_REDIRECTS + 1):
             ui = ScreenBuilder(ctx.state, ctx.tr, reuse=reuse_tokens and attempt == 0)
             step = STEPS[ctx.state.step]
+            ctx.trigger = None  # a render moves only by raising Redirect: a go() from it is undeclared
             try:
                 screen = await step.render(ctx, ui)
             except Redirect as redirect:
-                ctx.state.step = redirect.step
+                ctx.trigger = "redirect"
+                ctx.go(redirect.step)
                 continue
             except FlowLost:
                 ctx.say(ctx.tr.gettext("session.reset"))
+                ctx.trigger = "lost"
                 go_menu(ctx)
                 continue
             except (NotFound, NotYours) as exc:
@@ -373,13 +389,15 @@ class ConversationEngine:
                     screen, ui = self._error_screen(ctx, exc)
                 else:
                     ctx.fail(exc)
-                    ctx.state.step = step.fallback
+                    ctx.trigger = "fallback"
+                    ctx.go(step.fallback)
                     continue
             except ServiceError as exc:
                 screen, ui = self._error_screen(ctx, exc)
             ctx.state.actions = ui.actions
             break
         if screen is None:
+            ctx.trigger = "lost"
             go_menu(ctx)
             ui = ScreenBuilder(ctx.state, ctx.tr)
             screen = await STEPS["menu"].render(ctx, ui)

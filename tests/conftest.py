@@ -8,16 +8,28 @@ A test that takes ``postgres_url`` or ``redis_url`` needs that server
 (``tests/external.py``): it is skipped when the server does not answer, and the
 run ends by naming the skipped suites; ``--require-services`` makes a missing
 server stop the run instead.
+
+Every conversation move is checked against ``conversations/transitions.py``
+(``tests/transition_record.py``): an undeclared move fails the test that made
+it, and a session that ran the whole of ``tests/unit/conversations`` (and
+passed) fails when a declared transition was never taken.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from pathlib import Path
+
 import pytest
 
+from conversations.transitions import observe
 from tests.external import POSTGRES, REDIS, SERVICES, ExternalService
+from tests.transition_record import SEEN, TransitionRecord
 
 _MODES = {"exact": [False], "realistic": [True], "both": [False, True]}
 _SKIPPED = pytest.StashKey[dict[str, int]]()
+_VERDICT = pytest.StashKey[list[str] | None]()
+_UNDECLARED_BEFORE = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +45,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="fail at once when PostgreSQL (TEST_POSTGRES_URL) or Redis (TEST_REDIS_URL) does not answer",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    record = TransitionRecord(Path(__file__).resolve().parents[1])
+    config.stash[SEEN] = record
+    config.add_cleanup(observe(record))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config.stash[SEEN].collected(session)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash[SEEN].deselected(items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_UNDECLARED_BEFORE] = len(item.config.stash[SEEN].undeclared)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    record = item.config.stash[SEEN]
+    if report.when == "teardown":
+        record.finished(item.nodeid)
+    undeclared = record.undeclared[item.stash.get(_UNDECLARED_BEFORE, 0) :]
+    if report.when == "call" and report.passed and undeclared:
+        # The UndeclaredTransition raised at the move was swallowed on its way to the test.
+        report.outcome = "failed"
+        report.longrepr = "undeclared conversation transitions: " + ", ".join(
+            f"{m.source} -> {m.target} on {m.trigger}" for m in undeclared
+        )
+    return report
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -73,7 +122,25 @@ def redis_url(request: pytest.FixtureRequest) -> str:
     return _need(request, REDIS)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    verdict = session.config.stash[SEEN].verdict(exitstatus)
+    session.config.stash[_VERDICT] = verdict
+    if verdict:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    verdict = config.stash.get(_VERDICT, None)
+    if verdict:
+        terminalreporter.write_line(
+            f"{len(verdict)} declared conversation transitions were never taken "
+            "(add a test that takes each, or remove an impossible one from conversations/transitions.py):",
+            red=True,
+        )
+        for line in verdict:
+            terminalreporter.write_line(f"  {line}", red=True)
+    elif verdict is not None:
+        terminalreporter.write_line("every declared conversation transition was taken", green=True)
     skipped = config.stash.get(_SKIPPED, {})
     for service in SERVICES:
         if count := skipped.get(service.name):

@@ -70,7 +70,7 @@ def enter_confirm(ctx: Ctx) -> None:
     order = draft(ctx)
     order.key = ""
     order.failed = False
-    ctx.state.step = "order.confirm"
+    ctx.go("order.confirm")
 
 
 def after_number(ctx: Ctx, direction: Direction) -> None:
@@ -79,7 +79,7 @@ def after_number(ctx: Ctx, direction: Direction) -> None:
     if needs_documents(direction):
         order.group_id = None
         order.group_page = 0
-        ctx.state.step = "order.group"
+        ctx.go("order.group")
     else:
         order.group_id = None
         enter_confirm(ctx)

@@ -87,7 +87,7 @@ async def place(ctx: Ctx) -> None:
         )
     except OutcomePending:
         remember_paid(ctx, paid)
-        ctx.state.step = "order.pending"
+        ctx.go("order.pending")
         return
     except (NumberGone, OutcomeContested, InsufficientBalance, ApiUnavailable) as exc:
         ctx.told.append(paid.key)  # a refusal is a final outcome too: shown here, not sent again
@@ -98,13 +98,13 @@ async def place(ctx: Ctx) -> None:
     _announce(ctx, outcome, ctx.tr.money(order_price(direction, order.period), direction.currency))
     if outcome.reserved:  # not the customer's to set up until it is active: the alert says when
         ctx.state.reset_flows()
-        ctx.state.step = "menu"
+        ctx.go("menu")
         return
     order.placed = outcome.number
     order.key = ""
     order.failed = False
     order.sip_test_mode = False
-    ctx.state.step = "order.sip"
+    ctx.go("order.sip")
 
 
 def _refused(ctx: Ctx, paid: PaidAction, exc: ServiceError) -> None:
@@ -117,17 +117,17 @@ def _refused(ctx: Ctx, paid: PaidAction, exc: ServiceError) -> None:
             order.number = ""
             order.key = ""
             order.number_page = 0
-            ctx.state.step = "order.number"
+            ctx.go("order.number")
         case OutcomeContested():
             remember_paid(ctx, paid)
             ctx.state.reset_flows()
-            ctx.state.step = "menu"
+            ctx.go("menu")
         case InsufficientBalance():
-            ctx.state.step = "order.confirm"
+            ctx.go("order.confirm")
         case _:
             order.key = new_idempotency_key("order")
             order.failed = True
-            ctx.state.step = "order.confirm"
+            ctx.go("order.confirm")
 
 
 async def replay_order(ctx: Ctx, paid: PaidAction) -> None:
@@ -240,7 +240,7 @@ class ConfirmStep(Step):
                 order.key = ""
                 order.failed = False
                 direction = await order_direction(ctx)
-                ctx.state.step = "order.doc_status" if needs_documents(direction) else "order.number"
+                ctx.go("order.doc_status" if needs_documents(direction) else "order.number")
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
         direction = await order_direction(ctx)

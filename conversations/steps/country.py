@@ -24,7 +24,7 @@ async def start_order(ctx: Ctx, query: str = "") -> None:
     """Start a fresh order at the country step, optionally searching ``query`` at once."""
     ctx.state.reset_flows()
     ctx.state.order = OrderDraft()
-    ctx.state.step = "order.country"
+    ctx.go("order.country")
     if query.strip():
         await search_country(ctx, query)
 
@@ -39,7 +39,7 @@ async def choose_country(ctx: Ctx, iso: str) -> None:
     order.direction_id = 0
     order.direction_page = 0
     order.direction_query = ""
-    ctx.state.step = "order.direction"
+    ctx.go("order.direction")
 
 
 async def search_country(ctx: Ctx, query: str) -> None:
@@ -101,7 +101,7 @@ class CountryStep(Step):
                     order.country_query = ""
                 else:
                     ctx.state.reset_flows()
-                    ctx.state.step = "menu"
+                    ctx.go("menu")
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
         await search_country(ctx, text)

@@ -106,7 +106,7 @@ class DirectionStep(Step):
                 order.number_page = 0
                 order.number_id = ""
                 order.number = ""
-                ctx.state.step = "order.number"
+                ctx.go("order.number")
             case "page":
                 order.direction_page = action.n
             case "all":
@@ -114,7 +114,7 @@ class DirectionStep(Step):
                 order.direction_page = 0
             case "back":
                 order.direction_query = ""
-                ctx.state.step = "order.country"
+                ctx.go("order.country")
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
         order = draft(ctx)

@@ -83,7 +83,7 @@ class GroupChoiceStep(Step):
             case "page":
                 order.group_page = action.n
             case "back":
-                ctx.state.step = "order.number"
+                ctx.go("order.number")
 
 
 class DocumentStatusStep(Step):
@@ -169,7 +169,7 @@ class DocumentStatusStep(Step):
         match action.op:
             case "continue":
                 if order.group_id is None:
-                    ctx.state.step = "order.group"
+                    ctx.go("order.group")
                     return
                 direction = await order_direction(ctx)
                 validity = await ctx.services.documents.validity(ctx.actor, order.group_id, direction.id)
@@ -189,4 +189,4 @@ class DocumentStatusStep(Step):
                     await ctx.services.documents.ensure_access(ctx.actor, order.group_id)
                     start_edit(ctx, "order", order.group_id, await order_direction(ctx))
             case "groups" | "back":
-                ctx.state.step = "order.group"
+                ctx.go("order.group")

@@ -16,7 +16,7 @@ from conversations.ui import ScreenBuilder
 def go_menu(ctx: Ctx) -> None:
     """Back to the main menu, dropping any flow in progress."""
     ctx.state.reset_flows()
-    ctx.state.step = "menu"
+    ctx.go("menu")
 
 
 async def set_language(ctx: Ctx, language: str) -> None:
@@ -55,9 +55,9 @@ class MenuStep(Step):
             case "documents":
                 open_documents(ctx)
             case "language":
-                ctx.state.step = "language"
+                ctx.go("language")
             case "help":
-                ctx.state.step = "help"
+                ctx.go("help")
 
 
 class HelpStep(Step):

@@ -23,7 +23,7 @@ PAGE_SIZE = 6
 def open_documents(ctx: Ctx) -> None:
     """Show the user's document groups, dropping any flow in progress."""
     ctx.state.reset_flows()
-    ctx.state.step = "docs.list"
+    ctx.go("docs.list")
 
 
 def file_line(tr: Translator, file: DocumentFile, wrongs: CheckingWrongs) -> str:
@@ -63,7 +63,7 @@ class DocumentGroupsStep(Step):
         match action.op:
             case "open":
                 ctx.state.docs.group_id = action.n
-                ctx.state.step = "docs.group"
+                ctx.go("docs.group")
             case "page":
                 ctx.state.docs.page = action.n
             case "new":
@@ -127,21 +127,20 @@ class DocumentGroupStep(Step):
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         match action.op:
             case "upload":
-                ctx.state.step = "docs.upload_type"
+                ctx.go("docs.upload_type")
             case "edit":
                 if ctx.state.docs.group_id is not None:
                     await ctx.services.documents.ensure_access(ctx.actor, ctx.state.docs.group_id)
                     start_edit(ctx, "docs", ctx.state.docs.group_id)
             case "back":
                 ctx.state.docs.group_id = None
-                ctx.state.step = "docs.list"
+                ctx.go("docs.list")
 
 
 class UploadTypeStep(Step):
     """Which document to upload to the open group."""
 
     name = "docs.upload_type"
-    fallback = "docs.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
@@ -154,9 +153,9 @@ class UploadTypeStep(Step):
         match action.op:
             case "type":
                 if group_id is None or action.ref not in DOCUMENT_TYPES:
-                    ctx.state.step = "docs.list"
+                    ctx.go("docs.list")
                     return
                 await ctx.services.documents.ensure_access(ctx.actor, group_id)
                 start_uploads(ctx, "docs", group_id, [action.ref])
             case "back":
-                ctx.state.step = "docs.group"
+                ctx.go("docs.group")

@@ -76,7 +76,7 @@ class NumberStep(Step):
                 order.number_page = 0
             case "back":
                 order.mask = ""
-                ctx.state.step = "order.direction"
+                ctx.go("order.direction")
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
         order = draft(ctx)

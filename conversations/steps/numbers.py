@@ -22,14 +22,14 @@ PAGE_SIZE = 6
 def open_numbers(ctx: Ctx) -> None:
     """Show the user's numbers from the first page, dropping any flow in progress."""
     ctx.state.reset_flows()
-    ctx.state.step = "numbers.list"
+    ctx.go("numbers.list")
 
 
 def open_number(ctx: Ctx, number: str) -> None:
     """Open one number's card (ownership is checked when it is shown)."""
     ctx.state.reset_flows()
     ctx.state.manage.number = number.lstrip("+")
-    ctx.state.step = "numbers.card"
+    ctx.go("numbers.card")
 
 
 class NumberListStep(Step):
@@ -67,7 +67,7 @@ class NumberListStep(Step):
         match action.op:
             case "open":
                 ctx.state.manage.number = action.ref
-                ctx.state.step = "numbers.card"
+                ctx.go("numbers.card")
             case "page":
                 ctx.state.manage.page = action.n
             case "order":
@@ -132,19 +132,19 @@ class NumberCardStep(Step):
                 value = on_off(tr, prefs.calls_to_chat)
                 ctx.say(tr.gettext("card.calls_chat_done", number=format_phone(number), value=value))
             case "messages":
-                ctx.state.step = "numbers.messages"
+                ctx.go("numbers.messages")
             case "prolong":
                 if await ctx.services.ordering.renewal_in_progress(number):
                     ctx.say(tr.gettext("prolong.in_progress", number=format_phone(number)))
                     return
-                ctx.state.step = "numbers.prolong"
+                ctx.go("numbers.prolong")
             case "caller":
-                ctx.state.step = "numbers.caller_name"
+                ctx.go("numbers.caller_name")
             case "sip":
                 ctx.state.manage.test_mode = bool(action.n)
-                ctx.state.step = "numbers.sip"
+                ctx.go("numbers.sip")
             case "back":
-                ctx.state.step = "numbers.list"
+                ctx.go("numbers.list")
 
 
 class MessagesStep(Step):
@@ -175,14 +175,13 @@ class MessagesStep(Step):
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if action.op == "back":
-            ctx.state.step = "numbers.card"
+            ctx.go("numbers.card")
 
 
 class CallerNameStep(Step):
     """Typing the caller name: Latin letters, digits and spaces, at most 30; ``-`` clears it."""
 
     name = "numbers.caller_name"
-    fallback = "numbers.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         ui.row(ui.back())
@@ -191,7 +190,7 @@ class CallerNameStep(Step):
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if action.op == "back":
-            ctx.state.step = "numbers.card"
+            ctx.go("numbers.card")
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
         number = ctx.state.manage.number
@@ -200,4 +199,4 @@ class CallerNameStep(Step):
             ctx.say(ctx.tr.gettext("caller_name.done", number=format_phone(number), name=stored))
         else:
             ctx.say(ctx.tr.gettext("caller_name.cleared", number=format_phone(number)))
-        ctx.state.step = "numbers.card"
+        ctx.go("numbers.card")

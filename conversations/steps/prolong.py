@@ -32,7 +32,7 @@ def open_prolong_confirm(ctx: Ctx, number: str, months: int) -> None:
     ctx.state.reset_flows()
     ctx.state.manage.number = number.lstrip("+")
     ctx.state.manage.months = months
-    ctx.state.step = "numbers.prolong_confirm"
+    ctx.go("numbers.prolong_confirm")
 
 
 def _announce(ctx: Ctx, outcome: ProlongOutcome) -> None:
@@ -61,38 +61,38 @@ async def prolong(ctx: Ctx) -> None:
         outcome = await ctx.services.ordering.prolong(ctx.actor, manage.key, manage.number, manage.months)
     except OutcomePending:
         remember_paid(ctx, paid)
-        ctx.state.step = "numbers.prolong_pending"
+        ctx.go("numbers.prolong_pending")
         return
     except RenewalInProgress as exc:
         ctx.fail(exc)
         manage.key = ""
-        ctx.state.step = "numbers.card"
+        ctx.go("numbers.card")
         return
     except OutcomeContested as exc:
         ctx.told.append(paid.key)
         remember_paid(ctx, paid)
         ctx.fail(exc)
         manage.key = ""
-        ctx.state.step = "numbers.card"
+        ctx.go("numbers.card")
         return
     except InsufficientBalance as exc:
         ctx.told.append(paid.key)
         ctx.fail(exc)
-        ctx.state.step = "numbers.prolong_confirm"
+        ctx.go("numbers.prolong_confirm")
         return
     except ApiUnavailable as exc:
         ctx.told.append(paid.key)
         ctx.fail(exc)
         manage.key = new_idempotency_key("prolong")
         manage.failed = True
-        ctx.state.step = "numbers.prolong_confirm"
+        ctx.go("numbers.prolong_confirm")
         return
     remember_paid(ctx, paid)
     ctx.told.append(paid.key)
     _announce(ctx, outcome)
     manage.key = ""
     manage.failed = False
-    ctx.state.step = "numbers.card"
+    ctx.go("numbers.card")
 
 
 async def replay_prolong(ctx: Ctx, paid: PaidAction) -> None:
@@ -110,7 +110,6 @@ class ProlongChoiceStep(Step):
     """How many months."""
 
     name = "numbers.prolong"
-    fallback = "numbers.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
@@ -124,9 +123,9 @@ class ProlongChoiceStep(Step):
                 ctx.state.manage.months = action.n
                 ctx.state.manage.key = ""
                 ctx.state.manage.failed = False
-                ctx.state.step = "numbers.prolong_confirm"
+                ctx.go("numbers.prolong_confirm")
             case "back":
-                ctx.state.step = "numbers.card"
+                ctx.go("numbers.card")
 
 
 class ProlongConfirmStep(Step):
@@ -176,7 +175,7 @@ class ProlongConfirmStep(Step):
             case "back":
                 ctx.state.manage.key = ""
                 ctx.state.manage.failed = False
-                ctx.state.step = "numbers.prolong"
+                ctx.go("numbers.prolong")
 
 
 class ProlongPendingStep(Step):

@@ -56,9 +56,9 @@ class SipStep(Step):
                 else:
                     ctx.state.manage.test_mode = not ctx.state.manage.test_mode
             case "skip":
-                ctx.state.step = "order.done"
+                ctx.go("order.done")
             case "back":
-                ctx.state.step = "numbers.card"
+                ctx.go("numbers.card")
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
         await self._apply(ctx, text)
@@ -71,7 +71,7 @@ class SipStep(Step):
         if test_mode:
             done = lines(done, ctx.tr.gettext("sip.done_test"))
         ctx.say(done)
-        ctx.state.step = "order.done" if self.in_order else "numbers.card"
+        ctx.go("order.done" if self.in_order else "numbers.card")
 
 
 class OrderSipStep(SipStep):
@@ -86,7 +86,6 @@ class NumberSipStep(SipStep):
 
     name = "numbers.sip"
     in_order = False
-    fallback = "numbers.list"
 
 
 class OrderDoneStep(Step):
@@ -109,4 +108,4 @@ class OrderDoneStep(Step):
             number = draft(ctx).placed
             ctx.state.reset_flows()
             ctx.state.manage = ManageState(number=number)
-            ctx.state.step = "numbers.card"
+            ctx.go("numbers.card")

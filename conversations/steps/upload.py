@@ -23,7 +23,7 @@ from conversations.ui import ScreenBuilder
 def start_uploads(ctx: Ctx, origin: Origin, group_id: int, types: list[str]) -> None:
     """Ask for ``types`` in turn for ``group_id``."""
     ctx.state.upload = UploadState(origin=origin, group_id=group_id, types=types)
-    ctx.state.step = "order.upload" if origin == "order" else "docs.upload"
+    ctx.go("order.upload" if origin == "order" else "docs.upload")
 
 
 async def after_group_chosen(ctx: Ctx, group_id: int) -> None:
@@ -41,12 +41,12 @@ async def after_group_chosen(ctx: Ctx, group_id: int) -> None:
         start_uploads(ctx, "order", group_id, missing)
     else:
         ctx.state.upload = None
-        ctx.state.step = "order.doc_status"
+        ctx.go("order.doc_status")
 
 
 def _leave(ctx: Ctx, origin: Origin) -> None:
     ctx.state.upload = None
-    ctx.state.step = "order.doc_status" if origin == "order" else "docs.group"
+    ctx.go("order.doc_status" if origin == "order" else "docs.group")
 
 
 class UploadStep(Step):
@@ -78,9 +78,9 @@ class UploadStep(Step):
             upload = upload_state(ctx)
             ctx.state.upload = None
             if self.origin == "order":
-                ctx.state.step = "order.group"
+                ctx.go("order.group")
             else:
-                ctx.state.step = "docs.upload_type"
+                ctx.go("docs.upload_type")
                 ctx.state.docs.group_id = upload.group_id
 
     async def on_text(self, ctx: Ctx, text: str) -> None:
