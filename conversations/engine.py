@@ -34,6 +34,7 @@ from conversations.steps.menu import go_menu, set_language
 from conversations.steps.my_documents import open_documents
 from conversations.steps.numbers import open_number, open_numbers
 from conversations.steps.prolong import open_prolong_confirm, replay_prolong
+from conversations.steps.team import TEAM_COMMAND, team_command, team_notice_buttons, team_press
 from conversations.tokens import new_salt
 from conversations.ui import ScreenBuilder
 
@@ -87,11 +88,57 @@ class ConversationEngine:
             # Nothing applied: the current screen keeps the live menu's tokens, so a button of it
             # the user presses next (on this or the earlier message) still works.
             screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
-            if ctx.press_not_applied and isinstance(event, Press):
+            if (ctx.press_not_applied or ctx.keep_pressed) and isinstance(event, Press):
                 return [replace(screen, replaces_pressed=False) for screen in screens]
             return screens
 
         return await self._run(key, locale, step)
+
+    async def press_shared(
+        self, key: ConversationKey, source: ConversationKey, token: str, *, locale: str | None = None
+    ) -> list[Screen]:
+        """A team console button of a message many operators see (an alert in a channel).
+
+        ``source`` is the conversation :meth:`team_notice` registered the buttons in; it is only
+        read. The press runs in ``key``'s conversation (the operator's own), re-checked like any.
+        """
+        stored = await self._services.conversations.get(source)
+        shared = load_state(stored.data) if stored is not None else None
+        action = shared.team_actions.get(token) if shared is not None else None
+
+        async def step(ctx: Ctx) -> list[Screen]:
+            if action is None:
+                ctx.say(ctx.tr.gettext("menu.expired"))
+                ctx.press_not_applied = True
+            else:
+                await self._guard(ctx, lambda: team_press(ctx, action))
+            screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
+            return [replace(screen, replaces_pressed=False) for screen in screens]
+
+        return await self._run(key, locale, step)
+
+    async def team_notice(
+        self,
+        source: ConversationKey,
+        notice: Notice,
+        *,
+        prolong: bool,
+        autorenew: bool,
+        locale: str | None = None,
+    ) -> Screen:
+        """An alert for the team with one-tap buttons about its number, registered in ``source``.
+
+        ``source`` is a conversation no user speaks in (e.g. the alert channel's); operators
+        press its buttons through :meth:`press_shared`.
+        """
+
+        async def card(ctx: Ctx) -> Screen:
+            ui = ScreenBuilder(ctx.state, ctx.tr)
+            if notice.number:
+                team_notice_buttons(ctx, ui, notice.number, prolong=prolong, autorenew=autorenew)
+            return ui.screen(render_notice_text(notice, ctx.language), "none")
+
+        return await self._run(source, locale, card)
 
     async def acknowledge(self, key: ConversationKey, screens: Sequence[Screen]) -> None:
         """The adapter has shown ``screens``: the payment outcomes they tell need no alert."""
@@ -260,11 +307,14 @@ class ConversationEngine:
             case "help":
                 go_menu(ctx)
                 ctx.state.step = "help"
+            case _ if name == TEAM_COMMAND:
+                await team_command(ctx, command.args)
             case _:
                 ctx.say(ctx.tr.gettext("command.unknown", name=name))
 
     async def _press(self, ctx: Ctx, token: str) -> None:
-        action = ctx.state.actions.get(token) or ctx.state.notice_actions.get(token)
+        state = ctx.state
+        action = state.actions.get(token) or state.notice_actions.get(token) or state.team_actions.get(token)
         if action is None:
             paid = ctx.state.paid.get(token)
             if paid is not None:
@@ -274,7 +324,9 @@ class ConversationEngine:
                 ctx.press_not_applied = True
             return
         ctx.pressed = token
-        if action.op.startswith(("nav.", "notice.")):
+        if action.op.startswith("team."):
+            await self._guard(ctx, lambda: team_press(ctx, action))
+        elif action.op.startswith(("nav.", "notice.")):
             await self._guard(ctx, lambda: self._global(ctx, action))
         else:
             await self._guard(ctx, lambda: STEPS[ctx.state.step].on_action(ctx, action))
