@@ -83,5 +83,5 @@ class TeamConsole:
         return render_screens([screen], key.chat_id)
 
     async def language(self, user_id: str) -> str:
-        """The language the operator's console speaks (their choice, else the Slack locale, else the default)."""
+        """The operator's console language (their choice, else the Slack locale, else the default)."""
         return await self._engine.language_of(team_key(user_id), locale=self._locale)
