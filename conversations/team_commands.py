@@ -81,7 +81,8 @@ GENERAL = ""
 def usage_line(tr: Translator, name: str) -> str:
     """The usage of subcommand ``name`` (``/numbers prolong NUMBER MONTHS``), or of the whole command."""
     if name == GENERAL:
-        return f"{COMMAND} {'|'.join(SUBCOMMANDS)} {tr.gettext('team.args.any')}"
+        arguments = tr.gettext("team.args.any")
+        return f"{COMMAND} {'|'.join(SUBCOMMANDS)} {arguments}"
     key = _ARGUMENTS[name]
     return f"{COMMAND} {name} {tr.gettext(key)}" if key else f"{COMMAND} {name}"
 
@@ -109,7 +110,8 @@ class CommandError(Exception):
         if isinstance(what, str) and what in _WHAT:
             params["what"] = tr.gettext(_WHAT[what])
         reason = tr.gettext(self.key, command=COMMAND, **params)
-        return f"{reason}\n{tr.gettext('team.usage', usage=usage_line(tr, self.usage))}"
+        usage = tr.gettext("team.usage", usage=usage_line(tr, self.usage))
+        return f"{reason}\n{usage}"
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ normalize_number = number_digits
 def _number(name: str, raw: str) -> str:
     number = normalize_number(raw)
     if number is None:
-        raise CommandError(name, "team.error.not_a_number", value=raw)
+        raise CommandError(name, N_("team.error.not_a_number"), value=raw)
     return number
 
 
@@ -239,20 +241,20 @@ def _switch(name: str, raw: str) -> bool:
         return True
     if low in {"off", "no", "false", "0"}:
         return False
-    raise CommandError(name, "team.error.not_a_switch", value=raw)
+    raise CommandError(name, N_("team.error.not_a_switch"), value=raw)
 
 
 def _int(name: str, raw: str, what: str, low: int, high: int) -> int:
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise CommandError(name, "team.error.range", what=what, low=low, high=high, value=raw)
+        raise CommandError(name, N_("team.error.range"), what=what, low=low, high=high, value=raw)
     return int(raw)
 
 
 def _arity(name: str, args: list[str], least: int, most: int) -> None:
     if len(args) < least:
-        raise CommandError(name, "team.error.missing")
+        raise CommandError(name, N_("team.error.missing"))
     if len(args) > most:
-        raise CommandError(name, "team.error.too_many")
+        raise CommandError(name, N_("team.error.too_many"))
 
 
 def parse_command(text: str) -> Subcommand:
@@ -280,13 +282,13 @@ def parse_command(text: str) -> Subcommand:
         return Autorenew(number, enabled) if name == "autorenew" else Sms(number, enabled)
     if name == "callername":
         if len(args) < 2:
-            raise CommandError(name, "team.error.missing")
+            raise CommandError(name, N_("team.error.missing"))
         number_raw, _, caller = rest.partition(" ")
         return CallerName(_number(name, number_raw), caller.strip())
     if name == "sip":
         _arity(name, args, 2, 3)
         if len(args) == 3 and args[2].lower() != "test":
-            raise CommandError(name, "team.error.not_test", value=args[2])
+            raise CommandError(name, N_("team.error.not_test"), value=args[2])
         return Sip(_number(name, args[0]), args[1], len(args) == 3)
     if name == "order":
         _arity(name, args, 0, 0)
@@ -300,4 +302,4 @@ def parse_command(text: str) -> Subcommand:
     if name == "audit":
         _arity(name, args, 0, 1)
         return Audit(_number(name, args[0]) if args else None)
-    raise CommandError(GENERAL, "team.error.unknown", name=name)
+    raise CommandError(GENERAL, N_("team.error.unknown"), name=name)

@@ -363,8 +363,9 @@ class TeamDocsStep(TeamStep):
     async def show(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         groups = await ctx.services.documents.groups_for(ctx.actor)
+        readonly = tr.gettext("team.docs.readonly")
         entries = [
-            f"#{g.id} {g.display_name}" + (f" {tr.gettext('team.docs.readonly')}" if g.is_readonly else "")
+            f"#{g.id} {g.display_name} {readonly}" if g.is_readonly else f"#{g.id} {g.display_name}"
             for g in groups
         ]
         buttons = [
@@ -395,10 +396,11 @@ class TeamGroupStep(TeamStep):
         if not files:
             parts.append(tr.gettext("team.group.no_files"))
         for f in files:
-            state = tr.gettext("team.group.verified" if f.is_verified else "team.group.waiting")
-            parts.append(f"• {f.type}: {f.name or tr.gettext('team.group.file')} — {state}")
+            state = tr.gettext(N_("team.group.verified") if f.is_verified else N_("team.group.waiting"))
+            name = f.name or tr.gettext("team.group.file")
+            parts.append(f"• {f.type}: {name} — {state}")
         verified = bool(files) and all(f.is_verified for f in files)
-        parts.append(tr.gettext("team.group.all_verified" if verified else "team.group.incomplete"))
+        parts.append(tr.gettext(N_("team.group.all_verified") if verified else N_("team.group.incomplete")))
         if wrongs.document_message:
             what = f" ({wrongs.document_type})" if wrongs.document_type else ""
             parts.append(
