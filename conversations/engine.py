@@ -124,6 +124,7 @@ class ConversationEngine:
         *,
         prolong: bool,
         autorenew: bool,
+        card: bool,
         locale: str | None = None,
     ) -> Screen:
         """An alert for the team with one-tap buttons about its number, registered in ``source``.
@@ -132,13 +133,13 @@ class ConversationEngine:
         press its buttons through :meth:`press_shared`.
         """
 
-        async def card(ctx: Ctx) -> Screen:
+        async def alert(ctx: Ctx) -> Screen:
             ui = ScreenBuilder(ctx.state, ctx.tr)
             if notice.number:
-                team_notice_buttons(ctx, ui, notice.number, prolong=prolong, autorenew=autorenew)
+                team_notice_buttons(ctx, ui, notice.number, prolong=prolong, autorenew=autorenew, card=card)
             return ui.screen(render_notice_text(notice, ctx.language), "none")
 
-        return await self._run(source, locale, card)
+        return await self._run(source, locale, alert)
 
     async def acknowledge(self, key: ConversationKey, screens: Sequence[Screen]) -> None:
         """The adapter has shown ``screens``: the payment outcomes they tell need no alert."""

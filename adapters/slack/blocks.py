@@ -38,6 +38,11 @@ class Rendered:
     blocks: list[Block] = field(default_factory=list)
     replaces_pressed: bool = True
 
+    @property
+    def has_buttons(self) -> bool:
+        """Whether the message offers anything to press."""
+        return any(b.get("type") == "actions" for b in self.blocks)
+
 
 # -- primitives --------------------------------------------------------------------
 

@@ -168,7 +168,7 @@ class SlackHandlers:
                     return
                 chat_id, token = parsed
                 if chat_id == TEAM_CHAT or chat_id.startswith(ALERTS_PREFIX):
-                    await self._team_press(chat_id, user, token, url)
+                    await self._team_press(body, chat_id, user, token)
                     return
                 message = await self._wizard.press(chat_id, user, token)
                 await self._outbox.answer(
@@ -188,13 +188,30 @@ class SlackHandlers:
             await self._say(url, GENERIC_FAILURE)
             raise
 
-    async def _team_press(self, chat_id: str, user: str, token: str, url: str) -> None:
-        """A console or alert button: the answer replaces a confirmation, else comes as a new message."""
+    async def _team_press(self, body: Body, chat_id: str, user: str, token: str) -> None:
+        """A console or alert button: the answer replaces a confirmation, else comes as a new message.
+
+        A change made from an alert in a channel (no new screen to show, only what was done)
+        is also noted on the alert, with who made it, for the rest of the team.
+        """
+        url = str(body.get("response_url") or "")
         message, empty = await self._team.press(chat_id, user, token)
         if empty:  # a confirmation cancelled: nothing left to show
             await self._outbox.delete_original(url)
             return
         await self._outbox.respond(url, message, replace=message.replaces_pressed)
+        container = part(body, "container")
+        original = part(body, "message")
+        channel = str(part(body, "channel").get("id") or container.get("channel_id") or "")
+        if not chat_id.startswith(ALERTS_PREFIX) or message.has_buttons or container.get("is_ephemeral"):
+            return
+        if not original.get("ts") or not channel:
+            return
+        noted = [*original.get("blocks", [])[: blocks.MAX_BLOCKS - 1]]
+        noted.append(blocks.context(f"<@{user}>: {blocks.escape(message.text)}"))
+        await self._outbox.update(
+            channel, str(original["ts"]), blocks.Rendered(str(original.get("text") or " "), noted)
+        )
 
     # -- events --------------------------------------------------------------------------
 

@@ -302,6 +302,7 @@ class SlackPart:
                 notice,
                 prolong="notice.prolong" in ops,
                 autorenew="notice.autorenew" in ops,
+                card="notice.open" in ops,
                 language=language,
             )
         except Exception as exc:  # the store failing: still post the alert, without buttons

@@ -73,12 +73,12 @@ class TeamConsole:
         return await self._render(key, screens), is_empty(screens)
 
     async def alert(
-        self, channel: str, notice: Notice, *, prolong: bool, autorenew: bool, language: str
+        self, channel: str, notice: Notice, *, prolong: bool, autorenew: bool, card: bool, language: str
     ) -> Rendered:
         """An alert for ``channel`` with one-tap buttons any operator may press."""
         key = alerts_key(channel)
         screen = await self._engine.team_notice(
-            key, notice, prolong=prolong, autorenew=autorenew, locale=language
+            key, notice, prolong=prolong, autorenew=autorenew, card=card, locale=language
         )
         return render_screens([screen], key.chat_id)
 

@@ -184,7 +184,9 @@ def remember_team_buttons(ctx: Ctx, ui: ScreenBuilder) -> None:
             ctx.state.remember_team_action(token, action)
 
 
-def team_notice_buttons(ctx: Ctx, ui: ScreenBuilder, number: str, *, prolong: bool, autorenew: bool) -> None:
+def team_notice_buttons(
+    ctx: Ctx, ui: ScreenBuilder, number: str, *, prolong: bool, autorenew: bool, card: bool
+) -> None:
     """An alert's buttons about ``number`` for the team: prolong 1 month, auto-renewal on, the card."""
     tr = ctx.tr
     digits = number.lstrip("+")
@@ -194,7 +196,8 @@ def team_notice_buttons(ctx: Ctx, ui: ScreenBuilder, number: str, *, prolong: bo
         row.append(ui.button(label, "team.prolong", digits, 1))
     if autorenew:
         row.append(ui.button(tr.gettext("card.autorenew_on"), "team.autorenew", digits, 1))
-    row.append(ui.button(tr.gettext("team.show_number"), "team.open", digits))
+    if card:
+        row.append(ui.button(tr.gettext("team.show_number"), "team.open", digits))
     ui.row(*row)
     remember_team_buttons(ctx, ui)
 
