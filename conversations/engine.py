@@ -26,7 +26,7 @@ from conversations.formatting import format_phone, on_off
 from conversations.i18n import normalize_language
 from conversations.notices import Notice, notice_actions, render_notice_text
 from conversations.screens import Screen
-from conversations.state import Action, ConversationState, PaidAction, load_state
+from conversations.state import Action, ConversationState, PaidAction, StepName, load_state
 from conversations.steps import STEPS, FlowLost, Redirect
 from conversations.steps.confirm import replay_order
 from conversations.steps.country import start_order
@@ -34,7 +34,7 @@ from conversations.steps.menu import go_menu, set_language
 from conversations.steps.my_documents import open_documents
 from conversations.steps.numbers import open_number, open_numbers
 from conversations.steps.prolong import open_prolong_confirm, replay_prolong
-from conversations.steps.team import TEAM_COMMAND, team_command, team_notice_buttons, team_press
+from conversations.steps.team import TEAM_COMMAND, TEAM_START, team_command, team_notice_buttons, team_press
 from conversations.tokens import new_salt
 from conversations.ui import ScreenBuilder
 
@@ -68,9 +68,17 @@ class ConversationEngine:
     # -- public --------------------------------------------------------------------
 
     async def handle(
-        self, key: ConversationKey, event: Event, *, locale: str | None = None, event_id: str | None = None
+        self,
+        key: ConversationKey,
+        event: Event,
+        *,
+        locale: str | None = None,
+        event_id: str | None = None,
+        start: StepName = "menu",
     ) -> list[Screen]:
         """Run one event; returns the screens to show, the last one being the current menu.
+
+        ``start`` is the step a new conversation begins at (``team.idle`` for a team console).
 
         ``event_id`` names the platform's delivery of the event (e.g. a Telegram
         update id). An event handled again after a crash, whose effect was
@@ -92,10 +100,16 @@ class ConversationEngine:
                 return [replace(screen, replaces_pressed=False) for screen in screens]
             return screens
 
-        return await self._run(key, locale, step)
+        return await self._run(key, locale, step, start)
 
     async def press_shared(
-        self, key: ConversationKey, source: ConversationKey, token: str, *, locale: str | None = None
+        self,
+        key: ConversationKey,
+        source: ConversationKey,
+        token: str,
+        *,
+        locale: str | None = None,
+        start: StepName = TEAM_START,
     ) -> list[Screen]:
         """A team console button of a message many operators see (an alert in a channel).
 
@@ -115,7 +129,7 @@ class ConversationEngine:
             screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
             return [replace(screen, replaces_pressed=False) for screen in screens]
 
-        return await self._run(key, locale, step)
+        return await self._run(key, locale, step, start)
 
     async def team_notice(
         self,
@@ -139,7 +153,7 @@ class ConversationEngine:
                 team_notice_buttons(ctx, ui, notice.number, prolong=prolong, autorenew=autorenew, card=card)
             return ui.screen(render_notice_text(notice, ctx.language), "none")
 
-        return await self._run(source, locale, alert)
+        return await self._run(source, locale, alert, TEAM_START)
 
     async def acknowledge(self, key: ConversationKey, screens: Sequence[Screen]) -> None:
         """The adapter has shown ``screens``: the payment outcomes they tell need no alert."""
@@ -200,12 +214,18 @@ class ConversationEngine:
 
     # -- loading, running, saving --------------------------------------------------
 
-    async def _run(self, key: ConversationKey, locale: str | None, body: Callable[[Ctx], Awaitable[T]]) -> T:
+    async def _run(
+        self,
+        key: ConversationKey,
+        locale: str | None,
+        body: Callable[[Ctx], Awaitable[T]],
+        start: StepName = "menu",
+    ) -> T:
         repo = self._services.conversations
         async with self._services.conversation_locks.hold(lock_name(key)):
             for attempt in range(1, SAVE_ATTEMPTS + 1):
                 stored = await repo.get(key)
-                state, lost = await self._load(key, stored, locale)
+                state, lost = await self._load(key, stored, locale, start)
                 ctx = Ctx(self._services, self._actor(key), key, state)
                 ctx.loaded = stored.data if stored is not None and not lost else None
                 if lost:
@@ -234,13 +254,15 @@ class ConversationEngine:
         return Actor(user=key.user, is_operator=key.user in self._operators)
 
     async def _load(
-        self, key: ConversationKey, stored: StoredConversation | None, locale: str | None
+        self, key: ConversationKey, stored: StoredConversation | None, locale: str | None, start: StepName
     ) -> tuple[ConversationState, bool]:
         """The stored state, or a fresh one; the flag tells that a stored state could not be read."""
         state = load_state(stored.data) if stored is not None else None
         if state is not None:
             return state, False
-        fresh = ConversationState(language=await self._initial_language(key, locale), salt=new_salt())
+        fresh = ConversationState(
+            language=await self._initial_language(key, locale), salt=new_salt(), step=start
+        )
         return fresh, stored is not None
 
     async def _initial_language(self, key: ConversationKey, locale: str | None) -> str:

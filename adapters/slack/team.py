@@ -21,7 +21,7 @@ from conversations.engine import ConversationEngine
 from conversations.events import Command, Press
 from conversations.notices import Notice
 from conversations.screens import Screen
-from conversations.steps.team import TEAM_COMMAND
+from conversations.steps.team import TEAM_COMMAND, TEAM_START
 
 PLATFORM = "slack"
 TEAM_CHAT = "team"
@@ -59,7 +59,8 @@ class TeamConsole:
     async def command(self, user_id: str, text: str) -> tuple[Rendered, bool]:
         """``/numbers TEXT``: the message to show, and whether it is empty."""
         key = team_key(user_id)
-        screens = await self._engine.handle(key, Command(TEAM_COMMAND, text), locale=self._locale)
+        event = Command(TEAM_COMMAND, text)
+        screens = await self._engine.handle(key, event, locale=self._locale, start=TEAM_START)
         return await self._render(key, screens), is_empty(screens)
 
     async def press(self, chat_id: str, user_id: str, token: str) -> tuple[Rendered, bool]:
@@ -69,7 +70,7 @@ class TeamConsole:
             source = ConversationKey(PLATFORM, chat_id, ALERTS_USER)
             screens = await self._engine.press_shared(key, source, token, locale=self._locale)
         else:
-            screens = await self._engine.handle(key, Press(token), locale=self._locale)
+            screens = await self._engine.handle(key, Press(token), locale=self._locale, start=TEAM_START)
         return await self._render(key, screens), is_empty(screens)
 
     async def alert(

@@ -26,7 +26,7 @@ from conversations.context import Ctx, error_text
 from conversations.formatting import country_name, format_phone, number_card_lines, on_off, status_text
 from conversations.i18n import N_, Translator
 from conversations.screens import Screen
-from conversations.state import Action, ManageState
+from conversations.state import Action, ManageState, StepName
 from conversations.steps.base import Step, lines
 from conversations.steps.country import start_order
 from conversations.steps.prolong import ProlongRoutes, prolong, quote_text
@@ -34,6 +34,8 @@ from conversations.ui import ScreenBuilder
 
 TEAM_COMMAND = "team"
 """The engine command of the team console (``Command("team", "list DE")``)."""
+TEAM_START: StepName = "team.idle"
+"""Where a team console conversation begins: nothing on screen."""
 
 TEAM_ROUTES = ProlongRoutes(
     done="team.idle", failed="team.card", confirm="team.prolong_confirm", pending="team.prolong_pending"
