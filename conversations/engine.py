@@ -110,24 +110,25 @@ class ConversationEngine:
         *,
         locale: str | None = None,
         start: StepName = TEAM_START,
-    ) -> list[Screen]:
+    ) -> tuple[list[Screen], bool]:
         """A team console button of a message many operators see (an alert in a channel).
 
         ``source`` is the conversation :meth:`team_notice` registered the buttons in; it is only
         read. The press runs in ``key``'s conversation (the operator's own), re-checked like any.
+        Returns the screens and whether the press was applied (not expired, refused or failed).
         """
         stored = await self._services.conversations.get(source)
         shared = load_state(stored.data) if stored is not None else None
         action = shared.team_actions.get(token) if shared is not None else None
 
-        async def step(ctx: Ctx) -> list[Screen]:
+        async def step(ctx: Ctx) -> tuple[list[Screen], bool]:
             if action is None:
                 ctx.say(ctx.tr.gettext("menu.expired"))
                 ctx.press_not_applied = True
             else:
                 await self._guard(ctx, lambda: team_press(ctx, action))
             screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
-            return [replace(screen, replaces_pressed=False) for screen in screens]
+            return [replace(screen, replaces_pressed=False) for screen in screens], not ctx.press_not_applied
 
         return await self._run(key, locale, step, start)
 

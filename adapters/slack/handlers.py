@@ -126,7 +126,11 @@ class SlackHandlers:
         except CommandError:
             command = None
         if command is None or isinstance(command, Help):
-            message, _ = await self._team.command(user, text)  # no API call: answered within the 3 s
+            try:
+                message, _ = await self._team.command(user, text)  # no API call: answered within the 3 s
+            except Exception:
+                await ack(response_type="ephemeral", text=GENERIC_FAILURE)
+                raise
             await ack(response_type="ephemeral", text=message.text)
             return
         await ack()
@@ -195,15 +199,18 @@ class SlackHandlers:
         is also noted on the alert, with who made it, for the rest of the team.
         """
         url = str(body.get("response_url") or "")
-        message, empty = await self._team.press(chat_id, user, token)
-        if empty:  # a confirmation cancelled: nothing left to show
+        answer = await self._team.press(chat_id, user, token)
+        message = answer.message
+        if answer.empty:  # a confirmation cancelled: nothing left to show
             await self._outbox.delete_original(url)
             return
         await self._outbox.respond(url, message, replace=message.replaces_pressed)
         container = part(body, "container")
         original = part(body, "message")
         channel = str(part(body, "channel").get("id") or container.get("channel_id") or "")
-        if not chat_id.startswith(ALERTS_PREFIX) or message.has_buttons or container.get("is_ephemeral"):
+        if not chat_id.startswith(ALERTS_PREFIX) or not answer.applied or message.has_buttons:
+            return
+        if container.get("is_ephemeral"):
             return
         if not original.get("ts") or not channel:
             return

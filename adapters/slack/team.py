@@ -14,6 +14,7 @@ event that the user is an operator.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from adapters.slack.blocks import Rendered, render_screens
 from bot.services.types import ConversationKey
@@ -44,6 +45,15 @@ def is_empty(screens: Sequence[Screen]) -> bool:
     return all(not s.text.strip() and not s.buttons for s in screens)
 
 
+@dataclass(frozen=True)
+class TeamAnswer:
+    """What a press answers: the message, whether it is empty, whether the press changed anything."""
+
+    message: Rendered
+    empty: bool
+    applied: bool
+
+
 class TeamConsole:
     """Runs console commands and presses through the engine and renders the screens."""
 
@@ -63,15 +73,16 @@ class TeamConsole:
         screens = await self._engine.handle(key, event, locale=self._locale, start=TEAM_START)
         return await self._render(key, screens), is_empty(screens)
 
-    async def press(self, chat_id: str, user_id: str, token: str) -> tuple[Rendered, bool]:
+    async def press(self, chat_id: str, user_id: str, token: str) -> TeamAnswer:
         """A console button (``chat_id`` ``team``) or an alert's (``alerts:CHANNEL``)."""
         key = team_key(user_id)
+        applied = True
         if chat_id.startswith(ALERTS_PREFIX):
             source = ConversationKey(PLATFORM, chat_id, ALERTS_USER)
-            screens = await self._engine.press_shared(key, source, token, locale=self._locale)
+            screens, applied = await self._engine.press_shared(key, source, token, locale=self._locale)
         else:
             screens = await self._engine.handle(key, Press(token), locale=self._locale, start=TEAM_START)
-        return await self._render(key, screens), is_empty(screens)
+        return TeamAnswer(await self._render(key, screens), is_empty(screens), applied)
 
     async def alert(
         self, channel: str, notice: Notice, *, prolong: bool, autorenew: bool, card: bool, language: str

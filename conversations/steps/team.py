@@ -58,6 +58,7 @@ def team_error(tr: Translator, exc: ServiceError) -> str:
 
 def _fail(ctx: Ctx, exc: ServiceError) -> None:
     ctx.say(team_error(ctx.tr, exc))
+    ctx.press_not_applied = True  # nothing was changed
     ctx.go("team.idle")
 
 

@@ -10,8 +10,17 @@ from adapters.slack import actions
 from bot.storage import UserRef
 from conversations.formatting import format_phone
 from conversations.i18n import translator
+from conversations.notices import Notice
 from conversations.team_commands import usage_line
-from tests.e2e.slack.slack_helpers import ADMIN, OTHER_ADMIN, SlackStack, button_labelled, buttons, text_of
+from tests.e2e.slack.slack_helpers import (
+    ADMIN,
+    ALERTS,
+    OTHER_ADMIN,
+    SlackStack,
+    button_labelled,
+    buttons,
+    text_of,
+)
 
 EN = translator("en")
 PL = translator("pl")
@@ -139,3 +148,25 @@ async def test_an_operators_own_language_wins(stack: SlackStack) -> None:
     await stack.idle()
     [publish] = stack.fake.calls_to("views.publish")
     assert "Czekają na dokumenty" in text_of(publish.args["view"]["blocks"])
+
+
+async def test_an_alert_is_noted_only_when_its_button_changed_something(stack: SlackStack) -> None:
+    number = stack.owned()
+    stack.sandbox.state.numbers[number].autorenew = False
+    notice = Notice("expiry_warning", number, {"days_left": "3", "stop_date": "2026-12-01"})
+    outcome = await stack.part.post_alert(notice)
+    [post] = stack.fake.calls_to("chat.postMessage")
+    message = {"ts": outcome.ts, "text": post.args["text"], "blocks": post.args["blocks"]}
+    switch = button_labelled(post.args["blocks"], "auto-renewal")
+    forged = {**switch, "value": switch["value"].rsplit("|", 1)[0] + "|forged"}
+
+    await stack.slack.press(forged, channel=ALERTS, message=message, ephemeral=False)
+    await stack.idle()
+    assert EN.gettext("menu.expired") in stack.fake.calls_to("response_url")[-1].args["text"]
+    assert stack.fake.calls_to("chat.update") == []
+
+    await stack.slack.press(switch, channel=ALERTS, message=message, ephemeral=False, user=OTHER_ADMIN)
+    await stack.idle()
+    assert stack.sandbox.state.numbers[number].autorenew is True
+    [update] = stack.fake.calls_to("chat.update")
+    assert f"<@{OTHER_ADMIN}>: " in text_of(update.args["blocks"])

@@ -241,21 +241,23 @@ async def test_alert_buttons_are_shared_by_the_team_and_rechecked(world: World, 
     prolong, autorenew, card = (b.action for row in alert.buttons for b in row)
 
     first = console(world)
-    screens = await engine.press_shared(first.key, source, prolong)
+    screens, applied = await engine.press_shared(first.key, source, prolong)
+    assert applied
     assert screens[-1].text.startswith(f"⏩ Prolong {format_phone(owned)} by 1 month")
     second = console(world, OTHER_OPERATOR)
     world.sandbox.state.numbers[owned].autorenew = False
-    screens = await engine.press_shared(second.key, source, autorenew)
+    screens, applied = await engine.press_shared(second.key, source, autorenew)
+    assert applied
     assert screens[0].text == t("card.autorenew_done", number=format_phone(owned), value="on")
     assert world.sandbox.state.numbers[owned].autorenew is True
-    screens = await engine.press_shared(second.key, source, card)
+    screens, _ = await engine.press_shared(second.key, source, card)
     assert "Paid until" in screens[-1].text
 
-    forged = await engine.press_shared(first.key, source, "nope")
-    assert forged[0].text == t("menu.expired")
+    forged, applied = await engine.press_shared(first.key, source, "nope")
+    assert forged[0].text == t("menu.expired") and not applied
     stranger = ConversationKey("slack", "team", "USTRANGER")
-    refused = await engine.press_shared(stranger, source, autorenew)
-    assert refused[0].text == t("team.refused")
+    refused, applied = await engine.press_shared(stranger, source, autorenew)
+    assert refused[0].text == t("team.refused") and not applied
     without_number = await engine.team_notice(
         source, Notice("balance_low", None, {}), prolong=True, autorenew=True, card=True
     )
