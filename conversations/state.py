@@ -66,6 +66,7 @@ Period: TypeAlias = Literal["month", "3month"]
 MAX_NOTICE_ACTIONS = 24
 MAX_PAID_ACTIONS = 8
 MAX_TEAM_ACTIONS = 48
+MAX_ALERT_ACTIONS = 600  # the buttons of a channel's last 200 alerts or so
 
 
 class _Model(BaseModel):
@@ -219,10 +220,10 @@ class ConversationState(_Model):
         while len(self.notice_actions) > MAX_NOTICE_ACTIONS:
             del self.notice_actions[next(iter(self.notice_actions))]
 
-    def remember_team_action(self, token: str, action: Action) -> None:
-        """Keep a team console button working after newer screens (the oldest ones expire)."""
+    def remember_team_action(self, token: str, action: Action, limit: int = MAX_TEAM_ACTIONS) -> None:
+        """Keep a team console button working after newer screens (beyond ``limit``, the oldest expire)."""
         self.team_actions[token] = action
-        while len(self.team_actions) > MAX_TEAM_ACTIONS:
+        while len(self.team_actions) > limit:
             del self.team_actions[next(iter(self.team_actions))]
 
     def remember_paid(self, token: str, paid: PaidAction) -> None:

@@ -26,7 +26,7 @@ from conversations.context import Ctx, error_text
 from conversations.formatting import country_name, format_phone, number_card_lines, on_off, status_text
 from conversations.i18n import N_, Translator
 from conversations.screens import Screen
-from conversations.state import Action, ManageState, StepName
+from conversations.state import MAX_ALERT_ACTIONS, MAX_TEAM_ACTIONS, Action, ManageState, StepName
 from conversations.steps.base import Step, lines
 from conversations.steps.country import start_order
 from conversations.steps.prolong import ProlongRoutes, prolong, quote_text
@@ -180,11 +180,11 @@ async def team_press(ctx: Ctx, action: Action) -> None:
         _fail(ctx, exc)
 
 
-def remember_team_buttons(ctx: Ctx, ui: ScreenBuilder) -> None:
+def remember_team_buttons(ctx: Ctx, ui: ScreenBuilder, limit: int = MAX_TEAM_ACTIONS) -> None:
     """Keep the screen's one-tap ``team.*`` buttons valid after newer screens."""
     for token, action in ui.actions.items():
         if action.op.startswith("team."):
-            ctx.state.remember_team_action(token, action)
+            ctx.state.remember_team_action(token, action, limit)
 
 
 def team_notice_buttons(
@@ -202,7 +202,7 @@ def team_notice_buttons(
     if card:
         row.append(ui.button(tr.gettext("team.show_number"), "team.open", digits))
     ui.row(*row)
-    remember_team_buttons(ctx, ui)
+    remember_team_buttons(ctx, ui, MAX_ALERT_ACTIONS)
 
 
 # -- steps ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from conversations.events import Command, Press
 from conversations.formatting import format_phone
 from conversations.i18n import translator
 from conversations.notices import Notice
-from conversations.state import Action, ConversationState
+from conversations.state import MAX_TEAM_ACTIONS, Action, ConversationState
 from conversations.team_commands import usage_line
 from tests.unit.conversations.support import EN, PL, Chat, World, build_world, t
 
@@ -273,3 +273,25 @@ async def test_states_round_trip_through_every_console_step(world: World, number
         assert ConversationState.model_validate_json(state.dump()) == state
     assert translator("en").gettext("team.list.title") == "Numbers"
     assert EN.language == "en"
+
+
+async def test_older_buttons_expire_but_an_alerts_last_much_longer(world: World, numbers: Numbers) -> None:
+    owned, soon = numbers
+    chat = console(world)
+    await chat.command("team", f"info {owned}")
+    first_card = chat.button("auto-renewal")
+    for _ in range(MAX_TEAM_ACTIONS // 2):  # each card registers two buttons
+        await chat.command("team", f"info {soon}")
+    await chat.send(Press(first_card.action))
+    assert chat.notes == [t("menu.expired")]
+    assert world.sandbox.state.numbers[owned].autorenew is True
+
+    source = ConversationKey("slack", "alerts:CALERTS", "alerts")
+    notice = Notice("expiry_warning", owned, {"days_left": "3", "stop_date": "2026-12-01"})
+    first = await world.engine.team_notice(source, notice, prolong=True, autorenew=True, card=True)
+    for _ in range(MAX_TEAM_ACTIONS):
+        await world.engine.team_notice(source, notice, prolong=True, autorenew=True, card=True)
+    world.sandbox.state.numbers[owned].autorenew = False
+    switch = first.buttons[0][1].action
+    _, applied = await world.engine.press_shared(chat.key, source, switch)
+    assert applied and world.sandbox.state.numbers[owned].autorenew is True
