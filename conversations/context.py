@@ -44,6 +44,8 @@ class Ctx:
     """Payments (intent keys) whose final outcome this step tells the user."""
     press_not_applied: bool = False
     """The event was a press this step did not apply (an expired button, or one delivered again)."""
+    keep_pressed: bool = False
+    """The answer comes as new messages; the message pressed (a card, an alert) stays as it is."""
     loaded: str | None = None
     """The stored JSON the state was read from, untouched until a handler runs; ``None`` for a new state."""
     form_errors: dict[str, str] = field(default_factory=dict)

@@ -31,7 +31,7 @@ from conversations.formatting import format_phone, on_off
 from conversations.i18n import normalize_language
 from conversations.notices import Notice, notice_actions, render_notice_text
 from conversations.screens import Form, Screen
-from conversations.state import Action, ConversationState, PaidAction, load_state
+from conversations.state import Action, ConversationState, PaidAction, StepName, load_state
 from conversations.steps import STEPS, FlowLost, Redirect
 from conversations.steps.confirm import replay_order
 from conversations.steps.country import start_order
@@ -39,6 +39,7 @@ from conversations.steps.menu import go_menu, set_language
 from conversations.steps.my_documents import open_documents
 from conversations.steps.numbers import open_number, open_numbers
 from conversations.steps.prolong import open_prolong_confirm, replay_prolong
+from conversations.steps.team import TEAM_COMMAND, TEAM_START, team_command, team_notice_buttons, team_press
 from conversations.tokens import new_salt
 from conversations.ui import ScreenBuilder
 
@@ -72,9 +73,17 @@ class ConversationEngine:
     # -- public --------------------------------------------------------------------
 
     async def handle(
-        self, key: ConversationKey, event: Event, *, locale: str | None = None, event_id: str | None = None
+        self,
+        key: ConversationKey,
+        event: Event,
+        *,
+        locale: str | None = None,
+        event_id: str | None = None,
+        start: StepName = "menu",
     ) -> list[Screen]:
         """Run one event; returns the screens to show, the last one being the current menu.
+
+        ``start`` is the step a new conversation begins at (``team.idle`` for a team console).
 
         ``event_id`` names the platform's delivery of the event (e.g. a Telegram
         update id). An event handled again after a crash, whose effect was
@@ -92,11 +101,66 @@ class ConversationEngine:
             # Nothing applied: the current screen keeps the live menu's tokens, so a button of it
             # the user presses next (on this or the earlier message) still works.
             screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
-            if ctx.press_not_applied and isinstance(event, Press):
+            if (ctx.press_not_applied or ctx.keep_pressed) and isinstance(event, Press):
                 return [replace(screen, replaces_pressed=False) for screen in screens]
             return screens
 
-        return await self._run(key, locale, step)
+        return await self._run(key, locale, step, start)
+
+    async def press_shared(
+        self,
+        key: ConversationKey,
+        source: ConversationKey,
+        token: str,
+        *,
+        locale: str | None = None,
+        start: StepName = TEAM_START,
+    ) -> tuple[list[Screen], bool]:
+        """A team console button of a message many operators see (an alert in a channel).
+
+        ``source`` is the conversation :meth:`team_notice` registered the buttons in; it is only
+        read. The press runs in ``key``'s conversation (the operator's own), re-checked like any.
+        Returns the screens and whether the press was applied (not expired, refused or failed).
+        """
+        stored = await self._services.conversations.get(source)
+        shared = load_state(stored.data) if stored is not None else None
+        action = shared.team_actions.get(token) if shared is not None else None
+
+        async def step(ctx: Ctx) -> tuple[list[Screen], bool]:
+            if action is None:
+                ctx.say(ctx.tr.gettext("menu.expired"))
+                ctx.press_not_applied = True
+            else:
+                ctx.trigger = "alert"
+                await self._guard(ctx, lambda: team_press(ctx, action))
+            screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
+            return [replace(screen, replaces_pressed=False) for screen in screens], not ctx.press_not_applied
+
+        return await self._run(key, locale, step, start)
+
+    async def team_notice(
+        self,
+        source: ConversationKey,
+        notice: Notice,
+        *,
+        prolong: bool,
+        autorenew: bool,
+        card: bool,
+        locale: str | None = None,
+    ) -> Screen:
+        """An alert for the team with one-tap buttons about its number, registered in ``source``.
+
+        ``source`` is a conversation no user speaks in (e.g. the alert channel's); operators
+        press its buttons through :meth:`press_shared`.
+        """
+
+        async def alert(ctx: Ctx) -> Screen:
+            ui = ScreenBuilder(ctx.state, ctx.tr)
+            if notice.number:
+                team_notice_buttons(ctx, ui, notice.number, prolong=prolong, autorenew=autorenew, card=card)
+            return ui.screen(render_notice_text(notice, ctx.language), "none")
+
+        return await self._run(source, locale, alert, TEAM_START)
 
     async def acknowledge(self, key: ConversationKey, screens: Sequence[Screen]) -> None:
         """The adapter has shown ``screens``: the payment outcomes they tell need no alert."""
@@ -190,12 +254,18 @@ class ConversationEngine:
 
     # -- loading, running, saving --------------------------------------------------
 
-    async def _run(self, key: ConversationKey, locale: str | None, body: Callable[[Ctx], Awaitable[T]]) -> T:
+    async def _run(
+        self,
+        key: ConversationKey,
+        locale: str | None,
+        body: Callable[[Ctx], Awaitable[T]],
+        start: StepName = "menu",
+    ) -> T:
         repo = self._services.conversations
         async with self._services.conversation_locks.hold(lock_name(key)):
             for attempt in range(1, SAVE_ATTEMPTS + 1):
                 stored = await repo.get(key)
-                state, lost = await self._load(key, stored, locale)
+                state, lost = await self._load(key, stored, locale, start)
                 ctx = Ctx(self._services, self._actor(key), key, state)
                 ctx.loaded = stored.data if stored is not None and not lost else None
                 if lost:
@@ -224,13 +294,15 @@ class ConversationEngine:
         return Actor(user=key.user, is_operator=key.user in self._operators)
 
     async def _load(
-        self, key: ConversationKey, stored: StoredConversation | None, locale: str | None
+        self, key: ConversationKey, stored: StoredConversation | None, locale: str | None, start: StepName
     ) -> tuple[ConversationState, bool]:
         """The stored state, or a fresh one; the flag tells that a stored state could not be read."""
         state = load_state(stored.data) if stored is not None else None
         if state is not None:
             return state, False
-        fresh = ConversationState(language=await self._initial_language(key, locale), salt=new_salt())
+        fresh = ConversationState(
+            language=await self._initial_language(key, locale), salt=new_salt(), step=start
+        )
         return fresh, stored is not None
 
     async def _initial_language(self, key: ConversationKey, locale: str | None) -> str:
@@ -309,11 +381,14 @@ class ConversationEngine:
             case "help":
                 go_menu(ctx)
                 ctx.go("help")
+            case _ if name == TEAM_COMMAND:
+                await team_command(ctx, command.args)
             case _:
                 ctx.say(ctx.tr.gettext("command.unknown", name=name))
 
     async def _press(self, ctx: Ctx, token: str) -> None:
-        action = ctx.state.actions.get(token) or ctx.state.notice_actions.get(token)
+        state = ctx.state
+        action = state.actions.get(token) or state.notice_actions.get(token) or state.team_actions.get(token)
         if action is None:
             paid = ctx.state.paid.get(token)
             if paid is not None:
@@ -324,7 +399,10 @@ class ConversationEngine:
                 ctx.press_not_applied = True
             return
         ctx.pressed = token
-        if action.op.startswith(("nav.", "notice.")):
+        if action.op.startswith("team."):
+            ctx.trigger = "alert"  # one-tap buttons, kept valid beyond their screen like an alert's
+            await self._guard(ctx, lambda: team_press(ctx, action))
+        elif action.op.startswith(("nav.", "notice.")):
             ctx.trigger = "nav" if action.op.startswith("nav.") else "alert"
             await self._guard(ctx, lambda: self._global(ctx, action))
         else:

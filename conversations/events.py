@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 COMMANDS = frozenset({"start", "order", "numbers", "documents", "language", "help", "cancel"})
-"""Command names the engine understands (``/start`` ... ``/cancel``)."""
+"""Command names the engine understands (``/start`` ... ``/cancel``); operators also have ``team``
+(the team console, see :mod:`conversations.steps.team`), which no customer command list offers."""
 
 
 @dataclass(frozen=True)

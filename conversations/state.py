@@ -50,12 +50,23 @@ StepName: TypeAlias = Literal[
     "docs.form",
     "order.edit",
     "docs.edit",
+    "team.idle",
+    "team.list",
+    "team.expiring",
+    "team.card",
+    "team.prolong_confirm",
+    "team.prolong_pending",
+    "team.docs",
+    "team.group",
+    "team.audit",
 ]
 Origin: TypeAlias = Literal["order", "docs"]
 Period: TypeAlias = Literal["month", "3month"]
 
 MAX_NOTICE_ACTIONS = 24
 MAX_PAID_ACTIONS = 8
+MAX_TEAM_ACTIONS = 48
+MAX_ALERT_ACTIONS = 600  # the buttons of a channel's last 200 alerts or so
 
 
 class _Model(BaseModel):
@@ -150,6 +161,19 @@ class DocsState(_Model):
     page: int = 0
 
 
+class TeamState(_Model):
+    """What the team console shows: the list's filter or days, the group or the audit's number.
+
+    The number of the open card and the renewal being confirmed live in ``manage``, as for customers.
+    """
+
+    filter_kind: Literal["", "status", "digits", "country"] = ""
+    filter_value: str = ""
+    days: int = 7
+    group_id: int | None = None
+    audit_number: str = ""
+
+
 class PaidAction(_Model):
     """A money-spending confirmation already used; pressing its button again shows its result."""
 
@@ -173,6 +197,9 @@ class ConversationState(_Model):
     actions: dict[str, Action] = Field(default_factory=dict)
     notice_actions: dict[str, Action] = Field(default_factory=dict)
     paid: dict[str, PaidAction] = Field(default_factory=dict)
+    team_actions: dict[str, Action] = Field(default_factory=dict)
+    """The team console's one-tap buttons (a card's, a group list's): valid until newer ones push them out."""
+    team: TeamState = Field(default_factory=TeamState)
     order: OrderDraft | None = None
     form: FormState | None = None
     upload: UploadState | None = None
@@ -192,6 +219,12 @@ class ConversationState(_Model):
         self.notice_actions[token] = action
         while len(self.notice_actions) > MAX_NOTICE_ACTIONS:
             del self.notice_actions[next(iter(self.notice_actions))]
+
+    def remember_team_action(self, token: str, action: Action, limit: int = MAX_TEAM_ACTIONS) -> None:
+        """Keep a team console button working after newer screens (beyond ``limit``, the oldest expire)."""
+        self.team_actions[token] = action
+        while len(self.team_actions) > limit:
+            del self.team_actions[next(iter(self.team_actions))]
 
     def remember_paid(self, token: str, paid: PaidAction) -> None:
         """Remember a used confirmation button so a repeated press shows the same result."""

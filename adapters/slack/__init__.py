@@ -2,14 +2,14 @@
 
 Modules: ``part`` (:class:`SlackPart`, the runtime part), ``gate`` (retried
 deliveries dropped, admins only), ``handlers`` (Bolt listeners), ``modals``
-(modal openers and submissions), ``commands`` (parsing ``/numbers``),
-``operations`` (subcommands against the services), ``wizard`` (the
-conversation engine in Slack), ``blocks`` (Block Kit rendering), ``forms``
-(modal views), ``home`` (App Home), ``files`` (shared files), ``outbox``
-(Slack Web API calls), ``actions`` (what buttons carry), ``listing``
-(number filters), ``delivery`` (:class:`DeliveryOutcome`), ``alerts``
-(:class:`SlackAlertSink` for the alert scheduler), ``tasks``
-(background work), ``texts`` (English texts).
+(modal openers and submissions), ``team`` (``/numbers`` and its buttons as
+the engine's team console, see :mod:`conversations.steps.team`), ``wizard``
+(the order conversation in Slack), ``blocks`` (Block Kit rendering of the
+engine's screens), ``forms`` (modal views), ``home`` (App Home), ``files``
+(shared files), ``outbox`` (Slack Web API calls), ``actions`` (what buttons
+carry), ``delivery`` (:class:`DeliveryOutcome`), ``alerts``
+(:class:`SlackAlertSink` for the alert scheduler), ``tasks`` (background
+work), ``texts`` (the adapter's own English lines: refusal, file hints).
 """
 
 from adapters.slack.alerts import SlackAlertSink

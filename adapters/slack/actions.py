@@ -5,8 +5,9 @@ action, so a press reaches the conversation that drew the button wherever
 the message is shown (a channel, or the DM where a file was shared). The
 user is never taken from a value: it is always the user Slack signed the
 payload for, so a press can only move that user's own conversation.
-Prolong confirmations carry an idempotency key, the number and the months
-(never a price: the price is computed again when paying).
+The team console's buttons work the same way (chat ``team``, or
+``alerts:CHANNEL`` for an alert's buttons; see :mod:`adapters.slack.team`):
+no button carries a number, a price or an idempotency key.
 """
 
 from __future__ import annotations
@@ -19,14 +20,8 @@ PREFIX = "zb."
 WIZARD = "zb.w"  # zb.w.<row>.<col>, value: CHAT|ACTION
 WIZARD_PATTERN = re.compile(r"^zb\.w\.\d+\.\d+$")
 TEXT_ANSWER = "zb.text"  # opens the one-field modal; value: CHAT
-PROLONG_ASK = "zb.prolong.ask"  # value: NUMBER|MONTHS -> confirmation with price
-PROLONG_CONFIRM = "zb.prolong.confirm"  # value: KEY|NUMBER|MONTHS
-DISMISS = "zb.dismiss"  # removes an ephemeral confirmation
-AUTORENEW = "zb.autorenew"  # value: NUMBER|on|off
-NUMBER_CARD = "zb.number"  # value: NUMBER -> the number's card
 FORM_OPEN = "zb.form"  # opens the form of a conversation's screen as a modal; value: CHAT|TOKEN
-GROUP_NEW = "zb.group.new"  # opens the operator's new-group modal (``/numbers docs``); value: ""
-GROUP_SHOW = "zb.group.show"  # value: GROUP_ID
+GROUP_NEW = "zb.group.new"  # opens the operator's new-group modal (``/numbers docs``); value: CHAT or ""
 GROUP_EDIT = "zb.group.edit"  # opens the group's edit modal; value: GROUP_ID
 
 ANY_ACTION = re.compile(r"^zb\.")
@@ -55,47 +50,6 @@ def parse_wizard_value(value: str) -> tuple[str, str] | None:
     if not sep or not chat_id or not action:
         return None
     return chat_id, action
-
-
-@dataclass(frozen=True)
-class ProlongChoice:
-    """A number and months; with ``key`` it is a confirmation (the idempotency key of that click)."""
-
-    number: str
-    months: int
-    key: str = ""
-
-    def encode(self) -> str:
-        """``NUMBER|MONTHS`` or ``KEY|NUMBER|MONTHS``."""
-        parts = [self.number, str(self.months)]
-        return "|".join([self.key, *parts] if self.key else parts)
-
-    @classmethod
-    def decode(cls, value: str) -> ProlongChoice | None:
-        """The choice, or None when the value is malformed."""
-        parts = value.split("|")
-        if len(parts) == 2:
-            key, number, months = "", parts[0], parts[1]
-        elif len(parts) == 3:
-            key, number, months = parts
-        else:
-            return None
-        if not number.isdigit() or not months.isdigit() or not 1 <= int(months) <= 12:
-            return None
-        return cls(number, int(months), key)
-
-
-def autorenew_value(number: str, enabled: bool) -> str:
-    """``NUMBER|on`` or ``NUMBER|off``."""
-    return f"{number}|{'on' if enabled else 'off'}"
-
-
-def parse_autorenew_value(value: str) -> tuple[str, bool] | None:
-    """``(number, enabled)``, or None when malformed."""
-    number, _, state = value.partition("|")
-    if not number.isdigit() or state not in {"on", "off"}:
-        return None
-    return number, state == "on"
 
 
 @dataclass(frozen=True)

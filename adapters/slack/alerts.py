@@ -14,10 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.blocks import format_number
 from adapters.slack.delivery import DeliveryOutcome
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
-from conversations.formatting import status_text
+from conversations.formatting import format_phone, status_text
 from conversations.i18n import N_, Translator, translator
 from conversations.notices import Notice, notice_from_alert
 
@@ -71,7 +70,7 @@ def digest_lines(params: Mapping[str, str], tr: Translator | None = None) -> lis
         lines.append(
             tr.gettext(
                 "digest.item",
-                number=format_number(str(item.get("number", ""))),
+                number=format_phone(str(item.get("number", ""))),
                 description=description,
                 left=left,
                 stop=str(item.get("stop_date") or "")[:10],

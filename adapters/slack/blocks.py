@@ -1,4 +1,4 @@
-"""Block Kit rendering (pure): conversation screens, number lists and cards, confirmations, alerts.
+"""Block Kit rendering (pure): conversation screens (the wizard's, the team console's, alerts), notes.
 
 Every function returns a :class:`Rendered` message (``text`` is the
 notification fallback, ``blocks`` the Block Kit layout) within Slack's
@@ -7,28 +7,14 @@ limits: at most 50 blocks, 3000 characters per section, 75 per button label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-import phonenumbers
 
 from adapters.slack import actions
 from adapters.slack.texts import FILE_STEP_HINT
-from bot.services.ordering import ProlongQuote
-from bot.services.types import (
-    AuditEntry,
-    CheckingWrongs,
-    DirectNumber,
-    DocumentFile,
-    DocumentGroup,
-    NumberAssignment,
-)
-from conversations.formatting import status_text
-from conversations.i18n import translator
-from conversations.screens import Screen
+from conversations.screens import Button, Screen
+from conversations.steps.team import ROLE_EDIT_GROUP, ROLE_NEW_GROUP
 
 Block = dict[str, Any]
 
@@ -51,6 +37,11 @@ class Rendered:
     text: str
     blocks: list[Block] = field(default_factory=list)
     replaces_pressed: bool = True
+
+    @property
+    def has_buttons(self) -> bool:
+        """Whether the message offers anything to press."""
+        return any(b.get("type") == "actions" for b in self.blocks)
 
 
 # -- primitives --------------------------------------------------------------------
@@ -133,33 +124,6 @@ def _fallback(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-# -- formatting --------------------------------------------------------------------
-
-
-def format_number(number: str) -> str:
-    """``4930123456`` -> ``+49 30 123456`` (international form), or ``+digits`` if unknown."""
-    digits = number.lstrip("+")
-    try:
-        parsed = phonenumbers.parse("+" + digits, None)
-    except phonenumbers.NumberParseException:
-        return "+" + digits
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-
-
-def format_date(moment: datetime | None) -> str:
-    """``YYYY-MM-DD HH:MM`` (account time), or ``—``."""
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """``12.50 USD``."""
-    return f"{amount:.2f} {currency}".strip()
-
-
-def _on(flag: bool | None) -> str:
-    return "—" if flag is None else ("on" if flag else "off")
-
-
 # -- conversation screens -------------------------------------------------------------
 
 
@@ -172,6 +136,7 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
     bot typing a message works too); one expecting a file says where to share it.
     A screen carrying a form gets its ``open`` button, which opens the form as a modal.
     """
+    screens = [s for s in screens if s.text.strip() or s.buttons]  # an empty screen shows nothing
     if not screens:
         return Rendered(" ", section(" "))
     body: list[Block] = []
@@ -192,220 +157,22 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
         value = actions.wizard_value(chat_id, opener.action)
         tail.append(actions_block([button(opener.label, actions.FORM_OPEN, value, style="primary")]))
     for r, row in enumerate(last.buttons):
-        elements = [
-            button(b.label, actions.wizard_action_id(r, c), actions.wizard_value(chat_id, b.action))
-            for c, b in enumerate(row)
-        ]
+        elements = [_button(b, r, c, chat_id) for c, b in enumerate(row)]
         if elements:
             tail.append(actions_block(elements))
     return Rendered(_fallback(last.text), _fit(body, tail), replaces_pressed=screens[0].replaces_pressed)
 
 
-# -- numbers -------------------------------------------------------------------------
+def _button(b: Button, row: int, col: int, chat_id: str) -> Block:
+    """An engine button; a document-group form button opens Slack's own modal instead."""
+    if b.role == ROLE_NEW_GROUP:
+        return button(b.label, actions.GROUP_NEW, "", style="primary")
+    if b.role.startswith(ROLE_EDIT_GROUP):
+        return button(b.label, actions.GROUP_EDIT, b.role.removeprefix(ROLE_EDIT_GROUP))
+    return button(b.label, actions.wizard_action_id(row, col), actions.wizard_value(chat_id, b.action))
 
 
-def status_words(status: str) -> str:
-    """A number's status in words, as the chats show it (``reserved_on`` -> reserved until a top-up)."""
-    return status_text(translator("en"), status)
-
-
-def number_line(record: DirectNumber) -> str:
-    """One number in a list (mrkdwn)."""
-    parts = [
-        f"*{escape(format_number(record.number))}*",
-        escape(status_words(record.status)),
-        f"until {format_date(record.stop_date)}",
-        f"auto-renewal {_on(record.autorenew)}",
-    ]
-    if record.sip:
-        parts.append(f"SIP {escape(record.sip)}")
-    where = " ".join(p for p in (record.country, record.description) if p)
-    if where:
-        parts.append(escape(where))
-    return " · ".join(parts)
-
-
-def numbers_message(title: str, records: Sequence[DirectNumber], *, empty: str) -> Rendered:
-    """A titled list of numbers, cut to what fits in one message with a note of how many were left out."""
-    if not records:
-        return Rendered(f"{title}\n{empty}", section(f"*{escape(title)}*\n{escape(empty)}", markdown=True))
-    blocks: list[Block] = []
-    current = f"*{escape(title)}* ({len(records)})"
-    shown = 0
-    for record in records:
-        line = number_line(record)
-        candidate = f"{current}\n{line}"
-        if len(candidate) > MAX_SECTION:
-            if len(blocks) == MAX_BLOCKS - 2:
-                break
-            blocks += section(current, markdown=True)
-            current = line
-        else:
-            current = candidate
-        shown += 1
-    blocks += section(current, markdown=True)
-    if shown < len(records):
-        blocks.append(context(f"… and {len(records) - shown} more; narrow the list with a filter."))
-    return Rendered(f"{title}: {len(records)}", blocks)
-
-
-def number_card(
-    record: DirectNumber, assignment: NumberAssignment | None, caller_name: str | None = None
-) -> Rendered:
-    """One number in full (``caller_name``: as last set here), with buttons to prolong and switch renewal."""
-    digits = record.number.lstrip("+")
-    sip = record.sip or "—"
-    if record.sip_name:
-        sip = f"{sip} ({record.sip_name})"
-    owner = "—"
-    if assignment is not None:
-        owner = f"{assignment.owner.platform}:{assignment.owner.user_id} (by {assignment.assigned_by})"
-    fields = [
-        ("Status", status_words(record.status)),
-        ("Where", " ".join(p for p in (record.country, record.description) if p) or "—"),
-        ("Paid until", format_date(record.stop_date)),
-        ("Auto-renewal", _on(record.autorenew)),
-        ("Monthly fee", format_money(record.monthly_fee, record.currency)),
-        ("SIP target", sip),
-        ("Test mode", _on(record.is_on_test)),
-        ("Caller name", caller_name or "—"),
-        ("SMS reception", _on(record.receive_sms)),
-        ("Channels", str(record.channels)),
-        ("Owner", owner),
-    ]
-    title = format_number(record.number)
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
-        {
-            "type": "section",
-            "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{escape(value)}"} for name, value in fields],
-        },
-        actions_block(
-            [
-                button(
-                    "Prolong 1 month",
-                    actions.PROLONG_ASK,
-                    actions.ProlongChoice(digits, 1).encode(),
-                    style="primary",
-                ),
-                button(
-                    "Turn auto-renewal off" if record.autorenew else "Turn auto-renewal on",
-                    actions.AUTORENEW,
-                    actions.autorenew_value(digits, not record.autorenew),
-                ),
-            ]
-        ),
-    ]
-    return Rendered(f"{title}: {status_words(record.status)}, until {format_date(record.stop_date)}", blocks)
-
-
-def prolong_confirmation(quote: ProlongQuote, key: str) -> Rendered:
-    """The price and the new date, with a confirm button carrying the idempotency ``key``."""
-    price = format_money(quote.amount, quote.currency)
-    months = translator("en").ngettext("common.months", quote.months)
-    lines = [
-        f"*Prolong {escape(format_number(quote.number))} by {months}?*",
-        f"Price: *{price}*",
-        f"Paid until: {format_date(quote.stop_date)} → *{format_date(quote.new_stop_date)}*",
-        f"Balance: {format_money(quote.balance, quote.balance_currency)}",
-    ]
-    if quote.currency != quote.balance_currency:
-        lines.append(
-            f"The price is in {quote.currency}; Zadarma charges the account in {quote.balance_currency}."
-        )
-    elif quote.affordable is False:
-        lines.append(":warning: The balance does not cover this; Zadarma will refuse it.")
-    choice = actions.ProlongChoice(quote.number.lstrip("+"), quote.months, key)
-    blocks = [
-        *section("\n".join(lines), markdown=True),
-        actions_block(
-            [
-                button(f"Pay {price} and prolong", actions.PROLONG_CONFIRM, choice.encode(), style="primary"),
-                button("Cancel", actions.DISMISS, "prolong"),
-            ]
-        ),
-    ]
-    return Rendered(f"Prolong {format_number(quote.number)} for {price}?", blocks)
-
-
-# -- documents ---------------------------------------------------------------------
-
-
-def groups_message(groups: Sequence[DocumentGroup]) -> Rendered:
-    """Document groups with a button per group (first 20) and one to create a group in a form."""
-    lines = [
-        f"*#{g.id}* {escape(g.display_name)}" + (" (read-only)" if g.is_readonly else "") for g in groups
-    ]
-    text = "*Document groups*\n" + ("\n".join(lines) if lines else "None yet.")
-    buttons = [button(f"#{g.id} {g.display_name}", actions.GROUP_SHOW, str(g.id)) for g in groups[:20]]
-    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    tail = [actions_block(row) for row in rows]
-    tail.append(actions_block([button("New document group", actions.GROUP_NEW, "", style="primary")]))
-    return Rendered(f"Document groups: {len(groups)}", _fit(section(text, markdown=True), tail))
-
-
-def group_message(group: DocumentGroup, files: Sequence[DocumentFile], wrongs: CheckingWrongs) -> Rendered:
-    """One group's files and verification state, and why something was rejected."""
-    lines = [f"*Document group #{group.id}* {escape(group.display_name)}"]
-    if not files:
-        lines.append("No documents uploaded.")
-    for f in files:
-        state = "verified" if f.is_verified else "waiting for verification"
-        lines.append(f"• {escape(f.type)}: {escape(f.name or 'file')} — {state}")
-    verified = bool(files) and all(f.is_verified for f in files)
-    lines.append("Verification: " + ("all documents verified" if verified else "not complete"))
-    if wrongs.document_message:
-        what = f" ({escape(wrongs.document_type)})" if wrongs.document_type else ""
-        lines.append(f":x: Document rejected{what}: {escape(wrongs.document_message)}")
-    if wrongs.address_message:
-        lines.append(f":x: Address rejected: {escape(wrongs.address_message)}")
-    body = section("\n".join(lines), markdown=True)
-    if not group.is_readonly:
-        body.append(actions_block([button("Edit details", actions.GROUP_EDIT, str(group.id))]))
-    return Rendered(f"Document group #{group.id}", body)
-
-
-# -- audit, alerts, digest ---------------------------------------------------------------
-
-
-def audit_message(entries: Iterable[AuditEntry], target: str | None) -> Rendered:
-    """Audit entries, newest first."""
-    lines = [
-        f"`{e.at.strftime('%Y-%m-%d %H:%M')}` {escape(e.actor)} *{escape(e.action)}* "
-        f"{escape(e.target)} — {escape(e.result)}"
-        for e in entries
-    ]
-    title = f"Audit of {format_number(target)}" if target else "Audit log"
-    body = "\n".join(lines) if lines else "Nothing recorded."
-    return Rendered(title, _fit(section(f"*{escape(title)}*\n{body}", markdown=True), []))
-
-
-def alert_message(
-    text: str, number: str | None, *, prolong: bool = True, autorenew: bool = True, card: bool = True
-) -> Rendered:
-    """An alert for the team's channel, with one-tap buttons about its number (when it names one)."""
-    blocks = section(text)
-    if number:
-        digits = number.lstrip("+")
-        elements: list[Block] = []
-        if prolong:
-            elements.append(
-                button(
-                    "Prolong 1 month",
-                    actions.PROLONG_ASK,
-                    actions.ProlongChoice(digits, 1).encode(),
-                    style="primary",
-                )
-            )
-        if autorenew:
-            elements.append(
-                button("Turn auto-renewal on", actions.AUTORENEW, actions.autorenew_value(digits, True))
-            )
-        if card:
-            elements.append(button("Show number", actions.NUMBER_CARD, digits))
-        if elements:
-            blocks.append(actions_block(elements))
-    return Rendered(_fallback(text), blocks)
+# -- digest, notes ------------------------------------------------------------------
 
 
 def digest_message(lines: Sequence[str]) -> Rendered:

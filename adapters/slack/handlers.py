@@ -19,24 +19,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import actions, blocks
-from adapters.slack.commands import (
-    COMMAND,
-    CommandError,
-    Help,
-    Info,
-    Order,
-    help_text,
-    normalize_number,
-    parse_command,
-)
 from adapters.slack.files import FileFetchError, FileTooBig, SlackFileFetcher
 from adapters.slack.gate import Body, Gate, is_dm, is_dm_text
 from adapters.slack.home import load_home
 from adapters.slack.modals import Modals
-from adapters.slack.operations import Operations, operator
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
+from adapters.slack.team import ALERTS_PREFIX, TEAM_CHAT, TeamConsole
 from adapters.slack.texts import (
     EXPIRED,
     FILE_TOO_BIG,
@@ -48,6 +38,8 @@ from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
 from bot.services import Actor, Services
 from bot.services.ports import PlatformRecords
+from bot.services.types import UserRef
+from conversations.team_commands import COMMAND, CommandError, Help, Order, parse_command
 
 log = logging.getLogger("adapters.slack.handlers")
 
@@ -61,7 +53,7 @@ class SlackHandlers:
         admin_users: frozenset[str],
         services: Services,
         storage: PlatformRecords,
-        operations: Operations,
+        team: TeamConsole,
         wizard: Wizard,
         outbox: Outbox,
         fetcher: SlackFileFetcher,
@@ -71,7 +63,7 @@ class SlackHandlers:
         observer: UpdateObserver | None = None,
     ) -> None:
         self._services = services
-        self._ops = operations
+        self._team = team
         self._wizard = wizard
         self._outbox = outbox
         self._fetcher = fetcher
@@ -80,7 +72,7 @@ class SlackHandlers:
         self._gate = Gate(
             admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now, observer=observer
         )
-        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks, ops=operations)
+        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks, team=team)
 
     def register(self, app: AsyncApp) -> None:
         """Attach the middleware and the listeners (specific ones first, then quiet catch-alls)."""
@@ -121,26 +113,35 @@ class SlackHandlers:
     # -- /numbers ------------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, body: Body) -> None:
-        """Usage and help answer at once; everything else answers through ``response_url``."""
-        try:
-            command = parse_command(str(body.get("text") or ""))
-        except CommandError as exc:
-            await ack(response_type="ephemeral", text=exc.message)
-            return
-        if isinstance(command, Help):
-            await ack(response_type="ephemeral", text=help_text())
-            return
-        await ack()
+        """Help and usage answer at once (ephemeral); the rest through ``response_url``.
+
+        ``/numbers ARGS`` is the engine's team console (``Command("team", ARGS)``), but for
+        ``order``: the order wizard in the channel's own conversation, as for customers.
+        """
+        text = str(body.get("text") or "")
         user = str(body.get("user_id"))
         channel = str(body.get("channel_id") or "")
         url = str(body.get("response_url") or "")
+        try:
+            command = parse_command(text)
+        except CommandError:
+            command = None
+        if command is None or isinstance(command, Help):
+            try:
+                message, _ = await self._team.command(user, text)  # no API call: answered within the 3 s
+            except Exception:
+                await ack(response_type="ephemeral", text=GENERIC_FAILURE)
+                raise
+            await ack(response_type="ephemeral", text=message.text)
+            return
+        await ack()
 
         async def work() -> None:
             try:
                 if isinstance(command, Order):
                     message = await self._wizard.start_order(channel, user)
                 else:
-                    message = await self._ops.run(operator(user), command)
+                    message, _ = await self._team.command(user, text)
             except Exception:
                 await self._outbox.answer(
                     response_url=url, channel=channel, user=user, message=blocks.note(GENERIC_FAILURE)
@@ -164,14 +165,17 @@ class SlackHandlers:
         channel = str(part(body, "channel").get("id") or part(body, "container").get("channel_id") or "")
         url = str(body.get("response_url") or "")
         trigger = str(body.get("trigger_id") or "")
-        actor = operator(user)
         try:
             if actions.WIZARD_PATTERN.match(action_id):
                 parsed = actions.parse_wizard_value(value)
                 if parsed is None:
                     await self._say(url, EXPIRED)
                     return
-                message = await self._wizard.press(parsed[0], user, parsed[1])
+                chat_id, token = parsed
+                if chat_id == TEAM_CHAT or chat_id.startswith(ALERTS_PREFIX):
+                    await self._team_press(body, chat_id, user, token)
+                    return
+                message = await self._wizard.press(chat_id, user, token)
                 await self._outbox.answer(
                     response_url=url,
                     channel=channel,
@@ -187,55 +191,34 @@ class SlackHandlers:
                 await self._modals.open_group_form(trigger, value, channel, url, user)
             elif action_id == actions.GROUP_EDIT:
                 await self._modals.open_group_edit(trigger, value, channel, url, user)
-            elif action_id == actions.GROUP_SHOW:
-                group_id = int(value) if value.isdigit() else -1
-                await self._outbox.respond(url, await self._ops.docs(actor, group_id))
-            elif action_id == actions.PROLONG_ASK:
-                choice = actions.ProlongChoice.decode(value)
-                if choice is None:
-                    await self._say(url, EXPIRED)
-                    return
-                await self._outbox.respond(
-                    url, await self._ops.prolong_quote(actor, choice.number, choice.months)
-                )
-            elif action_id == actions.PROLONG_CONFIRM:
-                choice = actions.ProlongChoice.decode(value)
-                if choice is None or not choice.key:
-                    await self._say(url, EXPIRED)
-                    return
-                message = await self._ops.prolong(actor, choice.key, choice.number, choice.months)
-                await self._outbox.respond(url, message, replace=True)
-            elif action_id == actions.NUMBER_CARD:
-                number = normalize_number(value)
-                if number is None:
-                    await self._say(url, EXPIRED)
-                    return
-                await self._outbox.respond(url, await self._ops.run(actor, Info(number)))
-            elif action_id == actions.DISMISS:
-                await self._outbox.delete_original(url)
-            elif action_id == actions.AUTORENEW:
-                await self._autorenew(body, value, actor, channel, url)
         except Exception:
             await self._say(url, GENERIC_FAILURE)
             raise
 
-    async def _autorenew(self, body: Body, value: str, actor: Actor, channel: str, url: str) -> None:
-        parsed = actions.parse_autorenew_value(value)
-        if parsed is None:
-            await self._say(url, EXPIRED)
+    async def _team_press(self, body: Body, chat_id: str, user: str, token: str) -> None:
+        """A console or alert button: the answer replaces a confirmation, else comes as a new message.
+
+        A change made from an alert in a channel (no new screen to show, only what was done)
+        is also noted on the alert, with who made it, for the rest of the team.
+        """
+        url = str(body.get("response_url") or "")
+        answer = await self._team.press(chat_id, user, token)
+        message = answer.message
+        if answer.empty:  # a confirmation cancelled: nothing left to show
+            await self._outbox.delete_original(url)
             return
-        number, enabled = parsed
-        message = await self._ops.set_autorenew(actor, number, enabled)
-        await self._outbox.respond(url, message)
+        await self._outbox.respond(url, message, replace=message.replaces_pressed)
         container = part(body, "container")
         original = part(body, "message")
-        if container.get("is_ephemeral") or not original.get("ts") or not channel:
+        channel = str(part(body, "channel").get("id") or container.get("channel_id") or "")
+        if not chat_id.startswith(ALERTS_PREFIX) or not answer.applied or message.has_buttons:
             return
-        # A message in a channel (an alert): note on it who switched auto-renewal, for the team.
+        if container.get("is_ephemeral"):
+            return
+        if not original.get("ts") or not channel:
+            return
         noted = [*original.get("blocks", [])[: blocks.MAX_BLOCKS - 1]]
-        noted.append(
-            blocks.context(f"Auto-renewal turned {'on' if enabled else 'off'} by <@{actor.user.user_id}>.")
-        )
+        noted.append(blocks.context(f"<@{user}>: {blocks.escape(message.text)}"))
         await self._outbox.update(
             channel, str(original["ts"]), blocks.Rendered(str(original.get("text") or " "), noted)
         )
@@ -250,7 +233,9 @@ class SlackHandlers:
         self._spawn(self._home(user), "home")
 
     async def _home(self, user: str) -> None:
-        view = await load_home(self._services, operator(user), self._account_now)
+        actor = Actor(UserRef("slack", user), is_operator=True)  # the gate let only admins in
+        language = await self._team.language(user)
+        view = await load_home(self._services, actor, self._account_now, language)
         await self._outbox.publish_home(user, view)
 
     async def on_file_shared(self, event: Body) -> None:

@@ -26,31 +26,37 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import actions, blocks, forms
-from adapters.slack.commands import COMMAND
-from adapters.slack.operations import Operations, operator
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
+from adapters.slack.team import TeamConsole
 from adapters.slack.texts import EXPIRED, MODAL_FAILED, error_text
 from adapters.slack.wizard import Wizard
-from bot.services import Services
+from bot.services import Actor, Services
 from bot.services.documents import group_values
 from bot.services.errors import ServiceError
+from bot.services.types import UserRef
 from conversations.events import FormSubmitted
 from conversations.forms import check_form, edit_group_form, group_changes, new_group_answers, new_group_form
 from conversations.i18n import Translator, translator
+from conversations.team_commands import COMMAND
 
 Body = dict[str, Any]
 CLOSED = "Form closed"
+
+
+def operator(user_id: str) -> Actor:
+    """Slack users of this app are operators (the gate lets only admins in)."""
+    return Actor(UserRef("slack", user_id), is_operator=True)
 
 
 class Modals:
     """Opens the modals and takes their submissions."""
 
     def __init__(
-        self, *, services: Services, wizard: Wizard, outbox: Outbox, tasks: BackgroundTasks, ops: Operations
+        self, *, services: Services, wizard: Wizard, outbox: Outbox, tasks: BackgroundTasks, team: TeamConsole
     ) -> None:
-        self._ops = ops
+        self._team = team
         self._services = services
         self._wizard = wizard
         self._outbox = outbox
@@ -177,7 +183,7 @@ class Modals:
                 changes = group_changes(form, current, cleaned)
                 if changes:
                     await self._services.documents.update_group(actor, group_id, changes)
-                message = await self._ops.docs(actor, group_id)
+                message, _ = await self._team.command(user, f"docs {group_id}")
                 head = (
                     f":white_check_mark: Document group *#{group_id}* saved."
                     if changes

@@ -43,10 +43,10 @@ from adapters.slack import blocks
 from adapters.slack.delivery import DeliveryOutcome, outcome_of_error
 from adapters.slack.files import SlackFileFetcher
 from adapters.slack.handlers import SlackHandlers
-from adapters.slack.operations import Operations
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import MalformedRequest, problem, read_body
 from adapters.slack.tasks import BackgroundTasks
+from adapters.slack.team import TeamConsole
 from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
 from bot.logs import correlated
@@ -117,7 +117,9 @@ class SlackPart:
         services: Services,
         storage: PlatformRecords,
         observer: UpdateObserver | None = None,
+        locale: str | None = None,
     ) -> None:
+        """``locale``: the team's Slack locale (``pl-PL``...), the language of operators who chose none."""
         if not bot_token:
             raise ValueError("the Slack bot token is required")
         if not app_token and not signing_secret:
@@ -143,12 +145,13 @@ class SlackPart:
             request_verification_enabled=True,
             logger=_bolt_logger(),
         )
+        self._team = TeamConsole(engine, locale=locale)
         self._handlers = SlackHandlers(
             admin_users=admin_users,
             services=services,
             storage=storage,
-            operations=Operations(services, _account_now),
-            wizard=Wizard(engine, storage),
+            team=self._team,
+            wizard=Wizard(engine, storage, locale=locale),
             outbox=self._outbox,
             fetcher=SlackFileFetcher(self.client, bot_token, extra_trusted_host=api_host),
             tasks=self._tasks,
@@ -286,21 +289,25 @@ class SlackPart:
         """Post a notice to the alert channel (or ``channel``) with one-tap buttons about its number.
 
         The buttons follow the notice's kind (prolong 1 month -> a confirmation
-        with the price; turn auto-renewal on; show the number) and are handled
-        by this part's own action handlers.
+        with the price; turn auto-renewal on; show the number); they are engine
+        tokens any operator may press (see :mod:`adapters.slack.team`).
         """
         target = channel or self._alert_channel
         if not target:
             return DeliveryOutcome.failed("no_alert_channel", None)
-        text = render_notice_text(notice, language)
         ops = {op for _, op in NOTICE_BUTTONS.get(notice.kind, ())}
-        message = blocks.alert_message(
-            text,
-            notice.number,
-            prolong="notice.prolong" in ops,
-            autorenew="notice.autorenew" in ops,
-            card="notice.open" in ops,
-        )
+        try:
+            message = await self._team.alert(
+                target,
+                notice,
+                prolong="notice.prolong" in ops,
+                autorenew="notice.autorenew" in ops,
+                card="notice.open" in ops,
+                language=language,
+            )
+        except Exception as exc:  # the store failing: still post the alert, without buttons
+            log.warning("alert buttons could not be registered", extra={"error": type(exc).__name__})
+            message = blocks.note(blocks.escape(render_notice_text(notice, language)))
         return await self._deliver(target, message)
 
     async def post_digest(self, text_lines: list[str], *, channel: str = "") -> DeliveryOutcome:

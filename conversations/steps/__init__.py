@@ -16,6 +16,7 @@ from conversations.steps.number import NumberStep
 from conversations.steps.numbers import CallerNameStep, MessagesStep, NumberCardStep, NumberListStep
 from conversations.steps.prolong import ProlongChoiceStep, ProlongConfirmStep, ProlongPendingStep
 from conversations.steps.sip import NumberSipStep, OrderDoneStep, OrderSipStep
+from conversations.steps.team import TEAM_STEPS
 from conversations.steps.upload import DocsUploadStep, OrderUploadStep
 
 _ALL: tuple[Step, ...] = (
@@ -48,6 +49,7 @@ _ALL: tuple[Step, ...] = (
     DocsFormStep(),
     OrderGroupEditStep(),
     DocsGroupEditStep(),
+    *TEAM_STEPS,
 )
 
 STEPS: dict[StepName, Step] = {step.name: step for step in _ALL}

@@ -6,6 +6,8 @@ screen is built: one press prolongs once, a repeated press shows the result.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.services.errors import (
     ApiUnavailable,
     InsufficientBalance,
@@ -13,18 +15,36 @@ from bot.services.errors import (
     OutcomePending,
     RenewalInProgress,
 )
-from bot.services.ordering import ProlongOutcome
+from bot.services.ordering import ProlongOutcome, ProlongQuote
 from conversations.context import Ctx
 from conversations.formatting import format_phone
-from conversations.i18n import N_
+from conversations.i18n import N_, Translator
 from conversations.screens import Screen
-from conversations.state import Action, PaidAction
+from conversations.state import Action, PaidAction, StepName
 from conversations.steps.base import Step, lines
 from conversations.steps.common import remember_paid
 from conversations.tokens import new_idempotency_key
 from conversations.ui import ScreenBuilder
 
 MONTH_CHOICES = (1, 3, 6, 12)
+
+
+@dataclass(frozen=True)
+class ProlongRoutes:
+    """Where :func:`prolong` goes: after paying, after a refusal that ends it, to retry, to wait."""
+
+    done: StepName
+    failed: StepName
+    confirm: StepName
+    pending: StepName
+
+
+CUSTOMER_ROUTES = ProlongRoutes(
+    done="numbers.card",
+    failed="numbers.card",
+    confirm="numbers.prolong_confirm",
+    pending="numbers.prolong_pending",
+)
 
 
 def open_prolong_confirm(ctx: Ctx, number: str, months: int) -> None:
@@ -51,8 +71,8 @@ def _announce(ctx: Ctx, outcome: ProlongOutcome) -> None:
         ctx.say(tr.gettext("money.unrecorded"))
 
 
-async def prolong(ctx: Ctx) -> None:
-    """Prolong once for the key on screen and move on according to the outcome."""
+async def prolong(ctx: Ctx, routes: ProlongRoutes = CUSTOMER_ROUTES) -> None:
+    """Prolong once for the key on screen and move on (along ``routes``) according to the outcome."""
     manage = ctx.state.manage
     if not manage.key:
         manage.key = new_idempotency_key("prolong")
@@ -61,38 +81,38 @@ async def prolong(ctx: Ctx) -> None:
         outcome = await ctx.services.ordering.prolong(ctx.actor, manage.key, manage.number, manage.months)
     except OutcomePending:
         remember_paid(ctx, paid)
-        ctx.go("numbers.prolong_pending")
+        ctx.go(routes.pending)
         return
     except RenewalInProgress as exc:
         ctx.fail(exc)
         manage.key = ""
-        ctx.go("numbers.card")
+        ctx.go(routes.failed)
         return
     except OutcomeContested as exc:
         ctx.told.append(paid.key)
         remember_paid(ctx, paid)
         ctx.fail(exc)
         manage.key = ""
-        ctx.go("numbers.card")
+        ctx.go(routes.failed)
         return
     except InsufficientBalance as exc:
         ctx.told.append(paid.key)
         ctx.fail(exc)
-        ctx.go("numbers.prolong_confirm")
+        ctx.go(routes.confirm)
         return
     except ApiUnavailable as exc:
         ctx.told.append(paid.key)
         ctx.fail(exc)
         manage.key = new_idempotency_key("prolong")
         manage.failed = True
-        ctx.go("numbers.prolong_confirm")
+        ctx.go(routes.confirm)
         return
     remember_paid(ctx, paid)
     ctx.told.append(paid.key)
     _announce(ctx, outcome)
     manage.key = ""
     manage.failed = False
-    ctx.go("numbers.card")
+    ctx.go(routes.done)
 
 
 async def replay_prolong(ctx: Ctx, paid: PaidAction) -> None:
@@ -135,38 +155,11 @@ class ProlongConfirmStep(Step):
     fallback = "numbers.list"
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
-        tr = ctx.tr
-        manage = ctx.state.manage
-        quote = await ctx.services.ordering.prolong_quote(ctx.actor, manage.number, manage.months)
-        if not manage.key:
-            manage.key = new_idempotency_key("prolong")
-        price = tr.money(quote.amount, quote.currency)
-        parts = [
-            tr.gettext(
-                "prolong.title",
-                number=format_phone(quote.number),
-                period=tr.ngettext("common.months", quote.months),
-            ),
-            tr.gettext("prolong.price", amount=price),
-            tr.gettext(
-                "prolong.dates",
-                current=tr.date(quote.stop_date) if quote.stop_date else "—",
-                new=tr.date(quote.new_stop_date) if quote.new_stop_date else "—",
-            ),
-            tr.gettext("prolong.balance", amount=tr.money(quote.balance, quote.balance_currency)),
-        ]
-        if quote.currency != quote.balance_currency:  # never compared: only Zadarma knows its rate
-            parts.append(
-                tr.gettext(
-                    "order.confirm.other_currency", currency=quote.currency, account=quote.balance_currency
-                )
-            )
-        elif quote.affordable is False:
-            parts.append(tr.gettext("prolong.balance_low"))
-        label = N_("prolong.retry") if manage.failed else N_("prolong.pay")
-        ui.row(ui.button(tr.gettext(label, amount=price), "confirm"))
+        text, price = await quote_text(ctx)
+        label = N_("prolong.retry") if ctx.state.manage.failed else N_("prolong.pay")
+        ui.row(ui.button(ctx.tr.gettext(label, amount=price), "confirm"))
         ui.row(ui.back())
-        return ui.screen(lines(*parts))
+        return ui.screen(text)
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         match action.op:
@@ -176,6 +169,45 @@ class ProlongConfirmStep(Step):
                 ctx.state.manage.key = ""
                 ctx.state.manage.failed = False
                 ctx.go("numbers.prolong")
+
+
+async def quote_text(ctx: Ctx) -> tuple[str, str]:
+    """The confirmation's text for the renewal in ``ctx.state.manage`` and the price to pay.
+
+    Makes the idempotency key of this confirmation when there is none yet.
+    """
+    manage = ctx.state.manage
+    quote = await ctx.services.ordering.prolong_quote(ctx.actor, manage.number, manage.months)
+    if not manage.key:
+        manage.key = new_idempotency_key("prolong")
+    return _quote_lines(ctx.tr, quote), ctx.tr.money(quote.amount, quote.currency)
+
+
+def _quote_lines(tr: Translator, quote: ProlongQuote) -> str:
+    price = tr.money(quote.amount, quote.currency)
+    parts = [
+        tr.gettext(
+            "prolong.title",
+            number=format_phone(quote.number),
+            period=tr.ngettext("common.months", quote.months),
+        ),
+        tr.gettext("prolong.price", amount=price),
+        tr.gettext(
+            "prolong.dates",
+            current=tr.date(quote.stop_date) if quote.stop_date else "—",
+            new=tr.date(quote.new_stop_date) if quote.new_stop_date else "—",
+        ),
+        tr.gettext("prolong.balance", amount=tr.money(quote.balance, quote.balance_currency)),
+    ]
+    if quote.currency != quote.balance_currency:  # never compared: only Zadarma knows its rate
+        parts.append(
+            tr.gettext(
+                "order.confirm.other_currency", currency=quote.currency, account=quote.balance_currency
+            )
+        )
+    elif quote.affordable is False:
+        parts.append(tr.gettext("prolong.balance_low"))
+    return lines(*parts)
 
 
 class ProlongPendingStep(Step):

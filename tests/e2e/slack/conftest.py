@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -41,6 +42,14 @@ from tests.e2e.slack.slack_helpers import (  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slack_setup(locale=None, engine_operators=None): the Slack part's locale, and which of the "
+        "admitted Slack users the engine takes for operators (default: every admin)",
+    )
+
+
 @pytest.fixture
 def sandbox(sandbox_realistic: bool) -> Sandbox:
     box = Sandbox(SandboxConfig(rate_limit=10_000, balance=Decimal("500.00"), realistic=sandbox_realistic))
@@ -49,7 +58,12 @@ def sandbox(sandbox_realistic: bool) -> Sandbox:
 
 
 @pytest.fixture
-async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
+async def stack(
+    sandbox: Sandbox, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[SlackStack]:
+    marker = request.node.get_closest_marker("slack_setup")
+    setup: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    operators: frozenset[str] = setup.get("engine_operators") or frozenset({ADMIN, OTHER_ADMIN})
     storage = await SqliteStorage.open(tmp_path / "bot.db")
     async with (
         httpx.AsyncClient(transport=sandbox.transport()) as zadarma_http,
@@ -64,9 +78,7 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
             limiter=RateLimiter(10_000),
         )
         services = Services.build(client, storage)
-        engine = ConversationEngine(
-            services, operators=frozenset({UserRef("slack", ADMIN), UserRef("slack", OTHER_ADMIN)})
-        )
+        engine = ConversationEngine(services, operators=frozenset(UserRef("slack", u) for u in operators))
         metrics = Metrics()
         part = SlackPart(
             bot_token=BOT_TOKEN,
@@ -78,6 +90,7 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
             services=services,
             storage=storage,
             observer=metrics,
+            locale=setup.get("locale"),
         )
         runner = Runner(health_app([part], {}), [part], "127.0.0.1", 0)
         await runner.start()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from adapters.slack import DeliveryOutcome, SlackAlertSink, SlackPart, actions
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult
 from conversations.engine import ConversationEngine
+from conversations.formatting import format_phone
+from conversations.i18n import translator
 from conversations.notices import Notice, render_notice_text
 from tests.e2e.slack.slack_helpers import ADMIN, ALERTS, SlackStack, button_labelled, buttons, text_of
 
@@ -19,7 +21,7 @@ async def test_an_alert_lands_in_the_channel_with_one_tap_actions(stack: SlackSt
     assert post.args["channel"] == ALERTS
     assert post.args["text"] == render_notice_text(notice, "en")
     labels = [b["text"]["text"] for b in buttons(post.args["blocks"])]
-    assert labels == ["Prolong 1 month", "Turn auto-renewal on", "Show number"]
+    assert labels == ["⏩ Prolong 1 month", "🔁 Turn auto-renewal on", "Show number"]
 
     # "Turn auto-renewal on" on the channel's message: done, said to the clicker, noted on the alert.
     stack.sandbox.state.numbers[number].autorenew = False
@@ -29,10 +31,11 @@ async def test_an_alert_lands_in_the_channel_with_one_tap_actions(stack: SlackSt
     )
     await stack.idle()
     assert stack.sandbox.state.numbers[number].autorenew is True
-    assert "is on" in stack.fake.calls_to("response_url")[-1].args["text"]
+    done = translator("en").gettext("card.autorenew_done", number=format_phone(number), value="on")
+    assert done in stack.fake.calls_to("response_url")[-1].args["text"]
     [update] = stack.fake.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == (ALERTS, outcome.ts)
-    assert f"turned on by <@{ADMIN}>" in text_of(update.args["blocks"])
+    assert f"<@{ADMIN}>: {done}" in text_of(update.args["blocks"])
 
     # "Prolong 1 month": the price first, then one payment on confirmation.
     await stack.slack.press(button_labelled(post.args["blocks"], "Prolong"), channel=ALERTS, ephemeral=False)
@@ -101,7 +104,7 @@ async def test_the_home_tab_shows_what_needs_attention(stack: SlackStack) -> Non
     view = publish.args["view"]
     assert view["type"] == "home"
     text = text_of(view["blocks"])
-    assert "Balance:* 500.00 USD" in text
+    assert "Balance: $500.00" in text
     assert "Expiring within 14 days" in text and "494076321223"[-6:] in text.replace(" ", "")
     assert (
         "Waiting for documents* (1)" in text and "Documents needed" in text and "checking_upload" not in text
@@ -179,11 +182,25 @@ async def test_the_alert_schedulers_sink_posts_to_its_destination_channel(stack:
     assert await sink.deliver("CTEAM", alert) == DeliveryResult.sent()
     post = stack.fake.calls_to("chat.postMessage")[-1]
     assert post.args["channel"] == "CTEAM" and "expires in 3 days" in post.args["text"]
-    assert [b["action_id"] for b in buttons(post.args["blocks"])] == [
-        actions.PROLONG_ASK,
-        actions.AUTORENEW,
-        actions.NUMBER_CARD,
+    alert_buttons = buttons(post.args["blocks"])
+    assert [b["text"]["text"] for b in alert_buttons] == [
+        "⏩ Prolong 1 month",
+        "🔁 Turn auto-renewal on",
+        "Show number",
     ]
+    for button in alert_buttons:  # engine tokens kept with the channel's alerts, never the number
+        assert actions.WIZARD_PATTERN.match(button["action_id"])
+        assert button["value"].startswith("alerts:CTEAM|") and number[-6:] not in button["value"]
+
+    # Any operator may press them; the answer comes beside the alert, which stays.
+    await stack.slack.press(alert_buttons[0], channel="CTEAM", ephemeral=False)
+    await stack.idle()
+    quote = stack.fake.calls_to("response_url")[-1].args
+    assert quote["replace_original"] is False and "Price:" in text_of(quote["blocks"])
+    assert stack.sandbox.call_count("prolong") == 0
+    await stack.slack.press(button_labelled(quote["blocks"], "Confirm and pay"))
+    await stack.idle()
+    assert stack.sandbox.call_count("prolong") == 1
 
     digest = AlertMessage("digest:1", AlertKind.DIGEST, None, {"date": "2026-11-29", "count": "0"})
     assert await sink.deliver("CTEAM", digest) == DeliveryResult.sent()

@@ -5,9 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.slack import actions
-from adapters.slack.commands import USAGE
 from bot.storage import UserRef
+from conversations.formatting import format_phone, status_text
+from conversations.i18n import translator
+from conversations.team_commands import SUBCOMMANDS, usage_line
 from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, SlackStack, button_labelled, buttons, text_of
+
+EN = translator("en")
+USAGE = {name: usage_line(EN, name) for name in SUBCOMMANDS}
+
+
+def switched(key: str, number: str, value: str) -> str:
+    """The English answer of switching auto-renewal or SMS (``card.autorenew_done``...)."""
+    return EN.gettext(key, number=format_phone(number), value=value)
 
 
 async def run(stack: SlackStack, text: str) -> dict[str, Any]:
@@ -49,7 +59,7 @@ async def test_list_shows_every_number_and_filters(stack: SlackStack) -> None:
 
     parked = text_of((await run(stack, "list parking"))["blocks"])
     assert "(2)" in parked
-    assert "parking" in parked and "* · on ·" not in parked
+    assert parked.count(status_text(EN, "parking")) == 2 and status_text(EN, "on") not in parked
 
     germany = text_of((await run(stack, "list DE"))["blocks"])
     assert "(5)" in germany
@@ -80,7 +90,9 @@ async def test_info_shows_the_card_with_actions(stack: SlackStack) -> None:
     answer = await run(stack, f"info +{number}")
     text = text_of(answer["blocks"])
     assert "Paid until" in text and "telegram:777" in text and "Auto-renewal" in text
-    assert button_labelled(answer["blocks"], "Prolong 1 month")["action_id"] == actions.PROLONG_ASK
+    prolong = button_labelled(answer["blocks"], "Prolong 1 month")
+    assert actions.WIZARD_PATTERN.match(prolong["action_id"])
+    assert number[-6:] not in prolong["value"]  # an engine token, never the number
 
     missing = text_of((await run(stack, "info 4812345678"))["blocks"])
     assert "no such number" in missing
@@ -90,9 +102,11 @@ async def test_autorenew_callername_sip_and_sms_change_the_account(stack: SlackS
     number = stack.owned()
     state = stack.sandbox.state.numbers[number]
 
-    assert "is off" in text_of((await run(stack, f"autorenew {number} off"))["blocks"])
+    off = switched("card.autorenew_done", number, "off")
+    assert off in text_of((await run(stack, f"autorenew {number} off"))["blocks"])
     assert state.autorenew is False
-    assert "is on" in text_of((await run(stack, f"autorenew {number} on"))["blocks"])
+    on = switched("card.autorenew_done", number, "on")
+    assert on in text_of((await run(stack, f"autorenew {number} on"))["blocks"])
     assert state.autorenew is True
 
     assert "Front Desk" in text_of((await run(stack, f"callername {number} Front Desk"))["blocks"])
@@ -112,7 +126,8 @@ async def test_autorenew_callername_sip_and_sms_change_the_account(stack: SlackS
     assert "no such SIP login" in bad
 
     sms_number = stack.owned("checking_upload")  # a direction with SMS
-    assert "is off" in text_of((await run(stack, f"sms {sms_number} off"))["blocks"])
+    sms_off = switched("card.sms_done", sms_number, "off")
+    assert sms_off in text_of((await run(stack, f"sms {sms_number} off"))["blocks"])
     assert stack.sandbox.state.numbers[sms_number].receive_sms is False
     cannot = text_of((await run(stack, f"sms {number} on"))["blocks"])
     assert "cannot receive SMS" in cannot
@@ -120,7 +135,7 @@ async def test_autorenew_callername_sip_and_sms_change_the_account(stack: SlackS
     audit = text_of((await run(stack, f"audit {number}"))["blocks"])
     assert f"slack:{ADMIN}" in audit
     for action in ("autorenew", "caller_name", "sip"):
-        assert f"*{action}*" in audit
+        assert f" {action} {number}" in audit
 
 
 async def test_assign_gives_a_number_to_a_telegram_customer(stack: SlackStack) -> None:
@@ -130,7 +145,7 @@ async def test_assign_gives_a_number_to_a_telegram_customer(stack: SlackStack) -
     assert await stack.storage.ownership.owner_of_number(number) == UserRef("telegram", "123456789")
     unknown = text_of((await run(stack, "assign 4811111111 5"))["blocks"])
     assert "no such number" in unknown
-    assert "*assign*" in text_of((await run(stack, "audit"))["blocks"])
+    assert f" assign {number}" in text_of((await run(stack, "audit"))["blocks"])
 
 
 async def test_docs_lists_groups_and_shows_one(stack: SlackStack) -> None:
@@ -150,11 +165,12 @@ async def test_prolong_asks_first_and_pays_once_per_confirmation(stack: SlackSta
     balance = stack.sandbox.state.balance
     confirmation = await run(stack, f"prolong {number} 2")
     text = text_of(confirmation["blocks"])
-    assert "Price:" in text and "→" in text and "Balance:" in text
+    assert "Price:" in text and "→" in text and "Your balance:" in text
     assert stack.sandbox.call_count("prolong") == 0  # nothing paid before the click
 
     confirm = button_labelled(confirmation["blocks"], "Pay")
-    assert confirm["action_id"] == actions.PROLONG_CONFIRM
+    assert actions.WIZARD_PATTERN.match(confirm["action_id"])
+    assert number[-6:] not in confirm["value"] and "prolong" not in confirm["value"]
     payload = stack.slack.action_payload(confirm["action_id"], confirm["value"])
     assert (await stack.slack.interaction(payload)).status == 200
     await stack.idle()
@@ -162,7 +178,7 @@ async def test_prolong_asks_first_and_pays_once_per_confirmation(stack: SlackSta
     assert stack.sandbox.state.numbers[number].stop_date > before
     assert stack.sandbox.state.balance < balance
     done = stack.fake.calls_to("response_url")[-1].args
-    assert done["replace_original"] is True and "prolonged by 2 months" in done["text"]
+    assert done["replace_original"] is True and "is paid until" in done["text"]
 
     # Slack delivers the same click again (X-Slack-Retry-Num): dropped.
     assert (await stack.slack.interaction(payload, retry_num=1)).status == 200
@@ -170,7 +186,7 @@ async def test_prolong_asks_first_and_pays_once_per_confirmation(stack: SlackSta
     await stack.slack.press(confirm)
     await stack.idle()
     assert stack.sandbox.call_count("prolong") == 1
-    assert "already used" in stack.fake.calls_to("response_url")[-1].args["text"]
+    assert "already done" in stack.fake.calls_to("response_url")[-1].args["text"]
 
     # Cancel removes the confirmation and pays nothing.
     second = await run(stack, f"prolong {number} 1")
@@ -186,15 +202,17 @@ async def test_the_card_buttons_prolong_and_switch_autorenew(stack: SlackStack) 
     await stack.slack.press(button_labelled(card["blocks"], "Prolong 1 month"))
     await stack.idle()
     quote = stack.fake.calls_to("response_url")[-1].args
-    assert "by 1 month?" in text_of(quote["blocks"])
+    assert f"Prolong {format_phone(number)} by 1 month" in text_of(quote["blocks"])
     assert stack.sandbox.call_count("prolong") == 0
 
     toggle = button_labelled(card["blocks"], "auto-renewal")
     await stack.slack.press(toggle)
     await stack.idle()
     assert stack.sandbox.state.numbers[number].autorenew is False
-    assert "is off" in stack.fake.calls_to("response_url")[-1].args["text"]
-    assert [b["action_id"] for b in buttons(card["blocks"])] == [actions.PROLONG_ASK, actions.AUTORENEW]
+    toggled = stack.fake.calls_to("response_url")[-1].args
+    assert switched("card.autorenew_done", number, "off") in toggled["text"]
+    assert toggled["replace_original"] is False  # the card stays; the answer comes beside it
+    assert all(actions.WIZARD_PATTERN.match(b["action_id"]) for b in buttons(card["blocks"]))
 
 
 async def test_a_failing_response_url_falls_back_to_an_ephemeral_message(stack: SlackStack) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from adapters.slack import actions
-from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, SlackStack, sign
+from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, SlackStack, buttons, sign
 from tests.fakes.slack_api import TEAM_ID
 from tests.fuzz_json import mutants
 
@@ -42,8 +42,8 @@ def _action(**overrides: Any) -> dict[str, Any]:
         "actions": [
             {
                 "type": "button",
-                "action_id": actions.NUMBER_CARD,
-                "value": "48221234567",
+                "action_id": actions.wizard_action_id(0, 0),
+                "value": actions.wizard_value("team", "forged"),
                 "action_ts": f"{time.time():.6f}",
             }
         ],
@@ -107,7 +107,7 @@ MALFORMED: list[tuple[str, str, str]] = [
             _action(
                 container=[],
                 message={"ts": "1.2", "blocks": "x"},
-                actions=[{"action_id": actions.AUTORENEW, "value": "x", "action_ts": "1"}],
+                actions=[{"action_id": actions.wizard_action_id(0, 1), "value": "x", "action_ts": "1"}],
             )
         ),
         FORM,
@@ -233,14 +233,24 @@ async def test_a_body_that_is_not_utf8_is_refused_without_a_traceback(
     assert len(warnings) == 6  # one line per refused request
 
 
+async def _prolong_confirmation(stack: SlackStack, number: str) -> list[dict[str, Any]]:
+    """The admin's real confirmation of prolonging ``number`` by a month (its blocks)."""
+    url = stack.fake.response_url()
+    await stack.slack.command(f"prolong {number} 1", response_url=url)
+    await stack.idle()
+    blocks: list[dict[str, Any]] = stack.fake.calls_to("response_url")[-1].args["blocks"]
+    return blocks
+
+
 async def test_a_signed_button_press_without_a_user_is_refused(stack: SlackStack) -> None:
     number = stack.owned()
     before = stack.sandbox.state.numbers[number].stop_date
-    choice = actions.ProlongChoice(number, 1, "slack-prolong-nouser")
+    confirmation = await _prolong_confirmation(stack, number)
+    value = next(b["value"] for b in buttons(confirmation) if "pay" in b["text"]["text"].lower())
     for user in (..., None, "", {}, {"id": ""}):
         payload = _action(
             user=user,
-            actions=[{"action_id": actions.PROLONG_CONFIRM, "value": choice.encode(), "action_ts": "1"}],
+            actions=[{"action_id": actions.wizard_action_id(0, 0), "value": value, "action_ts": "1"}],
         )
         reply = await stack.slack.post(_interaction(payload), FORM)
         assert reply.status < 500

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.slack import actions
 from adapters.slack.texts import REFUSAL
-from tests.e2e.slack.slack_helpers import ADMIN, DM, STRANGER, SlackStack, sign, text_of
+from tests.e2e.slack.slack_helpers import ADMIN, DM, STRANGER, SlackStack, button_labelled, sign, text_of
 from tests.fakes.slack_api import TEAM_ID
 
 
@@ -47,16 +47,20 @@ async def test_a_stranger_gets_a_polite_ephemeral_refusal_and_nothing_happens(st
     assert reply.status == 200
     assert reply.json() == {"response_type": "ephemeral", "text": REFUSAL}
 
-    # A confirmation button (say, copied from someone else's message) does nothing either.
-    choice = actions.ProlongChoice(number, 1, "slack-prolong-stolen")
+    # A confirmation button (copied from an admin's message) does nothing either.
+    url = stack.fake.response_url()
+    await stack.slack.command(f"prolong {number} 1", response_url=url)
+    await stack.idle()
+    confirmation = stack.fake.calls_to("response_url")[-1].args["blocks"]
+    pay = button_labelled(confirmation, "Confirm and pay")
     reply = await stack.slack.interaction(
-        stack.slack.action_payload(actions.PROLONG_CONFIRM, choice.encode(), user=STRANGER)
+        stack.slack.action_payload(pay["action_id"], pay["value"], user=STRANGER)
     )
     assert reply.status == 200
     await stack.idle()
     assert stack.sandbox.call_count("prolong") == 0
     assert stack.sandbox.state.numbers[number].stop_date == before
-    [refusal] = stack.fake.calls_to("response_url")
+    refusal = stack.fake.calls_to("response_url")[-1]
     assert REFUSAL in text_of(refusal.args["blocks"])
 
     # The home tab and a DM say the same, and show no account data.

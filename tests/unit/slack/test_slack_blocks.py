@@ -1,18 +1,16 @@
-"""Block Kit rendering: screens, limits, confirmations and alerts (pure)."""
+"""Block Kit rendering: screens, limits, form buttons, the digest (pure)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
 from adapters.slack import actions, blocks
 from adapters.slack.texts import FILE_STEP_HINT
-from bot.services.ordering import ProlongQuote
-from bot.zadarma.models import DirectNumber
 from conversations.screens import Button, Screen
+from conversations.steps.team import ROLE_EDIT_GROUP, ROLE_NEW_GROUP
 
 
-def all_buttons(rendered: blocks.Rendered) -> list[dict[str, object]]:
+def all_buttons(rendered: blocks.Rendered) -> list[dict[str, Any]]:
     return [e for b in rendered.blocks if b["type"] == "actions" for e in b["elements"]]
 
 
@@ -50,52 +48,25 @@ def test_slack_limits_are_kept() -> None:
     assert len(rendered.text) <= blocks.MAX_TEXT
 
 
-def test_a_long_number_list_says_how_many_were_left_out() -> None:
-    records = [
-        DirectNumber(number=f"4822{i:07d}", status="on", country="Poland", description="Warsaw " + "y" * 60)
-        for i in range(2000)
-    ]
-    rendered = blocks.numbers_message("Numbers", records, empty="none")
-    assert len(rendered.blocks) == blocks.MAX_BLOCKS
-    assert "more; narrow the list" in rendered.blocks[-1]["elements"][0]["text"]
-    shown = sum(b["text"]["text"].count("+48") for b in rendered.blocks if b["type"] == "section")
-    assert f"… and {2000 - shown} more" in rendered.blocks[-1]["elements"][0]["text"]
-
-
-def test_the_prolong_confirmation_shows_price_and_date_and_carries_the_key() -> None:
-    quote = ProlongQuote(
-        "48221234567",
-        3,
-        Decimal("15"),
-        "USD",
-        datetime(2026, 3, 1, 10, 0),
-        datetime(2026, 6, 1, 10, 0),
-        Decimal("4"),
-        "USD",
+def test_empty_screens_show_nothing_and_form_buttons_open_slack_modals() -> None:
+    note = Screen("Auto-renewal is now off.", (), "none")
+    rendered = blocks.render_screens([note, Screen("", (), "none")], "team")
+    assert rendered.text == note.text
+    assert [b["type"] for b in rendered.blocks] == ["section"]
+    groups = Screen(
+        "Document groups",
+        (
+            (Button("#0 Owner", "t1"), Button("#7 Shop", "t2", role=ROLE_EDIT_GROUP + "7")),
+            (Button("New document group", "t3", role=ROLE_NEW_GROUP),),
+        ),
     )
-    rendered = blocks.prolong_confirmation(quote, "slack-prolong-k1")
-    text = rendered.blocks[0]["text"]["text"]
-    assert "15.00 USD" in text and "2026-03-01 10:00 → *2026-06-01 10:00*" in text
-    assert "does not cover" in text
-    confirm, cancel = all_buttons(rendered)
-    assert confirm["action_id"] == actions.PROLONG_CONFIRM
-    assert actions.ProlongChoice.decode(str(confirm["value"])) == actions.ProlongChoice(
-        "48221234567", 3, "slack-prolong-k1"
-    )
-    assert "15.00" not in str(confirm["value"])  # no price travels in a button
-    assert cancel["action_id"] == actions.DISMISS
+    opened, edit, new = all_buttons(blocks.render_screens([groups], "team"))
+    assert (opened["action_id"], opened["value"]) == ("zb.w.0.0", "team|t1")
+    assert (edit["action_id"], edit["value"]) == (actions.GROUP_EDIT, "7")
+    assert (new["action_id"], new["value"]) == (actions.GROUP_NEW, "")
 
 
-def test_alerts_and_digest() -> None:
-    alert = blocks.alert_message("Expires soon", "+48221234567", autorenew=False)
-    assert [e["action_id"] for e in all_buttons(alert)] == [actions.PROLONG_ASK, actions.NUMBER_CARD]
-    assert blocks.alert_message("Balance low", None).blocks == blocks.section("Balance low")
+def test_digest_and_escaping() -> None:
     digest = blocks.digest_message([])
     assert digest.blocks[0]["type"] == "header" and "Nothing to report." in digest.text
-
-
-def test_formatting() -> None:
-    assert blocks.format_number("48221234567") == "+48 22 123 45 67"
-    assert blocks.format_number("999") == "+999"
     assert blocks.escape("<a&b>") == "&lt;a&amp;b&gt;"
-    assert blocks.format_date(None) == "—"

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from adapters.slack.commands import COMMAND
 from adapters.slack.part import EVENTS_PATH
+from conversations.team_commands import COMMAND
 
 ROOT = Path(__file__).resolve().parents[3]
 SLACK = ROOT / "adapters" / "slack"

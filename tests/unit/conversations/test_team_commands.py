@@ -1,12 +1,14 @@
-"""Parsing ``/numbers`` subcommands: a table of inputs and what they become."""
+"""Parsing the team console's ``/numbers`` subcommands: a table of inputs and what they become."""
 
 from __future__ import annotations
 
 import pytest
 
-from adapters.slack.commands import (
-    GENERAL_USAGE,
-    USAGE,
+from bot.services.selection import NumberFilter
+from conversations.i18n import Translator, translator
+from conversations.team_commands import (
+    GENERAL,
+    SUBCOMMANDS,
     Assign,
     Audit,
     Autorenew,
@@ -17,7 +19,6 @@ from adapters.slack.commands import (
     Help,
     Info,
     ListNumbers,
-    NumberFilter,
     Order,
     Prolong,
     Sip,
@@ -26,7 +27,13 @@ from adapters.slack.commands import (
     help_text,
     normalize_number,
     parse_command,
+    usage_line,
 )
+
+EN = translator("en")
+PL = translator("pl")
+USAGE = {name: usage_line(EN, name) for name in SUBCOMMANDS}
+GENERAL_USAGE = usage_line(EN, GENERAL)
 
 
 @pytest.mark.parametrize(
@@ -92,9 +99,30 @@ def test_parses(text: str, expected: Subcommand) -> None:
 def test_refuses_with_the_usage_line(text: str, usage: str, reason: str) -> None:
     with pytest.raises(CommandError) as caught:
         parse_command(text)
-    assert caught.value.usage == usage
-    assert reason in caught.value.reason
-    assert caught.value.message.endswith(f"Usage: `{usage}`")
+    message = caught.value.message(EN)
+    assert usage_line(EN, caught.value.usage) == usage
+    assert reason in message.splitlines()[0]
+    assert message.endswith(f"Usage: `{usage}`")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "usage"),
+    [
+        (
+            "prolong 48221234567 13",
+            "MIESIĄCE musi być liczbą całkowitą od 1 do 12",
+            "/numbers prolong NUMER MIESIĄCE",
+        ),
+        ("autorenew 48221234567 maybe", "`maybe` to ani on, ani off.", "/numbers autorenew NUMER on|off"),
+        ("frobnicate", "`frobnicate` nie jest podpoleceniem; `/numbers help`", "/numbers list|expiring|"),
+    ],
+)
+def test_refusals_are_translated(text: str, reason: str, usage: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    first, second = caught.value.message(PL).splitlines()
+    assert first.startswith(reason)
+    assert second.startswith(f"Użycie: `{usage}")
 
 
 def test_numbers_are_normalised_to_digits() -> None:
@@ -104,7 +132,10 @@ def test_numbers_are_normalised_to_digits() -> None:
     assert normalize_number("+48x") is None
 
 
-def test_help_lists_every_subcommand() -> None:
-    text = help_text()
-    for line in USAGE.values():
-        assert line in text
+@pytest.mark.parametrize("tr", [EN, PL])
+def test_help_lists_every_subcommand(tr: Translator) -> None:
+    text = help_text(tr)
+    assert len(text.splitlines()) == len(SUBCOMMANDS) + 1
+    for name in SUBCOMMANDS:
+        assert f"`{usage_line(tr, name)}` — " in text
+    assert ("Zarządzanie numerami" in text) == (tr is PL)

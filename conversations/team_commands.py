@@ -1,89 +1,117 @@
-"""Parsing of the ``/numbers`` slash command into typed subcommands (pure, no I/O).
+"""Parsing of the team console's commands (``/numbers list``, ``/numbers prolong ...``), pure.
 
 ``parse_command(text)`` returns one of the subcommand dataclasses below, or
-raises :class:`CommandError` whose ``usage`` is the line to show back
-(ephemerally) and whose ``reason`` says what was wrong.
+raises :class:`CommandError`, whose :meth:`~CommandError.message` is the
+translated reason and usage line to show back. The subcommand names stay
+English in every language (they are typed); what they take is translated.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Literal, get_args
 
-from bot.services.types import NumberStatus
+from bot.services.selection import NumberFilter, parse_filter
 from bot.services.validation import number_digits
+from conversations.i18n import N_, Translator
 
 COMMAND = "/numbers"
+"""How the team types the console's commands (the Slack slash command)."""
 
-USAGE: dict[str, str] = {
-    "list": f"{COMMAND} list [STATUS|COUNTRY|DIGITS]",
-    "expiring": f"{COMMAND} expiring [DAYS]",
-    "info": f"{COMMAND} info NUMBER",
-    "prolong": f"{COMMAND} prolong NUMBER MONTHS",
-    "autorenew": f"{COMMAND} autorenew NUMBER on|off",
-    "callername": f"{COMMAND} callername NUMBER NAME|-",
-    "sip": f"{COMMAND} sip NUMBER TARGET [test]",
-    "sms": f"{COMMAND} sms NUMBER on|off",
-    "order": f"{COMMAND} order",
-    "docs": f"{COMMAND} docs [GROUP]",
-    "assign": f"{COMMAND} assign NUMBER TELEGRAM_USER_ID",
-    "audit": f"{COMMAND} audit [NUMBER]",
-    "help": f"{COMMAND} help",
+SUBCOMMANDS: tuple[str, ...] = (
+    "list",
+    "expiring",
+    "info",
+    "prolong",
+    "autorenew",
+    "callername",
+    "sip",
+    "sms",
+    "order",
+    "docs",
+    "assign",
+    "audit",
+    "help",
+)
+
+_ARGUMENTS: dict[str, str] = {
+    "list": N_("team.args.list"),
+    "expiring": N_("team.args.expiring"),
+    "info": N_("team.args.info"),
+    "prolong": N_("team.args.prolong"),
+    "autorenew": N_("team.args.autorenew"),
+    "callername": N_("team.args.callername"),
+    "sip": N_("team.args.sip"),
+    "sms": N_("team.args.sms"),
+    "order": "",
+    "docs": N_("team.args.docs"),
+    "assign": N_("team.args.assign"),
+    "audit": N_("team.args.audit"),
+    "help": "",
 }
-
-GENERAL_USAGE = f"{COMMAND} {'|'.join(USAGE)} [ARGUMENTS]"
 
 _DESCRIPTIONS: dict[str, str] = {
-    "list": "every number of the account; filter by status (on, parking, checking...), country or digits",
-    "expiring": "numbers whose paid period ends within DAYS days (default 7)",
-    "info": "one number's card",
-    "prolong": "pay MONTHS (1-12) more months; shows the price and asks to confirm",
-    "autorenew": "switch auto-renewal",
-    "callername": "set the caller name (Latin letters, digits, spaces, at most 30) or clear it with -",
-    "sip": "point the number at a SIP login (00001) or a SIP URI (user@host); add test for test mode",
-    "sms": "switch SMS reception",
-    "order": "order a number (the same wizard customers use)",
-    "docs": "document groups; with GROUP: its files, verification state and rejection reasons",
-    "assign": "give a number to a Telegram customer",
-    "audit": "who did what, newest first (all, or one number)",
-    "help": "this help",
+    "list": N_("team.help.list"),
+    "expiring": N_("team.help.expiring"),
+    "info": N_("team.help.info"),
+    "prolong": N_("team.help.prolong"),
+    "autorenew": N_("team.help.autorenew"),
+    "callername": N_("team.help.callername"),
+    "sip": N_("team.help.sip"),
+    "sms": N_("team.help.sms"),
+    "order": N_("team.help.order"),
+    "docs": N_("team.help.docs"),
+    "assign": N_("team.help.assign"),
+    "audit": N_("team.help.audit"),
+    "help": N_("team.help.help"),
 }
 
-STATUSES = frozenset(get_args(NumberStatus))
-PENDING_STATUS = "pending"  # any status waiting for documents or their verification
+_WHAT: dict[str, str] = {
+    "DAYS": N_("team.what.days"),
+    "MONTHS": N_("team.what.months"),
+    "GROUP": N_("team.what.group"),
+    "TELEGRAM_USER_ID": N_("team.what.telegram_user"),
+}
 
 MAX_EXPIRING_DAYS = 365
 DEFAULT_EXPIRING_DAYS = 7
+GENERAL = ""
+"""The usage "name" of the command as a whole."""
 
 
-def help_text() -> str:
-    """The help shown for ``/numbers`` and ``/numbers help``."""
-    lines = ["Manage the account's virtual numbers:"]
-    lines += [f"• `{USAGE[name]}` — {_DESCRIPTIONS[name]}" for name in USAGE]
+def usage_line(tr: Translator, name: str) -> str:
+    """The usage of subcommand ``name`` (``/numbers prolong NUMBER MONTHS``), or of the whole command."""
+    if name == GENERAL:
+        arguments = tr.gettext("team.args.any")
+        return f"{COMMAND} {'|'.join(SUBCOMMANDS)} {arguments}"
+    key = _ARGUMENTS[name]
+    return f"{COMMAND} {name} {tr.gettext(key)}" if key else f"{COMMAND} {name}"
+
+
+def help_text(tr: Translator) -> str:
+    """The help shown for ``/numbers`` and ``/numbers help`` (mrkdwn code marks)."""
+    lines = [tr.gettext("team.help.title")]
+    lines += [f"• `{usage_line(tr, name)}` — {tr.gettext(_DESCRIPTIONS[name])}" for name in SUBCOMMANDS]
     return "\n".join(lines)
 
 
 class CommandError(Exception):
-    """A subcommand or argument that cannot be used; ``usage`` is the line to show."""
+    """A subcommand or argument that cannot be used: ``usage`` names the subcommand, ``key`` the reason."""
 
-    def __init__(self, usage: str, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, usage: str, key: str, **params: object) -> None:
+        super().__init__(key)
         self.usage = usage
-        self.reason = reason
+        self.key = key
+        self.params = params
 
-    @property
-    def message(self) -> str:
-        """What to answer: the reason and the usage line."""
-        return f"{self.reason}\nUsage: `{self.usage}`"
-
-
-@dataclass(frozen=True)
-class NumberFilter:
-    """What ``list`` narrows to: a status (or ``pending``), digits contained, or a country."""
-
-    kind: Literal["status", "digits", "country"]
-    value: str
+    def message(self, tr: Translator) -> str:
+        """What to answer: the reason and the usage line, in ``tr``'s language."""
+        params = dict(self.params)
+        what = params.get("what")
+        if isinstance(what, str) and what in _WHAT:
+            params["what"] = tr.gettext(_WHAT[what])
+        reason = tr.gettext(self.key, command=COMMAND, **params)
+        usage = tr.gettext("team.usage", usage=usage_line(tr, self.usage))
+        return f"{reason}\n{usage}"
 
 
 @dataclass(frozen=True)
@@ -200,22 +228,10 @@ Subcommand = (
 normalize_number = number_digits
 
 
-def parse_filter(raw: str) -> NumberFilter:
-    """A ``list`` filter: a known status or ``pending``, digits (``+`` allowed), else a country."""
-    value = raw.strip()
-    low = value.lower()
-    if low in STATUSES or low == PENDING_STATUS:
-        return NumberFilter("status", low)
-    digits = re.sub(r"[\s\-().]", "", value).lstrip("+")
-    if digits.isdigit():
-        return NumberFilter("digits", digits)
-    return NumberFilter("country", value)
-
-
 def _number(name: str, raw: str) -> str:
     number = normalize_number(raw)
     if number is None:
-        raise CommandError(USAGE[name], f"`{raw}` is not a phone number (7 to 15 digits, + allowed).")
+        raise CommandError(name, N_("team.error.not_a_number"), value=raw)
     return number
 
 
@@ -225,20 +241,20 @@ def _switch(name: str, raw: str) -> bool:
         return True
     if low in {"off", "no", "false", "0"}:
         return False
-    raise CommandError(USAGE[name], f"`{raw}` is neither on nor off.")
+    raise CommandError(name, N_("team.error.not_a_switch"), value=raw)
 
 
 def _int(name: str, raw: str, what: str, low: int, high: int) -> int:
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise CommandError(USAGE[name], f"{what} must be a whole number from {low} to {high}, not `{raw}`.")
+        raise CommandError(name, N_("team.error.range"), what=what, low=low, high=high, value=raw)
     return int(raw)
 
 
 def _arity(name: str, args: list[str], least: int, most: int) -> None:
     if len(args) < least:
-        raise CommandError(USAGE[name], "Something is missing.")
+        raise CommandError(name, N_("team.error.missing"))
     if len(args) > most:
-        raise CommandError(USAGE[name], "Too many arguments.")
+        raise CommandError(name, N_("team.error.too_many"))
 
 
 def parse_command(text: str) -> Subcommand:
@@ -266,13 +282,13 @@ def parse_command(text: str) -> Subcommand:
         return Autorenew(number, enabled) if name == "autorenew" else Sms(number, enabled)
     if name == "callername":
         if len(args) < 2:
-            raise CommandError(USAGE[name], "Something is missing.")
+            raise CommandError(name, N_("team.error.missing"))
         number_raw, _, caller = rest.partition(" ")
         return CallerName(_number(name, number_raw), caller.strip())
     if name == "sip":
         _arity(name, args, 2, 3)
         if len(args) == 3 and args[2].lower() != "test":
-            raise CommandError(USAGE[name], f"`{args[2]}` is not `test`.")
+            raise CommandError(name, N_("team.error.not_test"), value=args[2])
         return Sip(_number(name, args[0]), args[1], len(args) == 3)
     if name == "order":
         _arity(name, args, 0, 0)
@@ -286,4 +302,4 @@ def parse_command(text: str) -> Subcommand:
     if name == "audit":
         _arity(name, args, 0, 1)
         return Audit(_number(name, args[0]) if args else None)
-    raise CommandError(GENERAL_USAGE, f"`{name}` is not a subcommand; `{COMMAND} help` explains each.")
+    raise CommandError(GENERAL, N_("team.error.unknown"), name=name)

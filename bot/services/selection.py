@@ -1,16 +1,44 @@
-"""Selecting numbers for lists (pure): filters, "expiring soon", "waiting for documents"."""
+"""Selecting numbers for the team's lists (pure): filters, "expiring soon", "waiting for documents".
+
+The team console (``/numbers list``, ``/numbers expiring``) and the Slack App
+Home draw their lists from these rules, so they agree on what counts.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
 
-from adapters.slack.commands import PENDING_STATUS, NumberFilter
 from bot.services.catalog import localised_country_name
-from bot.services.types import DirectNumber
+from bot.services.types import DirectNumber, NumberStatus
 
+STATUSES = frozenset(get_args(NumberStatus))
+PENDING_STATUS = "pending"  # any status waiting for documents or their verification
 WAITING_STATUSES = frozenset({"checking", "checking_upload", "reserved_checking", "reserved_checking_upload"})
+
+
+@dataclass(frozen=True)
+class NumberFilter:
+    """What a list narrows to: a status (or ``pending``), digits contained, or a country."""
+
+    kind: Literal["status", "digits", "country"]
+    value: str
+
+
+def parse_filter(raw: str) -> NumberFilter:
+    """A list filter: a known status or ``pending``, digits (``+`` allowed), else a country."""
+    value = raw.strip()
+    low = value.lower()
+    if low in STATUSES or low == PENDING_STATUS:
+        return NumberFilter("status", low)
+    digits = re.sub(r"[\s\-().]", "", value).lstrip("+")
+    if digits.isdigit():
+        return NumberFilter("digits", digits)
+    return NumberFilter("country", value)
 
 
 def _fold(text: str) -> str:
@@ -45,6 +73,11 @@ def matches(record: DirectNumber, number_filter: NumberFilter) -> bool:
 def filtered(records: Iterable[DirectNumber], number_filter: NumberFilter | None) -> list[DirectNumber]:
     """The records passing the filter (all without one), order kept."""
     return [r for r in records if number_filter is None or matches(r, number_filter)]
+
+
+def account_now() -> datetime:
+    """The account's wall clock, naive like ``stop_date`` (UTC; hours do not matter for days)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def expiring(records: Iterable[DirectNumber], now: datetime, days: int) -> list[DirectNumber]:
