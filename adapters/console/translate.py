@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.kit.commands import command_list as customer_commands
+from adapters.kit.commands import is_command
 from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.demo import MAX_DEMO_CALL_SECONDS, MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
@@ -21,7 +23,6 @@ from conversations.i18n import N_, Translator
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState
 
-COMMANDS = frozenset({"start", "order", "numbers", "documents", "language", "help", "cancel"})
 LOCAL_COMMANDS = ("/file PATH", "/sample", "/days N", "/sms TEXT", "/call [SECONDS]", "/quit")
 PREVIOUS_KEY = "<"
 NEXT_KEY = ">"
@@ -191,7 +192,7 @@ def parse(
             if 1 <= pressed <= len(actions):
                 return Press(actions[pressed - 1])
             return Problem(N_("console.no_button"), {"number": pressed})
-        if name in COMMANDS:
+        if is_command(name):
             return Command(name, args.strip())
         return Problem(N_("console.unknown_command"), {"name": name[:40], "commands": command_list()})
     if expects != "text" and text in paging:
@@ -203,8 +204,8 @@ def parse(
 
 
 def command_list() -> str:
-    """Every command the demo knows, for the unknown-command message."""
-    return ", ".join([*(f"/{name}" for name in sorted(COMMANDS)), *LOCAL_COMMANDS])
+    """Every command the demo knows (the customer commands, then its own), for the unknown-command message."""
+    return customer_commands(*LOCAL_COMMANDS)
 
 
 def answers_at_stake(state: ConversationState | None, event: Event) -> int:
