@@ -10,12 +10,14 @@ digits, a few of them, ever count as a button number: ``²`` or a line of
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.kit.commands import command_list as customer_commands
 from adapters.kit.commands import is_command
+from adapters.kit.download import FileTooBig, check_declared
 from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.demo import MAX_DEMO_CALL_SECONDS, MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
@@ -232,17 +234,21 @@ def confirms(line: str) -> bool:
 
 
 def file_event(path: Path, limit: int = MAX_UPLOAD_BYTES) -> FileUpload | Problem:
-    """Read a file for sending (at most ``limit`` + 1 bytes, so the size check still sees it is too big).
+    """Read a file for sending, bounded like every platform's download (:mod:`adapters.kit.download`).
 
-    A missing, unreadable or oddly named file is a :class:`Problem`.
+    A file whose size is over ``limit`` is not read at all: it is sent with its
+    declared size and no content, and the conversation refuses it by that size.
+    A file that grows while it is read is cut off just past the limit. A
+    missing, unreadable or oddly named file is a :class:`Problem`.
     """
     try:
         with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            try:
+                check_declared(size, limit)
+            except FileTooBig:
+                return FileUpload(filename=path.name, content=b"", mime=None, declared_size=size)
             content = handle.read(limit + 1)
-            size = len(content)
-            if size > limit:
-                handle.seek(0, 2)
-                size = max(size, handle.tell())
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         shown = f"{path!s:.200}"
         if not isinstance(exc, OSError):
@@ -253,4 +259,4 @@ def file_event(path: Path, limit: int = MAX_UPLOAD_BYTES) -> FileUpload | Proble
         return Problem(
             N_("console.cannot_read"), {"path": shown, "reason": exc.strerror or type(exc).__name__}
         )
-    return FileUpload(filename=path.name, content=content, mime=None, declared_size=size)
+    return FileUpload(filename=path.name, content=content, mime=None, declared_size=max(size, len(content)))

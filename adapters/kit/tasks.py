@@ -48,7 +48,10 @@ class TaskSupervisor:
         return task
 
     def _start(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        return asyncio.get_running_loop().create_task(self._guard(work, name), name=f"{self._prefix}:{name}")
+        task = asyncio.get_running_loop().create_task(self._guard(work, name), name=f"{self._prefix}:{name}")
+        # A task cancelled before its first step never starts ``work``: close it (no "never awaited").
+        task.add_done_callback(lambda _: work.close())
+        return task
 
     async def _guard(self, work: Coroutine[Any, Any, None], name: str) -> None:
         try:
