@@ -138,6 +138,7 @@ class TelegramPart:
         self.dispatcher = Dispatcher(disable_fsm=True, name="telegram")
         self.dispatcher.update.outer_middleware(self._gate)
         self.dispatcher.include_router(handlers.router())
+        self._tasks = TaskSupervisor(PLATFORM)
         self._webhook = (
             WebhookEndpoint(
                 dispatcher=self.dispatcher,
@@ -145,12 +146,12 @@ class TelegramPart:
                 inbox=self._inbox,
                 url=webhook_url,
                 secret=webhook_secret,
+                tasks=self._tasks,
             )
             if webhook_url
             else None
         )
         self._pacer = Pacer()
-        self._tasks = TaskSupervisor(PLATFORM)
         self._retries = BackgroundRetries(self._status, self._tasks)
         self._redactor = TokenRedactor(token)
         self._polling: asyncio.Task[None] | None = None
@@ -209,9 +210,7 @@ class TelegramPart:
             await asyncio.wait_for(self.drain(), DRAIN_TIMEOUT)
         except TimeoutError:
             log.warning("updates still running at shutdown are cancelled")
-        await self._tasks.close(0.0)
-        if self._webhook is not None:
-            await self._webhook.cancel()
+        await self._tasks.close(0.0)  # what is still running is cancelled
         await self._gate.cancel()
         await self._session.close()
         self._redactor.uninstall()
@@ -236,9 +235,7 @@ class TelegramPart:
 
     async def drain(self) -> None:
         """Wait until every update received so far has been handled."""
-        await self._tasks.wait_idle(None)
-        if self._webhook is not None:
-            await self._webhook.wait()
+        await self._tasks.wait_idle(None)  # replays and webhook updates
         await self._gate.idle()
 
     # ------------------------------------------------------------------ alerts
