@@ -31,8 +31,8 @@ class AlertMessage:
     values are strings, dates ISO 8601 in the account's zone). ``number`` is
     ``None`` for account-wide kinds. ``actions`` name the one-tap buttons
     (:data:`bot.services.alerts.drafts.ACTIONS`). ``language`` is the
-    recipient's language when known (Telegram owner), else ``None`` (use the
-    default). ``chat_id`` is where to send it on Telegram when the stored
+    recipient's language when known (a customer), else ``None`` (use the
+    default). ``chat_id`` is the customer's private chat when the stored
     user has one. ``key`` is unique per alert (use it to make button data or
     idempotency tokens).
     """
