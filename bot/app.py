@@ -416,6 +416,7 @@ class Service:
     runner: Runner
     parts: list[Part]
     metrics: Metrics
+    platforms: PlatformRegistry = field(default_factory=PlatformRegistry)
 
 
 def build_service(core: Core) -> Service:
@@ -484,7 +485,7 @@ def build_service(core: Core) -> Service:
         draining=draining,
         drain_seconds=settings.drain_seconds,
     )
-    return Service(runner, parts, metrics)
+    return Service(runner, parts, metrics, registry)
 
 
 def wire_metrics(core: Core) -> Metrics:
