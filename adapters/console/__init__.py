@@ -7,7 +7,7 @@ written again:
 
 - the command catalog (:mod:`adapters.kit.commands`): which ``/commands`` are the
   engine's, with translated descriptions for menus and hints (here the
-  unknown-command answer);
+  introduction's command lines and the unknown-command answer);
 - the bounded download (:mod:`adapters.kit.download`): a file over the limit is
   refused by its declared size before it is read (here a local file's size);
 - the task supervisor and the backoff loop (:mod:`adapters.kit.tasks`,
