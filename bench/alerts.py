@@ -38,7 +38,15 @@ from typing import Any
 import httpx
 
 from bot.sandbox import DEFAULT_KEY, DEFAULT_SECRET, Sandbox, SandboxConfig
-from bot.services.alerts import AlertMessage, AlertScheduler, DeliveryResult
+from bot.services.alerts import (
+    CUSTOMERS,
+    TEAM,
+    AlertMessage,
+    AlertRoute,
+    AlertRoutes,
+    AlertScheduler,
+    DeliveryResult,
+)
 from bot.storage import SqliteStorage, UserRef
 from bot.zadarma import RateLimiter, ZadarmaClient
 
@@ -160,10 +168,13 @@ async def run(count: int, owners: int, in_process: bool) -> None:
                     for i, number in enumerate(numbers):
                         user = UserRef("telegram", str(100_000 + i % owners))
                         await storage.ownership.assign_number(number, user, assigned_by="bench")
-                    sinks = {"telegram": NullSink(), "slack": NullSink()}
-                    scheduler = AlertScheduler(
-                        client, storage, sinks, slack_channel="C0ALERTS", digest_hour=0, lease_holder="bench"
+                    routes = AlertRoutes(
+                        [
+                            AlertRoute("telegram", CUSTOMERS, NullSink()),
+                            AlertRoute("slack", TEAM, NullSink(), "C0ALERTS"),
+                        ]
                     )
+                    scheduler = AlertScheduler(client, storage, routes, digest_hour=0, lease_holder="bench")
                     for label, step in steps(emu, scheduler):
                         row = await measure(emu, label, step, traced)
                         rows.setdefault(label, []).append(row)

@@ -20,6 +20,8 @@ import httpx
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
+from bot.platforms import Platform, PlatformEntry, PlatformRegistry
+from bot.platforms import operators_of as platform_operators
 from bot.runtime import Draining, Part, Runner, health_app, install_metrics, write_probe
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 from bot.config import ConfigError, Settings, database_problem, demo_database_url
 from bot.coord.shared import Shared, open_shared
 from bot.services import Services
+from bot.services.alerts import CUSTOMERS, TEAM, AlertSink
 from bot.services.number_events import EventRouting
 from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage, utc_now
 from bot.zadarma.client import ZadarmaClient
@@ -78,11 +81,81 @@ class Core:
     shared: Shared = field(default_factory=Shared)  # what replicas share (REDIS_URL), or this process's
 
 
+# -- the platforms ---------------------------------------------------------------------
+# A new platform: its adapter package, its settings, and one entry here (see adapters/console).
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What a platform is built over: the core and the app's metrics (its update observer)."""
+
+    core: Core
+    metrics: Metrics
+
+
+def _telegram(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
+    from adapters.telegram.alerts import TelegramAlertSink
+    from adapters.telegram.part import TelegramPart
+
+    core = wiring.core
+    part = TelegramPart(
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_base=settings.telegram_api_base,
+        engine=core.engine,
+        services=core.services,
+        storage=core.storage,
+        admin_ids=settings.telegram_admins,
+        webhook_url=settings.telegram_webhook_url,
+        webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
+        locks=core.shared.update_locks,
+        observer=wiring.metrics,
+        orphan_after=settings.orphan_after if core.shared.redis else None,
+    )
+    return part, TelegramAlertSink(part)
+
+
+def _slack(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
+    from adapters.slack import SlackAlertSink, SlackPart  # slack_sdk is only loaded when Slack is on
+
+    core = wiring.core
+    part = SlackPart(
+        bot_token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        app_token=settings.slack_app_token.get_secret_value(),
+        api_base=settings.slack_api_base,
+        admin_users=settings.slack_admins,
+        alert_channel=settings.slack_alert_channel,
+        engine=core.engine,
+        services=core.services,
+        storage=core.storage,
+        observer=wiring.metrics,
+    )
+    return part, SlackAlertSink(part, default_language=settings.default_language)
+
+
+PLATFORMS: tuple[PlatformEntry[Wiring], ...] = (
+    PlatformEntry(
+        "telegram",
+        CUSTOMERS,
+        enabled=lambda s: s.telegram_enabled,
+        operators=lambda s: s.telegram_admins,
+        build=_telegram,
+    ),
+    PlatformEntry(
+        "slack",
+        TEAM,
+        enabled=lambda s: s.slack_enabled,
+        operators=lambda s: s.slack_admins,
+        build=_slack,
+        team_target=lambda s: s.slack_alert_channel,
+    ),
+)
+"""Every chat platform ``python -m bot run`` can serve, each registered once."""
+
+
 def operators_of(settings: Settings) -> frozenset[UserRef]:
     """Every configured operator, on every platform."""
-    return frozenset(UserRef("telegram", i) for i in settings.telegram_admins) | frozenset(
-        UserRef("slack", i) for i in settings.slack_admins
-    )
+    return platform_operators(PLATFORMS, settings)
 
 
 EXIT_STORAGE = 1
@@ -160,6 +233,8 @@ def run_demo(*, lang: str | None, db: str | None, realistic: bool = False) -> in
 
 
 async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> int:
+    from adapters.console import PLATFORM as CONSOLE
+    from adapters.console.alerts import ConsoleAlertSink
     from adapters.console.session import ConsoleSession
     from bot.demo_events import EndpointTransport
     from bot.sandbox import Sandbox, SandboxConfig
@@ -187,7 +262,7 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
         core = await enter_core(stack, settings, transport)
         if core is None:
             return EXIT_STORAGE
-        key = ConversationKey("console", "demo", "demo-user")
+        key = ConversationKey(CONSOLE, "demo", "demo-user")
         resume = db is not None and await core.storage.conversations.get(key) is not None
         if lang:
             await core.storage.users.upsert(key.user, chat_id=key.chat_id)
@@ -205,9 +280,14 @@ async def _demo(lang: str | None, db: str | None, realistic: bool = False) -> in
             from bot.services.number_events import EventRouting
             from bot.zadarma_events import ZadarmaEventsPart
 
-            clock = DemoClock(sandbox, core.client, core.storage, core.engine, key, lang or "en")
+            # The terminal is the demo's one platform: its user is a customer, told in the terminal.
+            sink = ConsoleAlertSink(core.engine, key)
+            registry = PlatformRegistry()
+            registry.register(Platform(CONSOLE, CUSTOMERS, sink))
+            routes = registry.alert_routes()
+            clock = DemoClock(sandbox, core.client, core.storage, key, lang or "en", sink=sink, routes=routes)
             # Events reach the terminal's user through the endpoint's code and the alert outbox.
-            core.services.events.routing = EventRouting(platforms=frozenset({key.platform}))
+            core.services.events.routing = EventRouting(platforms=routes.platforms)
             endpoint.endpoint = ZadarmaEventsPart(
                 core.services.events, settings.zadarma_secret.get_secret_value()
             )
@@ -336,68 +416,37 @@ class Service:
     runner: Runner
     parts: list[Part]
     metrics: Metrics
+    platforms: PlatformRegistry = field(default_factory=PlatformRegistry)
 
 
 def build_service(core: Core) -> Service:
     """Every configured part over one core, on one web server (not started yet)."""
-    from adapters.telegram.alerts import TelegramAlertSink
-    from adapters.telegram.part import TelegramPart
-    from bot.services.alerts import AlertScheduler, AlertSink
+    from bot.services.alerts import AlertScheduler
     from bot.services.outcomes import OutcomeNotifier
     from bot.services.settlement import Settler
 
     settings = core.settings
     metrics = wire_metrics(core)
-    parts: list[Part] = []
-    sinks: dict[str, AlertSink] = {}
-    if settings.telegram_enabled:
-        telegram = TelegramPart(
-            token=settings.telegram_bot_token.get_secret_value(),
-            api_base=settings.telegram_api_base,
-            engine=core.engine,
-            services=core.services,
-            storage=core.storage,
-            admin_ids=settings.telegram_admins,
-            webhook_url=settings.telegram_webhook_url,
-            webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
-            locks=core.shared.update_locks,
-            observer=metrics,
-            orphan_after=settings.orphan_after if core.shared.redis else None,
-        )
-        parts.append(telegram)
-        sinks["telegram"] = TelegramAlertSink(telegram)
-    if settings.slack_enabled:
-        from adapters.slack import SlackAlertSink, SlackPart  # slack_sdk is only loaded when Slack is on
-
-        slack = SlackPart(
-            bot_token=settings.slack_bot_token.get_secret_value(),
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
-            app_token=settings.slack_app_token.get_secret_value(),
-            api_base=settings.slack_api_base,
-            admin_users=settings.slack_admins,
-            alert_channel=settings.slack_alert_channel,
-            engine=core.engine,
-            services=core.services,
-            storage=core.storage,
-            observer=metrics,
-        )
-        parts.append(slack)
-        sinks["slack"] = SlackAlertSink(slack, default_language=settings.default_language)
-    scheduler = AlertScheduler.from_settings(settings, core.client, core.storage, sinks, observer=metrics)
+    registry = PlatformRegistry()
+    for entry in PLATFORMS:
+        if entry.enabled(settings):
+            registry.register(entry.create(Wiring(core, metrics), settings))
+    parts: list[Part] = registry.parts()
+    routes = registry.alert_routes()
+    scheduler = AlertScheduler.from_settings(settings, core.client, core.storage, routes, observer=metrics)
     parts.append(scheduler)
     ordering = core.services.ordering
-    channel = settings.slack_alert_channel
-    team = f"slack:{channel}" if "slack" in sinks and channel else None
+    team = routes.team_destination
     ordering.notifier = OutcomeNotifier(
         core.storage,
-        platforms=frozenset(sinks),
+        platforms=routes.platforms,
         team=team,
         grace_seconds=settings.outcome_grace,
         wake=scheduler.wake,
     )
     orphan_after = settings.orphan_after if core.shared.redis else None
     parts.append(Settler(ordering, core.storage, orphan_after=orphan_after))
-    core.services.events.routing = EventRouting(platforms=frozenset(sinks), team=team, wake=scheduler.wake)
+    core.services.events.routing = EventRouting(platforms=routes.platforms, team=team, wake=scheduler.wake)
     parts.append(ZadarmaEventsPart(core.services.events, settings.zadarma_secret.get_secret_value()))
 
     access = ZadarmaAccess()
@@ -436,7 +485,7 @@ def build_service(core: Core) -> Service:
         draining=draining,
         drain_seconds=settings.drain_seconds,
     )
-    return Service(runner, parts, metrics)
+    return Service(runner, parts, metrics, registry)
 
 
 def wire_metrics(core: Core) -> Metrics:

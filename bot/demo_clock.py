@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from adapters.console.alerts import ConsoleAlertSink
 from bot.sandbox import Sandbox
-from bot.services.alerts import AlertScheduler
+from bot.services.alerts import AlertRoutes, AlertScheduler
 from bot.storage import ConversationKey, Storage
 from bot.zadarma.client import ZadarmaClient
 from conversations.demo import days_passed
-from conversations.engine import ConversationEngine
 from conversations.screens import Screen
 
 
@@ -27,18 +26,19 @@ class DemoClock:
         sandbox: Sandbox,
         client: ZadarmaClient,
         storage: Storage,
-        engine: ConversationEngine,
         key: ConversationKey,
         default_language: str = "en",
+        *,
+        sink: ConsoleAlertSink,
+        routes: AlertRoutes,
     ) -> None:
+        """``sink`` is the terminal's alert sink, registered in ``routes`` (the demo's platforms)."""
         self._sandbox = sandbox
         self._storage = storage
         self._key = key
         self._default_language = default_language
-        self._sink = ConsoleAlertSink(engine, key)
-        self._scheduler = AlertScheduler(
-            client, storage, {key.platform: self._sink}, owner_platforms=(key.platform,)
-        )
+        self._sink = sink
+        self._scheduler = AlertScheduler(client, storage, routes)
 
     async def advance(self, days: int) -> list[Screen]:
         """``days`` days later: what happened, then one card per alert (their buttons are live)."""

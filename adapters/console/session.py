@@ -21,6 +21,7 @@ from adapters.console.translate import (
     parse,
     render,
 )
+from adapters.kit.commands import help_lines
 from bot.services.types import ConversationKey, StoredConversation
 from conversations.demo import days_unavailable, days_usage, event_line
 from conversations.engine import ConversationEngine
@@ -169,7 +170,7 @@ class ConsoleSession:
     async def run(self, *, resume: bool) -> int:
         """Run until ``/quit`` or end of input; ``resume`` continues a saved conversation."""
         await self._follow_language()
-        intro = self._tr.gettext("console.intro")
+        intro = self._tr.gettext("console.intro") + "\n" + help_lines(self._tr.language)
         if self._log_file:
             intro += "\n" + self._tr.gettext("console.log_file", path=self._log_file)
         self._say(intro)

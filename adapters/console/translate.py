@@ -10,10 +10,14 @@ digits, a few of them, ever count as a button number: ``²`` or a line of
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.kit.commands import command_list as customer_commands
+from adapters.kit.commands import is_command
+from adapters.kit.download import FileTooBig, check_declared
 from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.demo import MAX_DEMO_CALL_SECONDS, MAX_DEMO_DAYS
 from conversations.events import Command, Event, FileUpload, Press, Text
@@ -21,7 +25,6 @@ from conversations.i18n import N_, Translator
 from conversations.screens import Expects, Screen
 from conversations.state import ConversationState
 
-COMMANDS = frozenset({"start", "order", "numbers", "documents", "language", "help", "cancel"})
 LOCAL_COMMANDS = ("/file PATH", "/sample", "/days N", "/sms TEXT", "/call [SECONDS]", "/quit")
 PREVIOUS_KEY = "<"
 NEXT_KEY = ">"
@@ -191,7 +194,7 @@ def parse(
             if 1 <= pressed <= len(actions):
                 return Press(actions[pressed - 1])
             return Problem(N_("console.no_button"), {"number": pressed})
-        if name in COMMANDS:
+        if is_command(name):
             return Command(name, args.strip())
         return Problem(N_("console.unknown_command"), {"name": name[:40], "commands": command_list()})
     if expects != "text" and text in paging:
@@ -203,8 +206,8 @@ def parse(
 
 
 def command_list() -> str:
-    """Every command the demo knows, for the unknown-command message."""
-    return ", ".join([*(f"/{name}" for name in sorted(COMMANDS)), *LOCAL_COMMANDS])
+    """Every command the demo knows (the customer commands, then its own), for the unknown-command message."""
+    return customer_commands(*LOCAL_COMMANDS)
 
 
 def answers_at_stake(state: ConversationState | None, event: Event) -> int:
@@ -231,17 +234,21 @@ def confirms(line: str) -> bool:
 
 
 def file_event(path: Path, limit: int = MAX_UPLOAD_BYTES) -> FileUpload | Problem:
-    """Read a file for sending (at most ``limit`` + 1 bytes, so the size check still sees it is too big).
+    """Read a file for sending, bounded like every platform's download (:mod:`adapters.kit.download`).
 
-    A missing, unreadable or oddly named file is a :class:`Problem`.
+    A file whose size is over ``limit`` is not read at all: it is sent with its
+    declared size and no content, and the conversation refuses it by that size.
+    A file that grows while it is read is cut off just past the limit. A
+    missing, unreadable or oddly named file is a :class:`Problem`.
     """
     try:
         with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            try:
+                check_declared(size, limit)
+            except FileTooBig:
+                return FileUpload(filename=path.name, content=b"", mime=None, declared_size=size)
             content = handle.read(limit + 1)
-            size = len(content)
-            if size > limit:
-                handle.seek(0, 2)
-                size = max(size, handle.tell())
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         shown = f"{path!s:.200}"
         if not isinstance(exc, OSError):
@@ -252,4 +259,4 @@ def file_event(path: Path, limit: int = MAX_UPLOAD_BYTES) -> FileUpload | Proble
         return Problem(
             N_("console.cannot_read"), {"path": shown, "reason": exc.strerror or type(exc).__name__}
         )
-    return FileUpload(filename=path.name, content=content, mime=None, declared_size=size)
+    return FileUpload(filename=path.name, content=content, mime=None, declared_size=max(size, len(content)))

@@ -1,7 +1,8 @@
 """Fetching a file shared with the bot: ``files.info``, then ``url_private_download`` with the bot token.
 
 The size Slack reports is checked before anything is downloaded, and the
-download itself stops as soon as it passes the limit. The content stays in
+download itself is the kit's bounded read (:mod:`adapters.kit.download`),
+which stops as soon as it passes the limit. The content stays in
 memory and is handed to the conversation as a :class:`FileUpload`; it is
 never logged or written to disk. The bot token is only ever sent to Slack's
 own hosts (or the configured API host, for a test double).
@@ -17,36 +18,20 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.kit.download import DownloadError, FileTooBig, check_declared, read_response
 from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.events import FileUpload
 
 log = logging.getLogger("adapters.slack.files")
 
-CHUNK = 64 * 1024
+__all__ = ["FileFetchError", "FileTooBig", "SlackFileFetcher"]
+
 MAX_REDIRECTS = 3
 DOWNLOAD_TIMEOUT = 60.0
 
 
-class FileFetchError(Exception):
-    """The file could not be fetched; ``reason`` is short and safe to log."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class FileTooBig(FileFetchError):
-    """The file is larger than the limit (judged before downloading when Slack reports the size)."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"file of {size} bytes is over the limit of {limit}")
-        self.size = size
-        self.limit = limit
-
-    @property
-    def max_mb(self) -> int:
-        """The limit in whole megabytes."""
-        return self.limit // (1024 * 1024)
+FileFetchError = DownloadError
+"""The file could not be fetched; ``reason`` is short and safe to log (:class:`FileTooBig` is one)."""
 
 
 class SlackFileFetcher:
@@ -91,8 +76,7 @@ class SlackFileFetcher:
         file = await self.info(file_id)
         size = file.get("size")
         declared = int(size) if isinstance(size, int | str) and str(size).isdigit() else None
-        if declared is not None and declared > self.max_bytes:
-            raise FileTooBig(declared, self.max_bytes)
+        check_declared(declared, self.max_bytes)
         url = file.get("url_private_download") or file.get("url_private")
         if not isinstance(url, str) or not url:
             raise FileFetchError("the file has no download address")
@@ -123,13 +107,5 @@ class SlackFileFetcher:
                     if response.content_type == "text/html":
                         # Slack answers a login page instead of the file when the token is not accepted.
                         raise FileFetchError("download answered a web page instead of the file")
-                    length = response.content_length
-                    if length is not None and length > self.max_bytes:
-                        raise FileTooBig(length, self.max_bytes)
-                    body = bytearray()
-                    async for chunk in response.content.iter_chunked(CHUNK):
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            raise FileTooBig(len(body), self.max_bytes)
-                    return bytes(body)
+                    return await read_response(response, self.max_bytes)
         raise FileFetchError("too many redirects")

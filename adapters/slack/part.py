@@ -22,8 +22,6 @@ Requests over HTTP
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -39,6 +37,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.kit.backoff import Backoff, retry
 from adapters.slack import blocks
 from adapters.slack.delivery import DeliveryOutcome, outcome_of_error
 from adapters.slack.files import SlackFileFetcher
@@ -135,7 +134,7 @@ class SlackPart:
         self._started = False
         self._routes = False
         self._socket: AsyncSocketModeHandler | None = None
-        self._connector: asyncio.Task[None] | None = None
+        self._reconnect = Backoff(first=1.0, cap=SOCKET_RETRY_MAX)
         api_host = urlsplit(api_base).netloc if api_base else ""
         self.app = AsyncApp(
             name="zadarma-numbers-bot",
@@ -179,30 +178,24 @@ class SlackPart:
         self._started = True
         if self.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, self._app_token, logger=_bolt_logger())
-            self._connector = asyncio.get_running_loop().create_task(self._connect(), name="slack:socket")
+            self._tasks.loop(retry(self._connect_once, self._reconnect), "socket")
 
-    async def _connect(self) -> None:
-        delay = 1.0
-        while self._socket is not None:
-            try:
-                await self._socket.connect_async()  # type: ignore[no-untyped-call]
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._last_error = f"socket mode: {type(exc).__name__}"
-                log.warning("slack socket mode connection failed", extra={"error": type(exc).__name__})
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, SOCKET_RETRY_MAX)
+    async def _connect_once(self) -> bool:
+        """One Socket Mode connection attempt: True when connected (or the part is stopping)."""
+        if self._socket is None:
+            return True
+        try:
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            self._last_error = f"socket mode: {type(exc).__name__}"
+            log.warning("slack socket mode connection failed", extra={"error": type(exc).__name__})
+            return False
+        return True
 
     async def stop(self) -> None:
         """Finish (or after a while cancel) background work; close the Socket Mode connection."""
         self._started = False
-        if self._connector is not None:
-            self._connector.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connector
-            self._connector = None
+        await self._tasks.stop_loops()
         if self._socket is not None:
             socket, self._socket = self._socket, None
             try:

@@ -1,9 +1,10 @@
 """Fetching a customer's photo or document from Telegram into memory, size-bounded.
 
 The size Telegram reports is checked before anything is downloaded (first in
-the message, then in ``getFile``); the download itself stops as soon as it
-passes the limit. The bytes stay in memory and are never written to disk,
-and the download URL (which holds the token) is never logged or raised.
+the message, then in ``getFile``); the download itself is the kit's bounded
+read (:mod:`adapters.kit.download`), which stops as soon as it passes the limit.
+The bytes stay in memory and are never written to disk, and the download URL
+(which holds the token) is never logged or raised.
 """
 
 from __future__ import annotations
@@ -13,26 +14,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import GetFile
 
+from adapters.kit.download import DownloadError, FileTooBig, check_declared, read_response
 from adapters.telegram.sending import Sender
 from adapters.telegram.translate import IncomingFile
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """The Bot API lets bots download files up to 20 MB; Zadarma takes the same."""
 
-CHUNK = 64 * 1024
+__all__ = ["MAX_DOWNLOAD_BYTES", "FileFetcher", "FileTooBig", "FileUnavailable"]
 
-
-class FileTooBig(Exception):
-    """The file is over the limit; ``size`` is its size in bytes (as far as known)."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"file of {size} bytes is over the {limit}-byte limit")
-        self.size = size
-        self.limit = limit
-
-
-class FileUnavailable(Exception):
-    """Telegram did not hand over the file; the message says why (without the URL)."""
+FileUnavailable = DownloadError
+"""Telegram did not hand over the file; the reason says why (without the URL)."""
 
 
 class FileFetcher:
@@ -53,8 +45,7 @@ class FileFetcher:
 
     def check_size(self, size: int | None) -> None:
         """Raise :class:`FileTooBig` when a reported ``size`` is over the limit (unknown sizes pass)."""
-        if size is not None and size > self.limit:
-            raise FileTooBig(size, self.limit)
+        check_declared(size, self.limit)
 
     async def fetch(self, file: IncomingFile) -> bytes:
         """The file's bytes; :class:`FileTooBig` or :class:`FileUnavailable` when it cannot be had."""
@@ -77,12 +68,6 @@ class FileFetcher:
             async with client.get(url, timeout=aiohttp.ClientTimeout(total=self._timeout)) as response:
                 if response.status != 200:
                     raise FileUnavailable(f"download answered HTTP {response.status}")
-                self.check_size(response.content_length)
-                content = bytearray()
-                async for chunk in response.content.iter_chunked(CHUNK):
-                    content += chunk
-                    if len(content) > self.limit:
-                        raise FileTooBig(len(content), self.limit)
+                return await read_response(response, self.limit)
         except (aiohttp.ClientError, TimeoutError) as error:
             raise FileUnavailable(f"download failed: {type(error).__name__}") from None
-        return bytes(content)

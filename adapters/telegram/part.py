@@ -25,6 +25,9 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, Update
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
+from adapters.kit.backoff import Backoff, retry
+from adapters.kit.commands import command_catalog
+from adapters.kit.tasks import TaskSupervisor
 from adapters.telegram.delivery import Blocked, DeliveryOutcome, RetryLater, Sent
 from adapters.telegram.files import FileFetcher
 from adapters.telegram.gate import UpdateGate
@@ -38,7 +41,7 @@ from adapters.telegram.response_types import keep_response_types
 from adapters.telegram.retries import BackgroundRetries, token_rejected
 from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
 from adapters.telegram.status import ApiStatus
-from adapters.telegram.texts import COMMAND_DESCRIPTIONS, CONVERSATION_COMMANDS, LANGUAGES
+from adapters.telegram.texts import LANGUAGES
 from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
@@ -57,6 +60,9 @@ NOTICE_MAX_WAIT: Final = 5.0
 
 DRAIN_TIMEOUT: Final = 10.0
 """How long :meth:`TelegramPart.stop` lets updates in progress finish."""
+
+POLLING_RETRY_MAX: Final = 60.0
+"""Longest pause before polling is started again after it failed."""
 
 PURGE_INTERVAL: Final = 6 * 3600.0
 """How often remembered update ids whose time is up are deleted from the store."""
@@ -132,6 +138,7 @@ class TelegramPart:
         self.dispatcher = Dispatcher(disable_fsm=True, name="telegram")
         self.dispatcher.update.outer_middleware(self._gate)
         self.dispatcher.include_router(handlers.router())
+        self._tasks = TaskSupervisor(PLATFORM)
         self._webhook = (
             WebhookEndpoint(
                 dispatcher=self.dispatcher,
@@ -139,18 +146,17 @@ class TelegramPart:
                 inbox=self._inbox,
                 url=webhook_url,
                 secret=webhook_secret,
+                tasks=self._tasks,
             )
             if webhook_url
             else None
         )
         self._pacer = Pacer()
-        self._retries = BackgroundRetries(self._status)
+        self._retries = BackgroundRetries(self._status, self._tasks)
         self._redactor = TokenRedactor(token)
         self._polling: asyncio.Task[None] | None = None
-        self._replays: set[asyncio.Task[None]] = set()
-        self._housekeeping: asyncio.Task[None] | None = None
+        self._restart = Backoff(first=1.0, cap=POLLING_RETRY_MAX)
         self._orphan_after = orphan_after
-        self._takeover: asyncio.Task[None] | None = None
         self._started = False
 
     # ------------------------------------------------------------------ Part
@@ -183,12 +189,12 @@ class TelegramPart:
         else:
             await self._retries.run("deleteWebhook", self._delete_webhook)
             if not self._status.rejected:
-                self._polling = asyncio.create_task(self._poll(), name="telegram:polling")
+                self._polling = self._tasks.loop(self._poll(), "polling")
         for language in (None, *[code for code in LANGUAGES if code != "en"]):
             await self._retries.run(f"setMyCommands:{language or 'default'}", self._commands_setter(language))
-        self._housekeeping = asyncio.create_task(self._purge_periodically(), name="telegram:housekeeping")
+        self._tasks.loop(self._purge_periodically(), "housekeeping")
         if self._orphan_after is not None:
-            self._takeover = asyncio.create_task(self._take_over_periodically(), name="telegram:takeover")
+            self._tasks.loop(self._take_over_periodically(), "takeover")
 
     async def stop(self) -> None:
         """Stop receiving, let updates in progress finish (briefly), close the HTTP session."""
@@ -199,18 +205,12 @@ class TelegramPart:
             self._webhook.accepting = False
         await self._stop_polling()
         await self._retries.close()
-        for task in (self._housekeeping, self._takeover):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._housekeeping = self._takeover = None
+        await self._tasks.stop_loops()
         try:
             await asyncio.wait_for(self.drain(), DRAIN_TIMEOUT)
         except TimeoutError:
             log.warning("updates still running at shutdown are cancelled")
-        if self._webhook is not None:
-            await self._webhook.cancel()
+        await self._tasks.close(0.0)  # what is still running is cancelled
         await self._gate.cancel()
         await self._session.close()
         self._redactor.uninstall()
@@ -235,10 +235,7 @@ class TelegramPart:
 
     async def drain(self) -> None:
         """Wait until every update received so far has been handled."""
-        while self._replays:
-            await asyncio.gather(*list(self._replays), return_exceptions=True)
-        if self._webhook is not None:
-            await self._webhook.wait()
+        await self._tasks.wait_idle(None)  # replays and webhook updates
         await self._gate.idle()
 
     # ------------------------------------------------------------------ alerts
@@ -295,9 +292,7 @@ class TelegramPart:
 
     def _replay_all(self, updates: list[Update]) -> None:
         for update in updates:  # in order: the gate queues each user's updates as they start
-            task = asyncio.create_task(self._replay(update), name=f"telegram:replay:{update.update_id}")
-            self._replays.add(task)
-            task.add_done_callback(self._replays.discard)
+            self._tasks.spawn(self._replay(update), f"replay:{update.update_id}")
 
     async def _take_over_periodically(self) -> None:
         """Handle the updates another replica received long ago and never finished (it died)."""
@@ -323,25 +318,26 @@ class TelegramPart:
             log.exception("update failed", extra={"update_id": update.update_id})
 
     async def _poll(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await self.dispatcher.start_polling(
-                    self.bot,
-                    handle_signals=False,
-                    close_bot_session=False,
-                    allowed_updates=self.dispatcher.resolve_used_update_types(),
-                )
-                return
-            except TelegramUnauthorizedError:
-                token_rejected(self._status, "polling")
-                return
-            except Exception as error:
-                # e.g. getMe failing before the polling loop (which retries by itself) began
-                self._status.record("polling", error)
-                log.error("polling stopped; restarting", extra={"error": describe(error), "delay": delay})
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 60.0)
+        await retry(self._poll_once, self._restart)
+
+    async def _poll_once(self) -> bool:
+        """Poll until stopped: True when done (stopped, or the token rejected), False to restart."""
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        except TelegramUnauthorizedError:
+            token_rejected(self._status, "polling")
+        except Exception as error:
+            # e.g. getMe failing before the polling loop (which retries by itself) began
+            self._status.record("polling", error)
+            delay = self._restart.upcoming
+            log.error("polling stopped; restarting", extra={"error": describe(error), "delay": delay})
+            return False
+        return True
 
     async def _stop_polling(self) -> None:
         task, self._polling = self._polling, None
@@ -368,9 +364,9 @@ class TelegramPart:
         )
 
     def _commands_setter(self, language: str | None) -> Callable[[], Awaitable[None]]:
-        descriptions = COMMAND_DESCRIPTIONS[language or "en"]
         commands = [
-            BotCommand(command=name, description=descriptions[name]) for name in CONVERSATION_COMMANDS
+            BotCommand(command=info.name, description=info.description)
+            for info in command_catalog(language or "en")
         ]
 
         async def set_commands() -> None:

@@ -2,7 +2,9 @@
 
 ``setMyCommands``, ``deleteWebhook`` or ``setWebhook`` failing at start-up
 (Telegram briefly unreachable, a flood wait) is logged and retried in the
-background with growing pauses until it succeeds or the part stops. A
+background with growing pauses (the kit's :func:`~adapters.kit.backoff.retry`
+loop, run by the part's :class:`~adapters.kit.tasks.TaskSupervisor`) until it
+succeeds or the part stops. A
 rejected token is the exception: it is logged once, as one error line, and
 nothing is retried (a wrong token does not heal by waiting).
 """
@@ -15,6 +17,8 @@ from collections.abc import Awaitable, Callable
 
 from aiogram.exceptions import TelegramUnauthorizedError
 
+from adapters.kit.backoff import Backoff, Sleep, retry
+from adapters.kit.tasks import TaskSupervisor
 from adapters.telegram.sending import describe
 from adapters.telegram.status import ApiStatus
 
@@ -29,12 +33,14 @@ class BackgroundRetries:
     def __init__(
         self,
         status: ApiStatus,
+        supervisor: TaskSupervisor,
         *,
         first_delay: float = 1.0,
         max_delay: float = 300.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._status = status
+        self._supervisor = supervisor
         self._first_delay = first_delay
         self._max_delay = max_delay
         self._sleep = sleep
@@ -48,9 +54,7 @@ class BackgroundRetries:
         if await self._try(name, attempt, time_limit):
             return True
         if name not in self._tasks and not self._status.rejected:
-            self._tasks[name] = asyncio.create_task(
-                self._retry(name, attempt, time_limit), name=f"telegram:{name}"
-            )
+            self._tasks[name] = self._supervisor.loop(self._retry(name, attempt, time_limit), name)
         return False
 
     def pending(self) -> list[str]:
@@ -82,16 +86,17 @@ class BackgroundRetries:
         return True
 
     async def _retry(self, name: str, attempt: Attempt, time_limit: float) -> None:
-        delay = self._first_delay
-        while True:
-            await self._sleep(delay)
+        backoff = Backoff(first=self._first_delay, cap=self._max_delay)
+
+        async def again() -> bool:
             if await self._try(name, attempt, time_limit):
                 log.info("start-up call succeeded on retry", extra={"call": name})
                 self._tasks.pop(name, None)
-                return
-            if self._status.rejected:
-                return
-            delay = min(delay * 2, self._max_delay)
+                return True
+            return self._status.rejected is not None
+
+        await self._sleep(backoff.delay())  # the call failed just now: wait before the first retry
+        await retry(again, backoff, sleep=self._sleep)
 
 
 def token_rejected(status: ApiStatus, what: str) -> None:

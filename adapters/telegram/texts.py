@@ -2,40 +2,18 @@
 
 Everything a customer reads about numbers, orders and documents comes from the
 conversations (already translated); these are only the adapter's own words:
-file refusals, fall-backs, the operators' ``/assign`` command and the command
-menu's descriptions.
+file refusals, fall-backs and the operators' ``/assign`` command. The command
+menu comes from the kit's catalog (:mod:`adapters.kit.commands`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from adapters.kit import commands
+
 LANGUAGES: Final = ("en", "pl")
 DEFAULT_LANGUAGE: Final = "en"
-
-CONVERSATION_COMMANDS: Final = ("start", "order", "numbers", "documents", "language", "help", "cancel")
-"""Commands that become :class:`conversations.events.Command` events, in menu order."""
-
-COMMAND_DESCRIPTIONS: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "start": "Main menu",
-        "order": "Order a new number",
-        "numbers": "My numbers",
-        "documents": "My documents",
-        "language": "Change the language",
-        "help": "How this bot works",
-        "cancel": "Cancel the current step",
-    },
-    "pl": {
-        "start": "Menu główne",
-        "order": "Zamów nowy numer",
-        "numbers": "Moje numery",
-        "documents": "Moje dokumenty",
-        "language": "Zmień język",
-        "help": "Jak działa ten bot",
-        "cancel": "Anuluj bieżący krok",
-    },
-}
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {
     "en": {
@@ -116,7 +94,7 @@ def message(language: str, key: str, **params: object) -> str:
 
 def command_list() -> str:
     """``/start, /order, ...`` for hints."""
-    return ", ".join(f"/{name}" for name in CONVERSATION_COMMANDS)
+    return commands.command_list()
 
 
 def human_size(size: int) -> str:

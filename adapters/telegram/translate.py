@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from aiogram.types import CallbackQuery, Message, PhotoSize
 
-from adapters.telegram.texts import CONVERSATION_COMMANDS
+from adapters.kit.commands import is_command
 from conversations.events import Command, Event, Press, Text
 
 PHOTO_MIME = "image/jpeg"
@@ -111,7 +111,7 @@ def translate_message(message: Message, bot_username: str | None = None) -> Inco
     name, args, mention = command
     if mention and bot_username and mention.lower() != bot_username.lower():
         return Unsupported()  # meant for another bot in the same chat
-    if name in CONVERSATION_COMMANDS:
+    if is_command(name):
         return Command(name, args)
     return UnknownCommand(name)
 

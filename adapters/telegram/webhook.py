@@ -14,7 +14,6 @@ it is handled does not lose it.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from typing import Final
@@ -27,6 +26,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from adapters.json_bounds import load_object
+from adapters.kit.tasks import TaskSupervisor
 from adapters.telegram.inbox import UpdateInbox
 
 log = logging.getLogger("adapters.telegram")
@@ -43,15 +43,23 @@ class WebhookEndpoint:
     """The aiohttp handler for Telegram's webhook requests."""
 
     def __init__(
-        self, *, dispatcher: Dispatcher, bot: Bot, inbox: UpdateInbox, url: str, secret: str
+        self,
+        *,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        inbox: UpdateInbox,
+        url: str,
+        secret: str,
+        tasks: TaskSupervisor,
     ) -> None:
+        """``tasks`` is the part's supervisor: each accepted update is handled as its work."""
         self._dispatcher = dispatcher
         self._bot = bot
         self._inbox = inbox
         self.url = url
         self.path = webhook_path(url)
         self._secret = secret.encode("utf-8")
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = tasks
         self._listened: frozenset[str] | None = None
         self.accepting = False
 
@@ -88,22 +96,8 @@ class WebhookEndpoint:
             )
             return web.Response(status=200)
         await self._inbox.keep([update])
-        task = asyncio.create_task(self._feed(update), name=f"telegram:update:{update.update_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._feed(update), f"update:{update.update_id}")
         return web.Response(status=200)
-
-    async def wait(self) -> None:
-        """Wait for the updates being handled now."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def cancel(self) -> None:
-        """Cancel the updates still being handled."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _authorized(self, request: web.Request) -> bool:
         if not self._secret:

@@ -7,6 +7,7 @@ scanning the account and comparing it with what it saw last time.
 * :mod:`.rules` -- :func:`due_alerts`, the pure rule;
 * :mod:`.drafts` -- :class:`AlertKind`, :class:`AlertDraft` and the actions per kind;
 * :mod:`.delivery` -- :class:`AlertSink`, the adapters' contract;
+* :mod:`.routing` -- :class:`AlertRoutes`, each platform's sink and audience;
 * :mod:`.outbox` -- sending claimed alerts with backoff;
 * :mod:`.rejections` -- why documents were refused;
 * :mod:`.scheduler` -- :class:`AlertScheduler`, which runs it all.
@@ -24,6 +25,7 @@ from bot.services.alerts.drafts import (
     AlertKind,
 )
 from bot.services.alerts.outbox import OutboxSettings
+from bot.services.alerts.routing import CUSTOMERS, TEAM, AlertRoute, AlertRoutes, Audience
 from bot.services.alerts.rules import BalanceLike, due_alerts
 from bot.services.alerts.scheduler import AlertScheduler, ScanReport
 from bot.services.alerts.snapshot import NumberState, Snapshot, SnapshotError
@@ -33,11 +35,16 @@ __all__ = [
     "ACTION_AUTORENEW_ON",
     "ACTION_PROLONG",
     "ACTION_UPLOAD_DOCUMENTS",
+    "CUSTOMERS",
+    "TEAM",
     "AlertDraft",
     "AlertKind",
     "AlertMessage",
+    "AlertRoute",
+    "AlertRoutes",
     "AlertScheduler",
     "AlertSink",
+    "Audience",
     "BalanceLike",
     "DeliveryResult",
     "NumberState",

@@ -1,9 +1,10 @@
 """The contract between the alert scheduler and the chat platforms.
 
-An adapter (Telegram, Slack) implements :class:`AlertSink` and is registered
-under its destination prefix (``"telegram"``, ``"slack"``). The scheduler
-calls :meth:`AlertSink.deliver` with the part of the destination after the
-prefix (a Telegram user id, a Slack channel id) and an :class:`AlertMessage`;
+An adapter implements :class:`AlertSink` and is registered under its
+platform's name, the destination prefix, with its audience
+(:mod:`~bot.services.alerts.routing`). The scheduler calls
+:meth:`AlertSink.deliver` with the part of the destination after the prefix
+(a customer's user id, a team channel's id) and an :class:`AlertMessage`;
 the sink renders it in ``message.language``, with a button per action in
 ``message.actions`` (each acting on ``message.number``), sends it, and tells
 the outcome as a :class:`DeliveryResult`. A sink paces itself to its
@@ -30,8 +31,8 @@ class AlertMessage:
     values are strings, dates ISO 8601 in the account's zone). ``number`` is
     ``None`` for account-wide kinds. ``actions`` name the one-tap buttons
     (:data:`bot.services.alerts.drafts.ACTIONS`). ``language`` is the
-    recipient's language when known (Telegram owner), else ``None`` (use the
-    default). ``chat_id`` is where to send it on Telegram when the stored
+    recipient's language when known (a customer), else ``None`` (use the
+    default). ``chat_id`` is the customer's private chat when the stored
     user has one. ``key`` is unique per alert (use it to make button data or
     idempotency tokens).
     """

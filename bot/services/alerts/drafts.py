@@ -114,7 +114,7 @@ ACTIONS: Mapping[AlertKind, tuple[str, ...]] = {
 TEAM_ONLY: frozenset[AlertKind] = frozenset(
     {AlertKind.BALANCE_LOW, AlertKind.DIGEST, AlertKind.MONEY_CHECK, AlertKind.NUMBER_RESERVED}
 )
-"""Kinds about the whole account: they go to the team's Slack channel only."""
+"""Kinds about the whole account: they go to the team's destinations only."""
 
 
 @dataclass(frozen=True)

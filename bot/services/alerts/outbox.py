@@ -4,7 +4,7 @@ A delivery row exists per (alert, destination) from the moment the alert is
 claimed. :meth:`Outbox.deliver_due` takes the due ones (pending, or failed
 and due again), hands each to the sink for its destination prefix and
 records the outcome at once: ``sent``, ``blocked`` (never retried; a
-Telegram user is also marked blocked so later alerts skip them) or
+customer is also marked blocked so later alerts skip them) or
 ``failed`` with the next attempt after an exponential backoff, until
 ``max_attempts`` have been made. One lease (shared by every replica) and one
 in-process lock make sure a delivery is never handed to two sinks at once:
@@ -34,6 +34,7 @@ from typing import Protocol
 from bot.services.alerts.delivery import AlertMessage, AlertSink, DeliveryResult
 from bot.services.alerts.drafts import AlertKind
 from bot.services.alerts.lease import HeldLease
+from bot.services.alerts.routing import AlertRoutes
 from bot.storage import Delivery, Storage, UserRef
 
 log = logging.getLogger("bot.services.alerts")
@@ -100,12 +101,12 @@ class OutboxSettings:
 
 
 class Outbox:
-    """Delivers due alert deliveries through the sinks."""
+    """Delivers due alert deliveries through the sinks of ``routes``."""
 
     def __init__(
         self,
         storage: Storage,
-        sinks: Mapping[str, AlertSink],
+        routes: AlertRoutes,
         *,
         clock: Callable[[], datetime],
         holder: str,
@@ -114,7 +115,8 @@ class Outbox:
     ) -> None:
         self._storage = storage
         self._observer = observer
-        self._sinks = dict(sinks)
+        self._routes = routes
+        self._sinks: Mapping[str, AlertSink] = routes.sinks
         self._clock = clock
         self._holder = holder
         self.settings = settings or OutboxSettings()
@@ -198,17 +200,17 @@ class Outbox:
         if result.outcome == "blocked":
             await self._storage.alerts.mark_delivery_blocked(key, destination, result.error or "blocked")
             self._observe(prefix, "blocked")
-            if prefix == "telegram":
+            if self._routes.addresses_people(prefix):
                 await self._storage.users.mark_blocked(UserRef(prefix, target))
             return False
         await self._failed(delivery, result.error or "not delivered", result.after_seconds)
         return False
 
     async def _message(self, delivery: Delivery, prefix: str, target: str) -> AlertMessage | None:
-        """The message for one delivery; ``None`` when the Telegram user is known to block the bot."""
+        """The message for one delivery; ``None`` when the customer is known to block the bot."""
         alert = delivery.alert
         language = chat_id = None
-        if prefix == "telegram":
+        if self._routes.addresses_people(prefix):
             user = await self._storage.users.get(UserRef(prefix, target))
             if user is not None:
                 if user.blocked:

@@ -30,11 +30,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bot.services.alerts.delivery import AlertSink
 from bot.services.alerts.drafts import TEAM_ONLY, AlertDraft
 from bot.services.alerts.lease import HeldLease
 from bot.services.alerts.outbox import DeliveryObserver, Outbox, OutboxSettings
 from bot.services.alerts.rejections import RejectionFinder
+from bot.services.alerts.routing import AlertRoutes
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
 from bot.services.waiting import stop_task, wait_event
@@ -95,11 +95,10 @@ class AlertScheduler:
         self,
         client: ZadarmaClient,
         storage: Storage,
-        sinks: Mapping[str, AlertSink],
+        routes: AlertRoutes,
         *,
         interval: float = 900.0,
         lead_days: Iterable[int] = DEFAULT_LEAD_DAYS,
-        slack_channel: str | None = None,
         digest_hour: int = 9,
         lease_holder: str | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -108,25 +107,22 @@ class AlertScheduler:
         scan_lease_ttl: float = DEFAULT_SCAN_LEASE_TTL,
         outbox: OutboxSettings | None = None,
         required: bool = False,
-        owner_platforms: Iterable[str] = ("telegram",),
         observer: DeliveryObserver | None = None,
     ) -> None:
         """Wire the scheduler.
 
-        ``sinks`` are keyed by destination prefix (``"telegram"``, ``"slack"``);
-        alerts go only to platforms that have a sink. ``interval`` is seconds
+        ``routes`` say which platforms alerts reach and whom they serve
+        (:mod:`~bot.services.alerts.routing`): a number's alerts go to its owner
+        on a customers' platform, and to every team destination; with no team
+        destination there are no team alerts and no digest. ``interval`` is seconds
         between scans (``ALERT_INTERVAL``), ``lead_days`` the expiry lead times
-        (``ALERT_DAYS``), ``slack_channel`` the team's channel
-        (``SLACK_ALERT_CHANNEL``; no channel: no team alerts and no digest),
-        ``digest_hour`` the account-local hour of the daily digest
+        (``ALERT_DAYS``), ``digest_hour`` the account-local hour of the daily digest
         (``ALERT_DIGEST_HOUR``). ``clock`` is the machine clock used for
         leases and retries (the account's own clock comes from the API);
         ``rates`` convert fees in other currencies into the balance's.
         ``scan_lease_ttl`` and ``outbox.lease_ttl`` (``ALERT_LEASE_TTL``) bound
         how long a crashed replica holds up the others; ``delivery_interval``
-        is the pause between delivery rounds. ``owner_platforms`` are the
-        platforms whose number owners get their numbers' alerts themselves
-        (customers; the terminal demo adds its own). ``observer`` is told the
+        is the pause between delivery rounds. ``observer`` is told the
         result of every delivery attempt (metrics).
         """
         if not 0 <= digest_hour <= 23:
@@ -135,13 +131,11 @@ class AlertScheduler:
         self.required = required
         self._client = client
         self._storage = storage
-        self._sinks = dict(sinks)
-        self._owner_platforms = frozenset(owner_platforms)
+        self._routes = routes
         self._interval = interval
         self._lead_days = tuple(sorted({int(d) for d in lead_days}, reverse=True))
         if not self._lead_days or self._lead_days[-1] < 1:
             raise ValueError("lead_days must be positive whole days, at least one")
-        self._slack_channel = slack_channel or None
         self._digest_hour = digest_hour
         self._holder = lease_holder or default_lease_holder()
         self._clock = clock
@@ -150,7 +144,7 @@ class AlertScheduler:
         self._scan_lease_ttl = scan_lease_ttl
         self._rejections = RejectionFinder(client, storage)
         self._outbox = Outbox(
-            storage, self._sinks, clock=clock, holder=self._holder, settings=outbox, observer=observer
+            storage, routes, clock=clock, holder=self._holder, settings=outbox, observer=observer
         )
         self._scan_lock = asyncio.Lock()
         self._kick = asyncio.Event()
@@ -166,22 +160,21 @@ class AlertScheduler:
         settings: Settings,
         client: ZadarmaClient,
         storage: Storage,
-        sinks: Mapping[str, AlertSink],
+        routes: AlertRoutes,
         *,
         observer: DeliveryObserver | None = None,
     ) -> AlertScheduler:
         """A scheduler configured from the settings.
 
-        Uses ``ALERT_INTERVAL``, ``ALERT_DAYS``, ``ALERT_DIGEST_HOUR``,
-        ``ALERT_LEASE_TTL`` and ``SLACK_ALERT_CHANNEL``.
+        Uses ``ALERT_INTERVAL``, ``ALERT_DAYS``, ``ALERT_DIGEST_HOUR`` and
+        ``ALERT_LEASE_TTL``; the team's destinations come with ``routes``.
         """
         return cls(
             client,
             storage,
-            sinks,
+            routes,
             interval=settings.alert_interval,
             lead_days=settings.alert_lead_days,
-            slack_channel=settings.slack_alert_channel or None,
             digest_hour=settings.alert_digest_hour,
             scan_lease_ttl=settings.alert_lease_ttl,
             outbox=OutboxSettings.for_lease_ttl(settings.alert_lease_ttl),
@@ -256,7 +249,7 @@ class AlertScheduler:
             balance,
             clock.now,
             self._lead_days,
-            digest_hour=self._digest_hour if self._team_destination() else None,
+            digest_hour=self._digest_hour if self._routes.team else None,
             rates=self._rates,
         )
         report.drafts = len(drafts)
@@ -281,24 +274,17 @@ class AlertScheduler:
         else:
             report.duplicates += 1
 
-    def _team_destination(self) -> str | None:
-        if self._slack_channel and "slack" in self._sinks:
-            return f"slack:{self._slack_channel}"
-        return None
-
     async def _destinations(self, draft: AlertDraft) -> list[str]:
-        """The owner on a customer platform (unless they block the bot), then the team's Slack channel."""
+        """The owner on a customers' platform (unless they block the bot), then the team's destinations."""
         destinations: list[str] = []
-        customers = self._owner_platforms & self._sinks.keys()
+        customers = self._routes.customers
         if draft.number is not None and draft.kind not in TEAM_ONLY and customers:
             owner = await self._storage.ownership.owner_of_number(draft.number)
             if owner is not None and owner.platform in customers:
                 user = await self._storage.users.get(owner)
                 if user is None or not user.blocked:
                     destinations.append(f"{owner.platform}:{owner.user_id}")
-        team = self._team_destination()
-        if team is not None:
-            destinations.append(team)
+        destinations.extend(self._routes.team)
         return destinations
 
     async def _save(self, current: Snapshot, raw_previous: str | None, lease: HeldLease) -> bool:

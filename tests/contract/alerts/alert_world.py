@@ -13,7 +13,15 @@ import httpx
 
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Actor, Services
-from bot.services.alerts import AlertScheduler, OutboxSettings, ScanReport
+from bot.services.alerts import (
+    CUSTOMERS,
+    TEAM,
+    AlertRoute,
+    AlertRoutes,
+    AlertScheduler,
+    OutboxSettings,
+    ScanReport,
+)
 from bot.services.ordering import OrderRequest
 from bot.storage import SqliteStorage, UserRef
 from bot.zadarma import RateLimiter, ZadarmaClient
@@ -40,20 +48,28 @@ class World:
     slack: FakeChat = field(default_factory=lambda: FakeChat("slack"))
     opened: list[SqliteStorage] = field(default_factory=list)
 
-    def scheduler(self, holder: str = "replica-a", **overrides: Any) -> AlertScheduler:
+    def routes(self, team_channel: str | None = CHANNEL) -> AlertRoutes:
+        """Telegram's customers and Slack's team (alerted in ``team_channel``; none: no team alerts)."""
+        return AlertRoutes(
+            [
+                AlertRoute("telegram", CUSTOMERS, self.telegram),
+                AlertRoute("slack", TEAM, self.slack, team_channel or ""),
+            ]
+        )
+
+    def scheduler(
+        self, holder: str = "replica-a", *, team_channel: str | None = CHANNEL, **overrides: Any
+    ) -> AlertScheduler:
         settings: dict[str, Any] = {
             "interval": 900.0,
             "lead_days": (14, 7, 3, 1),
-            "slack_channel": CHANNEL,
             "digest_hour": 9,
             "lease_holder": holder,
             "clock": self.clock,
             "outbox": OutboxSettings(base_backoff=30.0),
         }
         settings.update(overrides)
-        return AlertScheduler(
-            self.client, self.storage, {"telegram": self.telegram, "slack": self.slack}, **settings
-        )
+        return AlertScheduler(self.client, self.storage, self.routes(team_channel), **settings)
 
     async def restart(self) -> None:
         """Close the storage and open the same SQLite file again (a new process)."""

@@ -155,7 +155,7 @@ async def test_group_of_a_number_ordered_outside_the_bot_is_the_owners_only_grou
     )
     await world.storage.ownership.assign_group(group.id, owner)
     await world.client.upload_document(group.id, "passport", "reject-scan.pdf", PDF, "application/pdf")
-    scheduler = world.scheduler(slack_channel=None)
+    scheduler = world.scheduler(team_channel=None)
     await world.tick(scheduler)
     result = await world.client.order_number(direction_id=3005, documents_group_id=group.id)
     await world.storage.ownership.assign_number(result.number, owner, assigned_by="slack:U0OPS")
@@ -171,7 +171,7 @@ async def test_group_of_a_number_ordered_outside_the_bot_is_the_owners_only_grou
 async def test_unknown_or_unreadable_group_gives_documents_needed(world: World) -> None:
     owner = UserRef("telegram", "1005")
     await world.customer("1005")
-    scheduler = world.scheduler(slack_channel=None)
+    scheduler = world.scheduler(team_channel=None)
     await world.tick(scheduler)
     # ordered outside the bot; the owner has two groups, so which one is unknown: no lookup
     first = await world.client.order_number(direction_id=3005, documents_group_id=0)

@@ -167,9 +167,9 @@ async def test_configured_from_settings(world: World) -> None:
     settings = Settings(
         alert_interval=60, alert_days="10,5", slack_alert_channel="C0TEAM", alert_digest_hour=23
     )
-    scheduler = AlertScheduler.from_settings(
-        settings, world.client, world.storage, {"telegram": world.telegram, "slack": world.slack}
-    )
+    # The team's channel reaches the scheduler with the routes the composition root registers.
+    routes = world.routes(team_channel=settings.slack_alert_channel)
+    scheduler = AlertScheduler.from_settings(settings, world.client, world.storage, routes)
     await world.customer("1001")
     await scheduler.scan_once()
     number = await world.order("1001", 3301, autorenew=False)
@@ -196,7 +196,7 @@ async def test_owner_on_slack_and_unowned_numbers_go_to_the_channel_only(world: 
 
 
 async def test_a_scan_counts_the_alerts_it_claimed_and_those_nobody_can_receive(world: World) -> None:
-    scheduler = world.scheduler(slack_channel="")  # no team channel: only the owners are told
+    scheduler = world.scheduler(team_channel="")  # no team channel: only the owners are told
     for user in ("1001", "1002"):
         await world.customer(user)
     await world.tick(scheduler)

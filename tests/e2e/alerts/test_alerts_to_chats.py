@@ -18,7 +18,7 @@ from adapters.telegram.alerts import TelegramAlertSink
 from adapters.telegram.part import TelegramPart
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Actor, Services
-from bot.services.alerts import AlertScheduler
+from bot.services.alerts import CUSTOMERS, TEAM, AlertRoute, AlertRoutes, AlertScheduler
 from bot.services.ordering import OrderRequest
 from bot.services.outcomes import OutcomeNotifier
 from bot.storage import Storage, UserRef, open_storage
@@ -79,9 +79,13 @@ async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackAp
     scheduler = AlertScheduler(
         client,
         storage,
-        {"telegram": TelegramAlertSink(tg), "slack": SlackAlertSink(sl)},
+        AlertRoutes(
+            [
+                AlertRoute("telegram", CUSTOMERS, TelegramAlertSink(tg)),
+                AlertRoute("slack", TEAM, SlackAlertSink(sl), CHANNEL),
+            ]
+        ),
         lead_days=(14, 7, 3, 1),
-        slack_channel=CHANNEL,
         digest_hour=23,
     )
     return Bot(storage, http, services, tg, sl, scheduler)

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from adapters.kit.commands import command_catalog
 from tests.e2e.console.driver import Demo
 
 
@@ -94,4 +95,14 @@ def test_page_keys_stay_the_same_on_every_page(start_demo: Callable[..., Demo]) 
     assert demo.buttons.get("◀️ Previous") == "/<"
     assert "Page 1 of 2" in demo.send("/<")
     assert demo.buttons.get("Next ▶️") == "/>"
+    assert demo.quit()[0] == 0
+
+
+def test_the_introduction_lists_the_commands_from_the_catalog_in_the_users_language(
+    start_demo: Callable[..., Demo],
+) -> None:
+    demo = start_demo("--lang", "pl")
+    for info in command_catalog("pl"):
+        assert f"/{info.name}: {info.description}" in demo.screen
+    assert command_catalog("pl") != command_catalog("en")
     assert demo.quit()[0] == 0

@@ -7,7 +7,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.services.alerts import AlertMessage, DeliveryResult
+from bot.services.alerts import (
+    CUSTOMERS,
+    TEAM,
+    AlertMessage,
+    AlertRoute,
+    AlertRoutes,
+    AlertSink,
+    DeliveryResult,
+)
 
 
 class FakeClock:
@@ -74,3 +82,15 @@ class FakeChat:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def routes(
+    customers: dict[str, AlertSink] | None = None, team: dict[str, AlertSink] | None = None, channel: str = ""
+) -> AlertRoutes:
+    """Alert routes for fake platforms: ``customers`` by name, ``team`` by name (team chat ``channel``)."""
+    return AlertRoutes(
+        [
+            *(AlertRoute(name, CUSTOMERS, sink) for name, sink in (customers or {}).items()),
+            *(AlertRoute(name, TEAM, sink, channel) for name, sink in (team or {}).items()),
+        ]
+    )

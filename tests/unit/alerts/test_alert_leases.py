@@ -21,7 +21,7 @@ from bot.services.alerts.lease import HeldLease
 from bot.services.alerts.outbox import DELIVERY_LEASE, Outbox
 from bot.services.alerts.scheduler import DEFAULT_DELIVERY_INTERVAL, DEFAULT_SCAN_LEASE_TTL
 from bot.storage import MemoryStorage, SqliteStorage, UserRef
-from tests.unit.alerts.alert_fakes import FakeChat, FakeClock, utc
+from tests.unit.alerts.alert_fakes import FakeChat, FakeClock, routes, utc
 
 START = utc(2026, 11, 20, 8, 0)
 PAYLOAD = {"params": {"number": "48221234567", "days_left": "7"}, "actions": ["prolong"]}
@@ -177,12 +177,12 @@ async def test_a_delivering_replica_that_dies_holds_up_the_others_at_most_the_tt
     dying, survivor, clock = two_processes
     await claim(dying, "k1", "slack:C1")
     hanging = Hanging()
-    a = Outbox(dying, {"slack": hanging}, clock=clock, holder="a")  # the defaults
+    a = Outbox(dying, routes(team={"slack": hanging}), clock=clock, holder="a")  # the defaults
     round_a = asyncio.create_task(a.deliver_due())
     await asyncio.wait_for(hanging.entered.wait(), 5)
     await dying.close()  # dead: it neither renews nor releases anything any more
     slack = FakeChat("slack")
-    b = Outbox(survivor, {"slack": slack}, clock=clock, holder="b")
+    b = Outbox(survivor, routes(team={"slack": slack}), clock=clock, holder="b")
     ttl = OutboxSettings().lease_ttl
     clock.advance(ttl - 0.5)
     assert await b.deliver_due() == 0
@@ -202,8 +202,8 @@ async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
         await claim(storage, f"k{i:02d}", "slack:C1")
     slow = FakeChat("slack", delay=0.08)  # 12 sends: about a second, over three TTLs
     settings = OutboxSettings(lease_ttl=0.3, send_timeout=0.15)
-    a = Outbox(storage, {"slack": slow}, clock=clock, holder="a", settings=settings)
-    b = Outbox(storage, {"slack": slow}, clock=clock, holder="b", settings=settings)
+    a = Outbox(storage, routes(team={"slack": slow}), clock=clock, holder="a", settings=settings)
+    b = Outbox(storage, routes(team={"slack": slow}), clock=clock, holder="b", settings=settings)
     round_a = asyncio.create_task(a.deliver_due())
     while not slow.attempts:  # a holds the lease and has started sending
         await asyncio.sleep(0.005)
@@ -250,7 +250,7 @@ async def test_a_lease_run_down_by_a_long_send_is_renewed_before_the_next_send()
     for key in ("k1", "k2", "k3"):
         await claim(storage, key, "slack:C1")
     sink = Blocking(0.7)
-    outbox = Outbox(storage, {"slack": sink}, clock=clock, holder="a", settings=MARGIN)
+    outbox = Outbox(storage, routes(team={"slack": sink}), clock=clock, holder="a", settings=MARGIN)
     assert await outbox.deliver_due() == 3
     assert sink.sent == ["k1", "k2", "k3"]
 
@@ -274,7 +274,7 @@ async def test_a_renewal_answered_too_late_to_cover_a_send_stops_the_round() -> 
 
     storage.leases.try_acquire_lease = late  # type: ignore[method-assign]
     sink = Blocking(0.7, after=store_turns_slow)
-    outbox = Outbox(storage, {"slack": sink}, clock=clock, holder="a", settings=MARGIN)
+    outbox = Outbox(storage, routes(team={"slack": sink}), clock=clock, holder="a", settings=MARGIN)
     assert await outbox.deliver_due() == 1
     assert sink.sent == ["k1"]
     assert [d.status.value for d in await storage.alerts.deliveries("k2")] == ["pending"]

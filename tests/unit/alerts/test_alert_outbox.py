@@ -13,7 +13,7 @@ from bot.metrics import Metrics
 from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult, OutboxSettings
 from bot.services.alerts.outbox import DELIVERY_LEASE, Outbox
 from bot.storage import DeliveryStatus, MemoryStorage, UserRef
-from tests.unit.alerts.alert_fakes import FakeChat, FakeClock, utc
+from tests.unit.alerts.alert_fakes import FakeChat, FakeClock, routes, utc
 
 START = utc(2026, 11, 20, 8, 0)
 KEY = "expiry:48221234567:2026-12-01:7"
@@ -54,7 +54,7 @@ def outbox(
 ) -> Outbox:
     return Outbox(
         storage,
-        {"telegram": telegram, "slack": slack},
+        routes({"telegram": telegram}, {"slack": slack}),
         clock=clock,
         holder=holder,
         settings=OutboxSettings(**settings),  # type: ignore[arg-type]
@@ -193,7 +193,11 @@ class Hanging:
 async def test_sink_errors_and_timeouts_are_retried(storage, clock, sink, error) -> None:
     await claim(storage, destinations=(SLACK,))
     box = Outbox(
-        storage, {"slack": sink}, clock=clock, holder="a", settings=OutboxSettings(send_timeout=0.01)
+        storage,
+        routes(team={"slack": sink}),
+        clock=clock,
+        holder="a",
+        settings=OutboxSettings(send_timeout=0.01),
     )
     assert await box.deliver_due() == 0
     (delivery,) = await storage.alerts.deliveries(KEY)
@@ -278,7 +282,7 @@ async def test_delivery_results_and_the_backlog_show_in_the_metrics(storage, clo
 
     box = Outbox(
         storage,
-        {"telegram": telegram, "slack": slack},
+        routes({"telegram": telegram}, {"slack": slack}),
         clock=clock,
         holder="a",
         settings=OutboxSettings(max_attempts=2, base_backoff=60),
@@ -333,7 +337,7 @@ async def test_an_outcome_without_a_reason_is_recorded_with_one(
     storage, clock, result: DeliveryResult, status: DeliveryStatus, error: str
 ) -> None:
     await claim(storage, destinations=(SLACK,))
-    box = Outbox(storage, {"slack": Terse(result)}, clock=clock, holder="a")
+    box = Outbox(storage, routes(team={"slack": Terse(result)}), clock=clock, holder="a")
     assert await box.deliver_due() == 0
     (delivery,) = await storage.alerts.deliveries(KEY)
     assert (delivery.status, delivery.last_error) == (status, error)
@@ -354,7 +358,7 @@ async def test_deliveries_not_attempted_are_counted_by_platform_and_result(
     metrics = Metrics()
     box = Outbox(
         storage,
-        {"telegram": telegram, "slack": slack},
+        routes({"telegram": telegram}, {"slack": slack}),
         clock=clock,
         holder="a",
         settings=OutboxSettings(max_attempts=1),

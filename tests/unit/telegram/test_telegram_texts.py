@@ -36,11 +36,11 @@ def test_human_size(size: int, expected: str) -> None:
     assert texts.human_size(size) == expected
 
 
-def test_every_language_has_every_sentence_and_command_description() -> None:
+def test_every_language_has_every_sentence() -> None:
+    # The command menu's descriptions moved to the kit's catalog (tests/unit/kit/test_kit_commands.py).
     english = {key for key in texts.MESSAGES["en"]}
     for language in texts.LANGUAGES:
         assert set(texts.MESSAGES[language]) == english
-        assert set(texts.COMMAND_DESCRIPTIONS[language]) == set(texts.CONVERSATION_COMMANDS)
 
 
 def test_unknown_languages_fall_back_to_english() -> None:

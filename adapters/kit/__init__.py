@@ -1,0 +1,14 @@
+"""The adapter kit: what every chat platform needs once, written once.
+
+- :mod:`adapters.kit.download`: a bounded download (the declared size is checked
+  first, the stream stops as soon as it passes the limit);
+- :mod:`adapters.kit.backoff`: one retry-with-backoff loop (reconnects, start-up calls);
+- :mod:`adapters.kit.tasks`: one task supervisor (background work kept, failures
+  logged, everything cancelled on shutdown);
+- :mod:`adapters.kit.commands`: the customer command catalog, translated from the
+  conversations' catalogs (menus, help lines, unknown-command hints).
+
+The keyed lock (``bot.coord.KeyLocks``) and the update gates (``adapters.telegram.gate``,
+``adapters.slack.gate``) are the other shared pieces; ``adapters.console`` shows how a
+platform uses the kit and how it registers in the composition root.
+"""
