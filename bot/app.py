@@ -203,7 +203,10 @@ async def open_core(
                     conversation_locks=shared.conversation_locks,
                 )
                 engine = ConversationEngine(
-                    services, operators=operators_of(settings), default_language=settings.default_language
+                    services,
+                    operators=operators_of(settings),
+                    default_language=settings.default_language,
+                    customers_platform=next((p.name for p in PLATFORMS if p.audience == CUSTOMERS), ""),
                 )
                 yield Core(settings, storage, client, services, engine, shared)
     finally:

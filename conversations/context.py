@@ -39,6 +39,8 @@ class Ctx:
     key: ConversationKey
     state: ConversationState
     notes: list[str] = field(default_factory=list)
+    customers_platform: str = ""
+    """The platform whose users own numbers (empty: none is served)."""
     pressed: str | None = None
     told: list[str] = field(default_factory=list)
     """Payments (intent keys) whose final outcome this step tells the user."""

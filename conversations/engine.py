@@ -64,10 +64,16 @@ class ConversationEngine:
         *,
         operators: frozenset[UserRef] = frozenset(),
         default_language: str = "en",
+        customers_platform: str = "",
     ) -> None:
-        """One conversation's events run one at a time under ``services.conversation_locks``."""
+        """One conversation's events run one at a time under ``services.conversation_locks``.
+
+        ``customers_platform`` names the platform whose users own numbers (where the team
+        console's ``assign`` gives one); the composition root takes it from its registry.
+        """
         self._services = services
         self._operators = operators
+        self._customers_platform = customers_platform
         self._default_language = normalize_language(default_language) or "en"
 
     # -- public --------------------------------------------------------------------
@@ -266,7 +272,9 @@ class ConversationEngine:
             for attempt in range(1, SAVE_ATTEMPTS + 1):
                 stored = await repo.get(key)
                 state, lost = await self._load(key, stored, locale, start)
-                ctx = Ctx(self._services, self._actor(key), key, state)
+                ctx = Ctx(
+                    self._services, self._actor(key), key, state, customers_platform=self._customers_platform
+                )
                 ctx.loaded = stored.data if stored is not None and not lost else None
                 if lost:
                     ctx.say(ctx.tr.gettext("session.reset"))

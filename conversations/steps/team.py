@@ -135,7 +135,11 @@ async def _run(ctx: Ctx, command: tc.Subcommand) -> None:
             ctx.say(tr.gettext("card.sms_done", number=format_phone(number), value=on_off(tr, state)))
             ctx.go("team.idle")
         case tc.Assign(number, telegram_id):
-            await numbers.assign(ctx.actor, number, UserRef("telegram", telegram_id))
+            if not ctx.customers_platform:
+                ctx.say(tr.gettext("team.assign_no_customers"))
+                ctx.go("team.idle")
+                return
+            await numbers.assign(ctx.actor, number, UserRef(ctx.customers_platform, telegram_id))
             ctx.say(tr.gettext("team.assign_done", number=format_phone(number), user=telegram_id))
             ctx.go("team.idle")
         case tc.Docs(group_id):

@@ -78,7 +78,11 @@ async def stack(
             limiter=RateLimiter(10_000),
         )
         services = Services.build(client, storage)
-        engine = ConversationEngine(services, operators=frozenset(UserRef("slack", u) for u in operators))
+        engine = ConversationEngine(
+            services,
+            operators=frozenset(UserRef("slack", u) for u in operators),
+            customers_platform="telegram",
+        )
         metrics = Metrics()
         part = SlackPart(
             bot_token=BOT_TOKEN,

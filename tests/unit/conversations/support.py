@@ -53,7 +53,7 @@ class World:
 
     def new_engine(self) -> ConversationEngine:
         """A fresh engine over the same services and storage (a restarted bot)."""
-        return ConversationEngine(self.services, operators=self.operators)
+        return ConversationEngine(self.services, operators=self.operators, customers_platform="telegram")
 
     def restart(self) -> None:
         """Replace the engine, as a restart would."""

@@ -10,6 +10,7 @@ import pytest
 
 from bot.services.selection import account_now
 from bot.storage import ConversationKey, UserRef
+from conversations.engine import ConversationEngine
 from conversations.events import Command, Press
 from conversations.formatting import format_phone
 from conversations.i18n import translator
@@ -295,3 +296,25 @@ async def test_older_buttons_expire_but_an_alerts_last_much_longer(world: World,
     switch = first.buttons[0][1].action
     _, applied = await world.engine.press_shared(chat.key, source, switch)
     assert applied and world.sandbox.state.numbers[owned].autorenew is True
+
+
+@pytest.mark.parametrize("platform", ["telegram", "console"])
+async def test_assign_gives_the_number_to_a_user_of_the_customers_platform(
+    world: World, numbers: Numbers, platform: str
+) -> None:
+    owned, _ = numbers
+    world.engine = ConversationEngine(world.services, operators=world.operators, customers_platform=platform)
+    await console(world).command("team", f"assign {owned} 4242")
+    assert await world.storage.ownership.owner_of_number(owned) == UserRef(platform, "4242")
+
+
+async def test_assign_is_refused_where_no_customers_platform_is_served(
+    world: World, numbers: Numbers
+) -> None:
+    owned, _ = numbers
+    before = await world.storage.ownership.owner_of_number(owned)
+    world.engine = ConversationEngine(world.services, operators=world.operators)
+    chat = console(world)
+    await chat.command("team", f"assign {owned} 4242")
+    assert chat.notes == [t("team.assign_no_customers")]
+    assert await world.storage.ownership.owner_of_number(owned) == before
