@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
@@ -36,7 +36,9 @@ def make_client(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[Zad
     return client, sleeps
 
 
-def ok(body: dict[str, object], status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
+def ok(
+    body: Mapping[str, object], status: int = 200, headers: dict[str, str] | None = None
+) -> httpx.Response:
     return httpx.Response(status, content=json.dumps(body).encode(), headers=headers)
 
 

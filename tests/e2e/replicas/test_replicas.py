@@ -215,7 +215,7 @@ async def test_sigterm_drains_a_replica_unhealthy_first_serving_still_then_finis
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str
 ) -> None:
     drain = 2.0
-    envs = ({"DRAIN_SECONDS": str(drain)}, {})
+    envs: tuple[dict[str, str], ...] = ({"DRAIN_SECONDS": str(drain)}, {})
     async with cluster(emulator, postgres_url, redis_url, replica_env=envs, ZADARMA_TIMEOUT="15") as running:
         telegram, sandbox, proxy = running.telegram, running.sandbox, running.proxy
         ann, bob = telegram.user(first_name="Ann"), telegram.user(first_name="Bob")

@@ -186,7 +186,7 @@ async def test_a_lost_three_month_renewal_settles_with_its_price_and_date(stack:
     alert = await stack.storage.alerts.get(outcome_key("p3"))
     assert alert is not None
     told = alert.payload["params"]
-    assert told["amount"] == str(price) and told["currency"] == record.currency  # type: ignore[index]
+    assert told["amount"] == str(price) and told["currency"] == record.currency
 
 
 async def test_two_renewals_of_one_number_at_once_send_one(stack: Stack) -> None:

@@ -109,7 +109,7 @@ async def test_a_late_order_is_found_and_told_while_an_early_look_proves_nothing
     assert await intent_status(stack, "late") == "succeeded"
     assert await stack.storage.ownership.owner_of_number(number) == ALICE.user
     alert = await stack.storage.alerts.get(outcome_key("late"))
-    assert alert is not None and alert.payload["params"]["outcome"] == "ordered"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "ordered"
     [delivery] = await stack.storage.alerts.deliveries(outcome_key("late"))
     assert delivery.destination == "telegram:1001" and delivery.status == DeliveryStatus.PENDING
     assert delivery.next_attempt_at is not None  # due at once: nobody saw it in the chat
@@ -138,7 +138,7 @@ async def test_no_change_counts_only_at_the_end_of_the_window(stack: Stack) -> N
     await late.settle_due()
     assert await intent_status(stack, "never") == "failed"
     alert = await stack.storage.alerts.get(outcome_key("never"))
-    assert alert is not None and alert.payload["params"]["outcome"] == "not_placed"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "not_placed"
     assert stack.sandbox.call_count("order") == 0
     # Now the customer may order it with a new confirmation.
     placed = await ordering.place_order(ALICE, "retry", request, direction)
@@ -176,11 +176,11 @@ async def test_a_number_owned_by_another_customer_is_never_given_away(stack: Sta
     assert await intent_status(stack, "alice") == "contested"
     assert await stack.storage.ownership.owner_of_number(request.number.lstrip("+")) == BOB.user
     told = await stack.storage.alerts.get(outcome_key("alice"))
-    assert told is not None and told.payload["params"]["outcome"] == "contested"  # type: ignore[index]
+    assert told is not None and told.payload["params"]["outcome"] == "contested"
     due = await stack.storage.alerts.due_deliveries(record_now(), 50)
     [check] = [d for d in due if d.alert.kind == "money_check"]
     assert check.destination == notice.team == "slack:CTEAM"
-    assert check.alert.payload["params"]["customer"] == "telegram:1001"  # type: ignore[index]
+    assert check.alert.payload["params"]["customer"] == "telegram:1001"
     [audit] = [
         e for e in await stack.storage.audit.list(request.number.lstrip("+")) if e.action == "order_check"
     ]
@@ -244,7 +244,7 @@ async def test_a_late_renewal_moves_the_date_once_and_blocks_a_second_one(stack:
     after = stack.sandbox.state.numbers[placed.number].stop_date
     assert after == add_months(before, 1)
     alert = await stack.storage.alerts.get(outcome_key("renew"))
-    assert alert is not None and alert.payload["params"]["outcome"] == "renewed"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "renewed"
     assert not await ordering.renewal_in_progress(placed.number)
 
 
@@ -308,9 +308,9 @@ async def test_recovery_fails_unsent_intents_and_tells_settled_ones_nobody_was_t
     await stack.services.ordering.recover()
     assert await intent_status(stack, "never-sent") == IntentStatus.FAILED.value
     never = await storage.alerts.get(outcome_key("never-sent"))
-    assert never is not None and never.payload["params"]["outcome"] == "not_placed"  # type: ignore[index]
+    assert never is not None and never.payload["params"]["outcome"] == "not_placed"
     settled = await storage.alerts.get(outcome_key("settled"))
-    assert settled is not None and settled.payload["params"]["outcome"] == "ordered"  # type: ignore[index]
+    assert settled is not None and settled.payload["params"]["outcome"] == "ordered"
     assert stack.sandbox.call_count("order") == 0
 
 

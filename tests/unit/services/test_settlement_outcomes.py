@@ -442,7 +442,7 @@ async def test_a_dead_replicas_untold_outcomes_are_told_once_each_and_a_live_one
         )
     await settled_order(stack, "live", 3)  # settled just now: its replica is telling it right now
     alerts = ReadsAlerts(stack.storage.alerts)
-    stack.storage.alerts = alerts  # type: ignore[misc]
+    stack.storage.alerts = alerts
 
     # A round taking over what was left more than 200 s ago: only "old".
     assert await ordering.recover(left_before=utc_now() - timedelta(seconds=200)) == 1

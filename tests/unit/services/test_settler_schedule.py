@@ -82,7 +82,7 @@ async def looks_with_backoff(
     clock.at(ends, 8)
     assert await settler.settle_due() == IDLE_SECONDS
     assert (await stack.storage.intents.get("lost")).status != IntentStatus.UNKNOWN  # type: ignore[union-attr]
-    assert (settler.settled, settler.last_error) == (1, None)
+    assert settler.settled == 1 and settler.last_error is None
     assert settler.health()["checking"] == 0
 
 
@@ -93,7 +93,7 @@ async def left_pending(stack: Stack, key: str) -> datetime:
     """An order a replica recorded and died before sending; returns when it was last changed."""
     direction = await plain_direction(stack)
     params = (await request_for(stack, direction)).to_params()
-    await stack.storage.intents.create(key, IntentKind.ORDER, ALICE.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.create(key, IntentKind.ORDER, ALICE.user, params)
     intent = await stack.storage.intents.get(key)
     assert intent is not None
     return intent.updated_at

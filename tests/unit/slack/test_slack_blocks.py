@@ -12,7 +12,7 @@ from bot.zadarma.models import DirectNumber
 from conversations.screens import Button, Screen
 
 
-def all_buttons(rendered: blocks.Rendered) -> list[dict[str, object]]:
+def all_buttons(rendered: blocks.Rendered) -> list[blocks.Block]:
     return [e for b in rendered.blocks if b["type"] == "actions" for e in b["elements"]]
 
 
