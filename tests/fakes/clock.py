@@ -8,8 +8,8 @@ The product takes time in a few shapes; one :class:`FakeClock` serves them all:
   rate limiters, the caches, the pacer, the leases' heartbeat;
 * ``clock.time`` is wall time in epoch seconds (the ``wall=`` of the rate limiters);
 * ``clock.sleep`` is an ``asyncio.sleep`` that returns once :meth:`FakeClock.advance`
-  has moved the monotonic time past its deadline (every requested sleep is kept in
-  ``clock.sleeps``).
+  has moved the monotonic time past its deadline; ``clock.skip`` one that lets the
+  time pass at once (every requested sleep is kept in ``clock.sleeps``).
 
 :meth:`FakeClock.advance` moves wall and monotonic time together; assigning
 ``clock.now`` sets the wall clock alone (a jump, as a machine's clock may make).
@@ -47,10 +47,10 @@ class FakeClock:
         """The wall clock in seconds since the epoch."""
         return self.now.timestamp()
 
-    def at(self, when: datetime) -> datetime:
-        """Set the wall clock to ``when`` (the monotonic clock does not move); returns it."""
-        self.now = when
-        return when
+    def at(self, when: datetime, seconds: float = 0) -> datetime:
+        """Set the wall clock ``seconds`` after ``when`` (the monotonic clock stays); returns it."""
+        self.now = when + timedelta(seconds=seconds)
+        return self.now
 
     def advance(self, seconds: float = 0, *, days: float = 0) -> datetime:
         """Move both clocks forward, wake the sleepers whose time has come; returns the new wall time."""
@@ -72,3 +72,8 @@ class FakeClock:
         future = asyncio.get_running_loop().create_future()
         self._sleepers.append((self.mono + seconds, future))
         await future
+
+    async def skip(self, seconds: float) -> None:
+        """An ``asyncio.sleep`` that returns at once, the time having passed (kept in ``sleeps``)."""
+        self.sleeps.append(seconds)
+        self.advance(seconds)

@@ -23,6 +23,7 @@ from bot.services.settlement import Settler
 from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_now
 from bot.zadarma import ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.fakes.clock import FakeClock
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
 
@@ -129,12 +130,12 @@ async def test_no_change_counts_only_at_the_end_of_the_window(stack: Stack) -> N
     )
     intent = await stack.storage.intents.get("never")
     assert intent is not None
-    early = Settler(ordering, stack.storage, clock=lambda: intent.updated_at + timedelta(seconds=29))
+    early = Settler(ordering, stack.storage, clock=FakeClock(intent.updated_at + timedelta(seconds=29)))
     await early.settle_due()
     assert await intent_status(stack, "never") == "unknown"
     with pytest.raises(OutcomePending):  # the number stays reserved for this confirmation meanwhile
         await ordering.place_order(ALICE, "other-key", request, direction)
-    late = Settler(ordering, stack.storage, clock=lambda: intent.updated_at + timedelta(seconds=31))
+    late = Settler(ordering, stack.storage, clock=FakeClock(intent.updated_at + timedelta(seconds=31)))
     await late.settle_due()
     assert await intent_status(stack, "never") == "failed"
     alert = await stack.storage.alerts.get(outcome_key("never"))

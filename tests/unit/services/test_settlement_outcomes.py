@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_n
 from bot.storage.codec import encode_datetime
 from bot.zadarma import RateLimiter, ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.fakes.clock import FakeClock
 from tests.unit.services.conftest import ALICE, BOB, Stack
 from tests.unit.services.test_settlement import (
     AfterCall,
@@ -39,14 +40,6 @@ from tests.unit.services.test_settlement import (
 )
 
 TEAM = "slack:CTEAM"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def told(stack: Stack, key: str) -> dict[str, Any]:
@@ -79,7 +72,7 @@ async def settler_after_window(stack: Stack, key: str) -> Settler:
     intent = await stack.storage.intents.get(key)
     assert intent is not None
     ends = stack.services.ordering.window_ends(intent)
-    return Settler(stack.services.ordering, stack.storage, clock=lambda: ends + timedelta(seconds=1))
+    return Settler(stack.services.ordering, stack.storage, clock=FakeClock(ends + timedelta(seconds=1)))
 
 
 async def audit_of(stack: Stack, number: str, action: str) -> list[tuple[str, str, Any]]:
@@ -355,7 +348,7 @@ async def test_one_round_looks_at_every_due_intent_and_skips_only_those_not_due_
     )
     a = await stack.storage.intents.get("a")
     assert a is not None
-    clock = Clock(a.updated_at)
+    clock = FakeClock(a.updated_at)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock)
     assert await settler.settle_due() == 1.0  # nothing on the account yet: look again in a second
     await lost_order(stack, "b", await request_for(stack, direction, 1), direction)

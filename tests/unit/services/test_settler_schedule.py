@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 import pytest
@@ -12,19 +12,9 @@ from bot.services.errors import OutcomePending
 from bot.services.settlement import IDLE_SECONDS, Settler
 from bot.storage import IntentKind, IntentStatus
 from bot.zadarma import RateLimiter, ZadarmaClient
+from tests.fakes.clock import FakeClock
 from tests.unit.services.conftest import ALICE, Stack
 from tests.unit.services.test_settlement import plain_direction, request_for
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, start: datetime, seconds: float) -> None:
-        self.now = start + timedelta(seconds=seconds)
 
 
 async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome_is_proved(
@@ -40,7 +30,7 @@ async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome
     assert intent is not None and intent.status == IntentStatus.UNKNOWN
     ends = stack.services.ordering.window_ends(intent)
     start = intent.updated_at
-    clock = Clock(start)
+    clock = FakeClock(start)
     stack.sandbox.set_faults(error_rate=1.0)  # the account cannot be read at all
     async with httpx.AsyncClient(transport=stack.sandbox.transport()) as http:
         # one try per look (no retries): the settler's own schedule is what is measured
@@ -58,7 +48,7 @@ async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome
 
 
 async def looks_with_backoff(
-    stack: Stack, settler: Settler, clock: Clock, start: datetime, ends: datetime
+    stack: Stack, settler: Settler, clock: FakeClock, start: datetime, ends: datetime
 ) -> None:
 
     waits = []
@@ -109,7 +99,7 @@ async def test_rounds_take_over_an_intent_only_once_it_is_older_than_orphan_afte
     stack: Stack,
 ) -> None:
     start = await left_pending(stack, "orphan")
-    clock = Clock(start)
+    clock = FakeClock(start)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=20.0)
 
     # Before its own start-up recovery has run, a round takes nothing over and keeps no takeover beat.
@@ -129,7 +119,7 @@ async def test_rounds_take_over_an_intent_only_once_it_is_older_than_orphan_afte
 
 async def test_a_short_orphan_after_still_looks_for_orphans_at_most_once_a_second(stack: Stack) -> None:
     start = await left_pending(stack, "orphan")
-    clock = Clock(start)
+    clock = FakeClock(start)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=0.5)
     settler.recovered.set()
     assert await settler.settle_due() == 1.0
@@ -141,7 +131,7 @@ async def test_a_short_orphan_after_still_looks_for_orphans_at_most_once_a_secon
 
 async def test_a_single_replica_leaves_open_intents_to_its_start_up_recovery(stack: Stack) -> None:
     start = await left_pending(stack, "open")
-    clock = Clock(start)
+    clock = FakeClock(start)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock)  # no orphan_after
     settler.recovered.set()
     clock.at(start, 3600)
