@@ -23,6 +23,7 @@ from bot.zadarma.ratelimit import RateLimiter
 from conversations.engine import ConversationEngine
 from conversations.i18n import translator
 from tests.fakes import scans
+from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram, FakeUser, Injected
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -131,7 +132,7 @@ class TelegramHarness:
             app = health_app([part], {})
             part.install_routes(app)
             if self.metrics is not None:
-                self.metrics.read_storage(storage, lambda: START)
+                self.metrics.read_storage(storage, FakeClock(START))
                 install_metrics(app, self.metrics.render, CONTENT_TYPE)
             stack.web_runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await stack.web_runner.setup()

@@ -213,7 +213,7 @@ async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
 
 def test_the_lease_needs_a_positive_ttl() -> None:
     with pytest.raises(ValueError):
-        HeldLease(MemoryStorage().leases, "work", "a", 0, lambda: START)
+        HeldLease(MemoryStorage().leases, "work", "a", 0, FakeClock(START))
     with pytest.raises(ValueError):
         OutboxSettings(lease_ttl=-1.0, send_timeout=-2.0)
     assert timedelta(seconds=OutboxSettings().send_timeout) < timedelta(seconds=OutboxSettings().lease_ttl)
