@@ -12,10 +12,8 @@ import asyncio
 from datetime import datetime
 from decimal import Decimal
 
-import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import (
     ApiUnavailable,
     InsufficientBalance,
@@ -37,8 +35,8 @@ from bot.services.outcomes import (
 )
 from bot.services.settlement import Settler
 from bot.storage import IntentKind, IntentStatus
-from bot.zadarma import ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, Stack
 from tests.unit.services.test_settlement import AfterCall
 
@@ -249,13 +247,10 @@ async def test_a_renewal_the_store_could_not_record_answers_from_memory_and_only
         if path.startswith("/v1/direct_numbers/prolong"):
             await db.execute("PRAGMA query_only = ON")
 
-    async with httpx.AsyncClient(
-        transport=AfterCall(stack.sandbox.transport(), read_only_after_prolong)
-    ) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(
+        stack, AfterCall(stack.sandbox.transport(), read_only_after_prolong)
+    ) as services:
+        ordering = services.ordering
         done = await ordering.prolong(ALICE, "p", placed.number, 1)
         assert done.recorded is False and done.stop_date is not None
         again = await ordering.prolong(ALICE, "p", placed.number, 1)
@@ -280,13 +275,8 @@ async def test_an_order_the_store_could_not_record_is_not_anyone_elses_to_replay
         if path.startswith("/v1/direct_numbers/order"):
             await db.execute("PRAGMA query_only = ON")
 
-    async with httpx.AsyncClient(
-        transport=AfterCall(stack.sandbox.transport(), read_only_after_order)
-    ) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, AfterCall(stack.sandbox.transport(), read_only_after_order)) as services:
+        ordering = services.ordering
         placed = await ordering.place_order(ALICE, "k", request, direction)
         assert placed.recorded is False
         with pytest.raises(NotYours) as refused:

@@ -15,15 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import NumberGone, OutcomeContested, OutcomePending, RenewalInProgress
 from bot.services.ordering import OrderingService, OrderRequest, add_months, order_price
 from bot.services.outcomes import OutcomeNotifier, outcome_key
 from bot.services.settlement import Settler
 from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_now
-from bot.zadarma import ZadarmaClient
 from bot.zadarma.models import Direction
 from tests.fakes.clock import FakeClock
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
 
@@ -328,11 +327,7 @@ async def test_a_write_failure_after_the_charge_keeps_the_outcome_and_records_it
             await db.execute("PRAGMA query_only = ON")  # every write fails from now on
 
     transport = AfterCall(stack.sandbox.transport(), read_only_after_order)
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        services = Services.build(client, stack.storage)
+    async with services_over(stack, transport) as services:
         ordering = services.ordering
         woken: list[str] = []
         ordering.notifier = OutcomeNotifier(

@@ -17,16 +17,15 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import OutcomePending
 from bot.services.ordering import OrderingService, OrderRequest
 from bot.services.outcomes import OutcomeNotifier, outcome_key
 from bot.services.settlement import Settler
 from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_now
 from bot.storage.codec import encode_datetime
-from bot.zadarma import RateLimiter, ZadarmaClient
 from bot.zadarma.models import Direction
 from tests.fakes.clock import FakeClock
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, Stack
 from tests.unit.services.test_settlement import (
     AfterCall,
@@ -293,15 +292,8 @@ def blank_stop_dates(value: Any) -> None:
 
 
 async def settle_without_dates(stack: Stack, check: Callable[[OrderingService], Any]) -> None:
-    async with httpx.AsyncClient(transport=NoPaidUntil(stack.sandbox.transport())) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, NoPaidUntil(stack.sandbox.transport())) as services:
+        ordering = services.ordering
         ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}), team=TEAM)
         await check(ordering)
 
@@ -507,11 +499,8 @@ async def test_a_renewal_the_store_refused_is_recorded_once_it_recovers_without_
     db = stack.storage._db  # type: ignore[attr-defined]
     woken: list[str] = []
     transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/prolong"))
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, transport) as services:
+        ordering = services.ordering
         ordering.notifier = OutcomeNotifier(
             stack.storage, platforms=frozenset({"telegram"}), wake=lambda: woken.append("now")
         )
@@ -538,11 +527,8 @@ async def test_a_late_record_of_a_number_given_to_someone_else_meanwhile_goes_to
     digits = request.number.lstrip("+")
     db = stack.storage._db  # type: ignore[attr-defined]
     transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/order"))
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, transport) as services:
+        ordering = services.ordering
         ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}), team=TEAM)
         assert (await ordering.place_order(ALICE, "k", request, direction)).recorded is False
         await db.execute("PRAGMA query_only = OFF")

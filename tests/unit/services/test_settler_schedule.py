@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import OutcomePending
 from bot.services.settlement import IDLE_SECONDS, Settler
 from bot.storage import IntentKind, IntentStatus
-from bot.zadarma import RateLimiter, ZadarmaClient
 from tests.fakes.clock import FakeClock
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, Stack
 from tests.unit.services.test_settlement import plain_direction, request_for
 
@@ -32,17 +30,9 @@ async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome
     start = intent.updated_at
     clock = FakeClock(start)
     stack.sandbox.set_faults(error_rate=1.0)  # the account cannot be read at all
-    async with httpx.AsyncClient(transport=stack.sandbox.transport()) as http:
+    async with services_over(stack, stack.sandbox.transport(), max_retries=0) as services:
         # one try per look (no retries): the settler's own schedule is what is measured
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-            max_retries=0,
-        )
-        ordering = Services.build(client, stack.storage).ordering
+        ordering = services.ordering
         settler = Settler(ordering, stack.storage, first_check=1.0, max_interval=8.0, clock=clock)
         await looks_with_backoff(stack, settler, clock, start, ends)
 
