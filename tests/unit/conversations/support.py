@@ -95,7 +95,7 @@ class World:
 async def open_world(
     operators: frozenset[UserRef] = frozenset(), **sandbox_settings: Any
 ) -> AsyncIterator[World]:
-    """The stack, opened by the composition root over ``memory://`` (``sandbox_settings``: more emulator settings)."""
+    """The stack, opened by the composition root on ``memory://``; ``sandbox_settings``: emulator settings."""
     sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START, **sandbox_settings))
     async with open_stack(sandbox) as stack:
         yield World(sandbox, stack.storage, stack.client, stack.services, operators)
