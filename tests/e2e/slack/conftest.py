@@ -2,8 +2,9 @@
 
 The Bolt app of :class:`SlackPart` is served by the bot's own runtime
 (``bot.runtime.Runner`` on 127.0.0.1, random port) and talks to the fake
-Slack Web API (``tests.fakes.slack_api``); the services run over the Zadarma
-emulator in-process and a real SQLite file.
+Slack Web API (``tests.fakes.slack_api``); the core (services, engine, store
+on a real SQLite file, client of the in-process Zadarma emulator) is opened by
+the composition root from the Slack settings (``tests.stack``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
-import httpx
 import pytest
 
 _ROOT = str(Path(__file__).resolve().parents[3])
@@ -25,10 +25,6 @@ from adapters.slack import SlackPart  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.runtime import Runner, health_app  # noqa: E402
 from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.storage import SqliteStorage, UserRef  # noqa: E402
-from bot.zadarma import RateLimiter, ZadarmaClient  # noqa: E402
-from conversations.engine import ConversationEngine  # noqa: E402
 from tests.e2e.slack.slack_helpers import (  # noqa: E402
     ADMIN,
     ALERTS,
@@ -39,6 +35,7 @@ from tests.e2e.slack.slack_helpers import (  # noqa: E402
     SlackStack,
 )
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+from tests.stack import open_stack  # noqa: E402
 
 
 @pytest.fixture
@@ -50,33 +47,30 @@ def sandbox(sandbox_realistic: bool) -> Sandbox:
 
 @pytest.fixture
 async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
-    storage = await SqliteStorage.open(tmp_path / "bot.db")
     async with (
-        httpx.AsyncClient(transport=sandbox.transport()) as zadarma_http,
         FakeSlackApi(bot_token=BOT_TOKEN) as fake,
+        open_stack(
+            sandbox,
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_base=fake.api_base,
+            slack_admin_users=f"{ADMIN},{OTHER_ADMIN}",
+            slack_alert_channel=ALERTS,
+        ) as core,
         aiohttp.ClientSession() as http,
     ):
-        client = ZadarmaClient(
-            zadarma_http,
-            base_url="http://sandbox",
-            key=sandbox.key,
-            secret=sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        services = Services.build(client, storage)
-        engine = ConversationEngine(
-            services, operators=frozenset({UserRef("slack", ADMIN), UserRef("slack", OTHER_ADMIN)})
-        )
+        settings = core.settings
         metrics = Metrics()
         part = SlackPart(
-            bot_token=BOT_TOKEN,
-            signing_secret=SIGNING_SECRET,
-            api_base=fake.api_base,
-            admin_users=frozenset({ADMIN, OTHER_ADMIN}),
-            alert_channel=ALERTS,
-            engine=engine,
-            services=services,
-            storage=storage,
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            api_base=settings.slack_api_base,
+            admin_users=settings.slack_admins,
+            alert_channel=settings.slack_alert_channel,
+            engine=core.engine,
+            services=core.services,
+            storage=core.storage,
             observer=metrics,
         )
         runner = Runner(health_app([part], {}), [part], "127.0.0.1", 0)
@@ -85,8 +79,8 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
         try:
             yield SlackStack(
                 sandbox,
-                storage,
-                services,
+                core.storage,
+                core.services,
                 fake,
                 part,
                 SignedSlack(http, f"{base}/slack/events", fake),
@@ -96,4 +90,3 @@ async def stack(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[SlackStack]:
             )
         finally:
             await runner.stop()
-            await storage.close()
