@@ -23,6 +23,7 @@ from bot.services.alerts.scheduler import DEFAULT_DELIVERY_INTERVAL, DEFAULT_SCA
 from bot.storage import MemoryStorage, SqliteStorage, UserRef
 from tests.fakes.clock import FakeClock
 from tests.unit.alerts.alert_fakes import FakeChat, utc
+from tests.waiting import eventually
 
 START = utc(2026, 11, 20, 8, 0)
 PAYLOAD = {"params": {"number": "48221234567", "days_left": "7"}, "actions": ["prolong"]}
@@ -200,8 +201,7 @@ async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
     a = Outbox(storage, {"slack": slow}, clock=clock, holder="a", settings=settings)
     b = Outbox(storage, {"slack": slow}, clock=clock, holder="b", settings=settings)
     round_a = asyncio.create_task(a.deliver_due())
-    while not slow.attempts:  # a holds the lease and has started sending
-        await asyncio.sleep(0.005)
+    await eventually(lambda: slow.attempts, every=0.005, what="a holding the lease and sending")
     by_b = 0
     while not round_a.done():
         by_b += await b.deliver_due()
