@@ -33,14 +33,15 @@ RATE_LIMIT = 10_000
 """The client's budget per minute: high, so that no test waits for it unless it asks to."""
 
 
-def settings_for(sandbox: Sandbox, *, database_url: str = "memory://", **values: object) -> Settings:
-    """The bot's settings for a stack over ``sandbox``; ``values`` set any other setting by its field name.
+def settings_for(sandbox: Sandbox, /, **values: object) -> Settings:
+    """The bot's settings for a stack over ``sandbox`` (``memory://`` unless ``database_url`` is given).
 
-    Built by validation alone: the environment of the test run is not read.
+    ``values`` set any setting by its field name. Built by validation alone: the
+    environment of the test run is not read.
     """
     return Settings.model_validate(
         {
-            "database_url": database_url,
+            "database_url": "memory://",
             "zadarma_api_url": SANDBOX_URL,
             "zadarma_key": sandbox.key,
             "zadarma_secret": sandbox.secret,
@@ -85,14 +86,13 @@ class Stack:
 
 @asynccontextmanager
 async def open_stack(
-    sandbox: Sandbox,
-    *,
-    database_url: str = "memory://",
-    transport: httpx.AsyncBaseTransport | None = None,
-    **values: object,
+    sandbox: Sandbox, transport: httpx.AsyncBaseTransport | None = None, /, **values: object
 ) -> AsyncIterator[Stack]:
-    """The core of the bot over ``sandbox`` (reached through ``transport``, the emulator's own by default)."""
-    settings = settings_for(sandbox, database_url=database_url, **values)
+    """The core of the bot over ``sandbox`` (reached through ``transport``, the emulator's own by default).
+
+    ``values`` are settings by field name (:func:`settings_for`), e.g. ``database_url``.
+    """
+    settings = settings_for(sandbox, **values)
     async with open_core(settings, transport or sandbox.transport()) as core:
         yield Stack(sandbox, core)
 
