@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
+
+import httpx
 
 T = TypeVar("T")
 
@@ -54,3 +57,27 @@ async def eventually(
             waited_for = what or getattr(check, "__name__", repr(check))
             raise AssertionError(f"still not true after {within} s: {waited_for}")
         await asyncio.sleep(every)
+
+
+def eventually_sync(
+    check: Callable[[], T | None], *, within: float = 5.0, every: float = 0.1, what: str = ""
+) -> T:
+    """:func:`eventually` for a test without an event loop (it sleeps the thread between checks)."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            waited_for = what or getattr(check, "__name__", repr(check))
+            raise AssertionError(f"still not true after {within} s: {waited_for}")
+        time.sleep(every)
+
+
+def answers(url: str) -> bool:
+    """Whether an HTTP server answers ``url`` at all (any status): a started process is listening."""
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.TransportError:
+        return False
+    return True

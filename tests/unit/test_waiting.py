@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.waiting import eventually
+from tests.waiting import answers, eventually, eventually_sync
 
 
 async def test_the_first_truthy_value_is_returned() -> None:
@@ -37,3 +37,15 @@ async def test_an_error_in_the_check_ends_the_wait() -> None:
 
     with pytest.raises(LookupError):
         await eventually(broken, within=5)
+
+
+def test_the_blocking_twin_waits_the_same_way() -> None:
+    left = [3]
+
+    def counts_down() -> bool:
+        left[0] -= 1
+        return left[0] == 0
+
+    assert eventually_sync(counts_down, every=0) is True
+    with pytest.raises(AssertionError, match="nobody listening"):
+        eventually_sync(lambda: answers("http://127.0.0.1:1/"), within=0.2, what="nobody listening")
