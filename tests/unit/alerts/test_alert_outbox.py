@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -52,14 +53,14 @@ def outbox(
     telegram: FakeChat,
     slack: FakeChat,
     holder: str = "a",
-    **settings: float,
+    **settings: Any,  # OutboxSettings fields: counts (int) and seconds (float)
 ) -> Outbox:
     return Outbox(
         storage,
         {"telegram": telegram, "slack": slack},
         clock=clock,
         holder=holder,
-        settings=OutboxSettings(**settings),  # type: ignore[arg-type]
+        settings=OutboxSettings(**settings),
     )
 
 
@@ -272,9 +273,9 @@ async def test_an_alert_of_unknown_kind_is_given_up_without_blocking_the_rest(
     "settings",
     [{"batch_size": 0}, {"max_batches": 0}, {"max_attempts": 0}, {"send_timeout": 200.0, "lease_ttl": 300.0}],
 )
-def test_settings_are_checked(settings: dict[str, float]) -> None:
+def test_settings_are_checked(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        OutboxSettings(**settings)  # type: ignore[arg-type]
+        OutboxSettings(**settings)
 
 
 def test_backoff_grows_and_is_capped() -> None:
