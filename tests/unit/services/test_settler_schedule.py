@@ -56,12 +56,14 @@ async def looks_with_backoff(
     assert await settler.settle_due() == pytest.approx(3.0)
     clock.now = ends  # the decisive look: the account still cannot be read, so nothing is guessed
     assert await settler.settle_due() == 8.0
-    assert (await stack.storage.intents.get("lost")).status == IntentStatus.UNKNOWN  # type: ignore[union-attr]
+    lost = await stack.storage.intents.get("lost")
+    assert lost is not None and lost.status == IntentStatus.UNKNOWN
 
     stack.sandbox.clear_faults()
     clock.at(ends, 8)
     assert await settler.settle_due() == IDLE_SECONDS
-    assert (await stack.storage.intents.get("lost")).status != IntentStatus.UNKNOWN  # type: ignore[union-attr]
+    lost = await stack.storage.intents.get("lost")
+    assert lost is not None and lost.status != IntentStatus.UNKNOWN
     assert settler.settled == 1 and settler.last_error is None
     assert settler.health()["checking"] == 0
 
