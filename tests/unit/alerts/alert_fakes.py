@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.services.alerts import AlertMessage, DeliveryResult
+from tests.fakes.clock import FakeClock
+
+# FakeClock is tests.fakes.clock.FakeClock, the tests' one clock, importable here too.
+__all__ = ["FakeChat", "FakeClock", "Received", "utc"]
 
 
 @dataclass
