@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -19,14 +20,14 @@ from bot.zadarma import (
 )
 
 
-def client_for(sandbox: Sandbox, http: httpx.AsyncClient, **kwargs: object) -> ZadarmaClient:
+def client_for(sandbox: Sandbox, http: httpx.AsyncClient, **kwargs: Any) -> ZadarmaClient:
     return ZadarmaClient(
         http,
         base_url="http://sandbox.local",
         key=str(kwargs.pop("key", sandbox.key)),
         secret=str(kwargs.pop("secret", sandbox.secret)),
         backoff=0.01,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -47,9 +48,9 @@ async def plain_direction(stack: Stack, iso: str = "US") -> Direction:
     return next(d for d in await stack.services.catalog.directions(iso, "en") if not d.needs_documents)
 
 
-async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: object) -> OrderRequest:
+async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: Any) -> OrderRequest:
     free = await stack.services.catalog.free_numbers(direction.id)
-    return OrderRequest(direction.id, free[index].id, free[index].number, **options)  # type: ignore[arg-type]
+    return OrderRequest(direction.id, free[index].id, free[index].number, **options)
 
 
 async def settled_intent(

@@ -30,13 +30,13 @@ async def plain_direction(stack: Stack) -> Direction:
     return next(d for d in await stack.services.catalog.directions("US", "en") if not d.needs_documents)
 
 
-async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: object) -> OrderRequest:
+async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: Any) -> OrderRequest:
     free = await stack.services.catalog.free_numbers(direction.id)
     return OrderRequest(
         direction_id=direction.id,
         number_id=free[index].id,
         number=free[index].number,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 
