@@ -54,14 +54,14 @@ async def request_for(stack: Stack, direction: Direction, index: int = 0, **opti
 
 
 async def settled_intent(
-    stack: Stack, key: str, kind: IntentKind, params: dict[str, str | int], status: str, **outcome: object
+    stack: Stack, key: str, kind: IntentKind, params: dict[str, str | int], status: str, **outcome: Any
 ) -> None:
     """An intent of Alice's that reached ``status`` (as the service or the settler leaves it)."""
     intents = stack.storage.intents
     await intents.create(key, kind, ALICE.user, params, target=str(params["number"]))
     await intents.mark_sending(key)
     if status == "succeeded":
-        await intents.mark_succeeded(key, outcome["result"])  # type: ignore[arg-type]
+        await intents.mark_succeeded(key, outcome["result"])
     elif status == "failed":
         await intents.mark_failed(key, str(outcome["error"]))
     elif status == "contested":

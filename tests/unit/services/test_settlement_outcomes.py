@@ -220,7 +220,9 @@ async def test_a_paid_until_date_moved_by_the_wrong_months_goes_to_the_team_with
     number = await placed_number(stack)
     digits = number.lstrip("+")
     await renewal_left_unknown(stack, "renew", number)
-    before = (await stack.storage.intents.get("renew")).params["stop_date_before"]  # type: ignore[union-attr]
+    renewal = await stack.storage.intents.get("renew")
+    assert renewal is not None
+    before = renewal.params["stop_date_before"]
     await stack.client.prolong_number(number, 3)
     after = (await stack.services.numbers.get(ALICE, number)).stop_date
     assert after is not None
@@ -315,7 +317,9 @@ async def test_a_number_without_dates_before_or_now_fails_at_the_window_end(stac
 async def test_a_paid_until_date_that_vanished_is_contested(stack: Stack) -> None:
     number = await placed_number(stack)
     await renewal_left_unknown(stack, "renew", number)
-    before = (await stack.storage.intents.get("renew")).params["stop_date_before"]  # type: ignore[union-attr]
+    renewal = await stack.storage.intents.get("renew")
+    assert renewal is not None
+    before = renewal.params["stop_date_before"]
 
     async def check(ordering: OrderingService) -> None:
         intent = await stack.storage.intents.get("renew")
