@@ -22,7 +22,7 @@ from bot.app import Core, http_client, open_core
 from bot.config import Settings
 from bot.sandbox import Sandbox
 from bot.services import Services
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from bot.zadarma import RateLimiter, ZadarmaClient
 from conversations.engine import ConversationEngine
 
@@ -71,6 +71,14 @@ class Stack:
     @property
     def storage(self) -> Storage:
         """The store."""
+        return self.core.storage
+
+    @property
+    def sqlite(self) -> SqliteStorage:
+        """The store as the SQLite store it is, for a test that reaches its connection (``sqlite:///``)."""
+        assert isinstance(self.core.storage, SqliteStorage), (
+            f"not a SQLite store: {self.settings.database_url}"
+        )
         return self.core.storage
 
     @property

@@ -246,7 +246,7 @@ async def test_recovery_among_replicas_leaves_young_open_intents_to_the_replica_
 
 async def age(stack: Stack, key: str, when: datetime) -> datetime:
     """Make intent ``key`` look last changed at ``when`` (a replica that died then), as stored."""
-    await stack.storage._db.execute(  # type: ignore[attr-defined]
+    await stack.sqlite._db.execute(
         "UPDATE intents SET updated_at = ? WHERE key = ?", (encode_datetime(when), key)
     )
     intent = await stack.storage.intents.get(key)

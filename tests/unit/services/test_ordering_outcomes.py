@@ -242,7 +242,7 @@ async def test_a_renewal_the_store_could_not_record_answers_from_memory_and_only
     placed = await stack.services.ordering.place_order(
         ALICE, "o", await request_for(stack, direction), direction
     )
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
 
     async def read_only_after_prolong(path: str) -> None:
         if path.startswith("/v1/direct_numbers/prolong"):
@@ -270,7 +270,7 @@ async def test_a_renewal_the_store_could_not_record_answers_from_memory_and_only
 async def test_an_order_the_store_could_not_record_is_not_anyone_elses_to_replay(stack: Stack) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
 
     async def read_only_after_order(path: str) -> None:
         if path.startswith("/v1/direct_numbers/order"):

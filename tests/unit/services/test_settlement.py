@@ -319,7 +319,7 @@ async def test_a_write_failure_after_the_charge_keeps_the_outcome_and_records_it
 ) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
     balance_before = (await stack.client.balance()).balance
 
     async def read_only_after_order(path: str) -> None:

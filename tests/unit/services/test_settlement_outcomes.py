@@ -386,9 +386,7 @@ async def test_recovery_counts_what_it_touched_and_tells_only_the_last_days_unto
     await settled_order(stack, "untold", 5)
     await settled_order(stack, "old", 6)  # settled a day and a half ago: too late to tell now
     long_ago = encode_datetime(utc_now() - timedelta(hours=36))
-    await storage._db.execute(  # type: ignore[attr-defined]
-        "UPDATE intents SET updated_at = ? WHERE key = 'old'", (long_ago,)
-    )
+    await stack.sqlite._db.execute("UPDATE intents SET updated_at = ? WHERE key = 'old'", (long_ago,))
     assert await ordering.recover() == 4  # two failed, one left for the settler, one told
     assert (await told(stack, "p1"))["outcome"] == "not_placed"
     assert (await told(stack, "p2"))["outcome"] == "not_renewed"
@@ -425,7 +423,7 @@ async def test_a_dead_replicas_untold_outcomes_are_told_once_each_and_a_live_one
     # Settled by replicas that died before telling: "old" long ago, "dead" a while ago.
     for key, index, ago in (("old", 1, 300), ("dead", 2, 120)):
         await settled_order(stack, key, index)
-        await stack.storage._db.execute(  # type: ignore[attr-defined]
+        await stack.sqlite._db.execute(
             "UPDATE intents SET updated_at = ? WHERE key = ?",
             (encode_datetime(utc_now() - timedelta(seconds=ago)), key),
         )
@@ -500,7 +498,7 @@ async def test_a_renewal_the_store_refused_is_recorded_once_it_recovers_without_
     stack: Stack,
 ) -> None:
     number = await placed_number(stack)
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
     woken: list[str] = []
     transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/prolong"))
     async with services_over(stack, transport) as services:
@@ -529,7 +527,7 @@ async def test_a_late_record_of_a_number_given_to_someone_else_meanwhile_goes_to
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     digits = request.number.lstrip("+")
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
     transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/order"))
     async with services_over(stack, transport) as services:
         ordering = services.ordering
