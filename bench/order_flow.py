@@ -83,7 +83,7 @@ from support import BotProcess, GcWatch, percentile, usage  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.sandbox import FreeNumber, Sandbox, SandboxConfig  # noqa: E402
-from bot.sandbox.catalog import new_number_digits, new_number_id  # noqa: E402
+from bot.sandbox.catalog import DirectionId, new_number_digits, new_number_id  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected  # noqa: E402
 
 UNLIMITED = 1_000_000_000
@@ -263,7 +263,7 @@ class Market:
         self.digits = {n.number for numbers in market.values() for n in numbers.values()}
         self.digits |= set(sandbox.state.numbers)
 
-    def refill(self, direction_id: int) -> None:
+    def refill(self, direction_id: DirectionId) -> None:
         direction = self.sandbox.catalog.directions[direction_id]
         number = FreeNumber(
             new_number_id(self.rng, self.ids),
@@ -277,7 +277,7 @@ class Market:
 class Route:
     iso: str
     city: str
-    direction_id: int
+    direction_id: DirectionId
     slot: int
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -183,6 +184,11 @@ class FakeSlackApi:
         }
         await self._sockets[-1].send_str(json.dumps(message))
         return envelope_id
+
+    async def wait_until(self, predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+        """Wait until ``predicate()`` holds (checked again whenever a call is recorded)."""
+        async with asyncio.timeout(seconds), self._changed:
+            await self._changed.wait_for(predicate)
 
     async def wait_for_socket(self, seconds: float = 5.0) -> None:
         """Wait until a Socket Mode client is connected."""

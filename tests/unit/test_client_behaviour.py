@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
@@ -20,23 +20,22 @@ from bot.zadarma import (
     ZadarmaTransportError,
 )
 from bot.zadarma.signing import build_query, sign
+from tests.fakes.clock import FakeClock
 
 SECRET = "very-secret-value"
 KEY = "key123"
 
 
 def make_client(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[ZadarmaClient, list[float]]:
-    sleeps: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
+    clock = FakeClock()
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    client = ZadarmaClient(http, base_url="http://127.0.0.1:1", key=KEY, secret=SECRET, sleep=fake_sleep)
-    return client, sleeps
+    client = ZadarmaClient(http, base_url="http://127.0.0.1:1", key=KEY, secret=SECRET, sleep=clock.skip)
+    return client, clock.sleeps
 
 
-def ok(body: dict[str, object], status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
+def ok(
+    body: Mapping[str, object], status: int = 200, headers: dict[str, str] | None = None
+) -> httpx.Response:
     return httpx.Response(status, content=json.dumps(body).encode(), headers=headers)
 
 

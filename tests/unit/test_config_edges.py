@@ -19,7 +19,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
         monkeypatch.setenv(name, value)
 
 
-def _problems(monkeypatch: pytest.MonkeyPatch, *, for_run: bool = True, **env: str) -> list[str]:
+def _problems(monkeypatch: pytest.MonkeyPatch, for_run: bool = True, /, **env: str) -> list[str]:
     _env(monkeypatch, **env)
     with pytest.raises(ConfigError) as info:
         load_settings(for_run=for_run)
@@ -66,7 +66,7 @@ def test_every_problem_is_in_one_list_in_plain_words(monkeypatch: pytest.MonkeyP
 def test_single_values_in_plain_words(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], line: str
 ) -> None:
-    problems = _problems(monkeypatch, for_run=False, **BASE, **env)
+    problems = _problems(monkeypatch, False, **BASE, **env)
     assert len(problems) == 1 and problems[0].startswith(line), problems
 
 
@@ -77,8 +77,8 @@ def test_good_admin_ids_pass(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_http_webhook_is_allowed_with_a_self_hosted_bot_api_only(monkeypatch: pytest.MonkeyPatch) -> None:
     hook = {"TELEGRAM_WEBHOOK_URL": "http://bot.internal:8080/tg"}
-    local = _env(monkeypatch, **BASE, **hook, TELEGRAM_API_BASE="http://telegram-bot-api:8081")
-    assert local is None and load_settings(for_run=True).telegram_webhook_url == hook["TELEGRAM_WEBHOOK_URL"]
+    _env(monkeypatch, **BASE, **hook, TELEGRAM_API_BASE="http://telegram-bot-api:8081")
+    assert load_settings(for_run=True).telegram_webhook_url == hook["TELEGRAM_WEBHOOK_URL"]
     [problem] = _problems(monkeypatch, **BASE, **hook)
     assert problem.startswith("TELEGRAM_WEBHOOK_URL must be an https:// URL")
     [problem] = _problems(monkeypatch, **BASE, **hook, TELEGRAM_API_BASE="https://API.telegram.org/")

@@ -5,41 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from bot.zadarma import ZadarmaClient
 from bot.zadarma.ratelimit import Priority, RateLimiter, parse_reset, reserve
+from tests.fakes.clock import FakeClock
 
-
-class FakeClock:
-    """Monotonic and wall time that only move on ``advance``; ``sleep`` waits for them."""
-
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.wall = 1_700_000_000.0
-        self.sleeps: list[float] = []
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
-
-    def advance(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall += seconds
-        for deadline, future in self._sleepers:
-            if deadline <= self.mono and not future.done():
-                future.set_result(None)
-        self._sleepers = [(d, f) for d, f in self._sleepers if not f.done()]
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        future = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self.mono + seconds, future))
-        await future
+WALL_START = datetime.fromtimestamp(1_700_000_000, UTC)
 
 
 def make(per_minute: int) -> tuple[RateLimiter, FakeClock]:
-    clock = FakeClock()
-    limiter = RateLimiter(per_minute, clock=lambda: clock.mono, wall=lambda: clock.wall, sleep=clock.sleep)
+    clock = FakeClock(WALL_START)
+    limiter = RateLimiter(per_minute, clock=clock.monotonic, wall=clock.time, sleep=clock.sleep)
     return limiter, clock
 
 
@@ -161,7 +141,7 @@ async def test_cancelled_waiters_do_not_block_the_others() -> None:
 
 async def test_block_until_delays_every_priority() -> None:
     limiter, clock = make(10)
-    limiter.block_until(clock.wall + 30)
+    limiter.block_until(clock.time() + 30)
     served: list[str] = []
     queue(limiter, served, "get", Priority.NORMAL)
     queue(limiter, served, "post", Priority.URGENT)
@@ -181,7 +161,7 @@ async def test_block_arriving_while_the_head_sleeps_extends_its_wait() -> None:
     queue(limiter, served, "post", Priority.URGENT)
     await settle()
     clock.advance(30)
-    limiter.block_until(clock.wall + 45)  # until 75 s after the start in the window
+    limiter.block_until(clock.time() + 45)  # until 75 s after the start in the window
     clock.advance(30)
     await settle()
     assert served == []
@@ -228,7 +208,11 @@ async def test_client_sends_a_write_before_queued_reads() -> None:
 def test_server_headers_block_until_reset() -> None:
     limiter, clock = make(100)
     limiter.observe(
-        {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock.wall + 12)}
+        {
+            "x-ratelimit-limit": "100",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(clock.time() + 12),
+        }
     )
     assert limiter.state.remaining == 0
     assert 11.9 < limiter.delay() <= 12

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.runtime import Draining, Part, Runner, health_app
+from tests.waiting import eventually
 
 
 class StaticPart:
@@ -103,7 +104,7 @@ async def test_stopping_drains_unhealthy_first_still_serving_then_stops_the_part
             assert answer.status == 200
         began = loop.time()
         stopping = asyncio.create_task(runner.stop())
-        await asyncio.sleep(0.1)
+        await eventually(lambda: bool(draining), what="the runner draining")
         async with http.get(base + "/healthz") as answer:
             assert (answer.status, await answer.json()) == (503, {"ok": False, "draining": True})
         async with http.get(base + "/work") as answer:

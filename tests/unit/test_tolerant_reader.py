@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.zadarma import ZadarmaClient, ZadarmaMalformedResponse
+from tests.fakes.clock import FakeClock
 from tests.spec_support import response_schema
 
 Json = Any
@@ -310,12 +311,14 @@ def read(endpoint: Endpoint, body: Json) -> tuple[object, int]:
         return httpx.Response(200, content=json.dumps(body).encode())
 
     async def run() -> tuple[object, int]:
-        async def no_sleep(_: float) -> None:
-            return None
-
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
             client = ZadarmaClient(
-                http, base_url="http://127.0.0.1:1", key="k", secret="s", max_retries=0, sleep=no_sleep
+                http,
+                base_url="http://127.0.0.1:1",
+                key="k",
+                secret="s",
+                max_retries=0,
+                sleep=FakeClock().skip,
             )
             try:
                 result: object = await endpoint.call(client)

@@ -25,7 +25,8 @@ from bot.services.alerts import (
 from bot.services.ordering import OrderRequest
 from bot.storage import SqliteStorage, UserRef
 from bot.zadarma import RateLimiter, ZadarmaClient
-from tests.unit.alerts.alert_fakes import FakeChat, FakeClock
+from tests.fakes.clock import FakeClock
+from tests.unit.alerts.alert_fakes import FakeChat
 
 # 2026-01-31 00:30 on the account's clock (UTC+3), still 30 January on the machine (UTC)
 START = datetime(2026, 1, 30, 21, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.sandbox.state import REJECTION_REASON
-from bot.storage import UserRef
+from bot.storage import IntentKind, UserRef
 from tests.contract.alerts.alert_world import CHANNEL, World, summary
 
 PDF = b"%PDF-1.4\n% test document\n"
@@ -184,7 +184,7 @@ async def test_unknown_or_unreadable_group_gives_documents_needed(world: World) 
     second = await world.client.order_number(direction_id=3005, documents_group_id=0)
     await world.storage.ownership.assign_number(second.number, owner, assigned_by="order")
     params: dict[str, str | int] = {"number": second.number, "documents_group_id": 999, "direction_id": 3005}
-    await world.storage.intents.create("order-999", "order", owner, params)
+    await world.storage.intents.create("order-999", IntentKind.ORDER, owner, params)
     await world.storage.intents.mark_sending("order-999")
     await world.storage.intents.mark_succeeded("order-999", {"number": second.number})
     report = await world.tick(scheduler)

@@ -15,6 +15,7 @@ from bot.services.alerts.scheduler import SCAN_LEASE
 from bot.storage import DeliveryStatus, UserRef
 from bot.zadarma import ZadarmaClient
 from tests.contract.alerts.alert_world import BASE_URL, CHANNEL, World
+from tests.waiting import eventually
 
 
 async def fourteen_days_before(world: World, user: str = "1001") -> tuple[AlertScheduler, str, str]:
@@ -128,10 +129,7 @@ async def test_runs_as_a_part_until_stopped(world: World) -> None:
     await part.start()  # idempotent
     await asyncio.sleep(0.05)
     await world.next_day(14)
-    for _ in range(200):
-        if world.telegram.received:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: world.telegram.received, what="an alert in Telegram")
     health = part.health()
     assert health["ok"] and health["running"] and health["numbers"] == 1
     await part.stop()
@@ -147,19 +145,12 @@ async def test_scan_failures_are_reported_in_health(world: World) -> None:
     scheduler = world.scheduler(interval=0.01, delivery_interval=0.01)
     world.sandbox.set_faults(error_rate=1.0, paths=["/v1/info/timezone/"])
     await scheduler.start()
-    for _ in range(200):
-        if scheduler.health()["consecutive_failures"] >= 3:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: scheduler.health()["consecutive_failures"] >= 3, what="three failed scans")
     health = scheduler.health()
     assert health["running"] and not health["ok"]
     assert "ZadarmaAPIError" in str(health["last_error"])
     world.sandbox.clear_faults()
-    for _ in range(200):
-        if scheduler.health()["ok"]:
-            break
-        await asyncio.sleep(0.01)
-    assert scheduler.health()["ok"]
+    await eventually(lambda: scheduler.health()["ok"], what="a healthy scheduler")
     await scheduler.stop()
 
 

@@ -4,6 +4,7 @@ the way Prometheus reads it: ``GET /metrics`` on a real aiohttp server, parsed b
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import httpx
@@ -50,9 +51,7 @@ def calls(samples: Samples, path: str, status: str) -> float:
     return samples.get(key, 0.0)
 
 
-def client_for(
-    sandbox: Sandbox, http: httpx.AsyncClient, metrics: Metrics, **kwargs: object
-) -> ZadarmaClient:
+def client_for(sandbox: Sandbox, http: httpx.AsyncClient, metrics: Metrics, **kwargs: Any) -> ZadarmaClient:
     return ZadarmaClient(
         http,
         base_url="http://sandbox.local",
@@ -60,7 +59,7 @@ def client_for(
         secret=sandbox.secret,
         backoff=0.01,
         observer=metrics,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

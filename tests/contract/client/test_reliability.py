@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox, SandboxConfig
+from bot.sandbox import Faults, Sandbox, SandboxConfig
 from bot.zadarma import (
     Priority,
     RateLimiter,
@@ -19,14 +20,14 @@ from bot.zadarma import (
 )
 
 
-def client_for(sandbox: Sandbox, http: httpx.AsyncClient, **kwargs: object) -> ZadarmaClient:
+def client_for(sandbox: Sandbox, http: httpx.AsyncClient, **kwargs: Any) -> ZadarmaClient:
     return ZadarmaClient(
         http,
         base_url="http://sandbox.local",
         key=str(kwargs.pop("key", sandbox.key)),
         secret=str(kwargs.pop("secret", sandbox.secret)),
         backoff=0.01,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -63,13 +64,14 @@ async def test_over_the_limit_the_client_waits_and_succeeds() -> None:
 async def test_client_side_limiter_keeps_under_the_budget() -> None:
     sandbox = Sandbox(SandboxConfig(rate_limit=3, rate_window_seconds=60.0))
     async with httpx.AsyncClient(transport=sandbox.transport()) as http:
-        client = client_for(sandbox, http, limiter=RateLimiter(3))
+        limiter = RateLimiter(3)
+        client = client_for(sandbox, http, limiter=limiter)
         for _ in range(2):
             await client.balance()
         # Reads may use 2 of the 3; the last is kept for finishing work already started.
-        assert client.limiter.delay(Priority.NORMAL) > 50
-        assert client.limiter.delay(Priority.FINISH) == 0
-        assert client.limiter.state.remaining == 1
+        assert limiter.delay(Priority.NORMAL) > 50
+        assert limiter.delay(Priority.FINISH) == 0
+        assert limiter.state.remaining == 1
 
 
 async def test_5xx_on_get_is_retried_then_reported() -> None:
@@ -99,7 +101,7 @@ async def test_orders_are_never_repeated(fault: str) -> None:
         client = client_for(sandbox, http)
         directions = [d for d in await client.directions("US") if not d.needs_documents]
         free = await client.available_numbers(directions[0].id)
-        sandbox.set_faults(**{fault: 1.0, "paths": ["/v1/direct_numbers/order/"]})
+        sandbox.set_faults(Faults.from_json({fault: 1.0, "paths": ["/v1/direct_numbers/order/"]}))
         with pytest.raises((ZadarmaTransportError, ZadarmaMalformedResponse, ZadarmaAPIError)) as info:
             await client.order_number(
                 direction_id=directions[0].id, documents_group_id=0, number_id=free[0].id

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Core, open_core
-from bot.config import Settings
+from bot.app import Core
 from bot.coord.redis_budget import RedisRateLimiter
 from bot.coord.redis_locks import RedisLocks
 from bot.coord.shared import open_shared
@@ -24,21 +23,13 @@ from bot.storage import ConversationKey
 from bot.zadarma.ratelimit import RateLimiter
 from conversations.engine import lock_name
 from conversations.events import Command
+from tests.stack import open_stack
 
 
 @asynccontextmanager
 async def core_for(sandbox: Sandbox, **values: object) -> AsyncIterator[Core]:
-    settings = Settings.model_validate(
-        {
-            "database_url": "memory://",
-            "zadarma_api_url": "http://sandbox.invalid",
-            "zadarma_key": sandbox.key,
-            "zadarma_secret": sandbox.secret,
-            **values,
-        }
-    )
-    async with open_core(settings, sandbox.transport()) as core:
-        yield core
+    async with open_stack(sandbox, **values) as stack:
+        yield stack.core
 
 
 def now() -> datetime:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -22,23 +22,7 @@ import pytest
 from bot.storage import Clock, MemoryStorage, SqliteStorage, Storage
 from bot.storage.postgres import PostgresStorage
 from bot.storage.sealing import StateKeys
-
-START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock that stands still until told to move."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
+from tests.fakes.clock import FakeClock
 
 StorageFactory = Callable[[Clock], Awaitable[Storage]]
 

@@ -25,7 +25,7 @@ from bot.storage.sealing import StateKeys, new_key_text, parse_key
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.notifications import SmsEvent, read_event
 from bot.zadarma.ratelimit import RateLimiter
-from tests.contract.storage.conftest import FakeClock
+from tests.fakes.clock import FakeClock
 
 NUMBER = "48221234567"
 OWNER = UserRef("telegram", "5001")  # a platform with an alert sink: the SMS gets a delivery

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from bot.storage import DeliveryStatus, NotFoundError, Storage
+from tests.fakes.clock import FakeClock
 
 KEY = "expiry:48221234567:2026-12-01:7"
 TG = "telegram:12345"
@@ -18,7 +19,7 @@ async def claim(storage: Storage, key: str = KEY, destinations: tuple[str, ...] 
     return await storage.alerts.claim(key, "expiry", "48221234567", {"days": 7}, list(destinations))
 
 
-async def test_claim_inserts_alert_and_pending_deliveries(storage: Storage, clock) -> None:
+async def test_claim_inserts_alert_and_pending_deliveries(storage: Storage, clock: FakeClock) -> None:
     assert await claim(storage) is True
     alert = await storage.alerts.get(KEY)
     assert alert is not None
@@ -34,7 +35,7 @@ async def test_claim_inserts_alert_and_pending_deliveries(storage: Storage, cloc
         assert d.next_attempt_at == d.updated_at == clock.now
 
 
-async def test_second_claim_changes_nothing(storage: Storage, clock) -> None:
+async def test_second_claim_changes_nothing(storage: Storage, clock: FakeClock) -> None:
     assert await claim(storage) is True
     clock.advance(60)
     again = await storage.alerts.claim(KEY, "other", "48000000000", {"days": 1}, ["slack:C9"])
@@ -74,7 +75,7 @@ async def test_payload_is_checked_even_when_the_key_exists(storage: Storage) -> 
         await storage.alerts.claim(KEY, "expiry", "1", {"bad": object()}, [TG])
 
 
-async def test_due_deliveries(storage: Storage, clock) -> None:
+async def test_due_deliveries(storage: Storage, clock: FakeClock) -> None:
     claimed_at = clock.now
     await claim(storage, "a")
     clock.advance(10)
@@ -90,7 +91,7 @@ async def test_due_deliveries(storage: Storage, clock) -> None:
     assert [d.destination for d in await storage.alerts.due_deliveries(clock.now, 1)] == [TG]
 
 
-async def test_a_claim_due_later_is_not_due_before_then(storage: Storage, clock) -> None:
+async def test_a_claim_due_later_is_not_due_before_then(storage: Storage, clock: FakeClock) -> None:
     later = clock.now + timedelta(seconds=60)
     assert await storage.alerts.claim(KEY, "expiry", "48221234567", {"days": 7}, [TG], due_at=later) is True
     [delivery] = await storage.alerts.deliveries(KEY)
@@ -106,7 +107,7 @@ async def test_due_deliveries_rejects_bad_arguments(storage: Storage) -> None:
         await storage.alerts.due_deliveries(datetime.now(UTC), 0)
 
 
-async def test_mark_delivered(storage: Storage, clock) -> None:
+async def test_mark_delivered(storage: Storage, clock: FakeClock) -> None:
     await claim(storage)
     sent_at = clock.advance(2)
     assert await storage.alerts.mark_delivered(KEY, TG) is True
@@ -123,7 +124,7 @@ async def test_mark_delivered(storage: Storage, clock) -> None:
     assert (await storage.alerts.deliveries(KEY))[0].attempts == 1
 
 
-async def test_failed_delivery_is_retried_at_retry_at(storage: Storage, clock) -> None:
+async def test_failed_delivery_is_retried_at_retry_at(storage: Storage, clock: FakeClock) -> None:
     await claim(storage, destinations=(TG,))
     retry_at = clock.now + timedelta(minutes=5)
     assert await storage.alerts.mark_delivery_failed(KEY, TG, "502 Bad Gateway", retry_at) is True
@@ -144,7 +145,7 @@ async def test_failed_delivery_is_retried_at_retry_at(storage: Storage, clock) -
     assert (d.status, d.attempts, d.last_error) == (DeliveryStatus.SENT, 3, None)
 
 
-async def test_retry_at_in_another_timezone_comes_back_in_utc(storage: Storage, clock) -> None:
+async def test_retry_at_in_another_timezone_comes_back_in_utc(storage: Storage, clock: FakeClock) -> None:
     await claim(storage, destinations=(TG,))
     warsaw_summer = timezone(timedelta(hours=2))
     retry_at = datetime(2026, 6, 1, 14, 0, 0, 5, tzinfo=warsaw_summer)
@@ -157,7 +158,7 @@ async def test_retry_at_in_another_timezone_comes_back_in_utc(storage: Storage, 
     assert len(await storage.alerts.due_deliveries(datetime(2026, 6, 1, 12, 0, 0, 5, tzinfo=UTC), 10)) == 1
 
 
-async def test_failed_without_retry_at_gives_up(storage: Storage, clock) -> None:
+async def test_failed_without_retry_at_gives_up(storage: Storage, clock: FakeClock) -> None:
     await claim(storage, destinations=(TG,))
     assert await storage.alerts.mark_delivery_failed(KEY, TG, "gave up", None) is True
     [d] = await storage.alerts.deliveries(KEY)
@@ -173,7 +174,7 @@ async def test_mark_delivery_failed_rejects_naive_retry_at(storage: Storage) -> 
     assert (d.status, d.attempts) == (DeliveryStatus.PENDING, 0)
 
 
-async def test_blocked_delivery_is_final(storage: Storage, clock) -> None:
+async def test_blocked_delivery_is_final(storage: Storage, clock: FakeClock) -> None:
     await claim(storage, destinations=(TG,))
     assert await storage.alerts.mark_delivery_blocked(KEY, TG, "403 Forbidden: bot was blocked") is True
     [d] = await storage.alerts.deliveries(KEY)
@@ -189,7 +190,7 @@ async def test_blocked_delivery_is_final(storage: Storage, clock) -> None:
     assert await storage.alerts.mark_delivery_blocked(KEY, TG, "x") is False
 
 
-async def test_marking_unknown_deliveries_raises(storage: Storage, clock) -> None:
+async def test_marking_unknown_deliveries_raises(storage: Storage, clock: FakeClock) -> None:
     await claim(storage, destinations=(TG,))
     with pytest.raises(NotFoundError) as missing:
         await storage.alerts.mark_delivered(KEY, SLACK)
@@ -210,7 +211,7 @@ async def test_snapshots(storage: Storage) -> None:
     assert await storage.snapshots.load_snapshot("balance") == '{"balance": 10}'
 
 
-async def test_lease_is_exclusive_until_it_expires(storage: Storage, clock) -> None:
+async def test_lease_is_exclusive_until_it_expires(storage: Storage, clock: FakeClock) -> None:
     now = clock.now
     assert await storage.alerts.try_acquire_lease("scan", "replica-a", 30, now) is True
     assert await storage.alerts.try_acquire_lease("scan", "replica-b", 30, now) is False
@@ -225,7 +226,7 @@ async def test_lease_is_exclusive_until_it_expires(storage: Storage, clock) -> N
     )
 
 
-async def test_lease_renewal_extends_it(storage: Storage, clock) -> None:
+async def test_lease_renewal_extends_it(storage: Storage, clock: FakeClock) -> None:
     now = clock.now
     assert await storage.leases.try_acquire_lease("scan", "a", 30, now) is True
     assert await storage.leases.try_acquire_lease("scan", "a", 30, now + timedelta(seconds=20)) is True
@@ -233,12 +234,12 @@ async def test_lease_renewal_extends_it(storage: Storage, clock) -> None:
     assert await storage.leases.try_acquire_lease("scan", "b", 30, now + timedelta(seconds=50)) is True
 
 
-async def test_leases_are_independent_by_name(storage: Storage, clock) -> None:
+async def test_leases_are_independent_by_name(storage: Storage, clock: FakeClock) -> None:
     assert await storage.alerts.try_acquire_lease("scan", "a", 30, clock.now) is True
     assert await storage.alerts.try_acquire_lease("digest", "b", 30, clock.now) is True
 
 
-async def test_release_lease(storage: Storage, clock) -> None:
+async def test_release_lease(storage: Storage, clock: FakeClock) -> None:
     await storage.alerts.try_acquire_lease("scan", "a", 30, clock.now)
     assert await storage.alerts.release_lease("scan", "b") is False
     assert await storage.alerts.try_acquire_lease("scan", "b", 30, clock.now) is False
@@ -247,7 +248,7 @@ async def test_release_lease(storage: Storage, clock) -> None:
     assert await storage.alerts.try_acquire_lease("scan", "b", 30, clock.now) is True
 
 
-async def test_concurrent_lease_attempts_one_holder(storage: Storage, clock) -> None:
+async def test_concurrent_lease_attempts_one_holder(storage: Storage, clock: FakeClock) -> None:
     results = await asyncio.gather(
         *(storage.alerts.try_acquire_lease("scan", f"holder-{i}", 30, clock.now) for i in range(20))
     )
@@ -256,7 +257,7 @@ async def test_concurrent_lease_attempts_one_holder(storage: Storage, clock) -> 
     assert await storage.alerts.release_lease("scan", winner) is True
 
 
-async def test_lease_arguments_are_checked(storage: Storage, clock) -> None:
+async def test_lease_arguments_are_checked(storage: Storage, clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="ttl"):
         await storage.alerts.try_acquire_lease("scan", "a", 0, clock.now)
     with pytest.raises(ValueError, match="naive"):

@@ -7,13 +7,14 @@ from datetime import UTC
 import pytest
 
 from bot.storage import Storage
+from tests.fakes.clock import FakeClock
 
 
 async def test_empty_log(storage: Storage) -> None:
     assert await storage.audit.list() == []
 
 
-async def test_record_and_read_back(storage: Storage, clock) -> None:
+async def test_record_and_read_back(storage: Storage, clock: FakeClock) -> None:
     await storage.audit.record("slack:U0TEAM", "prolong", "48221234567", {"months": 3, "cost": 9.9}, "ok")
     [entry] = await storage.audit.list()
     assert (entry.actor, entry.action, entry.target, entry.result) == (
@@ -27,7 +28,7 @@ async def test_record_and_read_back(storage: Storage, clock) -> None:
     assert entry.at.tzinfo is UTC
 
 
-async def test_newest_first_with_growing_ids(storage: Storage, clock) -> None:
+async def test_newest_first_with_growing_ids(storage: Storage, clock: FakeClock) -> None:
     for i in range(5):
         await storage.audit.record("scheduler", f"action {i}", "n", {}, "ok")
         if i % 2:

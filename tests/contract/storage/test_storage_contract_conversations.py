@@ -9,6 +9,7 @@ from datetime import UTC
 import pytest
 
 from bot.storage import ConversationKey, StaleRevisionError, Storage, UserRef
+from tests.fakes.clock import FakeClock
 
 KEY = ConversationKey("telegram", "100", "7")
 
@@ -17,7 +18,7 @@ async def test_get_missing_returns_none(storage: Storage) -> None:
     assert await storage.conversations.get(KEY) is None
 
 
-async def test_first_unconditional_save_creates_revision_1(storage: Storage, clock) -> None:
+async def test_first_unconditional_save_creates_revision_1(storage: Storage, clock: FakeClock) -> None:
     assert await storage.conversations.save(KEY, '{"step": "country"}', None) == 1
     stored = await storage.conversations.get(KEY)
     assert stored is not None
@@ -29,7 +30,7 @@ async def test_first_unconditional_save_creates_revision_1(storage: Storage, clo
     assert stored.updated_at.tzinfo is UTC
 
 
-async def test_unconditional_save_overwrites_and_bumps_revision(storage: Storage, clock) -> None:
+async def test_unconditional_save_overwrites_and_bumps_revision(storage: Storage, clock: FakeClock) -> None:
     await storage.conversations.save(KEY, "a", None)
     later = clock.advance(5)
     assert await storage.conversations.save(KEY, "b", None) == 2

@@ -8,13 +8,14 @@ from datetime import UTC
 import pytest
 
 from bot.storage import IntentKind, IntentStatus, NotFoundError, Storage, UserRef
+from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
 BOB = UserRef("slack", "U0BOB")
 PARAMS: dict[str, str | int] = {"direction_id": "pl-warsaw", "number": "48221234567", "months": 1}
 
 
-async def test_create_stores_a_pending_intent(storage: Storage, clock) -> None:
+async def test_create_stores_a_pending_intent(storage: Storage, clock: FakeClock) -> None:
     intent, created = await storage.intents.create("order-1", IntentKind.ORDER, ALICE, PARAMS)
     assert created is True
     assert intent == await storage.intents.get("order-1")
@@ -32,7 +33,9 @@ async def test_get_unknown_intent_returns_none(storage: Storage) -> None:
     assert await storage.intents.get("nope") is None
 
 
-async def test_create_with_existing_key_returns_the_existing_intent(storage: Storage, clock) -> None:
+async def test_create_with_existing_key_returns_the_existing_intent(
+    storage: Storage, clock: FakeClock
+) -> None:
     first, _ = await storage.intents.create("order-1", IntentKind.ORDER, ALICE, PARAMS)
     clock.advance(10)
     again, created = await storage.intents.create("order-1", IntentKind.PROLONG, BOB, {"months": 12})
@@ -82,7 +85,7 @@ async def test_returned_params_are_copies(storage: Storage) -> None:
     assert stored.params == PARAMS
 
 
-async def test_happy_path_pending_sending_succeeded(storage: Storage, clock) -> None:
+async def test_happy_path_pending_sending_succeeded(storage: Storage, clock: FakeClock) -> None:
     await storage.intents.create("order-1", IntentKind.ORDER, ALICE, PARAMS)
     sent_at = clock.advance(1)
     assert await storage.intents.mark_sending("order-1") is True
@@ -186,7 +189,7 @@ async def test_transitions_on_unknown_keys_raise(storage: Storage) -> None:
         await storage.intents.mark_unknown("nope", "x")
 
 
-async def test_list_by_status_oldest_first(storage: Storage, clock) -> None:
+async def test_list_by_status_oldest_first(storage: Storage, clock: FakeClock) -> None:
     for key in ("c", "a", "b"):
         await storage.intents.create(key, IntentKind.PROLONG, ALICE, {"months": 1})
         clock.advance(1)
@@ -206,7 +209,7 @@ async def test_list_by_status_keeps_creation_order_within_one_instant(storage: S
     assert [i.key for i in await storage.intents.list_by_status(IntentStatus.PENDING)] == keys
 
 
-async def test_list_for_owner_newest_first_and_only_theirs(storage: Storage, clock) -> None:
+async def test_list_for_owner_newest_first_and_only_theirs(storage: Storage, clock: FakeClock) -> None:
     await storage.intents.create("old", IntentKind.ORDER, ALICE, {})
     clock.advance(1)
     await storage.intents.create("bobs", IntentKind.ORDER, BOB, {})

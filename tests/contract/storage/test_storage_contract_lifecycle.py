@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from bot.storage import Clock, ConversationKey, IntentKind, Storage, UserRef
+from tests.fakes.clock import FakeClock
 
 StorageFactory = Callable[[Clock], Awaitable[Storage]]
 
 
 async def test_usable_as_async_context_manager_and_close_twice(
-    storage_factory: StorageFactory, clock
+    storage_factory: StorageFactory, clock: FakeClock
 ) -> None:
     storage = await storage_factory(clock)
     async with storage as entered:
@@ -22,7 +23,7 @@ async def test_usable_as_async_context_manager_and_close_twice(
     await storage.close()
 
 
-async def test_snapshots_and_leases_views_share_the_alert_store(storage: Storage, clock) -> None:
+async def test_snapshots_and_leases_views_share_the_alert_store(storage: Storage, clock: FakeClock) -> None:
     await storage.snapshots.save_snapshot("s", "1")
     assert await storage.alerts.load_snapshot("s") == "1"
     assert await storage.alerts.try_acquire_lease("l", "a", 10, clock.now) is True
@@ -30,7 +31,7 @@ async def test_snapshots_and_leases_views_share_the_alert_store(storage: Storage
 
 
 async def test_clock_in_another_timezone_is_stored_and_returned_as_utc(
-    storage_factory: StorageFactory, clock_at
+    storage_factory: StorageFactory, clock_at: Callable[[datetime], FakeClock]
 ) -> None:
     tokyo = timezone(timedelta(hours=9))
     local = datetime(2026, 5, 1, 9, 30, 0, 999, tzinfo=tokyo)

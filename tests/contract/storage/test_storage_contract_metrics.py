@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.storage import DeliveryBacklog, IntentKind, IntentStatus, Storage, UserRef
+from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
 
@@ -28,7 +29,7 @@ async def test_count_by_status_counts_each_status(storage: Storage) -> None:
     assert all(isinstance(s, IntentStatus) for s in counts)
 
 
-async def test_delivery_backlog_counts_what_is_still_to_be_sent(storage: Storage, clock) -> None:
+async def test_delivery_backlog_counts_what_is_still_to_be_sent(storage: Storage, clock: FakeClock) -> None:
     assert await storage.alerts.delivery_backlog(clock.now) == DeliveryBacklog(0, None)
     await storage.alerts.claim("a1", "expiry", "1", {}, ["telegram:1", "telegram:2", "slack:C1", "slack:C2"])
     clock.advance(30)

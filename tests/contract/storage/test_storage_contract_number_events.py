@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.storage import NumberPrefs, ReceivedSms, Storage
+from tests.contract.storage.conftest import StorageFactory
+from tests.fakes.clock import FakeClock
 
 
 async def test_switches_default_to_sms_on_and_calls_off_and_change_one_at_a_time(
-    storage: Storage, storage_factory, clock
+    storage: Storage, storage_factory: StorageFactory, clock: FakeClock
 ) -> None:
     events = storage.number_events
     assert await events.prefs("+48221234567") == NumberPrefs("48221234567", True, False)
@@ -23,7 +25,9 @@ async def test_switches_default_to_sms_on_and_calls_off_and_change_one_at_a_time
         assert await reopened.number_events.prefs("48221234567") == NumberPrefs("48221234567", False, True)
 
 
-async def test_sms_are_kept_once_listed_newest_first_and_purged_by_age(storage: Storage, clock) -> None:
+async def test_sms_are_kept_once_listed_newest_first_and_purged_by_age(
+    storage: Storage, clock: FakeClock
+) -> None:
     events = storage.number_events
     t0 = clock.now
     first = ReceivedSms("sms:a", "+48221234567", "+48600100200", "Kod: 1234", t0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from bot.storage import Storage, UserRef
+from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
 BOB = UserRef("telegram", "502")
@@ -17,7 +18,7 @@ async def test_unowned_number(storage: Storage) -> None:
     assert await storage.ownership.numbers_of(ALICE) == []
 
 
-async def test_assign_number(storage: Storage, clock) -> None:
+async def test_assign_number(storage: Storage, clock: FakeClock) -> None:
     await storage.ownership.assign_number("48221234567", ALICE, "slack:U0TEAM")
     assert await storage.ownership.owner_of_number("48221234567") == ALICE
     assignment = await storage.ownership.number_assignment("48221234567")
@@ -41,7 +42,7 @@ async def test_numbers_of_lists_only_the_owners_numbers_sorted(storage: Storage)
     assert await storage.ownership.numbers_of(SLACK_ALICE) == ["48500000008"]
 
 
-async def test_reassigning_a_number_moves_it(storage: Storage, clock) -> None:
+async def test_reassigning_a_number_moves_it(storage: Storage, clock: FakeClock) -> None:
     await storage.ownership.assign_number("48221234567", ALICE, "order")
     moved_at = clock.advance(30)
     await storage.ownership.assign_number("48221234567", BOB, "slack:U0TEAM")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from bot.storage import Storage, UserRef
+from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
 
@@ -13,7 +14,7 @@ async def test_get_unknown_user_returns_none(storage: Storage) -> None:
     assert await storage.users.get(ALICE) is None
 
 
-async def test_upsert_creates_user(storage: Storage, clock) -> None:
+async def test_upsert_creates_user(storage: Storage, clock: FakeClock) -> None:
     user = await storage.users.upsert(ALICE, chat_id="501", display_name="Alice", default_language="pl")
     assert user == await storage.users.get(ALICE)
     assert user.ref == ALICE
@@ -23,7 +24,7 @@ async def test_upsert_creates_user(storage: Storage, clock) -> None:
     assert user.created_at.tzinfo is UTC
 
 
-async def test_upsert_updates_given_fields_and_keeps_the_rest(storage: Storage, clock) -> None:
+async def test_upsert_updates_given_fields_and_keeps_the_rest(storage: Storage, clock: FakeClock) -> None:
     created = await storage.users.upsert(ALICE, chat_id="501", display_name="Alice")
     later = clock.advance(60)
     kept = await storage.users.upsert(ALICE)
@@ -57,7 +58,7 @@ async def test_set_language_on_unknown_user_returns_false(storage: Storage) -> N
     assert await storage.users.get(ALICE) is None
 
 
-async def test_mark_blocked_and_unblocked(storage: Storage, clock) -> None:
+async def test_mark_blocked_and_unblocked(storage: Storage, clock: FakeClock) -> None:
     await storage.users.upsert(ALICE, chat_id="501")
     blocked_at = clock.advance(10)
     assert await storage.users.mark_blocked(ALICE) is True

@@ -17,6 +17,7 @@ from bot.storage.migrations import (
     migrate,
     split_statements,
 )
+from tests.fakes.clock import FakeClock
 
 M1 = Migration(1, "things", "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL);")
 M2 = Migration(
@@ -70,7 +71,7 @@ def test_shipped_migrations_split_into_statements() -> None:
         assert split_statements(migration.sql)
 
 
-async def test_applies_pending_migrations_in_order_once(conn: aiosqlite.Connection, clock) -> None:
+async def test_applies_pending_migrations_in_order_once(conn: aiosqlite.Connection, clock: FakeClock) -> None:
     assert await applied_versions(conn) == []
     assert await migrate(conn, clock.now, [M1, M2]) == [1, 2]
     assert await applied_versions(conn) == [1, 2]
@@ -82,14 +83,16 @@ async def test_applies_pending_migrations_in_order_once(conn: aiosqlite.Connecti
     assert list(rows) == [(1, "things"), (2, "thing log")]
 
 
-async def test_a_new_release_applies_only_its_new_migration(conn: aiosqlite.Connection, clock) -> None:
+async def test_a_new_release_applies_only_its_new_migration(
+    conn: aiosqlite.Connection, clock: FakeClock
+) -> None:
     assert await migrate(conn, clock.now, [M1]) == [1]
     assert "thing_log" not in await tables(conn)
     assert await migrate(conn, clock.now, [M1, M2]) == [2]
     assert await applied_versions(conn) == [1, 2]
 
 
-async def test_a_failing_migration_leaves_no_trace(conn: aiosqlite.Connection, clock) -> None:
+async def test_a_failing_migration_leaves_no_trace(conn: aiosqlite.Connection, clock: FakeClock) -> None:
     with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
         await migrate(conn, clock.now, [M1, M2, M3_BROKEN])
     assert not conn.in_transaction
@@ -98,14 +101,16 @@ async def test_a_failing_migration_leaves_no_trace(conn: aiosqlite.Connection, c
     assert await migrate(conn, clock.now, [M1, M2]) == [1, 2]
 
 
-async def test_a_database_from_a_newer_release_is_refused(conn: aiosqlite.Connection, clock) -> None:
+async def test_a_database_from_a_newer_release_is_refused(
+    conn: aiosqlite.Connection, clock: FakeClock
+) -> None:
     await migrate(conn, clock.now, [M1, M2])
     with pytest.raises(Exception, match="newer"):
         await migrate(conn, clock.now, [M1])
     assert not conn.in_transaction
 
 
-async def test_gaps_in_the_record_are_refused(conn: aiosqlite.Connection, clock) -> None:
+async def test_gaps_in_the_record_are_refused(conn: aiosqlite.Connection, clock: FakeClock) -> None:
     await migrate(conn, clock.now, [M1, M2])
     await conn.execute("DELETE FROM schema_migrations WHERE version = 1")
     with pytest.raises(Exception, match="gaps"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -34,6 +34,9 @@ from bot.storage.postgres.storage import server_name
 from bot.storage.records import ConversationKey
 from bot.storage.sealing import PREFIX as SEALED_PREFIX
 from bot.storage.sealing import StateKeys
+from tests.fakes.clock import FakeClock
+
+Admin: TypeAlias = "asyncpg.Connection[asyncpg.Record]"  # a string: asyncpg is generic for mypy only
 
 ALICE = UserRef("telegram", "1")
 BOB = UserRef("telegram", "2")
@@ -41,7 +44,7 @@ TG, SLACK = "telegram:1", "slack:C1"
 
 
 @pytest.fixture
-async def admin(postgres_url: str) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:
+async def admin(postgres_url: str) -> AsyncIterator[Admin]:
     """A plain connection of the test's own, outside any store."""
     conn = await asyncpg.connect(postgres_url)
     yield conn
@@ -49,20 +52,20 @@ async def admin(postgres_url: str) -> AsyncIterator[asyncpg.Connection[asyncpg.R
 
 
 @pytest.fixture
-async def store(postgres_url: str, pg_schema: str, clock) -> AsyncIterator[PostgresStorage]:
+async def store(postgres_url: str, pg_schema: str, clock: FakeClock) -> AsyncIterator[PostgresStorage]:
     storage = await PostgresStorage.open(postgres_url, schema=pg_schema, clock=clock)
     yield storage
     await storage.close()
 
 
-async def replicas(url: str, schema: str, clock, n: int = 2) -> list[PostgresStorage]:
+async def replicas(url: str, schema: str, clock: FakeClock, n: int = 2) -> list[PostgresStorage]:
     return list(
         await asyncio.gather(*(PostgresStorage.open(url, schema=schema, clock=clock) for _ in range(n)))
     )
 
 
 async def test_replicas_starting_together_migrate_once(
-    postgres_url: str, pg_schema: str, admin, clock
+    postgres_url: str, pg_schema: str, admin: Admin, clock: FakeClock
 ) -> None:
     stores = await replicas(postgres_url, pg_schema, clock, n=4)
     try:
@@ -76,7 +79,7 @@ async def test_replicas_starting_together_migrate_once(
             await s.close()
 
 
-async def test_migrations_wait_for_the_advisory_lock(postgres_url: str, pg_schema: str, admin) -> None:
+async def test_migrations_wait_for_the_advisory_lock(postgres_url: str, pg_schema: str, admin: Admin) -> None:
     await admin.execute("SELECT pg_advisory_lock($1, hashtext($2))", _LOCK_CLASS, pg_schema)
     opening = asyncio.create_task(PostgresStorage.open(postgres_url, schema=pg_schema))
     try:
@@ -90,7 +93,9 @@ async def test_migrations_wait_for_the_advisory_lock(postgres_url: str, pg_schem
     await storage.close()
 
 
-async def test_a_newer_schema_is_refused(postgres_url: str, pg_schema: str, admin, store) -> None:
+async def test_a_newer_schema_is_refused(
+    postgres_url: str, pg_schema: str, admin: Admin, store: PostgresStorage
+) -> None:
     await admin.execute(
         f"INSERT INTO {pg_schema}.schema_migrations VALUES ($1, 'from the future', now())",
         len(MIGRATIONS) + 1,
@@ -99,7 +104,7 @@ async def test_a_newer_schema_is_refused(postgres_url: str, pg_schema: str, admi
         await PostgresStorage.open(postgres_url, schema=pg_schema)
 
 
-async def test_two_replicas_spend_money_once(postgres_url: str, pg_schema: str, clock) -> None:
+async def test_two_replicas_spend_money_once(postgres_url: str, pg_schema: str, clock: FakeClock) -> None:
     a, b = await replicas(postgres_url, pg_schema, clock)
     try:
         created = await asyncio.gather(
@@ -133,7 +138,7 @@ async def test_two_replicas_spend_money_once(postgres_url: str, pg_schema: str, 
 
 
 async def test_one_target_is_held_by_one_intent_across_replicas(
-    postgres_url: str, pg_schema: str, clock
+    postgres_url: str, pg_schema: str, clock: FakeClock
 ) -> None:
     a, b = await replicas(postgres_url, pg_schema, clock)
     try:
@@ -154,7 +159,9 @@ async def test_one_target_is_held_by_one_intent_across_replicas(
         await b.close()
 
 
-async def test_one_revision_is_saved_once_across_replicas(postgres_url: str, pg_schema: str, clock) -> None:
+async def test_one_revision_is_saved_once_across_replicas(
+    postgres_url: str, pg_schema: str, clock: FakeClock
+) -> None:
     a, b = await replicas(postgres_url, pg_schema, clock)
     key = ConversationKey("telegram", "1", "1")
     try:
@@ -171,7 +178,7 @@ async def test_one_revision_is_saved_once_across_replicas(postgres_url: str, pg_
 
 
 async def test_due_deliveries_skip_rows_another_replica_has_locked(
-    store: PostgresStorage, admin, pg_schema, clock
+    store: PostgresStorage, admin: Admin, pg_schema: str, clock: FakeClock
 ) -> None:
     await store.alerts.claim("a1", "expiry", "1", {}, [TG, SLACK])
     async with admin.transaction():
@@ -183,14 +190,16 @@ async def test_due_deliveries_skip_rows_another_replica_has_locked(
     assert [d.destination for d in await store.alerts.due_deliveries(clock.now, 10)] == [TG, SLACK]
 
 
-async def test_each_probe_commits_a_write(store: PostgresStorage, admin, pg_schema) -> None:
+async def test_each_probe_commits_a_write(store: PostgresStorage, admin: Admin, pg_schema: str) -> None:
     for expected in (1, 2, 3):
         await store.probe_write()
         assert await admin.fetchval(f"SELECT writes FROM {pg_schema}.storage_probe") == expected
 
 
 @pytest.fixture
-async def read_only_store(postgres_url: str, pg_schema: str, store) -> AsyncIterator[PostgresStorage]:
+async def read_only_store(
+    postgres_url: str, pg_schema: str, store: PostgresStorage
+) -> AsyncIterator[PostgresStorage]:
     """A second store on the migrated schema whose every transaction is read-only (a standby, a full disk)."""
     storage = await PostgresStorage.open(f"{postgres_url}?default_transaction_read_only=on", schema=pg_schema)
     yield storage
@@ -211,7 +220,7 @@ async def test_a_read_only_server_opens_but_fails_the_write_probe(read_only_stor
 
 
 async def test_a_dropped_connection_fails_the_probe_once_then_the_pool_reconnects(
-    postgres_url: str, pg_schema: str, admin
+    postgres_url: str, pg_schema: str, admin: Admin
 ) -> None:
     storage = await PostgresStorage.open(postgres_url, schema=pg_schema, pool_size=1)
     try:
@@ -262,7 +271,7 @@ async def test_open_storage_takes_a_postgresql_url(postgres_url: str, pg_schema:
         assert entry.details == {"k": 1}
 
 
-async def test_lookups_use_indexes(store: PostgresStorage, admin, pg_schema: str) -> None:
+async def test_lookups_use_indexes(store: PostgresStorage, admin: Admin, pg_schema: str) -> None:
     await admin.execute(f"SET search_path = {pg_schema}")
     await admin.execute("SET enable_seqscan = off")  # tiny tables: ask whether an index *can* serve
     plans: dict[str, Any] = {}
@@ -278,7 +287,7 @@ async def test_lookups_use_indexes(store: PostgresStorage, admin, pg_schema: str
 
 
 async def test_open_storage_seals_conversations_with_the_given_key(
-    postgres_url: str, pg_schema: str, admin, caplog: pytest.LogCaptureFixture
+    postgres_url: str, pg_schema: str, admin: Admin, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = f"{postgres_url}?search_path={pg_schema}"
     key = ConversationKey("telegram", "1", "1")

@@ -19,6 +19,7 @@ from bot.storage import (
     UserRef,
 )
 from bot.storage.migrations import MIGRATIONS
+from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
 
@@ -49,7 +50,9 @@ async def test_busy_timeout_is_configurable(db_path: Path) -> None:
         assert (await storage.pragmas())["busy_timeout"] == 250
 
 
-async def test_migrations_are_recorded(sqlite_storage: SqliteStorage, db_path: Path, clock) -> None:
+async def test_migrations_are_recorded(
+    sqlite_storage: SqliteStorage, db_path: Path, clock: FakeClock
+) -> None:
     assert await sqlite_storage.schema_version() == len(MIGRATIONS)
     conn = read_only(db_path)
     try:
@@ -61,7 +64,7 @@ async def test_migrations_are_recorded(sqlite_storage: SqliteStorage, db_path: P
     assert rows == [(m.version, m.name, clock.now.isoformat(timespec="microseconds")) for m in MIGRATIONS]
 
 
-async def test_reopening_applies_nothing_again(db_path: Path, clock) -> None:
+async def test_reopening_applies_nothing_again(db_path: Path, clock: FakeClock) -> None:
     first = await SqliteStorage.open(db_path, clock=clock)
     await first.close()
     clock.advance(3600)
@@ -93,7 +96,7 @@ async def test_newer_schema_is_refused(db_path: Path) -> None:
         await SqliteStorage.open(db_path)
 
 
-async def test_data_survives_closing_and_reopening(db_path: Path, clock) -> None:
+async def test_data_survives_closing_and_reopening(db_path: Path, clock: FakeClock) -> None:
     key = ConversationKey("telegram", "100", "501")
     async with await SqliteStorage.open(db_path, clock=clock) as storage:
         await storage.conversations.save(key, '{"step": 3}', None)
@@ -136,7 +139,7 @@ async def test_closed_storage_refuses_work(db_path: Path) -> None:
     await storage.close()
 
 
-async def test_two_replicas_on_one_file_spend_money_once(db_path: Path, clock) -> None:
+async def test_two_replicas_on_one_file_spend_money_once(db_path: Path, clock: FakeClock) -> None:
     a = await SqliteStorage.open(db_path, clock=clock)
     b = await SqliteStorage.open(db_path, clock=clock)
     try:
@@ -219,7 +222,7 @@ async def test_lookups_use_indexes(sqlite_storage: SqliteStorage, db_path: Path)
     assert "number_owners_by_owner" in owner
 
 
-async def test_due_deliveries_with_many_alerts(sqlite_storage: SqliteStorage, clock) -> None:
+async def test_due_deliveries_with_many_alerts(sqlite_storage: SqliteStorage, clock: FakeClock) -> None:
     for i in range(200):
         await sqlite_storage.alerts.claim(f"a{i}", "expiry", str(i), {}, ["telegram:1"])
         clock.advance(1)

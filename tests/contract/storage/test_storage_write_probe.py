@@ -52,14 +52,16 @@ def probe_writes(db_path: Path) -> int:
     return 0 if row is None else int(row[0])
 
 
-async def test_each_probe_commits_a_write(client, db_path: Path) -> None:
+async def test_each_probe_commits_a_write(client: TestClient[Any, Any], db_path: Path) -> None:
     for expected in (1, 2, 3):
         status, state = await healthz(client)
         assert status == 200 and state["ok"] is True
         assert probe_writes(db_path) == expected  # seen by another connection: committed
 
 
-async def test_refused_writes_make_healthz_503_until_they_work_again(client, store, db_path: Path) -> None:
+async def test_refused_writes_make_healthz_503_until_they_work_again(
+    client: TestClient[Any, Any], store: SqliteStorage, db_path: Path
+) -> None:
     assert (await healthz(client))[0] == 200
     with writes_refused(db_path):
         status, state = await healthz(client)
@@ -72,7 +74,9 @@ async def test_refused_writes_make_healthz_503_until_they_work_again(client, sto
     assert probe_writes(db_path) == 2  # the first and the one after recovery
 
 
-async def test_a_read_only_connection_is_reported_with_its_reason(client, store) -> None:
+async def test_a_read_only_connection_is_reported_with_its_reason(
+    client: TestClient[Any, Any], store: SqliteStorage
+) -> None:
     async with store._db.session() as s:  # the store's own connection
         await s.execute("PRAGMA query_only = ON")
     status, state = await healthz(client)
@@ -83,7 +87,7 @@ async def test_a_read_only_connection_is_reported_with_its_reason(client, store)
     assert (await healthz(client))[0] == 200
 
 
-async def test_the_reason_names_no_file(client, db_path: Path) -> None:
+async def test_the_reason_names_no_file(client: TestClient[Any, Any], db_path: Path) -> None:
     with writes_refused(db_path):
         response = await client.get("/healthz")
         text = await response.text()
@@ -91,7 +95,9 @@ async def test_the_reason_names_no_file(client, db_path: Path) -> None:
     assert db_path.name not in text and str(db_path.parent) not in text
 
 
-async def test_results_are_reused_briefly_so_a_flood_makes_few_writes(store, db_path: Path) -> None:
+async def test_results_are_reused_briefly_so_a_flood_makes_few_writes(
+    store: SqliteStorage, db_path: Path
+) -> None:
     probe = write_probe(store.probe_write, reuse_for=60)
     for _ in range(20):
         assert (await probe())["ok"] is True

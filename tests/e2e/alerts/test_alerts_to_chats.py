@@ -5,12 +5,12 @@ restart of the whole bot between scans."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 
 from adapters.slack import SlackAlertSink, SlackPart
@@ -21,11 +21,10 @@ from bot.services import Actor, Services
 from bot.services.alerts import CUSTOMERS, TEAM, AlertRoute, AlertRoutes, AlertScheduler
 from bot.services.ordering import OrderRequest
 from bot.services.outcomes import OutcomeNotifier
-from bot.storage import Storage, UserRef, open_storage
-from bot.zadarma import RateLimiter, ZadarmaClient
-from conversations.engine import ConversationEngine
+from bot.storage import Storage, UserRef
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.stack import open_stack
 
 SLACK_TOKEN = "xoxb-alerts-e2e"
 CHANNEL = "CALERTS"
@@ -35,7 +34,7 @@ START = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 @dataclass
 class Bot:
     storage: Storage
-    http: httpx.AsyncClient
+    core: AsyncExitStack  # closes what the composition root opened (store, HTTP client)
     services: Services
     telegram: TelegramPart
     slack: SlackPart
@@ -44,32 +43,45 @@ class Bot:
     async def close(self) -> None:
         await self.telegram.stop()
         await self.slack.stop()
-        await self.http.aclose()
-        await self.storage.close()
+        await self.core.aclose()
 
 
 async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackApi, db: Path) -> Bot:
-    storage = await open_storage(f"sqlite:///{db}")
-    http = httpx.AsyncClient(transport=sandbox.transport())
-    client = ZadarmaClient(
-        http, base_url="http://sandbox", key=sandbox.key, secret=sandbox.secret, limiter=RateLimiter(10_000)
+    closing = AsyncExitStack()
+    core = await closing.enter_async_context(
+        open_stack(
+            sandbox,
+            database_url=f"sqlite:///{db}",
+            telegram_bot_token=telegram.token,
+            telegram_api_base=telegram.base_url,
+            slack_bot_token=SLACK_TOKEN,
+            slack_signing_secret="signing",
+            slack_api_base=slack.api_base,
+            slack_admin_users="UADMIN",
+            slack_alert_channel=CHANNEL,
+        )
     )
-    services = Services.build(client, storage)
-    engine = ConversationEngine(services)
+    settings, client, storage, services, engine = (
+        core.settings,
+        core.client,
+        core.storage,
+        core.services,
+        core.engine,
+    )
     tg = TelegramPart(
-        token=telegram.token,
-        api_base=telegram.base_url,
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_base=settings.telegram_api_base,
         engine=engine,
         services=services,
         storage=storage,
-        admin_ids=frozenset(),
+        admin_ids=settings.telegram_admins,
     )
     sl = SlackPart(
-        bot_token=SLACK_TOKEN,
-        signing_secret="signing",
-        api_base=slack.api_base,
-        admin_users=frozenset({"UADMIN"}),
-        alert_channel=CHANNEL,
+        bot_token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        api_base=settings.slack_api_base,
+        admin_users=settings.slack_admins,
+        alert_channel=settings.slack_alert_channel,
         engine=engine,
         services=services,
         storage=storage,
@@ -88,7 +100,7 @@ async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackAp
         lead_days=(14, 7, 3, 1),
         digest_hour=23,
     )
-    return Bot(storage, http, services, tg, sl, scheduler)
+    return Bot(storage, closing, services, tg, sl, scheduler)
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from tests.e2e.cli.test_command_line import free_port
+from tests.waiting import answers, eventually_sync
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,12 +51,8 @@ def test_the_emulator_refuses_a_bad_method_on_a_kept_alive_connection_with_one_l
         text=True,
     )
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_sandbox/stats", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        stats = f"http://127.0.0.1:{port}/_sandbox/stats"
+        eventually_sync(lambda: answers(stats), within=10, what="the emulator listening")
         good, bad = _raw_exchange(
             port,
             [

@@ -7,12 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.waiting import answers, eventually_sync
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,12 +37,7 @@ def emulator() -> Iterator[str]:
         assert proc.stdout is not None
         banner = proc.stdout.readline()
         assert base in banner
-        for _ in range(50):
-            try:
-                httpx.get(base + "/_sandbox/stats", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        eventually_sync(lambda: answers(base + "/_sandbox/stats"), within=5, what="the emulator listening")
         yield base
     finally:
         proc.terminate()

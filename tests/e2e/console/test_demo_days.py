@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 
 from tests.e2e.console.driver import ROOT, Demo
 from tests.e2e.console.test_demo_flows import order_lodz
+from tests.waiting import answers, eventually_sync
 
 
 def test_days_brings_the_renewal_alert_and_its_button_works(start_demo: Callable[..., Demo]) -> None:
@@ -92,12 +92,7 @@ def failing_emulator() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/_sandbox/stats", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        eventually_sync(lambda: answers(base + "/_sandbox/stats"), within=10, what="the emulator listening")
         faults = {"error_rate": 1.0, "paths": ["/v1/direct_numbers/countr"]}
         httpx.post(base + "/_sandbox/faults", json=faults, timeout=5).raise_for_status()
         yield base

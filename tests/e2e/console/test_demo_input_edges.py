@@ -58,7 +58,7 @@ def _any_number(demo: Demo) -> None:
 def test_odd_lines_at_every_step_never_crash_the_demo(start_demo: Callable[..., Demo]) -> None:
     demo = start_demo()
     rng = random.Random(14)
-    steps = [
+    steps: list[Callable[[], object]] = [
         lambda: demo.press("Order a number"),
         lambda: demo.send("+48"),
         lambda: demo.press("Warsaw"),

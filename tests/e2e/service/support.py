@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
@@ -20,6 +21,7 @@ from aiohttp import web
 
 from bot.sandbox import Sandbox, SandboxConfig
 from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 SLACK_TOKEN = "xoxb-service-test-token-5f2c"
@@ -81,17 +83,19 @@ async def start_service(env: dict[str, str], *, port: int | None = None, within:
     log = Path(name)
     service = Service(proc, f"http://127.0.0.1:{port}", log)
     async with aiohttp.ClientSession() as http:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
+
+        async def started() -> str | None:
             if proc.returncode is not None:
-                break
+                return "exited"
             try:
                 async with http.get(service.base + "/healthz") as response:
-                    if response.status == 200:
-                        return service
+                    return "healthy" if response.status == 200 else None
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
+                return None
+
+        with contextlib.suppress(AssertionError):
+            if await eventually(started, within=within, every=0.1) == "healthy":
+                return service
     await service.stop()
     raise AssertionError(f"the service did not become healthy:\n{service.stderr.decode()[-3000:]}")
 
@@ -106,13 +110,13 @@ async def act(fake: FakeTelegram, user: FakeUser, inject: Callable[[], Injected]
     before = signature()
     injected = inject()
     await fake.delivered(injected, within=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if signature() != before and fake.bot_messages(user.chat_id)[-1].buttons:
-            await asyncio.sleep(0.05)  # let a message that follows an edit arrive too
-            return fake.menu(user.chat_id).text
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer from the bot; last: {fake.texts(user.chat_id)[-2:]}")
+    await fake.wait_for(
+        lambda: signature() != before and bool(fake.bot_messages(user.chat_id)[-1].buttons),
+        within=10,
+        what=f"an answer from the bot after {fake.texts(user.chat_id)[-2:]}",
+    )
+    await asyncio.sleep(0.05)  # let a message that follows an edit arrive too
+    return fake.menu(user.chat_id).text
 
 
 def slack_signed(body: str, secret: str = SLACK_SIGNING) -> dict[str, str]:

@@ -7,9 +7,7 @@ start never changes the settings itself.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -19,12 +17,13 @@ from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.ratelimit import RateLimiter
 from tests.e2e.service.support import ZADARMA_SECRET, Service, free_port, start_service
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waiting import eventually
 
 
 async def events_line(service: Service, within: float = 15.0) -> dict[str, object]:
     """The start-up line about Zadarma events, from the process's JSON log."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+
+    def logged() -> dict[str, object] | None:
         for raw in service.stderr.decode().splitlines():
             try:
                 record = json.loads(raw)
@@ -32,7 +31,9 @@ async def events_line(service: Service, within: float = 15.0) -> dict[str, objec
                 continue
             if "Zadarma events" in str(record.get("message", "")):
                 return dict(record)
-        await asyncio.sleep(0.1)
+        return None
+
+    return await eventually(logged, within=within, every=0.1, what="the line about Zadarma events")
     raise AssertionError(f"no events line at start:\n{service.stderr.decode()[-3000:]}")
 
 

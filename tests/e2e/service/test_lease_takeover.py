@@ -24,6 +24,7 @@ from bot.services.alerts import OutboxSettings
 from bot.services.alerts.scheduler import DEFAULT_DELIVERY_INTERVAL
 from bot.storage import DeliveryStatus, SqliteStorage
 from tests.fakes.slack_api import FakeSlackApi
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 SLACK_TOKEN = "xoxb-lease-test-token-71d0"
@@ -60,16 +61,16 @@ async def start(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
 
 async def healthy(port: str, proc: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as http:
-        for _ in range(200):
+
+        async def up() -> bool:
             assert proc.returncode is None, "the service exited"
             try:
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return
+                    return response.status == 200
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("the service did not become healthy")
+                return False
+
+        await eventually(up, within=20, every=0.1, what="a healthy service")
 
 
 def environment(zadarma_url: str, slack: FakeSlackApi, database: Path, port: int) -> dict[str, str]:
@@ -95,11 +96,7 @@ def environment(zadarma_url: str, slack: FakeSlackApi, database: Path, port: int
 
 
 async def recorded_as_sent(database: Path) -> None:
-    for _ in range(100):
-        if status_of(database) == "sent":
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the delivery stayed {status_of(database)!r}")
+    await eventually(lambda: status_of(database) == "sent", every=0.05, what="the delivery recorded as sent")
 
 
 def status_of(database: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import aiohttp
 from bot.sandbox import Sandbox
 from tests.e2e.service.support import ROOT, ZADARMA_SECRET, free_port
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waiting import eventually
 
 
 async def _run_until_reported(env: dict[str, str]) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
@@ -27,15 +29,18 @@ async def _run_until_reported(env: dict[str, str]) -> tuple[int, dict[str, Any],
     status, report = 0, {}
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(150):
+
+            async def reported() -> bool:
+                nonlocal status, report
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                         status, report = response.status, await response.json()
-                        if "error" in report["parts"].get("zadarma", {}):
-                            break
+                        return "error" in report["parts"].get("zadarma", {})
                 except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+                    return False
+
+            with contextlib.suppress(AssertionError):  # the last answer is returned either way
+                await eventually(reported, within=15, every=0.1)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.stderr is not None

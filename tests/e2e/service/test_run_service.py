@@ -5,6 +5,7 @@ logs that carry correlation ids and never a secret, a token, a document or a for
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -84,7 +85,7 @@ async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(
                     "ABC123456",
                 ]
                 for answer in answers:
-                    await act(telegram, ann, lambda answer=answer: telegram.send_text(ann, answer))
+                    await act(telegram, ann, functools.partial(telegram.send_text, ann, answer))
                 await act(telegram, ann, lambda: telegram.press(ann, "Skip"))
                 await act(telegram, ann, lambda: telegram.press(ann, "Create"))
                 shown = await act(telegram, ann, lambda: telegram.send_photo(ann, JPEG))

@@ -12,8 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -32,15 +31,6 @@ from tests.fakes.telegram_api import FakeTelegram
 def by_hand(data: str) -> str:
     mac = hmac.new(ZADARMA_SECRET.encode(), data.encode(), hashlib.sha1).hexdigest()
     return base64.b64encode(mac.encode()).decode()
-
-
-async def until(predicate: Callable[[], bool], within: float = 15.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the expected message did not arrive")
 
 
 @pytest.fixture
@@ -98,7 +88,7 @@ async def test_sms_and_calls_reach_the_owner_once_and_forged_events_never(
                     "/_sandbox/sms", json={"number": owned, "from": "48600100200", "text": "Kod: 4711"}
                 )
                 assert sent.json()["deliveries"] == [{"event": "SMS", "status": 200}]
-                await until(lambda: len(texts()) == 1)
+                await telegram.wait_for(lambda: len(texts()) == 1, within=15)
                 assert texts()[0].startswith("📩 SMS na +")
                 assert texts()[0].endswith("od +48 600 100 200: Kod: 4711")
 
@@ -129,7 +119,7 @@ async def test_sms_and_calls_reach_the_owner_once_and_forged_events_never(
                 await control.post(
                     "/_sandbox/call", json={"number": owned, "from": "48600100202", "duration": 130}
                 )
-                await until(lambda: len(texts()) == 3)
+                await telegram.wait_for(lambda: len(texts()) == 3, within=15)
                 assert texts()[1].startswith("📞 Nieodebrane połączenie od +48 600 100 201 o ")
                 assert texts()[2].startswith("📞 Połączenie od +48 600 100 202 trwało 3 min")
 
@@ -142,7 +132,7 @@ async def test_sms_and_calls_reach_the_owner_once_and_forged_events_never(
                         c.args for c in slack.calls_to("chat.postMessage") if "Team?" in json.dumps(c.args)
                     ]
 
-                await until(lambda: len(team_posts()) == 1)
+                await slack.wait_until(lambda: len(team_posts()) == 1, seconds=15)
                 assert team_posts()[0]["channel"] == "CALERTS"
 
                 code = await service.stop()
@@ -151,7 +141,7 @@ async def test_sms_and_calls_reach_the_owner_once_and_forged_events_never(
                 await control.post(
                     "/_sandbox/sms", json={"number": owned, "from": "48600100200", "text": "Po restarcie"}
                 )
-                await until(lambda: len(texts()) == 4)
+                await telegram.wait_for(lambda: len(texts()) == 4, within=15)
                 await asyncio.sleep(1.0)  # nothing earlier is sent again after the restart
             assert len(texts()) == 4 and texts()[3].endswith("Po restarcie")
             assert sum("Kod: 4711" in t for t in texts()) == 1

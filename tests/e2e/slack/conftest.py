@@ -2,8 +2,9 @@
 
 The Bolt app of :class:`SlackPart` is served by the bot's own runtime
 (``bot.runtime.Runner`` on 127.0.0.1, random port) and talks to the fake
-Slack Web API (``tests.fakes.slack_api``); the services run over the Zadarma
-emulator in-process and a real SQLite file.
+Slack Web API (``tests.fakes.slack_api``); the core (services, engine, store
+on a real SQLite file, client of the in-process Zadarma emulator) is opened by
+the composition root from the Slack settings (``tests.stack``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 import pytest
 
 _ROOT = str(Path(__file__).resolve().parents[3])
@@ -26,9 +26,7 @@ from adapters.slack import SlackPart  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.runtime import Runner, health_app  # noqa: E402
 from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.storage import SqliteStorage, UserRef  # noqa: E402
-from bot.zadarma import RateLimiter, ZadarmaClient  # noqa: E402
+from bot.services.types import UserRef  # noqa: E402
 from conversations.engine import ConversationEngine  # noqa: E402
 from tests.e2e.slack.slack_helpers import (  # noqa: E402
     ADMIN,
@@ -40,6 +38,7 @@ from tests.e2e.slack.slack_helpers import (  # noqa: E402
     SlackStack,
 )
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+from tests.stack import open_stack  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,35 +63,35 @@ async def stack(
     marker = request.node.get_closest_marker("slack_setup")
     setup: dict[str, Any] = dict(marker.kwargs) if marker else {}
     operators: frozenset[str] = setup.get("engine_operators") or frozenset({ADMIN, OTHER_ADMIN})
-    storage = await SqliteStorage.open(tmp_path / "bot.db")
     async with (
-        httpx.AsyncClient(transport=sandbox.transport()) as zadarma_http,
         FakeSlackApi(bot_token=BOT_TOKEN) as fake,
+        open_stack(
+            sandbox,
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_base=fake.api_base,
+            slack_admin_users=f"{ADMIN},{OTHER_ADMIN}",
+            slack_alert_channel=ALERTS,
+        ) as core,
         aiohttp.ClientSession() as http,
     ):
-        client = ZadarmaClient(
-            zadarma_http,
-            base_url="http://sandbox",
-            key=sandbox.key,
-            secret=sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        services = Services.build(client, storage)
+        settings = core.settings
         engine = ConversationEngine(
-            services,
+            core.services,
             operators=frozenset(UserRef("slack", u) for u in operators),
             customers_platform="telegram",
         )
         metrics = Metrics()
         part = SlackPart(
-            bot_token=BOT_TOKEN,
-            signing_secret=SIGNING_SECRET,
-            api_base=fake.api_base,
-            admin_users=frozenset({ADMIN, OTHER_ADMIN}),
-            alert_channel=ALERTS,
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            api_base=settings.slack_api_base,
+            admin_users=settings.slack_admins,
+            alert_channel=settings.slack_alert_channel,
             engine=engine,
-            services=services,
-            storage=storage,
+            services=core.services,
+            storage=core.storage,
             observer=metrics,
             locale=setup.get("locale"),
         )
@@ -102,8 +101,8 @@ async def stack(
         try:
             yield SlackStack(
                 sandbox,
-                storage,
-                services,
+                core.storage,
+                core.services,
                 fake,
                 part,
                 SignedSlack(http, f"{base}/slack/events", fake),
@@ -113,4 +112,3 @@ async def stack(
             )
         finally:
             await runner.stop()
-            await storage.close()

@@ -8,51 +8,45 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from aiohttp import web
 
 from adapters.slack import SlackPart
 from adapters.slack.texts import REFUSAL
 from bot.sandbox import Sandbox
-from bot.services import Services
-from bot.storage import SqliteStorage, UserRef
-from bot.zadarma import RateLimiter, ZadarmaClient
-from conversations.engine import ConversationEngine
 from tests.e2e.slack.slack_helpers import ADMIN, APP_TOKEN, BOT_TOKEN, CHANNEL, STRANGER
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
+from tests.stack import open_stack
 
 
 @pytest.fixture
 async def socket_part(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[SlackPart, FakeSlackApi]]:
-    storage = await SqliteStorage.open(tmp_path / "bot.db")
     async with (
-        httpx.AsyncClient(transport=sandbox.transport()) as http,
         FakeSlackApi(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as fake,
+        open_stack(
+            sandbox,
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            slack_bot_token=BOT_TOKEN,
+            slack_app_token=APP_TOKEN,
+            slack_api_base=fake.api_base,
+            slack_admin_users=ADMIN,
+        ) as core,
     ):
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox",
-            key=sandbox.key,
-            secret=sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        services = Services.build(client, storage)
+        settings = core.settings
         part = SlackPart(
-            bot_token=BOT_TOKEN,
-            signing_secret="",
-            app_token=APP_TOKEN,
-            api_base=fake.api_base,
-            admin_users=frozenset({ADMIN}),
-            engine=ConversationEngine(services, operators=frozenset({UserRef("slack", ADMIN)})),
-            services=services,
-            storage=storage,
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            app_token=settings.slack_app_token.get_secret_value(),
+            api_base=settings.slack_api_base,
+            admin_users=settings.slack_admins,
+            engine=core.engine,
+            services=core.services,
+            storage=core.storage,
         )
         try:
             yield part, fake
         finally:
             await part.stop()
-            await storage.close()
 
 
 def command(text: str, user: str, fake: FakeSlackApi) -> dict[str, str]:

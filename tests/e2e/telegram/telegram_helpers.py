@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 from aiohttp import web
 
 from adapters.telegram import TelegramPart
@@ -17,13 +17,13 @@ from bot.metrics import CONTENT_TYPE, Metrics
 from bot.runtime import health_app, install_metrics
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Services
-from bot.storage import Storage, UserRef, open_storage
-from bot.zadarma.client import ZadarmaClient
-from bot.zadarma.ratelimit import RateLimiter
+from bot.storage import Storage
 from conversations.engine import ConversationEngine
 from conversations.i18n import translator
 from tests.fakes import scans
+from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram, FakeUser, Injected
+from tests.stack import open_stack
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ADMIN_ID = 900_000_001
@@ -48,7 +48,7 @@ class Stack:
     """One "process" of the bot: what a restart throws away and builds anew."""
 
     storage: Storage
-    http: httpx.AsyncClient
+    core: AsyncExitStack  # closes the core (store, HTTP client) that the composition root opened
     services: Services
     engine: ConversationEngine
     part: TelegramPart
@@ -97,41 +97,43 @@ class TelegramHarness:
     async def start(self, *, webhook: bool = False, secret: str = WEBHOOK_SECRET) -> Stack:
         """Build every object anew over the same SQLite file and start the bot."""
         self.webhook, self.secret = webhook, secret
-        storage = await open_storage("sqlite:///" + str(self.db_path))
-        http = httpx.AsyncClient(transport=self.sandbox.transport())
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox",
-            key=self.sandbox.key,
-            secret=self.sandbox.secret,
-            limiter=RateLimiter(10_000),
-            observer=self.metrics,
-        )
-        services = Services.build(client, storage)
-        engine = ConversationEngine(services, operators=frozenset({UserRef("telegram", str(ADMIN_ID))}))
         sock: socket.socket | None = None
         webhook_url = ""
         if webhook:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.bind(("127.0.0.1", 0))
             webhook_url = f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"
+        closing = AsyncExitStack()
+        core = await closing.enter_async_context(
+            open_stack(
+                self.sandbox,
+                database_url="sqlite:///" + str(self.db_path),
+                telegram_bot_token=self.fake.token,
+                telegram_api_base=self.fake.base_url,
+                telegram_admin_ids=str(ADMIN_ID),
+                telegram_webhook_url=webhook_url,
+                telegram_webhook_secret=secret if webhook else "",
+            )
+        )
+        core.client.observer = self.metrics  # as bot.app.wire_metrics does
+        settings, storage, services, engine = core.settings, core.storage, core.services, core.engine
         part = TelegramPart(
-            token=self.fake.token,
-            api_base=self.fake.base_url,
+            token=settings.telegram_bot_token.get_secret_value(),
+            api_base=settings.telegram_api_base,
             engine=engine,
             services=services,
             storage=storage,
-            admin_ids=frozenset({str(ADMIN_ID)}),
-            webhook_url=webhook_url,
-            webhook_secret=secret if webhook else "",
+            admin_ids=settings.telegram_admins,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
             observer=self.metrics,
         )
-        stack = Stack(storage, http, services, engine, part)
+        stack = Stack(storage, closing, services, engine, part)
         if sock is not None:
             app = health_app([part], {})
             part.install_routes(app)
             if self.metrics is not None:
-                self.metrics.read_storage(storage, lambda: START)
+                self.metrics.read_storage(storage, FakeClock(START))
                 install_metrics(app, self.metrics.render, CONTENT_TYPE)
             stack.web_runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await stack.web_runner.setup()
@@ -149,8 +151,7 @@ class TelegramHarness:
         await stack.part.stop()
         if stack.web_runner is not None:
             await stack.web_runner.cleanup()
-        await stack.http.aclose()
-        await stack.storage.close()
+        await stack.core.aclose()
 
     async def restart(self) -> Stack:
         """Stop and start again with new Bot, Dispatcher, engine and store objects (same database)."""

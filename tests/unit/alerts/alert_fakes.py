@@ -1,11 +1,11 @@
-"""Fakes of the chat platforms (not of the alerts code) and a controllable clock."""
+"""Fakes of the chat platforms (not of the alerts code); the clock is tests.fakes.clock.FakeClock."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.services.alerts import (
     CUSTOMERS,
@@ -16,20 +16,10 @@ from bot.services.alerts import (
     AlertSink,
     DeliveryResult,
 )
+from tests.fakes.clock import FakeClock
 
-
-class FakeClock:
-    """The machine clock, standing still until moved."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float = 0, *, days: float = 0) -> datetime:
-        self.now += timedelta(seconds=seconds, days=days)
-        return self.now
+# FakeClock is tests.fakes.clock.FakeClock, the tests' one clock, importable here too.
+__all__ = ["FakeChat", "FakeClock", "Received", "utc"]
 
 
 @dataclass
@@ -80,8 +70,9 @@ class FakeChat:
         return [r for r in self.received if r.alert.kind == kind]
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    """An instant in UTC."""
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def routes(

@@ -21,7 +21,9 @@ from bot.services.alerts.lease import HeldLease
 from bot.services.alerts.outbox import DELIVERY_LEASE, Outbox
 from bot.services.alerts.scheduler import DEFAULT_DELIVERY_INTERVAL, DEFAULT_SCAN_LEASE_TTL
 from bot.storage import MemoryStorage, SqliteStorage, UserRef
-from tests.unit.alerts.alert_fakes import FakeChat, FakeClock, routes, utc
+from tests.fakes.clock import FakeClock
+from tests.unit.alerts.alert_fakes import FakeChat, routes, utc
+from tests.waiting import eventually
 
 START = utc(2026, 11, 20, 8, 0)
 PAYLOAD = {"params": {"number": "48221234567", "days_left": "7"}, "actions": ["prolong"]}
@@ -30,14 +32,6 @@ PAYLOAD = {"params": {"number": "48221234567", "days_left": "7"}, "actions": ["p
 def real_clock() -> Callable[[], datetime]:
     """Machine time: lease expiry follows the heartbeat's real sleeps."""
     return lambda: datetime.now(UTC)
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def claim(storage: MemoryStorage | SqliteStorage, key: str, *destinations: str) -> None:
@@ -108,28 +102,28 @@ async def test_without_a_heartbeat_the_same_work_would_lose_it() -> None:
 
 
 async def test_remaining_counts_from_the_start_of_the_last_successful_renewal() -> None:
-    clock, monotonic = FakeClock(START), FakeMonotonic()
+    clock = FakeClock(START)
     storage = MemoryStorage(clock=clock)
-    lease = HeldLease(storage.leases, "work", "a", 20.0, clock, monotonic=monotonic)
+    lease = HeldLease(storage.leases, "work", "a", 20.0, clock, monotonic=clock.monotonic)
     assert lease.remaining() == 0
     assert await lease.renew()
-    monotonic.now += 15
+    clock.mono += 15
     assert lease.remaining() == pytest.approx(5)
     assert await lease.renew()
     assert lease.remaining() == pytest.approx(20)
 
 
-async def test_a_failed_renewal_lets_the_lease_run_down() -> None:
-    clock, monotonic = FakeClock(START), FakeMonotonic()
+async def test_a_failed_renewal_lets_the_lease_run_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock(START)
     storage = MemoryStorage(clock=clock)
-    lease = HeldLease(storage.leases, "work", "a", 20.0, clock, monotonic=monotonic)
+    lease = HeldLease(storage.leases, "work", "a", 20.0, clock, monotonic=clock.monotonic)
     assert await lease.renew()
 
     async def broken(*_: object) -> bool:
         raise OSError("disk I/O error")
 
-    storage.leases.try_acquire_lease = broken  # type: ignore[method-assign]
-    monotonic.now += 12
+    monkeypatch.setattr(storage.leases, "try_acquire_lease", broken)
+    clock.mono += 12
     with pytest.raises(OSError):
         await lease.renew()
     assert lease.remaining() == pytest.approx(8) and not lease.lost
@@ -173,7 +167,9 @@ async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[SqliteStorage, Sq
     await second.close()
 
 
-async def test_a_delivering_replica_that_dies_holds_up_the_others_at_most_the_ttl(two_processes) -> None:
+async def test_a_delivering_replica_that_dies_holds_up_the_others_at_most_the_ttl(
+    two_processes: tuple[SqliteStorage, SqliteStorage, FakeClock],
+) -> None:
     dying, survivor, clock = two_processes
     await claim(dying, "k1", "slack:C1")
     hanging = Hanging()
@@ -205,8 +201,7 @@ async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
     a = Outbox(storage, routes(team={"slack": slow}), clock=clock, holder="a", settings=settings)
     b = Outbox(storage, routes(team={"slack": slow}), clock=clock, holder="b", settings=settings)
     round_a = asyncio.create_task(a.deliver_due())
-    while not slow.attempts:  # a holds the lease and has started sending
-        await asyncio.sleep(0.005)
+    await eventually(lambda: slow.attempts, every=0.005, what="a holding the lease and sending")
     by_b = 0
     while not round_a.done():
         by_b += await b.deliver_due()
@@ -218,7 +213,7 @@ async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
 
 def test_the_lease_needs_a_positive_ttl() -> None:
     with pytest.raises(ValueError):
-        HeldLease(MemoryStorage().leases, "work", "a", 0, lambda: START)
+        HeldLease(MemoryStorage().leases, "work", "a", 0, FakeClock(START))
     with pytest.raises(ValueError):
         OutboxSettings(lease_ttl=-1.0, send_timeout=-2.0)
     assert timedelta(seconds=OutboxSettings().send_timeout) < timedelta(seconds=OutboxSettings().lease_ttl)
@@ -255,7 +250,9 @@ async def test_a_lease_run_down_by_a_long_send_is_renewed_before_the_next_send()
     assert sink.sent == ["k1", "k2", "k3"]
 
 
-async def test_a_renewal_answered_too_late_to_cover_a_send_stops_the_round() -> None:
+async def test_a_renewal_answered_too_late_to_cover_a_send_stops_the_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock = real_clock()
     storage = MemoryStorage(clock=clock)
     for key in ("k1", "k2", "k3"):
@@ -272,7 +269,7 @@ async def test_a_renewal_answered_too_late_to_cover_a_send_stops_the_round() -> 
         nonlocal slow_store
         slow_store = True
 
-    storage.leases.try_acquire_lease = late  # type: ignore[method-assign]
+    monkeypatch.setattr(storage.leases, "try_acquire_lease", late)
     sink = Blocking(0.7, after=store_turns_slow)
     outbox = Outbox(storage, routes(team={"slack": sink}), clock=clock, holder="a", settings=MARGIN)
     assert await outbox.deliver_due() == 1

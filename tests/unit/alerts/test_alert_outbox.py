@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import Metrics
-from bot.services.alerts import AlertKind, AlertMessage, DeliveryResult, OutboxSettings
+from bot.services.alerts import AlertKind, AlertMessage, AlertSink, DeliveryResult, OutboxSettings
 from bot.services.alerts.outbox import DELIVERY_LEASE, Outbox
-from bot.storage import DeliveryStatus, MemoryStorage, UserRef
-from tests.unit.alerts.alert_fakes import FakeChat, FakeClock, routes, utc
+from bot.storage import DeliveryStatus, JsonObject, MemoryStorage, UserRef
+from tests.fakes.clock import FakeClock
+from tests.unit.alerts.alert_fakes import FakeChat, routes, utc
 
 START = utc(2026, 11, 20, 8, 0)
 KEY = "expiry:48221234567:2026-12-01:7"
 TG, SLACK = "telegram:1001", "slack:C0ALERTS"
-PAYLOAD = {"params": {"number": "48221234567", "days_left": "7"}, "actions": ["prolong", "autorenew_on"]}
+PARAMS = {"number": "48221234567", "days_left": "7"}
+PAYLOAD: JsonObject = {"params": PARAMS, "actions": ["prolong", "autorenew_on"]}
 
 
 @pytest.fixture
@@ -50,14 +53,14 @@ def outbox(
     telegram: FakeChat,
     slack: FakeChat,
     holder: str = "a",
-    **settings: float,
+    **settings: Any,  # OutboxSettings fields: counts (int) and seconds (float)
 ) -> Outbox:
     return Outbox(
         storage,
         routes({"telegram": telegram}, {"slack": slack}),
         clock=clock,
         holder=holder,
-        settings=OutboxSettings(**settings),  # type: ignore[arg-type]
+        settings=OutboxSettings(**settings),
     )
 
 
@@ -69,7 +72,9 @@ async def statuses(storage: MemoryStorage, key: str = KEY) -> dict[str, tuple[De
     return {d.destination: (d.status, d.attempts) for d in await storage.alerts.deliveries(key)}
 
 
-async def test_delivers_once_with_language_chat_and_actions(storage, clock, telegram, slack) -> None:
+async def test_delivers_once_with_language_chat_and_actions(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage)
     box = outbox(storage, clock, telegram, slack)
     assert await box.deliver_due() == 2
@@ -80,7 +85,7 @@ async def test_delivers_once_with_language_chat_and_actions(storage, clock, tele
         key=KEY,
         kind=AlertKind.EXPIRY_WARNING,
         number="48221234567",
-        params=PAYLOAD["params"],
+        params=PARAMS,
         actions=("prolong", "autorenew_on"),
         language="pl",
         chat_id="1001",
@@ -92,7 +97,7 @@ async def test_delivers_once_with_language_chat_and_actions(storage, clock, tele
 
 
 async def test_failed_delivery_is_retried_after_backoff_and_sent_once(
-    storage, clock, telegram, slack
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
 ) -> None:
     await claim(storage)
     slack.fail_times[KEY] = 2
@@ -114,7 +119,9 @@ async def test_failed_delivery_is_retried_after_backoff_and_sent_once(
     assert (await statuses(storage))[SLACK] == (DeliveryStatus.SENT, 3)
 
 
-async def test_the_sink_may_ask_for_a_longer_wait(storage, clock, telegram, slack) -> None:
+async def test_the_sink_may_ask_for_a_longer_wait(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage, destinations=(SLACK,))
     slack.fail_times[KEY] = 1
     slack.retry_after = 600
@@ -124,7 +131,9 @@ async def test_the_sink_may_ask_for_a_longer_wait(storage, clock, telegram, slac
     assert delivery.next_attempt_at == START + timedelta(seconds=600)
 
 
-async def test_gives_up_after_max_attempts(storage, clock, telegram, slack) -> None:
+async def test_gives_up_after_max_attempts(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage, destinations=(SLACK,))
     slack.fail_times[KEY] = 10
     box = outbox(storage, clock, telegram, slack, max_attempts=3, base_backoff=1.0)
@@ -136,7 +145,9 @@ async def test_gives_up_after_max_attempts(storage, clock, telegram, slack) -> N
     assert slack.received == []
 
 
-async def test_blocked_user_is_recorded_and_not_retried(storage, clock, telegram, slack) -> None:
+async def test_blocked_user_is_recorded_and_not_retried(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage)
     telegram.blocked.add("1001")
     box = outbox(storage, clock, telegram, slack)
@@ -151,7 +162,9 @@ async def test_blocked_user_is_recorded_and_not_retried(storage, clock, telegram
     assert telegram.attempts == [("1001", KEY, "blocked")]
 
 
-async def test_user_known_to_block_the_bot_is_not_tried(storage, clock, telegram, slack) -> None:
+async def test_user_known_to_block_the_bot_is_not_tried(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage)
     await storage.users.mark_blocked(UserRef("telegram", "1001"))
     assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
@@ -161,13 +174,17 @@ async def test_user_known_to_block_the_bot_is_not_tried(storage, clock, telegram
     assert delivery.last_error == "the user has blocked the bot"
 
 
-async def test_unknown_telegram_user_gets_default_language(storage, clock, telegram, slack) -> None:
+async def test_unknown_telegram_user_gets_default_language(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage, destinations=("telegram:2002",))
     assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
     assert (telegram.received[0].to, telegram.received[0].alert.language) == ("2002", None)
 
 
-async def test_missing_sink_is_retried_later(storage, clock, telegram, slack) -> None:
+async def test_missing_sink_is_retried_later(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage, destinations=("email:someone",))
     box = outbox(storage, clock, telegram, slack, base_backoff=30.0)
     assert await box.deliver_due() == 0
@@ -190,7 +207,9 @@ class Hanging:
 @pytest.mark.parametrize(
     ("sink", "error"), [(Exploding(), "sink error: RuntimeError"), (Hanging(), "the sink timed out")]
 )
-async def test_sink_errors_and_timeouts_are_retried(storage, clock, sink, error) -> None:
+async def test_sink_errors_and_timeouts_are_retried(
+    storage: MemoryStorage, clock: FakeClock, sink: AlertSink, error: str
+) -> None:
     await claim(storage, destinations=(SLACK,))
     box = Outbox(
         storage,
@@ -205,7 +224,9 @@ async def test_sink_errors_and_timeouts_are_retried(storage, clock, sink, error)
     assert delivery.next_attempt_at is not None
 
 
-async def test_bounded_batches(storage, clock, telegram, slack) -> None:
+async def test_bounded_batches(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     for i in range(120):
         await claim(storage, key=f"k{i:03d}", destinations=(SLACK,))
     box = outbox(storage, clock, telegram, slack, batch_size=50, max_batches=2)
@@ -216,7 +237,9 @@ async def test_bounded_batches(storage, clock, telegram, slack) -> None:
     assert slack.keys() == [f"k{i:03d}" for i in range(120)]
 
 
-async def test_another_replica_holding_the_lease_delivers_alone(storage, clock, telegram, slack) -> None:
+async def test_another_replica_holding_the_lease_delivers_alone(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     await claim(storage)
     assert await storage.leases.try_acquire_lease(DELIVERY_LEASE, "b", 300, clock())
     box = outbox(storage, clock, telegram, slack, holder="a")
@@ -225,7 +248,9 @@ async def test_another_replica_holding_the_lease_delivers_alone(storage, clock, 
     assert await box.deliver_due() == 2
 
 
-async def test_overlapping_calls_send_once(storage, clock, telegram, slack) -> None:
+async def test_overlapping_calls_send_once(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     for i in range(10):
         await claim(storage, key=f"k{i}")
     telegram.delay = slack.delay = 0.001
@@ -237,7 +262,7 @@ async def test_overlapping_calls_send_once(storage, clock, telegram, slack) -> N
 
 
 async def test_an_alert_of_unknown_kind_is_given_up_without_blocking_the_rest(
-    storage, clock, telegram, slack
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
 ) -> None:
     assert await storage.alerts.claim("future:1", "from_a_newer_version", "", {}, [SLACK])
     await claim(storage, destinations=(SLACK,))
@@ -252,9 +277,9 @@ async def test_an_alert_of_unknown_kind_is_given_up_without_blocking_the_rest(
     "settings",
     [{"batch_size": 0}, {"max_batches": 0}, {"max_attempts": 0}, {"send_timeout": 200.0, "lease_ttl": 300.0}],
 )
-def test_settings_are_checked(settings: dict[str, float]) -> None:
+def test_settings_are_checked(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        OutboxSettings(**settings)  # type: ignore[arg-type]
+        OutboxSettings(**settings)
 
 
 def test_backoff_grows_and_is_capped() -> None:
@@ -262,7 +287,9 @@ def test_backoff_grows_and_is_capped() -> None:
     assert [settings.backoff(n) for n in range(1, 7)] == [30.0, 60.0, 120.0, 240.0, 300.0, 300.0]
 
 
-async def test_delivery_results_and_the_backlog_show_in_the_metrics(storage, clock, telegram, slack) -> None:
+async def test_delivery_results_and_the_backlog_show_in_the_metrics(
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
+) -> None:
     metrics = Metrics()
     metrics.read_storage(storage, clock)
 
@@ -334,7 +361,7 @@ class Terse:
     ],
 )
 async def test_an_outcome_without_a_reason_is_recorded_with_one(
-    storage, clock, result: DeliveryResult, status: DeliveryStatus, error: str
+    storage: MemoryStorage, clock: FakeClock, result: DeliveryResult, status: DeliveryStatus, error: str
 ) -> None:
     await claim(storage, destinations=(SLACK,))
     box = Outbox(storage, routes(team={"slack": Terse(result)}), clock=clock, holder="a")
@@ -344,7 +371,7 @@ async def test_an_outcome_without_a_reason_is_recorded_with_one(
 
 
 async def test_a_destination_id_containing_a_colon_reaches_its_platform_whole(
-    storage, clock, telegram, slack
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
 ) -> None:
     await claim(storage, destinations=("slack:C0ALERTS:thread",))
     assert await outbox(storage, clock, telegram, slack).deliver_due() == 1
@@ -352,7 +379,7 @@ async def test_a_destination_id_containing_a_colon_reaches_its_platform_whole(
 
 
 async def test_deliveries_not_attempted_are_counted_by_platform_and_result(
-    storage, clock, telegram, slack
+    storage: MemoryStorage, clock: FakeClock, telegram: FakeChat, slack: FakeChat
 ) -> None:
     """A user known to block the bot, an alert nobody can render, a colon in a destination id."""
     metrics = Metrics()

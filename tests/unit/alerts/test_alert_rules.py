@@ -18,9 +18,9 @@ Z3 = timezone(timedelta(hours=3))
 NUMBER = "48221234567"
 
 
-def local(*args: int) -> datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An instant given on the account's wall clock (UTC+3), as aware UTC."""
-    return datetime(*args, tzinfo=Z3).astimezone(UTC)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=Z3).astimezone(UTC)
 
 
 def num(

@@ -1,4 +1,4 @@
-"""Fixtures: the real services over the in-process emulator, memory storage and an engine."""
+"""Fixtures: the real services over the in-process emulator, memory storage and an engine (tests.stack)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.unit.conversations.support import Chat, World, build_world
+from tests.unit.conversations.support import Chat, World, open_world
 
 
 @pytest.fixture
 async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     """The world; ``@pytest.mark.sandbox(**settings)`` configures its emulator."""
     marker = request.node.get_closest_marker("sandbox")
-    built, http = await build_world(**(marker.kwargs if marker else {}))
-    async with http:
-        yield built
+    async with open_world(**(marker.kwargs if marker else {})) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -1,28 +1,32 @@
 """The real stack for conversation tests: emulator, client, memory storage, services, engine.
 
+Opened by the composition root (:mod:`tests.stack`); the engine is the world's own, so that a
+test can name the operators and restart it.
+
 :class:`Chat` plays one user: it sends events, remembers the last screens,
 and after every step checks that the saved state survives a JSON round trip.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.services import Actor, Services
 from bot.services.ordering import OrderRequest
-from bot.storage import ConversationKey, MemoryStorage, UserRef
-from bot.zadarma import RateLimiter, ZadarmaClient
+from bot.storage import ConversationKey, Storage, UserRef
+from bot.zadarma import ZadarmaClient
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload, Press, Text
 from conversations.i18n import translator
 from conversations.screens import Button, Screen
 from conversations.state import ConversationState, load_state
 from tests.fakes import scans
+from tests.stack import open_stack
 
 START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 PNG = scans.png()
@@ -42,7 +46,7 @@ class World:
     """One emulator and one store shared by every engine and chat of a test."""
 
     sandbox: Sandbox
-    storage: MemoryStorage
+    storage: Storage
     client: ZadarmaClient
     services: Services
     operators: frozenset[UserRef] = frozenset()
@@ -87,22 +91,14 @@ class World:
         return outcome.number
 
 
-async def build_world(
+@asynccontextmanager
+async def open_world(
     operators: frozenset[UserRef] = frozenset(), **sandbox_settings: Any
-) -> tuple[World, httpx.AsyncClient]:
-    """The stack (``sandbox_settings``: more emulator settings); the caller closes the HTTP client."""
+) -> AsyncIterator[World]:
+    """The stack, opened by the composition root on ``memory://``; ``sandbox_settings``: emulator settings."""
     sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START, **sandbox_settings))
-    http = httpx.AsyncClient(transport=sandbox.transport())
-    client = ZadarmaClient(
-        http,
-        base_url="http://sandbox.local",
-        key=sandbox.key,
-        secret=sandbox.secret,
-        limiter=RateLimiter(1_000_000),
-        backoff=0.0,
-    )
-    storage = MemoryStorage()
-    return World(sandbox, storage, client, Services.build(client, storage), operators), http
+    async with open_stack(sandbox) as stack:
+        yield World(sandbox, stack.storage, stack.client, stack.services, operators)
 
 
 class Chat:

@@ -17,7 +17,7 @@ from conversations.i18n import translator
 from conversations.notices import Notice
 from conversations.state import MAX_TEAM_ACTIONS, Action, ConversationState
 from conversations.team_commands import usage_line
-from tests.unit.conversations.support import EN, PL, Chat, World, build_world, t
+from tests.unit.conversations.support import EN, PL, Chat, World, open_world, t
 
 OPERATOR = UserRef("slack", "UOPS1")
 OTHER_OPERATOR = UserRef("slack", "UOPS2")
@@ -27,8 +27,7 @@ Numbers = tuple[str, str]
 
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
-    built, http = await build_world(operators=frozenset({OPERATOR, OTHER_OPERATOR}))
-    async with http:
+    async with open_world(operators=frozenset({OPERATOR, OTHER_OPERATOR})) as built:
         yield built
 
 

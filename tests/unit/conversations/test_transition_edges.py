@@ -17,9 +17,9 @@ from bot.storage import IntentKind
 from conversations.events import FormSubmitted, Press
 from conversations.notices import Notice
 from conversations.state import ConversationState, DocsState, FormField, FormState, OrderDraft, StepName
-from tests.unit.conversations.support import Chat, World, t
+from tests.unit.conversations.support import JPEG, Chat, World, t
 from tests.unit.conversations.test_confirm import at_confirm
-from tests.unit.conversations.test_group_edit import GERMAN, JPEG
+from tests.unit.conversations.test_group_edit import GERMAN
 from tests.unit.conversations.test_navigation import Ids, ids_for, seeded
 
 MISSING = 987_654  # no group and no direction has this id

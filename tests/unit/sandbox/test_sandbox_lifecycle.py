@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 
 from bot.sandbox import Sandbox, SandboxConfig
+from tests.fakes.clock import FakeClock
 from tests.unit.sandbox.sandbox_helpers import KEY, SECRET, START, SignedClient
 
 ORDER = "/v1/direct_numbers/order/"
@@ -93,15 +93,15 @@ async def test_renewal_order_is_by_stop_date_until_money_runs_out(
 
 async def test_api_requests_run_what_fell_due_as_real_time_passes() -> None:
     # Without a frozen start, the emulated clock follows the base time (here a fake "real" clock).
-    now = [START]
-    sandbox = Sandbox(SandboxConfig(key=KEY, secret=SECRET), now=lambda: now[0])
+    clock = FakeClock(START)
+    sandbox = Sandbox(SandboxConfig(key=KEY, secret=SECRET), now=clock)
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox.test") as http:
         client = SignedClient(http)
         number = await _order(client)
         await client.ok(
             "PUT", "/v1/direct_numbers/autoprolongation/", {"number": number, "type": "order", "value": "off"}
         )
-        now[0] = START + timedelta(days=31)
+        clock.advance(days=31)
         info = (await client.ok("GET", "/v1/direct_numbers/number/", {"number": number, "type": "order"}))[
             "info"
         ]

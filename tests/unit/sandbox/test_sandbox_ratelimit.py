@@ -2,44 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.sandbox.ratelimit import RateLimiter
+from tests.fakes.clock import FakeClock
 from tests.unit.sandbox.sandbox_helpers import KEY, SECRET, SignedClient
 
-
-class FakeTime:
-    """Monotonic and wall clocks the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.wall = 1_700_000_000.0
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def time(self) -> float:
-        return self.wall
-
-    def sleep(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall += seconds
+WALL_START = datetime.fromtimestamp(1_700_000_000, UTC)
 
 
 def test_fixed_window_counts_per_key_and_resets() -> None:
-    t = FakeTime()
+    t = FakeClock(WALL_START)
     limiter = RateLimiter(3, 60, monotonic=t.monotonic, wall=t.time)
     decisions = [limiter.hit("a") for _ in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0]
     assert decisions[0].reset_epoch == 1_700_000_060
     assert limiter.hit("b").allowed  # another key has its own budget
-    t.sleep(30)
+    t.advance(30)
     assert not limiter.hit("a").allowed
     assert limiter.peek("a").reset_epoch == 1_700_000_060
-    t.sleep(30)
+    t.advance(30)
     fresh = limiter.hit("a")
     assert fresh.allowed and fresh.remaining == 2 and fresh.reset_epoch == 1_700_000_120
     assert fresh.headers == {
@@ -57,7 +44,7 @@ def test_limiter_rejects_nonsense_settings() -> None:
 
 
 async def test_api_answers_429_over_the_limit_with_headers() -> None:
-    t = FakeTime()
+    t = FakeClock(WALL_START)
     sandbox = Sandbox(SandboxConfig(key=KEY, secret=SECRET, rate_limit=3), monotonic=t.monotonic, wall=t.time)
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://s") as http:
         client = SignedClient(http)
@@ -76,7 +63,7 @@ async def test_api_answers_429_over_the_limit_with_headers() -> None:
         # requests with a bad signature are refused before they count
         bad = await SignedClient(http, KEY, "wrong").get("/v1/info/balance/")
         assert bad.status_code == 401 and bad.headers["x-ratelimit-remaining"] == "0"
-        t.sleep(60)
+        t.advance(60)
         again = await client.get("/v1/info/balance/")
         assert again.status_code == 200 and again.headers["x-ratelimit-remaining"] == "2"
 

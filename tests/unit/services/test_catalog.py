@@ -10,15 +10,8 @@ import pytest
 from bot.services.catalog import CatalogService, TtlCache
 from bot.services.errors import ApiUnavailable, NumberGone
 from bot.services.ordering import OrderRequest
+from tests.fakes.clock import FakeClock
 from tests.unit.services.conftest import ALICE, Stack
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_a_burst_of_misses_makes_one_call_per_kind(stack: Stack) -> None:
@@ -87,13 +80,13 @@ async def test_clearing_during_a_load_keeps_its_result_out_of_the_cache() -> Non
 
 
 async def test_entries_expire_and_update_keeps_the_expiry() -> None:
-    clock = Clock()
-    cache: TtlCache[int] = TtlCache(10, clock)
+    clock = FakeClock()
+    cache: TtlCache[int] = TtlCache(10, clock.monotonic)
     cache.put("k", 1)
-    clock.now = 6
+    clock.advance(6)
     cache.update("k", lambda v: v + 1)
     assert cache.get("k") == 2
-    clock.now = 10
+    clock.advance(4)
     assert cache.get("k") is None
     cache.update("k", lambda v: v + 1)
     assert cache.get("k") is None
@@ -150,14 +143,14 @@ async def test_a_caller_after_clear_does_not_join_the_older_load() -> None:
 
 
 async def test_free_numbers_are_shared_for_a_few_seconds_then_fetched_again(stack: Stack) -> None:
-    clock = Clock()
-    catalog = CatalogService(stack.client, free_ttl=5, clock=clock)
+    clock = FakeClock()
+    catalog = CatalogService(stack.client, free_ttl=5, clock=clock.monotonic)
     direction = (await catalog.directions("US", "en"))[0].id
     first, second = await asyncio.gather(catalog.free_numbers(direction), catalog.free_numbers(direction))
     assert first == second and stack.sandbox.call_count("available") == 1
     await catalog.free_numbers(direction, "2")  # another mask is another list
     assert stack.sandbox.call_count("available") == 2
-    clock.now = 5
+    clock.advance(5)
     await catalog.free_numbers(direction)
     assert stack.sandbox.call_count("available") == 3
     await catalog.free_numbers(direction, fresh=True)
@@ -193,11 +186,11 @@ async def test_a_number_taken_elsewhere_is_refused_and_the_list_refreshed(stack:
 
 
 async def test_expired_entries_of_many_keys_are_swept() -> None:
-    clock = Clock()
-    cache: TtlCache[int] = TtlCache(1, clock)
+    clock = FakeClock()
+    cache: TtlCache[int] = TtlCache(1, clock.monotonic)
     for i in range(200):
         cache.put(("mask", i), i)
-    clock.now = 2
+    clock.advance(2)
     for i in range(200, 400):
         cache.put(("mask", i), i)
     assert len(cache) < 300

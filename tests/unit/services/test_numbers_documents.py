@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.services import Actor
 from bot.services.documents import group_form
 from bot.services.errors import InvalidInput, NotYours
 from bot.services.file_check import check_file
@@ -17,7 +18,7 @@ PDF = scans.pdf()
 JPEG = scans.jpeg()
 
 
-async def order_one(stack: Stack, actor=ALICE, key: str = "k") -> str:  # type: ignore[no-untyped-def]
+async def order_one(stack: Stack, actor: Actor = ALICE, key: str = "k") -> str:
     direction = next(d for d in await stack.services.catalog.directions("GB", "en") if not d.needs_documents)
     free = await stack.services.catalog.free_numbers(direction.id)
     request = OrderRequest(direction_id=direction.id, number_id=free[0].id, number=free[0].number)

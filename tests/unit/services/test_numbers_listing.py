@@ -7,8 +7,7 @@ import json
 import httpx
 
 from bot.sandbox import Sandbox
-from bot.services import Services
-from bot.zadarma import RateLimiter, ZadarmaClient
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, OPERATOR, Stack
 from tests.unit.services.test_numbers_documents import order_one
 
@@ -41,15 +40,8 @@ async def test_a_number_without_a_paid_until_date_comes_after_the_dated_ones(sta
     await stack.services.ordering.prolong(ALICE, "p", prolonged, 1)
     undated = numbers[0]  # the lowest number, so sorting by number alone would put it first
 
-    async with httpx.AsyncClient(transport=UndatedNumber(stack.sandbox, undated)) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        numbers_service = Services.build(client, stack.storage).numbers
+    async with services_over(stack, UndatedNumber(stack.sandbox, undated)) as services:
+        numbers_service = services.numbers
         listed = await numbers_service.list_for(ALICE)
         operator_listed = await numbers_service.list_for(OPERATOR)
 

@@ -11,7 +11,7 @@ import pytest
 from bot.services.errors import ApiUnavailable, InsufficientBalance, NotYours, NumberGone, OutcomePending
 from bot.services.ordering import OrderRequest, add_months
 from bot.services.settlement import Settler
-from bot.storage import IntentStatus, utc_now
+from bot.storage import IntentKind, IntentStatus, utc_now
 from bot.storage.codec import encode_datetime
 from bot.zadarma.models import Direction
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
@@ -202,12 +202,12 @@ async def test_restart_reconciles_interrupted_intents(stack: Stack) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     # A crash between sending and recording: the order happened, the intent says "sending".
-    await stack.storage.intents.create("crashed", "order", ALICE.user, request.to_params())  # type: ignore[arg-type]
+    await stack.storage.intents.create("crashed", IntentKind.ORDER, ALICE.user, request.to_params())
     await stack.storage.intents.mark_sending("crashed")
     await stack.client.order_number(
         direction_id=direction.id, documents_group_id=0, number_id=request.number_id
     )
-    await stack.storage.intents.create("never-sent", "order", ALICE.user, request.to_params())  # type: ignore[arg-type]
+    await stack.storage.intents.create("never-sent", IntentKind.ORDER, ALICE.user, request.to_params())
     touched = await stack.services.ordering.recover()
     assert touched == 2
     unknown = await stack.storage.intents.get("crashed")
@@ -227,8 +227,8 @@ async def test_recovery_among_replicas_leaves_young_open_intents_to_the_replica_
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     params = request.to_params()
-    await stack.storage.intents.create("live-pending", "order", ALICE.user, params)  # type: ignore[arg-type]
-    await stack.storage.intents.create("live-sending", "order", BOB.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.create("live-pending", IntentKind.ORDER, ALICE.user, params)
+    await stack.storage.intents.create("live-sending", IntentKind.ORDER, BOB.user, params)
     await stack.storage.intents.mark_sending("live-sending")
     now = utc_now()
 
@@ -246,7 +246,7 @@ async def test_recovery_among_replicas_leaves_young_open_intents_to_the_replica_
 
 async def age(stack: Stack, key: str, when: datetime) -> datetime:
     """Make intent ``key`` look last changed at ``when`` (a replica that died then), as stored."""
-    await stack.storage._db.execute(  # type: ignore[attr-defined]
+    await stack.sqlite._db.execute(
         "UPDATE intents SET updated_at = ? WHERE key = ?", (encode_datetime(when), key)
     )
     intent = await stack.storage.intents.get(key)
@@ -259,8 +259,8 @@ async def test_an_intent_changed_exactly_at_the_takeover_line_is_still_left_to_i
 ) -> None:
     direction = await plain_direction(stack)
     params = (await request_for(stack, direction)).to_params()
-    await stack.storage.intents.create("pending", "order", ALICE.user, params)  # type: ignore[arg-type]
-    await stack.storage.intents.create("sending", "order", BOB.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.create("pending", IntentKind.ORDER, ALICE.user, params)
+    await stack.storage.intents.create("sending", IntentKind.ORDER, BOB.user, params)
     await stack.storage.intents.mark_sending("sending")
     line = await age(stack, "pending", utc_now() - timedelta(seconds=60))
     assert await age(stack, "sending", line) == line
@@ -279,7 +279,7 @@ async def test_an_orphan_sending_intent_is_taken_over_even_after_a_younger_one_l
     params = (await request_for(stack, direction)).to_params()
     # Created first, but its live replica sent it just now; the dead replica's was sent long ago.
     for key in ("live", "orphan"):
-        await stack.storage.intents.create(key, "order", ALICE.user, params)  # type: ignore[arg-type]
+        await stack.storage.intents.create(key, IntentKind.ORDER, ALICE.user, params)
         await stack.storage.intents.mark_sending(key)
     await age(stack, "orphan", utc_now() - timedelta(seconds=120))
     [first, *_] = await stack.storage.intents.list_by_status(IntentStatus.SENDING)

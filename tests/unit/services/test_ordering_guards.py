@@ -102,7 +102,7 @@ async def test_the_confirmation_that_lost_the_race_to_record_a_key_never_orders(
     alices = await request_for(stack, direction, 0)
     bobs = await request_for(stack, direction, 1)
     held = HeldIntents(stack.storage.intents, loser=BOB.user)
-    stack.storage.intents = held  # type: ignore[misc]
+    stack.storage.intents = held
     ordering = stack.services.ordering
 
     alice = asyncio.create_task(ordering.place_order(ALICE, "one-key", alices, direction))

@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import (
     ApiUnavailable,
     InsufficientBalance,
@@ -37,8 +36,8 @@ from bot.services.outcomes import (
 )
 from bot.services.settlement import Settler
 from bot.storage import IntentKind, IntentStatus
-from bot.zadarma import ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, Stack
 from tests.unit.services.test_settlement import AfterCall
 
@@ -49,20 +48,20 @@ async def plain_direction(stack: Stack, iso: str = "US") -> Direction:
     return next(d for d in await stack.services.catalog.directions(iso, "en") if not d.needs_documents)
 
 
-async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: object) -> OrderRequest:
+async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: Any) -> OrderRequest:
     free = await stack.services.catalog.free_numbers(direction.id)
-    return OrderRequest(direction.id, free[index].id, free[index].number, **options)  # type: ignore[arg-type]
+    return OrderRequest(direction.id, free[index].id, free[index].number, **options)
 
 
 async def settled_intent(
-    stack: Stack, key: str, kind: IntentKind, params: dict[str, str | int], status: str, **outcome: object
+    stack: Stack, key: str, kind: IntentKind, params: dict[str, str | int], status: str, **outcome: Any
 ) -> None:
     """An intent of Alice's that reached ``status`` (as the service or the settler leaves it)."""
     intents = stack.storage.intents
     await intents.create(key, kind, ALICE.user, params, target=str(params["number"]))
     await intents.mark_sending(key)
     if status == "succeeded":
-        await intents.mark_succeeded(key, outcome["result"])  # type: ignore[arg-type]
+        await intents.mark_succeeded(key, outcome["result"])
     elif status == "failed":
         await intents.mark_failed(key, str(outcome["error"]))
     elif status == "contested":
@@ -186,7 +185,7 @@ async def test_a_lost_three_month_renewal_settles_with_its_price_and_date(stack:
     alert = await stack.storage.alerts.get(outcome_key("p3"))
     assert alert is not None
     told = alert.payload["params"]
-    assert told["amount"] == str(price) and told["currency"] == record.currency  # type: ignore[index]
+    assert told["amount"] == str(price) and told["currency"] == record.currency
 
 
 async def test_two_renewals_of_one_number_at_once_send_one(stack: Stack) -> None:
@@ -243,19 +242,16 @@ async def test_a_renewal_the_store_could_not_record_answers_from_memory_and_only
     placed = await stack.services.ordering.place_order(
         ALICE, "o", await request_for(stack, direction), direction
     )
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
 
     async def read_only_after_prolong(path: str) -> None:
         if path.startswith("/v1/direct_numbers/prolong"):
             await db.execute("PRAGMA query_only = ON")
 
-    async with httpx.AsyncClient(
-        transport=AfterCall(stack.sandbox.transport(), read_only_after_prolong)
-    ) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(
+        stack, AfterCall(stack.sandbox.transport(), read_only_after_prolong)
+    ) as services:
+        ordering = services.ordering
         done = await ordering.prolong(ALICE, "p", placed.number, 1)
         assert done.recorded is False and done.stop_date is not None
         again = await ordering.prolong(ALICE, "p", placed.number, 1)
@@ -274,19 +270,14 @@ async def test_a_renewal_the_store_could_not_record_answers_from_memory_and_only
 async def test_an_order_the_store_could_not_record_is_not_anyone_elses_to_replay(stack: Stack) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
 
     async def read_only_after_order(path: str) -> None:
         if path.startswith("/v1/direct_numbers/order"):
             await db.execute("PRAGMA query_only = ON")
 
-    async with httpx.AsyncClient(
-        transport=AfterCall(stack.sandbox.transport(), read_only_after_order)
-    ) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, AfterCall(stack.sandbox.transport(), read_only_after_order)) as services:
+        ordering = services.ordering
         placed = await ordering.place_order(ALICE, "k", request, direction)
         assert placed.recorded is False
         with pytest.raises(NotYours) as refused:

@@ -186,7 +186,7 @@ async def test_a_number_given_to_another_customer_while_it_was_ordered_is_contes
     intent = await stack.storage.intents.get("k")
     assert intent is not None and intent.status == IntentStatus.CONTESTED and intent.error == reason
     alert = await stack.storage.alerts.get(f"{CHECK_PREFIX}k:{reason[:40]}")
-    assert alert is not None and alert.payload["params"]["reason"] == reason  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["reason"] == reason
     assert (await told_after_the_chat(stack, "k"))["outcome"] == "contested"
     assert await stack.storage.ownership.owner_of_number(request.number) == BOB.user
 
@@ -228,7 +228,7 @@ async def test_a_reservation_priced_in_another_currency_names_no_shortfall(stack
     intent = await stack.storage.intents.get("r")
     assert intent is not None and intent.result is not None and "needed" not in intent.result
     alert = await stack.storage.alerts.get(RESERVED_PREFIX + "r")
-    assert alert is not None and alert.payload["params"]["outcome"] == "price"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "price"
     again = await stack.services.ordering.place_order(ALICE, "r", request, direction)
     assert (again.reserved, again.needed, again.needed_currency) == (True, None, "")
 
@@ -525,7 +525,7 @@ class HeldKey:
 
 async def race(stack: Stack, first: Awaitable[Any], second: Awaitable[Any]) -> list[Any]:
     held = HeldKey(stack.storage.intents)
-    stack.storage.intents = held  # type: ignore[misc]
+    stack.storage.intents = held
     try:
         one = asyncio.ensure_future(first)
         two = asyncio.ensure_future(second)
@@ -534,10 +534,10 @@ async def race(stack: Stack, first: Awaitable[Any], second: Awaitable[Any]) -> l
         async with asyncio.timeout(20):
             return list(await asyncio.gather(one, two, return_exceptions=True))
     finally:
-        stack.storage.intents = held._inner  # type: ignore[misc]
+        stack.storage.intents = held._inner
 
 
-def one_done_one_pending(results: list[Any], done: type) -> None:
+def one_done_one_pending(results: list[Any], done: type[Any]) -> None:
     """Whichever confirmation wrote the key first sent the call; the other was told to wait."""
     assert sorted(type(r).__name__ for r in results) == sorted([done.__name__, "OutcomePending"]), results
     assert not next(r for r in results if isinstance(r, done)).repeated
@@ -618,7 +618,7 @@ async def test_an_order_a_restart_failed_just_before_sending_is_never_sent(stack
     direction = await usd_direction(stack.services)
     request = await first_free(stack.services, direction)
     ordering = stack.services.ordering
-    stack.storage.intents = RestartBeforeSending(stack.storage.intents, ordering.recover)  # type: ignore[assignment,misc]
+    stack.storage.intents = RestartBeforeSending(stack.storage.intents, ordering.recover)
     with pytest.raises(ApiUnavailable) as info:
         await ordering.place_order(ALICE, "k", request, direction)
     assert (info.value.detail, info.value.retryable) == (
@@ -631,7 +631,7 @@ async def test_an_order_a_restart_failed_just_before_sending_is_never_sent(stack
 async def test_a_renewal_a_restart_failed_just_before_sending_is_never_sent(stack: Stack) -> None:
     number = await ordered(stack)
     ordering = stack.services.ordering
-    stack.storage.intents = RestartBeforeSending(stack.storage.intents, ordering.recover)  # type: ignore[assignment,misc]
+    stack.storage.intents = RestartBeforeSending(stack.storage.intents, ordering.recover)
     with pytest.raises(ApiUnavailable) as info:
         await ordering.prolong(ALICE, "p", number, 1)
     assert (info.value.detail, info.value.retryable) == (

@@ -26,8 +26,8 @@ from bot.services.errors import ApiUnavailable, InsufficientBalance, NumberGone
 from bot.services.ordering import OrderRequest, order_price
 from bot.services.outcomes import FAIL_NUMBER_GONE, OutcomeNotifier, outcome_key
 from bot.storage import DeliveryStatus, IntentStatus, utc_now
-from bot.zadarma import RateLimiter, ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, Stack
 
 ORDER_PATH = "/v1/direct_numbers/order/"
@@ -66,15 +66,7 @@ class Proxy(httpx.AsyncBaseTransport):
 @asynccontextmanager
 async def services_behind(stack: Stack, proxy: httpx.AsyncBaseTransport) -> AsyncIterator[Services]:
     """The services of ``stack``'s store, calling the emulator through ``proxy``; outcomes reach Telegram."""
-    async with httpx.AsyncClient(transport=proxy) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        services = Services.build(client, stack.storage)
+    async with services_over(stack, proxy) as services:
         services.ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}))
         yield services
 

@@ -9,13 +9,12 @@ import httpx
 import pytest
 
 from bot.sandbox import Sandbox
-from bot.services import Services
 from bot.services.errors import ApiUnavailable, InsufficientBalance, NumberGone, OutcomePending
 from bot.services.ordering import OrderRequest
 from bot.services.settlement import Settler
 from bot.storage import IntentStatus
-from bot.zadarma import RateLimiter, ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, Stack
 from tests.unit.services.test_ordering import plain_direction, request_for
 
@@ -108,15 +107,7 @@ class RewordedRefusals(httpx.AsyncBaseTransport):
 
 
 async def test_a_short_balance_refused_in_other_words_is_recognised_by_the_balance(stack: Stack) -> None:
-    async with httpx.AsyncClient(transport=RewordedRefusals(stack.sandbox)) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        services = Services.build(client, stack.storage)
+    async with services_over(stack, RewordedRefusals(stack.sandbox)) as services:
         direction = next(d for d in await services.catalog.directions("US", "en") if not d.needs_documents)
         free = await services.catalog.free_numbers(direction.id)
         request = OrderRequest(direction_id=direction.id, number_id=free[0].id, number=free[0].number)

@@ -17,10 +17,10 @@ from bot.services.outcomes import (
     describe,
     params_number,
 )
-from bot.storage import Intent, IntentKind, IntentStatus, UserRef
+from bot.storage import Intent, IntentKind, IntentParams, IntentStatus, UserRef
 
 AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-PARAMS = {"number": "48221234567", "price": "5.50", "currency": "USD", "months": 1}
+PARAMS: IntentParams = {"number": "48221234567", "price": "5.50", "currency": "USD", "months": 1}
 MONEY = {"amount": "5.50", "currency": "USD"}
 
 

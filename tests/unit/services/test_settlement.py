@@ -15,14 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import NumberGone, OutcomeContested, OutcomePending, RenewalInProgress
 from bot.services.ordering import OrderingService, OrderRequest, add_months, order_price
 from bot.services.outcomes import OutcomeNotifier, outcome_key
 from bot.services.settlement import Settler
 from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_now
-from bot.zadarma import ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.fakes.clock import FakeClock
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, OPERATOR, Stack
 
 
@@ -30,13 +30,13 @@ async def plain_direction(stack: Stack) -> Direction:
     return next(d for d in await stack.services.catalog.directions("US", "en") if not d.needs_documents)
 
 
-async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: object) -> OrderRequest:
+async def request_for(stack: Stack, direction: Direction, index: int = 0, **options: Any) -> OrderRequest:
     free = await stack.services.catalog.free_numbers(direction.id)
     return OrderRequest(
         direction_id=direction.id,
         number_id=free[index].id,
         number=free[index].number,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 
@@ -109,7 +109,7 @@ async def test_a_late_order_is_found_and_told_while_an_early_look_proves_nothing
     assert await intent_status(stack, "late") == "succeeded"
     assert await stack.storage.ownership.owner_of_number(number) == ALICE.user
     alert = await stack.storage.alerts.get(outcome_key("late"))
-    assert alert is not None and alert.payload["params"]["outcome"] == "ordered"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "ordered"
     [delivery] = await stack.storage.alerts.deliveries(outcome_key("late"))
     assert delivery.destination == "telegram:1001" and delivery.status == DeliveryStatus.PENDING
     assert delivery.next_attempt_at is not None  # due at once: nobody saw it in the chat
@@ -129,16 +129,16 @@ async def test_no_change_counts_only_at_the_end_of_the_window(stack: Stack) -> N
     )
     intent = await stack.storage.intents.get("never")
     assert intent is not None
-    early = Settler(ordering, stack.storage, clock=lambda: intent.updated_at + timedelta(seconds=29))
+    early = Settler(ordering, stack.storage, clock=FakeClock(intent.updated_at + timedelta(seconds=29)))
     await early.settle_due()
     assert await intent_status(stack, "never") == "unknown"
     with pytest.raises(OutcomePending):  # the number stays reserved for this confirmation meanwhile
         await ordering.place_order(ALICE, "other-key", request, direction)
-    late = Settler(ordering, stack.storage, clock=lambda: intent.updated_at + timedelta(seconds=31))
+    late = Settler(ordering, stack.storage, clock=FakeClock(intent.updated_at + timedelta(seconds=31)))
     await late.settle_due()
     assert await intent_status(stack, "never") == "failed"
     alert = await stack.storage.alerts.get(outcome_key("never"))
-    assert alert is not None and alert.payload["params"]["outcome"] == "not_placed"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "not_placed"
     assert stack.sandbox.call_count("order") == 0
     # Now the customer may order it with a new confirmation.
     placed = await ordering.place_order(ALICE, "retry", request, direction)
@@ -176,11 +176,11 @@ async def test_a_number_owned_by_another_customer_is_never_given_away(stack: Sta
     assert await intent_status(stack, "alice") == "contested"
     assert await stack.storage.ownership.owner_of_number(request.number.lstrip("+")) == BOB.user
     told = await stack.storage.alerts.get(outcome_key("alice"))
-    assert told is not None and told.payload["params"]["outcome"] == "contested"  # type: ignore[index]
+    assert told is not None and told.payload["params"]["outcome"] == "contested"
     due = await stack.storage.alerts.due_deliveries(record_now(), 50)
     [check] = [d for d in due if d.alert.kind == "money_check"]
     assert check.destination == notice.team == "slack:CTEAM"
-    assert check.alert.payload["params"]["customer"] == "telegram:1001"  # type: ignore[index]
+    assert check.alert.payload["params"]["customer"] == "telegram:1001"
     [audit] = [
         e for e in await stack.storage.audit.list(request.number.lstrip("+")) if e.action == "order_check"
     ]
@@ -244,7 +244,7 @@ async def test_a_late_renewal_moves_the_date_once_and_blocks_a_second_one(stack:
     after = stack.sandbox.state.numbers[placed.number].stop_date
     assert after == add_months(before, 1)
     alert = await stack.storage.alerts.get(outcome_key("renew"))
-    assert alert is not None and alert.payload["params"]["outcome"] == "renewed"  # type: ignore[index]
+    assert alert is not None and alert.payload["params"]["outcome"] == "renewed"
     assert not await ordering.renewal_in_progress(placed.number)
 
 
@@ -308,9 +308,9 @@ async def test_recovery_fails_unsent_intents_and_tells_settled_ones_nobody_was_t
     await stack.services.ordering.recover()
     assert await intent_status(stack, "never-sent") == IntentStatus.FAILED.value
     never = await storage.alerts.get(outcome_key("never-sent"))
-    assert never is not None and never.payload["params"]["outcome"] == "not_placed"  # type: ignore[index]
+    assert never is not None and never.payload["params"]["outcome"] == "not_placed"
     settled = await storage.alerts.get(outcome_key("settled"))
-    assert settled is not None and settled.payload["params"]["outcome"] == "ordered"  # type: ignore[index]
+    assert settled is not None and settled.payload["params"]["outcome"] == "ordered"
     assert stack.sandbox.call_count("order") == 0
 
 
@@ -319,7 +319,7 @@ async def test_a_write_failure_after_the_charge_keeps_the_outcome_and_records_it
 ) -> None:
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
     balance_before = (await stack.client.balance()).balance
 
     async def read_only_after_order(path: str) -> None:
@@ -327,11 +327,7 @@ async def test_a_write_failure_after_the_charge_keeps_the_outcome_and_records_it
             await db.execute("PRAGMA query_only = ON")  # every write fails from now on
 
     transport = AfterCall(stack.sandbox.transport(), read_only_after_order)
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        services = Services.build(client, stack.storage)
+    async with services_over(stack, transport) as services:
         ordering = services.ordering
         woken: list[str] = []
         ordering.notifier = OutcomeNotifier(

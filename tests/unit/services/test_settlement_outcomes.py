@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import OutcomePending
 from bot.services.ordering import OrderingService, OrderRequest
 from bot.services.outcomes import OutcomeNotifier, outcome_key
 from bot.services.settlement import Settler
 from bot.storage import DeliveryStatus, IntentKind, IntentStatus, UserRef, utc_now
 from bot.storage.codec import encode_datetime
-from bot.zadarma import RateLimiter, ZadarmaClient
 from bot.zadarma.models import Direction
+from tests.fakes.clock import FakeClock
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, Stack
 from tests.unit.services.test_settlement import (
     AfterCall,
@@ -39,14 +39,6 @@ from tests.unit.services.test_settlement import (
 )
 
 TEAM = "slack:CTEAM"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def told(stack: Stack, key: str) -> dict[str, Any]:
@@ -79,7 +71,7 @@ async def settler_after_window(stack: Stack, key: str) -> Settler:
     intent = await stack.storage.intents.get(key)
     assert intent is not None
     ends = stack.services.ordering.window_ends(intent)
-    return Settler(stack.services.ordering, stack.storage, clock=lambda: ends + timedelta(seconds=1))
+    return Settler(stack.services.ordering, stack.storage, clock=FakeClock(ends + timedelta(seconds=1)))
 
 
 async def audit_of(stack: Stack, number: str, action: str) -> list[tuple[str, str, Any]]:
@@ -228,7 +220,9 @@ async def test_a_paid_until_date_moved_by_the_wrong_months_goes_to_the_team_with
     number = await placed_number(stack)
     digits = number.lstrip("+")
     await renewal_left_unknown(stack, "renew", number)
-    before = (await stack.storage.intents.get("renew")).params["stop_date_before"]  # type: ignore[union-attr]
+    renewal = await stack.storage.intents.get("renew")
+    assert renewal is not None
+    before = renewal.params["stop_date_before"]
     await stack.client.prolong_number(number, 3)
     after = (await stack.services.numbers.get(ALICE, number)).stop_date
     assert after is not None
@@ -300,15 +294,8 @@ def blank_stop_dates(value: Any) -> None:
 
 
 async def settle_without_dates(stack: Stack, check: Callable[[OrderingService], Any]) -> None:
-    async with httpx.AsyncClient(transport=NoPaidUntil(stack.sandbox.transport())) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, NoPaidUntil(stack.sandbox.transport())) as services:
+        ordering = services.ordering
         ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}), team=TEAM)
         await check(ordering)
 
@@ -330,7 +317,9 @@ async def test_a_number_without_dates_before_or_now_fails_at_the_window_end(stac
 async def test_a_paid_until_date_that_vanished_is_contested(stack: Stack) -> None:
     number = await placed_number(stack)
     await renewal_left_unknown(stack, "renew", number)
-    before = (await stack.storage.intents.get("renew")).params["stop_date_before"]  # type: ignore[union-attr]
+    renewal = await stack.storage.intents.get("renew")
+    assert renewal is not None
+    before = renewal.params["stop_date_before"]
 
     async def check(ordering: OrderingService) -> None:
         intent = await stack.storage.intents.get("renew")
@@ -355,7 +344,7 @@ async def test_one_round_looks_at_every_due_intent_and_skips_only_those_not_due_
     )
     a = await stack.storage.intents.get("a")
     assert a is not None
-    clock = Clock(a.updated_at)
+    clock = FakeClock(a.updated_at)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock)
     assert await settler.settle_due() == 1.0  # nothing on the account yet: look again in a second
     await lost_order(stack, "b", await request_for(stack, direction, 1), direction)
@@ -397,9 +386,7 @@ async def test_recovery_counts_what_it_touched_and_tells_only_the_last_days_unto
     await settled_order(stack, "untold", 5)
     await settled_order(stack, "old", 6)  # settled a day and a half ago: too late to tell now
     long_ago = encode_datetime(utc_now() - timedelta(hours=36))
-    await storage._db.execute(  # type: ignore[attr-defined]
-        "UPDATE intents SET updated_at = ? WHERE key = 'old'", (long_ago,)
-    )
+    await stack.sqlite._db.execute("UPDATE intents SET updated_at = ? WHERE key = 'old'", (long_ago,))
     assert await ordering.recover() == 4  # two failed, one left for the settler, one told
     assert (await told(stack, "p1"))["outcome"] == "not_placed"
     assert (await told(stack, "p2"))["outcome"] == "not_renewed"
@@ -436,13 +423,13 @@ async def test_a_dead_replicas_untold_outcomes_are_told_once_each_and_a_live_one
     # Settled by replicas that died before telling: "old" long ago, "dead" a while ago.
     for key, index, ago in (("old", 1, 300), ("dead", 2, 120)):
         await settled_order(stack, key, index)
-        await stack.storage._db.execute(  # type: ignore[attr-defined]
+        await stack.sqlite._db.execute(
             "UPDATE intents SET updated_at = ? WHERE key = ?",
             (encode_datetime(utc_now() - timedelta(seconds=ago)), key),
         )
     await settled_order(stack, "live", 3)  # settled just now: its replica is telling it right now
     alerts = ReadsAlerts(stack.storage.alerts)
-    stack.storage.alerts = alerts  # type: ignore[misc]
+    stack.storage.alerts = alerts
 
     # A round taking over what was left more than 200 s ago: only "old".
     assert await ordering.recover(left_before=utc_now() - timedelta(seconds=200)) == 1
@@ -511,14 +498,11 @@ async def test_a_renewal_the_store_refused_is_recorded_once_it_recovers_without_
     stack: Stack,
 ) -> None:
     number = await placed_number(stack)
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
     woken: list[str] = []
     transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/prolong"))
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, transport) as services:
+        ordering = services.ordering
         ordering.notifier = OutcomeNotifier(
             stack.storage, platforms=frozenset({"telegram"}), wake=lambda: woken.append("now")
         )
@@ -543,13 +527,10 @@ async def test_a_late_record_of_a_number_given_to_someone_else_meanwhile_goes_to
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     digits = request.number.lstrip("+")
-    db = stack.storage._db  # type: ignore[attr-defined]
+    db = stack.sqlite._db
     transport = AfterCall(stack.sandbox.transport(), read_only_after(db, "/v1/direct_numbers/order"))
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = ZadarmaClient(
-            http, base_url="http://sandbox.local", key=stack.sandbox.key, secret=stack.sandbox.secret
-        )
-        ordering = Services.build(client, stack.storage).ordering
+    async with services_over(stack, transport) as services:
+        ordering = services.ordering
         ordering.notifier = OutcomeNotifier(stack.storage, platforms=frozenset({"telegram"}), team=TEAM)
         assert (await ordering.place_order(ALICE, "k", request, direction)).recorded is False
         await db.execute("PRAGMA query_only = OFF")

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import httpx
 import pytest
 
-from bot.services import Services
 from bot.services.errors import OutcomePending
 from bot.services.settlement import IDLE_SECONDS, Settler
 from bot.storage import IntentKind, IntentStatus
-from bot.zadarma import RateLimiter, ZadarmaClient
+from tests.fakes.clock import FakeClock
+from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, Stack
 from tests.unit.services.test_settlement import plain_direction, request_for
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, start: datetime, seconds: float) -> None:
-        self.now = start + timedelta(seconds=seconds)
 
 
 async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome_is_proved(
@@ -40,25 +28,17 @@ async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome
     assert intent is not None and intent.status == IntentStatus.UNKNOWN
     ends = stack.services.ordering.window_ends(intent)
     start = intent.updated_at
-    clock = Clock(start)
+    clock = FakeClock(start)
     stack.sandbox.set_faults(error_rate=1.0)  # the account cannot be read at all
-    async with httpx.AsyncClient(transport=stack.sandbox.transport()) as http:
+    async with services_over(stack, stack.sandbox.transport(), max_retries=0) as services:
         # one try per look (no retries): the settler's own schedule is what is measured
-        client = ZadarmaClient(
-            http,
-            base_url="http://sandbox.local",
-            key=stack.sandbox.key,
-            secret=stack.sandbox.secret,
-            limiter=RateLimiter(10_000),
-            max_retries=0,
-        )
-        ordering = Services.build(client, stack.storage).ordering
+        ordering = services.ordering
         settler = Settler(ordering, stack.storage, first_check=1.0, max_interval=8.0, clock=clock)
         await looks_with_backoff(stack, settler, clock, start, ends)
 
 
 async def looks_with_backoff(
-    stack: Stack, settler: Settler, clock: Clock, start: datetime, ends: datetime
+    stack: Stack, settler: Settler, clock: FakeClock, start: datetime, ends: datetime
 ) -> None:
 
     waits = []
@@ -76,13 +56,15 @@ async def looks_with_backoff(
     assert await settler.settle_due() == pytest.approx(3.0)
     clock.now = ends  # the decisive look: the account still cannot be read, so nothing is guessed
     assert await settler.settle_due() == 8.0
-    assert (await stack.storage.intents.get("lost")).status == IntentStatus.UNKNOWN  # type: ignore[union-attr]
+    lost = await stack.storage.intents.get("lost")
+    assert lost is not None and lost.status == IntentStatus.UNKNOWN
 
     stack.sandbox.clear_faults()
     clock.at(ends, 8)
     assert await settler.settle_due() == IDLE_SECONDS
-    assert (await stack.storage.intents.get("lost")).status != IntentStatus.UNKNOWN  # type: ignore[union-attr]
-    assert (settler.settled, settler.last_error) == (1, None)
+    lost = await stack.storage.intents.get("lost")
+    assert lost is not None and lost.status != IntentStatus.UNKNOWN
+    assert settler.settled == 1 and settler.last_error is None
     assert settler.health()["checking"] == 0
 
 
@@ -93,7 +75,7 @@ async def left_pending(stack: Stack, key: str) -> datetime:
     """An order a replica recorded and died before sending; returns when it was last changed."""
     direction = await plain_direction(stack)
     params = (await request_for(stack, direction)).to_params()
-    await stack.storage.intents.create(key, IntentKind.ORDER, ALICE.user, params)  # type: ignore[arg-type]
+    await stack.storage.intents.create(key, IntentKind.ORDER, ALICE.user, params)
     intent = await stack.storage.intents.get(key)
     assert intent is not None
     return intent.updated_at
@@ -109,7 +91,7 @@ async def test_rounds_take_over_an_intent_only_once_it_is_older_than_orphan_afte
     stack: Stack,
 ) -> None:
     start = await left_pending(stack, "orphan")
-    clock = Clock(start)
+    clock = FakeClock(start)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=20.0)
 
     # Before its own start-up recovery has run, a round takes nothing over and keeps no takeover beat.
@@ -129,7 +111,7 @@ async def test_rounds_take_over_an_intent_only_once_it_is_older_than_orphan_afte
 
 async def test_a_short_orphan_after_still_looks_for_orphans_at_most_once_a_second(stack: Stack) -> None:
     start = await left_pending(stack, "orphan")
-    clock = Clock(start)
+    clock = FakeClock(start)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=0.5)
     settler.recovered.set()
     assert await settler.settle_due() == 1.0
@@ -141,7 +123,7 @@ async def test_a_short_orphan_after_still_looks_for_orphans_at_most_once_a_secon
 
 async def test_a_single_replica_leaves_open_intents_to_its_start_up_recovery(stack: Stack) -> None:
     start = await left_pending(stack, "open")
-    clock = Clock(start)
+    clock = FakeClock(start)
     settler = Settler(stack.services.ordering, stack.storage, clock=clock)  # no orphan_after
     settler.recovered.set()
     clock.at(start, 3600)

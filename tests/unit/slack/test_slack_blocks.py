@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from adapters.slack import actions, blocks
 from adapters.slack.texts import FILE_STEP_HINT
 from conversations.screens import Button, Screen
 from conversations.steps.team import ROLE_EDIT_GROUP, ROLE_NEW_GROUP
 
 
-def all_buttons(rendered: blocks.Rendered) -> list[dict[str, Any]]:
+def all_buttons(rendered: blocks.Rendered) -> list[blocks.Block]:
     return [e for b in rendered.blocks if b["type"] == "actions" for e in b["elements"]]
 
 

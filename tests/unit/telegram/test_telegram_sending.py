@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.methods import GetMe, SendMessage
 
 from adapters.telegram.sending import Sender, describe, is_not_modified, is_uneditable, is_unreachable
+from tests.fakes.clock import FakeClock
 
 METHOD = SendMessage(chat_id=1, text="hi")
 
@@ -32,33 +33,25 @@ def flood(seconds: int) -> TelegramRetryAfter:
     return TelegramRetryAfter(method=METHOD, message="Too Many Requests", retry_after=seconds)
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.seen: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seen.append(seconds)
-
-
 async def test_a_flood_wait_is_sat_out_and_the_call_repeated() -> None:
-    bot, sleeps = ScriptedBot(flood(3), flood(1), "ok"), Sleeps()
-    sender = Sender(bot, sleep=sleeps)  # type: ignore[arg-type]
+    bot, clock = ScriptedBot(flood(3), flood(1), "ok"), FakeClock()
+    sender = Sender(bot, sleep=clock.skip)  # type: ignore[arg-type]
     assert await sender.call(GetMe()) == "ok"  # type: ignore[comparison-overlap]
-    assert sleeps.seen == [3, 1]
+    assert clock.sleeps == [3, 1]
     assert bot.calls == 3
 
 
 async def test_a_flood_wait_longer_than_allowed_is_raised() -> None:
-    bot, sleeps = ScriptedBot(flood(120)), Sleeps()
-    sender = Sender(bot, sleep=sleeps)  # type: ignore[arg-type]
+    bot, clock = ScriptedBot(flood(120)), FakeClock()
+    sender = Sender(bot, sleep=clock.skip)  # type: ignore[arg-type]
     with pytest.raises(TelegramRetryAfter):
         await sender.call(GetMe(), max_wait=30)
-    assert sleeps.seen == []
+    assert clock.sleeps == []
 
 
 async def test_attempts_are_bounded() -> None:
-    bot, sleeps = ScriptedBot(flood(1), flood(1), flood(1)), Sleeps()
-    sender = Sender(bot, attempts=3, sleep=sleeps)  # type: ignore[arg-type]
+    bot, clock = ScriptedBot(flood(1), flood(1), flood(1)), FakeClock()
+    sender = Sender(bot, attempts=3, sleep=clock.skip)  # type: ignore[arg-type]
     with pytest.raises(TelegramRetryAfter):
         await sender.call(GetMe())
     assert bot.calls == 3
