@@ -14,7 +14,6 @@ from typing import Any
 from adapters.slack import actions
 from adapters.slack.texts import FILE_STEP_HINT
 from conversations.screens import Button, Screen
-from conversations.steps.team import ROLE_EDIT_GROUP, ROLE_NEW_GROUP
 
 Block = dict[str, Any]
 
@@ -164,11 +163,7 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
 
 
 def _button(b: Button, row: int, col: int, chat_id: str) -> Block:
-    """An engine button; a document-group form button opens Slack's own modal instead."""
-    if b.role == ROLE_NEW_GROUP:
-        return button(b.label, actions.GROUP_NEW, "", style="primary")
-    if b.role.startswith(ROLE_EDIT_GROUP):
-        return button(b.label, actions.GROUP_EDIT, b.role.removeprefix(ROLE_EDIT_GROUP))
+    """An engine button: its press goes back to ``chat_id``'s conversation with its token."""
     return button(b.label, actions.wizard_action_id(row, col), actions.wizard_value(chat_id, b.action))
 
 

@@ -72,7 +72,7 @@ class SlackHandlers:
         self._gate = Gate(
             admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now, observer=observer
         )
-        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks, team=team)
+        self._modals = Modals(wizard=wizard, outbox=outbox, tasks=tasks)
 
     def register(self, app: AsyncApp) -> None:
         """Attach the middleware and the listeners (specific ones first, then quiet catch-alls)."""
@@ -81,8 +81,6 @@ class SlackHandlers:
         app.action(actions.ANY_ACTION)(self.on_action)
         app.view(actions.TEXT_VIEW)(self._modals.on_text_view)
         app.view(actions.FORM_VIEW)(self._modals.on_form_view)
-        app.view(actions.GROUP_VIEW)(self._modals.on_group_view)
-        app.view(actions.GROUP_EDIT_VIEW)(self._modals.on_group_edit_view)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("file_shared")(self.on_file_shared)
         app.event("message")(self.on_message)
@@ -187,10 +185,6 @@ class SlackHandlers:
                 await self._modals.open_text_answer(trigger, value, channel, url)
             elif action_id == actions.FORM_OPEN:
                 await self._modals.open_screen_form(trigger, value, channel, url, user)
-            elif action_id == actions.GROUP_NEW:
-                await self._modals.open_group_form(trigger, value, channel, url, user)
-            elif action_id == actions.GROUP_EDIT:
-                await self._modals.open_group_edit(trigger, value, channel, url, user)
         except Exception:
             await self._say(url, GENERIC_FAILURE)
             raise
