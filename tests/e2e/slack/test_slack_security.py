@@ -78,7 +78,7 @@ async def test_a_stranger_gets_a_polite_ephemeral_refusal_and_nothing_happens(st
 
 
 async def test_a_stranger_cannot_submit_a_modal(stack: SlackStack) -> None:
-    view = {"callback_id": actions.GROUP_VIEW, "private_metadata": "", "blocks": []}
+    view = {"callback_id": actions.FORM_VIEW, "private_metadata": "", "blocks": []}
     reply = await stack.slack.submit_view(view, {}, user=STRANGER)
     assert reply.status == 200
     assert reply.json()["response_action"] == "update"

@@ -6,8 +6,11 @@ from typing import Any
 
 from adapters.slack import actions, blocks
 from adapters.slack.texts import FILE_STEP_HINT
+from conversations.forms import new_group_form
+from conversations.i18n import translator
 from conversations.screens import Button, Screen
-from conversations.steps.team import ROLE_EDIT_GROUP, ROLE_NEW_GROUP
+
+EN = translator("en")
 
 
 def all_buttons(rendered: blocks.Rendered) -> list[dict[str, Any]]:
@@ -48,7 +51,7 @@ def test_slack_limits_are_kept() -> None:
     assert len(rendered.text) <= blocks.MAX_TEXT
 
 
-def test_empty_screens_show_nothing_and_form_buttons_open_slack_modals() -> None:
+def test_empty_screens_show_nothing_and_every_console_button_is_an_engine_token() -> None:
     note = Screen("Auto-renewal is now off.", (), "none")
     rendered = blocks.render_screens([note, Screen("", (), "none")], "team")
     assert rendered.text == note.text
@@ -56,14 +59,20 @@ def test_empty_screens_show_nothing_and_form_buttons_open_slack_modals() -> None
     groups = Screen(
         "Document groups",
         (
-            (Button("#0 Owner", "t1"), Button("#7 Shop", "t2", role=ROLE_EDIT_GROUP + "7")),
-            (Button("New document group", "t3", role=ROLE_NEW_GROUP),),
+            (Button("#0 Owner", "t1"), Button("#7 Shop", "t2")),
+            (Button("New document group", "t3"),),
         ),
     )
-    opened, edit, new = all_buttons(blocks.render_screens([groups], "team"))
+    opened, shop, new = all_buttons(blocks.render_screens([groups], "team"))
     assert (opened["action_id"], opened["value"]) == ("zb.w.0.0", "team|t1")
-    assert (edit["action_id"], edit["value"]) == (actions.GROUP_EDIT, "7")
-    assert (new["action_id"], new["value"]) == (actions.GROUP_NEW, "")
+    assert (shop["action_id"], shop["value"]) == ("zb.w.0.1", "team|t2")
+    assert (new["action_id"], new["value"]) == ("zb.w.1.0", "team|t3")
+    # The console's document-group form opens from its screen's form button, like the wizard's.
+    form = new_group_form(EN, open_button=Button("Fill in the form", "t9", "form"))
+    question = Screen("Question 1 of 10", ((Button("Back", "t8"),),), "choice", form=form)
+    opener, back = all_buttons(blocks.render_screens([question], "team"))
+    assert (opener["action_id"], opener["value"]) == (actions.FORM_OPEN, "team|t9")
+    assert (back["action_id"], back["value"]) == ("zb.w.0.0", "team|t8")
 
 
 def test_digest_and_escaping() -> None:
