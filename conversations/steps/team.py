@@ -12,9 +12,10 @@ newer screens; every press is checked again: only an operator's counts, and
 the services check the number and group each time. "New document group" and
 a group's "Edit details" lead to ``team.form`` and ``team.edit``, the
 customers' document-group form steps (:mod:`conversations.steps.form`,
-:mod:`conversations.steps.group_edit`) for the operator, ending on the group. A renewal is paid through
-:func:`conversations.steps.prolong.prolong`, the customers' path, with the
-idempotency key made when the confirmation is shown.
+:mod:`conversations.steps.group_edit`) run for the operator, ending on the
+group; their screens carry the form, which Slack opens as a modal. A renewal
+is paid through :func:`conversations.steps.prolong.prolong`, the customers'
+path, with the idempotency key made when the confirmation is shown.
 """
 
 from __future__ import annotations
