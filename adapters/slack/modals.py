@@ -22,12 +22,11 @@ from adapters.slack import actions, blocks, forms
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.texts import EXPIRED, MODAL_FAILED
+from adapters.slack.texts import ANSWER_EMPTY, EXPIRED, FORM_CLOSED, MODAL_FAILED, say
 from adapters.slack.wizard import Wizard
 from conversations.events import FormSubmitted
 
 Body = dict[str, Any]
-CLOSED = "Form closed"
 
 
 class Modals:
@@ -41,29 +40,41 @@ class Modals:
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.spawn(work, name)
 
-    async def open_text_answer(self, trigger: str, chat_id: str, channel: str, url: str) -> None:
-        """The one-field modal for a step that expects typed text."""
-        context = actions.ModalContext(chat_id, channel, url)
-        if await self._outbox.open_view(trigger, forms.text_answer_view(context)) is None:
-            await self._outbox.respond(url, blocks.note(MODAL_FAILED))
+    async def _language(self, chat_id: str, user: str) -> str:
+        """The language of ``user``'s conversation in ``chat_id`` (the team's locale when there is none)."""
+        return await self._wizard.language_of(chat_id, user) if chat_id else self._wizard.language
 
-    async def _loading(self, trigger: str, callback_id: str, url: str) -> tuple[str, str] | None:
+    def _closed(self, language: str) -> forms.View:
+        """The modal a form becomes when its conversation no longer shows it."""
+        return forms.message_view(say(language, FORM_CLOSED), say(language, EXPIRED), language)
+
+    async def open_text_answer(self, trigger: str, chat_id: str, channel: str, url: str, user: str) -> None:
+        """The one-field modal for a step that expects typed text."""
+        language = await self._language(chat_id, user)
+        context = actions.ModalContext(chat_id, channel, url)
+        if await self._outbox.open_view(trigger, forms.text_answer_view(context, language)) is None:
+            await self._outbox.respond(url, blocks.note(say(language, MODAL_FAILED)))
+
+    async def _loading(
+        self, trigger: str, callback_id: str, url: str, language: str
+    ) -> tuple[str, str] | None:
         """Open the loading view at once; None (and the user told) when Slack would not open it."""
-        opened = await self._outbox.open_view(trigger, forms.loading_view(callback_id))
+        opened = await self._outbox.open_view(trigger, forms.loading_view(callback_id, language))
         if opened is None:
-            await self._outbox.respond(url, blocks.note(MODAL_FAILED))
+            await self._outbox.respond(url, blocks.note(say(language, MODAL_FAILED)))
         return opened
 
     async def open_screen_form(self, trigger: str, value: str, channel: str, url: str, user: str) -> None:
         """The form of a conversation's screen (its open button carries ``CHAT|TOKEN``) as a modal."""
-        opened = await self._loading(trigger, actions.FORM_VIEW, url)
+        parsed = actions.parse_wizard_value(value)
+        language = await self._language(parsed[0] if parsed is not None else "", user)
+        opened = await self._loading(trigger, actions.FORM_VIEW, url, language)
         if opened is None:
             return
         view_id, view_hash = opened
-        parsed = actions.parse_wizard_value(value)
         form = await self._wizard.form(parsed[0], user, parsed[1]) if parsed is not None else None
         if parsed is None or form is None:
-            await self._outbox.update_view(view_id, forms.message_view(CLOSED, EXPIRED), view_hash)
+            await self._outbox.update_view(view_id, self._closed(language), view_hash)
             return
         context = actions.ModalContext(parsed[0], channel, url, form=parsed[1])
         await self._outbox.update_view(view_id, forms.form_view(form, actions.FORM_VIEW, context), view_hash)
@@ -79,7 +90,8 @@ class Modals:
             else None
         )
         if errors is None:
-            await ack(response_action="update", view=forms.message_view(CLOSED, EXPIRED))
+            language = await self._language(context.chat_id, user)
+            await ack(response_action="update", view=self._closed(language))
             return
         if errors:
             await ack(response_action="errors", errors=forms.block_errors(errors))
@@ -102,14 +114,13 @@ class Modals:
         """A typed answer from the one-field modal goes to its conversation."""
         context = actions.ModalContext.decode(str(view.get("private_metadata") or ""))
         text = forms.submitted_values(view).get(actions.TEXT_BLOCK, "").strip()
-        if not context.chat_id:
-            await ack(response_action="errors", errors={actions.TEXT_BLOCK: EXPIRED})
-            return
-        if not text:
-            await ack(response_action="errors", errors={actions.TEXT_BLOCK: "Please type an answer."})
+        user = str(part(body, "user").get("id") or "")
+        if not context.chat_id or not text:
+            language = await self._language(context.chat_id, user)
+            refusal = say(language, ANSWER_EMPTY if context.chat_id else EXPIRED)
+            await ack(response_action="errors", errors={actions.TEXT_BLOCK: refusal})
             return
         await ack()
-        user = str(part(body, "user").get("id") or "")
 
         async def work() -> None:
             message = await self._wizard.text(context.chat_id, user, text)

@@ -274,14 +274,16 @@ async def press_labelled(stack: SlackStack, blocks: list[dict[str, Any]], fragme
     return answers_to(stack.fake, url)[-1]
 
 
-async def open_form_modal(stack: SlackStack, blocks: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
-    """Press a screen's "Fill in the form": the modal as Slack shows it last, and the message's url.
+async def open_form_modal(
+    stack: SlackStack, blocks: list[dict[str, Any]], label: str = "Fill in the form"
+) -> tuple[dict[str, Any], str]:
+    """Press a screen's form button (``label``): the modal as Slack shows it last, and the message's url.
 
     A loading view opens at once; the form replaces it (``views.update`` with the view's hash).
     """
     url = stack.fake.response_url()
     opened_before = len(stack.fake.calls_to("views.open"))
-    await stack.slack.press(button_labelled(blocks, "Fill in the form"), response_url=url)
+    await stack.slack.press(button_labelled(blocks, label), response_url=url)
     await stack.idle()
     opened = stack.fake.calls_to("views.open")
     assert len(opened) == opened_before + 1

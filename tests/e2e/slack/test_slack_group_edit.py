@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from adapters.slack import actions
+from conversations.i18n import translator
 from tests.e2e.slack.slack_helpers import (
     SlackStack,
     answers_to,
@@ -17,6 +20,7 @@ from tests.e2e.slack.slack_helpers import (
 )
 from tests.e2e.slack.test_slack_commands import run
 
+PL = translator("pl")
 GROUP = {
     "email": "anna@example.com",
     "salutation": "MS",
@@ -127,3 +131,21 @@ async def test_a_forged_or_stale_modal_changes_nothing(stack: SlackStack) -> Non
     assert reply.json()["response_action"] == "update"
     await stack.idle()
     assert stack.sandbox.call_count("documents.groups.update") == 0
+
+
+@pytest.mark.slack_setup(locale="pl-PL")
+async def test_a_polish_operator_gets_the_form_and_the_slack_texts_in_polish(stack: SlackStack) -> None:
+    listing = await run(stack, "docs")
+    step = await press_labelled(stack, listing["blocks"], PL.gettext("team.docs.new"))
+    view, _ = await open_form_modal(stack, step["blocks"], PL.gettext("form.fill_in"))
+    [opened] = stack.fake.calls_to("views.open")
+    loading = opened.args["view"]
+    assert loading["title"]["text"] == "Proszę czekać" and text_of(loading["blocks"]) == "Wczytywanie…"
+    assert view["title"]["text"] == PL.gettext("form.modal_title")
+
+    await run(stack, "list")  # the console moves on: the open modal's form is gone
+    reply = await stack.slack.submit_view(view, {"f.first_name": "Anna"})
+    closed = reply.json()["view"]
+    assert reply.json()["response_action"] == "update"
+    assert closed["title"]["text"] == "Formularz zamknięty" and closed["close"]["text"] == "Zamknij"
+    assert text_of(closed["blocks"]) == "To menu wygasło. Uruchom polecenie ponownie."
