@@ -115,7 +115,9 @@ class SlackAlertSink:
             if alert.kind == AlertKind.DIGEST:
                 language = alert.language or self._language
                 outcome = await self._part.post_digest(
-                    digest_lines(alert.params, translator(language)), channel=destination_id, language=language
+                    digest_lines(alert.params, translator(language)),
+                    channel=destination_id,
+                    language=language,
                 )
             else:
                 outcome = await self._part.post_alert(
