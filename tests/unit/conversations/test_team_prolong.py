@@ -211,3 +211,17 @@ async def test_a_renewal_another_replica_never_sent_is_offered_again_and_paid_on
     assert world.sandbox.call_count("prolong") == 1
     assert world.sandbox.state.numbers[number].stop_date == add_months(before, 1)
     assert world.sandbox.state.balance == balance - FEE
+
+
+async def test_pay_for_a_number_no_longer_on_the_account_says_so_and_pays_nothing(
+    world: World, number: str
+) -> None:
+    chat = console(world)
+    pay = await confirmation(chat, number)
+    del world.sandbox.state.numbers[number]  # released meanwhile, behind the bot's back
+    await chat.send(Press(pay.action))
+    [told] = chat.notes  # why nothing was paid, then the confirmation can no longer be shown
+    assert told.startswith("🤷")
+    assert chat.screen.text == t("team.error.not_found")
+    assert chat.labels == []  # no Pay button left to press
+    assert world.sandbox.call_count("prolong") == 0
