@@ -6,8 +6,8 @@ every answer is checked with :func:`bot.services.documents.check_answer` (the
 one place where a field's rule and the "address must be in country X" rule
 live), and labels, hints, choices and messages come from the conversation
 catalogs. The form steps use them for both the one-question-at-a-time screens
-and :class:`~conversations.events.FormSubmitted`; the Slack operator modals
-(``/numbers docs``) call them directly.
+and :class:`~conversations.events.FormSubmitted` (the team console's
+``team.form``/``team.edit`` among them), and every platform renders them.
 
 The salutation changes the field set (a company names its organization). A
 description holds the fields of every salutation; the organization is

@@ -59,8 +59,10 @@ StepName: TypeAlias = Literal[
     "team.docs",
     "team.group",
     "team.audit",
+    "team.form",
+    "team.edit",
 ]
-Origin: TypeAlias = Literal["order", "docs"]
+Origin: TypeAlias = Literal["order", "docs", "team"]
 Period: TypeAlias = Literal["month", "3month"]
 
 MAX_NOTICE_ACTIONS = 24

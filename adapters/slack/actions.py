@@ -21,15 +21,11 @@ WIZARD = "zb.w"  # zb.w.<row>.<col>, value: CHAT|ACTION
 WIZARD_PATTERN = re.compile(r"^zb\.w\.\d+\.\d+$")
 TEXT_ANSWER = "zb.text"  # opens the one-field modal; value: CHAT
 FORM_OPEN = "zb.form"  # opens the form of a conversation's screen as a modal; value: CHAT|TOKEN
-GROUP_NEW = "zb.group.new"  # opens the operator's new-group modal (``/numbers docs``); value: CHAT or ""
-GROUP_EDIT = "zb.group.edit"  # opens the group's edit modal; value: GROUP_ID
 
 ANY_ACTION = re.compile(r"^zb\.")
 
 TEXT_VIEW = "zb.view.text"
 FORM_VIEW = "zb.view.form"
-GROUP_VIEW = "zb.view.group"
-GROUP_EDIT_VIEW = "zb.view.group_edit"
 TEXT_BLOCK = "answer"
 TEXT_INPUT = "value"
 
@@ -56,23 +52,20 @@ def parse_wizard_value(value: str) -> tuple[str, str] | None:
 class ModalContext:
     """Round-tripped in a modal's ``private_metadata``: where the modal came from.
 
-    ``chat_id`` names the wizard conversation (empty outside the wizard),
-    ``channel_id`` where to answer, ``response_url`` the message to replace
-    (empty when there is none), ``group_id`` the document group an edit modal corrects,
-    ``form`` the engine's token of the form a conversation's modal shows.
+    ``chat_id`` names the conversation (a channel's or DM's wizard, or ``team``, the
+    operator's console), ``channel_id`` where to answer, ``response_url`` the message to
+    replace (empty when there is none), ``form`` the engine's token of the form a
+    conversation's modal shows.
     """
 
     chat_id: str = ""
     channel_id: str = ""
     response_url: str = ""
-    group_id: int | None = None
     form: str = ""
 
     def encode(self) -> str:
         """Compact JSON (well under Slack's 3000 characters)."""
         data: dict[str, object] = {"c": self.chat_id, "ch": self.channel_id, "r": self.response_url}
-        if self.group_id is not None:
-            data["g"] = self.group_id
         if self.form:
             data["f"] = self.form
         return json.dumps(data, separators=(",", ":"))
@@ -86,12 +79,9 @@ class ModalContext:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        group = data.get("g")
-        group_id = group if isinstance(group, int) and not isinstance(group, bool) and group >= 0 else None
         return cls(
             str(data.get("c") or ""),
             str(data.get("ch") or ""),
             str(data.get("r") or ""),
-            group_id,
             str(data.get("f") or ""),
         )

@@ -113,9 +113,11 @@ class SlackAlertSink:
         """Post ``alert`` to the channel ``destination_id``; never raises for Slack failures."""
         try:
             if alert.kind == AlertKind.DIGEST:
+                language = alert.language or self._language
                 outcome = await self._part.post_digest(
-                    digest_lines(alert.params, translator(alert.language or self._language)),
+                    digest_lines(alert.params, translator(language)),
                     channel=destination_id,
+                    language=language,
                 )
             else:
                 outcome = await self._part.post_alert(

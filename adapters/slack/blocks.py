@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack import actions
-from adapters.slack.texts import FILE_STEP_HINT
+from adapters.slack.texts import DIGEST_EMPTY, DIGEST_TITLE, FILE_STEP_HINT, TYPE_AN_ANSWER, say
+from bot.services.file_check import MAX_UPLOAD_BYTES
 from conversations.screens import Button, Screen
-from conversations.steps.team import ROLE_EDIT_GROUP, ROLE_NEW_GROUP
 
 Block = dict[str, Any]
 
@@ -127,8 +127,11 @@ def _fallback(text: str) -> str:
 # -- conversation screens -------------------------------------------------------------
 
 
-def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
+def render_screens(screens: Sequence[Screen], chat_id: str, language: str) -> Rendered:
     """The engine's screens as one message; only the last screen's buttons are live.
+
+    ``language`` is the conversation's: the few texts Slack adds (where to share a file,
+    the button that opens the answer modal) are in it.
 
     Each button's ``action_id`` is unique in the message and its ``value``
     carries ``chat_id`` and the engine's opaque action. A screen expecting
@@ -147,11 +150,10 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
     body += section(last.text)
     tail: list[Block] = []
     if last.expects == "file":
-        tail.append(context(FILE_STEP_HINT))
+        tail.append(context(say(language, FILE_STEP_HINT, max_mb=MAX_UPLOAD_BYTES // (1024 * 1024))))
     if last.expects == "text":
-        tail.append(
-            actions_block([button("✏️ Type an answer", actions.TEXT_ANSWER, chat_id, style="primary")])
-        )
+        label = say(language, TYPE_AN_ANSWER)
+        tail.append(actions_block([button(label, actions.TEXT_ANSWER, chat_id, style="primary")]))
     opener = last.form.open if last.form is not None else None
     if opener is not None:
         value = actions.wizard_value(chat_id, opener.action)
@@ -164,22 +166,19 @@ def render_screens(screens: Sequence[Screen], chat_id: str) -> Rendered:
 
 
 def _button(b: Button, row: int, col: int, chat_id: str) -> Block:
-    """An engine button; a document-group form button opens Slack's own modal instead."""
-    if b.role == ROLE_NEW_GROUP:
-        return button(b.label, actions.GROUP_NEW, "", style="primary")
-    if b.role.startswith(ROLE_EDIT_GROUP):
-        return button(b.label, actions.GROUP_EDIT, b.role.removeprefix(ROLE_EDIT_GROUP))
+    """An engine button: its press goes back to ``chat_id``'s conversation with its token."""
     return button(b.label, actions.wizard_action_id(row, col), actions.wizard_value(chat_id, b.action))
 
 
 # -- digest, notes ------------------------------------------------------------------
 
 
-def digest_message(lines: Sequence[str]) -> Rendered:
-    """The daily digest: a header and the lines."""
-    body = "\n".join(lines) if lines else "Nothing to report."
-    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Daily digest"}}]
-    return Rendered(_fallback("Daily digest\n" + body), _fit(blocks + section(body), []))
+def digest_message(lines: Sequence[str], language: str) -> Rendered:
+    """The daily digest: a header and the lines (header and "nothing to report" in ``language``)."""
+    title = say(language, DIGEST_TITLE)
+    body = "\n".join(lines) if lines else say(language, DIGEST_EMPTY)
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
+    return Rendered(_fallback(f"{title}\n{body}"), _fit(blocks + section(body), []))
 
 
 def note(text: str) -> Rendered:

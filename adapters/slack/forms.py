@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack import actions
+from adapters.slack.texts import ANSWER_LABEL, ANSWER_SEND, ANSWER_TITLE, CLOSE, LOADING, LOADING_TITLE
+from conversations.i18n import translator
 from conversations.screens import Form, FormField
 
 View = dict[str, Any]
@@ -33,22 +35,23 @@ def _title(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:MAX_TITLE], "emoji": True}
 
 
-def loading_view(callback_id: str, title: str = "Please wait") -> View:
+def loading_view(callback_id: str, language: str) -> View:
     """A modal that opens at once (the trigger expires in 3 s) while the real one is prepared."""
+    tr = translator(language)
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": _title(title),
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": "Loading…", "emoji": True}}],
+        "title": _title(tr.gettext(LOADING_TITLE)),
+        "blocks": [{"type": "section", "text": _plain(tr.gettext(LOADING), MAX_INPUT)}],
     }
 
 
-def message_view(title: str, text: str) -> View:
-    """A modal that only says something (a refusal, an error)."""
+def message_view(title: str, text: str, language: str) -> View:
+    """A modal that only says something (a refusal, an error); its close button in ``language``."""
     return {
         "type": "modal",
         "title": _title(title),
-        "close": {"type": "plain_text", "text": "Close"},
+        "close": _plain(translator(language).gettext(CLOSE), MAX_TITLE),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
     }
 
@@ -116,15 +119,17 @@ def form_view(form: Form, callback_id: str, context: actions.ModalContext) -> Vi
         error = form.errors.get(field.name)
         if error:
             blocks.append({"type": "context", "elements": [_plain(f"⚠️ {error}", MAX_INPUT)]})
-    return {
+    view: View = {
         "type": "modal",
         "callback_id": callback_id,
         "title": _title(form.title),
         "submit": _plain(form.submit, MAX_TITLE),
-        "close": _plain(form.cancel or "Cancel", MAX_TITLE),
         "private_metadata": context.encode(),
         "blocks": blocks[:MAX_MODAL_BLOCKS],
     }
+    if form.cancel:  # else Slack's own Cancel, in the user's Slack language
+        view["close"] = _plain(form.cancel, MAX_TITLE)
+    return view
 
 
 def form_answers(values: Mapping[str, str]) -> dict[str, str]:
@@ -141,8 +146,9 @@ def block_errors(errors: Mapping[str, str]) -> dict[str, str]:
     return {field_block_id(name): message for name, message in errors.items()}
 
 
-def text_answer_view(context: actions.ModalContext, prompt: str = "") -> View:
-    """A one-field modal for answering a conversation step that expects typed text."""
+def text_answer_view(context: actions.ModalContext, language: str, prompt: str = "") -> View:
+    """A one-field modal for answering a conversation step that expects typed text, in ``language``."""
+    tr = translator(language)
     blocks: list[dict[str, Any]] = []
     if prompt:
         blocks.append({"type": "section", "text": {"type": "plain_text", "text": prompt[:3000]}})
@@ -150,16 +156,16 @@ def text_answer_view(context: actions.ModalContext, prompt: str = "") -> View:
         {
             "type": "input",
             "block_id": actions.TEXT_BLOCK,
-            "label": {"type": "plain_text", "text": "Your answer"},
+            "label": _plain(tr.gettext(ANSWER_LABEL), MAX_LABEL),
             "element": {"type": "plain_text_input", "action_id": actions.TEXT_INPUT},
         }
     )
     return {
         "type": "modal",
         "callback_id": actions.TEXT_VIEW,
-        "title": _title("Answer"),
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": _title(tr.gettext(ANSWER_TITLE)),
+        "submit": _plain(tr.gettext(ANSWER_SEND), MAX_TITLE),
+        "close": _plain(tr.gettext("button.cancel"), MAX_TITLE),
         "private_metadata": context.encode(),
         "blocks": blocks,
     }

@@ -25,7 +25,7 @@ from adapters.slack.home import refusal_home
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import problem
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.texts import REFUSAL
+from adapters.slack.texts import NOT_ALLOWED, REFUSAL, say
 from adapters.updates import UpdateObserver
 from bot.services.ports import PlatformRecords
 
@@ -94,8 +94,11 @@ class Gate:
         tasks: BackgroundTasks,
         now: Callable[[], datetime],
         observer: UpdateObserver | None = None,
+        language: str = "en",
     ) -> None:
+        """``language``: what a refusal is written in (the team's Slack locale; a stranger has no other)."""
         self._admins = admin_users
+        self._language = language
         self._observer = observer
         self._storage = storage
         self._outbox = outbox
@@ -138,23 +141,24 @@ class Gate:
             self._observer.update(PLATFORM, outcome, seconds)
 
     def _refuse(self, body: Body, user: str) -> BoltResponse:
+        refusal = say(self._language, REFUSAL)
         if body.get("command"):
-            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": REFUSAL})
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": refusal})
         kind = body.get("type")
         if kind == "block_actions":
-            self._spawn(self._say(body.get("response_url", ""), REFUSAL), "refuse")
+            self._spawn(self._say(body.get("response_url", ""), refusal), "refuse")
         elif kind == "view_submission":
-            view = forms.message_view("Not allowed", REFUSAL)
+            view = forms.message_view(say(self._language, NOT_ALLOWED), refusal, self._language)
             return BoltResponse(status=200, body={"response_action": "update", "view": view})
         elif kind == "event_callback":
             event = body.get("event") or {}
             if event.get("type") == "app_home_opened":
-                self._spawn(self._publish(user, refusal_home()), "refuse")
+                self._spawn(self._publish(user, refusal_home(self._language)), "refuse")
             elif is_dm_text(event) or (
                 event.get("type") == "file_shared" and is_dm(str(event.get("channel_id") or ""))
             ):
                 channel = str(event.get("channel") or event.get("channel_id"))
-                self._spawn(self._post(channel, blocks.note(REFUSAL)), "refuse")
+                self._spawn(self._post(channel, blocks.note(refusal)), "refuse")
         return BoltResponse(status=200, body="")
 
     async def _say(self, response_url: str, text: str) -> None:

@@ -28,11 +28,13 @@ from adapters.slack.payloads import part
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.team import ALERTS_PREFIX, TEAM_CHAT, TeamConsole
 from adapters.slack.texts import (
+    DM_HINT,
     EXPIRED,
     FILE_TOO_BIG,
     FILE_UNREADABLE,
     GENERIC_FAILURE,
     NOTHING_WAITING_FOR_FILE,
+    say,
 )
 from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
@@ -70,9 +72,15 @@ class SlackHandlers:
         self._tasks = tasks
         self._account_now = account_now
         self._gate = Gate(
-            admin_users=admin_users, storage=storage, outbox=outbox, tasks=tasks, now=now, observer=observer
+            admin_users=admin_users,
+            storage=storage,
+            outbox=outbox,
+            tasks=tasks,
+            now=now,
+            observer=observer,
+            language=wizard.language,
         )
-        self._modals = Modals(services=services, wizard=wizard, outbox=outbox, tasks=tasks, team=team)
+        self._modals = Modals(wizard=wizard, outbox=outbox, tasks=tasks)
 
     def register(self, app: AsyncApp) -> None:
         """Attach the middleware and the listeners (specific ones first, then quiet catch-alls)."""
@@ -81,8 +89,6 @@ class SlackHandlers:
         app.action(actions.ANY_ACTION)(self.on_action)
         app.view(actions.TEXT_VIEW)(self._modals.on_text_view)
         app.view(actions.FORM_VIEW)(self._modals.on_form_view)
-        app.view(actions.GROUP_VIEW)(self._modals.on_group_view)
-        app.view(actions.GROUP_EDIT_VIEW)(self._modals.on_group_edit_view)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("file_shared")(self.on_file_shared)
         app.event("message")(self.on_message)
@@ -99,6 +105,13 @@ class SlackHandlers:
 
     async def _say(self, response_url: str, text: str) -> None:
         await self._outbox.respond(response_url, blocks.note(text))
+
+    async def _language(self, user: str, chat_id: str = "") -> str:
+        """The language to tell ``user`` something in: their conversation's in ``chat_id``, else
+        their console's (every user here is an operator)."""
+        if chat_id and chat_id != TEAM_CHAT and not chat_id.startswith(ALERTS_PREFIX):
+            return await self._wizard.language_of(chat_id, user)
+        return await self._team.language(user)
 
     async def _post(self, channel: str, message: blocks.Rendered) -> None:
         try:
@@ -130,7 +143,7 @@ class SlackHandlers:
             try:
                 message, _ = await self._team.command(user, text)  # no API call: answered within the 3 s
             except Exception:
-                await ack(response_type="ephemeral", text=GENERIC_FAILURE)
+                await ack(response_type="ephemeral", text=say(self._wizard.language, GENERIC_FAILURE))
                 raise
             await ack(response_type="ephemeral", text=message.text)
             return
@@ -143,9 +156,8 @@ class SlackHandlers:
                 else:
                     message, _ = await self._team.command(user, text)
             except Exception:
-                await self._outbox.answer(
-                    response_url=url, channel=channel, user=user, message=blocks.note(GENERIC_FAILURE)
-                )
+                failure = blocks.note(say(await self._language(user), GENERIC_FAILURE))
+                await self._outbox.answer(response_url=url, channel=channel, user=user, message=failure)
                 raise
             await self._outbox.answer(response_url=url, channel=channel, user=user, message=message)
 
@@ -169,7 +181,7 @@ class SlackHandlers:
             if actions.WIZARD_PATTERN.match(action_id):
                 parsed = actions.parse_wizard_value(value)
                 if parsed is None:
-                    await self._say(url, EXPIRED)
+                    await self._say(url, say(await self._language(user), EXPIRED))
                     return
                 chat_id, token = parsed
                 if chat_id == TEAM_CHAT or chat_id.startswith(ALERTS_PREFIX):
@@ -184,15 +196,11 @@ class SlackHandlers:
                     replace=message.replaces_pressed,
                 )
             elif action_id == actions.TEXT_ANSWER:
-                await self._modals.open_text_answer(trigger, value, channel, url)
+                await self._modals.open_text_answer(trigger, value, channel, url, user)
             elif action_id == actions.FORM_OPEN:
                 await self._modals.open_screen_form(trigger, value, channel, url, user)
-            elif action_id == actions.GROUP_NEW:
-                await self._modals.open_group_form(trigger, value, channel, url, user)
-            elif action_id == actions.GROUP_EDIT:
-                await self._modals.open_group_edit(trigger, value, channel, url, user)
         except Exception:
-            await self._say(url, GENERIC_FAILURE)
+            await self._say(url, say(await self._language(user), GENERIC_FAILURE))
             raise
 
     async def _team_press(self, body: Body, chat_id: str, user: str, token: str) -> None:
@@ -250,21 +258,23 @@ class SlackHandlers:
     async def _file(self, channel: str, user: str, file_id: str) -> None:
         chat_id = await self._wizard.chat_waiting_for_file(user)
         if chat_id is None:
-            await self._post(channel, blocks.note(NOTHING_WAITING_FOR_FILE))
+            language = await self._language(user)
+            await self._post(channel, blocks.note(say(language, NOTHING_WAITING_FOR_FILE, command=COMMAND)))
             return
+        language = await self._language(user, chat_id)
         try:
             upload = await self._fetcher.fetch(file_id)
         except FileTooBig as exc:
-            await self._post(channel, blocks.note(FILE_TOO_BIG.format(max_mb=exc.max_mb)))
+            await self._post(channel, blocks.note(say(language, FILE_TOO_BIG, max_mb=exc.max_mb)))
             return
         except FileFetchError as exc:
             log.warning("could not fetch a shared file", extra={"reason": exc.reason})
-            await self._post(channel, blocks.note(FILE_UNREADABLE))
+            await self._post(channel, blocks.note(say(language, FILE_UNREADABLE)))
             return
         try:
             message = await self._wizard.file(chat_id, user, upload)
         except Exception:
-            await self._post(channel, blocks.note(GENERIC_FAILURE))
+            await self._post(channel, blocks.note(say(language, GENERIC_FAILURE)))
             raise
         await self._post(channel, message)
 
@@ -282,10 +292,6 @@ class SlackHandlers:
         if screens and screens[-1].expects == "text":
             await self._post(channel, await self._wizard.text(channel, user, text))
             return
-        await self._post(
-            channel,
-            blocks.note(
-                f"Use `{COMMAND} order` to order a number or `{COMMAND} help` for everything else; "
-                "when a step asks for text, press *Type an answer* under it."
-            ),
-        )
+        language = await self._language(user, channel)
+        hint = say(language, DM_HINT, command=COMMAND)
+        await self._post(channel, blocks.note(hint))

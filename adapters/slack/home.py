@@ -12,7 +12,7 @@ from typing import Any
 
 from adapters.slack import blocks
 from adapters.slack.blocks import Block
-from adapters.slack.texts import REFUSAL
+from adapters.slack.texts import REFUSAL, say
 from bot.services import Actor, Services
 from bot.services.errors import ServiceError
 from bot.services.selection import expiring, waiting_for_documents
@@ -66,9 +66,9 @@ def home_view(
     return {"type": "home", "blocks": content[: blocks.MAX_BLOCKS]}
 
 
-def refusal_home() -> View:
+def refusal_home(language: str) -> View:
     """The home tab for someone who may not use the bot."""
-    return {"type": "home", "blocks": blocks.section(REFUSAL)}
+    return {"type": "home", "blocks": blocks.section(say(language, REFUSAL))}
 
 
 async def load_home(

@@ -303,12 +303,14 @@ class SlackPart:
             message = blocks.note(blocks.escape(render_notice_text(notice, language)))
         return await self._deliver(target, message)
 
-    async def post_digest(self, text_lines: list[str], *, channel: str = "") -> DeliveryOutcome:
-        """Post the daily digest to the alert channel (or ``channel``)."""
+    async def post_digest(
+        self, text_lines: list[str], *, channel: str = "", language: str = "en"
+    ) -> DeliveryOutcome:
+        """Post the daily digest (its lines in ``language`` already) to the alert channel (or ``channel``)."""
         target = channel or self._alert_channel
         if not target:
             return DeliveryOutcome.failed("no_alert_channel", None)
-        return await self._deliver(target, blocks.digest_message(text_lines))
+        return await self._deliver(target, blocks.digest_message(text_lines, language))
 
     async def _deliver(self, channel: str, message: blocks.Rendered) -> DeliveryOutcome:
         try:

@@ -62,7 +62,8 @@ class TeamConsole:
         self._locale = locale
 
     async def _render(self, key: ConversationKey, screens: Sequence[Screen]) -> Rendered:
-        rendered = render_screens(screens, key.chat_id)
+        language = await self._engine.language_of(key, locale=self._locale)
+        rendered = render_screens(screens, key.chat_id, language)
         await self._engine.acknowledge(key, screens)  # posted right after this returns
         return rendered
 
@@ -92,7 +93,7 @@ class TeamConsole:
         screen = await self._engine.team_notice(
             key, notice, prolong=prolong, autorenew=autorenew, card=card, locale=language
         )
-        return render_screens([screen], key.chat_id)
+        return render_screens([screen], key.chat_id, language)
 
     async def language(self, user_id: str) -> str:
         """The operator's console language (their choice, else the Slack locale, else the default)."""

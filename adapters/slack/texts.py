@@ -1,76 +1,39 @@
-"""The English texts of the Slack adapter (the team's own tool) and service-error messages.
+"""The Slack adapter's own texts: keys of the conversation catalogs (English and Polish).
 
-Messages about invalid input come from the conversation catalogs (English and
-Polish), the same texts the Telegram and console forms show.
+Nothing here is English: each constant is a catalog key (``slack.*``), shown
+with :func:`say` in the language of the person it is for (the conversation's
+language, the operator's console language, or for someone the bot does not
+know the team's Slack locale). Service errors are told by the conversations
+(:func:`conversations.context.error_text`), never here.
 """
 
 from __future__ import annotations
 
-from bot.services.errors import ApiUnavailable, InsufficientBalance, InvalidInput, ServiceError
-from conversations.context import error_text as translated_error
-from conversations.i18n import translator
+from conversations.i18n import N_, translator
 
-REFUSAL = (
-    "Sorry, this bot is only for the team that runs the phone numbers. "
-    "Ask an administrator to add you if you need access."
-)
-WORKING = "Working on it…"
-EXPIRED = "This menu has expired. Run the command again."
-NOTHING_WAITING_FOR_FILE = (
-    "Thanks, but no order is waiting for a document right now. "
-    "Start one with `/numbers order` and share the file when it asks for it."
-)
-FILE_STEP_HINT = (
-    "Share the file in a direct message with this bot (JPEG, PNG or PDF, at most 20 MB); "
-    "it goes straight to Zadarma."
-)
-FILE_TOO_BIG = "That file is larger than {max_mb} MB; please share a smaller scan."
-FILE_UNREADABLE = "I could not fetch that file from Slack; please share it again."
-MODAL_FAILED = "Slack did not open the form in time; please press the button again."
-GENERIC_FAILURE = "Something went wrong on our side; nothing was changed. Please try again."
-
-_MESSAGES: dict[str, str] = {
-    "error.not_found": "There is no such number or group in the account.",
-    "error.not_yours": "You may not act on that.",
-    "error.number_gone": "That number was taken meanwhile; please pick another one.",
-    "error.balance_low": "The balance ({balance} {balance_currency}) does not cover {needed} {currency}.",
-    "error.outcome_pending": (
-        "⏳ Checking with Zadarma: the reply was lost or late. Nothing will be charged twice; "
-        "you will get the outcome in a direct message as soon as it is known."
-    ),
-    "error.renewal_in_progress": (
-        "⏳ A renewal of {number} is being checked with Zadarma; "
-        "no new renewal can start until its outcome is known."
-    ),
-    "error.outcome_contested": (
-        ":warning: The records disagree about this payment for {number}; it was sent to the alert channel "
-        "for a person to settle. Nobody's ownership was changed."
-    ),
-    "error.generic": GENERIC_FAILURE,
-}
+REFUSAL = N_("slack.refusal")
+NOT_ALLOWED = N_("slack.not_allowed")
+EXPIRED = N_("slack.expired")
+NOTHING_WAITING_FOR_FILE = N_("slack.nothing_waiting_for_file")
+FILE_STEP_HINT = N_("slack.file_step_hint")
+FILE_TOO_BIG = N_("slack.file_too_big")
+FILE_UNREADABLE = N_("slack.file_unreadable")
+MODAL_FAILED = N_("slack.modal_failed")
+GENERIC_FAILURE = N_("slack.generic_failure")
+DM_HINT = N_("slack.dm_hint")
+LOADING_TITLE = N_("slack.loading.title")
+LOADING = N_("slack.loading.text")
+FORM_CLOSED = N_("slack.form_closed")
+CLOSE = N_("slack.close")
+TYPE_AN_ANSWER = N_("slack.type_answer")
+ANSWER_TITLE = N_("slack.answer.title")
+ANSWER_LABEL = N_("slack.answer.label")
+ANSWER_SEND = N_("slack.answer.send")
+ANSWER_EMPTY = N_("slack.answer.empty")
+DIGEST_TITLE = N_("slack.digest.title")
+DIGEST_EMPTY = N_("slack.digest.empty")
 
 
-def error_text(exc: ServiceError, language: str = "en") -> str:
-    """One readable sentence for a service error (never leaks credentials: services made sure).
-
-    Invalid input is explained in ``language`` from the catalogs; the rest in English.
-    """
-    if isinstance(exc, InvalidInput) and translator(language).gettext(exc.code) != exc.code:
-        return translated_error(translator(language), exc)
-    if isinstance(exc, ApiUnavailable):
-        suffix = " Please try again later." if exc.retryable else ""
-        return f"Zadarma said: {exc.detail}{suffix}"
-    if isinstance(exc, InsufficientBalance):
-        return _MESSAGES["error.balance_low"].format(
-            balance=exc.balance,
-            balance_currency=exc.balance_currency,
-            currency=exc.currency,
-            needed=exc.needed,
-        )
-    template = _MESSAGES.get(exc.code)
-    if template is None:
-        return exc.detail or GENERIC_FAILURE
-    try:
-        return template.format(**exc.params)
-    except (KeyError, IndexError):
-        return template
+def say(language: str, key: str, **params: object) -> str:
+    """The text of ``key`` in ``language`` (en or pl; anything else gets English)."""
+    return translator(language).gettext(key, **params)

@@ -96,14 +96,19 @@ class Wizard:
 
     @property
     def language(self) -> str:
-        """The language of texts not tied to a conversation (the operator's modals)."""
+        """The language of texts for someone with no conversation yet: the team's Slack locale."""
         return normalize_language(self._locale) or "en"
+
+    async def language_of(self, chat_id: str, user_id: str) -> str:
+        """The language ``user_id``'s conversation in ``chat_id`` speaks (reads only)."""
+        return await self._engine.language_of(conversation_key(chat_id, user_id), locale=self._locale)
 
     # -- rendering ---------------------------------------------------------------
 
     async def render(self, key: ConversationKey, screens: Sequence[Screen]) -> Rendered:
         """Block Kit for ``screens``; also keeps the file-wait note."""
-        rendered = render_screens(screens, key.chat_id)
+        language = await self._engine.language_of(key, locale=self._locale)
+        rendered = render_screens(screens, key.chat_id, language)
         await self._engine.acknowledge(key, screens)  # posted right after this returns
         last = screens[-1] if screens else None
         await self._note_file_wait(key, last is not None and last.expects == "file")

@@ -25,11 +25,16 @@ from conversations.context import Ctx
 from conversations.formatting import choice_text, field_label, format_phone
 from conversations.forms import CHOICES, check_form, describe_field, errors_text, new_group_form
 from conversations.screens import Form, Screen
-from conversations.state import Action, FormField, FormState, Origin
+from conversations.state import Action, FormField, FormState, Origin, StepName
 from conversations.steps.base import Step, lines
 from conversations.steps.common import draft, form_state
 from conversations.steps.upload import after_group_chosen
 from conversations.ui import ScreenBuilder
+
+FORM_STEPS: dict[Origin, StepName] = {"order": "order.form", "docs": "docs.form", "team": "team.form"}
+"""The form step of each origin."""
+LEFT_TO: dict[Origin, StepName] = {"order": "order.group", "docs": "docs.list", "team": "team.docs"}
+"""Where Back at the first question leads, by origin."""
 
 
 def start_form(ctx: Ctx, origin: Origin, direction: Direction | None = None, iso: str = "") -> None:
@@ -41,7 +46,7 @@ def start_form(ctx: Ctx, origin: Origin, direction: Direction | None = None, iso
         direction_id=direction.id if direction else None,
         country_must_be=iso.upper() if direction is not None and "address" in direction.specify else "",
     )
-    ctx.go("order.form" if origin == "order" else "docs.form")
+    ctx.go(FORM_STEPS[origin])
 
 
 class FormStep(Step):
@@ -90,7 +95,7 @@ class FormStep(Step):
                 if form.answers.get(f.name)
             ]
             ui.row(ui.button(tr.gettext("form.create"), "create"))
-            ui.row(ui.back(), ui.cancel())
+            self._nav(ui)
             return ui.screen(lines(tr.gettext("form.summary"), "\n".join(summary)), form=whole)
         # The one question asked now, built like the description's fields (label, hint, choices).
         field = describe_field(tr, form.fields[form.index].name, form.fields[form.index].required)
@@ -101,7 +106,7 @@ class FormStep(Step):
             ui.rows([ui.button(c.label, "choose", ref=c.value) for c in field.choices], 2)
         if not field.required:
             ui.row(ui.button(tr.gettext("form.skip"), "skip"))
-        ui.row(ui.back(), ui.cancel())
+        self._nav(ui)
         text = lines(
             tr.gettext("form.title", index=form.index + 1, total=len(form.fields)),
             f"{label}: {field.hint}",
@@ -109,6 +114,13 @@ class FormStep(Step):
             tr.gettext("form.current", value=self._shown(ctx, field.name, current)) if current else "",
         )
         return ui.screen(text, "choice" if field.choices else "text", form=whole)
+
+    def _nav(self, ui: ScreenBuilder) -> None:
+        """Back and Cancel; the team console has no menu to cancel to, Back leads out of the form."""
+        if self.origin == "team":
+            ui.row(ui.back())
+        else:
+            ui.row(ui.back(), ui.cancel())
 
     def _shown(self, ctx: Ctx, name: str, value: str) -> str:
         if name == "phone":
@@ -182,7 +194,7 @@ class FormStep(Step):
 
     def _leave(self, ctx: Ctx) -> None:
         ctx.state.form = None
-        ctx.go("order.group" if self.origin == "order" else "docs.list")
+        ctx.go(LEFT_TO[self.origin])
 
     async def _create(self, ctx: Ctx) -> None:
         form = form_state(ctx)
@@ -197,6 +209,9 @@ class FormStep(Step):
                 ctx.fail(exc)
                 draft(ctx).group_id = group.id
                 ctx.go("order.doc_status")
+        elif self.origin == "team":
+            ctx.state.team.group_id = group.id
+            ctx.go("team.group")
         else:
             ctx.state.docs.group_id = group.id
             ctx.go("docs.group")

@@ -34,11 +34,14 @@ from conversations.forms import (
     group_changes,
 )
 from conversations.screens import Form, Screen
-from conversations.state import Action, FormState, Origin
+from conversations.state import Action, FormState, Origin, StepName
 from conversations.steps.base import FlowLost, Step, lines, paragraphs
 from conversations.steps.common import draft, form_state, order_direction
 from conversations.steps.upload import after_group_chosen
 from conversations.ui import ScreenBuilder
+
+EDIT_STEPS: dict[Origin, StepName] = {"order": "order.edit", "docs": "docs.edit", "team": "team.edit"}
+"""The correction step of each origin."""
 
 
 def start_edit(ctx: Ctx, origin: Origin, group_id: int, direction: Direction | None = None) -> None:
@@ -51,7 +54,7 @@ def start_edit(ctx: Ctx, origin: Origin, group_id: int, direction: Direction | N
         direction_id=direction.id if direction else None,
         country_must_be=iso.upper() if direction is not None and "address" in direction.specify else "",
     )
-    ctx.go("order.edit" if origin == "order" else "docs.edit")
+    ctx.go(EDIT_STEPS[origin])
 
 
 def _shown(ctx: Ctx, name: str, value: str) -> str:
@@ -203,6 +206,10 @@ class GroupEditStep(Step):
         ctx.state.form = None
         if self.origin == "order":
             ctx.go("order.doc_status")
+        elif self.origin == "team":
+            if form is not None and form.group_id is not None:
+                ctx.state.team.group_id = form.group_id
+            ctx.go("team.group")
         else:
             if form is not None and form.group_id is not None:
                 ctx.state.docs.group_id = form.group_id
@@ -225,6 +232,9 @@ class GroupEditStep(Step):
                 ctx.fail(exc)
                 draft(ctx).group_id = group_id
                 ctx.go("order.doc_status")
+        elif self.origin == "team":
+            ctx.state.team.group_id = group_id
+            ctx.go("team.group")
         else:
             ctx.state.docs.group_id = group_id
             ctx.go("docs.group")

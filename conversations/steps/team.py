@@ -9,14 +9,18 @@ list, a card, a renewal's confirmation, document groups or the audit log.
 The one-tap buttons of a card, a group list or an alert (``team.*``
 operations) are kept in ``state.team_actions`` so they keep working after
 newer screens; every press is checked again: only an operator's counts, and
-the services check the number and group each time. A renewal is paid through
-:func:`conversations.steps.prolong.prolong`, the customers' path, with the
-idempotency key made when the confirmation is shown.
+the services check the number and group each time. "New document group" and
+a group's "Edit details" lead to ``team.form`` and ``team.edit``, the
+customers' document-group form steps (:mod:`conversations.steps.form`,
+:mod:`conversations.steps.group_edit`) run for the operator, ending on the
+group; their screens carry the form, which Slack opens as a modal. A renewal
+is paid through :func:`conversations.steps.prolong.prolong`, the customers'
+path, with the idempotency key made when the confirmation is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.services.errors import NotFound, ServiceError
 from bot.services.selection import NumberFilter, account_now, expiring, filtered
@@ -27,8 +31,10 @@ from conversations.formatting import country_name, format_phone, number_card_lin
 from conversations.i18n import N_, Translator
 from conversations.screens import Screen
 from conversations.state import MAX_ALERT_ACTIONS, MAX_TEAM_ACTIONS, Action, ManageState, StepName
-from conversations.steps.base import Step, lines
+from conversations.steps.base import Redirect, Step, lines
 from conversations.steps.country import start_order
+from conversations.steps.form import FormStep, start_form
+from conversations.steps.group_edit import GroupEditStep, start_edit
 from conversations.steps.prolong import ProlongRoutes, prolong, quote_text
 from conversations.ui import ScreenBuilder
 
@@ -43,10 +49,6 @@ TEAM_ROUTES = ProlongRoutes(
 AUDIT_LIMIT = 25
 MAX_LIST_LINES = 100
 MAX_GROUP_BUTTONS = 20
-ROLE_NEW_GROUP = "form:group_new"
-"""A button a platform may render as its own document-group form (a Slack modal)."""
-ROLE_EDIT_GROUP = "form:group_edit:"
-"""Prefix of a button's role that edits the group whose id follows, in the platform's own form."""
 
 
 def team_error(tr: Translator, exc: ServiceError) -> str:
@@ -87,6 +89,7 @@ async def team_command(ctx: Ctx, args: str) -> None:
     """Run one console command for an operator (anyone else is refused politely)."""
     if _refused(ctx):
         return
+    ctx.state.form = None  # a document-group form being filled in is left
     tr = ctx.tr
     try:
         command = tc.parse_command(args)
@@ -169,6 +172,7 @@ async def team_press(ctx: Ctx, action: Action) -> None:
     ctx.keep_pressed = True
     if _refused(ctx):
         return
+    ctx.state.form = None  # a document-group form being filled in is left
     try:
         match action.op:
             case "team.open":
@@ -180,6 +184,10 @@ async def team_press(ctx: Ctx, action: Action) -> None:
             case "team.group":
                 ctx.state.team.group_id = int(action.ref)
                 ctx.go("team.group")
+            case "team.new_group":
+                start_form(ctx, "team")
+            case "team.edit_group":
+                start_edit(ctx, "team", int(action.ref))
     except ServiceError as exc:
         _fail(ctx, exc)
 
@@ -383,7 +391,7 @@ class TeamDocsStep(TeamStep):
             for g in groups[:MAX_GROUP_BUTTONS]
         ]
         ui.rows(buttons, 5)
-        ui.row(ui.button(tr.gettext("team.docs.new"), "form.group_new", role=ROLE_NEW_GROUP))
+        ui.row(ui.button(tr.gettext("team.docs.new"), "team.new_group"))
         text = lines(tr.gettext("team.docs.title"), *(entries or [tr.gettext("team.docs.none")]))
         return ui.screen(text)
 
@@ -419,8 +427,7 @@ class TeamGroupStep(TeamStep):
         if wrongs.address_message:
             parts.append(tr.gettext("team.group.address_rejected", reason=wrongs.address_message))
         if not group.is_readonly:
-            role = f"{ROLE_EDIT_GROUP}{group.id}"
-            ui.row(ui.button(tr.gettext("team.group.edit"), "form.group_edit", str(group.id), role=role))
+            ui.row(ui.button(tr.gettext("team.group.edit"), "team.edit_group", str(group.id)))
         return ui.screen(lines(*parts), "none")
 
 
@@ -448,6 +455,55 @@ class TeamAuditStep(TeamStep):
         return ui.screen(lines(title, *body), "none")
 
 
+class TeamFormStep(FormStep):
+    """A new document group for the team: the customers' form, for an operator; it ends on the group."""
+
+    name = "team.form"
+    origin = "team"
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        if not _refused(ctx):
+            await super().on_action(ctx, action)
+
+    async def on_text(self, ctx: Ctx, text: str) -> None:
+        if not _refused(ctx):
+            await super().on_text(ctx, text)
+
+    async def on_form(self, ctx: Ctx, answers: Mapping[str, str]) -> None:
+        if not _refused(ctx):
+            await super().on_form(ctx, answers)
+
+
+class TeamGroupEditStep(GroupEditStep):
+    """Correcting any (writable) document group of the account; back to the group."""
+
+    name = "team.edit"
+    origin = "team"
+
+    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
+        """The edit screen; when the group cannot be read, the group's screen says why."""
+        try:
+            return await super().render(ctx, ui)
+        except ServiceError:
+            form = ctx.state.form
+            if form is not None and form.group_id is not None:
+                ctx.state.team.group_id = form.group_id
+            ctx.state.form = None
+            raise Redirect("team.group") from None
+
+    async def on_action(self, ctx: Ctx, action: Action) -> None:
+        if not _refused(ctx):
+            await super().on_action(ctx, action)
+
+    async def on_text(self, ctx: Ctx, text: str) -> None:
+        if not _refused(ctx):
+            await super().on_text(ctx, text)
+
+    async def on_form(self, ctx: Ctx, answers: Mapping[str, str]) -> None:
+        if not _refused(ctx):
+            await super().on_form(ctx, answers)
+
+
 TEAM_STEPS: tuple[Step, ...] = (
     TeamIdleStep(),
     TeamListStep(),
@@ -458,4 +514,6 @@ TEAM_STEPS: tuple[Step, ...] = (
     TeamDocsStep(),
     TeamGroupStep(),
     TeamAuditStep(),
+    TeamFormStep(),
+    TeamGroupEditStep(),
 )

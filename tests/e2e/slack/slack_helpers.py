@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from adapters.slack import SlackPart
+from adapters.slack import SlackPart, actions
 from bot.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.services import Services
@@ -259,3 +259,37 @@ def text_of(blocks: list[dict[str, Any]]) -> str:
         if block.get("type") == "context":
             parts += [e.get("text", "") for e in block["elements"]]
     return "\n".join(parts)
+
+
+def answers_to(fake: FakeSlackApi, url: str) -> list[dict[str, Any]]:
+    """What the adapter sent to one message's ``response_url``, oldest first."""
+    return [c.args for c in fake.calls_to("response_url") if c.path.endswith(url.rsplit("/", 1)[1])]
+
+
+async def press_labelled(stack: SlackStack, blocks: list[dict[str, Any]], fragment: str) -> dict[str, Any]:
+    """Press the button labelled ``fragment`` of a message; the last answer to that message."""
+    url = stack.fake.response_url()
+    await stack.slack.press(button_labelled(blocks, fragment), response_url=url)
+    await stack.idle()
+    return answers_to(stack.fake, url)[-1]
+
+
+async def open_form_modal(
+    stack: SlackStack, blocks: list[dict[str, Any]], label: str = "Fill in the form"
+) -> tuple[dict[str, Any], str]:
+    """Press a screen's form button (``label``): the modal as Slack shows it last, and the message's url.
+
+    A loading view opens at once; the form replaces it (``views.update`` with the view's hash).
+    """
+    url = stack.fake.response_url()
+    opened_before = len(stack.fake.calls_to("views.open"))
+    await stack.slack.press(button_labelled(blocks, label), response_url=url)
+    await stack.idle()
+    opened = stack.fake.calls_to("views.open")
+    assert len(opened) == opened_before + 1
+    assert opened[-1].args["view"]["callback_id"] == actions.FORM_VIEW
+    updated = stack.fake.calls_to("views.update")[-1]
+    assert updated.args["hash"]
+    view: dict[str, Any] = stack.fake.views[updated.args["view_id"]]
+    assert view["callback_id"] == actions.FORM_VIEW
+    return view, url

@@ -8,7 +8,17 @@ from conversations.engine import ConversationEngine
 from conversations.formatting import format_phone
 from conversations.i18n import translator
 from conversations.notices import Notice, render_notice_text
-from tests.e2e.slack.slack_helpers import ADMIN, ALERTS, SlackStack, button_labelled, buttons, text_of
+from tests.e2e.slack.slack_helpers import (
+    ADMIN,
+    ALERTS,
+    SlackStack,
+    answers_to,
+    button_labelled,
+    buttons,
+    open_form_modal,
+    press_labelled,
+    text_of,
+)
 
 
 async def test_an_alert_lands_in_the_channel_with_one_tap_actions(stack: SlackStack) -> None:
@@ -120,16 +130,11 @@ async def test_a_document_group_from_the_modal(stack: SlackStack) -> None:
     await stack.slack.command("docs", response_url=url)
     await stack.idle()
     listing = stack.fake.calls_to("response_url")[-1].args
-    await stack.slack.press(button_labelled(listing["blocks"], "New document group"), response_url=url)
-    await stack.idle()
-
-    # A loading view at once, then the form in its place (same view, hash checked).
+    # New document group moves the console to its form step; its screen offers the whole form.
+    step = await press_labelled(stack, listing["blocks"], "New document group")
+    view, form_url = await open_form_modal(stack, step["blocks"])
     [opened] = stack.fake.calls_to("views.open")
-    assert opened.args["view"]["callback_id"] == actions.GROUP_VIEW
-    assert "Loading" in text_of(opened.args["view"]["blocks"])
-    [updated] = stack.fake.calls_to("views.update")
-    view = stack.fake.views[updated.args["view_id"]]
-    assert updated.args["hash"]
+    assert "Loading" in text_of(opened.args["view"]["blocks"])  # at once, then the form in its place
     inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
     # a company's organization is part of the form (required when the salutation is COMPANY)
     assert inputs[:4] == ["f.salutation", "f.organization", "f.first_name", "f.last_name"]
@@ -159,11 +164,14 @@ async def test_a_document_group_from_the_modal(stack: SlackStack) -> None:
     assert len(stack.sandbox.state.groups) == groups_before + 1
     created = max(stack.sandbox.state.groups)
     assert stack.sandbox.state.groups[created].get("email") == "anna@example.com"
-    said = stack.fake.calls_to("response_url")[-1].args
-    assert f"#{created}" in said["text"] and "Anna Nowak" in said["text"]
+    said = answers_to(stack.fake, form_url)[-1]
+    assert said["replace_original"] is True
+    assert "Anna Nowak" in said["text"] and f"Document group #{created} Anna Nowak" in text_of(said["blocks"])
     owner = await stack.storage.ownership.owner_of_group(created)
     assert owner is not None and owner.user_id == ADMIN
 
+    audit = await stack.storage.audit.list(limit=50)
+    assert any(e.action == "group_create" and e.target == f"group:{created}" for e in audit)
     # The form's answers are nowhere in the adapter's own records.
     for entry in await stack.storage.audit.list(limit=50):
         assert "anna@example.com" not in str(entry.details)

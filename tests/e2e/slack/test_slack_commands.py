@@ -152,7 +152,8 @@ async def test_docs_lists_groups_and_shows_one(stack: SlackStack) -> None:
     answer = await run(stack, "docs")
     text = text_of(answer["blocks"])
     assert "#0" in text and "Account Owner" in text
-    assert button_labelled(answer["blocks"], "New document group")["action_id"] == actions.GROUP_NEW
+    new = button_labelled(answer["blocks"], "New document group")
+    assert actions.WIZARD_PATTERN.match(new["action_id"]) and new["value"].startswith("team|")
 
     group = text_of((await run(stack, "docs 0"))["blocks"])
     assert "Document group #0" in group and "No documents uploaded." in group

@@ -1,14 +1,26 @@
-"""``/numbers docs GROUP`` → Edit details: a modal filled in with the group, checked per field,
-then groups/update with the whole record (the emulator refuses partial updates)."""
+"""``/numbers docs GROUP`` → Edit details → Fill in the form: the console's edit step (``team.edit``)
+as a modal filled in with the group, checked per field by the engine, then groups/update with the
+whole record (the emulator refuses partial updates)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from adapters.slack import actions
-from tests.e2e.slack.slack_helpers import SlackStack, button_labelled, text_of
+from conversations.i18n import translator
+from tests.e2e.slack.slack_helpers import (
+    SlackStack,
+    answers_to,
+    button_labelled,
+    open_form_modal,
+    press_labelled,
+    text_of,
+)
 from tests.e2e.slack.test_slack_commands import run
 
+PL = translator("pl")
 GROUP = {
     "email": "anna@example.com",
     "salutation": "MS",
@@ -42,23 +54,18 @@ def prefilled(view: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-async def open_edit(stack: SlackStack, group_id: int) -> dict[str, Any]:
+async def open_edit(stack: SlackStack, group_id: int) -> tuple[dict[str, Any], str]:
+    """The group's Edit details (an engine button), then its form as a modal; and the form message's url."""
     answer = await run(stack, f"docs {group_id}")
     edit = button_labelled(answer["blocks"], "Edit details")
-    assert edit["action_id"] == actions.GROUP_EDIT and edit["value"] == str(group_id)
-    await stack.slack.press(edit, response_url=stack.fake.response_url())
-    await stack.idle()
-    [opened] = stack.fake.calls_to("views.open")
-    assert opened.args["view"]["callback_id"] == actions.GROUP_EDIT_VIEW
-    [updated] = stack.fake.calls_to("views.update")
-    view: dict[str, Any] = stack.fake.views[updated.args["view_id"]]
-    return view
+    assert actions.WIZARD_PATTERN.match(edit["action_id"]) and edit["value"].startswith("team|")
+    editing = await press_labelled(stack, answer["blocks"], "Edit details")
+    return await open_form_modal(stack, editing["blocks"])
 
 
 async def test_the_edit_modal_corrects_a_group(stack: SlackStack) -> None:
     group = stack.sandbox.state.create_group(GROUP)
-    view = await open_edit(stack, group.id)
-    assert view["callback_id"] == actions.GROUP_EDIT_VIEW
+    view, url = await open_edit(stack, group.id)
     values = prefilled(view)
     assert (
         values["f.city"] == "Warszawa"
@@ -88,34 +95,57 @@ async def test_the_edit_modal_corrects_a_group(stack: SlackStack) -> None:
         "PASSPORT",
     )
     assert fields["middle_name"] is None and fields["street"] == "Prosta"
-    said = text_of(stack.fake.calls_to("response_url")[-1].args["blocks"])
-    assert f"Document group *#{group.id}* saved." in said and "Document group #" in said
+    said = answers_to(stack.fake, url)[-1]
+    assert said["replace_original"] is True  # the form's message becomes the group
+    assert "✅ The details of Anna Nowak were saved." in text_of(said["blocks"])
+    assert f"Document group #{group.id} Anna Nowak" in text_of(said["blocks"])
+    audit = await stack.storage.audit.list(limit=50)
+    assert any(e.action == "group_update" and e.target == f"group:{group.id}" for e in audit)
 
 
 async def test_a_company_must_name_its_organization(stack: SlackStack) -> None:
     group = stack.sandbox.state.create_group(GROUP)
-    view = await open_edit(stack, group.id)
+    view, url = await open_edit(stack, group.id)
     values = {**prefilled(view), "f.salutation": "COMPANY"}
     reply = await stack.slack.submit_view(view, values)
     assert reply.json()["response_action"] == "errors"
     assert set(reply.json()["errors"]) == {"f.organization"}
     reply = await stack.slack.submit_view(view, {**values, "f.organization": "Nowak Sp. z o.o."})
     await stack.idle()
-    said = stack.fake.calls_to("response_url")[-1].args["text"]
+    said = answers_to(stack.fake, url)[-1]["text"]
     assert stack.sandbox.state.groups[group.id].fields["organization"] == "Nowak Sp. z o.o.", said
 
 
 async def test_a_forged_or_stale_modal_changes_nothing(stack: SlackStack) -> None:
     group = stack.sandbox.state.create_group(GROUP)
-    view = await open_edit(stack, group.id)
-    url = stack.fake.response_url()
-    forged = {**view, "private_metadata": actions.ModalContext("", "C1", url, 4242).encode()}
+    view, url = await open_edit(stack, group.id)
+    forged = {**view, "private_metadata": actions.ModalContext("team", "C1", url, form="forged").encode()}
     reply = await stack.slack.submit_view(forged, prefilled(view))
-    assert reply.status == 200
-    await stack.idle()
-    [answer] = [c for c in stack.fake.calls_to("response_url") if c.path.endswith(url.rsplit("/", 1)[1])]
-    assert "Document group 4242 does not exist" in answer.args["text"]
-    assert stack.sandbox.call_count("documents.groups.update") == 0
+    assert reply.json()["response_action"] == "update"  # closed: no such form on screen
     closed = {**view, "private_metadata": "{}"}
     reply = await stack.slack.submit_view(closed, prefilled(view))
     assert reply.json()["response_action"] == "update"
+    # The conversation moved on (another command): the open modal's form is no longer on screen.
+    await run(stack, "list")
+    reply = await stack.slack.submit_view(view, prefilled(view))
+    assert reply.json()["response_action"] == "update"
+    await stack.idle()
+    assert stack.sandbox.call_count("documents.groups.update") == 0
+
+
+@pytest.mark.slack_setup(locale="pl-PL")
+async def test_a_polish_operator_gets_the_form_and_the_slack_texts_in_polish(stack: SlackStack) -> None:
+    listing = await run(stack, "docs")
+    step = await press_labelled(stack, listing["blocks"], PL.gettext("team.docs.new"))
+    view, _ = await open_form_modal(stack, step["blocks"], PL.gettext("form.fill_in"))
+    [opened] = stack.fake.calls_to("views.open")
+    loading = opened.args["view"]
+    assert loading["title"]["text"] == "Proszę czekać" and text_of(loading["blocks"]) == "Wczytywanie…"
+    assert view["title"]["text"] == PL.gettext("form.modal_title")
+
+    await run(stack, "list")  # the console moves on: the open modal's form is gone
+    reply = await stack.slack.submit_view(view, {"f.first_name": "Anna"})
+    closed = reply.json()["view"]
+    assert reply.json()["response_action"] == "update"
+    assert closed["title"]["text"] == "Formularz zamknięty" and closed["close"]["text"] == "Zamknij"
+    assert text_of(closed["blocks"]) == "To menu wygasło. Uruchom polecenie ponownie."

@@ -129,7 +129,7 @@ MALFORMED: list[tuple[str, str, str]] = [
                 "type": "view_submission",
                 "user": {"id": ADMIN},
                 "trigger_id": "t-v2",
-                "view": {"callback_id": actions.GROUP_VIEW, "private_metadata": 7, "state": {"values": "x"}},
+                "view": {"callback_id": actions.FORM_VIEW, "private_metadata": 7, "state": {"values": "x"}},
             }
         ),
         FORM,

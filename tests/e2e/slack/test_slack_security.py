@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from adapters.slack import actions
-from adapters.slack.texts import REFUSAL
+from adapters.slack.texts import REFUSAL as REFUSAL_KEY
+from adapters.slack.texts import say
 from tests.e2e.slack.slack_helpers import ADMIN, DM, STRANGER, SlackStack, button_labelled, sign, text_of
 from tests.fakes.slack_api import TEAM_ID
+
+REFUSAL = say("en", REFUSAL_KEY)  # the test stack has no Slack locale: English
 
 
 async def test_a_bad_signature_is_refused_with_401_and_nothing_runs(stack: SlackStack) -> None:
@@ -78,7 +81,7 @@ async def test_a_stranger_gets_a_polite_ephemeral_refusal_and_nothing_happens(st
 
 
 async def test_a_stranger_cannot_submit_a_modal(stack: SlackStack) -> None:
-    view = {"callback_id": actions.GROUP_VIEW, "private_metadata": "", "blocks": []}
+    view = {"callback_id": actions.FORM_VIEW, "private_metadata": "", "blocks": []}
     reply = await stack.slack.submit_view(view, {}, user=STRANGER)
     assert reply.status == 200
     assert reply.json()["response_action"] == "update"

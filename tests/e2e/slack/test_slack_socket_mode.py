@@ -12,11 +12,14 @@ import pytest
 from aiohttp import web
 
 from adapters.slack import SlackPart
-from adapters.slack.texts import REFUSAL
+from adapters.slack.texts import REFUSAL as REFUSAL_KEY
+from adapters.slack.texts import say
 from bot.sandbox import Sandbox
 from tests.e2e.slack.slack_helpers import ADMIN, APP_TOKEN, BOT_TOKEN, CHANNEL, STRANGER
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
 from tests.stack import open_stack
+
+REFUSAL = say("en", REFUSAL_KEY)  # the test stack has no Slack locale: English
 
 
 @pytest.fixture

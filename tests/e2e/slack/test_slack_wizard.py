@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.console.samples import sample_scan_png
-from adapters.slack import actions
-from adapters.slack.texts import EXPIRED, FILE_STEP_HINT, NOTHING_WAITING_FOR_FILE
+from adapters.slack import actions, texts
 from bot.storage import ConversationKey
 from conversations.state import load_state
 from tests.e2e.slack.slack_helpers import ADMIN, CHANNEL, DM, SlackStack, button_labelled, buttons, text_of
+
+# The test stack has no Slack locale and its users chose no language: English.
+EXPIRED = texts.say("en", texts.EXPIRED)
+FILE_STEP_HINT = texts.say("en", texts.FILE_STEP_HINT, max_mb=20)
+NOTHING_WAITING_FOR_FILE = texts.say("en", texts.NOTHING_WAITING_FOR_FILE, command="/numbers")
 
 
 class Driver:

@@ -61,7 +61,7 @@ def test_the_modal_is_in_the_forms_language() -> None:
 def test_an_edit_modal_is_filled_in_and_shows_errors_beside_their_fields() -> None:
     values = {"salutation": "MS", "city": "Berlin", "date_of_birth": "1985-04-12", "issuing_date": "soon"}
     form = edit_group_form(EN, values, errors={"city": "Not a city"})
-    view = forms.form_view(form, actions.GROUP_EDIT_VIEW, actions.ModalContext(group_id=7))
+    view = forms.form_view(form, actions.FORM_VIEW, actions.ModalContext("team", form="tok7"))
     inputs = inputs_of(view)
     assert inputs["f.salutation"]["element"]["initial_option"]["value"] == "MS"
     assert inputs["f.city"]["element"]["initial_value"] == "Berlin"
@@ -124,10 +124,18 @@ def test_the_conversations_errors_go_back_by_block_id_in_the_forms_language() ->
 
 
 def test_the_answer_modal_and_message_views() -> None:
-    view = forms.text_answer_view(actions.ModalContext("C1"), "Which country?")
+    view = forms.text_answer_view(actions.ModalContext("C1"), "en", "Which country?")
     assert view["callback_id"] == actions.TEXT_VIEW
     assert view["blocks"][-1]["block_id"] == actions.TEXT_BLOCK
-    assert forms.loading_view(actions.GROUP_VIEW)["callback_id"] == actions.GROUP_VIEW
-    assert forms.message_view("A very long title indeed, more than 24", "x")["title"]["text"] == (
-        "A very long title indeed"
-    )
+    assert (view["title"]["text"], view["submit"]["text"]) == ("Answer", "Send")
+    polish = forms.text_answer_view(actions.ModalContext("C1"), "pl")
+    assert (polish["title"]["text"], polish["submit"]["text"]) == ("Odpowiedź", "Wyślij")
+    assert polish["blocks"][-1]["label"]["text"] == "Twoja odpowiedź"
+    loading = forms.loading_view(actions.FORM_VIEW, "en")
+    assert loading["callback_id"] == actions.FORM_VIEW and loading["title"]["text"] == "Please wait"
+    loading = forms.loading_view(actions.FORM_VIEW, "pl")
+    assert loading["title"]["text"] == "Proszę czekać"
+    assert loading["blocks"][0]["text"]["text"] == "Wczytywanie…"
+    long = forms.message_view("A very long title indeed, more than 24", "x", "en")
+    assert long["title"]["text"] == "A very long title indeed" and long["close"]["text"] == "Close"
+    assert forms.message_view("Zamknięty", "x", "pl")["close"]["text"] == "Zamknij"

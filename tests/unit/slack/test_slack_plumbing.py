@@ -13,8 +13,6 @@ from adapters.slack.delivery import DeliveryOutcome, outcome_of_error
 from adapters.slack.files import FileTooBig, SlackFileFetcher
 from adapters.slack.gate import acting_user, delivery_key, is_dm_text
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.texts import error_text
-from bot.services.errors import ApiUnavailable, InsufficientBalance, InvalidInput, NotFound
 
 
 def api_error(error: str, status: int = 200, headers: dict[str, str] | None = None) -> SlackApiError:
@@ -75,19 +73,6 @@ def test_the_token_goes_only_to_slack_or_the_configured_api_host() -> None:
     assert not fetcher.trusted("https://files.slack.com.evil.example/x")
     assert not fetcher.trusted("https://127.0.0.1:9000/x")
     assert FileTooBig(30 * 1024 * 1024, 20 * 1024 * 1024).max_mb == 20
-
-
-def test_service_errors_read_well() -> None:
-    assert "no such number" in error_text(NotFound("number 1"))
-    # Invalid input reads as in the other forms, from the same catalogs, in English or Polish.
-    assert error_text(InvalidInput("invalid.too_long", max=30)) == "That is too long: at most 30 characters."
-    assert error_text(InvalidInput("invalid.too_long", max=30), "pl") == "To za długie: najwyżej 30 znaków."
-    assert "Zadarma said: busy" in error_text(ApiUnavailable("busy", retryable=True))
-    from decimal import Decimal
-
-    low = error_text(InsufficientBalance(Decimal("10"), Decimal("2"), "USD"))
-    assert "2 USD" in low and "10 USD" in low
-    assert error_text(InvalidInput("invalid.unheard_of", "fallback detail")) == "fallback detail"
 
 
 async def test_background_tasks_are_tracked_reported_and_cancelled() -> None:
