@@ -121,7 +121,9 @@ NUMBERS_PER_PAGE = 8
 TARGET_UPDATES_PER_S = 300.0
 TARGET_P99_MS = 50.0
 TARGET_CALLS_PER_ORDER = 4.0
-TARGET_CPU_RATIO = 3.0
+TARGET_OWN_SHARE = 0.5
+TARGET_RTT_P99_MS = 150.0
+LATENCY_TARGET_USERS = 300
 TARGET_RSS_MB = 150.0
 
 
@@ -158,6 +160,8 @@ class TimedTelegram(FakeTelegram):
         super().__init__()
         self.watches: dict[int, ChatWatch] = {}
         self.available_at: dict[int, float] = {}
+        self.round_trip = 0.0
+        """Seconds every Bot API call is answered late (and every webhook POST sent late): latency mode."""
 
     def watch(self, chat_id: int) -> ChatWatch:
         """The chat's watch (created on first use)."""
@@ -169,11 +173,20 @@ class TimedTelegram(FakeTelegram):
     def _enqueue(self, injected: Injected) -> None:
         # The update becomes available to getUpdates (or is queued for the webhook POST) here.
         self.available_at[injected.update_id] = time.perf_counter()
+        if self.round_trip and self.webhook_url:
+            # Telegram's POST to the webhook reaches the bot one round trip later.
+            asyncio.get_running_loop().call_later(self.round_trip, super()._enqueue, injected)
+            return
         super()._enqueue(injected)
 
     async def _api(self, request: web.Request) -> web.Response:
         _ARRIVED.set(time.perf_counter())  # before the body is read
-        return await super()._api(request)
+        response = await super()._api(request)
+        if self.round_trip:
+            # The call took effect on arrival (a reply is seen then); its answer reaches the bot a round
+            # trip later, and so does a getUpdates answer carrying updates.
+            await asyncio.sleep(self.round_trip)
+        return response
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         result = await super()._send_message(params)
@@ -598,6 +611,18 @@ def merged(phases: list[Phase]) -> Phase:
     return total
 
 
+@dataclass(frozen=True)
+class LogSetup:
+    """How the bot under test logs (product, baseline and mirror alike); production's default: INFO."""
+
+    format: str = "text"
+    level: str = "INFO"
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> LogSetup:
+        return cls(args.log_format, args.log_level)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -619,11 +644,14 @@ async def started(
     rate_limit: int | None,
     client_rate_limit: int | None,
     mirror: bool = False,
+    log: LogSetup | None = None,
 ) -> AsyncIterator[Run]:
     """The fake Bot API, the emulator (product only) and the bot process, all on 127.0.0.1.
 
     ``mirror`` makes the baseline send the product's Bot API calls instead of one message an update.
+    ``log``: the bot's log format and level (the same for every kind; INFO text by default).
     """
+    log = log or LogSetup()
     async with contextlib.AsyncExitStack() as stack:
         fake = TimedTelegram()
         await stack.enter_async_context(fake)
@@ -634,6 +662,8 @@ async def started(
             "telegram_url": fake.base_url,
             "webhook_port": free_port() if webhook else None,
             "mirror": mirror,
+            "log_format": log.format,
+            "log_level": log.level,
         }
         if kind == "product":
             sandbox = Sandbox(
@@ -715,6 +745,31 @@ def print_steps(phase: Phase, indent: str = "  ") -> None:
         )
 
 
+def print_step_percentiles(phase: Phase, indent: str = "  ") -> None:
+    """For every step of the order flow: first reply and step done, p50/p95/p99/max."""
+    print(f"{indent}{'step':<11}{'':<12}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}  (ms)")
+    for step in STEPS:
+        for which, label in (("first", "first reply"), ("done", "step done")):
+            values = phase.latencies(which, step)
+            if not values:
+                continue
+            cells = "".join(f"{ms(percentile(values, q)):>9}" for q in (50, 95, 99))
+            print(
+                f"{indent}{step if which == 'first' else '':<11}{label:<12}{len(values):>6}{cells}"
+                f"{ms(max(values)):>9}"
+            )
+
+
+def print_log_volume(bot: BotProcess, phase: Phase, indent: str = "  ") -> None:
+    """How much the bot logged so far (all its log, not only this phase), to show the level is live."""
+    lines = bot.log_lines()
+    size = bot.log_path.stat().st_size if bot.log_path.exists() else 0
+    print(
+        f"{indent}bot log so far: {len(lines)} lines, {size / 1024:.0f} kB"
+        f" (this phase: {phase.updates} updates)"
+    )
+
+
 def print_resources(phase: Phase, indent: str = "  ") -> None:
     cpu, wall, hcpu = phase.bot_cpu(), phase.bot_wall(), phase.harness_cpu()
     main = phase.bot_delta("thread_cpu")
@@ -776,7 +831,7 @@ def print_failures(phase: Phase) -> None:
 
 
 def print_bot_log(bot: BotProcess) -> None:
-    lines = bot.log_lines()
+    lines = bot.warning_lines()
     if lines:
         print(f"  the bot logged {len(lines)} WARNING+ lines; first: {lines[0][:160]}")
 
@@ -794,6 +849,7 @@ def print_profile(path: Path, count: int = 30) -> None:
 @dataclass
 class Results:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    ratio_line: str = ""
 
     def add(self, name: str, measured: str, target: str, ok: bool, *, info: bool = False) -> None:
         self.rows.append((name, measured, target, "(info)" if info else verdict(ok)))
@@ -814,65 +870,182 @@ async def baseline_runs(
     return [await run.phase(label, customers, rounds) for _ in range(args.baseline_repeats)]
 
 
+async def product_saturation(run: Run, args: argparse.Namespace, customers: list[Customer]) -> Phase:
+    """(a): the warm-up, then every customer ordering ``args.rounds`` times with no pause; printed."""
+    assert run.emulator is not None
+    print(
+        f"bot under test: pid {run.bot.pid}, mode {run.bot.ready['mode']}, RSS after start "
+        f"{run.bot.ready.get('rss_kb', 0) / 1024:.1f} MB; emulator and client rate limits lifted"
+    )
+    cold, warm = await warm_up(run)
+    print(
+        f"warm-up: 3 orders with a cold catalog took {sum(cold.values())} Zadarma calls; one order alone"
+        f" with a warm catalog took {sum(warm.values())}: "
+        + ", ".join(f"{m} {r}" + (f" x{c}" if c > 1 else "") for (m, r), c in sorted(warm.items()))
+    )
+
+    async def saturate(customer: Customer, phase: Phase) -> None:
+        for _ in range(args.rounds):
+            await customer.order(phase)
+
+    profiling = args.profile is not None and args.profile_phase == "saturation"
+    if profiling:
+        await run.bot.call("profile", on=True)
+    sat = await run.phase("saturation", customers, saturate)
+    if profiling:
+        await run.bot.call("profile", on=False, path=str(args.profile))
+    print(
+        f"\n(a) saturation: {args.users} users x {args.rounds} orders, no pause between steps"
+        + (" [under cProfile: slower]" if profiling else "")
+    )
+    print(
+        f"  completed orders: {sat.orders}; updates handled: {sat.updates} in {sat.wall:.2f} s"
+        f" = {sat.updates / sat.wall:.1f} updates/s ({sat.orders / sat.wall:.1f} orders/s)"
+    )
+    print_resources(sat)
+    print_latency(sat)
+    print("  (closed loop without pauses: latency ~ users / throughput, so it is not the latency figure)")
+    print_calls(sat, sat.orders)
+    print_failures(sat)
+    print_log_volume(run.bot, sat)
+    return sat
+
+
+async def baseline_section(args: argparse.Namespace, tmp: Path, label: str = "(c)") -> Phase:
+    """The minimal aiogram bot, one message an update, ``args.baseline_repeats`` runs; printed."""
+    webhook = args.transport == "webhook"
+    log = LogSetup.of(args)
+    async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, log=log) as base:
+        refs = await baseline_runs(base, args, "baseline")
+        ref = merged(refs)
+        print(
+            f"\n{label} baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update), same"
+            f" transport, heap freeze and logging ({log.level} {log.format}), {args.users} users x"
+            f" {args.rounds} x 6 updates, no pauses; run {len(refs)} times, figures over all runs"
+        )
+        print(
+            f"  updates handled: {ref.updates} in {ref.wall:.2f} s = {ref.updates / ref.wall:.1f} updates/s;"
+            " CPU per update by run: "
+            + ", ".join(
+                f"{r.bot_cpu() / r.updates * 1000:.3f} ms ({r.bot_delta('gc_count')[2]} full GCs)"
+                for r in refs
+            )
+        )
+        print_resources(ref)
+        print_latency(ref)
+        print_failures(ref)
+        print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
+        print_log_volume(base.bot, ref)
+        print_bot_log(base.bot)
+    return ref
+
+
+async def mirror_section(args: argparse.Namespace, tmp: Path, label: str = "(d)") -> Phase:
+    """The minimal aiogram bot making the product's Bot API calls for the same updates; printed."""
+    webhook = args.transport == "webhook"
+    async with started(
+        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True, log=LogSetup.of(args)
+    ) as same_calls:
+        mirrors = await baseline_runs(same_calls, args, "mirror", mirror=True)
+        mirror = merged(mirrors)
+        print(
+            f"\n{label} aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6"
+            " updates cause the product's 15 calls (5 sendMessage, 4 answerCallbackQuery, 4 editMessageText,"
+            f" 2 editMessageReplyMarkup); same heap freeze and logging; run {len(mirrors)} times"
+        )
+        print(
+            f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
+            f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: "
+            + ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in mirrors)
+        )
+        print_resources(mirror)
+        print_failures(mirror)
+        print_log_volume(same_calls.bot, mirror)
+    return mirror
+
+
+def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results) -> None:
+    """The product against the baseline and the mirror (saturation figures); sets ``results.ratio_line``."""
+    ours_cpu = sat.bot_cpu() / sat.updates
+    base_cpu = ref.bot_cpu() / ref.updates
+    mirror_cpu = mirror.bot_cpu() / mirror.updates
+    ours_rate = sat.updates / sat.wall
+    base_rate = ref.updates / ref.wall
+    own_share = (ours_cpu - mirror_cpu) / mirror_cpu
+    print("\nbot vs baseline (saturation, same harness, same heap freeze and logging):")
+    print(
+        f"  CPU per update: {ours_cpu * 1000:.3f} ms vs {base_cpu * 1000:.3f} ms = {ours_cpu / base_cpu:.2f}x"
+    )
+    print(f"  throughput:     {ours_rate:.1f} vs {base_rate:.1f} updates/s = {ours_rate / base_rate:.2f}x")
+    print(
+        f"  aiogram making the same Bot API calls alone: {mirror_cpu * 1000:.3f} ms per update"
+        f" = {mirror_cpu / base_cpu:.2f}x the baseline; the bot's own work on top of that:"
+        f" {(ours_cpu - mirror_cpu) * 1000:.3f} ms per update = {own_share:.2f} of the mirror's"
+        " (conversations, storage, Zadarma calls, rendering, its own log lines)"
+    )
+    print(
+        f"  CPU-bound ceiling (1 / CPU per update): {1 / ours_cpu:.0f} updates/s"
+        f" (baseline {1 / base_cpu:.0f}); the bot's threads share one GIL, so one core is all it can use"
+    )
+    ratio = ours_cpu / base_cpu
+    results.add(
+        "updates handled per second (saturation)",
+        f"{ours_rate:.1f}/s",
+        f">= {TARGET_UPDATES_PER_S:.0f}/s",
+        ours_rate >= TARGET_UPDATES_PER_S,
+    )
+    results.add("CPU per update vs baseline", f"{ratio:.2f}x", "", True, info=True)
+    results.add(
+        "  the same Bot API calls by aiogram alone vs baseline",
+        f"{mirror_cpu / base_cpu:.2f}x",
+        "",
+        True,
+        info=True,
+    )
+    results.add(
+        "own share: (bot - mirror) / mirror", f"{own_share:.2f}", "<= 0.5", own_share <= TARGET_OWN_SHARE
+    )
+    results.ratio_line = (
+        f"cpu_per_update_ms={ours_cpu * 1000:.3f} baseline_ms={base_cpu * 1000:.3f}"
+        f" mirror_ms={mirror_cpu * 1000:.3f} ratio={ratio:.2f} own_share={own_share:.2f}"
+    )
+    print(f"  {results.ratio_line}")
+
+
 async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> None:
     webhook = args.transport == "webhook"
-    print(f"\n=== throughput: {args.users} users, transport {args.transport} ===")
+    log = LogSetup.of(args)
+    print(
+        f"\n=== throughput: {args.users} users, transport {args.transport},"
+        f" bot log {log.level} {log.format} ==="
+    )
     print(
         "bot CPU = time.process_time() of the bot's own process (event loop + aiosqlite thread); the fake"
         " Bot API server, the emulator and the users run in the harness process and are reported apart"
     )
-    async with started("product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED) as run:
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
+    ) as run:
         assert run.emulator is not None
-        print(
-            f"bot under test: pid {run.bot.pid}, mode {run.bot.ready['mode']}, RSS after start "
-            f"{run.bot.ready.get('rss_kb', 0) / 1024:.1f} MB; emulator and client rate limits lifted"
-        )
-        cold, warm = await warm_up(run)
-        print(
-            f"warm-up: 3 orders with a cold catalog took {sum(cold.values())} Zadarma calls; one order alone"
-            f" with a warm catalog took {sum(warm.values())}: "
-            + ", ".join(f"{m} {r}" + (f" x{c}" if c > 1 else "") for (m, r), c in sorted(warm.items()))
-        )
         routes = routes_for(run.emulator.sandbox, args.users)
         customers = run.customers(args.users, routes=routes)
-
-        async def saturate(customer: Customer, phase: Phase) -> None:
-            for _ in range(args.rounds):
-                await customer.order(phase)
-
-        profiling = args.profile is not None
-        if profiling and args.profile_phase == "saturation":
-            await run.bot.call("profile", on=True)
-        sat = await run.phase("saturation", customers, saturate)
-        if profiling and args.profile_phase == "saturation":
-            await run.bot.call("profile", on=False, path=str(args.profile))
-        print(
-            f"\n(a) saturation: {args.users} users x {args.rounds} orders, no pause between steps"
-            + (" [under cProfile: slower]" if profiling and args.profile_phase == "saturation" else "")
-        )
-        print(
-            f"  completed orders: {sat.orders}; updates handled: {sat.updates} in {sat.wall:.2f} s"
-            f" = {sat.updates / sat.wall:.1f} updates/s ({sat.orders / sat.wall:.1f} orders/s)"
-        )
-        print_resources(sat)
-        print_latency(sat)
-        print("  (closed loop without pauses: latency ~ users / throughput, so it is not the latency figure)")
-        print_calls(sat, sat.orders)
-        print_failures(sat)
+        sat = await product_saturation(run, args, customers)
 
         async def paced(customer: Customer, phase: Phase) -> None:
             await asyncio.sleep(random.uniform(0, args.think))
             for _ in range(args.latency_rounds):
                 await customer.order(phase, think=args.think)
 
-        if profiling and args.profile_phase == "latency":
+        profiling = args.profile is not None and args.profile_phase == "latency"
+        if profiling:
             await run.bot.call("profile", on=True)
         lat = await run.phase("latency", customers, paced, think=args.think)
-        if profiling and args.profile_phase == "latency":
+        if profiling:
             await run.bot.call("profile", on=False, path=str(args.profile))
         print(
             f"\n(b) latency: the same {args.users} users x {args.latency_rounds} orders, pausing"
-            f" {args.think / 2:.2f}-{args.think * 1.5:.2f} s (uniform) before each step"
+            f" {args.think / 2:.2f}-{args.think * 1.5:.2f} s (uniform) before each step; no round trips"
+            " injected (see --mode latency)"
         )
         print(
             f"  completed orders: {lat.orders}; updates: {lat.updates} in {lat.wall:.2f} s"
@@ -895,75 +1068,12 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         )
         print_bot_log(run.bot)
 
-    async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None) as base:
-        refs = await baseline_runs(base, args, "baseline")
-        ref = merged(refs)
-        print(
-            "\n(c) baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update),"
-            f" same transport, {args.users} users x {args.rounds} x 6 updates, no pauses;"
-            f" run {len(refs)} times, figures over all runs"
-        )
-        print(
-            f"  updates handled: {ref.updates} in {ref.wall:.2f} s = {ref.updates / ref.wall:.1f} updates/s;"
-            " CPU per update by run: "
-            + ", ".join(
-                f"{r.bot_cpu() / r.updates * 1000:.3f} ms ({r.bot_delta('gc_count')[2]} full GCs)"
-                for r in refs
-            )
-        )
-        print_resources(ref)
-        print_latency(ref)
-        print_failures(ref)
-        print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
-        print_bot_log(base.bot)
-
-    async with started(
-        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True
-    ) as same_calls:
-        mirrors = await baseline_runs(same_calls, args, "mirror", mirror=True)
-        mirror = merged(mirrors)
-        print(
-            "\n(d) aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6 updates"
-            " cause the product's 15 calls (5 sendMessage, 4 answerCallbackQuery, 4 editMessageText,"
-            f" 2 editMessageReplyMarkup); run {len(mirrors)} times"
-        )
-        print(
-            f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
-            f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: "
-            + ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in mirrors)
-        )
-        print_resources(mirror)
-        print_failures(mirror)
-
-    ours_cpu = sat.bot_cpu() / sat.updates
-    base_cpu = ref.bot_cpu() / ref.updates
-    mirror_cpu = mirror.bot_cpu() / mirror.updates
-    ours_rate = sat.updates / sat.wall
-    base_rate = ref.updates / ref.wall
-    print("\nbot vs baseline (saturation, same harness):")
-    print(
-        f"  CPU per update: {ours_cpu * 1000:.3f} ms vs {base_cpu * 1000:.3f} ms = {ours_cpu / base_cpu:.2f}x"
-    )
-    print(f"  throughput:     {ours_rate:.1f} vs {base_rate:.1f} updates/s = {ours_rate / base_rate:.2f}x")
-    print(
-        f"  aiogram making the same Bot API calls alone: {mirror_cpu * 1000:.3f} ms per update"
-        f" = {mirror_cpu / base_cpu:.2f}x the baseline; the bot's own work on top of that:"
-        f" {(ours_cpu - mirror_cpu) * 1000:.3f} ms per update"
-        " (conversations, storage, Zadarma calls, rendering)"
-    )
-    print(
-        f"  CPU-bound ceiling (1 / CPU per update): {1 / ours_cpu:.0f} updates/s"
-        f" (baseline {1 / base_cpu:.0f}); the bot's threads share one GIL, so one core is all it can use"
-    )
+    ref = await baseline_section(args, tmp)
+    mirror = await mirror_section(args, tmp)
+    compare(sat, ref, mirror, results)
     total_orders = sat.orders + lat.orders
     total_calls = sum(sat.calls.values()) + sum(lat.calls.values())
     p99 = percentile(lat.latencies("first"), 99)
-    results.add(
-        "updates handled per second (saturation)",
-        f"{ours_rate:.1f}/s",
-        ">= 300/s",
-        ours_rate >= TARGET_UPDATES_PER_S,
-    )
     results.add(
         f"reply latency p99, {args.users} users (think {args.think:g} s)",
         f"{p99:.1f} ms",
@@ -979,17 +1089,85 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         "<= 4",
         per_order <= TARGET_CALLS_PER_ORDER and total_orders > 0,
     )
-    ratio = ours_cpu / base_cpu
-    results.add("CPU per update vs baseline", f"{ratio:.2f}x", "<= 3x", ratio <= TARGET_CPU_RATIO)
-    results.add(
-        "  the same Bot API calls by aiogram alone vs baseline",
-        f"{mirror_cpu / base_cpu:.2f}x",
-        "",
-        True,
-        info=True,
-    )
     peak = end.get("hwm_kb", end["maxrss_kb"]) / 1024
     results.add("peak RSS, throughput run", f"{peak:.1f} MB", "", True, info=True)
+
+
+async def ratio(args: argparse.Namespace, tmp: Path, results: Results) -> None:
+    """Saturation only: the product, the baseline and the mirror; ends with the one-line summary."""
+    webhook = args.transport == "webhook"
+    log = LogSetup.of(args)
+    print(
+        f"\n=== ratio: {args.users} users x {args.rounds} orders at saturation; product, baseline, mirror;"
+        f" transport {args.transport}, bot log {log.level} {log.format} ==="
+    )
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
+    ) as run:
+        assert run.emulator is not None
+        routes = routes_for(run.emulator.sandbox, args.users)
+        sat = await product_saturation(run, args, run.customers(args.users, routes=routes))
+        print_bot_log(run.bot)
+    ref = await baseline_section(args, tmp, "(b)")
+    mirror = await mirror_section(args, tmp, "(c)")
+    compare(sat, ref, mirror, results)
+
+
+async def latency(args: argparse.Namespace, tmp: Path, results: Results) -> None:
+    """Paced users with real round trips injected: Zadarma answers late, so does the Bot API."""
+    webhook = args.transport == "webhook"
+    log = LogSetup.of(args)
+    think = args.latency_think
+    print(
+        f"\n=== latency: {', '.join(map(str, args.latency_users))} paced users"
+        f" x {args.latency_rounds} orders;"
+        f" round trips injected on 127.0.0.1: Zadarma {args.zadarma_rtt_ms} ms per call, Bot API"
+        f" {args.bot_api_rtt_ms} ms per call (and per update delivered); pause"
+        f" {think / 2:.2f}-{think * 1.5:.2f} s (uniform) before each step; transport {args.transport},"
+        f" bot log {log.level} {log.format} ==="
+    )
+    print(
+        "first reply: update made available -> the bot's first sendMessage/editMessageText for that chat"
+        " arrives; step done: -> the message showing the step's next menu arrives"
+    )
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
+    ) as run:
+        assert run.emulator is not None
+        cold, warm = await warm_up(run)  # without round trips: the catalog is warm before measuring
+        print(f"warm-up: {sum(cold.values())} + {sum(warm.values())} Zadarma calls, no round trips injected")
+        run.emulator.sandbox.set_faults(latency_ms=args.zadarma_rtt_ms)
+        run.fake.round_trip = args.bot_api_rtt_ms / 1000
+
+        async def paced(customer: Customer, phase: Phase) -> None:
+            await asyncio.sleep(random.uniform(0, think))
+            for _ in range(args.latency_rounds):
+                await customer.order(phase, think=think)
+
+        for users in args.latency_users:
+            routes = routes_for(run.emulator.sandbox, users)
+            customers = run.customers(users, routes=routes)
+            phase = await run.phase(f"latency {users}", customers, paced, think=think)
+            cpu = phase.bot_cpu() / phase.bot_wall()
+            print(
+                f"\n{users} paced users: {phase.orders} orders completed; {phase.updates} updates in"
+                f" {phase.wall:.1f} s = {phase.updates / phase.wall:.1f} updates/s offered; the bot used"
+                f" {cpu:.0%} of one core ({phase.bot_cpu() / max(phase.updates, 1) * 1000:.2f} ms CPU"
+                " per update)"
+            )
+            print_latency(phase)
+            print_step_percentiles(phase)
+            print_calls(phase, phase.orders)
+            print_failures(phase)
+            p99 = percentile(phase.latencies("first"), 99)
+            results.add(
+                f"first reply p99, {users} paced users, round trips",
+                f"{p99:.1f} ms",
+                f"<= {TARGET_RTT_P99_MS:.0f} ms",
+                p99 <= TARGET_RTT_P99_MS,
+                info=users != LATENCY_TARGET_USERS,
+            )
+        print_bot_log(run.bot)
 
 
 async def ratelimit(args: argparse.Namespace, tmp: Path, results: Results) -> None:
@@ -998,7 +1176,9 @@ async def ratelimit(args: argparse.Namespace, tmp: Path, results: Results) -> No
         f"\n=== ratelimit: {args.users} users for {args.seconds:g} s; emulator {REAL_LIMIT} requests per"
         f" {REAL_WINDOW:.0f} s window, client's default limiter; transport {args.transport} ==="
     )
-    async with started("product", tmp, webhook, rate_limit=REAL_LIMIT, client_rate_limit=None) as run:
+    async with started(
+        "product", tmp, webhook, rate_limit=REAL_LIMIT, client_rate_limit=None, log=LogSetup.of(args)
+    ) as run:
         assert run.emulator is not None
         cold, warm = await warm_up(run)
         minimum = sum(warm.values())
@@ -1061,7 +1241,9 @@ async def memory(args: argparse.Namespace, tmp: Path, results: Results) -> None:
     webhook = args.transport == "webhook"
     count = args.conversations
     print(f"\n=== memory: {count} customers each open the order flow (/order); {args.transport} ===")
-    async with started("product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED) as run:
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=LogSetup.of(args)
+    ) as run:
         start = run.bot.ready
         [first] = run.customers(1)
         warm = Phase("warm-up", 1, 0.0)
@@ -1100,7 +1282,9 @@ async def memory(args: argparse.Namespace, tmp: Path, results: Results) -> None:
         print(f"  RSS growth for {phase.updates} new customers: {grew:.1f} MB ({each:.2f} kB each)")
         print_failures(phase)
         print_bot_log(run.bot)
-    async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None) as base:
+    async with started(
+        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, log=LogSetup.of(args)
+    ) as base:
         customers = base.customers(min(args.users, count))
         ref = await base.phase("baseline", customers, lambda c, p: c.baseline_round(p))
         assert ref.bot is not None
@@ -1138,6 +1322,10 @@ async def run(args: argparse.Namespace) -> None:
         tmp = Path(name)
         if args.mode in ("throughput", "all"):
             await throughput(args, tmp, results)
+        if args.mode == "ratio":
+            await ratio(args, tmp, results)
+        if args.mode in ("latency", "all"):
+            await latency(args, tmp, results)
         if args.mode in ("memory", "all"):
             await memory(args, tmp, results)
         if args.mode in ("ratelimit", "all"):
@@ -1146,21 +1334,55 @@ async def run(args: argparse.Namespace) -> None:
     print(f"{'figure':<52}{'measured':>18}{'target':>24}  result")
     for name, measured, target, outcome in results.rows:
         print(f"{name:<52}{measured:>18}{target:>24}  {outcome}")
-    if args.profile and args.mode in ("throughput", "all"):
+    if args.profile and args.mode in ("throughput", "ratio", "all"):
         print_profile(args.profile)
+    if args.mode == "ratio":
+        print(results.ratio_line)  # the last line, for scripts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=100, help="concurrent customers (default 100)")
-    parser.add_argument("--mode", choices=("throughput", "ratelimit", "memory", "all"), default="throughput")
+    parser.add_argument(
+        "--mode",
+        choices=("throughput", "ratio", "latency", "ratelimit", "memory", "all"),
+        default="throughput",
+        help="all = throughput, latency, memory, ratelimit (default throughput)",
+    )
     parser.add_argument("--transport", choices=("polling", "webhook"), default="polling")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="the bot's log lines (default text)"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="INFO",
+        help="the bot's log level, product and baseline alike (default INFO, as in production)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="orders per user, saturation phase (default 5)")
     parser.add_argument(
         "--latency-rounds", type=int, default=2, help="orders per user, latency phase (default 2)"
     )
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause before each step, latency phase (default 1 s)"
+    )
+    parser.add_argument(
+        "--latency-users",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[100, LATENCY_TARGET_USERS],
+        help="paced users, latency mode, comma-separated (default 100,300)",
+    )
+    parser.add_argument(
+        "--latency-think",
+        type=float,
+        default=1.5,
+        help="mean pause before each step, latency mode (default 1.5 s)",
+    )
+    parser.add_argument(
+        "--zadarma-rtt-ms", type=int, default=80, help="Zadarma round trip, latency mode (default 80)"
+    )
+    parser.add_argument(
+        "--bot-api-rtt-ms", type=int, default=40, help="Bot API round trip, latency mode (default 40)"
     )
     parser.add_argument("--seconds", type=float, default=90.0, help="ratelimit run length (default 90)")
     parser.add_argument("--conversations", type=int, default=10_000, help="memory mode (default 10000)")
