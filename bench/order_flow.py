@@ -79,7 +79,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from aiohttp import web  # noqa: E402
-from support import BotProcess, GcWatch, percentile, usage  # noqa: E402
+from support import BotProcess, GcWatch, logger_of, percentile, usage  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.sandbox import FreeNumber, Sandbox, SandboxConfig  # noqa: E402
@@ -118,7 +118,7 @@ ROUTES = (
 STEPS = ("/order", "country", "direction", "number", "confirm", "sip")
 NUMBERS_PER_PAGE = 8
 
-TARGET_UPDATES_PER_S = 300.0
+TARGET_UPDATES_PER_S = 400.0
 TARGET_P99_MS = 50.0
 TARGET_CALLS_PER_ORDER = 4.0
 TARGET_OWN_SHARE = 0.5
@@ -764,9 +764,10 @@ def print_log_volume(bot: BotProcess, phase: Phase, indent: str = "  ") -> None:
     """How much the bot logged so far (all its log, not only this phase), to show the level is live."""
     lines = bot.log_lines()
     size = bot.log_path.stat().st_size if bot.log_path.exists() else 0
+    by_logger = Counter(logger_of(line) or "(not a log line)" for line in lines)
     print(
-        f"{indent}bot log so far: {len(lines)} lines, {size / 1024:.0f} kB"
-        f" (this phase: {phase.updates} updates)"
+        f"{indent}bot log so far: {len(lines)} lines, {size / 1024:.0f} kB (this phase: {phase.updates}"
+        " updates); lines by logger: " + ", ".join(f"{name} {n}" for name, n in by_logger.most_common(6))
     )
 
 
@@ -1149,10 +1150,14 @@ async def latency(args: argparse.Namespace, tmp: Path, results: Results) -> None
             customers = run.customers(users, routes=routes)
             phase = await run.phase(f"latency {users}", customers, paced, think=think)
             cpu = phase.bot_cpu() / phase.bot_wall()
+            # Each user sends one update per (pause + step time): the rate offered while all are active.
+            step_s = sum(phase.latencies("done")) / max(len(phase.samples), 1) / 1000
             print(
                 f"\n{users} paced users: {phase.orders} orders completed; {phase.updates} updates in"
-                f" {phase.wall:.1f} s = {phase.updates / phase.wall:.1f} updates/s offered; the bot used"
-                f" {cpu:.0%} of one core ({phase.bot_cpu() / max(phase.updates, 1) * 1000:.2f} ms CPU"
+                f" {phase.wall:.1f} s = {phase.updates / phase.wall:.1f} updates/s over the whole phase"
+                f" (ramp-up and tail included); offered while all users are active: {users} / ({think:g} s"
+                f" pause + {step_s:.2f} s mean step) = {users / (think + step_s):.1f} updates/s; the bot"
+                f" used {cpu:.0%} of one core ({phase.bot_cpu() / max(phase.updates, 1) * 1000:.2f} ms CPU"
                 " per update)"
             )
             print_latency(phase)

@@ -226,6 +226,17 @@ def log_level_of(line: str) -> str | None:
     return None
 
 
+def logger_of(line: str) -> str | None:
+    """The logger name of one line written by :mod:`bot.logs` (text or JSON); ``None`` if it is not one."""
+    if log_level_of(line) is None:
+        return None
+    if line.startswith("{"):
+        name = json.loads(line).get("logger")
+        return name if isinstance(name, str) else None
+    parts = line.split(maxsplit=3)
+    return parts[2] if len(parts) >= 3 else None
+
+
 def _warnings(lines: list[str]) -> Iterator[str]:
     in_traceback = False
     for line in lines:
