@@ -1,9 +1,12 @@
 """Headline benchmark: K Telegram customers ordering Zadarma numbers through the whole bot.
 
-Run: ``.venv/bin/python bench/order_flow.py [--users 100] [--mode throughput|ratelimit|memory|all]``
-(also ``--transport webhook``, ``--rounds``, ``--latency-rounds``, ``--think``, ``--baseline-repeats``,
-``--seconds``, ``--conversations``, ``--profile FILE [--profile-phase latency]``: see ``--help``).
-``throughput`` takes about 40 s on 2 cores, ``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
+Run: ``.venv/bin/python bench/order_flow.py [--users 100]
+[--mode throughput|ratio|latency|ratelimit|memory|all] [--log-format text|json]``
+(also ``--transport webhook``, ``--log-level``, ``--rounds``, ``--latency-rounds``, ``--think``,
+``--latency-users``, ``--latency-think``, ``--zadarma-rtt-ms``, ``--bot-api-rtt-ms``,
+``--baseline-repeats``, ``--seconds``, ``--conversations``, ``--profile FILE [--profile-phase latency]``:
+see ``--help``). ``throughput`` takes about 40 s on 2 cores, ``ratio`` 30 s, ``latency`` 90 s,
+``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
 
 Two processes, so that the figures are the bot's and not the harness's:
 
@@ -13,9 +16,20 @@ Two processes, so that the figures are the bot's and not the harness's:
   ``ZadarmaClient`` over httpx, a SQLite file in a temp directory, the alert
   scheduler and the web server). Its CPU time and RSS are the figures below.
 * **the harness** (this process): the fake Bot API server of the tests
-  (``tests/fakes/telegram_api.py``, subclassed only to time-stamp), the Zadarma
-  emulator (``Sandbox.app()`` served with aiohttp ``AppRunner`` on 127.0.0.1)
-  and the simulated users. Its CPU use is reported as the harness overhead.
+  (``tests/fakes/telegram_api.py``, subclassed only to time-stamp and, in the
+  latency mode, to answer late), the Zadarma emulator (``Sandbox.app()``
+  served with aiohttp ``AppRunner`` on 127.0.0.1) and the simulated users. Its
+  CPU use is reported as the harness overhead.
+
+A fair comparison: the product runs at its production defaults (log level
+INFO, text lines unless ``--log-format json``; its start-up heap frozen by
+``settle_heap``), and the baseline and mirror bots (below) get the same: the
+product's logging set-up (``bot.logs.configure_logging``, same format and
+level, the token registered as a secret) and the same ``gc.collect()`` +
+``gc.freeze()`` before serving. What each bot logs is its own: aiogram's
+line per update for the minimal bots, the product's lines per update and per
+API call for the product (counted as its own cost). The log goes to a file
+in the temp directory; the lines by logger are printed.
 
 Updates come by long polling (``getUpdates`` against the fake; the product's
 default) unless ``--transport webhook`` (the fake POSTs each update to the
@@ -31,21 +45,40 @@ Modes:
   order alone with a warm catalog: the fewest calls an order needs), then
   (a) saturation: K users walk the order flow with no pause between steps
   (updates/s, CPU per update, Zadarma calls per order); (b) latency: the same
-  K users with a think time between steps (reply latency; with no think time
-  a closed loop's latency is just K / throughput); (c) the baseline: a minimal
-  aiogram bot answering each update with one message, same harness, same
-  transport, same users, same number of updates as (a), run three times in a
-  row (a full garbage collection of an aiogram process takes ~100 ms, so a
-  single short run's figure depends on whether 4 or 5 of them fell into it).
-
-The harness's own garbage collector is switched off during measured phases
-(its pauses would stall the fake server and count as bot latency); the bot's
-is left as it is, and its pauses are reported.
+  K users with a think time between steps, no round trips injected (with no
+  think time a closed loop's latency is just K / throughput); (c) the
+  baseline: a minimal aiogram bot answering each update with one message,
+  same harness, same transport, same users, same number of updates as (a),
+  run three times in a row; (d) the mirror: the same minimal bot making
+  exactly the product's Bot API calls for each update (15 calls for an
+  order's 6 updates). Ends with the comparison and the ``ratio`` line below.
+* ``ratio``: (a), (c) and (d) only, ending with exactly one line
+  ``cpu_per_update_ms=… baseline_ms=… mirror_ms=… ratio=… own_share=…``:
+  CPU per update of the product, the baseline and the mirror (ms), ``ratio``
+  = product / baseline, ``own_share`` = (product − mirror) / mirror (the bot's
+  own work relative to what aiogram costs for the same calls).
+* ``latency``: real round trips injected on loopback: every Zadarma call is
+  answered ``--zadarma-rtt-ms`` (80) late (the emulator's own ``latency_ms``
+  fault), every Bot API call ``--bot-api-rtt-ms`` (40) late (the fake server
+  answers late; a reply counts as seen when the call arrives, and an update
+  reaches the bot one round trip after it is made available, in the
+  ``getUpdates`` answer or the webhook POST). After a warm-up without them,
+  ``--latency-users`` (100 and 300) paced users in turn each pause
+  ``--latency-think`` (1.5 s mean, uniform 0.5-1.5x) before every step, so the
+  offered load stays below saturation (the offered rate and the bot's share
+  of a core are printed); for every step of the order flow, the time to the
+  first reply and to the finished step, p50/p95/p99/max.
 * ``ratelimit``: the emulator's real limit (100 requests per 60 s window) and
   the client's default limiter; completed orders in ``--seconds`` against what
   the limit allows.
 * ``memory``: 10,000 customers each open the order flow (``/order``: a stored
   conversation at the country step), through the whole stack; the bot's RSS.
+* ``all``: throughput, latency, memory, ratelimit.
+
+The harness's own garbage collector is switched off during measured phases
+(its pauses would stall the fake server and count as bot latency); the bots'
+are left as they are, and their pauses are reported. A full collection of an
+aiogram process takes ~100 ms, so the baseline runs several times in a row.
 """
 
 from __future__ import annotations
