@@ -299,10 +299,17 @@ async def serve_emulator(sandbox: Sandbox) -> AsyncIterator[Emulator]:
 
 
 class Market:
-    """Keeps each direction's market at its size: a number ordered is replaced by a fresh one."""
+    """Keeps each direction's market at its size: a number ordered is replaced by a fresh one.
+
+    Also the numbers the users are about to order (chosen, not yet confirmed): a user passes over a
+    number another user has chosen, as customers of a real market rarely want the same one; with more
+    users than a direction's page has numbers (300 over 14 pages of 8), picking by position alone
+    made most confirmations find the number taken.
+    """
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.chosen: set[str] = set()
         self.rng = random.Random(20250303)
         market = sandbox.state.market
         self.ids = {n.id for numbers in market.values() for n in numbers.values()}
@@ -418,6 +425,7 @@ class Customer:
         self.market = market
         self.watch = fake.watch(user.chat_id)
         self.current = ""  # the step waiting for the bot, if any
+        self.choice = ""  # the number chosen and not yet confirmed, if any
 
     async def step(
         self,
@@ -459,11 +467,23 @@ class Customer:
         raise StepTimeout(f"no button {label!r} in {[t for t, _ in labels(self.watch.menu)]}")
 
     def press_number(self, slot: int) -> Injected:
+        """Press the number at position ``slot``, or the next one no other user has chosen."""
         numbers = [(t, d) for t, d in labels(self.watch.menu) if t.startswith("+")]
         if not numbers:
             raise StepTimeout("no numbers offered")
-        _, data = numbers[slot % len(numbers)]
+        chosen = self.market.chosen if self.market is not None else set()
+        ring = numbers[slot % len(numbers) :] + numbers[: slot % len(numbers)]
+        text, data = next(((t, d) for t, d in ring if t not in chosen), ring[0])
+        self.release()
+        self.choice = text
+        chosen.add(text)
         return self.fake.press_on(self.user, self.watch.menu or {}, data)
+
+    def release(self) -> None:
+        """Forget this user's chosen number (ordered, or found taken)."""
+        if self.choice and self.market is not None:
+            self.market.chosen.discard(self.choice)
+        self.choice = ""
 
     async def order(self, phase: Phase, think: float = 0.0, within: float = STEP_TIMEOUT) -> None:
         """The whole flow: /order, country, direction, number, confirm and pay, SIP login."""
@@ -480,27 +500,31 @@ class Customer:
         await self.step(
             phase, "direction", lambda: self.press(route.city), has_button(watch, "Any number"), **kw
         )
-        for _ in range(5):
-            await self.step(
-                phase,
-                "number",
-                lambda: self.press_number(route.slot),
-                has_button(watch, "Confirm and pay"),
-                **kw,
-            )
-            # "Any number" again means the number was taken meanwhile: the list is shown again.
-            await self.step(
-                phase,
-                "confirm",
-                lambda: self.press("Confirm and pay"),
-                has_button(watch, "00001", "Any number"),
-                **kw,
-            )
-            if has_button(watch, "00001")():
-                break
-            phase.collisions += 1
-        else:
-            raise StepTimeout("the chosen number was taken five times")
+        try:
+            for _ in range(5):
+                await self.step(
+                    phase,
+                    "number",
+                    lambda: self.press_number(route.slot),
+                    has_button(watch, "Confirm and pay"),
+                    **kw,
+                )
+                # "Any number" again means the number was taken meanwhile: the list is shown again.
+                await self.step(
+                    phase,
+                    "confirm",
+                    lambda: self.press("Confirm and pay"),
+                    has_button(watch, "00001", "Any number"),
+                    **kw,
+                )
+                self.release()
+                if has_button(watch, "00001")():
+                    break
+                phase.collisions += 1
+            else:
+                raise StepTimeout("the chosen number was taken five times")
+        finally:
+            self.release()
         await self.step(
             phase, "sip", lambda: self.press("00001"), has_button(watch, "Manage this number"), **kw
         )
@@ -1358,6 +1382,10 @@ async def run(args: argparse.Namespace) -> None:
     results = Results()
     with tempfile.TemporaryDirectory(prefix="order-flow-") as name:
         tmp = Path(name)
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            tmp = args.keep
+            print(f"the bots' logs and databases are kept in {tmp}")
         if args.mode in ("throughput", "all"):
             await throughput(args, tmp, results)
         if args.mode == "ratio":
@@ -1427,6 +1455,7 @@ def main() -> None:
     parser.add_argument(
         "--baseline-repeats", type=int, default=3, help="runs of the baseline's updates (default 3)"
     )
+    parser.add_argument("--keep", type=Path, help="keep the bots' logs and SQLite files in this directory")
     parser.add_argument("--profile", type=Path, help="cProfile the bot during one phase; write stats here")
     parser.add_argument("--profile-phase", choices=("saturation", "latency"), default="saturation")
     args = parser.parse_args()
