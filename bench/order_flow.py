@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/order_flow.py [--users 100]
 (also ``--transport webhook``, ``--log-level``, ``--rounds``, ``--latency-rounds``, ``--think``,
 ``--latency-users``, ``--latency-think``, ``--zadarma-rtt-ms``, ``--bot-api-rtt-ms``,
 ``--baseline-repeats``, ``--seconds``, ``--conversations``, ``--profile FILE [--profile-phase latency]``:
-see ``--help``). ``throughput`` takes about 40 s on 2 cores, ``ratio`` 30 s, ``latency`` 90 s,
+see ``--help``). ``throughput`` takes about 40 s on 2 cores, ``ratio`` 30 s, ``latency`` 2 minutes,
 ``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
 
 Two processes, so that the figures are the bot's and not the harness's:
@@ -63,11 +63,16 @@ Modes:
   answers late; a reply counts as seen when the call arrives, and an update
   reaches the bot one round trip after it is made available, in the
   ``getUpdates`` answer or the webhook POST). After a warm-up without them,
-  ``--latency-users`` (100 and 300) paced users in turn each pause
-  ``--latency-think`` (1.5 s mean, uniform 0.5-1.5x) before every step, so the
+  ``--latency-users`` (100 and 300) paced users in turn, starting spread over
+  one order's pauses, each pause ``--latency-think`` (1.5 s mean, uniform
+  0.5-1.5x) before every step and make ``--latency-rounds`` orders, so the
   offered load stays below saturation (the offered rate and the bot's share
   of a core are printed); for every step of the order flow, the time to the
   first reply and to the finished step, p50/p95/p99/max.
+
+Users choosing a number pass over the numbers other users have chosen (and
+press "Any number" when the whole page has been), so that a few hundred users
+on 14 pages of 8 numbers do not mostly collide; collisions left are counted.
 * ``ratelimit``: the emulator's real limit (100 requests per 60 s window) and
   the client's default limiter; completed orders in ``--seconds`` against what
   the limit allows.
