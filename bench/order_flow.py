@@ -994,6 +994,8 @@ async def baseline_section(args: argparse.Namespace, tmp: Path, label: str = "(c
         print_latency(ref)
         print_failures(ref)
         print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
+        heap = await base.bot.call("heap", top=1)
+        print(f"  baseline heap: {heap['frozen']} objects frozen before serving (the product's settle_heap)")
         print_log_volume(base.bot, ref)
         print_bot_log(base.bot)
     return ref
