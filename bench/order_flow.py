@@ -6,7 +6,7 @@ Run: ``.venv/bin/python bench/order_flow.py [--users 100]
 ``--latency-users``, ``--latency-think``, ``--zadarma-rtt-ms``, ``--bot-api-rtt-ms``,
 ``--baseline-repeats``, ``--seconds``, ``--conversations``, ``--keep DIR`` (keep the bots' logs),
 ``--profile FILE [--profile-phase latency]``: see ``--help``). ``throughput`` takes about 40 s
-on 2 cores, ``ratio`` 30 s, ``latency`` 2 minutes, ``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
+on 2 cores, ``ratio`` a minute, ``latency`` 2 minutes, ``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
 
 Two processes, so that the figures are the bot's and not the harness's:
 
