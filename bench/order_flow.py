@@ -1,9 +1,12 @@
 """Headline benchmark: K Telegram customers ordering Zadarma numbers through the whole bot.
 
-Run: ``.venv/bin/python bench/order_flow.py [--users 100] [--mode throughput|ratelimit|memory|all]``
-(also ``--transport webhook``, ``--rounds``, ``--latency-rounds``, ``--think``, ``--baseline-repeats``,
-``--seconds``, ``--conversations``, ``--profile FILE [--profile-phase latency]``: see ``--help``).
-``throughput`` takes about 40 s on 2 cores, ``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
+Run: ``.venv/bin/python bench/order_flow.py [--users 100]
+[--mode throughput|ratio|latency|ratelimit|memory|all] [--log-format text|json]``
+(also ``--transport webhook``, ``--log-level``, ``--rounds``, ``--latency-rounds``, ``--think``,
+``--latency-users``, ``--latency-think``, ``--zadarma-rtt-ms``, ``--bot-api-rtt-ms``,
+``--baseline-repeats``, ``--seconds``, ``--conversations``, ``--keep DIR`` (keep the bots' logs),
+``--profile FILE [--profile-phase latency]``: see ``--help``). ``throughput`` takes about 40 s
+on 2 cores, ``ratio`` a minute, ``latency`` 2 minutes, ``memory`` 30 s, ``ratelimit`` ``--seconds`` + 15 s.
 
 Two processes, so that the figures are the bot's and not the harness's:
 
@@ -13,9 +16,20 @@ Two processes, so that the figures are the bot's and not the harness's:
   ``ZadarmaClient`` over httpx, a SQLite file in a temp directory, the alert
   scheduler and the web server). Its CPU time and RSS are the figures below.
 * **the harness** (this process): the fake Bot API server of the tests
-  (``tests/fakes/telegram_api.py``, subclassed only to time-stamp), the Zadarma
-  emulator (``Sandbox.app()`` served with aiohttp ``AppRunner`` on 127.0.0.1)
-  and the simulated users. Its CPU use is reported as the harness overhead.
+  (``tests/fakes/telegram_api.py``, subclassed only to time-stamp and, in the
+  latency mode, to answer late), the Zadarma emulator (``Sandbox.app()``
+  served with aiohttp ``AppRunner`` on 127.0.0.1) and the simulated users. Its
+  CPU use is reported as the harness overhead.
+
+A fair comparison: the product runs at its production defaults (log level
+INFO, text lines unless ``--log-format json``; its start-up heap frozen by
+``settle_heap``), and the baseline and mirror bots (below) get the same: the
+product's logging set-up (``bot.logs.configure_logging``, same format and
+level, the token registered as a secret) and the same ``gc.collect()`` +
+``gc.freeze()`` before serving. What each bot logs is its own: aiogram's
+line per update for the minimal bots, the product's lines per update and per
+API call for the product (counted as its own cost). The log goes to a file
+in the temp directory; the lines by logger are printed.
 
 Updates come by long polling (``getUpdates`` against the fake; the product's
 default) unless ``--transport webhook`` (the fake POSTs each update to the
@@ -31,21 +45,45 @@ Modes:
   order alone with a warm catalog: the fewest calls an order needs), then
   (a) saturation: K users walk the order flow with no pause between steps
   (updates/s, CPU per update, Zadarma calls per order); (b) latency: the same
-  K users with a think time between steps (reply latency; with no think time
-  a closed loop's latency is just K / throughput); (c) the baseline: a minimal
-  aiogram bot answering each update with one message, same harness, same
-  transport, same users, same number of updates as (a), run three times in a
-  row (a full garbage collection of an aiogram process takes ~100 ms, so a
-  single short run's figure depends on whether 4 or 5 of them fell into it).
+  K users with a think time between steps, no round trips injected (with no
+  think time a closed loop's latency is just K / throughput); (c) the
+  baseline: a minimal aiogram bot answering each update with one message,
+  same harness, same transport, same users, same number of updates as (a),
+  run three times in a row; (d) the mirror: the same minimal bot making
+  exactly the product's Bot API calls for each update (15 calls for an
+  order's 6 updates). Ends with the comparison and the ``ratio`` line below.
+* ``ratio``: (a), (c) and (d) only, ending with exactly one line
+  ``cpu_per_update_ms=… baseline_ms=… mirror_ms=… ratio=… own_share=…``:
+  CPU per update of the product, the baseline and the mirror (ms), ``ratio``
+  = product / baseline, ``own_share`` = (product − mirror) / mirror (the bot's
+  own work relative to what aiogram costs for the same calls).
+* ``latency``: real round trips injected on loopback: every Zadarma call is
+  answered ``--zadarma-rtt-ms`` (80) late (the emulator's own ``latency_ms``
+  fault), every Bot API call ``--bot-api-rtt-ms`` (40) late (the fake server
+  answers late; a reply counts as seen when the call arrives, and an update
+  reaches the bot one round trip after it is made available, in the
+  ``getUpdates`` answer or the webhook POST). After a warm-up without them,
+  ``--latency-users`` (100 and 300) paced users in turn, starting spread over
+  one order's pauses, each pause ``--latency-think`` (1.5 s mean, uniform
+  0.5-1.5x) before every step and make ``--latency-rounds`` orders, so the
+  offered load stays below saturation (the offered rate and the bot's share
+  of a core are printed); for every step of the order flow, the time to the
+  first reply and to the finished step, p50/p95/p99/max.
 
-The harness's own garbage collector is switched off during measured phases
-(its pauses would stall the fake server and count as bot latency); the bot's
-is left as it is, and its pauses are reported.
+Users choosing a number pass over the numbers other users have chosen (and
+press "Any number" when the whole page has been), so that a few hundred users
+on 14 pages of 8 numbers do not mostly collide; collisions left are counted.
 * ``ratelimit``: the emulator's real limit (100 requests per 60 s window) and
   the client's default limiter; completed orders in ``--seconds`` against what
   the limit allows.
 * ``memory``: 10,000 customers each open the order flow (``/order``: a stored
   conversation at the country step), through the whole stack; the bot's RSS.
+* ``all``: throughput, latency, memory, ratelimit.
+
+The harness's own garbage collector is switched off during measured phases
+(its pauses would stall the fake server and count as bot latency); the bots'
+are left as they are, and their pauses are reported. A full collection of an
+aiogram process takes ~100 ms, so the baseline runs several times in a row.
 """
 
 from __future__ import annotations
@@ -79,7 +117,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from aiohttp import web  # noqa: E402
-from support import BotProcess, GcWatch, percentile, usage  # noqa: E402
+from support import BotProcess, GcWatch, logger_of, percentile, usage  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.sandbox import FreeNumber, Sandbox, SandboxConfig  # noqa: E402
@@ -118,10 +156,12 @@ ROUTES = (
 STEPS = ("/order", "country", "direction", "number", "confirm", "sip")
 NUMBERS_PER_PAGE = 8
 
-TARGET_UPDATES_PER_S = 300.0
+TARGET_UPDATES_PER_S = 400.0
 TARGET_P99_MS = 50.0
 TARGET_CALLS_PER_ORDER = 4.0
-TARGET_CPU_RATIO = 3.0
+TARGET_OWN_SHARE = 0.5
+TARGET_RTT_P99_MS = 150.0
+LATENCY_TARGET_USERS = 300
 TARGET_RSS_MB = 150.0
 
 
@@ -158,6 +198,8 @@ class TimedTelegram(FakeTelegram):
         super().__init__()
         self.watches: dict[int, ChatWatch] = {}
         self.available_at: dict[int, float] = {}
+        self.round_trip = 0.0
+        """Seconds every Bot API call is answered late (and every webhook POST sent late): latency mode."""
 
     def watch(self, chat_id: int) -> ChatWatch:
         """The chat's watch (created on first use)."""
@@ -169,11 +211,20 @@ class TimedTelegram(FakeTelegram):
     def _enqueue(self, injected: Injected) -> None:
         # The update becomes available to getUpdates (or is queued for the webhook POST) here.
         self.available_at[injected.update_id] = time.perf_counter()
+        if self.round_trip and self.webhook_url:
+            # Telegram's POST to the webhook reaches the bot one round trip later.
+            asyncio.get_running_loop().call_later(self.round_trip, super()._enqueue, injected)
+            return
         super()._enqueue(injected)
 
     async def _api(self, request: web.Request) -> web.Response:
         _ARRIVED.set(time.perf_counter())  # before the body is read
-        return await super()._api(request)
+        response = await super()._api(request)
+        if self.round_trip:
+            # The call took effect on arrival (a reply is seen then); its answer reaches the bot a round
+            # trip later, and so does a getUpdates answer carrying updates.
+            await asyncio.sleep(self.round_trip)
+        return response
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         result = await super()._send_message(params)
@@ -253,10 +304,18 @@ async def serve_emulator(sandbox: Sandbox) -> AsyncIterator[Emulator]:
 
 
 class Market:
-    """Keeps each direction's market at its size: a number ordered is replaced by a fresh one."""
+    """Keeps each direction's market at its size: a number ordered is replaced by a fresh one.
+
+    Also every number a user has chosen: a user passes over a number another user has chosen before
+    (on its way to being ordered), as customers of a real market, with many more numbers than here,
+    rarely want the same one, and presses "Any number" when the whole page has been chosen. With more
+    users than the first pages have numbers (300 over 14 pages of 8), picking by position alone made
+    about half of the confirmations find the number taken.
+    """
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.chosen: set[str] = set()
         self.rng = random.Random(20250303)
         market = sandbox.state.market
         self.ids = {n.id for numbers in market.values() for n in numbers.values()}
@@ -317,6 +376,7 @@ class Phase:
     updates: int = 0
     orders: int = 0
     collisions: int = 0
+    any_number: int = 0
     failures: list[str] = field(default_factory=list)
     reached: Counter[str] = field(default_factory=Counter)
     order_times: list[float] = field(default_factory=list)
@@ -412,12 +472,20 @@ class Customer:
                 return self.fake.press_on(self.user, self.watch.menu or {}, data)
         raise StepTimeout(f"no button {label!r} in {[t for t, _ in labels(self.watch.menu)]}")
 
-    def press_number(self, slot: int) -> Injected:
+    def press_number(self, phase: Phase, slot: int) -> Injected:
+        """Press the number at position ``slot``, or the next one no user has chosen before; if every
+        number on the page has been chosen, "Any number" (the bot draws from all free numbers)."""
         numbers = [(t, d) for t, d in labels(self.watch.menu) if t.startswith("+")]
         if not numbers:
             raise StepTimeout("no numbers offered")
-        _, data = numbers[slot % len(numbers)]
-        return self.fake.press_on(self.user, self.watch.menu or {}, data)
+        chosen = self.market.chosen if self.market is not None else set()
+        ring = numbers[slot % len(numbers) :] + numbers[: slot % len(numbers)]
+        for text, data in ring:
+            if text not in chosen:
+                chosen.add(text)
+                return self.fake.press_on(self.user, self.watch.menu or {}, data)
+        phase.any_number += 1
+        return self.press("Any number")
 
     async def order(self, phase: Phase, think: float = 0.0, within: float = STEP_TIMEOUT) -> None:
         """The whole flow: /order, country, direction, number, confirm and pay, SIP login."""
@@ -438,7 +506,7 @@ class Customer:
             await self.step(
                 phase,
                 "number",
-                lambda: self.press_number(route.slot),
+                lambda: self.press_number(phase, route.slot),
                 has_button(watch, "Confirm and pay"),
                 **kw,
             )
@@ -569,6 +637,7 @@ def merged(phases: list[Phase]) -> Phase:
         total.updates += phase.updates
         total.orders += phase.orders
         total.collisions += phase.collisions
+        total.any_number += phase.any_number
         total.failures += phase.failures
         total.api += phase.api
         total.calls += phase.calls
@@ -598,6 +667,18 @@ def merged(phases: list[Phase]) -> Phase:
     return total
 
 
+@dataclass(frozen=True)
+class LogSetup:
+    """How the bot under test logs (product, baseline and mirror alike); production's default: INFO."""
+
+    format: str = "text"
+    level: str = "INFO"
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> LogSetup:
+        return cls(args.log_format, args.log_level)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -619,11 +700,14 @@ async def started(
     rate_limit: int | None,
     client_rate_limit: int | None,
     mirror: bool = False,
+    log: LogSetup | None = None,
 ) -> AsyncIterator[Run]:
     """The fake Bot API, the emulator (product only) and the bot process, all on 127.0.0.1.
 
     ``mirror`` makes the baseline send the product's Bot API calls instead of one message an update.
+    ``log``: the bot's log format and level (the same for every kind; INFO text by default).
     """
+    log = log or LogSetup()
     async with contextlib.AsyncExitStack() as stack:
         fake = TimedTelegram()
         await stack.enter_async_context(fake)
@@ -634,6 +718,8 @@ async def started(
             "telegram_url": fake.base_url,
             "webhook_port": free_port() if webhook else None,
             "mirror": mirror,
+            "log_format": log.format,
+            "log_level": log.level,
         }
         if kind == "product":
             sandbox = Sandbox(
@@ -715,6 +801,32 @@ def print_steps(phase: Phase, indent: str = "  ") -> None:
         )
 
 
+def print_step_percentiles(phase: Phase, indent: str = "  ") -> None:
+    """For every step of the order flow: first reply and step done, p50/p95/p99/max."""
+    print(f"{indent}{'step':<11}{'':<12}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}  (ms)")
+    for step in STEPS:
+        for which, label in (("first", "first reply"), ("done", "step done")):
+            values = phase.latencies(which, step)
+            if not values:
+                continue
+            cells = "".join(f"{ms(percentile(values, q)):>9}" for q in (50, 95, 99))
+            print(
+                f"{indent}{step if which == 'first' else '':<11}{label:<12}{len(values):>6}{cells}"
+                f"{ms(max(values)):>9}"
+            )
+
+
+def print_log_volume(bot: BotProcess, phase: Phase, indent: str = "  ") -> None:
+    """How much the bot logged so far (all its log, not only this phase), to show the level is live."""
+    lines = bot.log_lines()
+    size = bot.log_path.stat().st_size if bot.log_path.exists() else 0
+    by_logger = Counter(logger_of(line) or "(not a log line)" for line in lines)
+    print(
+        f"{indent}bot log so far: {len(lines)} lines, {size / 1024:.0f} kB (this phase: {phase.updates}"
+        " updates); lines by logger: " + ", ".join(f"{name} {n}" for name, n in by_logger.most_common(6))
+    )
+
+
 def print_resources(phase: Phase, indent: str = "  ") -> None:
     cpu, wall, hcpu = phase.bot_cpu(), phase.bot_wall(), phase.harness_cpu()
     main = phase.bot_delta("thread_cpu")
@@ -773,10 +885,12 @@ def print_failures(phase: Phase) -> None:
         print(f"  !! {len(phase.failures)} users stopped early: {common}")
     if phase.collisions:
         print(f"  note: {phase.collisions} confirmations found the number taken meanwhile (picked again)")
+    if phase.any_number:
+        print(f"  note: {phase.any_number} times every number on the page was chosen already: 'Any number'")
 
 
 def print_bot_log(bot: BotProcess) -> None:
-    lines = bot.log_lines()
+    lines = bot.warning_lines()
     if lines:
         print(f"  the bot logged {len(lines)} WARNING+ lines; first: {lines[0][:160]}")
 
@@ -794,6 +908,7 @@ def print_profile(path: Path, count: int = 30) -> None:
 @dataclass
 class Results:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    ratio_line: str = ""
 
     def add(self, name: str, measured: str, target: str, ok: bool, *, info: bool = False) -> None:
         self.rows.append((name, measured, target, "(info)" if info else verdict(ok)))
@@ -814,65 +929,184 @@ async def baseline_runs(
     return [await run.phase(label, customers, rounds) for _ in range(args.baseline_repeats)]
 
 
+async def product_saturation(run: Run, args: argparse.Namespace, customers: list[Customer]) -> Phase:
+    """(a): the warm-up, then every customer ordering ``args.rounds`` times with no pause; printed."""
+    assert run.emulator is not None
+    print(
+        f"bot under test: pid {run.bot.pid}, mode {run.bot.ready['mode']}, RSS after start "
+        f"{run.bot.ready.get('rss_kb', 0) / 1024:.1f} MB; emulator and client rate limits lifted"
+    )
+    cold, warm = await warm_up(run)
+    print(
+        f"warm-up: 3 orders with a cold catalog took {sum(cold.values())} Zadarma calls; one order alone"
+        f" with a warm catalog took {sum(warm.values())}: "
+        + ", ".join(f"{m} {r}" + (f" x{c}" if c > 1 else "") for (m, r), c in sorted(warm.items()))
+    )
+
+    async def saturate(customer: Customer, phase: Phase) -> None:
+        for _ in range(args.rounds):
+            await customer.order(phase)
+
+    profiling = args.profile is not None and args.profile_phase == "saturation"
+    if profiling:
+        await run.bot.call("profile", on=True)
+    sat = await run.phase("saturation", customers, saturate)
+    if profiling:
+        await run.bot.call("profile", on=False, path=str(args.profile))
+    print(
+        f"\n(a) saturation: {args.users} users x {args.rounds} orders, no pause between steps"
+        + (" [under cProfile: slower]" if profiling else "")
+    )
+    print(
+        f"  completed orders: {sat.orders}; updates handled: {sat.updates} in {sat.wall:.2f} s"
+        f" = {sat.updates / sat.wall:.1f} updates/s ({sat.orders / sat.wall:.1f} orders/s)"
+    )
+    print_resources(sat)
+    print_latency(sat)
+    print("  (closed loop without pauses: latency ~ users / throughput, so it is not the latency figure)")
+    print_calls(sat, sat.orders)
+    print_failures(sat)
+    print_log_volume(run.bot, sat)
+    return sat
+
+
+async def baseline_section(args: argparse.Namespace, tmp: Path, label: str = "(c)") -> Phase:
+    """The minimal aiogram bot, one message an update, ``args.baseline_repeats`` runs; printed."""
+    webhook = args.transport == "webhook"
+    log = LogSetup.of(args)
+    async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, log=log) as base:
+        refs = await baseline_runs(base, args, "baseline")
+        ref = merged(refs)
+        print(
+            f"\n{label} baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update), same"
+            f" transport, heap freeze and logging ({log.level} {log.format}), {args.users} users x"
+            f" {args.rounds} x 6 updates, no pauses; run {len(refs)} times, figures over all runs"
+        )
+        print(
+            f"  updates handled: {ref.updates} in {ref.wall:.2f} s = {ref.updates / ref.wall:.1f} updates/s;"
+            " CPU per update by run: "
+            + ", ".join(
+                f"{r.bot_cpu() / r.updates * 1000:.3f} ms ({r.bot_delta('gc_count')[2]} full GCs)"
+                for r in refs
+            )
+        )
+        print_resources(ref)
+        print_latency(ref)
+        print_failures(ref)
+        print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
+        heap = await base.bot.call("heap", top=1)
+        print(f"  baseline heap: {heap['frozen']} objects frozen before serving (the product's settle_heap)")
+        print_log_volume(base.bot, ref)
+        print_bot_log(base.bot)
+    return ref
+
+
+async def mirror_section(args: argparse.Namespace, tmp: Path, label: str = "(d)") -> Phase:
+    """The minimal aiogram bot making the product's Bot API calls for the same updates; printed."""
+    webhook = args.transport == "webhook"
+    async with started(
+        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True, log=LogSetup.of(args)
+    ) as same_calls:
+        mirrors = await baseline_runs(same_calls, args, "mirror", mirror=True)
+        mirror = merged(mirrors)
+        print(
+            f"\n{label} aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6"
+            " updates cause the product's 15 calls (5 sendMessage, 4 answerCallbackQuery, 4 editMessageText,"
+            f" 2 editMessageReplyMarkup); same heap freeze and logging; run {len(mirrors)} times"
+        )
+        print(
+            f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
+            f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: "
+            + ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in mirrors)
+        )
+        print_resources(mirror)
+        print_failures(mirror)
+        print_log_volume(same_calls.bot, mirror)
+    return mirror
+
+
+def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results) -> None:
+    """The product against the baseline and the mirror (saturation figures); sets ``results.ratio_line``."""
+    ours_cpu = sat.bot_cpu() / sat.updates
+    base_cpu = ref.bot_cpu() / ref.updates
+    mirror_cpu = mirror.bot_cpu() / mirror.updates
+    ours_rate = sat.updates / sat.wall
+    base_rate = ref.updates / ref.wall
+    own_share = (ours_cpu - mirror_cpu) / mirror_cpu
+    print("\nbot vs baseline (saturation, same harness, same heap freeze and logging):")
+    print(
+        f"  CPU per update: {ours_cpu * 1000:.3f} ms vs {base_cpu * 1000:.3f} ms = {ours_cpu / base_cpu:.2f}x"
+    )
+    print(f"  throughput:     {ours_rate:.1f} vs {base_rate:.1f} updates/s = {ours_rate / base_rate:.2f}x")
+    print(
+        f"  aiogram making the same Bot API calls alone: {mirror_cpu * 1000:.3f} ms per update"
+        f" = {mirror_cpu / base_cpu:.2f}x the baseline; the bot's own work on top of that:"
+        f" {(ours_cpu - mirror_cpu) * 1000:.3f} ms per update = {own_share:.2f} of the mirror's"
+        " (conversations, storage, Zadarma calls, rendering, its own log lines)"
+    )
+    print(
+        f"  CPU-bound ceiling (1 / CPU per update): {1 / ours_cpu:.0f} updates/s"
+        f" (baseline {1 / base_cpu:.0f}); the bot's threads share one GIL, so one core is all it can use"
+    )
+    ratio = ours_cpu / base_cpu
+    results.add(
+        "updates handled per second (saturation)",
+        f"{ours_rate:.1f}/s",
+        f">= {TARGET_UPDATES_PER_S:.0f}/s",
+        ours_rate >= TARGET_UPDATES_PER_S,
+    )
+    results.add("CPU per update vs baseline", f"{ratio:.2f}x", "", True, info=True)
+    results.add(
+        "  the same Bot API calls by aiogram alone vs baseline",
+        f"{mirror_cpu / base_cpu:.2f}x",
+        "",
+        True,
+        info=True,
+    )
+    results.add(
+        "own share: (bot - mirror) / mirror", f"{own_share:.2f}", "<= 0.5", own_share <= TARGET_OWN_SHARE
+    )
+    results.ratio_line = (
+        f"cpu_per_update_ms={ours_cpu * 1000:.3f} baseline_ms={base_cpu * 1000:.3f}"
+        f" mirror_ms={mirror_cpu * 1000:.3f} ratio={ratio:.2f} own_share={own_share:.2f}"
+    )
+    print(f"  {results.ratio_line}")
+
+
 async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> None:
     webhook = args.transport == "webhook"
-    print(f"\n=== throughput: {args.users} users, transport {args.transport} ===")
+    log = LogSetup.of(args)
+    print(
+        f"\n=== throughput: {args.users} users, transport {args.transport},"
+        f" bot log {log.level} {log.format} ==="
+    )
     print(
         "bot CPU = time.process_time() of the bot's own process (event loop + aiosqlite thread); the fake"
         " Bot API server, the emulator and the users run in the harness process and are reported apart"
     )
-    async with started("product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED) as run:
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
+    ) as run:
         assert run.emulator is not None
-        print(
-            f"bot under test: pid {run.bot.pid}, mode {run.bot.ready['mode']}, RSS after start "
-            f"{run.bot.ready.get('rss_kb', 0) / 1024:.1f} MB; emulator and client rate limits lifted"
-        )
-        cold, warm = await warm_up(run)
-        print(
-            f"warm-up: 3 orders with a cold catalog took {sum(cold.values())} Zadarma calls; one order alone"
-            f" with a warm catalog took {sum(warm.values())}: "
-            + ", ".join(f"{m} {r}" + (f" x{c}" if c > 1 else "") for (m, r), c in sorted(warm.items()))
-        )
         routes = routes_for(run.emulator.sandbox, args.users)
         customers = run.customers(args.users, routes=routes)
-
-        async def saturate(customer: Customer, phase: Phase) -> None:
-            for _ in range(args.rounds):
-                await customer.order(phase)
-
-        profiling = args.profile is not None
-        if profiling and args.profile_phase == "saturation":
-            await run.bot.call("profile", on=True)
-        sat = await run.phase("saturation", customers, saturate)
-        if profiling and args.profile_phase == "saturation":
-            await run.bot.call("profile", on=False, path=str(args.profile))
-        print(
-            f"\n(a) saturation: {args.users} users x {args.rounds} orders, no pause between steps"
-            + (" [under cProfile: slower]" if profiling and args.profile_phase == "saturation" else "")
-        )
-        print(
-            f"  completed orders: {sat.orders}; updates handled: {sat.updates} in {sat.wall:.2f} s"
-            f" = {sat.updates / sat.wall:.1f} updates/s ({sat.orders / sat.wall:.1f} orders/s)"
-        )
-        print_resources(sat)
-        print_latency(sat)
-        print("  (closed loop without pauses: latency ~ users / throughput, so it is not the latency figure)")
-        print_calls(sat, sat.orders)
-        print_failures(sat)
+        sat = await product_saturation(run, args, customers)
 
         async def paced(customer: Customer, phase: Phase) -> None:
             await asyncio.sleep(random.uniform(0, args.think))
             for _ in range(args.latency_rounds):
                 await customer.order(phase, think=args.think)
 
-        if profiling and args.profile_phase == "latency":
+        profiling = args.profile is not None and args.profile_phase == "latency"
+        if profiling:
             await run.bot.call("profile", on=True)
         lat = await run.phase("latency", customers, paced, think=args.think)
-        if profiling and args.profile_phase == "latency":
+        if profiling:
             await run.bot.call("profile", on=False, path=str(args.profile))
         print(
             f"\n(b) latency: the same {args.users} users x {args.latency_rounds} orders, pausing"
-            f" {args.think / 2:.2f}-{args.think * 1.5:.2f} s (uniform) before each step"
+            f" {args.think / 2:.2f}-{args.think * 1.5:.2f} s (uniform) before each step; no round trips"
+            " injected (see --mode latency)"
         )
         print(
             f"  completed orders: {lat.orders}; updates: {lat.updates} in {lat.wall:.2f} s"
@@ -895,75 +1129,12 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         )
         print_bot_log(run.bot)
 
-    async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None) as base:
-        refs = await baseline_runs(base, args, "baseline")
-        ref = merged(refs)
-        print(
-            "\n(c) baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update),"
-            f" same transport, {args.users} users x {args.rounds} x 6 updates, no pauses;"
-            f" run {len(refs)} times, figures over all runs"
-        )
-        print(
-            f"  updates handled: {ref.updates} in {ref.wall:.2f} s = {ref.updates / ref.wall:.1f} updates/s;"
-            " CPU per update by run: "
-            + ", ".join(
-                f"{r.bot_cpu() / r.updates * 1000:.3f} ms ({r.bot_delta('gc_count')[2]} full GCs)"
-                for r in refs
-            )
-        )
-        print_resources(ref)
-        print_latency(ref)
-        print_failures(ref)
-        print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
-        print_bot_log(base.bot)
-
-    async with started(
-        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True
-    ) as same_calls:
-        mirrors = await baseline_runs(same_calls, args, "mirror", mirror=True)
-        mirror = merged(mirrors)
-        print(
-            "\n(d) aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6 updates"
-            " cause the product's 15 calls (5 sendMessage, 4 answerCallbackQuery, 4 editMessageText,"
-            f" 2 editMessageReplyMarkup); run {len(mirrors)} times"
-        )
-        print(
-            f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
-            f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: "
-            + ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in mirrors)
-        )
-        print_resources(mirror)
-        print_failures(mirror)
-
-    ours_cpu = sat.bot_cpu() / sat.updates
-    base_cpu = ref.bot_cpu() / ref.updates
-    mirror_cpu = mirror.bot_cpu() / mirror.updates
-    ours_rate = sat.updates / sat.wall
-    base_rate = ref.updates / ref.wall
-    print("\nbot vs baseline (saturation, same harness):")
-    print(
-        f"  CPU per update: {ours_cpu * 1000:.3f} ms vs {base_cpu * 1000:.3f} ms = {ours_cpu / base_cpu:.2f}x"
-    )
-    print(f"  throughput:     {ours_rate:.1f} vs {base_rate:.1f} updates/s = {ours_rate / base_rate:.2f}x")
-    print(
-        f"  aiogram making the same Bot API calls alone: {mirror_cpu * 1000:.3f} ms per update"
-        f" = {mirror_cpu / base_cpu:.2f}x the baseline; the bot's own work on top of that:"
-        f" {(ours_cpu - mirror_cpu) * 1000:.3f} ms per update"
-        " (conversations, storage, Zadarma calls, rendering)"
-    )
-    print(
-        f"  CPU-bound ceiling (1 / CPU per update): {1 / ours_cpu:.0f} updates/s"
-        f" (baseline {1 / base_cpu:.0f}); the bot's threads share one GIL, so one core is all it can use"
-    )
+    ref = await baseline_section(args, tmp)
+    mirror = await mirror_section(args, tmp)
+    compare(sat, ref, mirror, results)
     total_orders = sat.orders + lat.orders
     total_calls = sum(sat.calls.values()) + sum(lat.calls.values())
     p99 = percentile(lat.latencies("first"), 99)
-    results.add(
-        "updates handled per second (saturation)",
-        f"{ours_rate:.1f}/s",
-        ">= 300/s",
-        ours_rate >= TARGET_UPDATES_PER_S,
-    )
     results.add(
         f"reply latency p99, {args.users} users (think {args.think:g} s)",
         f"{p99:.1f} ms",
@@ -979,17 +1150,92 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
         "<= 4",
         per_order <= TARGET_CALLS_PER_ORDER and total_orders > 0,
     )
-    ratio = ours_cpu / base_cpu
-    results.add("CPU per update vs baseline", f"{ratio:.2f}x", "<= 3x", ratio <= TARGET_CPU_RATIO)
-    results.add(
-        "  the same Bot API calls by aiogram alone vs baseline",
-        f"{mirror_cpu / base_cpu:.2f}x",
-        "",
-        True,
-        info=True,
-    )
     peak = end.get("hwm_kb", end["maxrss_kb"]) / 1024
     results.add("peak RSS, throughput run", f"{peak:.1f} MB", "", True, info=True)
+
+
+async def ratio(args: argparse.Namespace, tmp: Path, results: Results) -> None:
+    """Saturation only: the product, the baseline and the mirror; ends with the one-line summary."""
+    webhook = args.transport == "webhook"
+    log = LogSetup.of(args)
+    print(
+        f"\n=== ratio: {args.users} users x {args.rounds} orders at saturation; product, baseline, mirror;"
+        f" transport {args.transport}, bot log {log.level} {log.format} ==="
+    )
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
+    ) as run:
+        assert run.emulator is not None
+        routes = routes_for(run.emulator.sandbox, args.users)
+        sat = await product_saturation(run, args, run.customers(args.users, routes=routes))
+        print_bot_log(run.bot)
+    ref = await baseline_section(args, tmp, "(b)")
+    mirror = await mirror_section(args, tmp, "(c)")
+    compare(sat, ref, mirror, results)
+
+
+async def latency(args: argparse.Namespace, tmp: Path, results: Results) -> None:
+    """Paced users with real round trips injected: Zadarma answers late, so does the Bot API."""
+    webhook = args.transport == "webhook"
+    log = LogSetup.of(args)
+    think = args.latency_think
+    print(
+        f"\n=== latency: {', '.join(map(str, args.latency_users))} paced users"
+        f" x {args.latency_rounds} orders;"
+        f" round trips injected on 127.0.0.1: Zadarma {args.zadarma_rtt_ms} ms per call, Bot API"
+        f" {args.bot_api_rtt_ms} ms per call (and per update delivered); pause"
+        f" {think / 2:.2f}-{think * 1.5:.2f} s (uniform) before each step; transport {args.transport},"
+        f" bot log {log.level} {log.format} ==="
+    )
+    print(
+        "first reply: update made available -> the bot's first sendMessage/editMessageText for that chat"
+        " arrives; step done: -> the message showing the step's next menu arrives"
+    )
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
+    ) as run:
+        assert run.emulator is not None
+        cold, warm = await warm_up(run)  # without round trips: the catalog is warm before measuring
+        print(f"warm-up: {sum(cold.values())} + {sum(warm.values())} Zadarma calls, no round trips injected")
+        run.emulator.sandbox.set_faults(latency_ms=args.zadarma_rtt_ms)
+        run.fake.round_trip = args.bot_api_rtt_ms / 1000
+
+        async def paced(customer: Customer, phase: Phase) -> None:
+            # Starts spread over one order's pauses, so that the users are not in step with each other
+            # (in step, a direction's users all choose from its first page at once, and collide).
+            await asyncio.sleep(random.uniform(0, think * len(STEPS)))
+            for _ in range(args.latency_rounds):
+                await customer.order(phase, think=think)
+
+        for users in args.latency_users:
+            routes = routes_for(run.emulator.sandbox, users)
+            customers = run.customers(users, routes=routes)
+            phase = await run.phase(f"latency {users}", customers, paced, think=think)
+            cpu = phase.bot_cpu() / phase.bot_wall()
+            # Each user sends one update per (pause + step time): the rate offered while all are active.
+            step_s = sum(phase.latencies("done")) / max(len(phase.samples), 1) / 1000
+            print(
+                f"\n{users} paced users: {phase.orders} orders completed; {phase.updates} updates in"
+                f" {phase.wall:.1f} s = {phase.updates / phase.wall:.1f} updates/s over the whole phase"
+                f" (ramp-up and tail included); offered while all users are active: {users} / ({think:g} s"
+                f" pause + {step_s:.2f} s mean step) = {users / (think + step_s):.1f} updates/s; the bot"
+                f" used {cpu:.0%} of one core ({phase.bot_cpu() / max(phase.updates, 1) * 1000:.2f} ms CPU"
+                " per update)"
+            )
+            print_latency(phase)
+            print_step_percentiles(phase)
+            print_resources(phase)
+            print_calls(phase, phase.orders)
+            print_failures(phase)
+            p99 = percentile(phase.latencies("first"), 99)
+            results.add(
+                f"first reply p99, {users} paced users, round trips",
+                f"{p99:.1f} ms",
+                f"<= {TARGET_RTT_P99_MS:.0f} ms",
+                p99 <= TARGET_RTT_P99_MS,
+                info=users != LATENCY_TARGET_USERS,
+            )
+        print_bot_log(run.bot)
 
 
 async def ratelimit(args: argparse.Namespace, tmp: Path, results: Results) -> None:
@@ -998,7 +1244,9 @@ async def ratelimit(args: argparse.Namespace, tmp: Path, results: Results) -> No
         f"\n=== ratelimit: {args.users} users for {args.seconds:g} s; emulator {REAL_LIMIT} requests per"
         f" {REAL_WINDOW:.0f} s window, client's default limiter; transport {args.transport} ==="
     )
-    async with started("product", tmp, webhook, rate_limit=REAL_LIMIT, client_rate_limit=None) as run:
+    async with started(
+        "product", tmp, webhook, rate_limit=REAL_LIMIT, client_rate_limit=None, log=LogSetup.of(args)
+    ) as run:
         assert run.emulator is not None
         cold, warm = await warm_up(run)
         minimum = sum(warm.values())
@@ -1061,7 +1309,9 @@ async def memory(args: argparse.Namespace, tmp: Path, results: Results) -> None:
     webhook = args.transport == "webhook"
     count = args.conversations
     print(f"\n=== memory: {count} customers each open the order flow (/order); {args.transport} ===")
-    async with started("product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED) as run:
+    async with started(
+        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=LogSetup.of(args)
+    ) as run:
         start = run.bot.ready
         [first] = run.customers(1)
         warm = Phase("warm-up", 1, 0.0)
@@ -1100,7 +1350,9 @@ async def memory(args: argparse.Namespace, tmp: Path, results: Results) -> None:
         print(f"  RSS growth for {phase.updates} new customers: {grew:.1f} MB ({each:.2f} kB each)")
         print_failures(phase)
         print_bot_log(run.bot)
-    async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None) as base:
+    async with started(
+        "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, log=LogSetup.of(args)
+    ) as base:
         customers = base.customers(min(args.users, count))
         ref = await base.phase("baseline", customers, lambda c, p: c.baseline_round(p))
         assert ref.bot is not None
@@ -1136,8 +1388,16 @@ async def run(args: argparse.Namespace) -> None:
     results = Results()
     with tempfile.TemporaryDirectory(prefix="order-flow-") as name:
         tmp = Path(name)
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            tmp = args.keep
+            print(f"the bots' logs and databases are kept in {tmp}")
         if args.mode in ("throughput", "all"):
             await throughput(args, tmp, results)
+        if args.mode == "ratio":
+            await ratio(args, tmp, results)
+        if args.mode in ("latency", "all"):
+            await latency(args, tmp, results)
         if args.mode in ("memory", "all"):
             await memory(args, tmp, results)
         if args.mode in ("ratelimit", "all"):
@@ -1146,15 +1406,31 @@ async def run(args: argparse.Namespace) -> None:
     print(f"{'figure':<52}{'measured':>18}{'target':>24}  result")
     for name, measured, target, outcome in results.rows:
         print(f"{name:<52}{measured:>18}{target:>24}  {outcome}")
-    if args.profile and args.mode in ("throughput", "all"):
+    if args.profile and args.mode in ("throughput", "ratio", "all"):
         print_profile(args.profile)
+    if args.mode == "ratio":
+        print(results.ratio_line)  # the last line, for scripts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=100, help="concurrent customers (default 100)")
-    parser.add_argument("--mode", choices=("throughput", "ratelimit", "memory", "all"), default="throughput")
+    parser.add_argument(
+        "--mode",
+        choices=("throughput", "ratio", "latency", "ratelimit", "memory", "all"),
+        default="throughput",
+        help="all = throughput, latency, memory, ratelimit (default throughput)",
+    )
     parser.add_argument("--transport", choices=("polling", "webhook"), default="polling")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="the bot's log lines (default text)"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="INFO",
+        help="the bot's log level, product and baseline alike (default INFO, as in production)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="orders per user, saturation phase (default 5)")
     parser.add_argument(
         "--latency-rounds", type=int, default=2, help="orders per user, latency phase (default 2)"
@@ -1162,11 +1438,30 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause before each step, latency phase (default 1 s)"
     )
+    parser.add_argument(
+        "--latency-users",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[100, LATENCY_TARGET_USERS],
+        help="paced users, latency mode, comma-separated (default 100,300)",
+    )
+    parser.add_argument(
+        "--latency-think",
+        type=float,
+        default=1.5,
+        help="mean pause before each step, latency mode (default 1.5 s)",
+    )
+    parser.add_argument(
+        "--zadarma-rtt-ms", type=int, default=80, help="Zadarma round trip, latency mode (default 80)"
+    )
+    parser.add_argument(
+        "--bot-api-rtt-ms", type=int, default=40, help="Bot API round trip, latency mode (default 40)"
+    )
     parser.add_argument("--seconds", type=float, default=90.0, help="ratelimit run length (default 90)")
     parser.add_argument("--conversations", type=int, default=10_000, help="memory mode (default 10000)")
     parser.add_argument(
         "--baseline-repeats", type=int, default=3, help="runs of the baseline's updates (default 3)"
     )
+    parser.add_argument("--keep", type=Path, help="keep the bots' logs and SQLite files in this directory")
     parser.add_argument("--profile", type=Path, help="cProfile the bot during one phase; write stats here")
     parser.add_argument("--profile-phase", choices=("saturation", "latency"), default="saturation")
     args = parser.parse_args()

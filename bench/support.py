@@ -18,8 +18,15 @@ as configured. Control operations: ``mark`` (resource sample), ``drain``
 (wait until every update received so far is handled, then sample),
 ``reset_limiter`` (a fresh client-side Zadarma rate limiter with the configured
 budget), ``conversations`` (how many the store holds), ``profile``
-(cProfile on/off, stats dumped to a file), ``stop``. Logging goes to stderr at
-WARNING level.
+(cProfile on/off, stats dumped to a file), ``stop``.
+
+Both kinds are set up alike, so that the comparison is fair: logging through
+the product's :func:`bot.logs.configure_logging` (format and level from the
+config: ``"log_format"`` text or json, ``"log_level"`` INFO by default as in
+production, the bot token registered as a secret to mask), to stderr; and the
+start-up heap frozen before serving (``gc.collect()`` + ``gc.freeze()``, as
+:func:`bot.app.settle_heap` does for ``python -m bot run``), so that neither
+pays full collections over objects that live as long as the process.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +49,8 @@ SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[1]
 WEBHOOK_PATH = "/telegram/webhook"
 WEBHOOK_SECRET = "bench-webhook-secret"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+WARNING_LEVELS = frozenset(LOG_LEVELS[2:])
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -186,18 +195,75 @@ class BotProcess:
             await self.proc.wait()
 
     def log_lines(self) -> list[str]:
-        """What the process wrote to stderr (its WARNING+ log lines)."""
+        """What the process wrote to stderr (its log, at the configured level)."""
         try:
             return self.log_path.read_text(errors="replace").splitlines()
         except OSError:
             return []
+
+    def warning_lines(self) -> list[str]:
+        """The log lines at WARNING or above (text or JSON lines), and any line that is not a log line
+        (a traceback's first line, say)."""
+        return list(_warnings(self.log_lines()))
 
     def log_tail(self, count: int = 20) -> str:
         """The last lines of the process's log."""
         return "\n".join(self.log_lines()[-count:])
 
 
+def log_level_of(line: str) -> str | None:
+    """The level of one line written by :mod:`bot.logs` (text or JSON); ``None`` if it is not one."""
+    if line.startswith("{"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        level = record.get("level") if isinstance(record, dict) else None
+        return level if isinstance(level, str) else None
+    parts = line.split(maxsplit=2)  # "HH:MM:SS.mmm LEVEL logger [cid] message"
+    if len(parts) >= 2 and parts[0][:2].isdigit() and parts[1] in LOG_LEVELS:
+        return parts[1]
+    return None
+
+
+def logger_of(line: str) -> str | None:
+    """The logger name of one line written by :mod:`bot.logs` (text or JSON); ``None`` if it is not one."""
+    if log_level_of(line) is None:
+        return None
+    if line.startswith("{"):
+        name = json.loads(line).get("logger")
+        return name if isinstance(name, str) else None
+    parts = line.split(maxsplit=3)
+    return parts[2] if len(parts) >= 3 else None
+
+
+def _warnings(lines: list[str]) -> Iterator[str]:
+    in_traceback = False
+    for line in lines:
+        level = log_level_of(line)
+        if level is not None:
+            in_traceback = level in WARNING_LEVELS
+            if in_traceback:
+                yield line
+        elif not in_traceback and line.strip():
+            yield line  # not a log line and not the continuation of a warning's traceback
+            in_traceback = True
+
+
 # ---------------------------------------------------------------------------- bot side
+
+
+def _configure_logging(config: dict[str, Any], secrets: list[str]) -> None:
+    """The product's logging set-up, with the configured format and level (INFO by default)."""
+    from bot.logs import configure_logging
+
+    configure_logging(config.get("log_format", "text"), config.get("log_level", "INFO"), secrets)
+
+
+def _freeze_heap() -> None:
+    """What :func:`bot.app.settle_heap` does after warming the product's catalogs: collect, freeze."""
+    gc.collect()
+    gc.freeze()
 
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]
@@ -270,7 +336,6 @@ class Control:
 async def _serve_product(config: dict[str, Any], control: Control) -> None:
     from bot.app import build_service, open_core, settle_heap
     from bot.config import Settings
-    from bot.logs import configure_logging
     from bot.zadarma.ratelimit import RateLimiter
 
     webhook_port = config.get("webhook_port")
@@ -286,11 +351,11 @@ async def _serve_product(config: dict[str, Any], control: Control) -> None:
             "telegram_webhook_secret": WEBHOOK_SECRET if webhook_port else "",
             "http_host": "127.0.0.1",
             "http_port": webhook_port or 0,
-            "log_format": "text",
-            "log_level": "WARNING",
+            "log_format": config.get("log_format", "text"),
+            "log_level": config.get("log_level", "INFO"),
         }
     )
-    configure_logging(settings.log_format, settings.log_level, settings.secret_values())
+    _configure_logging(config, settings.secret_values())
     client_limit = config.get("client_rate_limit")
     async with open_core(settings) as core:
         if client_limit:
@@ -322,15 +387,13 @@ async def _serve_product(config: dict[str, Any], control: Control) -> None:
 
 
 async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
-    import logging
-
     from aiogram import BaseMiddleware, Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
     from aiohttp import web
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    _configure_logging(config, [config["token"]])
     session = AiohttpSession(api=TelegramAPIServer.from_base(config["telegram_url"]))
     bot = Bot(config["token"], session=session)
     dispatcher = Dispatcher()
@@ -389,6 +452,7 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
     polling: asyncio.Task[None] | None = None
     tasks: set[asyncio.Task[Any]] = set()
     webhook_port = config.get("webhook_port")
+    _freeze_heap()  # set up, not yet serving: where the product calls settle_heap
     if webhook_port:
 
         async def webhook(request: web.Request) -> web.Response:
