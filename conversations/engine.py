@@ -24,6 +24,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import TypeVar
 
 from bot.services import Actor, Services
@@ -478,9 +479,9 @@ class ConversationEngine:
             step = STEPS[ctx.state.step]
             target: StepName | None = None
             try:
-                target = await step.route(ctx)
+                target = await self._reading(ctx, step, partial(step.route, ctx))
                 if target is None:
-                    screen = await self._render(ctx, step, ui)
+                    screen = await self._reading(ctx, step, partial(step.render, ctx, ui))
             except FlowLost:
                 ctx.say(ctx.tr.gettext("session.reset"))
                 ctx.trigger = "lost"
@@ -505,26 +506,30 @@ class ConversationEngine:
             ctx.trigger = "lost"
             go_menu(ctx)
             ui = ScreenBuilder(ctx.state, ctx.tr)
-            screen = await self._render(ctx, STEPS["menu"], ui)
+            menu = STEPS["menu"]
+            screen = await self._reading(ctx, menu, partial(menu.render, ctx, ui))
         self._keep(ctx, ui, screen)
         notes = [Screen(text, (), "none") for text in ctx.notes]
         if ctx.told:
             screen = replace(screen, settles=tuple(dict.fromkeys(ctx.told)))
         return [*notes, screen]
 
-    async def _render(self, ctx: Ctx, step: Step, ui: ScreenBuilder) -> Screen:
-        """``step``'s screen; with an observer of :mod:`conversations.purity`, checked to change nothing."""
-        ctx.trigger = None  # a render does not move: a go() from it is undeclared
+    async def _reading(self, ctx: Ctx, step: Step, read: Callable[[], Awaitable[T]]) -> T:
+        """Run ``step``'s ``route`` or ``render``, which only read.
+
+        With an observer of :mod:`conversations.purity` (the tests), checked to change nothing.
+        """
+        ctx.trigger = None  # neither moves: a go() from them is undeclared
         if not watched():
-            return await step.render(ctx, ui)
+            return await read()
         before = ctx.state.dump()
         try:
-            screen = await step.render(ctx, ui)
+            result = await read()
         except (ServiceError, FlowLost):
             compare(step.name, before, ctx.state)
             raise
         compare(step.name, before, ctx.state)
-        return screen
+        return result
 
     def _keep(self, ctx: Ctx, ui: ScreenBuilder, screen: Screen) -> None:
         """The screen is shown: its buttons' token table becomes the live menu."""

@@ -8,8 +8,9 @@ token table of the screen's buttons (with the team console's one-tap buttons)
 is kept by the engine once the screen is built. So asking for the current
 screen changes nothing, and a render repeated, or dropped, does no harm.
 
-The engine compares the state before and after each render while an observer
-is registered with :func:`observe` (the tests register one that raises
+The engine compares the state before and after each render (and each
+``route``, which only reads as well) while an observer is registered with
+:func:`observe` (the tests register one that raises
 :class:`ImpureRender`, see ``tests/conftest.py``); with none, as in
 production, nothing is compared and a render costs nothing more.
 """
@@ -33,7 +34,7 @@ class StateChange:
 
 
 class ImpureRender(Exception):
-    """A render changed the conversation's state (raised by the tests' observer)."""
+    """A render (or a step's ``route``) changed the conversation's state (raised by the tests' observer)."""
 
     def __init__(self, change: StateChange) -> None:
         super().__init__(

@@ -18,7 +18,7 @@ from conversations.events import Press
 from conversations.formatting import format_phone
 from conversations.purity import ImpureRender, StateChange
 from conversations.screens import Screen
-from conversations.state import Action, ConversationState, OrderDraft
+from conversations.state import Action, ConversationState, OrderDraft, StepName
 from conversations.steps import STEPS
 from conversations.ui import ScreenBuilder
 from tests.render_record import RENDERS, RenderRecord
@@ -66,6 +66,22 @@ async def test_a_render_that_changes_the_state_and_then_fails_is_caught_as_well(
     with pytest.raises(ImpureRender, match=r"rendering help changed the state \(order\)"):
         await chat.press(t("menu.help"))
     assert renders.changes[-1] == StateChange("help", ("order",))
+    del renders.changes[-1]
+
+
+async def test_a_route_that_changes_the_state_fails_in_tests(
+    chat: Chat, renders: RenderRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def tidying(ctx: Ctx) -> StepName | None:
+        ctx.state.reset_flows()  # a route only says where the state belongs; the move is the engine's
+        ctx.state.docs.page = 2
+        return None
+
+    await chat.start()
+    monkeypatch.setattr(STEPS["help"], "route", tidying)
+    with pytest.raises(ImpureRender, match=r"rendering help changed the state \(docs\)"):
+        await chat.press(t("menu.help"))
+    assert renders.changes[-1] == StateChange("help", ("docs",))
     del renders.changes[-1]
 
 
