@@ -11,6 +11,11 @@ Before each handler and each render the engine sets ``ctx.trigger`` (a
 command, a button, typed text, a redirect...), so every move made with
 :meth:`~conversations.context.Ctx.go` is checked against
 :mod:`conversations.transitions` as (from step, to step, trigger).
+
+Rendering has no side effects (:mod:`conversations.purity`): before it renders
+a step the engine asks the step's ``route`` where the state belongs and makes
+that move itself; after it, the engine keeps the screen's token table (and the
+team console's one-tap buttons). Nothing else changes while a screen is built.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import TypeVar
 
 from bot.services import Actor, Services
@@ -30,9 +36,18 @@ from conversations.events import Command, Event, FileUpload, FormSubmitted, Pres
 from conversations.formatting import format_phone, on_off
 from conversations.i18n import normalize_language
 from conversations.notices import Notice, notice_actions, render_notice_text
+from conversations.purity import compare, watched
 from conversations.screens import Form, Screen
-from conversations.state import Action, ConversationState, PaidAction, StepName, load_state
-from conversations.steps import STEPS, FlowLost, Redirect
+from conversations.state import (
+    MAX_ALERT_ACTIONS,
+    MAX_TEAM_ACTIONS,
+    Action,
+    ConversationState,
+    PaidAction,
+    StepName,
+    load_state,
+)
+from conversations.steps import STEPS, FlowLost, Step
 from conversations.steps.confirm import replay_order
 from conversations.steps.country import start_order
 from conversations.steps.menu import go_menu, set_language
@@ -163,8 +178,11 @@ class ConversationEngine:
         async def alert(ctx: Ctx) -> Screen:
             ui = ScreenBuilder(ctx.state, ctx.tr)
             if notice.number:
-                team_notice_buttons(ctx, ui, notice.number, prolong=prolong, autorenew=autorenew, card=card)
-            return ui.screen(render_notice_text(notice, ctx.language), "none")
+                team_notice_buttons(ui, notice.number, prolong=prolong, autorenew=autorenew, card=card)
+            screen = ui.screen(render_notice_text(notice, ctx.language), "none")
+            ui.claim(ctx.state)
+            _keep_one_taps(ctx.state, ui, screen, MAX_ALERT_ACTIONS)
+            return screen
 
         return await self._run(source, locale, alert, TEAM_START)
 
@@ -252,6 +270,7 @@ class ConversationEngine:
             ui.rows(
                 [ui.button(ctx.tr.gettext(label), a.op, a.ref, a.n) for label, a in notice_actions(notice)], 1
             )
+            ui.claim(ctx.state)
             for token, action in ui.actions.items():
                 ctx.state.remember_notice_action(token, action)
             return ui.screen(render_notice_text(notice, ctx.language), "none")
@@ -458,40 +477,65 @@ class ConversationEngine:
         for attempt in range(MAX_REDIRECTS + 1):
             ui = ScreenBuilder(ctx.state, ctx.tr, reuse=reuse_tokens and attempt == 0)
             step = STEPS[ctx.state.step]
-            ctx.trigger = None  # a render moves only by raising Redirect: a go() from it is undeclared
+            target: StepName | None = None
             try:
-                screen = await step.render(ctx, ui)
-            except Redirect as redirect:
-                ctx.trigger = "redirect"
-                ctx.go(redirect.step)
-                continue
+                target = await self._reading(ctx, step, partial(step.route, ctx))
+                if target is None:
+                    screen = await self._reading(ctx, step, partial(step.render, ctx, ui))
             except FlowLost:
                 ctx.say(ctx.tr.gettext("session.reset"))
                 ctx.trigger = "lost"
                 go_menu(ctx)
                 continue
-            except (NotFound, NotYours) as exc:
-                if step.fallback is None:
-                    screen, ui = self._error_screen(ctx, exc)
-                else:
+            except ServiceError as exc:
+                if step.redirect_on_error is not None:
+                    target = step.redirect_on_error
+                elif isinstance(exc, (NotFound, NotYours)) and step.fallback is not None:
                     ctx.fail(exc)
                     ctx.trigger = "fallback"
                     ctx.go(step.fallback)
                     continue
-            except ServiceError as exc:
-                screen, ui = self._error_screen(ctx, exc)
-            ctx.state.actions = ui.actions
+                else:
+                    screen, ui = self._error_screen(ctx, exc)
+            if target is not None:
+                ctx.trigger = "redirect"
+                step.redirect(ctx, target)
+                continue
             break
         if screen is None:
             ctx.trigger = "lost"
             go_menu(ctx)
             ui = ScreenBuilder(ctx.state, ctx.tr)
-            screen = await STEPS["menu"].render(ctx, ui)
-            ctx.state.actions = ui.actions
+            menu = STEPS["menu"]
+            screen = await self._reading(ctx, menu, partial(menu.render, ctx, ui))
+        self._keep(ctx, ui, screen)
         notes = [Screen(text, (), "none") for text in ctx.notes]
         if ctx.told:
             screen = replace(screen, settles=tuple(dict.fromkeys(ctx.told)))
         return [*notes, screen]
+
+    async def _reading(self, ctx: Ctx, step: Step, read: Callable[[], Awaitable[T]]) -> T:
+        """Run ``step``'s ``route`` or ``render``, which only read.
+
+        With an observer of :mod:`conversations.purity` (the tests), checked to change nothing.
+        """
+        ctx.trigger = None  # neither moves: a go() from them is undeclared
+        if not watched():
+            return await read()
+        before = ctx.state.dump()
+        try:
+            result = await read()
+        except (ServiceError, FlowLost):
+            compare(step.name, before, ctx.state)
+            raise
+        compare(step.name, before, ctx.state)
+        return result
+
+    def _keep(self, ctx: Ctx, ui: ScreenBuilder, screen: Screen) -> None:
+        """The screen is shown: its buttons' token table becomes the live menu."""
+        ui.claim(ctx.state)
+        ctx.state.actions = ui.actions
+        _keep_one_taps(ctx.state, ui, screen, MAX_TEAM_ACTIONS)
 
     def _error_screen(self, ctx: Ctx, exc: ServiceError) -> tuple[Screen, ScreenBuilder]:
         """The step could not be shown: say why, offer Retry and the main menu."""
@@ -499,6 +543,14 @@ class ConversationEngine:
         ui.row(ui.button(ctx.tr.gettext("button.retry"), "nav.refresh"), ui.menu())
         hint = ctx.tr.gettext("error.screen_hint")
         return ui.screen(f"{error_text(ctx.tr, exc)}\n{hint}"), ui
+
+
+def _keep_one_taps(state: ConversationState, ui: ScreenBuilder, screen: Screen, limit: int) -> None:
+    """Keep the screen's team console one-tap buttons (``team.*``) valid after newer screens."""
+    shown = {button.action for row in screen.buttons for button in row}
+    for token, action in ui.actions.items():
+        if action.op.startswith("team.") and token in shown:
+            state.remember_team_action(token, action, limit)
 
 
 def _form_is_live(ctx: Ctx, token: str) -> bool:

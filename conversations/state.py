@@ -76,13 +76,18 @@ class _Model(BaseModel):
 
 
 class Action(_Model):
-    """What one button does: an operation and its argument (an ISO code, an id, a page...)."""
+    """What one button does: an operation and its argument (an ISO code, an id, a page...).
+
+    ``shown`` is what the button showed when its press must take exactly that (a free
+    number's digits): kept here, with the token, never in the token itself.
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     op: str
     ref: str = ""
     n: int = 0
+    shown: str = ""
 
 
 class OrderDraft(_Model):
@@ -97,7 +102,7 @@ class OrderDraft(_Model):
     direction_query: str = ""
     mask: str = ""
     number_page: int = 0
-    shown: dict[str, str] = Field(default_factory=dict)  # free numbers on screen: id -> digits
+    shown: dict[str, str] = Field(default_factory=dict)  # read only: saved before buttons held digits
     number_id: str = ""
     number: str = ""
     group_id: int | None = None

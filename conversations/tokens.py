@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import secrets
 
-from conversations.state import ConversationState
-
 SALT_BYTES = 3
 
 
@@ -20,12 +18,9 @@ def new_salt() -> str:
     return secrets.token_urlsafe(SALT_BYTES)
 
 
-def next_token(state: ConversationState) -> str:
-    """The next unused token of ``state`` (at most a dozen ASCII characters)."""
-    if not state.salt:
-        state.salt = new_salt()
-    state.seq += 1
-    return f"{state.salt}{state.seq:x}"
+def format_token(salt: str, seq: int) -> str:
+    """The token numbered ``seq`` of the conversation salted ``salt`` (at most a dozen ASCII characters)."""
+    return f"{salt}{seq:x}"
 
 
 def new_idempotency_key(kind: str) -> str:

@@ -3,13 +3,15 @@
 A step moves the conversation only with :meth:`conversations.context.Ctx.go`;
 the engine tells the :class:`~conversations.context.Ctx` what is moving it
 (the :data:`Trigger`: a command, a button of the step's screen, typed text, a
-render-time redirect...). Every move ``(from step, to step, trigger)`` is
+redirect before rendering...). Every move ``(from step, to step, trigger)`` is
 looked up in :data:`TRANSITIONS` by :func:`check`. A move to the step the
 conversation is already on is no transition and is not checked. A move is
 checked when it is made, so one a failing handler's rollback undoes was still
-checked (and counts as taken). A render does not move: it raises
-``Redirect``, which the engine turns into a ``redirect`` move; a ``go`` from
-a render has no trigger and is undeclared.
+checked (and counts as taken). A render does not move (nor change anything,
+see :mod:`conversations.purity`): before rendering, the engine asks the step's
+``route`` where the state belongs and makes that ``redirect`` move itself (as
+it does when a step declares ``redirect_on_error`` and its screen cannot be
+built); a ``go`` from a render has no trigger and is undeclared.
 
 An edge whose source is :data:`ANY` is a move the engine makes from wherever
 the conversation stands: the commands, the navigation buttons valid on every
@@ -56,7 +58,7 @@ Trigger: TypeAlias = Literal[
     "nav",  # a navigation button valid on every screen (Menu, Cancel)
     "alert",  # a one-tap button of an alert card
     "replay",  # a used money confirmation pressed again
-    "redirect",  # the step's screen found the state belongs on another step
+    "redirect",  # before rendering, the step's route found the state belongs on another step
     "fallback",  # the step's screen found its number or group gone or not the user's
     "lost",  # the flow's data is gone (FlowLost), or no screen could be shown
 ]

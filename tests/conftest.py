@@ -12,7 +12,9 @@ server stop the run instead.
 Every conversation move is checked against ``conversations/transitions.py``
 (``tests/transition_record.py``): an undeclared move fails the test that made
 it, and a session that ran the whole of ``tests/unit/conversations`` (and
-passed) fails when a declared transition was never taken.
+passed) fails when a declared transition was never taken. Every render is
+checked to change nothing (``tests/render_record.py``): one that changes the
+conversation's state fails the test that made it.
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ from pathlib import Path
 
 import pytest
 
+from conversations import purity
 from conversations.transitions import observe
 from tests.external import POSTGRES, REDIS, SERVICES, ExternalService
+from tests.render_record import RENDERS, RenderRecord
 from tests.transition_record import SEEN, TransitionRecord
 
 _MODES = {"exact": [False], "realistic": [True], "both": [False, True]}
 _SKIPPED = pytest.StashKey[dict[str, int]]()
 _VERDICT = pytest.StashKey[list[str] | None]()
 _UNDECLARED_BEFORE = pytest.StashKey[int]()
+_IMPURE_BEFORE = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +56,9 @@ def pytest_configure(config: pytest.Config) -> None:
     record = TransitionRecord(Path(__file__).resolve().parents[1])
     config.stash[SEEN] = record
     config.add_cleanup(observe(record))
+    renders = RenderRecord()
+    config.stash[RENDERS] = renders
+    config.add_cleanup(purity.observe(renders))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -64,6 +72,7 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[_UNDECLARED_BEFORE] = len(item.config.stash[SEEN].undeclared)
+    item.stash[_IMPURE_BEFORE] = len(item.config.stash[RENDERS].changes)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -75,11 +84,18 @@ def pytest_runtest_makereport(
     if report.when == "teardown":
         record.finished(item.nodeid)
     undeclared = record.undeclared[item.stash.get(_UNDECLARED_BEFORE, 0) :]
+    impure = item.config.stash[RENDERS].changes[item.stash.get(_IMPURE_BEFORE, 0) :]
     if report.when == "call" and report.passed and undeclared:
         # The UndeclaredTransition raised at the move was swallowed on its way to the test.
         report.outcome = "failed"
         report.longrepr = "undeclared conversation transitions: " + ", ".join(
             f"{m.source} -> {m.target} on {m.trigger}" for m in undeclared
+        )
+    elif report.when == "call" and report.passed and impure:
+        # The ImpureRender raised at the render was swallowed on its way to the test.
+        report.outcome = "failed"
+        report.longrepr = "renders that changed the conversation's state: " + ", ".join(
+            f"{c.step} ({', '.join(c.fields)})" for c in impure
         )
     return report
 

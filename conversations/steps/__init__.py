@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversations.state import StepName
-from conversations.steps.base import FlowLost, Redirect, Step
+from conversations.steps.base import FlowLost, Step
 from conversations.steps.confirm import ConfirmStep, PendingStep
 from conversations.steps.country import CountryStep
 from conversations.steps.direction import DirectionStep
@@ -55,4 +55,4 @@ _ALL: tuple[Step, ...] = (
 STEPS: dict[StepName, Step] = {step.name: step for step in _ALL}
 """Every step by the name kept in :attr:`ConversationState.step`."""
 
-__all__ = ["STEPS", "FlowLost", "Redirect", "Step"]
+__all__ = ["STEPS", "FlowLost", "Step"]

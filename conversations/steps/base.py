@@ -15,19 +15,45 @@ from conversations.ui import ScreenBuilder
 class Step:
     """One state of the machine.
 
-    :meth:`render` builds the screen from fresh service data (it may fix up
-    the state, e.g. create an idempotency key); the ``on_*`` methods change
-    the state in reaction to input. A :class:`~bot.services.errors.ServiceError`
-    raised by a handler is shown to the user and the state is rolled back;
-    raised by :meth:`render` it leads to ``fallback`` (for ``NotFound`` and
-    ``NotYours``) or to an error screen with a Retry button.
+    :meth:`render` builds the screen from the state and fresh service data and
+    changes nothing: not the state, not the conversation's step (the engine
+    keeps the token table of the buttons it built, and the tests fail a render
+    that changes the state). Every change happens in a move: the ``on_*``
+    methods change the state in reaction to input, and whatever a screen needs
+    made once (an idempotency key) is made by the move that enters the step.
+
+    Before rendering, the engine asks :meth:`route` whether the state belongs on
+    another step, and makes that move itself (:meth:`redirect`, trigger
+    ``redirect``). A :class:`~bot.services.errors.ServiceError` raised by a
+    handler is shown to the user and the state is rolled back; raised by
+    :meth:`route` or :meth:`render` it leads to ``redirect_on_error``, else to
+    ``fallback`` (for ``NotFound`` and ``NotYours``, told as a message), else to
+    an error screen with a Retry button.
     """
 
     name: ClassVar[StepName]
     fallback: ClassVar[StepName | None] = None
+    redirect_on_error: ClassVar[StepName | None] = None
+    """Where the conversation goes, with no message, when the screen cannot be built (a
+    ``ServiceError``): that step's screen says why."""
+
+    async def route(self, ctx: Ctx) -> StepName | None:
+        """The step the state belongs on instead of this one (e.g. a choice it needs is missing).
+
+        ``None`` shows this step. Reads the state and the services only; the engine makes the move.
+        """
+        return None
+
+    def redirect(self, ctx: Ctx, target: StepName) -> None:
+        """Move to ``target`` where :meth:`route` (or ``redirect_on_error``) sends the conversation.
+
+        The engine has set the trigger ``redirect``; a step whose data must not outlive it
+        drops it here.
+        """
+        ctx.go(target)
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
-        """The step's screen."""
+        """The step's screen; changes nothing (see the class docs)."""
         raise NotImplementedError
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
@@ -64,11 +90,3 @@ def paragraphs(*blocks: str) -> str:
 
 class FlowLost(Exception):
     """The state names a step whose data is gone (never expected); the engine starts over."""
-
-
-class Redirect(Exception):
-    """Raised by :meth:`Step.render` when the state belongs on another step; the engine renders that one."""
-
-    def __init__(self, step: StepName) -> None:
-        super().__init__(step)
-        self.step: StepName = step

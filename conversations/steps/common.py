@@ -8,6 +8,7 @@ from conversations.formatting import document_type_text, field_label
 from conversations.i18n import Translator
 from conversations.state import FormState, OrderDraft, PaidAction, UploadState
 from conversations.steps.base import FlowLost
+from conversations.tokens import new_idempotency_key
 
 PURPOSE = "purpose"
 
@@ -66,9 +67,13 @@ def requirements_text(tr: Translator, direction: Direction) -> str:
 
 
 def enter_confirm(ctx: Ctx) -> None:
-    """Go to the confirmation; its screen creates a fresh idempotency key."""
+    """Go to the confirmation with a fresh idempotency key: one key per confirmation entered.
+
+    The key is saved with the move, before the screen with the Pay button is shown, so
+    a press handled again after a crash finds the same key.
+    """
     order = draft(ctx)
-    order.key = ""
+    order.key = new_idempotency_key("order")
     order.failed = False
     ctx.go("order.confirm")
 

@@ -1,8 +1,10 @@
 """Order step 5: one summary, one confirmation, exactly one order.
 
-The idempotency key is created when the confirmation screen is first built
-and kept in the state; :meth:`bot.services.ordering.OrderingService.place_order`
-places at most one order per key. A second press of the same button (or
+The idempotency key is created when the conversation enters the confirmation
+(:func:`~conversations.steps.common.enter_confirm`) and saved with that move,
+before any Pay button is shown; the screen only reads it.
+:meth:`bot.services.ordering.OrderingService.place_order` places at most one
+order per key. A second press of the same button (or
 the same update delivered twice, or a press after a restart) finds the key
 again and shows the first result. After a failure a new key is made, so a
 deliberate retry is a new attempt.
@@ -25,8 +27,8 @@ from conversations.context import Ctx
 from conversations.formatting import format_phone, on_off
 from conversations.i18n import N_
 from conversations.screens import Screen
-from conversations.state import Action, OrderDraft, PaidAction
-from conversations.steps.base import Redirect, Step
+from conversations.state import Action, OrderDraft, PaidAction, StepName
+from conversations.steps.base import Step
 from conversations.steps.common import draft, needs_documents, needs_purpose, order_direction, remember_paid
 from conversations.tokens import new_idempotency_key
 from conversations.ui import ScreenBuilder
@@ -78,7 +80,7 @@ async def place(ctx: Ctx) -> None:
     if needs_purpose(direction) and not order.purpose:
         ctx.say(ctx.tr.gettext("order.confirm.purpose_missing"))
         return
-    if not order.key:
+    if not order.key:  # a confirmation entered by an older release that had not shown it yet
         order.key = new_idempotency_key("order")
     paid = PaidAction(kind="order", key=order.key, number=order.number, draft=order.model_copy(deep=True))
     try:
@@ -152,14 +154,17 @@ class ConfirmStep(Step):
     name = "order.confirm"
     fallback = "order.number"
 
+    async def route(self, ctx: Ctx) -> StepName | None:
+        order = draft(ctx)
+        if order.number_id:
+            return None
+        await order_direction(ctx)  # a direction gone falls back first, as the screen would
+        return "order.number"
+
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         order = draft(ctx)
         direction = await order_direction(ctx)
-        if not order.number_id:
-            raise Redirect("order.number")
-        if not order.key:
-            order.key = new_idempotency_key("order")
         country = await ctx.services.catalog.country(order.iso, ctx.language)
         balance = await ctx.services.catalog.balance()
         price = order_price(direction, order.period)

@@ -76,7 +76,6 @@ class CountryStep(Step):
             text = tr.gettext("order.country.matches", query=order.country_query)
             return ui.screen(lines(text, tr.gettext("order.country.hint")), "text")
         page = paginate(countries, order.country_page, PAGE_SIZE)
-        order.country_page = page.index
         ui.rows([ui.button(country_label(v), "pick", ref=v.iso) for v in page.items], 2)
         page_row(ui, page)
         ui.row(ui.back(), ui.cancel())

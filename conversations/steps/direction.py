@@ -68,7 +68,6 @@ class DirectionStep(Step):
         directions = await ctx.services.catalog.directions(order.iso, ctx.language)
         shown = matching(directions, order.direction_query)
         page = paginate(shown, order.direction_page, PAGE_SIZE)
-        order.direction_page = page.index
         blocks = [describe(tr, page.offset + i + 1, d) for i, d in enumerate(page.items)]
         ui.rows(
             [

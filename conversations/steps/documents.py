@@ -17,8 +17,8 @@ from conversations.i18n import Translator
 from conversations.paging import page_line, page_row, paginate
 from conversations.reasons import reason_text
 from conversations.screens import Screen
-from conversations.state import Action
-from conversations.steps.base import Redirect, Step, lines, paragraphs
+from conversations.state import Action, StepName
+from conversations.steps.base import FlowLost, Step, lines, paragraphs
 from conversations.steps.common import draft, enter_confirm, order_direction, requirements_text
 from conversations.steps.form import start_form
 from conversations.steps.group_edit import start_edit
@@ -56,7 +56,6 @@ class GroupChoiceStep(Step):
         direction = await order_direction(ctx)
         groups = await ctx.services.documents.groups_for(ctx.actor)
         page = paginate(groups, order.group_page, PAGE_SIZE)
-        order.group_page = page.index
         entries = []
         for group in page.items:
             validity = await ctx.services.documents.validity(ctx.actor, group.id, direction.id)
@@ -92,17 +91,21 @@ class DocumentStatusStep(Step):
     name = "order.doc_status"
     fallback = "order.group"
 
+    async def route(self, ctx: Ctx) -> StepName | None:
+        return "order.group" if draft(ctx).group_id is None else None
+
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         order = draft(ctx)
-        if order.group_id is None:
-            raise Redirect("order.group")
+        group_id = order.group_id
+        if group_id is None:  # never: route() sends this state to order.group
+            raise FlowLost("no group chosen")
         documents = ctx.services.documents
         direction = await order_direction(ctx)
-        group = await documents.group(ctx.actor, order.group_id)
-        validity = await documents.validity(ctx.actor, order.group_id, direction.id)
-        wrongs = await documents.wrongs(ctx.actor, order.group_id)
-        missing = await documents.missing_uploads(ctx.actor, order.group_id, direction)
+        group = await documents.group(ctx.actor, group_id)
+        validity = await documents.validity(ctx.actor, group_id, direction.id)
+        wrongs = await documents.wrongs(ctx.actor, group_id)
+        missing = await documents.missing_uploads(ctx.actor, group_id, direction)
         country = await ctx.services.catalog.country(order.iso, ctx.language)
         ok, bad = "✅", "❌"
         details = missing_details(group, direction)

@@ -10,8 +10,8 @@ from conversations.i18n import Translator
 from conversations.paging import page_line, page_row, paginate
 from conversations.reasons import reason_text
 from conversations.screens import Screen
-from conversations.state import Action
-from conversations.steps.base import Redirect, Step, lines, paragraphs
+from conversations.state import Action, StepName
+from conversations.steps.base import FlowLost, Step, lines, paragraphs
 from conversations.steps.form import start_form
 from conversations.steps.group_edit import start_edit
 from conversations.steps.upload import start_uploads
@@ -47,7 +47,6 @@ class DocumentGroupsStep(Step):
         tr = ctx.tr
         groups = await ctx.services.documents.groups_for(ctx.actor)
         page = paginate(groups, ctx.state.docs.page, PAGE_SIZE)
-        ctx.state.docs.page = page.index
         entries = []
         for group in page.items:
             where = address_text(tr, None, group.city, group.country)
@@ -76,11 +75,14 @@ class DocumentGroupStep(Step):
     name = "docs.group"
     fallback = "docs.list"
 
+    async def route(self, ctx: Ctx) -> StepName | None:
+        return "docs.list" if ctx.state.docs.group_id is None else None
+
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         group_id = ctx.state.docs.group_id
-        if group_id is None:
-            raise Redirect("docs.list")
+        if group_id is None:  # never: route() sends this state to docs.list
+            raise FlowLost("no group open")
         documents = ctx.services.documents
         group = await documents.group(ctx.actor, group_id)
         files = await documents.files(ctx.actor, group_id)

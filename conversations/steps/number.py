@@ -48,9 +48,7 @@ class NumberStep(Step):
             ui.row(ui.back(), ui.cancel())
             return ui.screen(lines(head, tr.gettext("order.number.none_free")))
         page = paginate(free, order.number_page, PAGE_SIZE)
-        order.number_page = page.index
-        order.shown = {n.id: n.number for n in page.items}
-        ui.rows([ui.button(format_phone(n.number), "pick", ref=n.id) for n in page.items], 2)
+        ui.rows([ui.button(format_phone(n.number), "pick", ref=n.id, shown=n.number) for n in page.items], 2)
         page_row(ui, page)
         ui.row(ui.button(tr.gettext("order.number.any"), "any"))
         if order.mask:
@@ -66,7 +64,7 @@ class NumberStep(Step):
         order = draft(ctx)
         match action.op:
             case "pick":
-                await self._take(ctx, action.ref)
+                await self._take(ctx, action.ref, action.shown)
             case "any":
                 await self._take(ctx, None)
             case "page":
@@ -83,13 +81,15 @@ class NumberStep(Step):
         order.mask = digit_mask(text)
         order.number_page = 0
 
-    async def _take(self, ctx: Ctx, number_id: str | None) -> None:
+    async def _take(self, ctx: Ctx, number_id: str | None, shown: str = "") -> None:
         # The numbers on screen were free when shown; Zadarma refuses one taken since (no money
         # moves) and the refusal brings the user back here. "Any number" draws from every free
         # number, not the page, so customers of one city at the same moment rarely collide.
+        # The digits come with the button's action (``order.shown``: a menu saved by an older release).
         order = draft(ctx)
-        if number_id is not None and number_id in order.shown:
-            chosen_id, digits = number_id, order.shown[number_id]
+        digits = shown or (order.shown.get(number_id, "") if number_id is not None else "")
+        if number_id is not None and digits:
+            chosen_id = number_id
         else:
             free = await _free(ctx)
             if number_id is None:

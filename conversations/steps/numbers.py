@@ -45,7 +45,6 @@ class NumberListStep(Step):
             ui.row(ui.menu())
             return ui.screen(tr.gettext("numbers.empty"))
         page = paginate(records, ctx.state.manage.page, PAGE_SIZE)
-        ctx.state.manage.page = page.index
         entries = []
         for position, record in enumerate(page.items, start=page.offset + 1):
             details = [

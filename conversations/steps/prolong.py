@@ -1,7 +1,8 @@
 """Prolonging a number by 1, 3, 6 or 12 months, price and new date shown before paying.
 
-Like ordering, the confirmation carries an idempotency key made when its
-screen is built: one press prolongs once, a repeated press shows the result.
+Like ordering, the confirmation carries an idempotency key, made when the
+conversation enters it (:func:`start_renewal`) and saved with that move, before
+the Pay button is shown: one press prolongs once, a repeated press shows the result.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from conversations.context import Ctx
 from conversations.formatting import format_phone
 from conversations.i18n import N_, Translator
 from conversations.screens import Screen
-from conversations.state import Action, PaidAction, StepName
+from conversations.state import Action, ManageState, PaidAction, StepName
 from conversations.steps.base import Step, lines
 from conversations.steps.common import remember_paid
 from conversations.tokens import new_idempotency_key
@@ -47,11 +48,21 @@ CUSTOMER_ROUTES = ProlongRoutes(
 )
 
 
+def start_renewal(manage: ManageState, months: int) -> None:
+    """Ready the confirmation of a renewal by ``months`` with a fresh idempotency key.
+
+    Called by every move that enters a confirmation: one key per confirmation entered.
+    """
+    manage.months = months
+    manage.key = new_idempotency_key("prolong")
+    manage.failed = False
+
+
 def open_prolong_confirm(ctx: Ctx, number: str, months: int) -> None:
     """Go straight to the confirmation of prolonging ``number`` (used by alert buttons)."""
     ctx.state.reset_flows()
     ctx.state.manage.number = number.lstrip("+")
-    ctx.state.manage.months = months
+    start_renewal(ctx.state.manage, months)
     ctx.go("numbers.prolong_confirm")
 
 
@@ -74,7 +85,7 @@ def _announce(ctx: Ctx, outcome: ProlongOutcome) -> None:
 async def prolong(ctx: Ctx, routes: ProlongRoutes = CUSTOMER_ROUTES) -> None:
     """Prolong once for the key on screen and move on (along ``routes``) according to the outcome."""
     manage = ctx.state.manage
-    if not manage.key:
+    if not manage.key:  # a confirmation entered by an older release that had not shown it yet
         manage.key = new_idempotency_key("prolong")
     paid = PaidAction(kind="prolong", key=manage.key, number=manage.number, months=manage.months)
     try:
@@ -140,9 +151,7 @@ class ProlongChoiceStep(Step):
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         match action.op:
             case "months":
-                ctx.state.manage.months = action.n
-                ctx.state.manage.key = ""
-                ctx.state.manage.failed = False
+                start_renewal(ctx.state.manage, action.n)
                 ctx.go("numbers.prolong_confirm")
             case "back":
                 ctx.go("numbers.card")
@@ -172,14 +181,9 @@ class ProlongConfirmStep(Step):
 
 
 async def quote_text(ctx: Ctx) -> tuple[str, str]:
-    """The confirmation's text for the renewal in ``ctx.state.manage`` and the price to pay.
-
-    Makes the idempotency key of this confirmation when there is none yet.
-    """
+    """The confirmation's text for the renewal in ``ctx.state.manage`` and the price to pay (reads only)."""
     manage = ctx.state.manage
     quote = await ctx.services.ordering.prolong_quote(ctx.actor, manage.number, manage.months)
-    if not manage.key:
-        manage.key = new_idempotency_key("prolong")
     return _quote_lines(ctx.tr, quote), ctx.tr.money(quote.amount, quote.currency)
 
 

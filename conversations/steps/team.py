@@ -15,7 +15,10 @@ customers' document-group form steps (:mod:`conversations.steps.form`,
 :mod:`conversations.steps.group_edit`) run for the operator, ending on the
 group; their screens carry the form, which Slack opens as a modal. A renewal
 is paid through :func:`conversations.steps.prolong.prolong`, the customers'
-path, with the idempotency key made when the confirmation is shown.
+path, with the idempotency key made when the confirmation is entered.
+
+Screens only show: the engine keeps a screen's ``team.*`` buttons in
+``state.team_actions`` once it has rendered it (``ConversationEngine``).
 """
 
 from __future__ import annotations
@@ -30,12 +33,12 @@ from conversations.context import Ctx, error_text
 from conversations.formatting import country_name, format_phone, number_card_lines, on_off, status_text
 from conversations.i18n import N_, Translator
 from conversations.screens import Screen
-from conversations.state import MAX_ALERT_ACTIONS, MAX_TEAM_ACTIONS, Action, ManageState, StepName
-from conversations.steps.base import Redirect, Step, lines
+from conversations.state import Action, ManageState, StepName
+from conversations.steps.base import Step, lines
 from conversations.steps.country import start_order
 from conversations.steps.form import FormStep, start_form
 from conversations.steps.group_edit import GroupEditStep, start_edit
-from conversations.steps.prolong import ProlongRoutes, prolong, quote_text
+from conversations.steps.prolong import ProlongRoutes, prolong, quote_text, start_renewal
 from conversations.ui import ScreenBuilder
 
 TEAM_COMMAND = "team"
@@ -81,7 +84,8 @@ def open_team_card(ctx: Ctx, number: str) -> None:
 
 def open_team_prolong(ctx: Ctx, number: str, months: int) -> None:
     """Show the price of prolonging ``number`` by ``months`` with Pay and Cancel (nothing paid yet)."""
-    ctx.state.manage = ManageState(number=number.lstrip("+"), months=months)
+    ctx.state.manage = ManageState(number=number.lstrip("+"))
+    start_renewal(ctx.state.manage, months)
     ctx.go("team.prolong_confirm")
 
 
@@ -192,18 +196,11 @@ async def team_press(ctx: Ctx, action: Action) -> None:
         _fail(ctx, exc)
 
 
-def remember_team_buttons(ctx: Ctx, ui: ScreenBuilder, limit: int = MAX_TEAM_ACTIONS) -> None:
-    """Keep the screen's one-tap ``team.*`` buttons valid after newer screens."""
-    for token, action in ui.actions.items():
-        if action.op.startswith("team."):
-            ctx.state.remember_team_action(token, action, limit)
-
-
 def team_notice_buttons(
-    ctx: Ctx, ui: ScreenBuilder, number: str, *, prolong: bool, autorenew: bool, card: bool
+    ui: ScreenBuilder, number: str, *, prolong: bool, autorenew: bool, card: bool
 ) -> None:
     """An alert's buttons about ``number`` for the team: prolong 1 month, auto-renewal on, the card."""
-    tr = ctx.tr
+    tr = ui.tr
     digits = number.lstrip("+")
     row = []
     if prolong:
@@ -214,7 +211,6 @@ def team_notice_buttons(
     if card:
         row.append(ui.button(tr.gettext("team.show_number"), "team.open", digits))
     ui.row(*row)
-    remember_team_buttons(ctx, ui, MAX_ALERT_ACTIONS)
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -225,11 +221,9 @@ class TeamStep(Step):
 
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         try:
-            screen = await self.show(ctx, ui)
+            return await self.show(ctx, ui)
         except ServiceError as exc:
             return Screen(team_error(ctx.tr, exc), (), "none")
-        remember_team_buttons(ctx, ui)
-        return screen
 
     async def show(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         """The step's screen (service errors are shown by :meth:`render`)."""
@@ -334,7 +328,7 @@ class TeamCardStep(TeamStep):
 
 
 class TeamProlongConfirmStep(TeamStep):
-    """The price, the dates and the balance; Pay prolongs once (the key is made with this screen)."""
+    """The price, the dates and the balance; Pay prolongs once (the key is made on entering it)."""
 
     name = "team.prolong_confirm"
 
@@ -479,17 +473,14 @@ class TeamGroupEditStep(GroupEditStep):
 
     name = "team.edit"
     origin = "team"
+    redirect_on_error = "team.group"  # the group cannot be read: the group's screen says why
 
-    async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
-        """The edit screen; when the group cannot be read, the group's screen says why."""
-        try:
-            return await super().render(ctx, ui)
-        except ServiceError:
-            form = ctx.state.form
-            if form is not None and form.group_id is not None:
-                ctx.state.team.group_id = form.group_id
-            ctx.state.form = None
-            raise Redirect("team.group") from None
+    def redirect(self, ctx: Ctx, target: StepName) -> None:
+        """Leave the corrections (dropped) for the group's screen, as Back does."""
+        if target == "team.group":
+            self._leave(ctx)
+        else:
+            super().redirect(ctx, target)
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if not _refused(ctx):

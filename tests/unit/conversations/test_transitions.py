@@ -125,7 +125,7 @@ async def test_a_render_that_moves_fails_in_tests(
     shown = help_step.render
 
     async def moving(ctx: Ctx, ui: ScreenBuilder) -> Screen:
-        ctx.go("language")  # a render must raise Redirect instead
+        ctx.go("language")  # a render must not move: Step.route asks the engine for a redirect
         return await shown(ctx, ui)
 
     await chat.start()
