@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.slack import SlackPart
@@ -28,7 +27,9 @@ from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
 
 
 @pytest.fixture
-async def socket_part(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[SlackPart, FakeSlackApi, Metrics]]:
+async def socket_part(
+    sandbox: Sandbox, tmp_path: Path
+) -> AsyncIterator[tuple[SlackPart, FakeSlackApi, Metrics]]:
     storage = await SqliteStorage.open(tmp_path / "bot.db")
     async with (
         httpx.AsyncClient(transport=sandbox.transport()) as http,

@@ -68,6 +68,8 @@ class TelegramHarness:
         self.secret = ""
         #: When set before :meth:`start`: the stack reports to it, and webhook mode serves ``/metrics``.
         self.metrics: Metrics | None = None
+        #: When set before :meth:`start`: the part takes over updates unfinished that many seconds.
+        self.orphan_after: float | None = None
 
     # ------------------------------------------------------------------ lifetime
     @property
@@ -125,6 +127,7 @@ class TelegramHarness:
             webhook_url=webhook_url,
             webhook_secret=secret if webhook else "",
             observer=self.metrics,
+            orphan_after=self.orphan_after,
         )
         stack = Stack(storage, http, services, engine, part)
         if sock is not None:
