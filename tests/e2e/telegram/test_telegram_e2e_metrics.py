@@ -1,4 +1,4 @@
-"""Updates are counted in ``/metrics`` by outcome and timed when handled (served on the webhook's web server)."""
+"""Updates are counted in ``/metrics`` by outcome, and timed when handled."""
 
 from __future__ import annotations
 
