@@ -5,7 +5,8 @@ a command, button press or form submission; ``storage.dedup`` remembers it
 for two hours, across restarts and replicas, so a retried delivery
 (``X-Slack-Retry-Num``) is acknowledged and otherwise ignored. A body not
 shaped like Slack's (:func:`adapters.slack.payloads.problem`; Socket Mode
-requests meet this check here first) gets 400 and one warning line. The gate
+requests meet this check here first) gets 400 and one warning line (in Socket
+Mode the part still acknowledges the envelope, so Slack does not resend it). The gate
 fails closed: a request without a user is acknowledged and ignored, and a
 user who is not in ``admin_users`` gets a polite refusal (ephemeral, in the
 modal, in the DM or on the home tab); nothing else happens for either.

@@ -18,6 +18,13 @@ Requests over HTTP
     is logged); then the body must parse and have the shape Slack sends
     (:mod:`adapters.slack.payloads`; 400 otherwise, with one warning line).
     Bolt's own request verification stays on as well.
+
+Requests over Socket Mode
+    Every envelope is acknowledged, whatever Bolt answers: Slack delivers an
+    unacknowledged envelope again and again. Bolt's own handler sends nothing
+    back for an answer other than 200 (a body the gate refuses as malformed,
+    a request no listener takes) or when dispatching raised; here such an
+    envelope gets an empty acknowledgement and is otherwise ignored.
 """
 
 from __future__ import annotations
@@ -33,8 +40,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.kit.backoff import Backoff, retry
@@ -83,6 +95,23 @@ def _bolt_logger() -> logging.Logger:
     if logger.level == logging.NOTSET or logger.level < logging.WARNING:
         logger.setLevel(logging.WARNING)
     return logger
+
+
+class _AckingSocketHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, except that every envelope is acknowledged (module docstring)."""
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        """Dispatch the envelope through Bolt; answer 200s as Bolt does, acknowledge anything else empty."""
+        started = time.time()
+        try:
+            response: BoltResponse = await run_async_bolt_app(self.app, req)
+        except Exception as exc:  # a payload Bolt could not even build a request of
+            log.warning("slack socket mode request failed", extra={"error": type(exc).__name__})
+            response = BoltResponse(status=500, body="")
+        if response.status == 200:
+            await send_async_response(client, req, response, started)
+        else:
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
 
 def _account_now() -> datetime:
@@ -177,7 +206,7 @@ class SlackPart:
         """Socket Mode: connect (retrying in the background if Slack is not reachable yet)."""
         self._started = True
         if self.mode == "socket":
-            self._socket = AsyncSocketModeHandler(self.app, self._app_token, logger=_bolt_logger())
+            self._socket = _AckingSocketHandler(self.app, self._app_token, logger=_bolt_logger())
             self._tasks.loop(retry(self._connect_once, self._reconnect), "socket")
 
     async def _connect_once(self) -> bool:

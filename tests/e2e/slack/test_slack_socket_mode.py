@@ -7,13 +7,16 @@ import hmac
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.slack import SlackPart
 from adapters.slack.texts import REFUSAL as REFUSAL_KEY
 from adapters.slack.texts import say
+from bot.metrics import Metrics
 from bot.sandbox import Sandbox
 from tests.e2e.slack.slack_helpers import ADMIN, APP_TOKEN, BOT_TOKEN, CHANNEL, STRANGER
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
@@ -23,7 +26,9 @@ REFUSAL = say("en", REFUSAL_KEY)  # the test stack has no Slack locale: English
 
 
 @pytest.fixture
-async def socket_part(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[SlackPart, FakeSlackApi]]:
+async def socket_part(
+    sandbox: Sandbox, tmp_path: Path
+) -> AsyncIterator[tuple[SlackPart, FakeSlackApi, Metrics]]:
     async with (
         FakeSlackApi(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as fake,
         open_stack(
@@ -36,6 +41,7 @@ async def socket_part(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[S
         ) as core,
     ):
         settings = core.settings
+        metrics = Metrics()
         part = SlackPart(
             bot_token=settings.slack_bot_token.get_secret_value(),
             signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -45,11 +51,23 @@ async def socket_part(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[S
             engine=core.engine,
             services=core.services,
             storage=core.storage,
+            observer=metrics,
         )
         try:
-            yield part, fake
+            yield part, fake, metrics
         finally:
             await part.stop()
+
+
+async def outcomes(metrics: Metrics) -> dict[str, float]:
+    """Slack requests counted in /metrics, by outcome."""
+    text = (await metrics.render()).decode()
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "zadarma_bot_updates_total" and sample.labels.get("platform") == "slack"
+    }
 
 
 def command(text: str, user: str, fake: FakeSlackApi) -> dict[str, str]:
@@ -65,9 +83,9 @@ def command(text: str, user: str, fake: FakeSlackApi) -> dict[str, str]:
 
 
 async def test_socket_mode_runs_commands_and_acknowledges_envelopes(
-    socket_part: tuple[SlackPart, FakeSlackApi],
+    socket_part: tuple[SlackPart, FakeSlackApi, Metrics],
 ) -> None:
-    part, fake = socket_part
+    part, fake, _ = socket_part
     app = web.Application()
     part.install_routes(app)
     assert all(r.resource is None or r.resource.canonical != "/slack/events" for r in app.router.routes())
@@ -94,12 +112,50 @@ async def test_socket_mode_runs_commands_and_acknowledges_envelopes(
 
 
 def test_a_part_without_a_signing_secret_trusts_no_http_request(
-    socket_part: tuple[SlackPart, FakeSlackApi],
+    socket_part: tuple[SlackPart, FakeSlackApi, Metrics],
 ) -> None:
-    part, _ = socket_part
+    part, _, _ = socket_part
     body = b"command=%2Fnumbers&text=list&user_id=" + ADMIN.encode()
     stamp = str(int(time.time()))
     # Signed with the empty key it holds: still not proof the request came from Slack.
     digest = hmac.new(b"", b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
     assert part.verified(body, headers) is False
+
+
+async def test_a_malformed_envelope_is_acknowledged_counted_and_never_acted_on(
+    socket_part: tuple[SlackPart, FakeSlackApi, Metrics],
+) -> None:
+    # Over HTTP such a body is refused before Bolt; over Socket Mode the gate meets it first.
+    part, fake, metrics = socket_part
+    await part.start()
+    await fake.wait_for_socket()
+    press: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": ADMIN},
+        "channel": {"id": CHANNEL},
+        "trigger_id": "trigger-malformed",
+        "response_url": fake.response_url(),
+        "actions": "not a list of actions",
+    }
+
+    envelope = await fake.send_envelope("interactive", press)
+
+    # Acknowledged (else Slack delivers it again), with nothing to show.
+    assert await fake.wait_for_ack(envelope) == {"envelope_id": envelope}
+    assert await part.wait_idle()
+    assert fake.calls_to("response_url") == []
+    assert await outcomes(metrics) == {"malformed": 1}
+
+    # A repeated delivery of it is still malformed, not a duplicate of something handled.
+    again = await fake.send_envelope("interactive", press, retry_attempt=1)
+    assert await fake.wait_for_ack(again) == {"envelope_id": again}
+    assert await outcomes(metrics) == {"malformed": 2}
+
+    # The connection still serves well-formed requests.
+    listed = await fake.send_envelope("slash_commands", command("list", ADMIN, fake))
+    await fake.wait_for_ack(listed)
+    await fake.wait_for("response_url")
+    assert await outcomes(metrics) == {"malformed": 2, "handled": 1}
+    assert part.health()["ok"] is True

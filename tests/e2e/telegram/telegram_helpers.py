@@ -68,6 +68,8 @@ class TelegramHarness:
         self.secret = ""
         #: When set before :meth:`start`: the stack reports to it, and webhook mode serves ``/metrics``.
         self.metrics: Metrics | None = None
+        #: When set before :meth:`start`: the part takes over updates unfinished that many seconds.
+        self.orphan_after: float | None = None
 
     # ------------------------------------------------------------------ lifetime
     @property
@@ -127,6 +129,7 @@ class TelegramHarness:
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
             observer=self.metrics,
+            orphan_after=self.orphan_after,
         )
         stack = Stack(storage, closing, services, engine, part)
         if sock is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,19 @@ async def test_unfinished_updates_come_back_in_order_and_finished_ones_do_not(bo
     assert [u.update_id for u in again] == [11, 13]
     assert again[0].message is not None and again[0].message.text == "hello"
     assert await inbox.begin(12) is None  # a re-delivery of a finished update is a duplicate
+
+
+async def test_a_takeover_hands_back_only_updates_received_strictly_before_its_cutoff(bot: Bot) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    cutoff = utc_now()
+    await storage.inbox.receive(inbox.key(21), text_update(21), cutoff - timedelta(seconds=30))
+    await storage.inbox.receive(inbox.key(22), text_update(22), cutoff)  # exactly at the cutoff
+    await storage.inbox.receive(inbox.key(23), text_update(23), cutoff + timedelta(microseconds=1))
+    assert [u.update_id for u in await inbox.left_over(bot, received_before=cutoff)] == [21]
+    later = cutoff + timedelta(microseconds=2)
+    assert [u.update_id for u in await inbox.left_over(bot, received_before=later)] == [21, 22, 23]
+    assert [u.update_id for u in await inbox.left_over(bot)] == [21, 22, 23]
 
 
 async def test_an_update_that_keeps_killing_the_process_is_given_up(
