@@ -41,6 +41,8 @@ from bot.zadarma_events import ZadarmaEventsPart
 log = logging.getLogger("bot.app")
 
 ACCESS_CHECK_SECONDS = 20.0
+#: The Zadarma client's connection pool.
+ZADARMA_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -48,7 +50,7 @@ def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None =
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(settings.zadarma_timeout, connect=min(5.0, settings.zadarma_timeout)),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        limits=ZADARMA_LIMITS,
         follow_redirects=False,
     )
 

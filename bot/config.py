@@ -231,9 +231,10 @@ class Settings(BaseSettings):
             self.metrics_token,
         ]
         secrets = [v.get_secret_value() for v in values if v.get_secret_value()]
-        redis_password = urlsplit(self.redis_url.get_secret_value()).password
-        if redis_password:
-            secrets.append(redis_password)
+        for url in (self.redis_url.get_secret_value(), self.database_url):
+            password = urlsplit(url).password
+            if password:
+                secrets.append(password)
         return secrets + list(split_ids(self.state_encryption_old_keys.get_secret_value()))
 
     def run_problems(self) -> list[str]:
