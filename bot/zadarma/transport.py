@@ -53,7 +53,7 @@ def _classified(exc: BaseException, request: httpx.Request) -> httpx.TransportEr
 
 
 class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
-    """``httpx-aiohttp``'s transport with httpx's error classes, and a bound on sending.
+    """``httpx-aiohttp``'s transport with httpx's error classes, no repeats of its own, a bound on sending.
 
     aiohttp has no write timeout: sending the request (an upload, say) is
     bounded by the sum of the request's connect, write, read and pool
@@ -67,7 +67,15 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True)
+        session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
+        )
+        # aiohttp silently sends a GET or PUT again when the server closes the connection without a
+        # reply; the client alone decides what is repeated (a PUT never is). aiohttp's test client
+        # turns it off the same way.
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
