@@ -3,9 +3,9 @@
 Run: ``.venv/bin/python bench/transport_cost.py [--calls 1000] [--rounds 5] [--concurrency 20]``.
 Starts ``python -m bot sandbox`` (the emulator, served by aiohttp) on a free
 127.0.0.1 port in a separate process, so this process's CPU time is the
-client's alone. Each transport is put under the production HTTP client
-(:func:`bot.app.http_client`: its timeouts, pool limits, HTTP/1.1 with
-keep-alive) and a :class:`ZadarmaClient`, which makes signed
+client's alone. Each transport (``ZADARMA_TRANSPORT``) is put under the production
+HTTP client (:func:`bot.app.http_client`: its timeouts, pool limits,
+HTTP/1.1 with keep-alive) and a :class:`ZadarmaClient`, which makes signed
 ``GET /v1/info/balance/`` calls, one caller at a time and N at once. Rounds
 alternate the transports; the medians over the rounds are printed, in
 microseconds of this process's CPU per call, with the wall-clock rate.
@@ -20,25 +20,17 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-from httpx_aiohttp import AiohttpTransport
-
-from bot.app import ZADARMA_LIMITS, http_client
+from bot.app import http_client
 from bot.config import Settings
 from bot.zadarma import RateLimiter, ZadarmaClient
+from bot.zadarma.transport import TRANSPORT_NAMES, TransportName
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from api_client import free_port, wait_ready  # noqa: E402
-
-TRANSPORTS: dict[str, Callable[[Settings], httpx.AsyncBaseTransport]] = {
-    "httpx": lambda _: httpx.AsyncHTTPTransport(limits=ZADARMA_LIMITS),
-    "aiohttp": lambda _: AiohttpTransport(limits=ZADARMA_LIMITS),
-}
 
 
 async def measure(client: ZadarmaClient, total: int, concurrency: int) -> tuple[float, float]:
@@ -56,9 +48,10 @@ async def measure(client: ZadarmaClient, total: int, concurrency: int) -> tuple[
 
 
 async def one_round(
-    name: str, make: Callable[[Settings], httpx.AsyncBaseTransport], settings: Settings, calls: int, conc: int
+    name: TransportName, settings: Settings, calls: int, conc: int
 ) -> dict[str, tuple[float, float]]:
-    async with http_client(settings, make(settings)) as http:
+    settings = settings.model_copy(update={"zadarma_transport": name})
+    async with http_client(settings) as http:
         client = ZadarmaClient(
             http,
             base_url=settings.zadarma_api_url,
@@ -87,8 +80,8 @@ async def run(calls: int, rounds: int, concurrency: int) -> None:
     try:
         await wait_ready(base)
         for _ in range(rounds):
-            for name, make in TRANSPORTS.items():
-                for mode, figures in (await one_round(name, make, settings, calls, concurrency)).items():
+            for name in TRANSPORT_NAMES:
+                for mode, figures in (await one_round(name, settings, calls, concurrency)).items():
                     results.setdefault((name, mode), []).append(figures)
     finally:
         proc.terminate()
@@ -96,11 +89,11 @@ async def run(calls: int, rounds: int, concurrency: int) -> None:
     print(f"signed GET /v1/info/balance/, {calls} calls x {rounds} rounds, emulator on 127.0.0.1 (aiohttp)")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'transport':<10}{'mode':<16}{'CPU us/call (median)':>22}{'min':>8}{'max':>8}{'calls/s':>10}")
-    for (name, mode), runs in results.items():
+    for (kind, mode), runs in results.items():
         cpu = [run[0] for run in runs]
         rate = statistics.median(run[1] for run in runs)
         print(
-            f"{name:<10}{mode:<16}{statistics.median(cpu):>22.0f}{min(cpu):>8.0f}{max(cpu):>8.0f}{rate:>10.0f}"
+            f"{kind:<10}{mode:<16}{statistics.median(cpu):>22.0f}{min(cpu):>8.0f}{max(cpu):>8.0f}{rate:>10.0f}"
         )
 
 
