@@ -49,7 +49,8 @@ ZADARMA_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The pooled HTTP client the Zadarma client runs on; over ``ZADARMA_TRANSPORT`` unless given one."""
     return httpx.AsyncClient(
-        transport=transport or make_transport(settings.zadarma_transport, ZADARMA_LIMITS),
+        transport=transport
+        or make_transport(settings.zadarma_transport, ZADARMA_LIMITS, settings.zadarma_api_url),
         timeout=httpx.Timeout(settings.zadarma_timeout, connect=min(5.0, settings.zadarma_timeout)),
         limits=ZADARMA_LIMITS,
         follow_redirects=False,

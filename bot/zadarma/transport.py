@@ -16,8 +16,10 @@ classifies aiohttp's errors itself, as httpx's transport does.
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from collections.abc import AsyncIterator
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -27,15 +29,29 @@ TransportName = Literal["aiohttp", "httpx"]
 TRANSPORT_NAMES: Final[tuple[TransportName, ...]] = ("aiohttp", "httpx")
 
 
-def make_transport(name: TransportName, limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """A new transport of kind ``name`` with the pool ``limits`` (HTTP/1.1, keep-alive).
+def make_transport(
+    name: TransportName, limits: httpx.Limits, url: str = ""
+) -> httpx.AsyncBaseTransport | None:
+    """A new transport of kind ``name`` with the pool ``limits`` (HTTP/1.1, keep-alive), for ``url``.
 
     ``None`` for ``httpx``: ``httpx.AsyncClient`` then builds its own, which
-    also honours proxies named in the environment.
+    honours the proxy the environment names (``HTTPS_PROXY``, ``NO_PROXY``...).
+    The aiohttp one is given that proxy for ``url`` once, here (aiohttp's own
+    ``trust_env`` would read the environment and ``.netrc`` on every call).
     """
     if name == "httpx":
         return None
-    return AiohttpTransport(limits=limits)
+    return AiohttpTransport(limits=limits, proxy=env_proxy(url))
+
+
+def env_proxy(url: str) -> httpx.Proxy | None:
+    """The proxy the environment names for ``url`` (``None``: none, or ``NO_PROXY`` exempts its host)."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    chosen = proxies.get(parts.scheme) or proxies.get("all")
+    if not chosen or not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return httpx.Proxy(chosen)
 
 
 def _classified(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
@@ -61,7 +77,7 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """
 
     def get_client(self) -> aiohttp.ClientSession:
-        """The session: the pool limits, proxies from the environment (as httpx), cookies left to httpx."""
+        """The session: the pool limits; cookies are left to httpx."""
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,

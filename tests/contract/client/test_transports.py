@@ -21,7 +21,7 @@ from bot.app import ZADARMA_LIMITS, http_client
 from bot.config import Settings
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.zadarma import RateLimiter, ZadarmaClient, ZadarmaTransportError
-from bot.zadarma.transport import TRANSPORT_NAMES, AiohttpTransport, TransportName, make_transport
+from bot.zadarma.transport import TRANSPORT_NAMES, AiohttpTransport, TransportName, env_proxy, make_transport
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -191,3 +191,20 @@ async def test_the_rate_limit_headers_are_read_and_a_429_waited_out(
         for _ in range(4):
             await api.balance()  # the 4th call of the window is refused with 429, waited out, repeated
         assert time.monotonic() - started >= 0.5
+
+
+def test_the_proxy_the_environment_names_is_read_once_for_the_api_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert env_proxy("https://api.zadarma.com") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    proxy = env_proxy("https://api.zadarma.com")
+    assert proxy is not None and proxy.url == httpx.URL("http://proxy.internal:3128")
+    assert env_proxy("http://127.0.0.1:8090") is None  # no proxy named for plain http
+    monkeypatch.setenv("NO_PROXY", "zadarma.com")
+    assert env_proxy("https://api.zadarma.com") is None
+    transport = make_transport("aiohttp", ZADARMA_LIMITS, "https://api.zadarma.com")
+    assert isinstance(transport, AiohttpTransport) and transport.proxy is None
