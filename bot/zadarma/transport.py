@@ -77,15 +77,13 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """
 
     def get_client(self) -> aiohttp.ClientSession:
-        """The session: the pool limits; cookies are left to httpx."""
+        """The session: the pool limits, cookies left to httpx, no ``trust_env`` (see make_transport)."""
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        session = aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
-        )
+        session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
         # aiohttp silently sends a GET or PUT again when the server closes the connection without a
         # reply; the client alone decides what is repeated (a PUT never is). aiohttp's test client
         # turns it off the same way.
