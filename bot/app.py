@@ -36,19 +36,23 @@ from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_st
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
+from bot.zadarma.transport import make_transport
 from bot.zadarma_events import ZadarmaEventsPart
 
 log = logging.getLogger("bot.app")
 
 ACCESS_CHECK_SECONDS = 20.0
+#: The Zadarma client's connection pool.
+ZADARMA_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The pooled HTTP client the Zadarma client runs on."""
+    """The pooled HTTP client the Zadarma client runs on; over ``ZADARMA_TRANSPORT`` unless given one."""
     return httpx.AsyncClient(
-        transport=transport,
+        transport=transport
+        or make_transport(settings.zadarma_transport, ZADARMA_LIMITS, settings.zadarma_api_url),
         timeout=httpx.Timeout(settings.zadarma_timeout, connect=min(5.0, settings.zadarma_timeout)),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        limits=ZADARMA_LIMITS,
         follow_redirects=False,
     )
 

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.storage.sealing import StateKeys, parse_key
 from bot.storage.url import EXPECTED_FORMS, SqliteUrl, parse_database_url
 from bot.zadarma.client import PRODUCTION_URL
+from bot.zadarma.transport import TransportName
 
 TELEGRAM_API = "https://api.telegram.org"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     zadarma_secret: SecretStr = SecretStr("")
     zadarma_rate_limit: int = Field(default=100, ge=1, le=10_000)
     zadarma_timeout: float = Field(default=15.0, gt=0, le=120)
+    zadarma_transport: TransportName = "aiohttp"  # what the Zadarma client's httpx sends through
     settle_window: float = Field(default=0.0, ge=0, le=86_400)
     outcome_grace: float = Field(default=60.0, ge=0, le=3600)
 
@@ -231,9 +233,10 @@ class Settings(BaseSettings):
             self.metrics_token,
         ]
         secrets = [v.get_secret_value() for v in values if v.get_secret_value()]
-        redis_password = urlsplit(self.redis_url.get_secret_value()).password
-        if redis_password:
-            secrets.append(redis_password)
+        for url in (self.redis_url.get_secret_value(), self.database_url):
+            password = urlsplit(url).password
+            if password:
+                secrets.append(password)
         return secrets + list(split_ids(self.state_encryption_old_keys.get_secret_value()))
 
     def run_problems(self) -> list[str]:

@@ -123,3 +123,9 @@ def test_old_keys_without_a_new_key_cannot_run(monkeypatch: pytest.MonkeyPatch) 
         p.startswith("STATE_ENCRYPTION_OLD_KEYS is set but STATE_ENCRYPTION_KEY is not")
         for p in s.run_problems()
     )
+
+
+def test_the_database_password_is_a_secret_to_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(monkeypatch, **BASE, DATABASE_URL="postgresql://bot:pg-pass-word@db:5432/bot")
+    assert "pg-pass-word" in s.secret_values()
+    assert "pg-pass-word" not in settings(monkeypatch, **BASE).secret_values()

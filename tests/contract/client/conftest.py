@@ -9,8 +9,10 @@ import httpx
 import pytest
 from aiohttp import web
 
+from bot.app import ZADARMA_LIMITS
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.zadarma import RateLimiter, ZadarmaClient
+from bot.zadarma.transport import TRANSPORT_NAMES, make_transport
 
 
 @dataclass
@@ -24,8 +26,9 @@ async def no_sleep(_: float) -> None:
     return None
 
 
-@pytest.fixture(params=["in-process", "socket"])
+@pytest.fixture(params=["in-process", *(f"socket-{name}" for name in TRANSPORT_NAMES)])
 async def peer(request: pytest.FixtureRequest) -> AsyncIterator[Peer]:
+    """The client against the emulator: in-process, or over 127.0.0.1 through each production transport."""
     sandbox = Sandbox(SandboxConfig(rate_limit=10_000))
     if request.param == "in-process":
         async with httpx.AsyncClient(transport=sandbox.transport()) as http:
@@ -41,7 +44,8 @@ async def peer(request: pytest.FixtureRequest) -> AsyncIterator[Peer]:
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient() as http:
+        transport = make_transport(request.param.removeprefix("socket-"), ZADARMA_LIMITS)
+        async with httpx.AsyncClient(transport=transport, limits=ZADARMA_LIMITS) as http:
             client = ZadarmaClient(
                 http, base_url=base, key=sandbox.key, secret=sandbox.secret, limiter=RateLimiter(10_000)
             )

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app import ZADARMA_LIMITS
 from bot.sandbox import Faults, Sandbox, SandboxConfig
 from bot.zadarma import (
     Priority,
@@ -18,6 +19,7 @@ from bot.zadarma import (
     ZadarmaMalformedResponse,
     ZadarmaTransportError,
 )
+from bot.zadarma.transport import TRANSPORT_NAMES, TransportName, make_transport
 
 
 def client_for(sandbox: Sandbox, http: httpx.AsyncClient, **kwargs: Any) -> ZadarmaClient:
@@ -110,7 +112,8 @@ async def test_orders_are_never_repeated(fault: str) -> None:
     assert info.value.outcome_unknown is (fault != "error_rate")
 
 
-async def test_dropped_connection_over_a_real_socket() -> None:
+@pytest.mark.parametrize("transport", TRANSPORT_NAMES)
+async def test_dropped_connection_over_a_real_socket(transport: TransportName) -> None:
     from aiohttp import web
 
     sandbox = Sandbox()
@@ -120,7 +123,7 @@ async def test_dropped_connection_over_a_real_socket() -> None:
     await site.start()
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
     try:
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=make_transport(transport, ZADARMA_LIMITS)) as http:
             client = ZadarmaClient(
                 http, base_url=f"http://127.0.0.1:{port}", key=sandbox.key, secret=sandbox.secret
             )
