@@ -230,7 +230,7 @@ class AlertScheduler:
 
     async def _scan(self, lease: HeldLease) -> ScanReport:
         clock = await self._client.account_clock()
-        records = await self._client.direct_numbers()
+        records = await self._client.number_briefs()
         balance = await self._client.balance()
         report = ScanReport(numbers=len(records), api_calls=3)
         raw_previous = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)

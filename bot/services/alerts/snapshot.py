@@ -4,6 +4,11 @@ The scheduler compares each scan's :class:`Snapshot` with the one it stored
 before; the difference is what happened in between (a renewal, a parking, a
 status change). Dates are aware UTC instants; the account's zone is kept as
 a fixed UTC offset so that dates can be put back on the account's calendar.
+
+A large account's snapshot holds 100,000 states, two of them at once during a
+scan (the stored one and the new one), so states share their repeated values
+(statuses, currencies, fees, cities, dates) and the stored text is written and
+read without building the whole JSON tree.
 """
 
 from __future__ import annotations
@@ -13,9 +18,88 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
-from bot.zadarma.models import AccountClock, Balance, DirectNumber
+from bot.zadarma.models import AccountClock, Balance
+
+_CHUNK = 2000
+"""States serialised per ``json.dumps`` call when writing a snapshot."""
+
+
+class NumberRecord(Protocol):
+    """What a snapshot reads of a ``direct_numbers`` item (``DirectNumber`` and ``NumberBrief`` fit)."""
+
+    @property
+    def number(self) -> str:
+        """The number, maybe with a leading ``+``."""
+        ...
+
+    @property
+    def status(self) -> str:
+        """Its status."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """Its city or type."""
+        ...
+
+    @property
+    def start_date(self) -> datetime | None:
+        """Naive, in the account's zone."""
+        ...
+
+    @property
+    def stop_date(self) -> datetime | None:
+        """Naive, in the account's zone."""
+        ...
+
+    @property
+    def monthly_fee(self) -> Decimal:
+        """The monthly fee."""
+        ...
+
+    @property
+    def currency(self) -> str:
+        """The fee's currency."""
+        ...
+
+    @property
+    def autorenew(self) -> bool:
+        """Whether it renews itself."""
+        ...
+
+
+class _Shared:
+    """Equal values met while building or reading one snapshot, kept once."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.fees: dict[str, Decimal] = {}
+        self.moments: dict[Any, datetime | None] = {}
+
+    def text(self, value: str) -> str:
+        return self.texts.setdefault(value, value)
+
+    def fee(self, value: Decimal) -> Decimal:
+        return self.fees.setdefault(str(value), value)
+
+    def utc(self, local: datetime | None, zone: timezone) -> datetime | None:
+        """A naive account-local time as aware UTC (``None`` stays ``None``)."""
+        if local is None:
+            return None
+        moment = self.moments.get(local)
+        if moment is None:
+            moment = self.moments[local] = local.replace(tzinfo=zone).astimezone(UTC)
+        return moment
+
+    def from_ts(self, value: Any) -> datetime | None:
+        if type(value) is not int:
+            return _from_ts(value)
+        moment = self.moments.get(value)
+        if moment is None:
+            moment = self.moments[value] = _from_ts(value)
+        return moment
 
 SNAPSHOT_VERSION = 1
 """Format version written into every snapshot; another version is ignored when loading."""
@@ -46,18 +130,18 @@ class NumberState:
     rejection: str | None = None
 
     @classmethod
-    def from_record(cls, record: DirectNumber, zone: timezone) -> NumberState:
+    def from_record(cls, record: NumberRecord, zone: timezone, shared: _Shared | None = None) -> NumberState:
         """The state of one ``direct_numbers`` record, its dates (naive, in ``zone``) made UTC."""
-        stop, start = record.stop_date, record.start_date
+        shared = shared or _Shared()
         return cls(
             number=record.number.lstrip("+"),
-            status=record.status,
-            stop_date=stop.replace(tzinfo=zone).astimezone(UTC) if stop else None,
+            status=shared.text(record.status),
+            stop_date=shared.utc(record.stop_date, zone),
             autorenew=record.autorenew,
-            monthly_fee=record.monthly_fee,
-            currency=record.currency,
-            description=record.description,
-            start_date=start.replace(tzinfo=zone).astimezone(UTC) if start else None,
+            monthly_fee=shared.fee(record.monthly_fee),
+            currency=shared.text(record.currency),
+            description=shared.text(record.description),
+            start_date=shared.utc(record.start_date, zone),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -79,20 +163,25 @@ class NumberState:
         return data
 
     @classmethod
-    def from_json(cls, data: Any) -> NumberState:
+    def from_json(cls, data: Any, shared: _Shared | None = None) -> NumberState:
         """Read :meth:`to_json`'s form; raises :class:`SnapshotError` when it is not that."""
         if not isinstance(data, dict):
             raise SnapshotError("a number entry is not an object")
+        shared = shared or _Shared()
         try:
+            fee = str(data["fee"])
+            monthly_fee = shared.fees.get(fee)
+            if monthly_fee is None:
+                monthly_fee = shared.fees[fee] = Decimal(fee)
             return cls(
                 number=str(data["n"]),
-                status=str(data["s"]),
-                stop_date=_from_ts(data.get("stop")),
+                status=shared.text(str(data["s"])),
+                stop_date=shared.from_ts(data.get("stop")),
                 autorenew=bool(data["ar"]),
-                monthly_fee=Decimal(str(data["fee"])),
-                currency=str(data.get("cur", "")),
-                description=str(data.get("d", "")),
-                start_date=_from_ts(data.get("start")),
+                monthly_fee=monthly_fee,
+                currency=shared.text(str(data.get("cur", ""))),
+                description=shared.text(str(data.get("d", ""))),
+                start_date=shared.from_ts(data.get("start")),
                 rejection=data.get("rej") or None,
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
@@ -139,38 +228,49 @@ class Snapshot:
 
     @classmethod
     def from_account(
-        cls, records: Iterable[DirectNumber], clock: AccountClock, balance: Balance | None = None
+        cls, records: Iterable[NumberRecord], clock: AccountClock, balance: Balance | None = None
     ) -> Snapshot:
         """The snapshot of one scan: ``direct_numbers``, ``info/timezone`` and ``info/balance``."""
         zone = clock.tzinfo
+        shared = _Shared()
         return cls(
             taken_at=clock.now,
             utc_offset_minutes=int(clock.offset.total_seconds() // 60),
-            numbers=tuple(NumberState.from_record(record, zone) for record in records),
+            numbers=tuple(NumberState.from_record(record, zone, shared) for record in records),
             balance=None if balance is None else balance.balance,
             balance_currency="" if balance is None else balance.currency,
         )
 
     def to_json(self) -> str:
-        """The text to store."""
-        return json.dumps(
+        """The text to store (written a chunk of states at a time)."""
+        head = _dumps(
             {
                 "v": SNAPSHOT_VERSION,
                 "taken_at": _ts(self.taken_at),
                 "offset": self.utc_offset_minutes,
                 "balance": None if self.balance is None else str(self.balance),
                 "cur": self.balance_currency,
-                "numbers": [state.to_json() for state in self.numbers],
-            },
-            separators=(",", ":"),
-            ensure_ascii=False,
+            }
         )
+        chunks = [
+            _dumps([state.to_json() for state in self.numbers[start : start + _CHUNK]])[1:-1]
+            for start in range(0, len(self.numbers), _CHUNK)
+        ]
+        return head[:-1] + ',"numbers":[' + ",".join(chunks) + "]}"
 
     @classmethod
     def from_json(cls, text: str) -> Snapshot:
         """Read :meth:`to_json`'s text; raises :class:`SnapshotError` when it is not a snapshot."""
+        shared = _Shared()
+
+        def entry(data: dict[str, Any]) -> Any:
+            # read each number entry as soon as it is decoded: the dicts never pile up
+            return NumberState.from_json(data, shared) if "n" in data and "v" not in data else data
+
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_hook=entry)
+        except SnapshotError:
+            raise
         except ValueError as exc:
             raise SnapshotError(f"not JSON: {exc}") from None
         if not isinstance(data, dict) or data.get("v") != SNAPSHOT_VERSION:
@@ -189,10 +289,17 @@ class Snapshot:
         return cls(
             taken_at=taken_at,
             utc_offset_minutes=offset,
-            numbers=tuple(NumberState.from_json(item) for item in numbers),
+            numbers=tuple(
+                item if isinstance(item, NumberState) else NumberState.from_json(item, shared)
+                for item in numbers
+            ),
             balance=balance,
             balance_currency=str(data.get("cur", "")),
         )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _ts(moment: datetime | None) -> int | None:

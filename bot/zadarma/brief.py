@@ -1,0 +1,286 @@
+"""A compact reading of ``direct_numbers`` for account-wide scans.
+
+:meth:`~bot.zadarma.client.ZadarmaClient.direct_numbers` gives full
+:class:`~bot.zadarma.models.DirectNumber` records; with 100,000 numbers the
+reply's dict tree and those records cost hundreds of MiB. A scan needs only
+a few fields, so :meth:`~bot.zadarma.client.ZadarmaClient.number_briefs`
+reads the list item by item (:func:`decode_streaming`) into slotted
+:class:`NumberBrief` records, dropping each item's dict as soon as it is
+read, and sharing the repeated values (statuses, currencies, fees, cities).
+
+The reading is the models' tolerant one (:mod:`bot.zadarma.models`): an item
+in the common shape is read directly with the same lenient conversions
+(:mod:`bot.zadarma.parsing`); any other item goes through
+:class:`~bot.zadarma.models.DirectNumber` itself, so unknown fields, nulls,
+strings-as-numbers and unreadable items behave exactly as there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.zadarma.models import DirectNumber
+from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_decimal, to_str
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+@dataclass(frozen=True, slots=True)
+class NumberBrief:
+    """The fields of one ``direct_numbers`` item that a scan uses (as in :class:`DirectNumber`)."""
+
+    number: str
+    status: str
+    description: str = ""
+    start_date: datetime | None = None
+    stop_date: datetime | None = None
+    monthly_fee: Decimal = Decimal(0)
+    currency: str = ""
+    autorenew: bool = False
+    type: str | None = None
+
+    @classmethod
+    def of(cls, record: DirectNumber) -> NumberBrief:
+        """The brief of a full record."""
+        return cls(
+            record.number,
+            record.status,
+            record.description,
+            record.start_date,
+            record.stop_date,
+            record.monthly_fee,
+            record.currency,
+            record.autorenew,
+            record.type,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A list item that could not be read: its position and the fields at fault."""
+
+    index: int
+    fields: tuple[str, ...]
+
+
+class _Irregular(Exception):
+    """The item is not in the common shape: read it with the model instead."""
+
+
+class BriefReader:
+    """Reads ``direct_numbers`` items into :class:`NumberBrief`, sharing repeated values.
+
+    One reader serves one reply: its caches live as long as it does.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._fees: dict[tuple[type, Any], Decimal] = {}
+        self._amounts: dict[str, Decimal] = {}
+        self._dates: dict[str, datetime | None] = {}
+
+    def __call__(self, item: Any, index: int) -> NumberBrief | Unreadable:
+        """The brief of ``item`` (the ``index``-th of the list), or why it is unreadable."""
+        try:
+            return self._common(item)
+        except _Irregular:
+            pass
+        try:
+            return self._shared(NumberBrief.of(DirectNumber.model_validate(item)))
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "(item)" for e in exc.errors()})
+            return Unreadable(index, tuple(fields))
+
+    def _common(self, item: Any) -> NumberBrief:
+        if type(item) is not dict:
+            raise _Irregular
+        get = item.get
+        return NumberBrief(
+            self._required(get("number")),
+            self._text(self._required(get("status"))),
+            self._text(self._optional_text(get("description"))),
+            self._date(get("start_date")),
+            self._date(get("stop_date")),
+            self._fee(get("monthly_fee")),
+            self._text(self._optional_text(get("currency"))),
+            self._bool(get("autorenew")),
+            self._type(get("type")),
+        )
+
+    def _shared(self, brief: NumberBrief) -> NumberBrief:
+        return NumberBrief(
+            brief.number,
+            self._text(brief.status),
+            self._text(brief.description),
+            brief.start_date,
+            brief.stop_date,
+            self._amounts.setdefault(str(brief.monthly_fee), brief.monthly_fee),
+            self._text(brief.currency),
+            brief.autorenew,
+            None if brief.type is None else self._text(brief.type),
+        )
+
+    def _text(self, value: str) -> str:
+        return self._texts.setdefault(value, value)
+
+    @staticmethod
+    def _required(value: Any) -> str:
+        text = to_str(value)
+        if type(text) is not str:
+            raise _Irregular
+        return text
+
+    @staticmethod
+    def _optional_text(value: Any) -> str:
+        if value is None:
+            return ""
+        text = to_str(value)
+        if type(text) is not str:
+            raise _Irregular
+        return text
+
+    def _date(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if type(value) is not str:
+            raise _Irregular
+        try:
+            return self._dates[value]
+        except KeyError:
+            pass
+        try:
+            parsed: datetime | None = to_account_datetime(value)
+        except ValueError:
+            raise _Irregular from None
+        self._dates[value] = parsed
+        return parsed
+
+    def _fee(self, value: Any) -> Decimal:
+        if value is None:
+            return Decimal(0)
+        kind = type(value)
+        if kind not in (str, int, float):
+            raise _Irregular
+        try:
+            return self._fees[kind, value]
+        except KeyError:
+            pass
+        try:
+            amount = to_decimal(value)
+        except ValueError:
+            raise _Irregular from None
+        if type(amount) is not Decimal:
+            raise _Irregular
+        self._fees[kind, value] = amount
+        return amount
+
+    @staticmethod
+    def _bool(value: Any) -> bool:
+        if value is None:
+            return False
+        flag = to_bool(value)
+        if type(flag) is not bool:
+            raise _Irregular
+        return flag
+
+    def _type(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        text = empty_to_none(value)
+        if text is None:
+            return None
+        if type(text) is not str:
+            raise _Irregular
+        return self._text(text)
+
+
+class StreamedList(list[Any]):
+    """A list whose items were converted while the reply was decoded."""
+
+
+def decode_streaming(content: bytes, key: str, convert: Callable[[Any, int], Any]) -> Any:
+    """``json.loads(content)``, except that the items of a top-level object's ``key`` array
+    are handed to ``convert`` one by one as they are decoded (with their index), and
+    the array becomes a :class:`StreamedList` of what ``convert`` returned.
+
+    Only that array is treated so; any other shape decodes exactly as ``json.loads``
+    would (raising :class:`ValueError` for text that is not JSON).
+    """
+    if not content:
+        return json.loads(content)
+    text = content.decode(json.detect_encoding(content), "surrogatepass")
+    try:
+        return _streamed_object(text, key, convert)
+    except _Irregular:
+        return json.loads(text)
+
+
+def _skip(text: str, index: int) -> int:
+    return _WS.match(text, index).end()  # type: ignore[union-attr]  # matches the empty string
+
+
+def _streamed_object(text: str, key: str, convert: Callable[[Any, int], Any]) -> Any:
+    index = _skip(text, 0)
+    if text[index : index + 1] != "{":
+        raise _Irregular
+    body: dict[str, Any] = {}
+    index = _skip(text, index + 1)
+    if text[index : index + 1] == "}":
+        index += 1
+    else:
+        while True:
+            name, index = _value(text, index)
+            if type(name) is not str:
+                raise _Irregular
+            index = _skip(text, index)
+            if text[index : index + 1] != ":":
+                raise _Irregular
+            index = _skip(text, index + 1)
+            if name == key and text[index : index + 1] == "[":
+                body[name], index = _streamed_array(text, index, convert)
+            else:
+                body[name], index = _value(text, index)
+            index = _skip(text, index)
+            mark = text[index : index + 1]
+            index = _skip(text, index + 1)
+            if mark == "}":
+                break
+            if mark != ",":
+                raise _Irregular
+    if _skip(text, index) != len(text):
+        raise _Irregular
+    return body
+
+
+def _streamed_array(text: str, index: int, convert: Callable[[Any, int], Any]) -> tuple[StreamedList, int]:
+    items = StreamedList()
+    index = _skip(text, index + 1)
+    if text[index : index + 1] == "]":
+        return items, index + 1
+    while True:
+        item, index = _value(text, index)
+        items.append(convert(item, len(items)))
+        del item
+        index = _skip(text, index)
+        mark = text[index : index + 1]
+        if mark == "]":
+            return items, index + 1
+        if mark != ",":
+            raise _Irregular
+        index = _skip(text, index + 1)
+
+
+def _value(text: str, index: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, index)
+    except ValueError:
+        raise _Irregular from None
