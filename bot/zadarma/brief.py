@@ -86,7 +86,6 @@ class BriefReader:
         self._texts: dict[str, str] = {}
         self._fees: dict[tuple[type, Any], Decimal] = {}
         self._amounts: dict[str, Decimal] = {}
-        self._dates: dict[str, datetime | None] = {}
 
     def __call__(self, item: Any, index: int) -> NumberBrief | Unreadable:
         """The brief of ``item`` (the ``index``-th of the list), or why it is unreadable."""
@@ -148,20 +147,16 @@ class BriefReader:
             raise _Irregular
         return text
 
-    def _date(self, value: Any) -> datetime | None:
+    @staticmethod
+    def _date(value: Any) -> datetime | None:
         if value is None:
             return None
         if type(value) is not str:
             raise _Irregular
         try:
-            return self._dates[value]
-        except KeyError:
-            pass
-        try:
             parsed: datetime | None = to_account_datetime(value)
         except ValueError:
             raise _Irregular from None
-        self._dates[value] = parsed
         return parsed
 
     def _fee(self, value: Any) -> Decimal:

@@ -15,8 +15,8 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 

@@ -101,6 +101,7 @@ class _Shared:
             moment = self.moments[value] = _from_ts(value)
         return moment
 
+
 SNAPSHOT_VERSION = 1
 """Format version written into every snapshot; another version is ignored when loading."""
 
