@@ -17,6 +17,7 @@ strings-as-numbers and unreadable items behave exactly as there.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_WINDOW = 1 << 18
+"""Bytes of the reply decoded at a time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,75 +210,108 @@ def decode_streaming(content: bytes, key: str, convert: Callable[[Any, int], Any
     are handed to ``convert`` one by one as they are decoded (with their index), and
     the array becomes a :class:`StreamedList` of what ``convert`` returned.
 
-    Only that array is treated so; any other shape decodes exactly as ``json.loads``
-    would (raising :class:`ValueError` for text that is not JSON).
+    The bytes are decoded a window at a time, so the text of the whole reply is
+    never held at once. Only that array is treated so; any other shape decodes
+    exactly as ``json.loads`` would (raising :class:`ValueError` for text that is
+    not JSON).
     """
     if not content:
         return json.loads(content)
-    text = content.decode(json.detect_encoding(content), "surrogatepass")
     try:
-        return _streamed_object(text, key, convert)
+        return _streamed_object(_Cursor(content), key, convert)
     except _Irregular:
-        return json.loads(text)
+        return json.loads(content)
 
 
-def _skip(text: str, index: int) -> int:
-    return _WS.match(text, index).end()  # type: ignore[union-attr]  # matches the empty string
+class _Cursor:
+    """A position in JSON text decoded from bytes a window at a time."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+        self._decoder = codecs.getincrementaldecoder(json.detect_encoding(content))("surrogatepass")
+        self._read = 0
+        self.text = ""
+        self.at = 0
+
+    @property
+    def complete(self) -> bool:
+        return self._read >= len(self._content)
+
+    def more(self) -> None:
+        """Drop the text already read and decode the next window (``_Irregular`` at the end)."""
+        if self.complete:
+            raise _Irregular
+        end = self._read + _WINDOW
+        piece = self._decoder.decode(self._content[self._read : end], final=end >= len(self._content))
+        self._read = end
+        self.text = self.text[self.at :] + piece
+        self.at = 0
+
+    def peek(self) -> str:
+        """The next character after white space ('' at the end of the text)."""
+        while True:
+            self.at = _WS.match(self.text, self.at).end()  # type: ignore[union-attr]  # matches ''
+            if self.at < len(self.text) or self.complete:
+                return self.text[self.at : self.at + 1]
+            self.more()
+
+    def expect(self, mark: str) -> None:
+        if self.peek() != mark:
+            raise _Irregular
+        self.at += 1
+
+    def value(self) -> Any:
+        """The next JSON value."""
+        self.peek()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.at)
+            except ValueError:
+                self.more()  # maybe cut short by the window's end
+                continue
+            if end < len(self.text) or self.complete:
+                self.at = end
+                return value
+            self.more()  # a number at the window's end may go on in the next
 
 
-def _streamed_object(text: str, key: str, convert: Callable[[Any, int], Any]) -> Any:
-    index = _skip(text, 0)
-    if text[index : index + 1] != "{":
-        raise _Irregular
+def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], Any]) -> Any:
+    cursor.expect("{")
     body: dict[str, Any] = {}
-    index = _skip(text, index + 1)
-    if text[index : index + 1] == "}":
-        index += 1
+    if cursor.peek() == "}":
+        cursor.at += 1
     else:
         while True:
-            name, index = _value(text, index)
+            name = cursor.value()
             if type(name) is not str:
                 raise _Irregular
-            index = _skip(text, index)
-            if text[index : index + 1] != ":":
-                raise _Irregular
-            index = _skip(text, index + 1)
-            if name == key and text[index : index + 1] == "[":
-                body[name], index = _streamed_array(text, index, convert)
+            cursor.expect(":")
+            if name == key and cursor.peek() == "[":
+                body[name] = _streamed_array(cursor, convert)
             else:
-                body[name], index = _value(text, index)
-            index = _skip(text, index)
-            mark = text[index : index + 1]
-            index = _skip(text, index + 1)
+                body[name] = cursor.value()
+            mark = cursor.peek()
+            cursor.at += 1
             if mark == "}":
                 break
             if mark != ",":
                 raise _Irregular
-    if _skip(text, index) != len(text):
+    if cursor.peek() != "":
         raise _Irregular
     return body
 
 
-def _streamed_array(text: str, index: int, convert: Callable[[Any, int], Any]) -> tuple[StreamedList, int]:
+def _streamed_array(cursor: _Cursor, convert: Callable[[Any, int], Any]) -> StreamedList:
     items = StreamedList()
-    index = _skip(text, index + 1)
-    if text[index : index + 1] == "]":
-        return items, index + 1
+    cursor.expect("[")
+    if cursor.peek() == "]":
+        cursor.at += 1
+        return items
     while True:
-        item, index = _value(text, index)
-        items.append(convert(item, len(items)))
-        del item
-        index = _skip(text, index)
-        mark = text[index : index + 1]
+        items.append(convert(cursor.value(), len(items)))
+        mark = cursor.peek()
+        cursor.at += 1
         if mark == "]":
-            return items, index + 1
+            return items
         if mark != ",":
             raise _Irregular
-        index = _skip(text, index + 1)
-
-
-def _value(text: str, index: int) -> tuple[Any, int]:
-    try:
-        return _DECODER.raw_decode(text, index)
-    except ValueError:
-        raise _Irregular from None
