@@ -173,9 +173,17 @@ class ZadarmaClient:
         url = self._base.copy_with(
             raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")
         )
+        content: bytes | None = None
         try:
             if method == "GET":
-                response = await self._http.request(method, url, headers=headers, timeout=self._timeout)
+                # read here rather than by httpx: the response lives on in a reference cycle
+                # until the next garbage collection, and a long list's bytes with it
+                request = self._http.build_request(method, url, headers=headers, timeout=self._timeout)
+                response = await self._http.send(request, stream=True)
+                try:
+                    content = b"".join([part async for part in response.aiter_bytes()])
+                finally:
+                    await response.aclose()
             elif files:
                 data = {k: str(v) for k, v in params.items()}
                 data.setdefault("format", "json")
@@ -211,7 +219,7 @@ class ZadarmaClient:
                 "ms": round(elapsed_ms, 1),
             },
         )
-        return self._decode(method, path, response, decode)
+        return self._decode(method, path, response, response.content if content is None else content, decode)
 
     def _observe(self, path: str, status: str, started: float) -> float:
         """Tell the observer about one attempt; return its duration in seconds."""
@@ -224,11 +232,16 @@ class ZadarmaClient:
         return seconds
 
     def _decode(
-        self, method: str, path: str, response: httpx.Response, decode: Callable[[bytes], Any]
+        self,
+        method: str,
+        path: str,
+        response: httpx.Response,
+        content: bytes,
+        decode: Callable[[bytes], Any],
     ) -> dict[str, Any]:
         status = response.status_code
         try:
-            body = decode(response.content)
+            body = decode(content)
         except ValueError:
             body = None
         if status == 429:

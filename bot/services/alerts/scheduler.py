@@ -252,6 +252,7 @@ class AlertScheduler:
             digest_hour=self._digest_hour if self._routes.team else None,
             rates=self._rates,
         )
+        del previous  # a large account's snapshot: not kept while claiming and saving
         report.drafts = len(drafts)
         for draft in drafts:
             await self._claim(draft, report)
@@ -292,13 +293,18 @@ class AlertScheduler:
         if not await lease.renew():
             log.warning("alerts scan lease lost; snapshot not stored")
             return False
-        stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
-        if stored is not None and stored != raw_previous:
-            other = _parse(stored)
-            if other is not None and other.taken_at > current.taken_at:
-                return False
+        if await self._newer_stored(current, raw_previous):
+            return False
         await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, current.to_json())
         return True
+
+    async def _newer_stored(self, current: Snapshot, raw_previous: str | None) -> bool:
+        """Whether another scan stored a snapshot newer than ``current`` since ``raw_previous`` was read."""
+        stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
+        if stored is None or stored == raw_previous:
+            return False
+        other = _parse(stored)
+        return other is not None and other.taken_at > current.taken_at
 
     # -- delivering ----------------------------------------------------------------
 

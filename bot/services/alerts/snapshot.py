@@ -300,7 +300,8 @@ class Snapshot:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    # ASCII: a text with one non-ASCII character would take 2-4 bytes for every character
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _ts(moment: datetime | None) -> int | None:
