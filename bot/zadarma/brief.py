@@ -33,6 +33,8 @@ from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_NUMBER_GOES_ON = frozenset("0123456789.eE+-")
+"""Characters that may continue a number cut short by a window's end."""
 _WINDOW = 1 << 18
 """Bytes of the reply decoded at a time."""
 
@@ -269,10 +271,10 @@ class _Cursor:
             except ValueError:
                 self.more()  # maybe cut short by the window's end
                 continue
-            if end < len(self.text) or self.complete:
+            if self.complete or (end < len(self.text) and self.text[end] not in _NUMBER_GOES_ON):
                 self.at = end
                 return value
-            self.more()  # a number at the window's end may go on in the next
+            self.more()  # a number at the window's end may go on in the next ("0" of "0.5")
 
 
 def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], Any]) -> Any:
