@@ -38,7 +38,7 @@ from bot.services.alerts.routing import AlertRoutes
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
 from bot.services.waiting import stop_task, wait_event
-from bot.storage import Storage, utc_now
+from bot.storage import Storage, User, UserRef, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaError
 
@@ -153,6 +153,7 @@ class AlertScheduler:
         self._last_error: str | None = None
         self._last_scan_at: datetime | None = None
         self._last_report: ScanReport | None = None
+        self._scan_users: dict[UserRef, User | None] | None = None
 
     @classmethod
     def from_settings(
@@ -254,8 +255,12 @@ class AlertScheduler:
         )
         del previous  # a large account's snapshot: not kept while claiming and saving
         report.drafts = len(drafts)
-        for draft in drafts:
-            await self._claim(draft, report)
+        self._scan_users = {}
+        try:
+            for draft in drafts:
+                await self._claim(draft, report)
+        finally:
+            self._scan_users = None
         report.snapshot_saved = await self._save(current, raw_previous, lease)
         return report
 
@@ -282,11 +287,20 @@ class AlertScheduler:
         if draft.number is not None and draft.kind not in TEAM_ONLY and customers:
             owner = await self._storage.ownership.owner_of_number(draft.number)
             if owner is not None and owner.platform in customers:
-                user = await self._storage.users.get(owner)
+                user = await self._user(owner)
                 if user is None or not user.blocked:
                     destinations.append(f"{owner.platform}:{owner.user_id}")
         destinations.extend(self._routes.team)
         return destinations
+
+    async def _user(self, ref: UserRef) -> User | None:
+        """The stored user, read once per scan (one owner may have thousands of due alerts)."""
+        seen = self._scan_users
+        if seen is None:
+            return await self._storage.users.get(ref)
+        if ref not in seen:
+            seen[ref] = await self._storage.users.get(ref)
+        return seen[ref]
 
     async def _save(self, current: Snapshot, raw_previous: str | None, lease: HeldLease) -> bool:
         """Store ``current`` unless the lease was lost or someone stored a newer snapshot meanwhile."""

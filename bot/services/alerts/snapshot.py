@@ -76,7 +76,6 @@ class _Shared:
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}
         self.fees: dict[str, Decimal] = {}
-        self.moments: dict[Any, datetime | None] = {}
 
     def text(self, value: str) -> str:
         return self.texts.setdefault(value, value)
@@ -84,22 +83,13 @@ class _Shared:
     def fee(self, value: Decimal) -> Decimal:
         return self.fees.setdefault(str(value), value)
 
-    def utc(self, local: datetime | None, zone: timezone) -> datetime | None:
-        """A naive account-local time as aware UTC (``None`` stays ``None``)."""
-        if local is None:
-            return None
-        moment = self.moments.get(local)
-        if moment is None:
-            moment = self.moments[local] = local.replace(tzinfo=zone).astimezone(UTC)
-        return moment
 
-    def from_ts(self, value: Any) -> datetime | None:
-        if type(value) is not int:
-            return _from_ts(value)
-        moment = self.moments.get(value)
-        if moment is None:
-            moment = self.moments[value] = _from_ts(value)
-        return moment
+def _utc(local: datetime | None, zone: timezone) -> datetime | None:
+    """A naive account-local time as aware UTC (``None`` stays ``None``)."""
+    if local is None:
+        return None
+    # what astimezone(UTC) gives for a fixed offset, at a fraction of the cost
+    return (local - zone.utcoffset(None)).replace(tzinfo=UTC)
 
 
 SNAPSHOT_VERSION = 1
@@ -137,12 +127,12 @@ class NumberState:
         return cls(
             number=record.number.lstrip("+"),
             status=shared.text(record.status),
-            stop_date=shared.utc(record.stop_date, zone),
+            stop_date=_utc(record.stop_date, zone),
             autorenew=record.autorenew,
             monthly_fee=shared.fee(record.monthly_fee),
             currency=shared.text(record.currency),
             description=shared.text(record.description),
-            start_date=shared.utc(record.start_date, zone),
+            start_date=_utc(record.start_date, zone),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -177,12 +167,12 @@ class NumberState:
             return cls(
                 number=str(data["n"]),
                 status=shared.text(str(data["s"])),
-                stop_date=shared.from_ts(data.get("stop")),
+                stop_date=_from_ts(data.get("stop")),
                 autorenew=bool(data["ar"]),
                 monthly_fee=monthly_fee,
                 currency=shared.text(str(data.get("cur", ""))),
                 description=shared.text(str(data.get("d", ""))),
-                start_date=shared.from_ts(data.get("start")),
+                start_date=_from_ts(data.get("start")),
                 rejection=data.get("rej") or None,
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
