@@ -154,6 +154,9 @@ class AlertScheduler:
         self._last_scan_at: datetime | None = None
         self._last_report: ScanReport | None = None
         self._scan_users: dict[UserRef, User | None] | None = None
+        # the last snapshot stored, with its text: the next scan's previous one unless
+        # another replica stored one since (a large account's snapshot takes a second to parse)
+        self._saved: tuple[str, Snapshot] | None = None
 
     @classmethod
     def from_settings(
@@ -235,7 +238,7 @@ class AlertScheduler:
         balance = await self._client.balance()
         report = ScanReport(numbers=len(records), api_calls=3)
         raw_previous = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
-        previous = _parse(raw_previous)
+        previous = self._previous(raw_previous)
         report.first_scan = previous is None
         current = Snapshot.from_account(records, clock, balance)
         del records
@@ -309,8 +312,17 @@ class AlertScheduler:
             return False
         if await self._newer_stored(current, raw_previous):
             return False
-        await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, current.to_json())
+        text = current.to_json()
+        await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, text)
+        self._saved = (text, current)
         return True
+
+    def _previous(self, raw: str | None) -> Snapshot | None:
+        """The stored snapshot: the one this scheduler saved last when the text is still that, else parsed."""
+        saved, self._saved = self._saved, None
+        if saved is not None and raw is not None and saved[0] == raw:
+            return saved[1]
+        return _parse(raw)
 
     async def _newer_stored(self, current: Snapshot, raw_previous: str | None) -> bool:
         """Whether another scan stored a snapshot newer than ``current`` since ``raw_previous`` was read."""
