@@ -207,46 +207,58 @@ class StreamedList(list[Any]):
     """A list whose items were converted while the reply was decoded."""
 
 
-def decode_streaming(content: bytes, key: str, convert: Callable[[Any, int], Any]) -> Any:
-    """``json.loads(content)``, except that the items of a top-level object's ``key`` array
+def decode_json(parts: list[bytes]) -> Any:
+    """``json.loads`` of a reply's body, given as the chunks it arrived in."""
+    return json.loads(parts[0] if len(parts) == 1 else b"".join(parts))
+
+
+def decode_streaming(parts: list[bytes], key: str, convert: Callable[[Any, int], Any]) -> Any:
+    """:func:`decode_json`, except that the items of a top-level object's ``key`` array
     are handed to ``convert`` one by one as they are decoded (with their index), and
     the array becomes a :class:`StreamedList` of what ``convert`` returned.
 
-    The bytes are decoded a window at a time, so the text of the whole reply is
-    never held at once. Only that array is treated so; any other shape decodes
-    exactly as ``json.loads`` would (raising :class:`ValueError` for text that is
-    not JSON).
+    ``parts`` (the body's chunks) is consumed: each chunk is dropped once decoded,
+    so neither the body nor its text is held whole while the items are read.
+    Any other shape decodes exactly as ``json.loads`` would, and text that is not
+    JSON raises :class:`ValueError`.
     """
-    if not content:
-        return json.loads(content)
+    while len(parts) > 1 and len(parts[0]) < 64:  # enough to see the encoding and the first mark
+        parts[0:2] = [parts[0] + parts[1]]
+    head = parts[0].lstrip(b" \t\n\r") if parts else b""
+    if not head.startswith(b"{") or json.detect_encoding(parts[0]) != "utf-8":
+        return decode_json(parts)  # not an object (or not plain UTF-8): nothing to stream
     try:
-        return _streamed_object(_Cursor(content), key, convert)
+        return _streamed_object(_Cursor(parts), key, convert)
     except _Irregular:
-        return json.loads(content)
+        # an object cut short or malformed: what json.loads would refuse too
+        raise ValueError("the reply is not valid JSON") from None
 
 
 class _Cursor:
-    """A position in JSON text decoded from bytes a window at a time."""
+    """A position in JSON text decoded from a body's chunks as they are needed."""
 
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-        self._decoder = codecs.getincrementaldecoder(json.detect_encoding(content))("surrogatepass")
-        self._read = 0
+    def __init__(self, parts: list[bytes]) -> None:
+        parts.reverse()  # popped from the end, in order
+        self._parts = parts
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
         self.text = ""
         self.at = 0
 
     @property
     def complete(self) -> bool:
-        return self._read >= len(self._content)
+        return not self._parts
 
     def more(self) -> None:
         """Drop the text already read and decode the next window (``_Irregular`` at the end)."""
-        if self.complete:
+        if not self._parts:
             raise _Irregular
-        end = self._read + _WINDOW
-        piece = self._decoder.decode(self._content[self._read : end], final=end >= len(self._content))
-        self._read = end
-        self.text = self.text[self.at :] + piece
+        pieces: list[str] = []
+        size = 0
+        while self._parts and size < _WINDOW:
+            chunk = self._parts.pop()
+            size += len(chunk)
+            pieces.append(self._decoder.decode(chunk, final=not self._parts))
+        self.text = self.text[self.at :] + "".join(pieces)
         self.at = 0
 
     def peek(self) -> str:

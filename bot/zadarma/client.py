@@ -10,7 +10,6 @@ are never repeated by the client (see :mod:`bot.zadarma.errors` for
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -24,7 +23,14 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from bot.zadarma import models as m
-from bot.zadarma.brief import BriefReader, NumberBrief, StreamedList, Unreadable, decode_streaming
+from bot.zadarma.brief import (
+    BriefReader,
+    NumberBrief,
+    StreamedList,
+    Unreadable,
+    decode_json,
+    decode_streaming,
+)
 from bot.zadarma.errors import (
     ZadarmaAPIError,
     ZadarmaAuthError,
@@ -117,12 +123,13 @@ class ZadarmaClient:
         params: Params | None = None,
         *,
         files: Mapping[str, UploadFile] | None = None,
-        decode: Callable[[bytes], Any] = json.loads,
+        decode: Callable[[list[bytes]], Any] = decode_json,
     ) -> dict[str, Any]:
         """One signed call; returns the decoded JSON object of a successful reply.
 
-        ``decode`` turns the reply's bytes into JSON values (``json.loads``; a
-        streaming reader for very long lists, see :mod:`bot.zadarma.brief`).
+        ``decode`` turns the reply's body, as the chunks it arrived in, into JSON
+        values (``json.loads``; a streaming reader for very long lists, see
+        :mod:`bot.zadarma.brief`).
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -166,14 +173,14 @@ class ZadarmaClient:
         params: Mapping[str, ParamValue],
         files: Mapping[str, UploadFile] | None,
         headers: dict[str, str],
-        decode: Callable[[bytes], Any],
+        decode: Callable[[list[bytes]], Any],
     ) -> dict[str, Any]:
         await self.limiter.acquire(call_priority(method, path))
         started = time.perf_counter()
         url = self._base.copy_with(
             raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")
         )
-        content: bytes | None = None
+        parts: list[bytes] | None = None
         try:
             if method == "GET":
                 # read here rather than by httpx: the response lives on in a reference cycle
@@ -181,7 +188,7 @@ class ZadarmaClient:
                 request = self._http.build_request(method, url, headers=headers, timeout=self._timeout)
                 response = await self._http.send(request, stream=True)
                 try:
-                    content = b"".join([part async for part in response.aiter_bytes()])
+                    parts = [part async for part in response.aiter_bytes()]
                 finally:
                     await response.aclose()
             elif files:
@@ -219,7 +226,7 @@ class ZadarmaClient:
                 "ms": round(elapsed_ms, 1),
             },
         )
-        return self._decode(method, path, response, response.content if content is None else content, decode)
+        return self._decode(method, path, response, [response.content] if parts is None else parts, decode)
 
     def _observe(self, path: str, status: str, started: float) -> float:
         """Tell the observer about one attempt; return its duration in seconds."""
@@ -236,12 +243,12 @@ class ZadarmaClient:
         method: str,
         path: str,
         response: httpx.Response,
-        content: bytes,
-        decode: Callable[[bytes], Any],
+        parts: list[bytes],
+        decode: Callable[[list[bytes]], Any],
     ) -> dict[str, Any]:
         status = response.status_code
         try:
-            body = decode(content)
+            body = decode(parts)
         except ValueError:
             body = None
         if status == 429:

@@ -3,11 +3,12 @@
 :class:`BriefReader` must read every item exactly as the full model
 (:class:`DirectNumber`) does, only keeping fewer fields: the model is the
 reference here. :func:`decode_streaming` must decode exactly what
-``json.loads`` decodes, whatever the window it reads the bytes in.
+``json.loads`` decodes, however the body is cut into chunks.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -143,35 +144,62 @@ json_values = st.recursive(
 )
 
 
+def chunks(content: bytes, size: int) -> list[bytes]:
+    """``content`` cut every ``size`` bytes (through UTF-8 sequences too)."""
+    return [content[start : start + size] for start in range(0, len(content), size)]
+
+
 @settings(max_examples=150, deadline=None, database=None)
 @given(
     body=st.dictionaries(st.sampled_from(["status", "info", "x", "Ł"]), json_values, max_size=4),
+    size=st.integers(1, 40),
     window=st.integers(1, 40),
     indent=st.sampled_from([None, 1]),
 )
-def test_streaming_decodes_what_json_decodes(body: dict[str, Any], window: int, indent: int | None) -> None:
+def test_streaming_decodes_what_json_decodes(
+    body: dict[str, Any], size: int, window: int, indent: int | None
+) -> None:
     content = json.dumps(body, indent=indent, ensure_ascii=False).encode()
+    parts = chunks(content, size)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(brief, "_WINDOW", window)
-        decoded = decode_streaming(content, "info", tag)
+        decoded = decode_streaming(parts, "info", tag)
     assert decoded == expected_of(json.loads(content), "info")
     assert isinstance(decoded.get("info"), StreamedList) == isinstance(body.get("info"), list)
+    assert parts == []  # every chunk was let go
 
 
 @pytest.mark.parametrize(
     "text",
-    ['{"info":[1,2,}', '{"info":[1] x', '{"a":1}x', "", "{", '{"info":[{"a":"Łó', "[1,2]", '"text"', "null"],
+    [
+        '{"info":[1,2,}',
+        '{"info":[1] x',
+        '{"a":1}x',
+        "",
+        "{",
+        '{"info":[{"a":"Łó',
+        '{"info":[0.]}',
+        "{1:2}",
+        "[1,2]",
+        '"text"',
+        "null",
+        '\ufeff{"info":[1]}',
+        ' \n {"info":[]} ',
+    ],
 )
-def test_anything_else_decodes_or_fails_as_json_does(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(brief, "_WINDOW", 3)
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_anything_else_decodes_or_fails_as_json_does(text: str, size: int) -> None:
     content = text.encode()
     try:
         expected: Any = json.loads(content)
     except ValueError:
         with pytest.raises(ValueError):
-            decode_streaming(content, "info", tag)
+            decode_streaming(chunks(content, size), "info", tag)
         return
-    assert decode_streaming(content, "info", tag) == expected_of(expected, "info")
+    if content.startswith(codecs.BOM_UTF8):  # decoded whole, as json.loads does, not streamed
+        assert decode_streaming(chunks(content, size), "info", tag) == expected
+    else:
+        assert decode_streaming(chunks(content, size), "info", tag) == expected_of(expected, "info")
 
 
 # --------------------------------------------------------------------- through the client
