@@ -4,7 +4,7 @@
 :class:`~bot.zadarma.models.DirectNumber` records; with 100,000 numbers the
 reply's dict tree and those records cost hundreds of MiB. A scan needs only
 a few fields, so :meth:`~bot.zadarma.client.ZadarmaClient.number_briefs`
-reads the list item by item (:func:`decode_streaming`) into slotted
+reads the list item by item as it arrives (:class:`StreamingReader`) into slotted
 :class:`NumberBrief` records, dropping each item's dict as soon as it is
 read, and sharing the repeated values (statuses, currencies, fees, cities).
 
@@ -20,11 +20,11 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -34,9 +34,7 @@ from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _NUMBER_GOES_ON = frozenset("0123456789.eE+-")
-"""Characters that may continue a number cut short by a window's end."""
-_WINDOW = 1 << 18
-"""Bytes of the reply decoded at a time."""
+"""Characters that may continue a number cut short by a chunk's end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,123 +205,185 @@ class StreamedList(list[Any]):
     """A list whose items were converted while the reply was decoded."""
 
 
-def decode_json(parts: list[bytes]) -> Any:
-    """``json.loads`` of a reply's body, given as the chunks it arrived in."""
-    return json.loads(parts[0] if len(parts) == 1 else b"".join(parts))
+class BodyReader(Protocol):
+    """Turns a reply's body into JSON values, fed the chunks as they arrive."""
+
+    def feed(self, chunk: bytes) -> None:
+        """The next chunk of the body (never raises for bad JSON: :meth:`finish` does)."""
+
+    def finish(self) -> Any:
+        """The decoded body; :class:`ValueError` when it is not JSON."""
 
 
-def decode_streaming(parts: list[bytes], key: str, convert: Callable[[Any, int], Any]) -> Any:
-    """:func:`decode_json`, except that the items of a top-level object's ``key`` array
-    are handed to ``convert`` one by one as they are decoded (with their index), and
-    the array becomes a :class:`StreamedList` of what ``convert`` returned.
+class JsonReader:
+    """``json.loads`` of the whole body."""
 
-    ``parts`` (the body's chunks) is consumed: each chunk is dropped once decoded,
-    so neither the body nor its text is held whole while the items are read.
-    Any other shape decodes exactly as ``json.loads`` would, and text that is not
-    JSON raises :class:`ValueError`.
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        """Keep the chunk."""
+        self._chunks.append(chunk)
+
+    def finish(self) -> Any:
+        """``json.loads`` of the body."""
+        chunks = self._chunks
+        return json.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+Parser = Generator[None, bytes | None, Any]
+
+
+class StreamingReader:
+    """:class:`JsonReader`, except that the items of a top-level object's ``key`` array are
+    handed to ``convert`` one by one as they arrive (with their index), and the array
+    becomes a :class:`StreamedList` of what ``convert`` returned.
+
+    Each chunk is decoded and dropped as it arrives, so neither the body nor its
+    text is ever held whole. Any other shape decodes exactly as ``json.loads``
+    would, and a body that is not JSON makes :meth:`finish` raise :class:`ValueError`.
     """
-    while len(parts) > 1 and len(parts[0]) < 64:  # enough to see the encoding and the first mark
-        parts[0:2] = [parts[0] + parts[1]]
-    head = parts[0].lstrip(b" \t\n\r") if parts else b""
-    if not head.startswith(b"{") or json.detect_encoding(parts[0]) != "utf-8":
-        return decode_json(parts)  # not an object (or not plain UTF-8): nothing to stream
-    try:
-        return _streamed_object(_Cursor(parts), key, convert)
-    except _Irregular:
-        # an object cut short or malformed: what json.loads would refuse too
-        raise ValueError("the reply is not valid JSON") from None
+
+    def __init__(self, key: str, convert: Callable[[Any, int], Any]) -> None:
+        self._key = key
+        self._convert = convert
+        self._start: list[bytes] | None = []  # the chunks seen before deciding to stream
+        self._fallback = JsonReader()
+        self._parser: Parser | None = None
+        self._result: Any = None
+        self._failed = False
+        self._done = False
+
+    def feed(self, chunk: bytes) -> None:
+        """Decode what ``chunk`` completes."""
+        if self._start is None:
+            if self._parser is None:
+                self._fallback.feed(chunk)
+            else:
+                self._send(chunk)
+            return
+        self._start.append(chunk)
+        head = b"".join(self._start)
+        stripped = head.lstrip(b" \t\n\r")
+        if len(head) < 4 or not stripped:
+            self._start = [head]  # not enough to tell yet
+            return
+        self._start = None
+        if not stripped.startswith(b"{") or json.detect_encoding(head) != "utf-8":
+            self._fallback.feed(head)  # not an object (or not plain UTF-8): decoded whole
+            return
+        self._parser = _streamed_object(_Cursor(), self._key, self._convert)
+        next(self._parser)
+        self._send(head)
+
+    def _send(self, chunk: bytes | None) -> None:
+        if self._failed or self._done or self._parser is None:
+            return
+        try:
+            self._parser.send(chunk)
+        except StopIteration as stop:
+            self._result = stop.value
+            self._done = True
+        except _Irregular:
+            self._failed = True
+
+    def finish(self) -> Any:
+        """The decoded body."""
+        if self._start is not None:  # too short to tell
+            return json.loads(b"".join(self._start))
+        if self._parser is None:
+            return self._fallback.finish()
+        self._send(None)
+        if self._failed or not self._done:
+            raise ValueError("the reply is not valid JSON")
+        return self._result
 
 
 class _Cursor:
-    """A position in JSON text decoded from a body's chunks as they are needed."""
+    """A position in JSON text decoded from a body's chunks as they arrive."""
 
-    def __init__(self, parts: list[bytes]) -> None:
-        parts.reverse()  # popped from the end, in order
-        self._parts = parts
+    def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
         self.text = ""
         self.at = 0
+        self.complete = False
 
-    @property
-    def complete(self) -> bool:
-        return not self._parts
-
-    def more(self) -> None:
-        """Drop the text already read and decode the next window (``_Irregular`` at the end)."""
-        if not self._parts:
+    def more(self) -> Parser:
+        """Drop the text already read and wait for the next chunk (``_Irregular`` after the end)."""
+        if self.complete:
             raise _Irregular
-        pieces: list[str] = []
-        size = 0
-        while self._parts and size < _WINDOW:
-            chunk = self._parts.pop()
-            size += len(chunk)
-            pieces.append(self._decoder.decode(chunk, final=not self._parts))
-        self.text = self.text[self.at :] + "".join(pieces)
+        chunk = yield
+        if chunk is None:
+            self.complete = True
+            piece = self._decoder.decode(b"", final=True)
+        else:
+            piece = self._decoder.decode(chunk)
+        self.text = self.text[self.at :] + piece
         self.at = 0
 
-    def peek(self) -> str:
+    def peek(self) -> Parser:
         """The next character after white space ('' at the end of the text)."""
         while True:
             self.at = _WS.match(self.text, self.at).end()  # type: ignore[union-attr]  # matches ''
             if self.at < len(self.text) or self.complete:
                 return self.text[self.at : self.at + 1]
-            self.more()
+            yield from self.more()
 
-    def expect(self, mark: str) -> None:
-        if self.peek() != mark:
+    def expect(self, mark: str) -> Parser:
+        if (yield from self.peek()) != mark:
             raise _Irregular
         self.at += 1
 
-    def value(self) -> Any:
+    def value(self) -> Parser:
         """The next JSON value."""
-        self.peek()
+        yield from self.peek()
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.at)
             except ValueError:
-                self.more()  # maybe cut short by the window's end
+                yield from self.more()  # maybe cut short by the chunk's end
                 continue
             if self.complete or (end < len(self.text) and self.text[end] not in _NUMBER_GOES_ON):
                 self.at = end
                 return value
-            self.more()  # a number at the window's end may go on in the next ("0" of "0.5")
+            yield from self.more()  # a number at the chunk's end may go on in the next ("0" of "0.5")
 
 
-def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], Any]) -> Any:
-    cursor.expect("{")
+def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], Any]) -> Parser:
+    yield from cursor.expect("{")
     body: dict[str, Any] = {}
-    if cursor.peek() == "}":
+    if (yield from cursor.peek()) == "}":
         cursor.at += 1
     else:
         while True:
-            name = cursor.value()
+            name = yield from cursor.value()
             if type(name) is not str:
                 raise _Irregular
-            cursor.expect(":")
-            if name == key and cursor.peek() == "[":
-                body[name] = _streamed_array(cursor, convert)
+            yield from cursor.expect(":")
+            if name == key and (yield from cursor.peek()) == "[":
+                body[name] = yield from _streamed_array(cursor, convert)
             else:
-                body[name] = cursor.value()
-            mark = cursor.peek()
+                body[name] = yield from cursor.value()
+            mark = yield from cursor.peek()
             cursor.at += 1
             if mark == "}":
                 break
             if mark != ",":
                 raise _Irregular
-    if cursor.peek() != "":
+    if (yield from cursor.peek()) != "":
         raise _Irregular
     return body
 
 
-def _streamed_array(cursor: _Cursor, convert: Callable[[Any, int], Any]) -> StreamedList:
+def _streamed_array(cursor: _Cursor, convert: Callable[[Any, int], Any]) -> Parser:
     items = StreamedList()
-    cursor.expect("[")
-    if cursor.peek() == "]":
+    yield from cursor.expect("[")
+    if (yield from cursor.peek()) == "]":
         cursor.at += 1
         return items
     while True:
-        items.append(convert(cursor.value(), len(items)))
-        mark = cursor.peek()
+        items.append(convert((yield from cursor.value()), len(items)))
+        mark = yield from cursor.peek()
         cursor.at += 1
         if mark == "]":
             return items

@@ -24,12 +24,13 @@ from pydantic import BaseModel, ValidationError
 
 from bot.zadarma import models as m
 from bot.zadarma.brief import (
+    BodyReader,
     BriefReader,
+    JsonReader,
     NumberBrief,
     StreamedList,
+    StreamingReader,
     Unreadable,
-    decode_json,
-    decode_streaming,
 )
 from bot.zadarma.errors import (
     ZadarmaAPIError,
@@ -123,13 +124,13 @@ class ZadarmaClient:
         params: Params | None = None,
         *,
         files: Mapping[str, UploadFile] | None = None,
-        decode: Callable[[list[bytes]], Any] = decode_json,
+        reader: Callable[[], BodyReader] = JsonReader,
     ) -> dict[str, Any]:
         """One signed call; returns the decoded JSON object of a successful reply.
 
-        ``decode`` turns the reply's body, as the chunks it arrived in, into JSON
-        values (``json.loads``; a streaming reader for very long lists, see
-        :mod:`bot.zadarma.brief`).
+        ``reader`` makes what turns the reply's body, fed as it arrives, into JSON
+        values (``json.loads`` of the whole; a streaming reader for very long
+        lists, see :mod:`bot.zadarma.brief`), one per attempt.
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -142,7 +143,7 @@ class ZadarmaClient:
         attempts = 1 + (self._max_retries if method == "GET" else 0)
         for attempt in range(1, attempts + 1):
             try:
-                return await self._send_once(method, path, query, clean, files, headers, decode)
+                return await self._send_once(method, path, query, clean, files, headers, reader())
             except ZadarmaError as exc:
                 if attempt >= attempts or not _retryable(exc):
                     self.last_call_ok = isinstance(exc, ZadarmaAPIError) and not isinstance(
@@ -173,14 +174,14 @@ class ZadarmaClient:
         params: Mapping[str, ParamValue],
         files: Mapping[str, UploadFile] | None,
         headers: dict[str, str],
-        decode: Callable[[list[bytes]], Any],
+        reader: BodyReader,
     ) -> dict[str, Any]:
         await self.limiter.acquire(call_priority(method, path))
         started = time.perf_counter()
         url = self._base.copy_with(
             raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")
         )
-        parts: list[bytes] | None = None
+        streamed = False
         try:
             if method == "GET":
                 # read here rather than by httpx: the response lives on in a reference cycle
@@ -188,7 +189,9 @@ class ZadarmaClient:
                 request = self._http.build_request(method, url, headers=headers, timeout=self._timeout)
                 response = await self._http.send(request, stream=True)
                 try:
-                    parts = [part async for part in response.aiter_bytes()]
+                    async for part in response.aiter_bytes():
+                        reader.feed(part)
+                    streamed = True
                 finally:
                     await response.aclose()
             elif files:
@@ -226,7 +229,9 @@ class ZadarmaClient:
                 "ms": round(elapsed_ms, 1),
             },
         )
-        return self._decode(method, path, response, [response.content] if parts is None else parts, decode)
+        if not streamed:
+            reader.feed(response.content)
+        return self._decode(method, path, response, reader)
 
     def _observe(self, path: str, status: str, started: float) -> float:
         """Tell the observer about one attempt; return its duration in seconds."""
@@ -243,12 +248,11 @@ class ZadarmaClient:
         method: str,
         path: str,
         response: httpx.Response,
-        parts: list[bytes],
-        decode: Callable[[list[bytes]], Any],
+        reader: BodyReader,
     ) -> dict[str, Any]:
         status = response.status_code
         try:
-            body = decode(parts)
+            body = reader.finish()
         except ValueError:
             body = None
         if status == 429:
@@ -442,7 +446,7 @@ class ZadarmaClient:
         """
         path, key = "/v1/direct_numbers/", "info"
         reader = BriefReader()
-        body = await self.request("GET", path, decode=partial(decode_streaming, key=key, convert=reader))
+        body = await self.request("GET", path, reader=partial(StreamingReader, key, reader))
         raw = body.get(key)
         if not isinstance(raw, StreamedList):
             if raw is None or raw == {}:
