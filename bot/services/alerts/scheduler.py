@@ -19,16 +19,17 @@ job. :class:`AlertScheduler` is also a runtime part (``bot.runtime.Part``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.services.alerts.drafts import TEAM_ONLY, AlertDraft
 from bot.services.alerts.lease import HeldLease
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger("bot.services.alerts")
+T = TypeVar("T")
 
 SNAPSHOT_NAME = "alerts:account"
 SCAN_LEASE = "alerts:scan"
@@ -154,9 +156,9 @@ class AlertScheduler:
         self._last_scan_at: datetime | None = None
         self._last_report: ScanReport | None = None
         self._scan_users: dict[UserRef, User | None] | None = None
-        # the last snapshot stored, with its text: the next scan's previous one unless
+        # the last snapshot stored, with its text's digest: the next scan's previous one unless
         # another replica stored one since (a large account's snapshot takes a second to parse)
-        self._saved: tuple[str, Snapshot] | None = None
+        self._saved: tuple[bytes, Snapshot] | None = None
 
     @classmethod
     def from_settings(
@@ -238,10 +240,12 @@ class AlertScheduler:
         balance = await self._client.balance()
         report = ScanReport(numbers=len(records), api_calls=3)
         raw_previous = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
-        previous = self._previous(raw_previous)
+        previous_digest = _digest(raw_previous)
+        previous = self._previous(raw_previous, previous_digest)
+        del raw_previous  # a large account's text: only its digest is kept
         report.first_scan = previous is None
-        current = Snapshot.from_account(records, clock, balance)
-        del records
+        drained = _drained(records)  # each brief let go of once it is a state
+        current = Snapshot.from_account(drained, clock, balance)
         entered = entering_upload(previous, current)
         if entered:
             reasons, calls = await self._rejections.reasons(entered)
@@ -264,7 +268,7 @@ class AlertScheduler:
                 await self._claim(draft, report)
         finally:
             self._scan_users = None
-        report.snapshot_saved = await self._save(current, raw_previous, lease)
+        report.snapshot_saved = await self._save(current, previous_digest, lease)
         return report
 
     async def _claim(self, draft: AlertDraft, report: ScanReport) -> None:
@@ -305,29 +309,29 @@ class AlertScheduler:
             seen[ref] = await self._storage.users.get(ref)
         return seen[ref]
 
-    async def _save(self, current: Snapshot, raw_previous: str | None, lease: HeldLease) -> bool:
+    async def _save(self, current: Snapshot, previous_digest: bytes | None, lease: HeldLease) -> bool:
         """Store ``current`` unless the lease was lost or someone stored a newer snapshot meanwhile."""
         if not await lease.renew():
             log.warning("alerts scan lease lost; snapshot not stored")
             return False
-        if await self._newer_stored(current, raw_previous):
+        if await self._newer_stored(current, previous_digest):
             return False
         text = current.to_json()
         await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, text)
-        self._saved = (text, current)
+        self._saved = (_text_digest(text), current)
         return True
 
-    def _previous(self, raw: str | None) -> Snapshot | None:
+    def _previous(self, raw: str | None, digest: bytes | None) -> Snapshot | None:
         """The stored snapshot: the one this scheduler saved last when the text is still that, else parsed."""
         saved, self._saved = self._saved, None
-        if saved is not None and raw is not None and saved[0] == raw:
+        if saved is not None and digest is not None and saved[0] == digest:
             return saved[1]
         return _parse(raw)
 
-    async def _newer_stored(self, current: Snapshot, raw_previous: str | None) -> bool:
-        """Whether another scan stored a snapshot newer than ``current`` since ``raw_previous`` was read."""
+    async def _newer_stored(self, current: Snapshot, previous_digest: bytes | None) -> bool:
+        """Whether another scan stored a snapshot newer than ``current`` since the previous one was read."""
         stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
-        if stored is None or stored == raw_previous:
+        if stored is None or _digest(stored) == previous_digest:
             return False
         other = _parse(stored)
         return other is not None and other.taken_at > current.taken_at
@@ -400,6 +404,22 @@ class AlertScheduler:
             "numbers": report.numbers if report else None,
             "last_claimed": report.claimed if report else None,
         }
+
+
+def _digest(text: str | None) -> bytes | None:
+    """A digest of a stored snapshot's text (a large account's text is not kept to compare)."""
+    return None if text is None else _text_digest(text)
+
+
+def _text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _drained(items: list[T]) -> Iterator[T]:
+    """The items of ``items`` in order, each let go of as it is taken (the list ends empty)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _parse(raw: str | None) -> Snapshot | None:
