@@ -92,8 +92,9 @@ def _utc(local: datetime | None, zone: timezone) -> datetime | None:
     return (local - zone.utcoffset(None)).replace(tzinfo=UTC)
 
 
-SNAPSHOT_VERSION = 1
-"""Format version written into every snapshot; another version is ignored when loading."""
+SNAPSHOT_VERSION = 2
+"""Format version written into every snapshot: each number a row of indexes into tables of the
+repeated texts and fees. Version 1 (an object per number) is still read; other versions are not."""
 
 
 class SnapshotError(ValueError):
@@ -233,7 +234,36 @@ class Snapshot:
         )
 
     def to_json(self) -> str:
-        """The text to store (written a chunk of states at a time)."""
+        """The text to store (written a chunk of states at a time).
+
+        Each number is a row ``[number, status, stop, autorenew, fee, currency,
+        description, start]`` (plus ``rejection`` when there is one): dates as Unix
+        seconds or null, autorenew 0/1, and the texts and fees as indexes into the
+        ``texts`` and ``fees`` tables.
+        """
+        texts: dict[str, int] = {}
+        fees: dict[str, int] = {}
+
+        def row(state: NumberState) -> list[Any]:
+            fee = str(state.monthly_fee)
+            values: list[Any] = [
+                state.number,
+                texts.setdefault(state.status, len(texts)),
+                _ts(state.stop_date),
+                1 if state.autorenew else 0,
+                fees.setdefault(fee, len(fees)),
+                texts.setdefault(state.currency, len(texts)),
+                texts.setdefault(state.description, len(texts)),
+                _ts(state.start_date),
+            ]
+            if state.rejection:
+                values.append(state.rejection)
+            return values
+
+        chunks = [
+            _dumps([row(state) for state in self.numbers[start : start + _CHUNK]])[1:-1]
+            for start in range(0, len(self.numbers), _CHUNK)
+        ]
         head = _dumps(
             {
                 "v": SNAPSHOT_VERSION,
@@ -241,12 +271,10 @@ class Snapshot:
                 "offset": self.utc_offset_minutes,
                 "balance": None if self.balance is None else str(self.balance),
                 "cur": self.balance_currency,
+                "texts": list(texts),
+                "fees": list(fees),
             }
         )
-        chunks = [
-            _dumps([state.to_json() for state in self.numbers[start : start + _CHUNK]])[1:-1]
-            for start in range(0, len(self.numbers), _CHUNK)
-        ]
         return head[:-1] + ',"numbers":[' + ",".join(chunks) + "]}"
 
     @classmethod
@@ -264,7 +292,7 @@ class Snapshot:
             raise
         except ValueError as exc:
             raise SnapshotError(f"not JSON: {exc}") from None
-        if not isinstance(data, dict) or data.get("v") != SNAPSHOT_VERSION:
+        if not isinstance(data, dict) or data.get("v") not in (1, SNAPSHOT_VERSION):
             raise SnapshotError("not a snapshot of this version")
         numbers = data.get("numbers")
         if not isinstance(numbers, list):
@@ -277,16 +305,58 @@ class Snapshot:
             raise SnapshotError(f"unreadable snapshot header: {exc}") from None
         if taken_at is None:
             raise SnapshotError("the snapshot has no time")
+        if data["v"] == 1:
+            states = tuple(
+                item if isinstance(item, NumberState) else NumberState.from_json(item, shared)
+                for item in numbers
+            )
+        else:
+            states = _rows(numbers, data.get("texts"), data.get("fees"))
         return cls(
             taken_at=taken_at,
             utc_offset_minutes=offset,
-            numbers=tuple(
-                item if isinstance(item, NumberState) else NumberState.from_json(item, shared)
-                for item in numbers
-            ),
+            numbers=states,
             balance=balance,
             balance_currency=str(data.get("cur", "")),
         )
+
+
+def _rows(rows: list[Any], texts: Any, fees: Any) -> tuple[NumberState, ...]:
+    """The states of a version 2 snapshot (rows of indexes into ``texts`` and ``fees``)."""
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise SnapshotError("'texts' is not a list of texts")
+    if not isinstance(fees, list):
+        raise SnapshotError("'fees' is not a list")
+    try:
+        amounts = [Decimal(str(fee)) for fee in fees]
+    except InvalidOperation:
+        raise SnapshotError("unreadable fee") from None
+    states: list[NumberState] = []
+    rows.reverse()  # each row let go of as it is read
+    while rows:
+        row = rows.pop()
+        if not isinstance(row, list) or len(row) not in (8, 9):
+            raise SnapshotError("a number row is not a list of 8 or 9 values")
+        number, status, stop, autorenew, fee, currency, description, start = row[:8]
+        if not all(type(i) is int and i >= 0 for i in (status, fee, currency, description)):
+            raise SnapshotError("a number row's indexes are not indexes")
+        try:
+            states.append(
+                NumberState(
+                    number=str(number),
+                    status=texts[status],
+                    stop_date=_from_ts(stop),
+                    autorenew=bool(autorenew),
+                    monthly_fee=amounts[fee],
+                    currency=texts[currency],
+                    description=texts[description],
+                    start_date=_from_ts(start),
+                    rejection=str(row[8]) if len(row) == 9 and row[8] else None,
+                )
+            )
+        except IndexError:
+            raise SnapshotError("a number row points outside the tables") from None
+    return tuple(states)
 
 
 def _dumps(value: Any) -> str:
