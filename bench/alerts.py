@@ -1,6 +1,9 @@
 """Alert scan time and memory for a large account, against the emulator on loopback.
 
-Run: ``.venv/bin/python bench/alerts.py [--numbers 10000] [--owners 1000] [--in-process]``.
+Run: ``.venv/bin/python bench/alerts.py [--numbers 10000,50000,100000] [--owners 1000] [--in-process]``.
+
+Each size runs in a process of its own (so one size's memory does not count
+towards the next), one table per size.
 
 Starts ``python -m bot sandbox`` on a free 127.0.0.1 port (rate limit lifted;
 ``--in-process`` uses the in-process transport instead), seeds it with N
@@ -13,9 +16,11 @@ Telegram customers in the bot's SQLite store, then measures with an
 * a steady-state scan (nothing changed) and a scan one emulated day later.
 
 Each scenario runs twice on a fresh store: once for wall time, once under
-``tracemalloc`` for the Python allocation peak. RSS is the process's
-resident set after each measured run (and its high-water mark). API calls
-are counted by the emulator.
+``tracemalloc`` for the Python allocation peak. ``RSS MiB`` is the process's
+resident set after each timed step; ``RSS peak`` is its high-water mark
+during that step (Linux: the mark is reset before each step through
+``/proc/self/clear_refs``; elsewhere it is the process's mark so far). API
+calls are counted by the emulator.
 """
 
 from __future__ import annotations
@@ -89,7 +94,20 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """The resident set's high-water mark in MiB (since the last :func:`reset_peak_rss`)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Start a new high-water mark at the current resident set (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 @contextlib.asynccontextmanager
@@ -145,6 +163,7 @@ class Row:
     seconds: float
     peak_mib: float
     rss_mib: float
+    rss_peak_mib: float
     calls: int
     claimed: int
 
@@ -161,7 +180,7 @@ async def run(count: int, owners: int, in_process: bool) -> None:
                 # the same seeded account for both runs
                 await emu.control("POST", "/_sandbox/reset", None)
                 await emu.control("POST", "/_sandbox/numbers/seed", {"count": count})
-                numbers = [n.number for n in await client.direct_numbers()]
+                numbers = [n.number for n in await client.number_briefs()]
                 db = Path(tmp) / f"bench-{'traced' if traced else 'timed'}.db"
                 storage = await SqliteStorage.open(db)
                 try:
@@ -184,13 +203,20 @@ async def run(count: int, owners: int, in_process: bool) -> None:
         f"alerts bench: {count} numbers, {owners} Telegram owners, emulator "
         f"{'in-process' if in_process else 'on 127.0.0.1'}, SQLite store"
     )
-    print(f"{'step':<30}{'time s':>9}{'py peak MiB':>13}{'RSS MiB':>9}{'API calls':>11}{'alerts':>9}")
+    print(
+        f"{'step':<30}{'time s':>9}{'py peak MiB':>13}{'RSS MiB':>9}{'RSS peak':>10}"
+        f"{'API calls':>11}{'alerts':>9}"
+    )
     for label, (timed, traced_row) in rows.items():
         print(
             f"{label:<30}{timed.seconds:>9.3f}{traced_row.peak_mib:>13.1f}{timed.rss_mib:>9.1f}"
-            f"{timed.calls:>11}{timed.claimed:>9}"
+            f"{timed.rss_peak_mib:>10.1f}{timed.calls:>11}{timed.claimed:>9}"
         )
-    print(f"RSS before seeding: {baseline:.1f} MiB; high-water mark: {peak_rss_mb():.1f} MiB")
+    whole = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"RSS before seeding: {baseline:.1f} MiB; process high-water mark "
+        f"(seeding and tracemalloc included): {whole:.1f} MiB"
+    )
 
 
 def steps(emu: Emulator, scheduler: AlertScheduler) -> list[tuple[str, Callable[[], Awaitable[int]]]]:
@@ -223,6 +249,7 @@ async def next_day(emu: Emulator, scheduler: AlertScheduler) -> int:
 
 async def measure(emu: Emulator, label: str, step: Callable[[], Awaitable[int]], traced: bool) -> Row:
     calls_before = await api_calls(emu)
+    reset_peak_rss()
     if traced:
         tracemalloc.start()
         tracemalloc.reset_peak()
@@ -233,17 +260,31 @@ async def measure(emu: Emulator, label: str, step: Callable[[], Awaitable[int]],
     if traced:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+    peak_rss = peak_rss_mb()
     calls = await api_calls(emu) - calls_before
-    return Row(label, seconds, peak, rss_mb(), calls, result)
+    return Row(label, seconds, peak, rss_mb(), peak_rss, calls, result)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--numbers", type=int, default=10_000)
+    parser.add_argument(
+        "--numbers",
+        default="10000,50000,100000",
+        help="account sizes, comma-separated; each runs in a process of its own",
+    )
     parser.add_argument("--owners", type=int, default=1_000)
     parser.add_argument("--in-process", action="store_true", help="run the emulator in this process")
     args = parser.parse_args()
-    asyncio.run(run(args.numbers, args.owners, args.in_process))
+    sizes = [int(size) for size in str(args.numbers).split(",") if size.strip()]
+    if len(sizes) == 1:
+        asyncio.run(run(sizes[0], args.owners, args.in_process))
+        return
+    for size in sizes:
+        command = [sys.executable, __file__, "--numbers", str(size), "--owners", str(args.owners)]
+        if args.in_process:
+            command.append("--in-process")
+        subprocess.run(command, check=True)
+        print(flush=True)
 
 
 if __name__ == "__main__":

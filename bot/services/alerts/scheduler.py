@@ -19,16 +19,17 @@ job. :class:`AlertScheduler` is also a runtime part (``bot.runtime.Part``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.services.alerts.drafts import TEAM_ONLY, AlertDraft
 from bot.services.alerts.lease import HeldLease
@@ -38,7 +39,7 @@ from bot.services.alerts.routing import AlertRoutes
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
 from bot.services.waiting import stop_task, wait_event
-from bot.storage import Storage, utc_now
+from bot.storage import Storage, User, UserRef, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaError
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger("bot.services.alerts")
+T = TypeVar("T")
 
 SNAPSHOT_NAME = "alerts:account"
 SCAN_LEASE = "alerts:scan"
@@ -153,6 +155,10 @@ class AlertScheduler:
         self._last_error: str | None = None
         self._last_scan_at: datetime | None = None
         self._last_report: ScanReport | None = None
+        self._scan_users: dict[UserRef, User | None] | None = None
+        # the last snapshot stored, with its text's digest: the next scan's previous one unless
+        # another replica stored one since (a large account's snapshot takes a second to parse)
+        self._saved: tuple[bytes, Snapshot] | None = None
 
     @classmethod
     def from_settings(
@@ -230,14 +236,16 @@ class AlertScheduler:
 
     async def _scan(self, lease: HeldLease) -> ScanReport:
         clock = await self._client.account_clock()
-        records = await self._client.direct_numbers()
+        records = await self._client.number_briefs()
         balance = await self._client.balance()
         report = ScanReport(numbers=len(records), api_calls=3)
         raw_previous = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
-        previous = _parse(raw_previous)
+        previous_digest = _digest(raw_previous)
+        previous = self._previous(raw_previous, previous_digest)
+        del raw_previous  # a large account's text: only its digest is kept
         report.first_scan = previous is None
-        current = Snapshot.from_account(records, clock, balance)
-        del records
+        drained = _drained(records)  # each brief let go of once it is a state
+        current = Snapshot.from_account(drained, clock, balance)
         entered = entering_upload(previous, current)
         if entered:
             reasons, calls = await self._rejections.reasons(entered)
@@ -252,10 +260,15 @@ class AlertScheduler:
             digest_hour=self._digest_hour if self._routes.team else None,
             rates=self._rates,
         )
+        del previous  # a large account's snapshot: not kept while claiming and saving
         report.drafts = len(drafts)
-        for draft in drafts:
-            await self._claim(draft, report)
-        report.snapshot_saved = await self._save(current, raw_previous, lease)
+        self._scan_users = {}
+        try:
+            for draft in drafts:
+                await self._claim(draft, report)
+        finally:
+            self._scan_users = None
+        report.snapshot_saved = await self._save(current, previous_digest, lease)
         return report
 
     async def _claim(self, draft: AlertDraft, report: ScanReport) -> None:
@@ -281,24 +294,47 @@ class AlertScheduler:
         if draft.number is not None and draft.kind not in TEAM_ONLY and customers:
             owner = await self._storage.ownership.owner_of_number(draft.number)
             if owner is not None and owner.platform in customers:
-                user = await self._storage.users.get(owner)
+                user = await self._user(owner)
                 if user is None or not user.blocked:
                     destinations.append(f"{owner.platform}:{owner.user_id}")
         destinations.extend(self._routes.team)
         return destinations
 
-    async def _save(self, current: Snapshot, raw_previous: str | None, lease: HeldLease) -> bool:
+    async def _user(self, ref: UserRef) -> User | None:
+        """The stored user, read once per scan (one owner may have thousands of due alerts)."""
+        seen = self._scan_users
+        if seen is None:
+            return await self._storage.users.get(ref)
+        if ref not in seen:
+            seen[ref] = await self._storage.users.get(ref)
+        return seen[ref]
+
+    async def _save(self, current: Snapshot, previous_digest: bytes | None, lease: HeldLease) -> bool:
         """Store ``current`` unless the lease was lost or someone stored a newer snapshot meanwhile."""
         if not await lease.renew():
             log.warning("alerts scan lease lost; snapshot not stored")
             return False
-        stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
-        if stored is not None and stored != raw_previous:
-            other = _parse(stored)
-            if other is not None and other.taken_at > current.taken_at:
-                return False
-        await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, current.to_json())
+        if await self._newer_stored(current, previous_digest):
+            return False
+        text = current.to_json()
+        await self._storage.snapshots.save_snapshot(SNAPSHOT_NAME, text)
+        self._saved = (_text_digest(text), current)
         return True
+
+    def _previous(self, raw: str | None, digest: bytes | None) -> Snapshot | None:
+        """The stored snapshot: the one this scheduler saved last when the text is still that, else parsed."""
+        saved, self._saved = self._saved, None
+        if saved is not None and digest is not None and saved[0] == digest:
+            return saved[1]
+        return _parse(raw)
+
+    async def _newer_stored(self, current: Snapshot, previous_digest: bytes | None) -> bool:
+        """Whether another scan stored a snapshot newer than ``current`` since the previous one was read."""
+        stored = await self._storage.snapshots.load_snapshot(SNAPSHOT_NAME)
+        if stored is None or _digest(stored) == previous_digest:
+            return False
+        other = _parse(stored)
+        return other is not None and other.taken_at > current.taken_at
 
     # -- delivering ----------------------------------------------------------------
 
@@ -368,6 +404,22 @@ class AlertScheduler:
             "numbers": report.numbers if report else None,
             "last_claimed": report.claimed if report else None,
         }
+
+
+def _digest(text: str | None) -> bytes | None:
+    """A digest of a stored snapshot's text (a large account's text is not kept to compare)."""
+    return None if text is None else _text_digest(text)
+
+
+def _text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _drained(items: list[T]) -> Iterator[T]:
+    """The items of ``items`` in order, each let go of as it is taken (the list ends empty)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _parse(raw: str | None) -> Snapshot | None:

@@ -94,3 +94,59 @@ def test_taken_at_must_be_aware() -> None:
 def test_number_state_keeps_description_and_fee() -> None:
     state = NumberState("1", "on", None, True, Decimal("4.50"), "EUR", "Berlin")
     assert NumberState.from_json(state.to_json()) == state
+
+
+def test_a_version_1_snapshot_is_still_read() -> None:
+    text = (
+        '{"v":1,"taken_at":1800000000,"offset":180,"balance":"3.10","cur":"USD","numbers":['
+        '{"n":"48221234567","s":"on","stop":1798752600,"ar":false,"fee":"25.00","cur":"PLN",'
+        '"d":"\\u0141\\u00f3d\\u017a","start":1796074200},'
+        '{"n":"48221234568","s":"checking_upload","stop":null,"ar":true,"fee":"4","cur":"USD","rej":"Unreadable."}]}'
+    )
+    snapshot = Snapshot.from_json(text)
+    assert snapshot.numbers == (
+        NumberState(
+            "48221234567",
+            "on",
+            datetime(2026, 12, 31, 21, 30, tzinfo=UTC),
+            False,
+            Decimal("25.00"),
+            "PLN",
+            "Łódź",
+            datetime(2026, 11, 30, 21, 30, tzinfo=UTC),
+        ),
+        NumberState(
+            "48221234568", "checking_upload", None, True, Decimal("4"), "USD", rejection="Unreadable."
+        ),
+    )
+    assert (snapshot.balance, snapshot.utc_offset_minutes) == (Decimal("3.10"), 180)
+
+
+def test_repeated_texts_and_fees_are_stored_once_and_read_back_as_written() -> None:
+    records = [
+        record(number=f"4822123456{i}", monthly_fee="25.00" if i % 2 else "25", description="Łódź")
+        for i in range(10)
+    ]
+    snapshot = Snapshot.from_account(records, CLOCK)
+    text = snapshot.to_json()
+    assert text.isascii()
+    assert text.count("\\u0141") == 1  # the city once, in the table
+    back = Snapshot.from_json(text)
+    assert back == snapshot
+    assert [str(s.monthly_fee) for s in back.numbers] == [str(s.monthly_fee) for s in snapshot.numbers]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "[1]",
+        '[["1",0,null,0,0,0,0]]',
+        '[["1",0,null,0,5,0,0,null]]',
+        '[["1",-1,null,0,0,0,0,null]]',
+        '[["1","on",null,0,0,0,0,null]]',
+    ],
+)
+def test_unreadable_rows_are_refused(rows: str) -> None:
+    text = f'{{"v":2,"taken_at":1,"offset":0,"texts":["on"],"fees":["1"],"numbers":{rows}}}'
+    with pytest.raises(SnapshotError):
+        Snapshot.from_json(text)

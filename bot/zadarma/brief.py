@@ -1,0 +1,391 @@
+"""A compact reading of ``direct_numbers`` for account-wide scans.
+
+:meth:`~bot.zadarma.client.ZadarmaClient.direct_numbers` gives full
+:class:`~bot.zadarma.models.DirectNumber` records; with 100,000 numbers the
+reply's dict tree and those records cost hundreds of MiB. A scan needs only
+a few fields, so :meth:`~bot.zadarma.client.ZadarmaClient.number_briefs`
+reads the list item by item as it arrives (:class:`StreamingReader`) into slotted
+:class:`NumberBrief` records, dropping each item's dict as soon as it is
+read, and sharing the repeated values (statuses, currencies, fees, cities).
+
+The reading is the models' tolerant one (:mod:`bot.zadarma.models`): an item
+in the common shape is read directly with the same lenient conversions
+(:mod:`bot.zadarma.parsing`); any other item goes through
+:class:`~bot.zadarma.models.DirectNumber` itself, so unknown fields, nulls,
+strings-as-numbers and unreadable items behave exactly as there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from bot.zadarma.models import DirectNumber
+from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_decimal, to_str
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_NUMBER_GOES_ON = frozenset("0123456789.eE+-")
+"""Characters that may continue a number cut short by a chunk's end."""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberBrief:
+    """The fields of one ``direct_numbers`` item that a scan uses (as in :class:`DirectNumber`)."""
+
+    number: str
+    status: str
+    description: str = ""
+    start_date: datetime | None = None
+    stop_date: datetime | None = None
+    monthly_fee: Decimal = Decimal(0)
+    currency: str = ""
+    autorenew: bool = False
+    type: str | None = None
+
+    @classmethod
+    def of(cls, record: DirectNumber) -> NumberBrief:
+        """The brief of a full record."""
+        return cls(
+            record.number,
+            record.status,
+            record.description,
+            record.start_date,
+            record.stop_date,
+            record.monthly_fee,
+            record.currency,
+            record.autorenew,
+            record.type,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A list item that could not be read: its position and the fields at fault."""
+
+    index: int
+    fields: tuple[str, ...]
+
+
+class _Irregular(Exception):
+    """The item is not in the common shape: read it with the model instead."""
+
+
+class BriefReader:
+    """Reads ``direct_numbers`` items into :class:`NumberBrief`, sharing repeated values.
+
+    One reader serves one reply: its caches live as long as it does.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._fees: dict[tuple[type, Any], Decimal] = {}
+        self._amounts: dict[str, Decimal] = {}
+
+    def __call__(self, item: Any, index: int) -> NumberBrief | Unreadable:
+        """The brief of ``item`` (the ``index``-th of the list), or why it is unreadable."""
+        try:
+            return self._common(item)
+        except _Irregular:
+            pass
+        try:
+            return self._shared(NumberBrief.of(DirectNumber.model_validate(item)))
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "(item)" for e in exc.errors()})
+            return Unreadable(index, tuple(fields))
+
+    def _common(self, item: Any) -> NumberBrief:
+        if type(item) is not dict:
+            raise _Irregular
+        get = item.get
+        return NumberBrief(
+            self._required(get("number")),
+            self._text(self._required(get("status"))),
+            self._text(self._optional_text(get("description"))),
+            self._date(get("start_date")),
+            self._date(get("stop_date")),
+            self._fee(get("monthly_fee")),
+            self._text(self._optional_text(get("currency"))),
+            self._bool(get("autorenew")),
+            self._type(get("type")),
+        )
+
+    def _shared(self, brief: NumberBrief) -> NumberBrief:
+        return NumberBrief(
+            brief.number,
+            self._text(brief.status),
+            self._text(brief.description),
+            brief.start_date,
+            brief.stop_date,
+            self._amounts.setdefault(str(brief.monthly_fee), brief.monthly_fee),
+            self._text(brief.currency),
+            brief.autorenew,
+            None if brief.type is None else self._text(brief.type),
+        )
+
+    def _text(self, value: str) -> str:
+        return self._texts.setdefault(value, value)
+
+    @staticmethod
+    def _required(value: Any) -> str:
+        text = to_str(value)
+        if type(text) is not str:
+            raise _Irregular
+        return text
+
+    @staticmethod
+    def _optional_text(value: Any) -> str:
+        if value is None:
+            return ""
+        text = to_str(value)
+        if type(text) is not str:
+            raise _Irregular
+        return text
+
+    @staticmethod
+    def _date(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if type(value) is not str:
+            raise _Irregular
+        try:
+            parsed: datetime | None = to_account_datetime(value)
+        except ValueError:
+            raise _Irregular from None
+        return parsed
+
+    def _fee(self, value: Any) -> Decimal:
+        if value is None:
+            return Decimal(0)
+        kind = type(value)
+        if kind not in (str, int, float):
+            raise _Irregular
+        try:
+            return self._fees[kind, value]
+        except KeyError:
+            pass
+        try:
+            amount = to_decimal(value)
+        except ValueError:
+            raise _Irregular from None
+        if type(amount) is not Decimal:
+            raise _Irregular
+        self._fees[kind, value] = amount
+        return amount
+
+    @staticmethod
+    def _bool(value: Any) -> bool:
+        if value is None:
+            return False
+        flag = to_bool(value)
+        if type(flag) is not bool:
+            raise _Irregular
+        return flag
+
+    def _type(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        text = empty_to_none(value)
+        if text is None:
+            return None
+        if type(text) is not str:
+            raise _Irregular
+        return self._text(text)
+
+
+class StreamedList(list[Any]):
+    """A list whose items were converted while the reply was decoded."""
+
+
+class BodyReader(Protocol):
+    """Turns a reply's body into JSON values, fed the chunks as they arrive."""
+
+    def feed(self, chunk: bytes) -> None:
+        """The next chunk of the body (never raises for bad JSON: :meth:`finish` does)."""
+
+    def finish(self) -> Any:
+        """The decoded body; :class:`ValueError` when it is not JSON."""
+
+
+class JsonReader:
+    """``json.loads`` of the whole body."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        """Keep the chunk."""
+        self._chunks.append(chunk)
+
+    def finish(self) -> Any:
+        """``json.loads`` of the body."""
+        chunks = self._chunks
+        return json.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+Parser = Generator[None, bytes | None, Any]
+
+
+class StreamingReader:
+    """:class:`JsonReader`, except that the items of a top-level object's ``key`` array are
+    handed to ``convert`` one by one as they arrive (with their index), and the array
+    becomes a :class:`StreamedList` of what ``convert`` returned.
+
+    Each chunk is decoded and dropped as it arrives, so neither the body nor its
+    text is ever held whole. Any other shape decodes exactly as ``json.loads``
+    would, and a body that is not JSON makes :meth:`finish` raise :class:`ValueError`.
+    """
+
+    def __init__(self, key: str, convert: Callable[[Any, int], Any]) -> None:
+        self._key = key
+        self._convert = convert
+        self._start: list[bytes] | None = []  # the chunks seen before deciding to stream
+        self._fallback = JsonReader()
+        self._parser: Parser | None = None
+        self._result: Any = None
+        self._failed = False
+        self._done = False
+
+    def feed(self, chunk: bytes) -> None:
+        """Decode what ``chunk`` completes."""
+        if self._start is None:
+            if self._parser is None:
+                self._fallback.feed(chunk)
+            else:
+                self._send(chunk)
+            return
+        self._start.append(chunk)
+        head = b"".join(self._start)
+        stripped = head.lstrip(b" \t\n\r")
+        if len(head) < 4 or not stripped:
+            self._start = [head]  # not enough to tell yet
+            return
+        self._start = None
+        if not stripped.startswith(b"{") or json.detect_encoding(head) != "utf-8":
+            self._fallback.feed(head)  # not an object (or not plain UTF-8): decoded whole
+            return
+        self._parser = _streamed_object(_Cursor(), self._key, self._convert)
+        next(self._parser)
+        self._send(head)
+
+    def _send(self, chunk: bytes | None) -> None:
+        if self._failed or self._done or self._parser is None:
+            return
+        try:
+            self._parser.send(chunk)
+        except StopIteration as stop:
+            self._result = stop.value
+            self._done = True
+        except _Irregular:
+            self._failed = True
+
+    def finish(self) -> Any:
+        """The decoded body."""
+        if self._start is not None:  # too short to tell
+            return json.loads(b"".join(self._start))
+        if self._parser is None:
+            return self._fallback.finish()
+        self._send(None)
+        if self._failed or not self._done:
+            raise ValueError("the reply is not valid JSON")
+        return self._result
+
+
+class _Cursor:
+    """A position in JSON text decoded from a body's chunks as they arrive."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        self.text = ""
+        self.at = 0
+        self.complete = False
+
+    def more(self) -> Parser:
+        """Drop the text already read and wait for the next chunk (``_Irregular`` after the end)."""
+        if self.complete:
+            raise _Irregular
+        chunk = yield
+        if chunk is None:
+            self.complete = True
+            piece = self._decoder.decode(b"", final=True)
+        else:
+            piece = self._decoder.decode(chunk)
+        self.text = self.text[self.at :] + piece
+        self.at = 0
+
+    def peek(self) -> Parser:
+        """The next character after white space ('' at the end of the text)."""
+        while True:
+            self.at = _WS.match(self.text, self.at).end()  # type: ignore[union-attr]  # matches ''
+            if self.at < len(self.text) or self.complete:
+                return self.text[self.at : self.at + 1]
+            yield from self.more()
+
+    def expect(self, mark: str) -> Parser:
+        if (yield from self.peek()) != mark:
+            raise _Irregular
+        self.at += 1
+
+    def value(self) -> Parser:
+        """The next JSON value."""
+        yield from self.peek()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.at)
+            except ValueError:
+                yield from self.more()  # maybe cut short by the chunk's end
+                continue
+            if self.complete or (end < len(self.text) and self.text[end] not in _NUMBER_GOES_ON):
+                self.at = end
+                return value
+            yield from self.more()  # a number at the chunk's end may go on in the next ("0" of "0.5")
+
+
+def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], Any]) -> Parser:
+    yield from cursor.expect("{")
+    body: dict[str, Any] = {}
+    if (yield from cursor.peek()) == "}":
+        cursor.at += 1
+    else:
+        while True:
+            name = yield from cursor.value()
+            if type(name) is not str:
+                raise _Irregular
+            yield from cursor.expect(":")
+            if name == key and (yield from cursor.peek()) == "[":
+                body[name] = yield from _streamed_array(cursor, convert)
+            else:
+                body[name] = yield from cursor.value()
+            mark = yield from cursor.peek()
+            cursor.at += 1
+            if mark == "}":
+                break
+            if mark != ",":
+                raise _Irregular
+    if (yield from cursor.peek()) != "":
+        raise _Irregular
+    return body
+
+
+def _streamed_array(cursor: _Cursor, convert: Callable[[Any, int], Any]) -> Parser:
+    items = StreamedList()
+    yield from cursor.expect("[")
+    if (yield from cursor.peek()) == "]":
+        cursor.at += 1
+        return items
+    while True:
+        items.append(convert((yield from cursor.value()), len(items)))
+        mark = yield from cursor.peek()
+        cursor.at += 1
+        if mark == "]":
+            return items
+        if mark != ",":
+            raise _Irregular
