@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import contextlib
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,9 @@ from bot.storage import SqliteStorage, UserRef
 from bot.zadarma import RateLimiter, ZadarmaClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from api_client import spawn_emulator  # noqa: E402
 
 
 class NullSink:
@@ -74,12 +76,6 @@ class Emulator:
     base: str
     http: httpx.AsyncClient
     control: Callable[[str, str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb() -> float:
@@ -124,13 +120,7 @@ async def emulator(in_process: bool) -> AsyncIterator[Emulator]:
 
             yield Emulator(base, http, control)
         return
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--rate-limit", "100000000"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = spawn_emulator()
     try:
         async with httpx.AsyncClient(timeout=120) as http:
 

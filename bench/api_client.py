@@ -41,6 +41,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def spawn_emulator() -> tuple[subprocess.Popen[bytes], str]:
+    """The standalone emulator (``python -m bot sandbox``) on a free loopback port, practically unlimited."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--rate-limit", "100000000"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
 async def wait_ready(url: str) -> None:
     async with httpx.AsyncClient() as http:
         for _ in range(100):
@@ -65,13 +76,7 @@ async def measure(total: int, concurrency: int, call: Callable[[], Awaitable[obj
 
 
 async def run(calls: int, concurrency: int, repeats: int) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--rate-limit", "100000000"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = spawn_emulator()
     try:
         await wait_ready(base)
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)

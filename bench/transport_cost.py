@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from bot.zadarma.transport import TRANSPORT_NAMES, TransportName
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_client import free_port, wait_ready  # noqa: E402
+from api_client import spawn_emulator, wait_ready  # noqa: E402
 
 
 async def measure(client: ZadarmaClient, total: int, concurrency: int) -> tuple[float, float]:
@@ -68,13 +67,7 @@ async def one_round(
 
 
 async def run(calls: int, rounds: int, concurrency: int) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--rate-limit", "100000000"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = spawn_emulator()
     settings = Settings(zadarma_api_url=base, zadarma_key="sandbox-key", zadarma_secret="sandbox-secret")
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
     try:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.services.types import Direction
 from conversations.context import Ctx
 from conversations.formatting import document_type_text, field_label
+from conversations.forms import errors_text
 from conversations.i18n import Translator
+from conversations.screens import Form
 from conversations.state import FormState, OrderDraft, PaidAction, UploadState
 from conversations.steps.base import FlowLost
 from conversations.tokens import new_idempotency_key
@@ -94,3 +98,11 @@ def remember_paid(ctx: Ctx, paid: PaidAction) -> None:
     """Mark the Confirm button just pressed as used for ``paid``, so pressing it again replays, never pays."""
     if ctx.pressed:
         ctx.state.remember_paid(ctx.pressed, paid)
+
+
+def refuse_form(ctx: Ctx, form: Form, answers: Mapping[str, str], errors: Mapping[str, str]) -> None:
+    """A whole-form submission refused: nothing applied, the form shown again with the answers and errors."""
+    ctx.form_errors = dict(errors)
+    ctx.form_answers = {f.name: str(answers.get(f.name) or "") for f in form.fields}
+    ctx.press_not_applied = True  # nothing applied: the form on screen stays valid
+    ctx.say(errors_text(ctx.tr, form, errors))

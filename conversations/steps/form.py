@@ -23,11 +23,11 @@ from bot.services.errors import ServiceError
 from bot.services.types import Direction
 from conversations.context import Ctx
 from conversations.formatting import choice_text, field_label, format_phone
-from conversations.forms import CHOICES, check_form, describe_field, errors_text, new_group_form
+from conversations.forms import CHOICES, check_form, describe_field, new_group_form
 from conversations.screens import Form, Screen
 from conversations.state import Action, FormField, FormState, Origin, StepName
 from conversations.steps.base import Step, lines
-from conversations.steps.common import draft, form_state
+from conversations.steps.common import draft, form_state, refuse_form
 from conversations.steps.upload import after_group_chosen
 from conversations.ui import ScreenBuilder
 
@@ -182,10 +182,7 @@ class FormStep(Step):
         whole = await self._form(ctx)
         cleaned, errors = check_form(ctx.tr, whole, answers, country_must_be=form.country_must_be)
         if errors:
-            ctx.form_errors = errors
-            ctx.form_answers = {f.name: str(answers.get(f.name) or "") for f in whole.fields}
-            ctx.press_not_applied = True  # nothing applied: the form on screen stays valid
-            ctx.say(errors_text(ctx.tr, whole, errors))
+            refuse_form(ctx, whole, answers, errors)
             return
         form.answers = cleaned
         await self._refit(ctx, cleaned.get("salutation"))  # the field set this salutation implies

@@ -30,13 +30,12 @@ from conversations.forms import (
     check_form,
     describe_field,
     edit_group_form,
-    errors_text,
     group_changes,
 )
 from conversations.screens import Form, Screen
 from conversations.state import Action, FormState, Origin, StepName
 from conversations.steps.base import FlowLost, Step, lines, paragraphs
-from conversations.steps.common import draft, form_state, order_direction
+from conversations.steps.common import draft, form_state, order_direction, refuse_form
 from conversations.steps.upload import after_group_chosen
 from conversations.ui import ScreenBuilder
 
@@ -192,10 +191,7 @@ class GroupEditStep(Step):
         whole = await self._form(ctx, values)
         cleaned, errors = check_form(ctx.tr, whole, answers, country_must_be=form.country_must_be)
         if errors:
-            ctx.form_errors = errors
-            ctx.form_answers = {f.name: str(answers.get(f.name) or "") for f in whole.fields}
-            ctx.press_not_applied = True  # nothing applied: the form on screen stays valid
-            ctx.say(errors_text(ctx.tr, whole, errors))
+            refuse_form(ctx, whole, answers, errors)
             return
         form.answers = group_changes(whole, group_values(group), cleaned)
         form.editing = ""

@@ -449,11 +449,8 @@ class TeamAuditStep(TeamStep):
         return ui.screen(lines(title, *body), "none")
 
 
-class TeamFormStep(FormStep):
-    """A new document group for the team: the customers' form, for an operator; it ends on the group."""
-
-    name = "team.form"
-    origin = "team"
+class _OperatorsOnly(Step):
+    """Input to a customers' step reused by the team console: refused unless the actor is an operator."""
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if not _refused(ctx):
@@ -468,7 +465,14 @@ class TeamFormStep(FormStep):
             await super().on_form(ctx, answers)
 
 
-class TeamGroupEditStep(GroupEditStep):
+class TeamFormStep(_OperatorsOnly, FormStep):
+    """A new document group for the team: the customers' form, for an operator; it ends on the group."""
+
+    name = "team.form"
+    origin = "team"
+
+
+class TeamGroupEditStep(_OperatorsOnly, GroupEditStep):
     """Correcting any (writable) document group of the account; back to the group."""
 
     name = "team.edit"
@@ -481,18 +485,6 @@ class TeamGroupEditStep(GroupEditStep):
             self._leave(ctx)
         else:
             super().redirect(ctx, target)
-
-    async def on_action(self, ctx: Ctx, action: Action) -> None:
-        if not _refused(ctx):
-            await super().on_action(ctx, action)
-
-    async def on_text(self, ctx: Ctx, text: str) -> None:
-        if not _refused(ctx):
-            await super().on_text(ctx, text)
-
-    async def on_form(self, ctx: Ctx, answers: Mapping[str, str]) -> None:
-        if not _refused(ctx):
-            await super().on_form(ctx, answers)
 
 
 TEAM_STEPS: tuple[Step, ...] = (
