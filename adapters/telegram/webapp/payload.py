@@ -76,6 +76,7 @@ def field_json(tr: Translator, form: Form, field: FormField) -> Json:
         "max_length": field.max_length,
         "value": field.value,
         "required_when": "",
+        "required_if": list(field.required_if) if field.required_if is not None else None,
     }
     if field.required_if is not None:
         other, value = field.required_if

@@ -187,7 +187,7 @@
       const hintId = id + "-hint";
       const errorId = id + "-error";
       const tag = field.required ? t("required") : field.required_when || t("optional");
-      const label = el("label", { for: id }, field.label, el("span", { class: "tag", text: tag }));
+      const label = el("label", { for: id }, field.label, " ", el("span", { class: "tag", text: tag }));
       const hint = field.hint ? el("p", { class: "hint", id: hintId, text: field.hint }) : null;
       const described = [hint ? hintId : "", errorId].filter(Boolean).join(" ");
       const value = field.name in keep ? keep[field.name] : field.value || "";
@@ -200,9 +200,22 @@
     const submit = el("button", { type: "submit", text: form.submit });
     const page = el("form", { novalidate: true, "aria-labelledby": "form-title" },
       el("h1", { id: "form-title", text: form.title }),
+      ...notes, alert,
       form.intro ? el("p", { class: "intro", text: form.intro }) : null,
       summary, card, submit,
       el("p", { class: "private", text: t("private") }));
+
+    // A field only some answers require (a company's name) is shown while that answer is chosen.
+    const conditional = form.fields.filter((field) => field.required_if && inputs[field.required_if[0]]);
+    function showConditional() {
+      for (const field of conditional) {
+        const [other, wanted] = field.required_if;
+        const shown = inputs[other].value === wanted || inputs[field.name].value !== "";
+        inputs[field.name].closest(".field").hidden = !shown;
+      }
+    }
+    for (const field of conditional) inputs[field.required_if[0]].addEventListener("change", showConditional);
+    showConditional();
 
     function mark(found, message) {
       let first = null;
@@ -211,6 +224,7 @@
         error.textContent = text;
         error.hidden = !text;
         inputs[name].setAttribute("aria-invalid", text ? "true" : "false");
+        if (text) inputs[name].closest(".field").hidden = false;
         if (text && !first) first = inputs[name];
       }
       summary.textContent = message || "";
@@ -232,7 +246,7 @@
         return answered(result, (body) => mark(body.errors || {}, body.message));
       });
     });
-    screen(...notes, alert, page);
+    screen(page);
     if (form.errors && Object.keys(form.errors).length) mark(form.errors, t("refused"));
   }
 
@@ -335,11 +349,10 @@
     const photo = el("input", { type: "file", id: "photo", accept: "image/*", capture: "environment" });
     const file = el("input", { type: "file", id: "file", accept: "image/*,application/pdf" });
     for (const input of [photo, file]) input.addEventListener("change", () => choose(input.files[0]));
-    screen(...notes, alert,
-      el("h1", { text: t("title") }),
+    screen(el("h1", { text: t("title") }), ...notes, alert,
       el("p", { class: "prompt", text: next.text }),
       el("div", { class: "card" },
-        el("p", { class: "hint", text: t("pick_hint", { limit: humanSize(upload.max_bytes) }) }),
+        el("p", { class: "hint", text: t("pick_hint") }),
         el("label", { class: "pick" }, t("take_photo"), photo),
         el("label", { class: "pick" }, t("pick_file"), file),
         fileLine, preview, rotate, problem, progress, send),
@@ -347,8 +360,7 @@
   }
 
   function showChat(next, notes, alert) {
-    screen(...notes, alert,
-      el("h1", { text: t("title") }),
+    screen(el("h1", { text: t("title") }), ...notes, alert,
       el("p", { class: "prompt", text: next.text }),
       el("p", { class: "intro", text: t("in_chat") }),
       el("button", { type: "button", text: t("back_to_chat"), onclick: () => postEvent("web_app_close") }));
