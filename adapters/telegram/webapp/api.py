@@ -265,29 +265,28 @@ async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 async def _upload_body(request: web.Request, tr: Translator) -> tuple[str, str, bytes]:
     """``(screen fingerprint, file name, content)`` of a multipart upload, the file read bounded."""
     bad = _Refusal(400, {"error": "bad_request"})
-    try:
-        reader = await request.multipart()
-    except (AssertionError, ValueError, KeyError):  # not multipart at all
-        raise bad from None
     screen = ""
     filename = ""
     content: bytes | None = None
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise bad
-        if part.name == "screen":
-            try:
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise bad
+            if part.name == "screen":
                 screen = (await read_bounded(_chunks(part), MAX_FIELD)).decode("utf-8", "replace")
-            except FileTooBig:
-                raise bad from None
-        elif part.name == "file" and content is None:
-            filename = (part.filename or "document")[:MAX_FIELD]
-            try:
-                content = await read_bounded(_chunks(part), MAX_UPLOAD_BYTES)
-            except FileTooBig:
-                raise _Refusal(413, {"error": "too_big", "message": _too_big(tr)}) from None
-        else:
-            await part.release()
+            elif part.name == "file" and content is None:
+                filename = (part.filename or "document")[:MAX_FIELD]
+                try:
+                    content = await read_bounded(_chunks(part), MAX_UPLOAD_BYTES)
+                except FileTooBig:
+                    raise _Refusal(413, {"error": "too_big", "message": _too_big(tr)}) from None
+            else:
+                await part.release()
+    except FileTooBig:  # a field other than the file over its small limit
+        raise bad from None
+    except (AssertionError, ValueError, KeyError):  # not multipart, or malformed
+        raise bad from None
     if not screen or content is None:
         raise bad
     return screen, filename, content

@@ -263,6 +263,10 @@ async def test_uploads_get_the_chat_attachments_checks(webapp: TelegramHarness) 
 
     status, state = await call(h, "upload", auth=auth, upload=("scan.png", b"junk", "image/png"), screen="")
     assert status == 400
+    status, _ = await call(h, "upload", auth=auth, json={"screen": screen, "file": "not multipart"})
+    assert status == 400
+    status, _ = await call(h, "upload", auth=auth, upload=("a.jpg", JPEG, "image/jpeg"), screen="s" * 300)
+    assert status == 400  # a fingerprint field far over its size
 
 
 async def test_my_documents_edit_details_opens_the_edit_form_in_the_mini_app(webapp: TelegramHarness) -> None:
