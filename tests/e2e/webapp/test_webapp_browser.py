@@ -131,7 +131,7 @@ async def test_an_order_with_documents_is_completed_through_the_mini_app(
                 await screenshot(page, "form-en-error")
 
                 await email.fill("anna@example.com")
-                await page.get_by_role("button", name="Create the group").click()
+                await email.press("Enter")  # the keyboard sends the form too
                 await expect(page.locator(".prompt")).to_contain_text("Passport (1 of 2)")
                 await expect(page.locator(".note")).to_contain_text("Anna Nowak")
                 assert "Passport (1 of 2)" in telegram.menu(ann.chat_id).text  # the chat agrees
@@ -226,7 +226,14 @@ async def test_the_form_in_polish_in_telegrams_night_theme(
                 background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
                 assert background == "rgb(35, 46, 60)"  # Telegram's night theme, from the launch parameters
                 await expect(page.locator(".tag").first).to_have_text("wymagane")
+                # a company's name is asked only when the title says company
+                organization = page.locator("#f-organization")
+                await expect(organization).to_be_hidden()
+                await page.locator("#f-salutation").select_option("COMPANY")
+                await expect(organization).to_be_visible()
+                await expect(page.get_by_text("Wymagane dla: Firma")).to_be_visible()
                 await fill_form(page, {**ANSWERS, "zip_code": "3000"}, "MS")
+                await expect(organization).to_be_hidden()
                 await page.get_by_role("button", name="Utwórz grupę").click()
                 await expect(page.locator("#f-zip_code-error")).to_be_visible()
                 await expect(page.locator(".alert")).to_have_text("⚠️ Popraw te pola:")
