@@ -22,6 +22,7 @@ from bot.sandbox import Sandbox
 from bot.services.types import ConversationKey
 from bot.storage.keyfile import key_file_for, load_or_create_key
 from bot.storage.sealing import StateCipher, StateKeys
+from conversations.i18n import translator
 from conversations.state import load_state
 from tests.e2e.service.support import ZADARMA_SECRET, Service, act, start_service
 from tests.e2e.webapp.browser import DARK, chromium, launch_url, open_page, passport_photo, screenshot, signed
@@ -248,8 +249,23 @@ async def test_the_form_in_polish_in_telegrams_night_theme(
                     "accept", "image/*,application/pdf"
                 )
                 await screenshot(page, "upload-pl")
+
+                # checked before anything is sent: the size (20 MB) and the kind of file
+                send = page.get_by_role("button", name="Wyślij ten dokument")
+                big = tmp_path / "skan.pdf"
+                big.write_bytes(PDF + b"\0" * (20 * 1024 * 1024))
+                await page.locator("#file").set_input_files(big)
+                await expect(page.get_by_role("alert")).to_contain_text("przyjmujemy pliki do 20 MB")
+                await expect(send).to_be_disabled()
+                text = tmp_path / "notatka.txt"
+                text.write_text("nie dokument")
+                await page.locator("#file").set_input_files(text)
+                wrong_kind = translator("pl").gettext("invalid.file_type")
+                await expect(page.get_by_role("alert")).to_have_text(wrong_kind)
+                await expect(send).to_be_disabled()
                 assert problems == []
             assert stored_step(db, ola) == "order.upload"
+            assert not emulator[0].state.files
         finally:
             await service.stop()
 
