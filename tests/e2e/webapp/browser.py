@@ -84,10 +84,13 @@ def signed(token: str, user: FakeUser, *, age: float = 5) -> str:
     return sign_init_data(token, user, auth_date=time.time() - age)
 
 
-async def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    """A phone-sized page at ``url``, and the list its script errors and console errors (a resource the
-    policy refused among them) are collected in; a refused request's own 401/409/422 is not one."""
-    page = await browser.new_page(viewport={"width": 420, "height": 860}, device_scale_factor=1)
+async def open_page(browser: Browser, url: str, locale: str = "en-GB") -> tuple[Page, list[str]]:
+    """A phone-sized page at ``url`` in a browser set to ``locale``, and the list its script errors and
+    console errors (a resource the policy refused among them) are collected in; a refused request's
+    own 401/409/422 is not one."""
+    page = await browser.new_page(
+        viewport={"width": 420, "height": 860}, device_scale_factor=1, locale=locale
+    )
     problems: list[str] = []
 
     def console(message: ConsoleMessage) -> None:

@@ -221,7 +221,7 @@ async def test_the_form_in_polish_in_telegrams_night_theme(
             await to_the_documents_form(telegram, ola, ("Dowolny numer", "Nowa grupa dokumentów"))
             async with chromium(chromium_path) as browser:
                 url = launch_url(service.base, signed(telegram.token, ola), DARK)
-                page, problems = await open_page(browser, url)
+                page, problems = await open_page(browser, url, "pl-PL")
                 await expect(page.locator("h1")).to_have_text("Nowa grupa dokumentów")
                 assert await page.evaluate("document.documentElement.lang") == "pl"
                 background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
@@ -263,9 +263,27 @@ async def test_the_form_in_polish_in_telegrams_night_theme(
                 wrong_kind = translator("pl").gettext("invalid.file_type")
                 await expect(page.get_by_role("alert")).to_have_text(wrong_kind)
                 await expect(send).to_be_disabled()
+                assert stored_step(db, ola) == "order.upload"
+                assert not emulator[0].state.files
+
+                # My documents → ✏️ Edit details opens the group's own edit form in the page
+                await act(telegram, ola, lambda: telegram.send_command(ola, "documents"))
+                await act(telegram, ola, lambda: telegram.press(ola, "Anna Nowak"))
+                await act(telegram, ola, lambda: telegram.press(ola, "Popraw dane"))
+                opener = [b for row in telegram.menu(ola.chat_id).buttons for b in row if b.web_app]
+                assert [b.web_app for b in opener] == [WEBAPP_URL]
+                await page.goto(url.replace("#", "?edit#"))  # opened anew from the button
+                await expect(page.locator("h1")).to_have_text("Popraw dane")
+                email = page.locator("#f-email")
+                await expect(email).to_have_value("ola@example.com")
+                await email.fill("ola.nowak@example.com")
+                await screenshot(page, "edit-pl")
+                await email.press("Enter")
+                await expect(page.get_by_role("button", name="Wróć do czatu")).to_be_visible()
                 assert problems == []
-            assert stored_step(db, ola) == "order.upload"
-            assert not emulator[0].state.files
+            [group] = [g for gid, g in emulator[0].state.groups.items() if gid]
+            assert group.get("email") == "ola.nowak@example.com"
+            assert stored_step(db, ola) == "docs.group"
         finally:
             await service.stop()
 
