@@ -11,8 +11,9 @@ a strict Content-Security-Policy. The API:
   else applied as :class:`~conversations.events.FormSubmitted`;
 * ``POST /webapp/api/upload`` (multipart: ``screen`` fingerprint, ``file``): the
   chat attachment's checks (:func:`bot.services.file_check.check_file`, 20 MB,
-  type by content) and then the chat attachment's path, a
-  :class:`~conversations.events.FileUpload` event.
+  type by content; 422 with the reason) and then the chat attachment's path, a
+  :class:`~conversations.events.FileUpload` event (422 with what the chat was told
+  when the same document is still asked for afterwards: it was not taken).
 
 Every API request must carry ``Authorization: tma <initData>`` (:mod:`.auth`),
 else 401; the conversation is always the init data's user's own private chat
@@ -213,7 +214,12 @@ class WebAppApi:
             upload = FileUpload(filename=filename, content=content, declared_size=len(content))
             screens = await self._engine.handle(key, upload, locale=user.language_code)
             await self._show(key, screens, tr)
-        return _json(200, page_state(await self._tr(key, user), screens))
+        state = page_state(await self._tr(key, user), screens)
+        if screens[-1].expects == "file" and screen_fingerprint(screens[-1]) == screen:
+            # Still asked for the same document: not taken (Zadarma refused it, or could not be reached).
+            message = "\n".join(state["notes"]) or tr.gettext("telegram.error")
+            return _json(422, {"error": "not_taken", "message": message, "state": state})
+        return _json(200, state)
 
     async def _expired(self, key: ConversationKey, user: WebAppUser, tr: Translator) -> None:
         """The page showed something no longer on screen: 409 with what is current now."""

@@ -261,6 +261,17 @@ async def test_uploads_get_the_chat_attachments_checks(webapp: TelegramHarness) 
     assert status == 413 and "20 MB" in answer["message"]
     assert not h.sandbox.state.files and await step_of(h, ann) == "order.upload"
 
+    # Zadarma failing: the document is not taken, the page is told what the chat was told
+    passport = ("passport.jpg", JPEG, "image/jpeg")
+    h.sandbox.set_faults(error_rate=1.0, paths=["/v1/documents/upload"])
+    status, answer = await call(h, "upload", auth=auth, upload=passport, screen=screen)
+    h.sandbox.set_faults()
+    assert status == 422 and answer["error"] == "not_taken" and answer["message"]
+    assert answer["message"] in fake.texts(ann.chat_id) and answer["state"]["upload"]["screen"] == screen
+    assert not h.sandbox.state.files and await step_of(h, ann) == "order.upload"
+    status, _ = await call(h, "upload", auth=auth, upload=passport, screen=screen)
+    assert status == 200 and len(h.sandbox.state.files) == 1
+
     status, state = await call(h, "upload", auth=auth, upload=("scan.png", b"junk", "image/png"), screen="")
     assert status == 400
     status, _ = await call(h, "upload", auth=auth, json={"screen": screen, "file": "not multipart"})

@@ -243,6 +243,11 @@
         submit.disabled = false;
         submit.textContent = form.submit;
         if (result.status === 409 && result.body.state) return show(result.body.state, result.body.message, answers);
+        if (result.status === 200 && result.body.kind === "form") {
+          // A form that passed its checks yet is still on screen was not applied: what the chat was told.
+          const next = result.body;
+          return show({ ...next, notes: [] }, (next.notes || []).join("\n") || t("failed"), answers);
+        }
         return answered(result, (body) => mark(body.errors || {}, body.message));
       });
     });
