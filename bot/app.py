@@ -111,6 +111,8 @@ def _telegram(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
         admin_ids=settings.telegram_admins,
         webhook_url=settings.telegram_webhook_url,
         webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
+        webapp_url=settings.telegram_webapp_url,
+        webapp_max_age=settings.telegram_webapp_max_age,
         locks=core.shared.update_locks,
         observer=wiring.metrics,
         orphan_after=settings.orphan_after if core.shared.redis else None,

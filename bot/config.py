@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = ""
     telegram_webhook_secret: SecretStr = SecretStr("")
     telegram_admin_ids: str = ""
+    telegram_webapp_url: str = ""
+    """The public https URL of the Mini App page (``/webapp/`` on this server); unset: no Mini App."""
+    telegram_webapp_max_age: float = Field(default=3600.0, ge=60, le=86_400)
+    """Seconds the Mini App's init data (its ``auth_date``) is accepted for."""
 
     slack_bot_token: SecretStr = SecretStr("")
     slack_signing_secret: SecretStr = SecretStr("")
@@ -102,6 +106,16 @@ class Settings(BaseSettings):
         if value and not (value.startswith(("http://", "https://")) and urlsplit(value).hostname):
             raise ValueError(
                 "must be the public URL Telegram posts updates to, e.g. https://bot.example.com/tg"
+            )
+        return value
+
+    @field_validator("telegram_webapp_url")
+    @classmethod
+    def _webapp(cls, value: str) -> str:
+        if value and not (value.startswith("https://") and urlsplit(value).hostname):
+            raise ValueError(
+                "must be the public https URL of the Mini App page (Telegram opens only https), "
+                "e.g. https://bot.example.com/webapp/"
             )
         return value
 
@@ -250,6 +264,8 @@ class Settings(BaseSettings):
                 "TELEGRAM_WEBHOOK_URL must be an https:// URL: Telegram delivers only to https (plain http "
                 "works with a self-hosted Bot API server in --local mode, named by TELEGRAM_API_BASE)"
             )
+        if self.telegram_webapp_url and not self.telegram_enabled:
+            problems.append("TELEGRAM_WEBAPP_URL is set but TELEGRAM_BOT_TOKEN is not")
         if self.telegram_webhook_url and not self.telegram_enabled:
             problems.append("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
         http_slack = self.slack_enabled and not self.slack_app_token.get_secret_value()

@@ -4,10 +4,11 @@ A test (or fixture) that takes ``sandbox_realistic`` runs once per mode chosen
 with ``--sandbox-mode`` (default ``both``): against the exact emulator and
 against its realistic mode (``bot.sandbox.realistic``).
 
-A test that takes ``postgres_url`` or ``redis_url`` needs that server
-(``tests/external.py``): it is skipped when the server does not answer, and the
-run ends by naming the skipped suites; ``--require-services`` makes a missing
-server stop the run instead.
+A test that takes ``postgres_url`` or ``redis_url`` needs that server, and one
+that takes ``chromium_path`` a browser (``tests/external.py``): it is skipped
+when the server does not answer (or the browser is missing), and the run ends by
+naming the skipped suites; ``--require-services`` makes a missing one stop the
+run instead.
 
 Every conversation move is checked against ``conversations/transitions.py``
 (``tests/transition_record.py``): an undeclared move fails the test that made
@@ -26,7 +27,7 @@ import pytest
 
 from conversations import purity
 from conversations.transitions import observe
-from tests.external import POSTGRES, REDIS, SERVICES, ExternalService
+from tests.external import CHROMIUM, POSTGRES, REDIS, SERVICES, Need
 from tests.render_record import RENDERS, RenderRecord
 from tests.transition_record import SEEN, TransitionRecord
 
@@ -48,7 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--require-services",
         action="store_true",
         default=False,
-        help="fail at once when PostgreSQL (TEST_POSTGRES_URL) or Redis (TEST_REDIS_URL) does not answer",
+        help="fail at once when PostgreSQL (TEST_POSTGRES_URL) or Redis (TEST_REDIS_URL) does not answer "
+        "or Chromium (TEST_CHROMIUM) is missing",
     )
 
 
@@ -117,7 +119,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("--require-services: " + "; ".join(missing))
 
 
-def _need(request: pytest.FixtureRequest, service: ExternalService) -> str:
+def _need(request: pytest.FixtureRequest, service: Need) -> str:
     why = service.unreachable()
     if why is not None:
         skipped = request.config.stash[_SKIPPED]
@@ -136,6 +138,12 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
 def redis_url(request: pytest.FixtureRequest) -> str:
     """The URL of a Redis server for the test (skips the test when none answers)."""
     return _need(request, REDIS)
+
+
+@pytest.fixture
+def chromium_path(request: pytest.FixtureRequest) -> str:
+    """The Chromium executable for the browser tests (skips the test when there is none, or no playwright)."""
+    return _need(request, CHROMIUM)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

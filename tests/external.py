@@ -1,4 +1,4 @@
-"""The PostgreSQL and Redis servers some suites need, and what happens without them.
+"""The PostgreSQL and Redis servers and the browser some suites need, and what happens without them.
 
 Suites that need a server take the ``postgres_url`` or ``redis_url`` fixture
 (``tests/conftest.py``). The servers are found at ``TEST_POSTGRES_URL``
@@ -6,15 +6,20 @@ Suites that need a server take the ``postgres_url`` or ``redis_url`` fixture
 (default ``redis://127.0.0.1:6379/0``). Without a server those suites are
 skipped and the run ends with a line saying which and why; with
 ``--require-services`` (what ``.ci/run`` passes) a missing server stops the
-run before any test.
+run before any test. The Mini App's browser tests need Chromium (``TEST_CHROMIUM``,
+default Debian's ``/usr/bin/chromium``, which ``.ci/run`` installs) and the
+``playwright`` package (the dev extra) to drive it; they are skipped or stop the
+run in the same way.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from dataclasses import dataclass
 from functools import cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -45,9 +50,48 @@ class ExternalService:
         return f"{parts.hostname or '127.0.0.1'}:{parts.port or self.default_port}"
 
 
+@dataclass(frozen=True, slots=True)
+class LocalBrowser:
+    """A browser the tests start themselves: the executable named by ``variable`` (else ``default``)."""
+
+    name: str
+    variable: str
+    default: str
+
+    @property
+    def url(self) -> str:
+        """The path of the browser's executable."""
+        return os.environ.get(self.variable) or self.default
+
+    def unreachable(self) -> str | None:
+        """Why the browser cannot be used (a sentence), or None when it can."""
+        path = self.url
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return f"no browser at {path} (apt-get install chromium)"
+        if importlib.util.find_spec("playwright") is None:
+            return "the playwright package is missing (pip install -e '.[dev]')"
+        return None
+
+
+class Need(Protocol):
+    """What a suite may need: a name, the variable that points at it, where it is and why it is missing."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def variable(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    def unreachable(self) -> str | None: ...
+
+
 POSTGRES = ExternalService("PostgreSQL", "TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL, 5432)
 REDIS = ExternalService("Redis", "TEST_REDIS_URL", DEFAULT_REDIS_URL, 6379)
-SERVICES = (POSTGRES, REDIS)
+CHROMIUM = LocalBrowser("Chromium", "TEST_CHROMIUM", "/usr/bin/chromium")
+SERVICES: tuple[Need, ...] = (POSTGRES, REDIS, CHROMIUM)
 
 
 @cache

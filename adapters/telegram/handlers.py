@@ -190,7 +190,7 @@ class ChatHandlers:
             await self._say(chat_id, texts.message(language, "error"))
             return
         try:
-            await self._presenter.show(chat_id, screens, edit=edit)
+            await self._presenter.show(chat_id, screens, edit=edit, language=language)
         except TelegramAPIError as error:
             await self._delivery_failed(chat_id, user, error)
             return

@@ -42,6 +42,7 @@ from adapters.telegram.retries import BackgroundRetries, token_rejected
 from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import LANGUAGES
+from adapters.telegram.webapp import InitDataCheck, WebAppApi
 from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
@@ -85,6 +86,8 @@ class TelegramPart:
         admin_ids: frozenset[str],
         webhook_url: str = "",
         webhook_secret: str = "",
+        webapp_url: str = "",
+        webapp_max_age: float = 3600.0,
         locks: KeyLocks | None = None,
         observer: UpdateObserver | None = None,
         orphan_after: float | None = None,
@@ -97,6 +100,9 @@ class TelegramPart:
         Bot API server or a test double); ``admin_ids`` the Telegram user ids
         allowed to use ``/assign``; ``webhook_url`` (public HTTPS URL) switches
         from long polling to webhook, checked with ``webhook_secret``;
+        ``webapp_url`` (public HTTPS URL of ``/webapp/``) turns the Mini App on: its
+        routes are served and the form and upload screens get its button; its init
+        data is accepted for ``webapp_max_age`` seconds;
         ``locks`` keep one user's updates in order (default: in this process only);
         ``orphan_after`` (replicas sharing the store): updates received that many
         seconds ago and still unfinished are taken over from the replica that
@@ -125,7 +131,7 @@ class TelegramPart:
         self._gate = UpdateGate(
             storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks, observer=observer
         )
-        self._presenter = Presenter(self.sender)
+        self._presenter = Presenter(self.sender, web_app_url=webapp_url)
         handlers = ChatHandlers(
             engine=engine,
             services=services,
@@ -151,6 +157,16 @@ class TelegramPart:
             if webhook_url
             else None
         )
+        self._webapp = (
+            WebAppApi(
+                engine=engine,
+                presenter=self._presenter,
+                check=InitDataCheck(token, webapp_max_age),
+                locks=self._locks,
+            )
+            if webapp_url
+            else None
+        )
         self._pacer = Pacer()
         self._retries = BackgroundRetries(self._status, self._tasks)
         self._redactor = TokenRedactor(token)
@@ -166,9 +182,11 @@ class TelegramPart:
         return "webhook" if self._webhook is not None else "polling"
 
     def install_routes(self, app: web.Application) -> None:
-        """In webhook mode, serve the webhook URL's path on ``app``."""
+        """In webhook mode, serve the webhook URL's path on ``app``; with the Mini App, its page and API."""
         if self._webhook is not None:
             self._webhook.install(app)
+        if self._webapp is not None:
+            self._webapp.install(app)
 
     async def start(self) -> None:
         """Register the webhook or start polling, and publish the command menu.

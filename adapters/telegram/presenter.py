@@ -8,13 +8,18 @@ button pressed anyway still gets the conversation's "menu expired" answer).
 A press the conversation did not apply (``Screen.replaces_pressed`` false)
 leaves the pressed message's text alone (it may tell a payment's outcome):
 its buttons are removed and the screens come as new messages.
+
+With the Mini App configured (``web_app_url``), a current menu that asks a form
+or a file gets a ``web_app`` button opening the page; without it the chat is
+exactly the fallback it always was.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from adapters.telegram.render import render_screens
+from adapters.telegram import texts
+from adapters.telegram.render import WebAppLink, render_screens, web_app_label
 from adapters.telegram.sending import Sender
 from conversations.screens import Screen
 
@@ -22,14 +27,20 @@ from conversations.screens import Screen
 class Presenter:
     """Renders screens into a chat and remembers each chat's live menu message (in memory)."""
 
-    def __init__(self, sender: Sender, *, remembered_chats: int = 10_000) -> None:
+    def __init__(self, sender: Sender, *, remembered_chats: int = 10_000, web_app_url: str = "") -> None:
         self._sender = sender
+        self._web_app_url = web_app_url
         self._menus: OrderedDict[int, int] = OrderedDict()
         self._capacity = remembered_chats
 
-    async def show(self, chat_id: int, screens: list[Screen], *, edit: int | None = None) -> list[int]:
-        """Show ``screens``; ``edit`` is the pressed message to reuse. Returns the message ids shown."""
-        messages = render_screens(screens)
+    async def show(
+        self, chat_id: int, screens: list[Screen], *, edit: int | None = None, language: str = "en"
+    ) -> list[int]:
+        """Show ``screens``; ``edit`` is the pressed message to reuse. Returns the message ids shown.
+
+        ``language`` is the conversation's, for the Mini App button's label.
+        """
+        messages = render_screens(screens, self._web_app(screens, language))
         if not messages:
             return []
         shown: list[int] = []
@@ -47,6 +58,12 @@ class Presenter:
         if edit is not None and not replaces and edit != previous:
             await self._sender.strip_keyboard(chat_id, edit)
         return shown
+
+    def _web_app(self, screens: list[Screen], language: str) -> WebAppLink | None:
+        if not self._web_app_url or not screens:
+            return None
+        label = web_app_label(screens[-1], texts.message(language, "webapp_open"))
+        return WebAppLink(self._web_app_url, label) if label else None
 
     async def _retire_previous_menu(self, chat_id: int, shown: list[int], *, has_menu: bool) -> int | None:
         """Remember the new live menu and strip the buttons of the one before; returns that one's id."""

@@ -8,10 +8,10 @@ parse mode) with an inline keyboard built from its button rows; a button's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from conversations.screens import Button, Screen
 
@@ -87,13 +87,45 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return parts
 
 
-def render_screen(screen: Screen) -> list[Outgoing]:
-    """One screen as one message (or a few, when its text is very long)."""
+@dataclass(frozen=True)
+class WebAppLink:
+    """The Mini App button of the current menu: the page's ``url`` and the button's translated ``label``."""
+
+    url: str
+    label: str
+
+
+def web_app_label(screen: Screen, upload_label: str) -> str | None:
+    """The Mini App button's label for ``screen``, or None when the page has nothing for it.
+
+    A screen carrying a form with an ``open`` button offers the whole form (under
+    that button's label); a screen asking for a file offers the page's document
+    capture (``upload_label``); others offer nothing.
+    """
+    if screen.form is not None and screen.form.open is not None:
+        return screen.form.open.label
+    return upload_label if screen.expects == "file" else None
+
+
+def render_screen(screen: Screen, web_app: WebAppLink | None = None) -> list[Outgoing]:
+    """One screen as one message (or a few, when its text is very long).
+
+    ``web_app`` adds a Mini App button as the keyboard's first row.
+    """
     parts = split_text(screen.text)
     markup = keyboard(screen.buttons)
+    if web_app is not None:
+        button = InlineKeyboardButton(text=web_app.label or EMPTY_TEXT, web_app=WebAppInfo(url=web_app.url))
+        rows = markup.inline_keyboard if markup is not None else []
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button], *rows])
     return [Outgoing(part, markup if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
 
 
-def render_screens(screens: Iterable[Screen]) -> list[Outgoing]:
-    """Every screen, in order; the conversation's current menu is the last message."""
-    return [message for screen in screens for message in render_screen(screen)]
+def render_screens(screens: Sequence[Screen], web_app: WebAppLink | None = None) -> list[Outgoing]:
+    """Every screen, in order; the conversation's current menu is the last message (with ``web_app``)."""
+    last = len(screens) - 1
+    return [
+        message
+        for index, screen in enumerate(screens)
+        for message in render_screen(screen, web_app if index == last else None)
+    ]

@@ -32,6 +32,7 @@ _KEYS: Final[dict[str, str]] = {
     "assign_done": N_("telegram.assign_done"),
     "assign_refused": N_("telegram.assign_refused"),
     "assign_welcome": N_("telegram.assign_welcome"),
+    "webapp_open": N_("webapp.open_upload"),
 }
 """The adapter's sentences by short name: message ids of the translation catalogs."""
 

@@ -144,10 +144,11 @@ class FakeUser:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline keyboard button: its label and callback data."""
+    """An inline keyboard button: its label and callback data (or the URL of the Mini App it opens)."""
 
     text: str
     data: str | None
+    web_app: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,10 @@ def _buttons(markup: dict[str, Any] | None) -> tuple[tuple[Button, ...], ...]:
     if not markup:
         return ()
     return tuple(
-        tuple(Button(b.get("text", ""), b.get("callback_data")) for b in row)
+        tuple(
+            Button(b.get("text", ""), b.get("callback_data"), (b.get("web_app") or {}).get("url"))
+            for b in row
+        )
         for row in markup.get("inline_keyboard", [])
     )
 
@@ -397,7 +401,10 @@ class FakeTelegram:
         if data is None:
             if label is None:
                 raise ValueError("give a label or data")
-            data = target.button(label).data
+            button = target.button(label)
+            if button.web_app is not None:
+                raise AssertionError(f"{label!r} opens the Mini App; it sends the bot no press")
+            data = button.data
         query_id = str(next(self._ids) * 7919)
         query = {
             "id": query_id,
@@ -944,6 +951,9 @@ class FakeTelegram:
                 data = button.get("callback_data")
                 if not button.get("text"):
                     raise _ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                web_app = button.get("web_app")
+                if web_app is not None and not str((web_app or {}).get("url", "")).startswith("https://"):
+                    raise _ApiError(400, "Bad Request: BUTTON_URL_INVALID")  # Mini Apps open over https only
                 if data is not None and not 1 <= len(str(data).encode()) <= 64:
                     raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return markup if markup["inline_keyboard"] else None

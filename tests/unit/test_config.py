@@ -129,3 +129,34 @@ def test_the_database_password_is_a_secret_to_mask(monkeypatch: pytest.MonkeyPat
     s = settings(monkeypatch, **BASE, DATABASE_URL="postgresql://bot:pg-pass-word@db:5432/bot")
     assert "pg-pass-word" in s.secret_values()
     assert "pg-pass-word" not in settings(monkeypatch, **BASE).secret_values()
+
+
+def test_the_mini_app_needs_a_public_https_url_and_its_init_data_ages_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = settings(monkeypatch, **BASE)
+    assert (s.telegram_webapp_url, s.telegram_webapp_max_age) == ("", 3600.0)  # off: the chat as before
+    s = settings(
+        monkeypatch,
+        **BASE,
+        TELEGRAM_WEBAPP_URL="https://bot.example.com/webapp/",
+        TELEGRAM_WEBAPP_MAX_AGE="600",
+    )
+    assert (s.telegram_webapp_url, s.telegram_webapp_max_age) == ("https://bot.example.com/webapp/", 600.0)
+    for url in ("http://bot.example.com/webapp/", "bot.example.com/webapp/", "https:///webapp/"):
+        with pytest.raises(ConfigError) as error:
+            settings(monkeypatch, **BASE, TELEGRAM_WEBAPP_URL=url)
+        assert any("TELEGRAM_WEBAPP_URL" in p and "https" in p for p in error.value.problems)
+    with pytest.raises(ConfigError) as error:
+        settings(monkeypatch, **BASE, TELEGRAM_WEBAPP_MAX_AGE="10")
+    assert any("TELEGRAM_WEBAPP_MAX_AGE" in p for p in error.value.problems)
+    slack_only = {k: v for k, v in BASE.items() if k != "TELEGRAM_BOT_TOKEN"}
+    s = settings(
+        monkeypatch,
+        **slack_only,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-1",
+        SLACK_ADMIN_USERS="U1",
+        TELEGRAM_WEBAPP_URL="https://bot.example.com/webapp/",
+    )
+    assert "TELEGRAM_WEBAPP_URL is set but TELEGRAM_BOT_TOKEN is not" in s.run_problems()

@@ -318,7 +318,7 @@ def test_haproxy_config_parses_into_known_sections() -> None:
             assert set(section.values("default_backend")) <= backends
 
 
-def test_the_public_frontend_passes_the_webhook_and_slack_events_only() -> None:
+def test_the_public_frontend_passes_the_webhook_slack_events_and_the_mini_app_only() -> None:
     public = haproxy().section("frontend", "public")
     telegram = webhook_path(env_file("bot.env")["TELEGRAM_WEBHOOK_URL"])
     assert public.admits("POST", telegram)
@@ -329,6 +329,10 @@ def test_the_public_frontend_passes_the_webhook_and_slack_events_only() -> None:
         assert not public.admits("POST", path), path
     assert not public.admits("GET", telegram), "Telegram and Slack only POST"
     assert public.values("default_backend") == ["bots"]
+    # the Mini App's page (GET) and its API (GET and POST), nothing else of the server
+    for method, path in (("GET", "/webapp/"), ("GET", "/webapp/app.js"), ("POST", "/webapp/api/form")):
+        assert public.admits(method, path), path
+    assert not public.admits("GET", "/webapp") and not public.admits("GET", "/webappx/")
 
 
 def test_the_backend_balances_round_robin_over_every_healthy_replica() -> None:

@@ -63,3 +63,24 @@ def test_a_missing_server_skips_and_is_named_or_stops_the_run_when_required(tmp_
     required = _pytest(str(probe), "-p", "tests.conftest", "--require-services", TEST_REDIS_URL=url)
     assert required.returncode != 0
     assert "--require-services: Redis (TEST_REDIS_URL)" in required.stdout + required.stderr
+
+
+_NEEDS_CHROMIUM = """
+def test_uses_chromium(chromium_path):
+    assert chromium_path
+"""
+
+
+def test_a_missing_browser_skips_with_its_reason_or_stops_the_run_when_required(tmp_path: Path) -> None:
+    probe = tmp_path / "test_needs_chromium_probe.py"
+    probe.write_text(_NEEDS_CHROMIUM)
+    missing = str(tmp_path / "no-chromium-here")
+
+    relaxed = _pytest(str(probe), "-p", "tests.conftest", TEST_CHROMIUM=missing)
+    assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
+    assert "1 skipped" in relaxed.stdout
+    assert f"skipped 1 tests that need Chromium: no browser at {missing}" in relaxed.stdout
+
+    required = _pytest(str(probe), "-p", "tests.conftest", "--require-services", TEST_CHROMIUM=missing)
+    assert required.returncode != 0
+    assert "--require-services: Chromium (TEST_CHROMIUM): no browser at" in required.stdout + required.stderr

@@ -29,6 +29,8 @@ START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ADMIN_ID = 900_000_001
 WEBHOOK_PATH = "/telegram/webhook"
 WEBHOOK_SECRET = "s3cret-Token_for-tests"
+WEBAPP_URL = "https://bot.example.test/webapp/"
+"""The Mini App's public URL in the tests (only put in buttons: the tests reach the page on 127.0.0.1)."""
 
 
 def text_of(key: str, language: str = "en", **params: object) -> str:
@@ -66,6 +68,7 @@ class TelegramHarness:
         self.stack: Stack | None = None
         self.webhook = False
         self.secret = ""
+        self.webapp = False
         #: When set before :meth:`start`: the stack reports to it, and webhook mode serves ``/metrics``.
         self.metrics: Metrics | None = None
         #: When set before :meth:`start`: the part takes over updates unfinished that many seconds.
@@ -92,18 +95,24 @@ class TelegramHarness:
 
     @property
     def web_url(self) -> str:
-        """Base URL of the bot's web server (webhook mode)."""
-        assert self.stack is not None and self.stack.web_url, "start the harness in webhook mode"
+        """Base URL of the bot's web server (webhook or Mini App mode)."""
+        assert self.stack is not None and self.stack.web_url, "start the harness in webhook or Mini App mode"
         return self.stack.web_url
 
-    async def start(self, *, webhook: bool = False, secret: str = WEBHOOK_SECRET) -> Stack:
-        """Build every object anew over the same SQLite file and start the bot."""
-        self.webhook, self.secret = webhook, secret
+    async def start(
+        self, *, webhook: bool = False, secret: str = WEBHOOK_SECRET, webapp: bool = False
+    ) -> Stack:
+        """Build every object anew over the same SQLite file and start the bot.
+
+        ``webapp`` turns the Mini App on (its URL :data:`WEBAPP_URL`) and serves its routes.
+        """
+        self.webhook, self.secret, self.webapp = webhook, secret, webapp
         sock: socket.socket | None = None
         webhook_url = ""
-        if webhook:
+        if webhook or webapp:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.bind(("127.0.0.1", 0))
+        if webhook and sock is not None:
             webhook_url = f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"
         closing = AsyncExitStack()
         core = await closing.enter_async_context(
@@ -128,6 +137,7 @@ class TelegramHarness:
             admin_ids=settings.telegram_admins,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
+            webapp_url=WEBAPP_URL if webapp else "",
             observer=self.metrics,
             orphan_after=self.orphan_after,
         )
@@ -141,7 +151,7 @@ class TelegramHarness:
             stack.web_runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await stack.web_runner.setup()
             await web.SockSite(stack.web_runner, sock).start()
-            stack.web_url = webhook_url.removesuffix(WEBHOOK_PATH)
+            stack.web_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         await part.start()
         self.stack = stack
         return stack
@@ -159,7 +169,7 @@ class TelegramHarness:
     async def restart(self) -> Stack:
         """Stop and start again with new Bot, Dispatcher, engine and store objects (same database)."""
         await self.stop()
-        return await self.start(webhook=self.webhook, secret=self.secret)
+        return await self.start(webhook=self.webhook, secret=self.secret, webapp=self.webapp)
 
     # ------------------------------------------------------------------ acting as users
     async def settle(self, *injected: Injected) -> None:
