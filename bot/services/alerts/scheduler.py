@@ -39,7 +39,7 @@ from bot.services.alerts.routing import AlertRoutes
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
 from bot.services.waiting import stop_task, wait_event
-from bot.storage import Storage, User, UserRef, utc_now
+from bot.storage import AlertClaim, Storage, User, UserRef, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaError
 
@@ -264,28 +264,34 @@ class AlertScheduler:
         report.drafts = len(drafts)
         self._scan_users = {}
         try:
-            for draft in drafts:
-                await self._claim(draft, report)
+            await self._claim(drafts, report)
         finally:
             self._scan_users = None
         report.snapshot_saved = await self._save(current, previous_digest, lease)
         return report
 
-    async def _claim(self, draft: AlertDraft, report: ScanReport) -> None:
-        destinations = await self._destinations(draft)
-        if not destinations:
-            report.undeliverable += 1
-            return
-        payload = {"params": dict(draft.params), "actions": list(draft.actions)}
-        claimed = await self._storage.alerts.claim(
-            draft.key, draft.kind.value, draft.number or "", payload, destinations
-        )
-        if claimed:
-            report.claimed += 1
-            report.by_kind[draft.kind.value] = report.by_kind.get(draft.kind.value, 0) + 1
+    async def _claim(self, drafts: list[AlertDraft], report: ScanReport) -> None:
+        """Claim every due alert that has a destination, in one batch; count the new ones."""
+        claims: list[AlertClaim] = []
+        for draft in drafts:
+            destinations = await self._destinations(draft)
+            if not destinations:
+                report.undeliverable += 1
+                continue
+            payload = {"params": dict(draft.params), "actions": list(draft.actions)}
+            claims.append(
+                AlertClaim(draft.key, draft.kind.value, draft.number or "", payload, tuple(destinations))
+            )
+        new = await self._storage.alerts.claim_many(claims)
+        for claim in claims:
+            if claim.key in new:
+                new.discard(claim.key)  # a key repeated in the batch is claimed once
+                report.claimed += 1
+                report.by_kind[claim.kind] = report.by_kind.get(claim.kind, 0) + 1
+            else:
+                report.duplicates += 1
+        if report.claimed:
             self._kick.set()
-        else:
-            report.duplicates += 1
 
     async def _destinations(self, draft: AlertDraft) -> list[str]:
         """The owner on a customers' platform (unless they block the bot), then the team's destinations."""
