@@ -125,6 +125,10 @@ class OwnershipRepository(Protocol):
         """Return the owner of ``number``, or ``None``."""
         ...
 
+    async def owners_of_numbers(self, numbers: Iterable[str]) -> dict[str, UserRef]:
+        """Return the owner of each of ``numbers`` that has one, in one read (the others are left out)."""
+        ...
+
     async def number_assignment(self, number: str) -> NumberAssignment | None:
         """Return who owns ``number``, who assigned it and when, or ``None``."""
         ...

@@ -155,6 +155,10 @@ class MemoryOwnership(_Clocked):
         assignment = self._numbers.get(number)
         return None if assignment is None else assignment.owner
 
+    async def owners_of_numbers(self, numbers: Iterable[str]) -> dict[str, UserRef]:
+        assignments = (self._numbers.get(number) for number in numbers)
+        return {a.number: a.owner for a in assignments if a is not None}
+
     async def number_assignment(self, number: str) -> NumberAssignment | None:
         return self._numbers.get(number)
 
