@@ -300,7 +300,7 @@ class AlertScheduler:
     async def _owners(self, drafts: list[AlertDraft]) -> dict[str, UserRef]:
         """The owners of the numbers whose alerts may go to their owners, in one read."""
         numbers = {number for draft in drafts if (number := self._owned_number(draft)) is not None}
-        return await self._storage.ownership.owners_of_numbers(numbers) if numbers else {}
+        return await self._storage.ownership.owners_of_numbers(numbers)
 
     async def _destinations(
         self, draft: AlertDraft, owners: dict[str, UserRef], users: dict[UserRef, User | None]

@@ -171,15 +171,16 @@ class PostgresAlerts:
                 now,
             )
             new = {row["key"] for row in rows}
-            deliveries = [
-                (c.key, d, dues[i])
-                for i, (c, _) in enumerate(chunk)
-                if c.key in new
-                for d in dict.fromkeys(c.destinations)
-            ]
-            if deliveries:
-                keys, destinations, due = zip(*deliveries, strict=True)
-                await conn.execute(_INSERT_DELIVERIES, list(keys), list(destinations), list(due), now)
+            keys: builtins.list[str] = []
+            destinations: builtins.list[str] = []
+            due: builtins.list[datetime] = []
+            for i, (claim, _) in enumerate(chunk):
+                if claim.key in new:
+                    for destination in dict.fromkeys(claim.destinations):
+                        keys.append(claim.key)
+                        destinations.append(destination)
+                        due.append(dues[i])
+            await conn.execute(_INSERT_DELIVERIES, keys, destinations, due, now)
         return new
 
     async def get(self, key: str) -> Alert | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.storage import AlertClaim, DeliveryStatus, Storage
-from bot.storage.validation import CLAIM_CHUNK
+from bot.storage.validation import CLAIM_CHUNK, claim_chunks
 from tests.fakes.clock import FakeClock
 
 TG = "telegram:12345"
@@ -60,9 +60,9 @@ async def test_a_batch_claims_new_keys_and_skips_those_claimed_before(
 
 async def test_a_key_repeated_in_a_batch_is_claimed_once_as_first_given(storage: Storage) -> None:
     claimed = await storage.alerts.claim_many(
-        [alert("a", TG, kind="first"), alert("b"), alert("a", SLACK, kind="second", days=1)]
+        [alert("a", TG, kind="first"), alert("b"), alert("a", SLACK, kind="second", days=1), alert("c")]
     )
-    assert claimed == {"a", "b"}
+    assert claimed == {"a", "b", "c"}
     a = await storage.alerts.get("a")
     assert a is not None and (a.kind, a.payload) == ("first", {"days": 7})
     assert [d.destination for d in await storage.alerts.deliveries("a")] == [TG]
@@ -81,6 +81,28 @@ async def test_an_alert_without_destinations_is_claimed_with_no_deliveries(
     assert await storage.alerts.get("quiet") is not None
     assert await storage.alerts.deliveries("quiet") == []
     assert await waiting(storage, clock) == 1
+
+
+async def test_what_is_stored_is_a_copy_of_the_payload(storage: Storage) -> None:
+    payload = {"days": 7, "list": [1]}
+    await storage.alerts.claim_many([AlertClaim("a", "expiry", "1", payload, (TG,))])
+    payload["days"] = 1
+    payload["list"].append(2)
+    stored = await storage.alerts.get("a")
+    assert stored is not None and stored.payload == {"days": 7, "list": [1]}
+
+
+def test_claims_go_in_chunks_of_at_most_the_chunk_size() -> None:
+    claims = [alert(key) for key in ["a", "b", "a", "c", "d", "e", "b", "f", "g"]]
+    chunks = claim_chunks(claims, size=3)
+    in_chunks = [[claim.key for claim, _ in chunk] for chunk in chunks]
+    assert in_chunks == [["a", "b", "c"], ["d", "e", "f"], ["g"]]
+    assert chunks[0][0][1] == '{"days":7}'  # each payload as it is stored
+    assert [len(chunk) for chunk in claim_chunks([alert(k) for k in keys(2 * CLAIM_CHUNK + 1)])] == [
+        CLAIM_CHUNK,
+        CLAIM_CHUNK,
+        1,
+    ]
 
 
 async def test_an_empty_batch_claims_nothing(storage: Storage, clock: FakeClock) -> None:
