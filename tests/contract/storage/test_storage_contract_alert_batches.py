@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.storage import AlertClaim, DeliveryStatus, Storage
+from bot.storage import AlertClaim, DeliveryStatus, JsonObject, Storage
 from bot.storage.validation import CLAIM_CHUNK, claim_chunks
 from tests.fakes.clock import FakeClock
 
@@ -84,10 +84,11 @@ async def test_an_alert_without_destinations_is_claimed_with_no_deliveries(
 
 
 async def test_what_is_stored_is_a_copy_of_the_payload(storage: Storage) -> None:
-    payload = {"days": 7, "list": [1]}
+    inner = [1]
+    payload: JsonObject = {"days": 7, "list": inner}
     await storage.alerts.claim_many([AlertClaim("a", "expiry", "1", payload, (TG,))])
     payload["days"] = 1
-    payload["list"].append(2)
+    inner.append(2)
     stored = await storage.alerts.get("a")
     assert stored is not None and stored.payload == {"days": 7, "list": [1]}
 
