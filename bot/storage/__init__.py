@@ -43,6 +43,7 @@ from bot.storage.postgres import PostgresStorage
 from bot.storage.records import (
     ACTIVE_INTENT_STATUSES,
     Alert,
+    AlertClaim,
     AuditEntry,
     ConversationKey,
     Delivery,
@@ -67,6 +68,7 @@ from bot.storage.url import open_storage, parse_database_url
 __all__ = [
     "ACTIVE_INTENT_STATUSES",
     "Alert",
+    "AlertClaim",
     "AlertRepository",
     "AuditEntry",
     "AuditLog",

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from bot.storage.records import (
     Alert,
+    AlertClaim,
     AuditEntry,
     ConversationKey,
     Delivery,
@@ -121,6 +123,10 @@ class OwnershipRepository(Protocol):
 
     async def owner_of_number(self, number: str) -> UserRef | None:
         """Return the owner of ``number``, or ``None``."""
+        ...
+
+    async def owners_of_numbers(self, numbers: Iterable[str]) -> dict[str, UserRef]:
+        """Return the owner of each of ``numbers`` that has one, in one read (the others are left out)."""
         ...
 
     async def number_assignment(self, number: str) -> NumberAssignment | None:
@@ -305,6 +311,19 @@ class AlertRepository(SnapshotStore, LeaseRepository, Protocol):
         Deliveries are due at ``due_at`` (default: at once); one marked
         delivered before then is never sent. Duplicate destinations are stored once.
         Returns ``False``, changing nothing, if ``key`` was claimed before.
+        """
+        ...
+
+    async def claim_many(self, claims: Iterable[AlertClaim]) -> builtins.set[str]:
+        """Claim each alert as :meth:`claim` would; return the keys this call claimed.
+
+        Alerts go in transactions of up to
+        :data:`~bot.storage.validation.CLAIM_CHUNK` each, not one per alert. A key
+        claimed before is skipped, and so is a key repeated in ``claims`` (its first
+        occurrence is the one claimed); concurrent claims of one key, by this
+        call or any other, claim it once. Every payload is checked before
+        anything is stored (``TypeError``: nothing claimed). A storage error
+        may leave earlier chunks claimed; claiming them again skips them.
         """
         ...
 

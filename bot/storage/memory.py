@@ -10,15 +10,17 @@ from __future__ import annotations
 import builtins
 import itertools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.storage.clock import Clock, utc_now
-from bot.storage.codec import copy_json_object, encode_json_object, ensure_utc
+from bot.storage.codec import copy_json_object, decode_json_object, encode_json_object, ensure_utc
 from bot.storage.errors import NotFoundError, StaleRevisionError, TargetBusyError
 from bot.storage.interfaces import Storage
 from bot.storage.records import (
     Alert,
+    AlertClaim,
     AuditEntry,
     ConversationKey,
     Delivery,
@@ -37,7 +39,13 @@ from bot.storage.records import (
     User,
     UserRef,
 )
-from bot.storage.validation import check_intent_kind, check_limit, check_revision, check_ttl
+from bot.storage.validation import (
+    check_intent_kind,
+    check_limit,
+    check_revision,
+    check_ttl,
+    claim_chunks,
+)
 
 
 class _Clocked:
@@ -146,6 +154,10 @@ class MemoryOwnership(_Clocked):
     async def owner_of_number(self, number: str) -> UserRef | None:
         assignment = self._numbers.get(number)
         return None if assignment is None else assignment.owner
+
+    async def owners_of_numbers(self, numbers: Iterable[str]) -> dict[str, UserRef]:
+        assignments = (self._numbers.get(number) for number in numbers)
+        return {a.number: a.owner for a in assignments if a is not None}
 
     async def number_assignment(self, number: str) -> NumberAssignment | None:
         return self._numbers.get(number)
@@ -370,14 +382,27 @@ class MemoryAlerts(_Clocked):
         payload = copy_json_object(payload)
         if key in self._alerts:
             return False
+        self._insert(AlertClaim(key, kind, number, payload, tuple(destinations), due_at), self._now())
+        return True
+
+    async def claim_many(self, claims: Iterable[AlertClaim]) -> builtins.set[str]:
+        chunks = claim_chunks(claims)
         now = self._now()
-        due = now if due_at is None else ensure_utc(due_at)
-        self._alerts[key] = Alert(key, kind, number, payload, now)
-        for destination in dict.fromkeys(destinations):
+        claimed: builtins.set[str] = set()
+        for claim, payload in itertools.chain.from_iterable(chunks):
+            if claim.key not in self._alerts:
+                self._insert(replace(claim, payload=decode_json_object(payload)), now)
+                claimed.add(claim.key)
+        return claimed
+
+    def _insert(self, claim: AlertClaim, now: datetime) -> None:
+        key = claim.key
+        due = now if claim.due_at is None else ensure_utc(claim.due_at)
+        self._alerts[key] = Alert(key, claim.kind, claim.number, claim.payload, now)
+        for destination in dict.fromkeys(claim.destinations):
             self._deliveries[(key, destination)] = _DeliveryRow(
                 next(self._seq), key, destination, DeliveryStatus.PENDING, 0, None, due, now
             )
-        return True
 
     def _alert(self, key: str) -> Alert:
         alert = self._alerts[key]

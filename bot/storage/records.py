@@ -187,6 +187,18 @@ class Alert:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AlertClaim:
+    """One alert for :meth:`~bot.storage.interfaces.AlertRepository.claim_many`: ``claim``'s arguments."""
+
+    key: str
+    kind: str
+    number: str
+    payload: JsonObject
+    destinations: tuple[str, ...]
+    due_at: datetime | None = None
+
+
 class DeliveryStatus(StrEnum):
     """State of one alert's delivery to one destination.
 

@@ -31,7 +31,7 @@ import binascii
 import hashlib
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -48,6 +48,7 @@ from bot.storage.interfaces import (
 )
 from bot.storage.records import (
     Alert,
+    AlertClaim,
     ConversationKey,
     Delivery,
     DeliveryBacklog,
@@ -394,6 +395,10 @@ class SealedAlerts:
     ) -> bool:
         sealed = self._params(key, payload, self._cipher.seal_bound)
         return await self._inner.claim(key, kind, number, sealed, destinations, due_at=due_at)
+
+    async def claim_many(self, claims: Iterable[AlertClaim]) -> set[str]:
+        sealed = (replace(c, payload=self._params(c.key, c.payload, self._cipher.seal_bound)) for c in claims)
+        return await self._inner.claim_many(sealed)
 
     async def get(self, key: str) -> Alert | None:
         alert = await self._inner.get(key)

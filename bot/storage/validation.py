@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from bot.storage.records import IntentKind
+from bot.storage.codec import encode_json_object
+from bot.storage.records import AlertClaim, IntentKind
+
+CLAIM_CHUNK = 500
+"""Alerts ``claim_many`` claims per transaction: bounds a statement's size and how long it holds locks."""
 
 
 def check_limit(limit: int) -> int:
@@ -35,3 +40,22 @@ def check_revision(expected_revision: int | None) -> int | None:
     if expected_revision is not None and expected_revision < 0:
         raise ValueError(f"expected_revision must be >= 0 or None, got {expected_revision}")
     return expected_revision
+
+
+def claim_chunks(claims: Iterable[AlertClaim], size: int = CLAIM_CHUNK) -> list[list[tuple[AlertClaim, str]]]:
+    """``claims`` with their payloads encoded, in lists of at most ``size``; a repeated key left out.
+
+    The first claim of a key is kept. Every payload is encoded before this
+    returns, so one that is not JSON raises ``TypeError`` before anything is stored.
+    """
+    chunks: list[list[tuple[AlertClaim, str]]] = []
+    seen: set[str] = set()
+    for claim in claims:
+        encoded = encode_json_object(claim.payload)  # checked even when the key repeats, as claim() does
+        if claim.key in seen:
+            continue
+        seen.add(claim.key)
+        if not chunks or len(chunks[-1]) == size:
+            chunks.append([])
+        chunks[-1].append((claim, encoded))
+    return chunks

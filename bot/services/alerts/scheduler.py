@@ -5,8 +5,9 @@ account) and ``info/balance``, plus ``checking-wrongs`` once per document
 group of the numbers that just entered ``checking_upload``. It compares the
 account with the snapshot stored by the previous scan
 (:func:`~bot.services.alerts.rules.due_alerts`), claims every due alert in
-storage (a key claimed before is skipped, so a repeated scan sends nothing
-twice) and only then stores the new snapshot. A crash anywhere in between
+storage in one batch (a key claimed before is skipped, so a repeated scan sends
+nothing twice; the owners of the numbers are read at once too) and only then
+stores the new snapshot. A crash anywhere in between
 repeats the scan against the same previous snapshot, producing the same keys.
 
 One scan runs at a time: an in-process lock for tasks of this process and a
@@ -39,7 +40,7 @@ from bot.services.alerts.routing import AlertRoutes
 from bot.services.alerts.rules import due_alerts, entering_upload
 from bot.services.alerts.snapshot import Snapshot, SnapshotError
 from bot.services.waiting import stop_task, wait_event
-from bot.storage import Storage, User, UserRef, utc_now
+from bot.storage import AlertClaim, Storage, User, UserRef, utc_now
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaError
 
@@ -155,7 +156,6 @@ class AlertScheduler:
         self._last_error: str | None = None
         self._last_scan_at: datetime | None = None
         self._last_report: ScanReport | None = None
-        self._scan_users: dict[UserRef, User | None] | None = None
         # the last snapshot stored, with its text's digest: the next scan's previous one unless
         # another replica stored one since (a large account's snapshot takes a second to parse)
         self._saved: tuple[bytes, Snapshot] | None = None
@@ -262,52 +262,61 @@ class AlertScheduler:
         )
         del previous  # a large account's snapshot: not kept while claiming and saving
         report.drafts = len(drafts)
-        self._scan_users = {}
-        try:
-            for draft in drafts:
-                await self._claim(draft, report)
-        finally:
-            self._scan_users = None
+        await self._claim(drafts, report)
         report.snapshot_saved = await self._save(current, previous_digest, lease)
         return report
 
-    async def _claim(self, draft: AlertDraft, report: ScanReport) -> None:
-        destinations = await self._destinations(draft)
-        if not destinations:
-            report.undeliverable += 1
-            return
-        payload = {"params": dict(draft.params), "actions": list(draft.actions)}
-        claimed = await self._storage.alerts.claim(
-            draft.key, draft.kind.value, draft.number or "", payload, destinations
-        )
-        if claimed:
-            report.claimed += 1
-            report.by_kind[draft.kind.value] = report.by_kind.get(draft.kind.value, 0) + 1
+    async def _claim(self, drafts: list[AlertDraft], report: ScanReport) -> None:
+        """Claim every due alert that has a destination, in one batch; count the new ones."""
+        owners = await self._owners(drafts)
+        users: dict[UserRef, User | None] = {}  # read once per owner: one may have thousands of alerts
+        claims: list[AlertClaim] = []
+        for draft in drafts:
+            destinations = await self._destinations(draft, owners, users)
+            if not destinations:
+                report.undeliverable += 1
+                continue
+            payload = {"params": dict(draft.params), "actions": list(draft.actions)}
+            claims.append(
+                AlertClaim(draft.key, draft.kind.value, draft.number or "", payload, tuple(destinations))
+            )
+        new = await self._storage.alerts.claim_many(claims)
+        for claim in claims:
+            if claim.key in new:
+                new.discard(claim.key)  # a key repeated in the batch is claimed once
+                report.claimed += 1
+                report.by_kind[claim.kind] = report.by_kind.get(claim.kind, 0) + 1
+            else:
+                report.duplicates += 1
+        if report.claimed:
             self._kick.set()
-        else:
-            report.duplicates += 1
 
-    async def _destinations(self, draft: AlertDraft) -> list[str]:
+    def _owned_number(self, draft: AlertDraft) -> str | None:
+        """The number whose owner ``draft`` may go to (on a customers' platform); ``None``: team only."""
+        if draft.kind in TEAM_ONLY or not self._routes.customers:
+            return None
+        return draft.number
+
+    async def _owners(self, drafts: list[AlertDraft]) -> dict[str, UserRef]:
+        """The owners of the numbers whose alerts may go to their owners, in one read."""
+        numbers = {number for draft in drafts if (number := self._owned_number(draft)) is not None}
+        return await self._storage.ownership.owners_of_numbers(numbers)
+
+    async def _destinations(
+        self, draft: AlertDraft, owners: dict[str, UserRef], users: dict[UserRef, User | None]
+    ) -> list[str]:
         """The owner on a customers' platform (unless they block the bot), then the team's destinations."""
         destinations: list[str] = []
-        customers = self._routes.customers
-        if draft.number is not None and draft.kind not in TEAM_ONLY and customers:
-            owner = await self._storage.ownership.owner_of_number(draft.number)
-            if owner is not None and owner.platform in customers:
-                user = await self._user(owner)
-                if user is None or not user.blocked:
-                    destinations.append(f"{owner.platform}:{owner.user_id}")
+        number = self._owned_number(draft)
+        owner = None if number is None else owners.get(number)
+        if owner is not None and owner.platform in self._routes.customers:
+            if owner not in users:
+                users[owner] = await self._storage.users.get(owner)
+            user = users[owner]
+            if user is None or not user.blocked:
+                destinations.append(f"{owner.platform}:{owner.user_id}")
         destinations.extend(self._routes.team)
         return destinations
-
-    async def _user(self, ref: UserRef) -> User | None:
-        """The stored user, read once per scan (one owner may have thousands of due alerts)."""
-        seen = self._scan_users
-        if seen is None:
-            return await self._storage.users.get(ref)
-        if ref not in seen:
-            seen[ref] = await self._storage.users.get(ref)
-        return seen[ref]
 
     async def _save(self, current: Snapshot, previous_digest: bytes | None, lease: HeldLease) -> bool:
         """Store ``current`` unless the lease was lost or someone stored a newer snapshot meanwhile."""

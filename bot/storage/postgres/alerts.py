@@ -3,7 +3,9 @@
 What replicas could race for is settled by the server:
 
 * a claim inserts the alert and its deliveries in one transaction; the
-  alert's primary key makes every other claim of the key insert nothing;
+  alert's primary key makes every other claim of the key insert nothing
+  (a batch claim inserts a chunk's alerts in one statement, in key order, so
+  two batches waiting on each other's keys cannot deadlock);
 * ``due_deliveries`` reads with ``FOR UPDATE SKIP LOCKED``: a delivery
   another replica is marking at that moment is skipped instead of waited for
   (or handed out a second time); each mark is a compare-and-set on the status;
@@ -14,13 +16,21 @@ What replicas could race for is settled by the server:
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.storage.codec import decode_json_object, encode_json_object, ensure_utc
 from bot.storage.errors import NotFoundError
 from bot.storage.postgres.db import Database, Record
-from bot.storage.records import Alert, Delivery, DeliveryBacklog, DeliveryStatus, JsonObject
-from bot.storage.validation import check_limit, check_ttl
+from bot.storage.records import (
+    Alert,
+    AlertClaim,
+    Delivery,
+    DeliveryBacklog,
+    DeliveryStatus,
+    JsonObject,
+)
+from bot.storage.validation import check_limit, check_ttl, claim_chunks
 
 _SELECT_DELIVERIES = """
 SELECT a.key, a.kind, a.number, a.payload, a.created_at,
@@ -43,6 +53,24 @@ _BACKLOG = """
 SELECT COUNT(*) AS waiting, MIN(CASE WHEN next_attempt_at <= $1 THEN next_attempt_at END) AS oldest
 FROM alert_deliveries
 WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL
+"""
+
+# ORDER BY the ordinality: rows go in as given (alerts by key; deliveries get their seq in order).
+_CLAIM_ALERTS = """
+INSERT INTO alerts (key, kind, number, payload, created_at)
+SELECT t.key, t.kind, t.number, t.payload, $5
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+    WITH ORDINALITY AS t(key, kind, number, payload, i)
+ORDER BY t.i
+ON CONFLICT (key) DO NOTHING
+RETURNING key
+"""
+
+_INSERT_DELIVERIES = """
+INSERT INTO alert_deliveries (alert_key, destination, status, attempts, next_attempt_at, updated_at)
+SELECT t.key, t.destination, 'pending', 0, t.due, $4
+FROM unnest($1::text[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS t(key, destination, due, i)
+ORDER BY t.i
 """
 
 _OF_ALERT = _SELECT_DELIVERIES + "WHERE d.alert_key = $1 ORDER BY d.seq"
@@ -122,6 +150,38 @@ class PostgresAlerts:
                 [(key, destination, due, now) for destination in dict.fromkeys(destinations)],
             )
         return True
+
+    async def claim_many(self, claims: Iterable[AlertClaim]) -> builtins.set[str]:
+        claimed: builtins.set[str] = set()
+        for chunk in claim_chunks(claims):
+            claimed |= await self._claim_chunk(chunk)
+        return claimed
+
+    async def _claim_chunk(self, chunk: builtins.list[tuple[AlertClaim, str]]) -> builtins.set[str]:
+        now = self._db.now()
+        dues = [now if c.due_at is None else ensure_utc(c.due_at) for c, _ in chunk]
+        by_key = sorted(chunk, key=lambda item: item[0].key)  # one lock order for every replica
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(
+                _CLAIM_ALERTS,
+                [c.key for c, _ in by_key],
+                [c.kind for c, _ in by_key],
+                [c.number for c, _ in by_key],
+                [payload for _, payload in by_key],
+                now,
+            )
+            new = {row["key"] for row in rows}
+            keys: builtins.list[str] = []
+            destinations: builtins.list[str] = []
+            due: builtins.list[datetime] = []
+            for i, (claim, _) in enumerate(chunk):
+                if claim.key in new:
+                    for destination in dict.fromkeys(claim.destinations):
+                        keys.append(claim.key)
+                        destinations.append(destination)
+                        due.append(dues[i])
+            await conn.execute(_INSERT_DELIVERIES, keys, destinations, due, now)
+        return new
 
     async def get(self, key: str) -> Alert | None:
         row = await self._db.fetchrow("SELECT * FROM alerts WHERE key = $1", key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.storage.errors import StorageError
 from bot.storage.postgres.db import Database
 from bot.storage.records import NumberAssignment, UserRef
@@ -59,6 +61,13 @@ class PostgresOwnership:
     async def owner_of_number(self, number: str) -> UserRef | None:
         assignment = await self.number_assignment(number)
         return None if assignment is None else assignment.owner
+
+    async def owners_of_numbers(self, numbers: Iterable[str]) -> dict[str, UserRef]:
+        rows = await self._db.fetch(
+            "SELECT number, owner_platform, owner_user_id FROM number_owners WHERE number = ANY($1::text[])",
+            list(numbers),
+        )
+        return {row["number"]: UserRef(row["owner_platform"], row["owner_user_id"]) for row in rows}
 
     async def number_assignment(self, number: str) -> NumberAssignment | None:
         row = await self._db.fetchrow("SELECT * FROM number_owners WHERE number = $1", number)

@@ -1,13 +1,17 @@
 """SQLite :class:`~bot.storage.interfaces.AlertRepository`, with snapshots and leases.
 
 A claim inserts the alert and its deliveries in one ``BEGIN IMMEDIATE``
-transaction; the alert's primary key makes a second claim a no-op.
+transaction; the alert's primary key makes a second claim a no-op. A batch
+claim reads which of a chunk's keys exist and inserts the others in one such
+transaction: it holds SQLite's write lock, so no writer comes in between.
 """
 
 from __future__ import annotations
 
 import builtins
+import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.storage.codec import (
@@ -19,9 +23,16 @@ from bot.storage.codec import (
     encode_optional_datetime,
 )
 from bot.storage.errors import NotFoundError
-from bot.storage.records import Alert, Delivery, DeliveryBacklog, DeliveryStatus, JsonObject
+from bot.storage.records import (
+    Alert,
+    AlertClaim,
+    Delivery,
+    DeliveryBacklog,
+    DeliveryStatus,
+    JsonObject,
+)
 from bot.storage.sqlite.db import Database
-from bot.storage.validation import check_limit, check_ttl
+from bot.storage.validation import check_limit, check_ttl, claim_chunks
 
 _SELECT_DELIVERIES = """
 SELECT a.key, a.kind, a.number, a.payload, a.created_at,
@@ -44,6 +55,16 @@ _BACKLOG = """
 SELECT COUNT(*) AS waiting, MIN(CASE WHEN next_attempt_at <= ? THEN next_attempt_at END) AS oldest
 FROM alert_deliveries
 WHERE status IN ('pending', 'failed') AND next_attempt_at IS NOT NULL
+"""
+
+_CLAIMED_BEFORE = "SELECT key FROM alerts WHERE key IN (SELECT value FROM json_each(?))"
+
+# No ON CONFLICT: a key found claimed here is a bug, to fail loudly rather than add deliveries.
+_INSERT_ALERT = "INSERT INTO alerts (key, kind, number, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+
+_INSERT_DELIVERY = """
+INSERT INTO alert_deliveries (alert_key, destination, status, attempts, next_attempt_at, updated_at)
+VALUES (?, ?, 'pending', 0, ?, ?)
 """
 
 _OF_ALERT = _SELECT_DELIVERIES + "WHERE d.alert_key = ? ORDER BY d.rowid"
@@ -120,6 +141,28 @@ class SqliteAlerts:
                 [(key, destination, due, now) for destination in dict.fromkeys(destinations)],
             )
         return True
+
+    async def claim_many(self, claims: Iterable[AlertClaim]) -> builtins.set[str]:
+        claimed: builtins.set[str] = set()
+        for chunk in claim_chunks(claims):
+            claimed |= await self._claim_chunk(chunk)
+        return claimed
+
+    async def _claim_chunk(self, chunk: builtins.list[tuple[AlertClaim, str]]) -> builtins.set[str]:
+        now = encode_datetime(self._db.now())
+        dues = [now if c.due_at is None else encode_datetime(c.due_at) for c, _ in chunk]
+        keys = json.dumps([claim.key for claim, _ in chunk])
+        async with self._db.transaction() as tx:
+            before = {row["key"] for row in await tx.fetchall(_CLAIMED_BEFORE, (keys,))}
+            new = [(i, claim, payload) for i, (claim, payload) in enumerate(chunk) if claim.key not in before]
+            await tx.executemany(
+                _INSERT_ALERT, [(c.key, c.kind, c.number, payload, now) for _, c, payload in new]
+            )
+            await tx.executemany(
+                _INSERT_DELIVERY,
+                [(c.key, d, dues[i], now) for i, c, _ in new for d in dict.fromkeys(c.destinations)],
+            )
+        return {claim.key for _, claim, _ in new}
 
     async def get(self, key: str) -> Alert | None:
         row = await self._db.fetchone("SELECT * FROM alerts WHERE key = ?", (key,))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from bot.storage.codec import decode_datetime, encode_datetime
 from bot.storage.records import NumberAssignment, UserRef
 from bot.storage.sqlite.db import Database
@@ -50,6 +53,14 @@ class SqliteOwnership:
     async def owner_of_number(self, number: str) -> UserRef | None:
         assignment = await self.number_assignment(number)
         return None if assignment is None else assignment.owner
+
+    async def owners_of_numbers(self, numbers: Iterable[str]) -> dict[str, UserRef]:
+        rows = await self._db.fetchall(
+            "SELECT number, owner_platform, owner_user_id FROM number_owners "
+            "WHERE number IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(numbers)),),
+        )
+        return {row["number"]: UserRef(row["owner_platform"], row["owner_user_id"]) for row in rows}
 
     async def number_assignment(self, number: str) -> NumberAssignment | None:
         row = await self._db.fetchone("SELECT * FROM number_owners WHERE number = ?", (number,))

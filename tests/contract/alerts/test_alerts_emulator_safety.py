@@ -14,6 +14,7 @@ from bot.services.alerts import AlertScheduler
 from bot.services.alerts.scheduler import SCAN_LEASE
 from bot.storage import DeliveryStatus, UserRef
 from bot.zadarma import ZadarmaClient
+from bot.zadarma.brief import NumberBrief
 from tests.contract.alerts.alert_world import BASE_URL, CHANNEL, World
 from tests.waiting import eventually
 
@@ -48,6 +49,22 @@ async def test_failed_send_is_retried_later_and_arrives_once(world: World) -> No
         (CHANNEL, key, "retry"),
         (CHANNEL, key, "sent"),
     ]
+
+
+async def test_a_number_listed_twice_is_alerted_once(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    scheduler, number, key = await fourteen_days_before(world)
+    listed = world.client.number_briefs
+
+    async def listed_twice() -> list[NumberBrief]:
+        briefs = await listed()
+        return briefs + [brief for brief in briefs if brief.number == number]
+
+    monkeypatch.setattr(world.client, "number_briefs", listed_twice)
+    report = await scheduler.scan_once()
+    assert (report.drafts, report.claimed, report.duplicates) == (2, 1, 1)
+    assert report.by_kind == {"expiry_warning": 1}
+    assert await scheduler.deliver_due() == 2
+    assert world.slack.keys() == world.telegram.keys() == [key]
 
 
 async def test_blocked_telegram_user_is_recorded_and_not_retried(world: World) -> None:

@@ -42,6 +42,24 @@ async def test_numbers_of_lists_only_the_owners_numbers_sorted(storage: Storage)
     assert await storage.ownership.numbers_of(SLACK_ALICE) == ["48500000008"]
 
 
+async def test_owners_of_many_numbers_in_one_read(storage: Storage) -> None:
+    await storage.ownership.assign_number("48500000001", ALICE, "order")
+    await storage.ownership.assign_number("48500000002", SLACK_ALICE, "order")
+    await storage.ownership.assign_number("48500000003", BOB, "order")
+    await storage.ownership.assign_number("48500000009", BOB, "order")
+    await storage.ownership.release_number("48500000009")
+    asked = ["48500000002", "48500000001", "48500000404", "48500000009", "48500000001", "+48500000003"]
+    assert await storage.ownership.owners_of_numbers(iter(asked)) == {
+        "48500000001": ALICE,
+        "48500000002": SLACK_ALICE,
+    }
+    assert await storage.ownership.owners_of_numbers([]) == {}
+    many = [f"4860{i:07d}" for i in range(3000)]
+    for number in many[::1000]:
+        await storage.ownership.assign_number(number, BOB, "order")
+    assert await storage.ownership.owners_of_numbers(many) == dict.fromkeys(many[::1000], BOB)
+
+
 async def test_reassigning_a_number_moves_it(storage: Storage, clock: FakeClock) -> None:
     await storage.ownership.assign_number("48221234567", ALICE, "order")
     moved_at = clock.advance(30)

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.runtime import health_app, write_probe
 from bot.storage import (
+    AlertClaim,
     IntentKind,
     SchemaVersionError,
     StaleRevisionError,
@@ -132,6 +133,58 @@ async def test_two_replicas_spend_money_once(postgres_url: str, pg_schema: str, 
             )
         )
         assert len(set(owners)) == 1
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_two_replicas_batch_claims_claim_each_key_once(
+    postgres_url: str, pg_schema: str, clock: FakeClock
+) -> None:
+    """Overlapping batches, in opposite orders, from two replicas: every key once, nobody stuck."""
+    a, b = await replicas(postgres_url, pg_schema, clock)
+    try:
+        keys = [f"k{i:05d}" for i in range(1200)]  # several chunks each
+
+        def batch(chosen: list[str], destination: str) -> list[AlertClaim]:
+            return [AlertClaim(key, "expiry", "1", {}, (destination,)) for key in chosen]
+
+        results = await asyncio.gather(
+            a.alerts.claim_many(batch(keys, TG)),
+            b.alerts.claim_many(batch(keys[::-1], SLACK)),
+            a.alerts.claim_many(batch(keys[400:], TG)),
+            b.alerts.claim_many(batch(keys[::3], SLACK)),
+        )
+        assert set().union(*results) == set(keys)
+        assert sum(len(claimed) for claimed in results) == len(keys)
+        assert (await b.alerts.delivery_backlog(clock.now)).waiting == len(keys)
+        for key in keys[::150]:
+            assert len(await a.alerts.deliveries(key)) == 1
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_batches_given_in_opposite_orders_do_not_deadlock(
+    postgres_url: str, pg_schema: str, admin: Admin, clock: FakeClock
+) -> None:
+    """Both batches wait on a key another transaction holds; then each must not wait on the other."""
+    a, b = await replicas(postgres_url, pg_schema, clock)
+    try:
+        blocker = admin.transaction()
+        await blocker.start()
+        await admin.execute(f"INSERT INTO {pg_schema}.alerts VALUES ('m', 'x', '1', '{{}}', now())")
+
+        def batch(keys: str) -> list[AlertClaim]:
+            return [AlertClaim(key, "expiry", "1", {}, (TG,)) for key in keys]
+
+        forward = asyncio.create_task(a.alerts.claim_many(batch("amz")))
+        backward = asyncio.create_task(b.alerts.claim_many(batch("zma")))
+        await asyncio.sleep(0.3)  # both stopped at "m", having inserted what comes before it
+        await blocker.rollback()
+        results = await asyncio.wait_for(asyncio.gather(forward, backward), 10)
+        assert set().union(*results) == {"a", "m", "z"}
+        assert sum(len(claimed) for claimed in results) == 3
     finally:
         await a.close()
         await b.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import ConversationKey, SqliteStorage, StorageError, open_storage, utc_now
+from bot.storage import AlertClaim, ConversationKey, SqliteStorage, StorageError, open_storage, utc_now
 from bot.storage.keyfile import KEY_FILE_NAME
 from bot.storage.sealing import StateKeyError, StateKeys, key_id, new_key_text, parse_key
 from conversations.state import ConversationState, FormField, FormState, holds_form_answers
@@ -204,3 +204,28 @@ async def test_a_kept_update_is_sealed_on_disk_and_opens_for_the_replay(db_path:
         assert entry.payload is None
     finally:
         await other.close()
+
+
+async def test_alerts_claimed_in_a_batch_keep_correspondence_sealed(db_path: Path) -> None:
+    text, sender, number = "Kod: 739184", "48600777123", "48221234567"
+    payload = {"params": {"number": number, "from": sender, "text": text}, "actions": []}
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        claim = AlertClaim("sms:1", "sms_received", number, payload, ("telegram:1",))
+        assert await storage.alerts.claim_many([claim]) == {"sms:1"}
+        alert = await storage.alerts.get("sms:1")
+        assert alert is not None and alert.payload == payload
+        conn = sqlite3.connect(db_path)
+        try:
+            [(stored,)] = conn.execute("SELECT payload FROM alerts").fetchall()
+            # the same sealed values under another key do not open: they are bound to their alert
+            conn.execute("UPDATE alerts SET key = 'sms:2'")
+            conn.execute("UPDATE alert_deliveries SET alert_key = 'sms:2'")
+            conn.commit()
+        finally:
+            conn.close()
+        assert text not in stored and sender not in stored and number in stored
+        moved = await storage.alerts.get("sms:2")
+        assert moved is not None and moved.payload["params"]["text"] == "—"
+    finally:
+        await storage.close()

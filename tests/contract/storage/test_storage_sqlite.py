@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import (
+    AlertClaim,
     ConversationKey,
     DeliveryStatus,
     IntentKind,
@@ -22,6 +23,7 @@ from bot.storage.migrations import MIGRATIONS
 from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
+TG, SLACK = "telegram:1", "slack:C1"
 
 
 def read_only(path: Path) -> sqlite3.Connection:
@@ -160,6 +162,32 @@ async def test_two_replicas_on_one_file_spend_money_once(db_path: Path, clock: F
         seen = await asyncio.gather(*(s.dedup.seen_once("ev", clock.now, 60) for s in (a, b) * 10))
         assert seen.count(True) == 1
         assert len(await a.alerts.deliveries("a1")) == 2
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_two_replicas_batch_claims_claim_each_key_once(db_path: Path, clock: FakeClock) -> None:
+    """Overlapping batches, in opposite orders, from two connections to one file: each key once."""
+    a = await SqliteStorage.open(db_path, clock=clock)
+    b = await SqliteStorage.open(db_path, clock=clock)
+    try:
+        keys = [f"k{i:05d}" for i in range(1200)]  # several chunks each
+
+        def batch(chosen: list[str], destination: str) -> list[AlertClaim]:
+            return [AlertClaim(key, "expiry", "1", {}, (destination,)) for key in chosen]
+
+        results = await asyncio.gather(
+            a.alerts.claim_many(batch(keys, TG)),
+            b.alerts.claim_many(batch(keys[::-1], SLACK)),
+            a.alerts.claim_many(batch(keys[400:], TG)),
+            b.alerts.claim_many(batch(keys[::3], SLACK)),
+        )
+        assert set().union(*results) == set(keys)
+        assert sum(len(claimed) for claimed in results) == len(keys)
+        assert (await b.alerts.delivery_backlog(clock.now)).waiting == len(keys)
+        for key in keys[::150]:
+            assert len(await a.alerts.deliveries(key)) == 1
     finally:
         await a.close()
         await b.close()
