@@ -41,6 +41,7 @@ from adapters.updates import UpdateObserver
 from bot.services import Actor, Services
 from bot.services.ports import PlatformRecords
 from bot.services.types import UserRef
+from conversations.screens import Screen
 from conversations.team_commands import COMMAND, CommandError, Help, Order, parse_command
 
 log = logging.getLogger("adapters.slack.handlers")
@@ -187,13 +188,21 @@ class SlackHandlers:
                 if chat_id == TEAM_CHAT or chat_id.startswith(ALERTS_PREFIX):
                     await self._team_press(body, chat_id, user, token)
                     return
-                message = await self._wizard.press(chat_id, user, token)
+                interim_shown = False
+
+                async def interim(screen: Screen) -> None:
+                    # "⏳" in place of the pressed message (its buttons go) while a payment runs.
+                    nonlocal interim_shown
+                    rendered = blocks.render_screens([screen], chat_id, self._wizard.language)
+                    interim_shown = await self._outbox.respond(url, rendered, replace=True)
+
+                message = await self._wizard.press(chat_id, user, token, interim=interim)
                 await self._outbox.answer(
                     response_url=url,
                     channel=channel,
                     user=user,
                     message=message,
-                    replace=message.replaces_pressed,
+                    replace=message.replaces_pressed or interim_shown,
                 )
             elif action_id == actions.TEXT_ANSWER:
                 await self._modals.open_text_answer(trigger, value, channel, url, user)

@@ -33,9 +33,10 @@ class NumberStep(Step):
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         order = draft(ctx)
-        direction = await order_direction(ctx)
-        country = await ctx.services.catalog.country(order.iso, ctx.language)
-        free = await _free(ctx)
+        offer = await ctx.services.catalog.offer(
+            order.iso, order.direction_id, ctx.language, free=True, mask=order.mask or None
+        )
+        direction, country, free = offer.direction, offer.country, offer.free
         head = tr.gettext(
             "order.number.prompt", flag=country.flag, country=country.name, direction=direction.name
         )

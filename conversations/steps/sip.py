@@ -66,6 +66,8 @@ class SipStep(Step):
     async def _apply(self, ctx: Ctx, target: str) -> None:
         number = self._number(ctx)
         test_mode = self._test_mode(ctx)
+        # The change, then the screen after it (the number's card), each wait on Zadarma.
+        await ctx.working("working.sip", number=format_phone(number))
         sip = await ctx.services.numbers.set_sip_target(ctx.actor, number, target, test_mode=test_mode)
         done = ctx.tr.gettext("sip.done", number=format_phone(number), target=sip)
         if test_mode:
