@@ -86,7 +86,7 @@ async def place(ctx: Ctx, *, first: bool = True) -> None:
         ctx.say(ctx.tr.gettext("order.confirm.purpose_missing"))
         return
     if first:
-        await ctx.working("working.order", number=format_phone(order.number))
+        await ctx.working(N_("working.order"), number=format_phone(order.number))
     if not order.key:  # a confirmation entered by an older release that had not shown it yet
         order.key = new_idempotency_key("order")
     paid = PaidAction(kind="order", key=order.key, number=order.number, draft=order.model_copy(deep=True))

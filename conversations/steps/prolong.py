@@ -92,7 +92,7 @@ async def prolong(ctx: Ctx, routes: ProlongRoutes = CUSTOMER_ROUTES, *, first: b
     if not manage.key:  # a confirmation entered by an older release that had not shown it yet
         manage.key = new_idempotency_key("prolong")
     if first:
-        await ctx.working("working.prolong", number=format_phone(manage.number))
+        await ctx.working(N_("working.prolong"), number=format_phone(manage.number))
     paid = PaidAction(kind="prolong", key=manage.key, number=manage.number, months=manage.months)
     try:
         outcome = await ctx.services.ordering.prolong(ctx.actor, manage.key, manage.number, manage.months)
