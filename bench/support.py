@@ -440,11 +440,11 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
         if not mirror:
             await bot.send_message(chat, "ok", reply_markup=keyboard)
             return
-        # The product's Bot API calls for the 4 presses of an order (17 calls an order with the two
+        # The product's Bot API calls for the 4 presses of an order (16 calls an order with the two
         # texts' sends and keyboards taken off): every press is answered and edits its message
-        # (direction: the number list); the number press edits in a note and sends the new menu
-        # (the confirmation); confirming and choosing the SIP login edit in "⏳" first, then the
-        # note, then send the new menu. The answer is not waited for, as the product does not.
+        # (direction: the number list; number: the confirmation); confirming and choosing the SIP
+        # login edit in "⏳" first, then the outcome's note, then send the new menu. The answer
+        # is not waited for, as the product does not.
         n = presses[chat] = presses.get(chat, 0) + 1
         assert query.message is not None
         message_id = query.message.message_id
@@ -452,7 +452,7 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
         step = n % 4  # 1 direction, 2 number, 3 confirm, 0 sip
         if step in (3, 0):
             await bot.edit_message_text(f"wait {n}", chat_id=chat, message_id=message_id)
-        if step == 1:
+        if step in (1, 2):
             await bot.edit_message_text(f"ok {n}", chat_id=chat, message_id=message_id, reply_markup=keyboard)
         else:
             await bot.edit_message_text(f"note {n}", chat_id=chat, message_id=message_id)

@@ -24,6 +24,7 @@ class Driver:
         self.blocks: list[dict[str, Any]] = []
         self.channel = CHANNEL
         self.ephemeral = True
+        self.answers: list[dict[str, Any]] = []
 
     @property
     def text(self) -> str:
@@ -31,9 +32,17 @@ class Driver:
 
     async def _shown_at(self, url: str) -> None:
         await self.stack.idle()
+        self.answers = self.answered(url)
+        assert len(self.answers) == 1 or [a["text"][:1] for a in self.answers] == [
+            "⏳",
+            self.answers[-1]["text"][:1],
+        ]
+        self.blocks = self.answers[-1]["blocks"]
+
+    def answered(self, url: str) -> list[dict[str, Any]]:
+        """What was sent to ``url`` (a slow press: "⏳" first, then its answer)."""
         name = url.rsplit("/", 1)[1]
-        [answer] = [c for c in self.stack.fake.calls_to("response_url") if c.path.endswith("/" + name)]
-        self.blocks = answer.args["blocks"]
+        return [c.args for c in self.stack.fake.calls_to("response_url") if c.path.endswith("/" + name)]
 
     async def start(self) -> None:
         url = self.stack.fake.response_url()
@@ -147,6 +156,11 @@ async def test_the_whole_order_wizard_in_slack(stack: SlackStack) -> None:
     await wizard.press("Confirm and pay")
     await stack.idle()
     assert stack.sandbox.call_count("direct_numbers.order") == orders_before + 1
+    # "⏳" replaced the pressed confirmation (no buttons left) while the order ran, then the outcome did.
+    hourglass, outcome = wizard.answers
+    assert hourglass["text"].startswith("⏳") and buttons(hourglass["blocks"]) == []
+    assert hourglass["replace_original"] and outcome["replace_original"]
+    assert "is yours" in text_of(outcome["blocks"])
     ordered = [n for n in stack.sandbox.state.numbers.values() if n.kind == "order"]
     assert len(ordered) == 1 and ordered[0].group_id == max(stack.sandbox.state.groups)
     owner = await stack.storage.ownership.owner_of_number(ordered[0].number)

@@ -18,10 +18,11 @@ async def at_confirmation(h: TelegramHarness, user: FakeUser) -> tuple[ChatMessa
     await h.say(user, "/order")
     await h.say(user, "PL")
     await h.press(user, "Gdańsk")
-    changed = await h.press(user, "Any number")
-    chosen = next(m.text for m in changed if m.text.startswith("👍"))
-    shown = chosen.removeprefix("👍 ").removesuffix(" chosen.")
-    return h.screen(user), shown
+    await h.press(user, "Any number")
+    summary = h.screen(user)
+    prefix = text_of("order.confirm.number", number="")
+    shown = next(line for line in summary.text.splitlines() if line.startswith(prefix)).removeprefix(prefix)
+    return summary, shown
 
 
 def message(h: TelegramHarness, user: FakeUser, message_id: int) -> ChatMessage:
@@ -77,3 +78,25 @@ async def test_a_second_press_while_the_hourglass_shows_places_one_order(polling
     texts = fake.texts(ann.chat_id)
     assert text_of("order.already_placed", number=number) in texts
     assert not any(text.startswith("⏳") for text in texts)  # every hourglass was replaced
+
+
+async def test_a_typed_sip_address_gets_the_hourglass_as_a_new_message_then_the_outcome_in_it(
+    polling: TelegramHarness,
+) -> None:
+    h, fake = polling, polling.fake
+    ann = fake.user()
+    await at_confirmation(h, ann)
+    await h.press(ann, "Confirm and pay")
+    sip_menu = h.screen(ann)
+    h.sandbox.set_faults(latency_ms=LATE_MS)
+
+    typed = fake.send_text(ann, "1234@sip.example.com")
+    await fake.wait_for(lambda: h.screen(ann).text.startswith("⏳"), what="the hourglass")
+    hourglass = h.screen(ann)
+    assert hourglass.message_id > sip_menu.message_id and hourglass.buttons == ()
+    assert h.sandbox.call_count("set_sip_id") == 0
+    await h.settle(typed)
+
+    assert message(h, ann, hourglass.message_id).text.startswith("✅")  # the outcome took its place
+    assert "Your new number" in h.screen(ann).text
+    assert message(h, ann, sip_menu.message_id).buttons == ()  # the SIP menu is no longer live
