@@ -178,6 +178,7 @@ class SlackHandlers:
         channel = str(part(body, "channel").get("id") or part(body, "container").get("channel_id") or "")
         url = str(body.get("response_url") or "")
         trigger = str(body.get("trigger_id") or "")
+        interim_shown = False  # "⏳" replaced the pressed message: what follows replaces it in turn
         try:
             if actions.WIZARD_PATTERN.match(action_id):
                 parsed = actions.parse_wizard_value(value)
@@ -188,7 +189,6 @@ class SlackHandlers:
                 if chat_id == TEAM_CHAT or chat_id.startswith(ALERTS_PREFIX):
                     await self._team_press(body, chat_id, user, token)
                     return
-                interim_shown = False
 
                 async def interim(screen: Screen) -> None:
                     # "⏳" in place of the pressed message (its buttons go) while a payment runs.
@@ -209,7 +209,8 @@ class SlackHandlers:
             elif action_id == actions.FORM_OPEN:
                 await self._modals.open_screen_form(trigger, value, channel, url, user)
         except Exception:
-            await self._say(url, say(await self._language(user), GENERIC_FAILURE))
+            failure = blocks.note(say(await self._language(user), GENERIC_FAILURE))
+            await self._outbox.respond(url, failure, replace=interim_shown)
             raise
 
     async def _team_press(self, body: Body, chat_id: str, user: str, token: str) -> None:

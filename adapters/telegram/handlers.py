@@ -14,6 +14,7 @@ update and started answering the press.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
 
@@ -189,7 +190,12 @@ class ChatHandlers:
                 )
         except Exception:
             log.exception("conversation step failed", extra={"event": type(event).__name__})
-            await self._say(chat_id, texts.message(language, "error"))
+            failed = texts.message(language, "error")
+            if interim.message_id is not None:  # "⏳" must not stay on screen: the failure takes its place
+                with contextlib.suppress(TelegramAPIError):
+                    if await self._sender.edit(chat_id, interim.message_id, Outgoing(failed)):
+                        return
+            await self._say(chat_id, failed)
             return
         if interim.message_id is not None:  # "⏳" is on screen: the reply takes its place
             edit = interim.message_id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from adapters.console.samples import sample_scan_png
 from adapters.slack import actions, texts
 from bot.storage import ConversationKey
@@ -293,3 +295,28 @@ async def test_a_form_modal_whose_form_left_the_screen_is_closed(stack: SlackSta
     expired = stack.fake.views[stack.fake.calls_to("views.update")[-1].args["view_id"]]
     assert EXPIRED in text_of(expired["blocks"])
     assert len(stack.sandbox.state.groups) == groups_before
+
+
+async def test_a_press_that_fails_after_the_hourglass_replaces_it_with_the_failure(
+    stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wizard = Driver(stack)
+    await wizard.start()
+    await wizard.type_answer("Poland")
+    await wizard.press("Gdańsk")
+    await wizard.press("Any number")
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the store broke")  # not a service error: the press fails as a whole
+
+    monkeypatch.setattr(stack.storage.intents, "create", broken)
+    url = stack.fake.response_url()
+    await stack.slack.press(
+        button_labelled(wizard.blocks, "Confirm and pay"), response_url=url, channel=CHANNEL
+    )
+    await stack.idle()
+
+    hourglass, failure = wizard.answered(url)
+    assert hourglass["text"].startswith("⏳") and hourglass["replace_original"]
+    assert failure["replace_original"] and failure["text"] == texts.say("en", texts.GENERIC_FAILURE)
+    assert stack.sandbox.call_count("direct_numbers.order") == 0

@@ -7,6 +7,8 @@ buttons meanwhile, and the outcome is edited into that same message.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.telegram.telegram_helpers import TelegramHarness, text_of
 from tests.fakes.telegram_api import ChatMessage, FakeUser
 
@@ -100,3 +102,21 @@ async def test_a_typed_sip_address_gets_the_hourglass_as_a_new_message_then_the_
     assert message(h, ann, hourglass.message_id).text.startswith("✅")  # the outcome took its place
     assert "Your new number" in h.screen(ann).text
     assert message(h, ann, sip_menu.message_id).buttons == ()  # the SIP menu is no longer live
+
+
+async def test_a_step_that_fails_after_the_hourglass_replaces_it_with_the_failure(
+    polling: TelegramHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h, fake = polling, polling.fake
+    ann = fake.user()
+    summary, _ = await at_confirmation(h, ann)
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the store broke")  # not a service error: the step fails as a whole
+
+    monkeypatch.setattr(h.storage.intents, "create", broken)
+    await h.press(ann, "Confirm and pay")
+
+    assert message(h, ann, summary.message_id).text == text_of("telegram.error")
+    assert not any(text.startswith("⏳") for text in fake.texts(ann.chat_id))
+    assert h.sandbox.call_count("direct_numbers.order") == 0
