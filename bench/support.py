@@ -420,12 +420,19 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
 
     dispatcher.update.outer_middleware(Count())
 
-    @dispatcher.message()
-    async def on_message(message: Message) -> None:
-        await bot.send_message(message.chat.id, "ok", reply_markup=keyboard)
-
     mirror = bool(config.get("mirror"))
     presses: dict[int, int] = {}
+    menus: dict[int, int] = {}  # mirror: each chat's live menu message
+
+    @dispatcher.message()
+    async def on_message(message: Message) -> None:
+        sent = await bot.send_message(message.chat.id, "ok", reply_markup=keyboard)
+        if mirror:
+            # The product answers typed text with a new menu and takes the old menu's keyboard off.
+            previous = menus.get(message.chat.id)
+            menus[message.chat.id] = sent.message_id
+            if previous is not None:
+                await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=previous)
 
     @dispatcher.callback_query()
     async def on_press(query: CallbackQuery) -> None:
@@ -433,20 +440,25 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
         if not mirror:
             await bot.send_message(chat, "ok", reply_markup=keyboard)
             return
-        # The product's Bot API calls for the 4 presses of an order (15 calls an order with the two
-        # texts' messages): every press is answered and edits its message; the 3rd and 4th also send
-        # a new menu (the 4th a note before it) and take the old keyboard off. The new menu goes out
-        # first here so that a customer who reacts to the first reply always finds a button.
+        # The product's Bot API calls for the 4 presses of an order (16 calls an order with the two
+        # texts' sends and keyboards taken off): every press is answered and edits its message
+        # (direction: the number list; number: the confirmation); confirming and choosing the SIP
+        # login edit in "⏳" first, then the outcome's note, then send the new menu. The answer
+        # is not waited for, as the product does not.
         n = presses[chat] = presses.get(chat, 0) + 1
         assert query.message is not None
         message_id = query.message.message_id
-        await query.answer()
-        await bot.edit_message_text(f"ok {n}", chat_id=chat, message_id=message_id, reply_markup=keyboard)
-        if n % 4 in (3, 0):
-            if n % 4 == 0:
-                await bot.send_message(chat, "note")
-            await bot.send_message(chat, "ok", reply_markup=keyboard)
-            await bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
+        answer = asyncio.create_task(bot.answer_callback_query(query.id))
+        step = n % 4  # 1 direction, 2 number, 3 confirm, 0 sip
+        if step in (3, 0):
+            await bot.edit_message_text(f"wait {n}", chat_id=chat, message_id=message_id)
+        if step in (1, 2):
+            await bot.edit_message_text(f"ok {n}", chat_id=chat, message_id=message_id, reply_markup=keyboard)
+        else:
+            await bot.edit_message_text(f"note {n}", chat_id=chat, message_id=message_id)
+            sent = await bot.send_message(chat, "ok", reply_markup=keyboard)
+            menus[chat] = sent.message_id
+        await answer
 
     runner: web.AppRunner | None = None
     polling: asyncio.Task[None] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -10,8 +12,14 @@ from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceErro
 from bot.services.types import ConversationKey
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
+from conversations.screens import Screen
 from conversations.state import ConversationState, StepName
 from conversations.transitions import Move, Trigger, check
+
+log = logging.getLogger("conversations.engine")
+
+Interim = Callable[[Screen], Awaitable[None]]
+"""How an adapter shows a screen at once while the event's slow work runs (see :meth:`Ctx.working`)."""
 
 
 def error_text(tr: Translator, exc: ServiceError) -> str:
@@ -56,6 +64,9 @@ class Ctx:
     """What the refused submission held (the form is shown again with these values)."""
     trigger: Trigger | None = None
     """What moves the conversation now (the engine sets it before each handler and each render)."""
+    interim: Interim | None = None
+    """The adapter's way to show a screen before the event's screens (``None``: it shows none)."""
+    interim_shown: bool = False
 
     @property
     def tr(self) -> Translator:
@@ -80,6 +91,22 @@ class Ctx:
     def say(self, text: str) -> None:
         """Show ``text`` as a message before the current screen."""
         self.notes.append(text)
+
+    async def working(self, key: str, **params: object) -> None:
+        """Show "⏳ …" (the text ``key``) at once: what comes next waits on Zadarma more than once.
+
+        Called right before such work (a payment, a change at Zadarma), once per event; the
+        event's own screens replace it when the work is done. The interim screen has no
+        buttons, so what is being done cannot be pressed again meanwhile. Best effort: a
+        failure to show it is logged and the work goes on.
+        """
+        if self.interim is None or self.interim_shown:
+            return
+        self.interim_shown = True
+        try:
+            await self.interim(Screen(self.tr.gettext(key, **params), (), "none"))
+        except Exception as exc:
+            log.warning("could not show the interim screen", extra={"error": type(exc).__name__})
 
     def fail(self, exc: ServiceError) -> None:
         """Show a service error as a readable message."""

@@ -31,7 +31,7 @@ from bot.services import Actor, Services
 from bot.services.errors import NotFound, NotYours, ServiceError
 from bot.services.types import ConversationKey, StaleRevisionError, StoredConversation, UserRef
 from bot.services.validation import visible
-from conversations.context import Ctx, error_text
+from conversations.context import Ctx, Interim, error_text
 from conversations.events import Command, Event, FileUpload, FormSubmitted, Press, Text
 from conversations.formatting import format_phone, on_off
 from conversations.i18n import normalize_language
@@ -101,17 +101,31 @@ class ConversationEngine:
         locale: str | None = None,
         event_id: str | None = None,
         start: StepName = "menu",
+        interim: Interim | None = None,
     ) -> list[Screen]:
         """Run one event; returns the screens to show, the last one being the current menu.
 
         ``start`` is the step a new conversation begins at (``team.idle`` for a team console).
+
+        ``interim`` shows a screen at once: a step about to wait on Zadarma more than once
+        (placing an order, a renewal, a SIP change) gives it "⏳ …" first (:meth:`Ctx.working`),
+        at most once per event; the screens returned then replace it.
 
         ``event_id`` names the platform's delivery of the event (e.g. a Telegram
         update id). An event handled again after a crash, whose effect was
         already saved, is not applied twice: the current screen is shown instead.
         """
 
+        shown = False
+
+        async def show_once(screen: Screen) -> None:  # once, even when a stale save runs the event again
+            nonlocal shown
+            if interim is not None and not shown:
+                shown = True
+                await interim(screen)
+
         async def step(ctx: Ctx) -> list[Screen]:
+            ctx.interim = show_once if interim is not None else None
             if event_id is not None and ctx.state.last_event == event_id:
                 log.info("event already applied; showing the current screen", extra={"event_id": event_id})
                 ctx.press_not_applied = True

@@ -116,8 +116,12 @@ class ConsoleSession:
         line = await asyncio.to_thread(self._in.readline)
         return line if line else None
 
+    async def _interim(self, screen: Screen) -> None:
+        """The conversation waits on Zadarma for a while: say so at once ("⏳ …")."""
+        self._say(screen.text)
+
     async def _send(self, event: Event) -> None:
-        screens = await self._engine.handle(self._key, event, locale=self._locale)
+        screens = await self._engine.handle(self._key, event, locale=self._locale, interim=self._interim)
         await self._follow_language()
         self._show(screens)
         await self._engine.acknowledge(self._key, screens)

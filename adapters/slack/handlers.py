@@ -41,6 +41,7 @@ from adapters.updates import UpdateObserver
 from bot.services import Actor, Services
 from bot.services.ports import PlatformRecords
 from bot.services.types import UserRef
+from conversations.screens import Screen
 from conversations.team_commands import COMMAND, CommandError, Help, Order, parse_command
 
 log = logging.getLogger("adapters.slack.handlers")
@@ -177,6 +178,7 @@ class SlackHandlers:
         channel = str(part(body, "channel").get("id") or part(body, "container").get("channel_id") or "")
         url = str(body.get("response_url") or "")
         trigger = str(body.get("trigger_id") or "")
+        interim_shown = False  # "⏳" replaced the pressed message: what follows replaces it in turn
         try:
             if actions.WIZARD_PATTERN.match(action_id):
                 parsed = actions.parse_wizard_value(value)
@@ -187,20 +189,28 @@ class SlackHandlers:
                 if chat_id == TEAM_CHAT or chat_id.startswith(ALERTS_PREFIX):
                     await self._team_press(body, chat_id, user, token)
                     return
-                message = await self._wizard.press(chat_id, user, token)
+
+                async def interim(screen: Screen) -> None:
+                    # "⏳" in place of the pressed message (its buttons go) while a payment runs.
+                    nonlocal interim_shown
+                    rendered = blocks.render_screens([screen], chat_id, self._wizard.language)
+                    interim_shown = await self._outbox.respond(url, rendered, replace=True)
+
+                message = await self._wizard.press(chat_id, user, token, interim=interim)
                 await self._outbox.answer(
                     response_url=url,
                     channel=channel,
                     user=user,
                     message=message,
-                    replace=message.replaces_pressed,
+                    replace=message.replaces_pressed or interim_shown,
                 )
             elif action_id == actions.TEXT_ANSWER:
                 await self._modals.open_text_answer(trigger, value, channel, url, user)
             elif action_id == actions.FORM_OPEN:
                 await self._modals.open_screen_form(trigger, value, channel, url, user)
         except Exception:
-            await self._say(url, say(await self._language(user), GENERIC_FAILURE))
+            failure = blocks.note(say(await self._language(user), GENERIC_FAILURE))
+            await self._outbox.respond(url, failure, replace=interim_shown)
             raise
 
     async def _team_press(self, body: Body, chat_id: str, user: str, token: str) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from adapters.slack.blocks import Rendered, render_screens
 from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey
+from conversations.context import Interim
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload, FormSubmitted, Press, Text
 from conversations.i18n import normalize_language
@@ -53,19 +54,23 @@ class Wizard:
 
     # -- events ------------------------------------------------------------------
 
-    async def handle(self, chat_id: str, user_id: str, event: Event) -> Rendered:
-        """Run one event and render the screens it returns."""
+    async def handle(
+        self, chat_id: str, user_id: str, event: Event, *, interim: Interim | None = None
+    ) -> Rendered:
+        """Run one event and render the screens it returns (``interim``: as ``ConversationEngine.handle``)."""
         key = conversation_key(chat_id, user_id)
-        screens = await self._engine.handle(key, event, locale=self._locale)
+        screens = await self._engine.handle(key, event, locale=self._locale, interim=interim)
         return await self.render(key, screens)
 
     async def start_order(self, chat_id: str, user_id: str) -> Rendered:
         """``/numbers order``: the order flow from its first step."""
         return await self.handle(chat_id, user_id, Command("order"))
 
-    async def press(self, chat_id: str, user_id: str, action: str) -> Rendered:
+    async def press(
+        self, chat_id: str, user_id: str, action: str, *, interim: Interim | None = None
+    ) -> Rendered:
         """A wizard button (the engine re-checks it against the conversation's current state)."""
-        return await self.handle(chat_id, user_id, Press(action))
+        return await self.handle(chat_id, user_id, Press(action), interim=interim)
 
     async def text(self, chat_id: str, user_id: str, text: str) -> Rendered:
         """A typed answer."""

@@ -14,8 +14,9 @@ update and started answering the press.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
+from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
@@ -28,6 +29,7 @@ from aiogram.types import User as TelegramUser
 from adapters.telegram import texts
 from adapters.telegram.chat_action import typing_while_slow
 from adapters.telegram.files import FileFetcher, FileTooBig, FileUnavailable
+from adapters.telegram.interim import Interim
 from adapters.telegram.operators import AssignProblem, assign, parse_assign
 from adapters.telegram.presenter import Presenter
 from adapters.telegram.render import Outgoing
@@ -108,15 +110,13 @@ class ChatHandlers:
             await self._converse(message.chat.id, user, incoming, language=language, event_id=event_id)
 
     async def on_press(
-        self,
-        callback: CallbackQuery,
-        customer: User | None,
-        press_answer: asyncio.Task[None] | None,
-        event_id: str | None = None,
+        self, callback: CallbackQuery, customer: User | None, event_id: str | None = None
     ) -> None:
-        """A button press: the conversation's reply replaces the pressed message."""
-        if press_answer is not None:
-            await press_answer  # the spinner stops before any slow work
+        """A button press: the conversation's reply replaces the pressed message.
+
+        The gate has sent the press's answer (it stops the spinner) already; it is not waited
+        for, so the reply is not held back one Bot API round trip (or by a flood wait).
+        """
         event = translate_press(callback)
         origin = callback.message
         if event is None or origin is None or origin.chat.type != ChatType.PRIVATE:
@@ -182,13 +182,24 @@ class ChatHandlers:
         event_id: str | None = None,
     ) -> None:
         key = ConversationKey(PLATFORM, str(chat_id), str(user.id))
+        interim = Interim(self._sender, chat_id, edit)
         try:
             async with typing_while_slow(self._sender, chat_id):
-                screens = await self._engine.handle(key, event, locale=user.language_code, event_id=event_id)
+                screens = await self._engine.handle(
+                    key, event, locale=user.language_code, event_id=event_id, interim=interim.show
+                )
         except Exception:
             log.exception("conversation step failed", extra={"event": type(event).__name__})
-            await self._say(chat_id, texts.message(language, "error"))
+            failed = texts.message(language, "error")
+            if interim.message_id is not None:  # "⏳" must not stay on screen: the failure takes its place
+                with contextlib.suppress(TelegramAPIError):
+                    if await self._sender.edit(chat_id, interim.message_id, Outgoing(failed)):
+                        return
+            await self._say(chat_id, failed)
             return
+        if interim.message_id is not None:  # "⏳" is on screen: the reply takes its place
+            edit = interim.message_id
+            screens = [replace(screens[0], replaces_pressed=True), *screens[1:]] if screens else screens
         try:
             await self._presenter.show(chat_id, screens, edit=edit, language=language)
         except TelegramAPIError as error:

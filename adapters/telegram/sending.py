@@ -124,8 +124,10 @@ class Sender:
             SendMessage(chat_id=chat_id, text=message.text, reply_markup=message.keyboard), max_wait=max_wait
         )
 
-    async def edit(self, chat_id: int | str, message_id: int, message: Outgoing) -> bool:
-        """Show ``message`` in place of message ``message_id``.
+    async def edit(
+        self, chat_id: int | str, message_id: int, message: Outgoing, *, max_wait: float | None = None
+    ) -> bool:
+        """Show ``message`` in place of message ``message_id`` (a message without buttons loses them).
 
         Returns ``True`` when done (or nothing changed), ``False`` when that
         message cannot be edited (the caller sends a new one instead).
@@ -134,7 +136,8 @@ class Sender:
             await self.call(
                 EditMessageText(
                     chat_id=chat_id, message_id=message_id, text=message.text, reply_markup=message.keyboard
-                )
+                ),
+                max_wait=max_wait,
             )
         except TelegramBadRequest as error:
             if is_not_modified(error):

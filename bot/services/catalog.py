@@ -147,6 +147,29 @@ def localised_country_name(iso: str, language: str, fallback: str) -> str:
     return name or fallback
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What the number and confirmation screens show of the chosen direction, read at once."""
+
+    country: CountryView
+    direction: Direction
+    free: tuple[FreeNumber, ...] = ()
+    balance: Balance | None = None
+
+
+async def _in_order(*reads: Awaitable[Any]) -> list[Any]:
+    """Await ``reads`` concurrently; a failure is raised as reading them one by one would raise it.
+
+    The first read (in argument order) that failed wins, whichever finished first; the others
+    still run to their end (their results are cached for the next screen).
+    """
+    results = await asyncio.gather(*reads, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
 class CatalogService:
     """Countries and directions cached for ``ttl`` seconds, SIP logins a minute, free numbers seconds."""
 
@@ -216,6 +239,36 @@ class CatalogService:
             if str(direction.id) == wanted:
                 return direction
         raise NotFound(f"direction {direction_id}")
+
+    async def offer(
+        self,
+        iso: str,
+        direction_id: DirectionId,
+        language: str,
+        *,
+        free: bool = False,
+        mask: str | None = None,
+        balance: bool = False,
+    ) -> Offer:
+        """The country and the direction, with (when asked) its free numbers and the balance.
+
+        Read concurrently: each comes from its cache when fresh and the misses go to Zadarma at
+        the same time, so a screen waits one round trip, not one per read. A failure is the one
+        reading them one by one would raise (direction, country, free numbers, balance).
+        """
+        reads: list[Awaitable[Any]] = [
+            self.direction(iso, direction_id, language),
+            self.country(iso, language),
+        ]
+        if free:
+            reads.append(self.free_numbers(direction_id, mask))
+        if balance:
+            reads.append(self.balance())
+        found = await _in_order(*reads)
+        direction, country = found[0], found[1]
+        numbers = tuple(found[2]) if free else ()
+        account = found[-1] if balance else None
+        return Offer(country, direction, numbers, account)
 
     async def free_numbers(
         self, direction_id: DirectionId, mask: str | None = None, *, fresh: bool = False

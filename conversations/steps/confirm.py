@@ -73,13 +73,20 @@ def _reserved_text(ctx: Ctx, outcome: OrderOutcome, number: str, price: str) -> 
     return tr.gettext("order.reserved_price", number=number, amount=price)
 
 
-async def place(ctx: Ctx) -> None:
-    """Place the draft's order once for its key and move on according to the outcome."""
+async def place(ctx: Ctx, *, first: bool = True) -> None:
+    """Place the draft's order once for its key and move on according to the outcome.
+
+    ``first``: the key's first attempt (Confirm pressed), which waits on Zadarma twice (the
+    account's numbers, then the order), so "⏳" is shown first; a refresh of a pending key
+    only reads what is stored.
+    """
     order = draft(ctx)
     direction = await order_direction(ctx)
     if needs_purpose(direction) and not order.purpose:
         ctx.say(ctx.tr.gettext("order.confirm.purpose_missing"))
         return
+    if first:
+        await ctx.working(N_("working.order"), number=format_phone(order.number))
     if not order.key:  # a confirmation entered by an older release that had not shown it yet
         order.key = new_idempotency_key("order")
     paid = PaidAction(kind="order", key=order.key, number=order.number, draft=order.model_copy(deep=True))
@@ -164,9 +171,9 @@ class ConfirmStep(Step):
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         order = draft(ctx)
-        direction = await order_direction(ctx)
-        country = await ctx.services.catalog.country(order.iso, ctx.language)
-        balance = await ctx.services.catalog.balance()
+        offer = await ctx.services.catalog.offer(order.iso, order.direction_id, ctx.language, balance=True)
+        direction, country, balance = offer.direction, offer.country, offer.balance
+        assert balance is not None  # asked for
         price = order_price(direction, order.period)
         months = PERIOD_MONTHS[order.period]
         parts = [
@@ -268,4 +275,4 @@ class PendingStep(Step):
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if action.op == "refresh":
-            await place(ctx)
+            await place(ctx, first=False)

@@ -13,7 +13,7 @@ from conversations.paging import page_line, page_row, paginate
 from conversations.screens import Screen
 from conversations.state import Action
 from conversations.steps.base import Step, lines
-from conversations.steps.common import after_number, draft, order_direction
+from conversations.steps.common import after_number, draft, needs_documents, order_direction
 from conversations.ui import ScreenBuilder
 
 PAGE_SIZE = 8
@@ -33,9 +33,10 @@ class NumberStep(Step):
     async def render(self, ctx: Ctx, ui: ScreenBuilder) -> Screen:
         tr = ctx.tr
         order = draft(ctx)
-        direction = await order_direction(ctx)
-        country = await ctx.services.catalog.country(order.iso, ctx.language)
-        free = await _free(ctx)
+        offer = await ctx.services.catalog.offer(
+            order.iso, order.direction_id, ctx.language, free=True, mask=order.mask or None
+        )
+        direction, country, free = offer.direction, offer.country, offer.free
         head = tr.gettext(
             "order.number.prompt", flag=country.flag, country=country.name, direction=direction.name
         )
@@ -105,5 +106,7 @@ class NumberStep(Step):
         order.number_id = chosen_id
         order.number = digits
         order.shown = {}
-        ctx.say(ctx.tr.gettext("order.number.chosen", number=format_phone(digits)))
-        after_number(ctx, await order_direction(ctx))
+        direction = await order_direction(ctx)
+        if needs_documents(direction):  # the confirmation shows the number; the documents' steps do not
+            ctx.say(ctx.tr.gettext("order.number.chosen", number=format_phone(digits)))
+        after_number(ctx, direction)

@@ -82,11 +82,17 @@ def _announce(ctx: Ctx, outcome: ProlongOutcome) -> None:
         ctx.say(tr.gettext("money.unrecorded"))
 
 
-async def prolong(ctx: Ctx, routes: ProlongRoutes = CUSTOMER_ROUTES) -> None:
-    """Prolong once for the key on screen and move on (along ``routes``) according to the outcome."""
+async def prolong(ctx: Ctx, routes: ProlongRoutes = CUSTOMER_ROUTES, *, first: bool = True) -> None:
+    """Prolong once for the key on screen and move on (along ``routes``) according to the outcome.
+
+    ``first``: Confirm pressed (the renewal waits on Zadarma more than once: "⏳" first); a
+    refresh of a pending key only reads what is stored.
+    """
     manage = ctx.state.manage
     if not manage.key:  # a confirmation entered by an older release that had not shown it yet
         manage.key = new_idempotency_key("prolong")
+    if first:
+        await ctx.working(N_("working.prolong"), number=format_phone(manage.number))
     paid = PaidAction(kind="prolong", key=manage.key, number=manage.number, months=manage.months)
     try:
         outcome = await ctx.services.ordering.prolong(ctx.actor, manage.key, manage.number, manage.months)
@@ -226,4 +232,4 @@ class ProlongPendingStep(Step):
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if action.op == "refresh":
-            await prolong(ctx)
+            await prolong(ctx, first=False)

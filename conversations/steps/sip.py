@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from conversations.context import Ctx
 from conversations.formatting import format_phone, number_card_lines, on_off
+from conversations.i18n import N_
 from conversations.screens import Screen
 from conversations.state import Action, ManageState
 from conversations.steps.base import Step, lines
@@ -66,6 +67,8 @@ class SipStep(Step):
     async def _apply(self, ctx: Ctx, target: str) -> None:
         number = self._number(ctx)
         test_mode = self._test_mode(ctx)
+        # The change, then the screen after it (the number's card), each wait on Zadarma.
+        await ctx.working(N_("working.sip"), number=format_phone(number))
         sip = await ctx.services.numbers.set_sip_target(ctx.actor, number, target, test_mode=test_mode)
         done = ctx.tr.gettext("sip.done", number=format_phone(number), target=sip)
         if test_mode:

@@ -364,7 +364,7 @@ class TeamProlongPendingStep(TeamStep):
 
     async def on_action(self, ctx: Ctx, action: Action) -> None:
         if not _refused(ctx) and action.op == "refresh":
-            await prolong(ctx, TEAM_ROUTES)
+            await prolong(ctx, TEAM_ROUTES, first=False)
 
 
 class TeamDocsStep(TeamStep):

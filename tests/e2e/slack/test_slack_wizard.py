@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from adapters.console.samples import sample_scan_png
 from adapters.slack import actions, texts
 from bot.storage import ConversationKey
@@ -24,6 +26,7 @@ class Driver:
         self.blocks: list[dict[str, Any]] = []
         self.channel = CHANNEL
         self.ephemeral = True
+        self.answers: list[dict[str, Any]] = []
 
     @property
     def text(self) -> str:
@@ -31,9 +34,17 @@ class Driver:
 
     async def _shown_at(self, url: str) -> None:
         await self.stack.idle()
+        self.answers = self.answered(url)
+        assert len(self.answers) == 1 or [a["text"][:1] for a in self.answers] == [
+            "⏳",
+            self.answers[-1]["text"][:1],
+        ]
+        self.blocks = self.answers[-1]["blocks"]
+
+    def answered(self, url: str) -> list[dict[str, Any]]:
+        """What was sent to ``url`` (a slow press: "⏳" first, then its answer)."""
         name = url.rsplit("/", 1)[1]
-        [answer] = [c for c in self.stack.fake.calls_to("response_url") if c.path.endswith("/" + name)]
-        self.blocks = answer.args["blocks"]
+        return [c.args for c in self.stack.fake.calls_to("response_url") if c.path.endswith("/" + name)]
 
     async def start(self) -> None:
         url = self.stack.fake.response_url()
@@ -147,6 +158,11 @@ async def test_the_whole_order_wizard_in_slack(stack: SlackStack) -> None:
     await wizard.press("Confirm and pay")
     await stack.idle()
     assert stack.sandbox.call_count("direct_numbers.order") == orders_before + 1
+    # "⏳" replaced the pressed confirmation (no buttons left) while the order ran, then the outcome did.
+    hourglass, outcome = wizard.answers
+    assert hourglass["text"].startswith("⏳") and buttons(hourglass["blocks"]) == []
+    assert hourglass["replace_original"] and outcome["replace_original"]
+    assert "is yours" in text_of(outcome["blocks"])
     ordered = [n for n in stack.sandbox.state.numbers.values() if n.kind == "order"]
     assert len(ordered) == 1 and ordered[0].group_id == max(stack.sandbox.state.groups)
     owner = await stack.storage.ownership.owner_of_number(ordered[0].number)
@@ -279,3 +295,28 @@ async def test_a_form_modal_whose_form_left_the_screen_is_closed(stack: SlackSta
     expired = stack.fake.views[stack.fake.calls_to("views.update")[-1].args["view_id"]]
     assert EXPIRED in text_of(expired["blocks"])
     assert len(stack.sandbox.state.groups) == groups_before
+
+
+async def test_a_press_that_fails_after_the_hourglass_replaces_it_with_the_failure(
+    stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wizard = Driver(stack)
+    await wizard.start()
+    await wizard.type_answer("Poland")
+    await wizard.press("Gdańsk")
+    await wizard.press("Any number")
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the store broke")  # not a service error: the press fails as a whole
+
+    monkeypatch.setattr(stack.storage.intents, "create", broken)
+    url = stack.fake.response_url()
+    await stack.slack.press(
+        button_labelled(wizard.blocks, "Confirm and pay"), response_url=url, channel=CHANNEL
+    )
+    await stack.idle()
+
+    hourglass, failure = wizard.answered(url)
+    assert hourglass["text"].startswith("⏳") and hourglass["replace_original"]
+    assert failure["replace_original"] and failure["text"] == texts.say("en", texts.GENERIC_FAILURE)
+    assert stack.sandbox.call_count("direct_numbers.order") == 0

@@ -191,10 +191,19 @@ async def test_picking_a_listed_number(world: World, chat: Chat) -> None:
     await at_numbers(chat)
     label = [label for label in chat.labels if label.startswith("+")][2]
     await chat.press(label)
-    assert chat.notes == [t("order.number.chosen", number=label)]
+    assert chat.notes == []  # the confirmation itself says which number (one message, not two)
+    assert t("order.confirm.number", number=label) in chat.screen.text
     order = (await chat.state()).order
     assert order is not None and order.number_id
     assert await chat.step() == "order.confirm"
+
+
+async def test_a_number_of_a_direction_asking_for_documents_is_named_before_them(chat: Chat) -> None:
+    await at_numbers(chat, "PL", "Kraków")
+    label = next(label for label in chat.labels if label.startswith("+"))
+    await chat.press(label)
+    assert chat.notes == [t("order.number.chosen", number=label)]
+    assert await chat.step() == "order.group"
 
 
 async def test_a_number_taken_after_it_was_shown_is_refused_without_paying(world: World, chat: Chat) -> None:

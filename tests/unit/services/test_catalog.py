@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.services.catalog import CatalogService, TtlCache
-from bot.services.errors import ApiUnavailable, NumberGone
+from bot.services.errors import ApiUnavailable, NotFound, NumberGone
 from bot.services.ordering import OrderRequest
 from tests.fakes.clock import FakeClock
 from tests.unit.services.conftest import ALICE, Stack
@@ -215,3 +215,32 @@ async def test_forget_makes_the_next_caller_load_anew() -> None:
     gate.set()
     assert await old == 1
     assert cache.get("k") == 2
+
+
+async def test_an_offer_reads_what_is_missing_at_once_not_one_read_after_another(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    stack.sandbox.set_faults(latency_ms=1000)  # every Zadarma call answers a second late
+    routes = ("countries", "country", "available", "balance")
+    reading = asyncio.create_task(catalog.offer("US", 3301, "en", free=True, balance=True))
+    async with asyncio.timeout(0.9):  # one after another, only the first would have been asked by then
+        while any(stack.sandbox.call_count(route) == 0 for route in routes):
+            await asyncio.sleep(0.01)
+    offer = await reading
+    stack.sandbox.clear_faults()
+    assert [stack.sandbox.call_count(route) for route in routes] == [1, 1, 1, 1]
+    # the same as reading them one by one
+    assert offer.direction == await catalog.direction("US", 3301, "en")
+    assert offer.country == await catalog.country("US", "en")
+    assert list(offer.free) == await catalog.free_numbers(3301)
+    assert offer.balance == await catalog.balance()
+
+
+async def test_an_offer_raises_what_reading_one_by_one_would_raise_first(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/available/", "/v1/info/balance/"])
+    with pytest.raises(NotFound):  # the direction is unknown: that, not the failed number list
+        await catalog.offer("US", 999999, "en", free=True, balance=True)
+    with pytest.raises(ApiUnavailable):
+        await catalog.offer("US", 3301, "en", free=True, balance=True)
+    offer = await catalog.offer("US", 3301, "en")  # neither asked for: nothing fails
+    assert offer.free == () and offer.balance is None
