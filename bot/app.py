@@ -133,6 +133,7 @@ def _slack(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
         services=core.services,
         storage=core.storage,
         observer=wiring.metrics,
+        locks=core.shared.update_locks,
     )
     return part, SlackAlertSink(part, default_language=settings.default_language)
 
