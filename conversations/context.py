@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.services import Actor, Services
 from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceError
-from bot.services.types import ConversationKey
+from bot.services.types import ConversationKey, UserRef
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
 from conversations.state import ConversationState, StepName
@@ -56,6 +56,8 @@ class Ctx:
     """What the refused submission held (the form is shown again with these values)."""
     trigger: Trigger | None = None
     """What moves the conversation now (the engine sets it before each handler and each render)."""
+    given: list[tuple[str, UserRef]] = field(default_factory=list)
+    """Numbers this event gave to customers (the engine then tells them, see ``ConversationEngine``)."""
 
     @property
     def tr(self) -> Translator:

@@ -45,7 +45,6 @@ from adapters.telegram.texts import LANGUAGES
 from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
-from bot.services import Services
 from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey, UserRef, utc_now
 from conversations.engine import ConversationEngine
@@ -80,9 +79,7 @@ class TelegramPart:
         token: str,
         api_base: str = "https://api.telegram.org",
         engine: ConversationEngine,
-        services: Services,
         storage: PlatformRecords,
-        admin_ids: frozenset[str],
         webhook_url: str = "",
         webhook_secret: str = "",
         locks: KeyLocks | None = None,
@@ -94,8 +91,7 @@ class TelegramPart:
         Raises ``ValueError`` for a missing or malformed token (without quoting it).
 
         ``token`` is the bot token; ``api_base`` the Bot API server (a local
-        Bot API server or a test double); ``admin_ids`` the Telegram user ids
-        allowed to use ``/assign``; ``webhook_url`` (public HTTPS URL) switches
+        Bot API server or a test double); ``webhook_url`` (public HTTPS URL) switches
         from long polling to webhook, checked with ``webhook_secret``;
         ``locks`` keep one user's updates in order (default: in this process only);
         ``orphan_after`` (replicas sharing the store): updates received that many
@@ -128,13 +124,13 @@ class TelegramPart:
         self._presenter = Presenter(self.sender)
         handlers = ChatHandlers(
             engine=engine,
-            services=services,
             storage=storage,
             sender=self.sender,
             presenter=self._presenter,
             files=FileFetcher(self.sender, self._session),
-            admin_ids=admin_ids,
         )
+        # Telegram's people are the customers: a number given to one (the team's ``assign``) is told here.
+        engine.on_number_given = handlers.welcome_owner
         self.dispatcher = Dispatcher(disable_fsm=True, name="telegram")
         self.dispatcher.update.outer_middleware(self._gate)
         self.dispatcher.include_router(handlers.router())
