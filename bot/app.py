@@ -106,7 +106,7 @@ def _telegram(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
         token=settings.telegram_bot_token.get_secret_value(),
         api_base=settings.telegram_api_base,
         engine=core.engine,
-                storage=core.storage,
+        storage=core.storage,
         webhook_url=settings.telegram_webhook_url,
         webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
         locks=core.shared.update_locks,

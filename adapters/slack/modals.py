@@ -34,7 +34,7 @@ class Modals:
     def __init__(
         self, *, wizard: Wizard, outbox: Outbox, spawn: Callable[[Coroutine[Any, Any, None], str], None]
     ) -> None:
-        """``spawn(work, name)`` starts background work (the handlers' task supervisor, in the user's turn)."""
+        """``spawn(work, name)`` starts background work (in the user's turn, see the handlers)."""
         self._wizard = wizard
         self._outbox = outbox
         self._spawn = spawn

@@ -103,7 +103,9 @@ class _AckingSocketHandler(AsyncSocketModeHandler):
     """Bolt's Socket Mode handler, except that every envelope is acknowledged (module docstring)
     and each is dispatched in the update gate's scope (``gate``)."""
 
-    gate: UpdateGate | None = None
+    def __init__(self, app: AsyncApp, app_token: str, *, gate: UpdateGate, logger: logging.Logger) -> None:
+        super().__init__(app, app_token, logger=logger)
+        self.gate = gate
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         """Dispatch the envelope through Bolt; answer 200s as Bolt does, acknowledge anything else empty."""
@@ -119,10 +121,9 @@ class _AckingSocketHandler(AsyncSocketModeHandler):
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
     async def _dispatch(self, req: SocketModeRequest) -> BoltResponse:
-        if self.gate is None:
-            return await run_async_bolt_app(self.app, req)
         async with self.gate.scope():
-            return await run_async_bolt_app(self.app, req)
+            response: BoltResponse = await run_async_bolt_app(self.app, req)
+        return response
 
 
 def _account_now() -> datetime:
@@ -220,8 +221,9 @@ class SlackPart:
         """Socket Mode: connect (retrying in the background if Slack is not reachable yet)."""
         self._started = True
         if self.mode == "socket":
-            self._socket = _AckingSocketHandler(self.app, self._app_token, logger=_bolt_logger())
-            self._socket.gate = self._handlers.updates
+            self._socket = _AckingSocketHandler(
+                self.app, self._app_token, gate=self._handlers.updates, logger=_bolt_logger()
+            )
             self._tasks.loop(retry(self._connect_once, self._reconnect), "socket")
 
     async def _connect_once(self) -> bool:

@@ -72,7 +72,7 @@ async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackAp
         token=settings.telegram_bot_token.get_secret_value(),
         api_base=settings.telegram_api_base,
         engine=engine,
-                storage=storage,
+        storage=storage,
     )
     sl = SlackPart(
         bot_token=settings.slack_bot_token.get_secret_value(),

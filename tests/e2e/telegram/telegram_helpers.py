@@ -123,7 +123,7 @@ class TelegramHarness:
             token=settings.telegram_bot_token.get_secret_value(),
             api_base=settings.telegram_api_base,
             engine=engine,
-                        storage=storage,
+            storage=storage,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
             observer=self.metrics,

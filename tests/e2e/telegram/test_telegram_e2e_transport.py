@@ -277,7 +277,7 @@ async def test_a_malformed_token_is_refused_without_quoting_it(harness: Telegram
             token=bad,
             api_base=harness.fake.base_url,
             engine=stack.engine,
-                        storage=stack.storage,
+            storage=stack.storage,
         )
     assert bad not in str(raised.value)
 

@@ -323,7 +323,9 @@ async def test_the_customers_platform_is_told_of_a_number_given_once_the_step_is
     world: World, numbers: Numbers, caplog: pytest.LogCaptureFixture
 ) -> None:
     owned, _ = numbers
-    world.engine = ConversationEngine(world.services, operators=world.operators, customers_platform="telegram")
+    world.engine = ConversationEngine(
+        world.services, operators=world.operators, customers_platform="telegram"
+    )
     told: list[tuple[str, UserRef]] = []
 
     async def welcome(number: str, owner: UserRef) -> None:
@@ -348,7 +350,9 @@ async def test_the_customers_platform_is_told_of_a_number_given_once_the_step_is
 
 async def test_an_event_applied_before_tells_nobody_again(world: World, numbers: Numbers) -> None:
     owned, _ = numbers
-    world.engine = ConversationEngine(world.services, operators=world.operators, customers_platform="telegram")
+    world.engine = ConversationEngine(
+        world.services, operators=world.operators, customers_platform="telegram"
+    )
     told: list[str] = []
 
     async def welcome(number: str, owner: UserRef) -> None:

@@ -141,7 +141,9 @@ async def test_one_senders_updates_run_in_arrival_order_and_others_in_parallel()
 # -- at the door, then in the background (Slack) -------------------------------------------
 
 
-async def dispatch(gate: UpdateGate, delivery: Delivery, work: Coroutine[Any, Any, None] | None) -> list[asyncio.Task[None]]:
+async def dispatch(
+    gate: UpdateGate, delivery: Delivery, work: Coroutine[Any, Any, None] | None
+) -> list[asyncio.Task[None]]:
     """What the Slack part does with a request: the gate's scope around the middleware and listener."""
     started: list[asyncio.Task[None]] = []
     async with gate.scope():
@@ -285,7 +287,11 @@ async def test_outcomes_decided_at_the_door() -> None:
         ticket.end(outcome)
     gate.observe("malformed")
 
-    assert observer.seen == [("demo", "ignored", None), ("demo", "refused", None), ("demo", "malformed", None)]
+    assert observer.seen == [
+        ("demo", "ignored", None),
+        ("demo", "refused", None),
+        ("demo", "malformed", None),
+    ]
     assert gate.in_flight == 0
 
 
