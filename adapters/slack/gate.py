@@ -10,6 +10,12 @@ Mode the part still acknowledges the envelope, so Slack does not resend it). The
 fails closed: a request without a user is acknowledged and ignored, and a
 user who is not in ``admin_users`` gets a polite refusal (ephemeral, in the
 modal, in the DM or on the home tab); nothing else happens for either.
+
+The de-duplication (``storage.dedup`` as the ledger, :class:`SeenOnce`), the
+outcomes and the order are the kit's gate (:mod:`adapters.kit.gate`): a request
+let in is done when its listener and the background work it adopted have ended,
+and one user's work runs after the work of their earlier requests. This module
+is its Bolt side: the middleware, the checks of Slack's bodies, the refusals.
 """
 
 from __future__ import annotations
