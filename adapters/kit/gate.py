@@ -98,8 +98,19 @@ class UpdateGate:
 
     # -- inline ----------------------------------------------------------------------------
 
-    async def run(self, delivery: Delivery, handle: Callable[[int], Awaitable[T]], *, dropped: D) -> T | D:
-        """Handle ``delivery`` with ``handle(attempt)`` in its sender's order; ``dropped`` for a duplicate."""
+    async def run(
+        self,
+        delivery: Delivery,
+        handle: Callable[[int], Awaitable[T]],
+        *,
+        dropped: D,
+        then: Awaitable[object] | None = None,
+    ) -> T | D:
+        """Handle ``delivery`` with ``handle(attempt)`` in its sender's order; ``dropped`` for a duplicate.
+
+        ``then`` is awaited at the end, handled or not, while the delivery still counts as
+        in flight (Telegram: the press's answer, started before anything else).
+        """
         # Nothing may suspend before the lock is queued for: that keeps arrival order.
         self._enter(delivery.key)
         self._track(asyncio.current_task())
@@ -122,8 +133,12 @@ class UpdateGate:
                     finally:
                         await self._end(delivery, outcome, attempt, time.perf_counter() - started)
         finally:
-            self._untrack(asyncio.current_task())
-            self._leave(delivery.key)
+            try:
+                if then is not None:
+                    await then
+            finally:
+                self._untrack(asyncio.current_task())
+                self._leave(delivery.key)
 
     # -- at the door, then in the background -------------------------------------------
 

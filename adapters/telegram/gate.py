@@ -107,11 +107,7 @@ class UpdateGate(BaseMiddleware):
             data[CUSTOMER_KEY] = await self._remember(user, data.get("event_chat"))
             return await handler(event, data)
 
-        try:
-            return await self.gate.run(delivery, handle, dropped=UNHANDLED)
-        finally:
-            if answer is not None:
-                await answer
+        return await self.gate.run(delivery, handle, dropped=UNHANDLED, then=answer)
 
     async def idle(self) -> None:
         """Wait until no update is being handled."""

@@ -326,3 +326,24 @@ async def test_a_dispatch_keeps_the_requests_correlation_id() -> None:
 
     assert seen[0] == "abc"
     assert seen[1] not in ("abc", "-")
+
+
+async def test_what_follows_an_update_is_awaited_while_it_still_counts_in_flight() -> None:
+    gate, _, _ = make_gate()
+    answered = asyncio.Event()
+    counted: list[int] = []
+
+    async def answer() -> None:
+        await asyncio.sleep(0.01)
+        counted.append(gate.in_flight)
+        answered.set()
+
+    async def handle(_attempt: int) -> None:
+        return None
+
+    delivery = Delivery("1", "ann")
+    await gate.run(delivery, handle, dropped=None, then=asyncio.ensure_future(answer()))
+    await gate.run(delivery, handle, dropped=None, then=asyncio.ensure_future(answer()))  # a duplicate too
+
+    assert answered.is_set() and counted == [1, 1]
+    assert gate.in_flight == 0
