@@ -61,6 +61,11 @@ def delivery_key(body: Body) -> str | None:
     return f"slack:{kind}:{trigger}:{stamp}"
 
 
+def delivery_kind(body: Body) -> str:
+    """What the log line calls a request: ``command``, else its type (``block_actions``...)."""
+    return "command" if body.get("command") else str(body.get("type") or "")
+
+
 def acting_user(body: Body) -> str | None:
     """The Slack user behind a command, an interaction or an event (None when there is none)."""
     if body.get("command"):
@@ -158,8 +163,7 @@ class Gate:
             return BoltResponse(status=400, body="")
         key = delivery_key(body)
         user = acting_user(body)
-        kind = key.split(":")[1] if key is not None else str(body.get("type") or "")
-        ticket = await self.updates.admit(Delivery(key or "", f"slack:{user or key}", kind))
+        ticket = await self.updates.admit(Delivery(key or "", f"slack:{user or key}", delivery_kind(body)))
         if ticket is None:  # a repeated delivery: acknowledged, nothing else
             return BoltResponse(status=200, body="")
         if user is None:

@@ -409,3 +409,17 @@ async def test_finished_work_is_not_kept() -> None:
     gc.collect()
 
     assert [ref() for ref in kept] == [None, None]  # the gate let go of both tasks
+
+
+async def test_a_ledger_failing_at_the_door_leaves_nothing_in_flight() -> None:
+    class Broken(Ledger):
+        async def begin(self, key: str) -> int | None:
+            raise RuntimeError("the store is away")
+
+    gate = UpdateGate("demo", ledger=Broken(), locks=LocalLocks())
+
+    with pytest.raises(RuntimeError, match="the store is away"):
+        await gate.admit(Delivery("a", "U1"))
+
+    assert gate.in_flight == 0 and not gate.handling("a")
+    await asyncio.wait_for(gate.idle(), 1.0)

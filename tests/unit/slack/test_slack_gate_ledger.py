@@ -82,8 +82,13 @@ HOME = {"type": "event_callback", "event": {"type": "app_home_opened", "user": "
 
 @pytest.mark.parametrize(
     ("body", "kind"),
-    [(COMMAND, "command"), (PRESS, "block_actions"), (HOME, "event_callback")],
-    ids=["command", "press", "event without an id"],
+    [
+        (COMMAND, "command"),
+        (PRESS, "block_actions"),
+        (dict(HOME, event_id="Ev1"), "event_callback"),
+        (HOME, "event_callback"),
+    ],
+    ids=["command", "press", "event", "event without an id"],
 )
 async def test_the_log_line_names_the_kind_of_request(
     body: dict[str, Any], kind: str, caplog: pytest.LogCaptureFixture
