@@ -188,7 +188,8 @@ async def test_a_redelivered_press_is_answered_before_the_bot_is_idle_and_not_ha
     # (The fake, like Telegram, refuses a second answer to the same press once the flood wait is over.)
     assert [c.status for c in fake.calls_to("answerCallbackQuery")] == [200, 429, 400]
     assert len(fake.bot_messages(ann.chat_id)) == shown
-    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"Update id={press.update_id} ")]
+    prefix = f"Update id={press.update_id} "
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]
     assert [line.split(". ")[0] for line in said] == [
         f"Update id={press.update_id} is handled",
         f"Update id={press.update_id} is not handled",  # aiogram is told the duplicate was dropped
