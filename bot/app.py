@@ -106,9 +106,7 @@ def _telegram(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
         token=settings.telegram_bot_token.get_secret_value(),
         api_base=settings.telegram_api_base,
         engine=core.engine,
-        services=core.services,
         storage=core.storage,
-        admin_ids=settings.telegram_admins,
         webhook_url=settings.telegram_webhook_url,
         webhook_secret=settings.telegram_webhook_secret.get_secret_value(),
         webapp_url=settings.telegram_webapp_url,
@@ -135,6 +133,7 @@ def _slack(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
         services=core.services,
         storage=core.storage,
         observer=wiring.metrics,
+        locks=core.shared.update_locks,
     )
     return part, SlackAlertSink(part, default_language=settings.default_language)
 

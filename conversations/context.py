@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.services import Actor, Services
 from bot.services.errors import ApiUnavailable, InsufficientBalance, ServiceError
-from bot.services.types import ConversationKey
+from bot.services.types import ConversationKey, UserRef
 from conversations.formatting import format_phone
 from conversations.i18n import Translator, translator
 from conversations.screens import Screen
@@ -67,6 +67,8 @@ class Ctx:
     interim: Interim | None = None
     """The adapter's way to show a screen before the event's screens (``None``: it shows none)."""
     interim_shown: bool = False
+    given: list[tuple[str, UserRef]] = field(default_factory=list)
+    """Numbers this event gave to customers (the engine then tells them, see ``ConversationEngine``)."""
 
     @property
     def tr(self) -> Translator:

@@ -61,6 +61,9 @@ from conversations.ui import ScreenBuilder
 log = logging.getLogger("conversations.engine")
 
 T = TypeVar("T")
+
+NumberGiven = Callable[[str, UserRef], Awaitable[None]]
+"""Tells a customer that a number (digits) is now theirs; set by the platform that serves customers."""
 MAX_REDIRECTS = 3
 SAVE_ATTEMPTS = 2
 
@@ -89,6 +92,9 @@ class ConversationEngine:
         self._services = services
         self._operators = operators
         self._customers_platform = customers_platform
+        self.on_number_given: NumberGiven | None = None
+        """Called after an event gave a number to a customer (the team console's ``assign``),
+        once the conversation is saved; its failure is logged and changes nothing."""
         self._default_language = normalize_language(default_language) or "en"
 
     # -- public --------------------------------------------------------------------
@@ -124,6 +130,8 @@ class ConversationEngine:
                 shown = True
                 await interim(screen)
 
+        given: list[tuple[str, UserRef]] = []
+
         async def step(ctx: Ctx) -> list[Screen]:
             ctx.interim = show_once if interim is not None else None
             if event_id is not None and ctx.state.last_event == event_id:
@@ -135,12 +143,24 @@ class ConversationEngine:
                     ctx.state.last_event = event_id
             # Nothing applied: the current screen keeps the live menu's tokens, so a button of it
             # the user presses next (on this or the earlier message) still works.
+            given[:] = ctx.given  # the last run's (a run overtaken by another save is run again)
             screens = await self._finish(ctx, reuse_tokens=ctx.press_not_applied)
             if (ctx.press_not_applied or ctx.keep_pressed) and isinstance(event, Press):
                 return [replace(screen, replaces_pressed=False) for screen in screens]
             return screens
 
-        return await self._run(key, locale, step, start)
+        screens = await self._run(key, locale, step, start)
+        await self._tell_given(given)
+        return screens
+
+    async def _tell_given(self, given: Sequence[tuple[str, UserRef]]) -> None:
+        if self.on_number_given is None:
+            return
+        for number, owner in given:
+            try:
+                await self.on_number_given(number, owner)
+            except Exception:  # the number is theirs whether or not they were told
+                log.exception("could not tell a customer about their new number")
 
     async def press_shared(
         self,
@@ -423,7 +443,7 @@ class ConversationEngine:
                 go_menu(ctx)
                 ctx.go("help")
             case _ if name == TEAM_COMMAND:
-                await team_command(ctx, command.args)
+                await team_command(ctx, command.args, command.alias)
             case _:
                 ctx.say(ctx.tr.gettext("command.unknown", name=name))
 

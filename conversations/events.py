@@ -42,10 +42,16 @@ class FileUpload:
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command such as ``/order`` with its free-text ``args``."""
+    """A slash command such as ``/order`` with its free-text ``args``.
+
+    ``alias`` is how the platform's user typed it when that is not the command's own
+    name (Telegram's ``/assign ARGS`` is ``Command("team", "assign ARGS", "/assign")``):
+    usage lines then show the alias.
+    """
 
     name: str
     args: str = ""
+    alias: str = ""
 
 
 @dataclass(frozen=True)

@@ -78,13 +78,17 @@ GENERAL = ""
 """The usage "name" of the command as a whole."""
 
 
-def usage_line(tr: Translator, name: str) -> str:
-    """The usage of subcommand ``name`` (``/numbers prolong NUMBER MONTHS``), or of the whole command."""
+def usage_line(tr: Translator, name: str, alias: str = "") -> str:
+    """The usage of subcommand ``name`` (``/numbers prolong NUMBER MONTHS``), or of the whole command.
+
+    ``alias`` is the platform's own command for the subcommand (``/assign NUMBER ...``).
+    """
     if name == GENERAL:
         arguments = tr.gettext("team.args.any")
         return f"{COMMAND} {'|'.join(SUBCOMMANDS)} {arguments}"
+    typed = alias or f"{COMMAND} {name}"
     key = _ARGUMENTS[name]
-    return f"{COMMAND} {name} {tr.gettext(key)}" if key else f"{COMMAND} {name}"
+    return f"{typed} {tr.gettext(key)}" if key else typed
 
 
 def help_text(tr: Translator) -> str:
@@ -103,14 +107,14 @@ class CommandError(Exception):
         self.key = key
         self.params = params
 
-    def message(self, tr: Translator) -> str:
-        """What to answer: the reason and the usage line, in ``tr``'s language."""
+    def message(self, tr: Translator, alias: str = "") -> str:
+        """What to answer: the reason and the usage line (with ``alias``, see :func:`usage_line`)."""
         params = dict(self.params)
         what = params.get("what")
         if isinstance(what, str) and what in _WHAT:
             params["what"] = tr.gettext(_WHAT[what])
         reason = tr.gettext(self.key, command=COMMAND, **params)
-        usage = tr.gettext("team.usage", usage=usage_line(tr, self.usage))
+        usage = tr.gettext("team.usage", usage=usage_line(tr, self.usage, alias))
         return f"{reason}\n{usage}"
 
 

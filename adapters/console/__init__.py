@@ -13,7 +13,12 @@ written again:
 - the task supervisor and the backoff loop (:mod:`adapters.kit.tasks`,
   :mod:`adapters.kit.backoff`) for a platform that connects and works in the
   background (the terminal reads one line at a time and needs neither);
-- the keyed lock (``bot.coord.KeyLocks``) where one user's updates may arrive at once.
+- the update gate (:mod:`adapters.kit.gate`) for a platform whose updates come over a
+  network: a duplicate dropped by its ledger, one sender's updates in arrival order
+  (``bot.coord.KeyLocks``), one outcome, timing and log line per update, updates in
+  flight counted for shutdown; the platform keeps only its translation (Telegram's
+  aiogram middleware, Slack's Bolt middleware). The terminal reads one line at a time
+  from one user and needs none of it.
 
 Alerts reach a platform through an alert sink (:mod:`.alerts`). A platform
 registers once, in the composition root: for ``python -m bot run`` one

@@ -6,9 +6,12 @@
 - :mod:`adapters.kit.tasks`: one task supervisor (background work kept, failures
   logged, everything cancelled on shutdown);
 - :mod:`adapters.kit.commands`: the customer command catalog, translated from the
-  conversations' catalogs (menus, help lines, unknown-command hints).
+  conversations' catalogs (menus, help lines, unknown-command hints);
+- :mod:`adapters.kit.gate`: one update gate (a ledger that drops duplicates, one
+  sender's updates in order under the keyed lock ``bot.coord.KeyLocks``, one outcome,
+  timing and log line per update, in-flight counting); ``adapters.telegram.gate`` and
+  ``adapters.slack.gate`` are only its aiogram and Bolt sides.
 
-The keyed lock (``bot.coord.KeyLocks``) and the update gates (``adapters.telegram.gate``,
-``adapters.slack.gate``) are the other shared pieces; ``adapters.console`` shows how a
-platform uses the kit and how it registers in the composition root.
+``adapters.console`` shows how a platform uses the kit and how it registers in the
+composition root.
 """

@@ -10,6 +10,12 @@ Mode the part still acknowledges the envelope, so Slack does not resend it). The
 fails closed: a request without a user is acknowledged and ignored, and a
 user who is not in ``admin_users`` gets a polite refusal (ephemeral, in the
 modal, in the DM or on the home tab); nothing else happens for either.
+
+The de-duplication (``storage.dedup`` as the ledger, :class:`SeenOnce`), the
+outcomes and the order are the kit's gate (:mod:`adapters.kit.gate`): a request
+let in is done when its listener and the background work it adopted have ended,
+and one user's work runs after the work of their earlier requests. This module
+is its Bolt side: the middleware, the checks of Slack's bodies, the refusals.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 
 from slack_bolt.response import BoltResponse
 
+from adapters.kit.gate import Delivery, UpdateGate
 from adapters.slack import blocks, forms
 from adapters.slack.home import refusal_home
 from adapters.slack.outbox import Outbox
@@ -28,6 +35,7 @@ from adapters.slack.payloads import problem
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import NOT_ALLOWED, REFUSAL, say
 from adapters.updates import UpdateObserver
+from bot.coord import KeyLocks, LocalLocks
 from bot.services.ports import PlatformRecords
 
 log = logging.getLogger("adapters.slack.gate")
@@ -51,6 +59,11 @@ def delivery_key(body: Body) -> str | None:
     acted = body.get("actions") or [{}]
     stamp = acted[0].get("action_ts", "") if isinstance(acted[0], dict) else ""
     return f"slack:{kind}:{trigger}:{stamp}"
+
+
+def delivery_kind(body: Body) -> str:
+    """What the log line calls a request: ``command``, else its type (``block_actions``...)."""
+    return "command" if body.get("command") else str(body.get("type") or "")
 
 
 def acting_user(body: Body) -> str | None:
@@ -83,8 +96,31 @@ def is_dm_text(event: Body) -> bool:
     )
 
 
+class SeenOnce:
+    """``storage.dedup`` as the kit gate's ledger: a delivery begins once; there is nothing to finish."""
+
+    def __init__(self, storage: PlatformRecords, now: Callable[[], datetime]) -> None:
+        self._storage = storage
+        self._now = now
+
+    async def begin(self, key: str) -> int | None:
+        """1 the first time ``key`` is seen (or it is empty: nothing to tell retries by); else ``None``."""
+        if not key:
+            return 1
+        try:
+            first = await self._storage.dedup.seen_once(key, self._now(), DEDUP_TTL_SECONDS)
+        except Exception:
+            # Better to risk handling a repeated delivery than to drop one.
+            log.exception("slack de-duplication failed; handling the request anyway")
+            return 1
+        return 1 if first else None
+
+    async def finish(self, key: str) -> None:
+        """Nothing: a key is remembered from its first sight."""
+
+
 class Gate:
-    """The global Bolt middleware: :meth:`guard`."""
+    """The global Bolt middleware: :meth:`guard`; the kit gate behind it is :attr:`updates`."""
 
     def __init__(
         self,
@@ -96,50 +132,52 @@ class Gate:
         now: Callable[[], datetime],
         observer: UpdateObserver | None = None,
         language: str = "en",
+        locks: KeyLocks | None = None,
     ) -> None:
-        """``language``: what a refusal is written in (the team's Slack locale; a stranger has no other)."""
+        """``language``: what a refusal is written in (the team's Slack locale; a stranger has no other);
+        ``locks``: one user's requests are worked on in order (default: in this process only)."""
         self._admins = admin_users
         self._language = language
-        self._observer = observer
-        self._storage = storage
         self._outbox = outbox
         self._tasks = tasks
-        self._now = now
+        self.updates = UpdateGate(
+            PLATFORM,
+            ledger=SeenOnce(storage, now),
+            locks=locks if locks is not None else LocalLocks(),
+            observer=observer,
+        )
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.spawn(work, name)
 
     async def guard(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """Refuse malformed bodies, drop repeated deliveries, let only admins through."""
+        """Refuse malformed bodies, drop repeated deliveries, let only admins through.
+
+        A request let through is worked on by its listener and the work the listener
+        adopts (:meth:`adapters.kit.gate.UpdateGate.adopt`), after the user's earlier requests.
+        """
         reason = problem(body)
         if reason is not None:
             log.warning("slack request refused: malformed", extra={"reason": reason})
-            self._observe("malformed", None)
+            self.updates.observe("malformed")
             return BoltResponse(status=400, body="")
         key = delivery_key(body)
-        if key is not None and not await self._storage.dedup.seen_once(key, self._now(), DEDUP_TTL_SECONDS):
-            log.info("dropped a repeated slack delivery", extra={"kind": key.split(":")[1]})
-            self._observe("duplicate", None)
-            return BoltResponse(status=200, body="")
         user = acting_user(body)
+        ticket = await self.updates.admit(Delivery(key or "", f"slack:{user or key}", delivery_kind(body)))
+        if ticket is None:  # a repeated delivery: acknowledged, nothing else
+            return BoltResponse(status=200, body="")
         if user is None:
             # Nobody to check: acknowledged (Slack must not retry it) and never acted on.
             log.info("ignored a slack request without a user")
-            self._observe("ignored", None)
+            ticket.end("ignored")
             return BoltResponse(status=200, body="")
         if user in self._admins:
-            # Bolt's next() only lets the request on: the listener runs after this returns and
-            # Bolt answers its errors itself, so there is nothing here to time or to see fail.
+            ticket.pass_on()
             await next()
-            self._observe("handled", None)
             return None
         log.info("refused a slack user who is not an admin")
-        self._observe("refused", None)
+        ticket.end("refused")
         return self._refuse(body, user)
-
-    def _observe(self, outcome: str, seconds: float | None) -> None:
-        if self._observer is not None:
-            self._observer.update(PLATFORM, outcome, seconds)
 
     def _refuse(self, body: Body, user: str) -> BoltResponse:
         refusal = say(self._language, REFUSAL)

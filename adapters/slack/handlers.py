@@ -3,7 +3,8 @@
 Every request first passes :class:`~adapters.slack.gate.Gate` (repeated
 deliveries dropped, only admins let in). Every listener then answers Slack
 within milliseconds and hands the slow part (Zadarma, the engine, Slack
-Web API calls) to :class:`~adapters.slack.tasks.BackgroundTasks`. Modals
+Web API calls) to :class:`~adapters.slack.tasks.BackgroundTasks`, adopted by
+the request's delivery in the kit gate: one user's work runs in arrival order. Modals
 live in :mod:`adapters.slack.modals`.
 """
 
@@ -38,6 +39,7 @@ from adapters.slack.texts import (
 )
 from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
+from bot.coord import KeyLocks
 from bot.services import Actor, Services
 from bot.services.ports import PlatformRecords
 from bot.services.types import UserRef
@@ -64,6 +66,7 @@ class SlackHandlers:
         now: Callable[[], datetime],
         account_now: Callable[[], datetime],
         observer: UpdateObserver | None = None,
+        locks: KeyLocks | None = None,
     ) -> None:
         self._services = services
         self._team = team
@@ -80,8 +83,10 @@ class SlackHandlers:
             now=now,
             observer=observer,
             language=wizard.language,
+            locks=locks,
         )
-        self._modals = Modals(wizard=wizard, outbox=outbox, tasks=tasks)
+        self.updates = self._gate.updates
+        self._modals = Modals(wizard=wizard, outbox=outbox, spawn=self._spawn)
 
     def register(self, app: AsyncApp) -> None:
         """Attach the middleware and the listeners (specific ones first, then quiet catch-alls)."""
@@ -102,7 +107,8 @@ class SlackHandlers:
         app.shortcut(anything)(self.ignore)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        self._tasks.spawn(work, name)
+        """Start ``work`` in the background as a part of the request being dispatched (its user's turn)."""
+        self._tasks.spawn(self.updates.adopt(work), name)
 
     async def _say(self, response_url: str, text: str) -> None:
         await self._outbox.respond(response_url, blocks.note(text))

@@ -13,7 +13,7 @@ replace the message.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -21,7 +21,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from adapters.slack import actions, blocks, forms
 from adapters.slack.outbox import Outbox
 from adapters.slack.payloads import part
-from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.texts import ANSWER_EMPTY, EXPIRED, FORM_CLOSED, MODAL_FAILED, say
 from adapters.slack.wizard import Wizard
 from conversations.events import FormSubmitted
@@ -32,13 +31,13 @@ Body = dict[str, Any]
 class Modals:
     """Opens the modals and takes their submissions."""
 
-    def __init__(self, *, wizard: Wizard, outbox: Outbox, tasks: BackgroundTasks) -> None:
+    def __init__(
+        self, *, wizard: Wizard, outbox: Outbox, spawn: Callable[[Coroutine[Any, Any, None], str], None]
+    ) -> None:
+        """``spawn(work, name)`` starts background work (in the user's turn, see the handlers)."""
         self._wizard = wizard
         self._outbox = outbox
-        self._tasks = tasks
-
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        self._tasks.spawn(work, name)
+        self._spawn = spawn
 
     async def _language(self, chat_id: str, user: str) -> str:
         """The language of ``user``'s conversation in ``chat_id`` (the team's locale when there is none)."""

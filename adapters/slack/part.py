@@ -50,6 +50,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.kit.backoff import Backoff, retry
+from adapters.kit.gate import UpdateGate
 from adapters.slack import blocks
 from adapters.slack.delivery import DeliveryOutcome, outcome_of_error
 from adapters.slack.files import SlackFileFetcher
@@ -60,6 +61,7 @@ from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.team import TeamConsole
 from adapters.slack.wizard import Wizard
 from adapters.updates import UpdateObserver
+from bot.coord import KeyLocks
 from bot.logs import correlated
 from bot.services import Services
 from bot.services.ports import PlatformRecords
@@ -98,13 +100,18 @@ def _bolt_logger() -> logging.Logger:
 
 
 class _AckingSocketHandler(AsyncSocketModeHandler):
-    """Bolt's Socket Mode handler, except that every envelope is acknowledged (module docstring)."""
+    """Bolt's Socket Mode handler, except that every envelope is acknowledged (module docstring)
+    and each is dispatched in the update gate's scope (``gate``)."""
+
+    def __init__(self, app: AsyncApp, app_token: str, *, gate: UpdateGate, logger: logging.Logger) -> None:
+        super().__init__(app, app_token, logger=logger)
+        self.gate = gate
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         """Dispatch the envelope through Bolt; answer 200s as Bolt does, acknowledge anything else empty."""
         started = time.time()
         try:
-            response: BoltResponse = await run_async_bolt_app(self.app, req)
+            response: BoltResponse = await self._dispatch(req)
         except Exception as exc:  # a payload Bolt could not even build a request of
             log.warning("slack socket mode request failed", extra={"error": type(exc).__name__})
             response = BoltResponse(status=500, body="")
@@ -112,6 +119,11 @@ class _AckingSocketHandler(AsyncSocketModeHandler):
             await send_async_response(client, req, response, started)
         else:
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+    async def _dispatch(self, req: SocketModeRequest) -> BoltResponse:
+        async with self.gate.scope():
+            response: BoltResponse = await run_async_bolt_app(self.app, req)
+        return response
 
 
 def _account_now() -> datetime:
@@ -146,8 +158,10 @@ class SlackPart:
         storage: PlatformRecords,
         observer: UpdateObserver | None = None,
         locale: str | None = None,
+        locks: KeyLocks | None = None,
     ) -> None:
-        """``locale``: the team's Slack locale (``pl-PL``...), the language of operators who chose none."""
+        """``locale``: the team's Slack locale (``pl-PL``...), the language of operators who chose none;
+        ``locks``: one user's requests are worked on in order (shared by replicas; default: this process)."""
         if not bot_token:
             raise ValueError("the Slack bot token is required")
         if not app_token and not signing_secret:
@@ -186,6 +200,7 @@ class SlackPart:
             now=utc_now,
             account_now=_account_now,
             observer=observer,
+            locks=locks,
         )
         self._handlers.register(self.app)
         self._observer = observer
@@ -206,7 +221,9 @@ class SlackPart:
         """Socket Mode: connect (retrying in the background if Slack is not reachable yet)."""
         self._started = True
         if self.mode == "socket":
-            self._socket = _AckingSocketHandler(self.app, self._app_token, logger=_bolt_logger())
+            self._socket = _AckingSocketHandler(
+                self.app, self._app_token, gate=self._handlers.updates, logger=_bolt_logger()
+            )
             self._tasks.loop(retry(self._connect_once, self._reconnect), "socket")
 
     async def _connect_once(self) -> bool:
@@ -291,10 +308,10 @@ class SlackPart:
                 reason = "Bolt could not read the request"  # a shape the checks above did not foresee
             if reason is not None:
                 log.warning("slack request refused: malformed", extra={"reason": reason})
-                if self._observer is not None:
-                    self._observer.update("slack", "malformed", None)
+                self._handlers.updates.observe("malformed")
                 return web.json_response({"error": "malformed request"}, status=400)
-            bolt_response = await self.app.async_dispatch(bolt_request)
+            async with self._handlers.updates.scope():
+                bolt_response = await self.app.async_dispatch(bolt_request)
             log.info(
                 "slack request",
                 extra={

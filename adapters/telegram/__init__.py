@@ -9,7 +9,7 @@
 * :mod:`.gate` (order, de-duplication, user records), :mod:`.handlers`
   (the router), :mod:`.presenter` (edit or send), :mod:`.files` (bounded
   downloads), :mod:`.sending` (flood waits), :mod:`.pacer` (bulk pacing),
-  :mod:`.webhook`, :mod:`.operators` (``/assign``), :mod:`.texts`,
+  :mod:`.webhook`, :mod:`.texts`,
   :mod:`.status` and :mod:`.retries` (health and start-up), :mod:`.redact`
   (the token stays out of logs).
 """

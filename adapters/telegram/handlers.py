@@ -1,6 +1,6 @@
 """The router: a few generic handlers that turn updates into conversation steps.
 
-* ``/assign`` (operators only) -> :mod:`.operators`;
+* ``/assign ARGS`` -> the team console's ``assign ARGS`` (the engine checks the operator);
 * any other message in a private chat -> :func:`.translate.translate_message`:
   commands and text go to the conversation, photos and documents are fetched
   (size-checked first) and go to it as :class:`FileUpload`, the rest gets a hint;
@@ -30,7 +30,6 @@ from adapters.telegram import texts
 from adapters.telegram.chat_action import typing_while_slow
 from adapters.telegram.files import FileFetcher, FileTooBig, FileUnavailable
 from adapters.telegram.interim import Interim
-from adapters.telegram.operators import AssignProblem, assign, parse_assign
 from adapters.telegram.presenter import Presenter
 from adapters.telegram.render import Outgoing
 from adapters.telegram.sending import Sender, describe, is_unreachable
@@ -42,15 +41,17 @@ from adapters.telegram.translate import (
     translate_message,
     translate_press,
 )
-from bot.services import Services
 from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey, User, UserRef
 from conversations.engine import ConversationEngine
-from conversations.events import Event, FileUpload
+from conversations.events import Command, Event, FileUpload
+from conversations.steps.team import TEAM_COMMAND, TEAM_START
 
 log = logging.getLogger("adapters.telegram")
 
 PLATFORM = "telegram"
+TEAM_CHAT = "team"
+"""The chat id of an operator's team console conversation (``/assign``), beside their private chat."""
 
 
 class ChatHandlers:
@@ -60,20 +61,16 @@ class ChatHandlers:
         self,
         *,
         engine: ConversationEngine,
-        services: Services,
         storage: PlatformRecords,
         sender: Sender,
         presenter: Presenter,
         files: FileFetcher,
-        admin_ids: frozenset[str],
     ) -> None:
         self._engine = engine
-        self._services = services
         self._storage = storage
         self._sender = sender
         self._presenter = presenter
         self._files = files
-        self._admins = admin_ids
 
     def router(self) -> Router:
         """A router with this object's handlers."""
@@ -127,24 +124,29 @@ class ChatHandlers:
             origin.chat.id, callback.from_user, event, language=language, edit=edit, event_id=event_id
         )
 
-    async def on_assign(self, message: Message, command: CommandObject, customer: User | None) -> None:
-        """``/assign NUMBER USER_ID``: operators give a number to a customer."""
+    async def on_assign(
+        self, message: Message, command: CommandObject, customer: User | None, event_id: str | None = None
+    ) -> None:
+        """``/assign NUMBER USER_ID``: the team console's ``assign`` in the operator's console conversation.
+
+        The engine checks that the sender is an operator and the arguments; the new owner is
+        welcomed through :meth:`welcome_owner` (the engine's ``on_number_given``).
+        """
         user = message.from_user
         if user is None:
             return
-        language = self._language(customer, user)
-        if str(user.id) not in self._admins:
-            await self._say(message.chat.id, texts.message(language, "assign_refused"))
+        key = ConversationKey(PLATFORM, TEAM_CHAT, str(user.id))
+        event = Command(TEAM_COMMAND, f"assign {command.args or ''}".strip(), alias="/assign")
+        try:
+            async with typing_while_slow(self._sender, message.chat.id):
+                screens = await self._engine.handle(
+                    key, event, locale=user.language_code, event_id=event_id, start=TEAM_START
+                )
+        except Exception:
+            log.exception("team command failed")
+            await self._say(message.chat.id, texts.message(self._language(customer, user), "error"))
             return
-        request = parse_assign(command.args or "")
-        if isinstance(request, AssignProblem):
-            await self._say(message.chat.id, texts.message(language, request.key, value=request.value))
-            return
-        async with typing_while_slow(self._sender, message.chat.id):
-            result = await assign(self._services, str(user.id), request, language)
-        await self._say(message.chat.id, result.reply)
-        if result.done:
-            await self._welcome_owner(request.number, request.user_id)
+        await self._say(message.chat.id, "\n\n".join(s.text for s in screens if s.text.strip()))
 
     async def on_membership(self, update: ChatMemberUpdated) -> None:
         """The user blocked (``kicked``) or restarted (``member``) the bot in their private chat."""
@@ -226,9 +228,12 @@ class ChatHandlers:
         upload = FileUpload(filename=file.filename, content=content, mime=file.mime, declared_size=file.size)
         await self._converse(chat_id, user, upload, language=language, event_id=event_id)
 
-    async def _welcome_owner(self, number: str, user_id: str) -> None:
-        record = await self._storage.users.get(UserRef(PLATFORM, user_id))
-        chat_id = record.chat_id if record is not None and record.chat_id else user_id
+    async def welcome_owner(self, number: str, owner: UserRef) -> None:
+        """Tell a Telegram customer that ``number`` (digits) is now theirs (customers elsewhere: nothing)."""
+        if owner.platform != PLATFORM:
+            return
+        record = await self._storage.users.get(owner)
+        chat_id = record.chat_id if record is not None and record.chat_id else owner.user_id
         language = texts.pick_language(record.language if record is not None else None)
         try:
             await self._sender.send(

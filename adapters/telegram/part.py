@@ -46,7 +46,6 @@ from adapters.telegram.webapp import InitDataCheck, WebAppApi
 from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
-from bot.services import Services
 from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey, UserRef, utc_now
 from conversations.engine import ConversationEngine
@@ -81,9 +80,7 @@ class TelegramPart:
         token: str,
         api_base: str = "https://api.telegram.org",
         engine: ConversationEngine,
-        services: Services,
         storage: PlatformRecords,
-        admin_ids: frozenset[str],
         webhook_url: str = "",
         webhook_secret: str = "",
         webapp_url: str = "",
@@ -97,8 +94,7 @@ class TelegramPart:
         Raises ``ValueError`` for a missing or malformed token (without quoting it).
 
         ``token`` is the bot token; ``api_base`` the Bot API server (a local
-        Bot API server or a test double); ``admin_ids`` the Telegram user ids
-        allowed to use ``/assign``; ``webhook_url`` (public HTTPS URL) switches
+        Bot API server or a test double); ``webhook_url`` (public HTTPS URL) switches
         from long polling to webhook, checked with ``webhook_secret``;
         ``webapp_url`` (public HTTPS URL of ``/webapp/``) turns the Mini App on: its
         routes are served and the form and upload screens get its button; its init
@@ -134,13 +130,13 @@ class TelegramPart:
         self._presenter = Presenter(self.sender, web_app_url=webapp_url)
         handlers = ChatHandlers(
             engine=engine,
-            services=services,
             storage=storage,
             sender=self.sender,
             presenter=self._presenter,
             files=FileFetcher(self.sender, self._session),
-            admin_ids=admin_ids,
         )
+        # Telegram's people are the customers: a number given to one (the team's ``assign``) is told here.
+        engine.on_number_given = handlers.welcome_owner
         self.dispatcher = Dispatcher(disable_fsm=True, name="telegram")
         self.dispatcher.update.outer_middleware(self._gate)
         self.dispatcher.include_router(handlers.router())

@@ -2,7 +2,7 @@
 
 Everything a customer reads about numbers, orders and documents comes from the
 conversations (already translated); these are only the adapter's own words:
-file refusals, fall-backs and the operators' ``/assign`` command. The command
+file refusals, fall-backs and the welcome of a customer given a number. The command
 menu comes from the kit's catalog (:mod:`adapters.kit.commands`).
 """
 
@@ -23,14 +23,6 @@ _KEYS: Final[dict[str, str]] = {
     "unsupported": N_("telegram.unsupported"),
     "unknown_command": N_("telegram.unknown_command"),
     "private_only": N_("telegram.private_only"),
-    "assign_usage": N_("telegram.assign_usage"),
-    "assign_bad_number": N_("telegram.assign_bad_number"),
-    "assign_bad_user": N_("telegram.assign_bad_user"),
-    "assign_not_found": N_("telegram.assign_not_found"),
-    "assign_unavailable": N_("telegram.assign_unavailable"),
-    "assign_failed": N_("telegram.assign_failed"),
-    "assign_done": N_("telegram.assign_done"),
-    "assign_refused": N_("telegram.assign_refused"),
     "assign_welcome": N_("telegram.assign_welcome"),
     "webapp_open": N_("webapp.open_upload"),
 }

@@ -89,8 +89,11 @@ def open_team_prolong(ctx: Ctx, number: str, months: int) -> None:
     ctx.go("team.prolong_confirm")
 
 
-async def team_command(ctx: Ctx, args: str) -> None:
-    """Run one console command for an operator (anyone else is refused politely)."""
+async def team_command(ctx: Ctx, args: str, alias: str = "") -> None:
+    """Run one console command for an operator (anyone else is refused politely).
+
+    ``alias``: the platform's own command for this one subcommand, shown in usage lines.
+    """
     if _refused(ctx):
         return
     ctx.state.form = None  # a document-group form being filled in is left
@@ -98,7 +101,7 @@ async def team_command(ctx: Ctx, args: str) -> None:
     try:
         command = tc.parse_command(args)
     except tc.CommandError as exc:
-        ctx.say(exc.message(tr))
+        ctx.say(exc.message(tr, alias))
         ctx.go("team.idle")
         return
     try:
@@ -146,7 +149,9 @@ async def _run(ctx: Ctx, command: tc.Subcommand) -> None:
                 ctx.say(tr.gettext("team.assign_no_customers"))
                 ctx.go("team.idle")
                 return
-            await numbers.assign(ctx.actor, number, UserRef(ctx.customers_platform, telegram_id))
+            owner = UserRef(ctx.customers_platform, telegram_id)
+            await numbers.assign(ctx.actor, number, owner)
+            ctx.given.append((number, owner))
             ctx.say(tr.gettext("team.assign_done", number=format_phone(number), user=telegram_id))
             ctx.go("team.idle")
         case tc.Docs(group_id):

@@ -350,6 +350,9 @@ class FakeSlackApi:
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         await self._record(ApiCall("response_url", body, None, request.path))
+        held = self._holds.get("response_url")
+        if held is not None:
+            await held.wait()
         return web.Response(text="ok")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:

@@ -72,9 +72,7 @@ async def start_bot(sandbox: Sandbox, telegram: FakeTelegram, slack: FakeSlackAp
         token=settings.telegram_bot_token.get_secret_value(),
         api_base=settings.telegram_api_base,
         engine=engine,
-        services=services,
         storage=storage,
-        admin_ids=settings.telegram_admins,
     )
     sl = SlackPart(
         bot_token=settings.slack_bot_token.get_secret_value(),

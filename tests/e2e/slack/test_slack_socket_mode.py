@@ -157,5 +157,6 @@ async def test_a_malformed_envelope_is_acknowledged_counted_and_never_acted_on(
     listed = await fake.send_envelope("slash_commands", command("list", ADMIN, fake))
     await fake.wait_for_ack(listed)
     await fake.wait_for("response_url")
+    assert await part.wait_idle()  # handled: its work has ended, not only its acknowledgement
     assert await outcomes(metrics) == {"malformed": 2, "handled": 1}
     assert part.health()["ok"] is True

@@ -1,8 +1,9 @@
-"""The operators' /assign in Telegram, end to end."""
+"""The operators' /assign in Telegram, end to end: the team console's ``assign`` run by the engine."""
 
 from __future__ import annotations
 
 from bot.storage import UserRef
+from conversations.formatting import format_phone
 from tests.e2e.telegram.telegram_helpers import ADMIN_ID, TelegramHarness
 
 
@@ -16,7 +17,7 @@ async def test_an_operator_gives_a_number_to_a_customer(polling: TelegramHarness
 
     shown = await h.say(operator, f"/assign +{number} {ann.id}")
 
-    assert shown[-1].text == f"+{number} now belongs to Telegram user {ann.id}."
+    assert shown[-1].text == f"✅ {format_phone(number)} now belongs to Telegram user {ann.id}."
     assert await h.storage.ownership.owner_of_number(number) == UserRef("telegram", str(ann.id))
     assert f"+{number}" in fake.texts(ann.chat_id)[-1]  # the customer is told
     await h.say(ann, "/numbers")
@@ -33,10 +34,13 @@ async def test_assign_checks_its_arguments(polling: TelegramHarness) -> None:
     bad_user = await h.say(operator, "/assign +48221234567 @ann")
     unknown = await h.say(operator, "/assign +48221234567 123")
 
-    assert usage[-1].text.startswith("Usage: /assign NUMBER USER_ID")
-    assert "is not a phone number" in bad_number[-1].text
-    assert "is not a Telegram user id" in bad_user[-1].text
-    assert unknown[-1].text == "+48221234567 is not a number of this Zadarma account."
+    usage_line = "Usage: `/assign NUMBER TELEGRAM_USER_ID`"  # Telegram's own command, not /numbers
+    assert usage[-1].text == f"Something is missing.\n{usage_line}"
+    assert bad_number[-1].text.startswith("`call-me` is not a phone number")
+    assert bad_number[-1].text.endswith(usage_line)
+    assert bad_user[-1].text.startswith("TELEGRAM_USER_ID must be a whole number from 1 to")
+    assert bad_user[-1].text.endswith(f"not `@ann`.\n{usage_line}")
+    assert unknown[-1].text == "There is no such number or group in the account."
     assert await h.storage.ownership.numbers_of(UserRef("telegram", "123")) == []
 
 
@@ -48,5 +52,6 @@ async def test_a_customer_cannot_assign(polling: TelegramHarness) -> None:
 
     shown = await h.say(mallory, f"/assign +{number} {mallory.id}")
 
-    assert shown[-1].text == "Przepraszamy, /assign jest tylko dla operatorów tej usługi."
+    refusal = "Przepraszamy, konsola zespołu jest tylko dla zespołu, który obsługuje numery telefonów."
+    assert shown[-1].text == refusal
     assert await h.storage.ownership.owner_of_number(number) is None

@@ -170,6 +170,32 @@ async def test_a_redelivered_update_is_handled_once_even_after_a_restart(polling
     assert fake.count("sendMessage") == 2
 
 
+async def test_a_redelivered_press_is_answered_before_the_bot_is_idle_and_not_handled_again(
+    polling: TelegramHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aiogram.event")
+    h, fake = polling, polling.fake
+    ann = fake.user()
+    await h.settle(fake.send_text(ann, "/start"))
+    press = fake.press(ann, "Help")
+    await h.settle(press)
+    shown = len(fake.bot_messages(ann.chat_id))
+
+    fake.fail_next("answerCallbackQuery", status=429, retry_after=1)  # its answer waits out a flood limit
+    await h.settle(fake.redeliver(press))
+
+    # Still counted in flight until its spinner was stopped, although nothing else was done.
+    # (The fake, like Telegram, refuses a second answer to the same press once the flood wait is over.)
+    assert [c.status for c in fake.calls_to("answerCallbackQuery")] == [200, 429, 400]
+    assert len(fake.bot_messages(ann.chat_id)) == shown
+    prefix = f"Update id={press.update_id} "
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]
+    assert [line.split(". ")[0] for line in said] == [
+        f"Update id={press.update_id} is handled",
+        f"Update id={press.update_id} is not handled",  # aiogram is told the duplicate was dropped
+    ]
+
+
 async def test_one_users_updates_wait_their_turn_while_other_users_go_ahead(polling: TelegramHarness) -> None:
     h, fake = polling, polling.fake
     ann, bob = fake.user(first_name="Ann"), fake.user(first_name="Bob")
@@ -277,9 +303,7 @@ async def test_a_malformed_token_is_refused_without_quoting_it(harness: Telegram
             token=bad,
             api_base=harness.fake.base_url,
             engine=stack.engine,
-            services=stack.services,
             storage=stack.storage,
-            admin_ids=frozenset(),
         )
     assert bad not in str(raised.value)
 

@@ -317,3 +317,56 @@ async def test_assign_is_refused_where_no_customers_platform_is_served(
     await chat.command("team", f"assign {owned} 4242")
     assert chat.notes == [t("team.assign_no_customers")]
     assert await world.storage.ownership.owner_of_number(owned) == before
+
+
+async def test_the_customers_platform_is_told_of_a_number_given_once_the_step_is_done(
+    world: World, numbers: Numbers, caplog: pytest.LogCaptureFixture
+) -> None:
+    owned, _ = numbers
+    world.engine = ConversationEngine(
+        world.services, operators=world.operators, customers_platform="telegram"
+    )
+    told: list[tuple[str, UserRef]] = []
+
+    async def welcome(number: str, owner: UserRef) -> None:
+        assert await world.storage.ownership.owner_of_number(number) == owner  # already theirs
+        told.append((number, owner))
+
+    world.engine.on_number_given = welcome
+    chat = console(world)
+    await chat.send(Command("team", f"assign {owned} 4242"))
+    await chat.send(Command("team", "assign 48221234567 4242"))  # not in the account: nobody told
+    await chat.send(Command("team", f"info {owned}"))
+    assert told == [(owned, UserRef("telegram", "4242"))]
+
+    async def broken(number: str, owner: UserRef) -> None:
+        raise RuntimeError("the customer's platform is down")
+
+    world.engine.on_number_given = broken
+    await chat.send(Command("team", f"assign {owned} 4343"))  # the number is given all the same
+    assert await world.storage.ownership.owner_of_number(owned) == UserRef("telegram", "4343")
+    assert "could not tell a customer about their new number" in caplog.text
+
+
+async def test_an_event_applied_before_tells_nobody_again(world: World, numbers: Numbers) -> None:
+    owned, _ = numbers
+    world.engine = ConversationEngine(
+        world.services, operators=world.operators, customers_platform="telegram"
+    )
+    told: list[str] = []
+
+    async def welcome(number: str, owner: UserRef) -> None:
+        told.append(owner.user_id)
+
+    world.engine.on_number_given = welcome
+    key = console(world).key
+    event = Command("team", f"assign {owned} 4242")
+    await world.engine.handle(key, event, event_id="telegram:1")
+    await world.engine.handle(key, event, event_id="telegram:1")  # delivered again after a crash
+    assert told == ["4242"]
+
+
+async def test_usage_lines_show_the_platforms_own_command(world: World) -> None:
+    chat = console(world)
+    await chat.send(Command("team", "assign", alias="/assign"))
+    assert chat.notes[-1].endswith("Usage: `/assign NUMBER TELEGRAM_USER_ID`")

@@ -139,3 +139,11 @@ def test_help_lists_every_subcommand(tr: Translator) -> None:
     for name in SUBCOMMANDS:
         assert f"`{usage_line(tr, name)}` — " in text
     assert ("Zarządzanie numerami" in text) == (tr is PL)
+
+
+def test_a_platforms_own_command_replaces_numbers_name_in_the_usage_line() -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command("assign 48221234567")
+    assert usage_line(EN, "assign", "/assign") == "/assign NUMBER TELEGRAM_USER_ID"
+    assert caught.value.message(EN, "/assign").endswith("Usage: `/assign NUMBER TELEGRAM_USER_ID`")
+    assert usage_line(EN, "order", "/order") == "/order"

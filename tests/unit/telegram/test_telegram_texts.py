@@ -36,7 +36,7 @@ def test_human_size(size: int, expected: str) -> None:
     assert texts.human_size(size) == expected
 
 
-SENTENCES = ["error", "file_failed", "unsupported", "private_only", "assign_usage", "assign_refused"]
+SENTENCES = ["error", "file_failed", "unsupported", "private_only", "assign_welcome"]
 
 
 @pytest.mark.parametrize("key", SENTENCES)
@@ -48,5 +48,5 @@ def test_every_sentence_comes_from_the_catalogs_in_each_language(key: str) -> No
 
 
 def test_unknown_languages_fall_back_to_english() -> None:
-    assert texts.message("de", "assign_refused") == texts.message("en", "assign_refused")
-    assert "+48221234567" in texts.message("pl", "assign_done", number="48221234567", user_id="7")
+    assert texts.message("de", "error") == texts.message("en", "error")
+    assert "+48221234567" in texts.message("pl", "assign_welcome", number="48221234567")
