@@ -177,6 +177,11 @@ class TelegramPart:
         """How updates arrive."""
         return "webhook" if self._webhook is not None else "polling"
 
+    @property
+    def webapp(self) -> WebAppApi | None:
+        """The Mini App's page and API (``None`` when no ``webapp_url`` is set)."""
+        return self._webapp
+
     def install_routes(self, app: web.Application) -> None:
         """In webhook mode, serve the webhook URL's path on ``app``; with the Mini App, its page and API."""
         if self._webhook is not None:

@@ -11,7 +11,8 @@ a strict Content-Security-Policy. The API:
   else applied as :class:`~conversations.events.FormSubmitted`;
 * ``POST /webapp/api/upload`` (multipart: ``screen`` fingerprint, ``file``): the
   chat attachment's checks (:func:`bot.services.file_check.check_file`, 20 MB,
-  type by content; 422 with the reason) and then the chat attachment's path, a
+  type by content; 422 with the reason; 429 while the same user's previous
+  upload is still on its way) and then the chat attachment's path, a
   :class:`~conversations.events.FileUpload` event (422 with what the chat was told
   when the same document is still asked for afterwards: it was not taken).
 
@@ -122,6 +123,11 @@ class WebAppApi:
         self._check = check
         self._locks = locks
         self._assets = {name: _asset(name) for name in ASSETS}
+        self._uploading: set[int] = set()  # users with an upload being received or handled
+
+    def receiving(self, user_id: int) -> bool:
+        """Whether an upload of the Telegram user ``user_id`` is being received or handled now."""
+        return user_id in self._uploading
 
     def install(self, app: web.Application) -> None:
         """Add the page's and the API's routes to ``app``."""
@@ -202,6 +208,17 @@ class WebAppApi:
         tr = await self._tr(key, user)
         if request.content_length is not None and request.content_length > MAX_UPLOAD_BODY:
             raise _Refusal(413, {"error": "too_big", "message": _too_big(tr)})
+        if user.id in self._uploading:  # one at a time: each may hold up to 20 MB in memory
+            raise _Refusal(429, {"error": "busy", "message": tr.gettext("webapp.busy")})
+        self._uploading.add(user.id)
+        try:
+            return await self._receive(request, user, key, tr)
+        finally:
+            self._uploading.discard(user.id)
+
+    async def _receive(
+        self, request: web.Request, user: WebAppUser, key: ConversationKey, tr: Translator
+    ) -> web.Response:
         screen, filename, content = await _upload_body(request, tr)
         async with self._locks.hold(key.user_id):
             current = (await self._engine.current(key, locale=user.language_code))[-1]

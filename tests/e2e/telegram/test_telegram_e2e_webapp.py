@@ -6,8 +6,10 @@ The bot runs its real Dispatcher against the fake Bot API and serves ``/webapp/`
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -26,6 +28,7 @@ from tests.e2e.telegram.telegram_helpers import (
 )
 from tests.fakes.init_data import forge, sign_init_data
 from tests.fakes.telegram_api import Button, FakeTelegram, FakeUser
+from tests.waiting import eventually
 
 ANSWERS = {
     "salutation": "MS",
@@ -345,3 +348,57 @@ async def test_the_page_and_its_assets_are_served_with_a_strict_policy(webapp: T
         async with http.get(webapp.web_url + "/webapp", allow_redirects=False) as response:
             assert response.status == 302 and response.headers["Location"] == "/webapp/"
     assert "telegram.org/js" not in body
+
+
+async def test_one_upload_at_a_time_per_customer(webapp: TelegramHarness) -> None:
+    """A second upload while the first is still arriving is refused (429), another customer's is not."""
+    h, fake = webapp, webapp.fake
+    ann = fake.user(first_name="Ann", language_code="en")
+    bob = fake.user(first_name="Bob", language_code="en")
+    for user in (ann, bob):
+        await start_kraków_order(h, user)
+        await fill_group_form(h, user)
+        await h.press(user, "Create")
+    screens: dict[int, str] = {}
+    for user in (ann, bob):
+        _, state = await call(h, "state", auth=tma(fake, user))
+        screens[user.id] = state["upload"]["screen"]
+
+    boundary = "slowboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="screen"\r\n\r\n{screens[ann.id]}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="passport.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    release = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield head + JPEG[:100]
+        await release.wait()
+        yield JPEG[100:] + tail
+
+    async with aiohttp.ClientSession() as http:
+        first = asyncio.create_task(
+            http.post(
+                h.web_url + "/webapp/api/upload",
+                data=slow_body(),
+                headers={
+                    "Authorization": tma(fake, ann),
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                },
+            )
+        )
+        api = h.part.webapp
+        assert api is not None
+        await eventually(lambda: api.receiving(ann.id))  # the first upload is on its way
+        passport = ("passport.jpg", JPEG, "image/jpeg")
+        status, answer = await call(h, "upload", auth=tma(fake, ann), upload=passport, screen=screens[ann.id])
+        assert status == 429 and answer == {"error": "busy", "message": text_of("webapp.busy")}
+        status, _ = await call(h, "upload", auth=tma(fake, bob), upload=passport, screen=screens[bob.id])
+        assert status == 200  # another customer is not held up
+        release.set()
+        async with await first as response:
+            assert response.status == 200
+        assert not api.receiving(ann.id)
+    assert len(h.sandbox.state.files) == 2
