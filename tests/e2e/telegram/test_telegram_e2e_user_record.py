@@ -40,7 +40,7 @@ async def traced(polling: TelegramHarness) -> Statements:
     storage = polling.storage
     assert isinstance(storage, SqliteStorage)
     statements = Statements()
-    await storage._db._conn.set_trace_callback(statements)  # noqa: SLF001 - the test looks at the wire
+    await storage._db._conn.set_trace_callback(statements)  # the statements on the wire
     return statements
 
 
