@@ -32,7 +32,15 @@ from bot.coord.shared import Shared, open_shared
 from bot.services import Services
 from bot.services.alerts import CUSTOMERS, TEAM, AlertSink
 from bot.services.number_events import EventRouting
-from bot.storage import ConversationKey, Storage, StorageError, UserRef, open_storage, utc_now
+from bot.storage import (
+    ConversationKey,
+    RememberedUsers,
+    Storage,
+    StorageError,
+    UserRef,
+    open_storage,
+    utc_now,
+)
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
@@ -195,6 +203,7 @@ async def open_core(
     storage = await open_storage(
         settings.database_url, keys=settings.state_keys, holds_secrets=holds_form_answers
     )
+    storage.users = RememberedUsers(storage.users)  # every writer in the process goes through it
     try:
         async with open_shared(settings.redis_url.get_secret_value(), settings.redis_prefix) as shared:
             shared.share_storage(storage)

@@ -332,11 +332,12 @@ class ConversationEngine:
                 if lost:
                     ctx.say(ctx.tr.gettext("session.reset"))
                 result = await body(ctx)
-                if ctx.loaded is not None and ctx.state.dump() == ctx.loaded:
+                dumped = ctx.state.dump()
+                if dumped == ctx.loaded:
                     return result  # nothing changed: nothing to save
                 revision = stored.revision if stored is not None else 0
                 try:
-                    await repo.save(key, ctx.state.dump(), revision)
+                    await repo.save(key, dumped, revision)
                     return result
                 except StaleRevisionError:
                     log.info(

@@ -12,8 +12,10 @@ In order:
    the attempt is counted in the :class:`~adapters.telegram.inbox.UpdateInbox`
    and the update is marked finished when its handler ends (not when it is
    cancelled at shutdown: then it is handled again after the restart);
-4. the user is recorded: chat id, name, language; a user who had blocked the
-   bot and writes again is unblocked.
+4. the user is recorded: chat id, name, language (the composition root's
+   user directory skips the write when these are what it recorded last:
+   ``bot.storage.remembered``); a user who had blocked the bot and writes
+   again is unblocked.
 
 Steps 2 and 3, the outcome, the correlation id of the log lines, the one log
 line per update and the count of updates in flight (:meth:`UpdateGate.idle`)

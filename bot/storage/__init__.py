@@ -7,7 +7,8 @@
   :mod:`.postgres` -- :class:`PostgresStorage` (one database shared by replicas);
 * :mod:`.migrations` -- the SQLite schema, versioned (:mod:`.postgres.migrations` PostgreSQL's);
 * :mod:`.url` -- :func:`open_storage` from a ``DATABASE_URL``;
-* :mod:`.sealing` -- conversation states encrypted at rest; :mod:`.keyfile` -- the generated key.
+* :mod:`.sealing` -- conversation states encrypted at rest; :mod:`.keyfile` -- the generated key;
+* :mod:`.remembered` -- :class:`RememberedUsers`, upserts that bring nothing new skipped.
 
 All three implementations pass the contract suite in ``tests/contract/storage``.
 """
@@ -62,6 +63,7 @@ from bot.storage.records import (
     User,
     UserRef,
 )
+from bot.storage.remembered import RememberedUsers
 from bot.storage.sqlite import SqliteStorage
 from bot.storage.url import open_storage, parse_database_url
 
@@ -97,6 +99,7 @@ __all__ = [
     "OwnershipRepository",
     "PostgresStorage",
     "ReceivedSms",
+    "RememberedUsers",
     "SchemaVersionError",
     "SnapshotStore",
     "SqliteStorage",

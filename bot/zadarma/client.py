@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -65,6 +65,22 @@ DEFAULT_NUMBER_TYPE = "common"
 SANDBOX_URL = "https://api-sandbox.zadarma.com"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+ITEMS_KEPT: Final = 5_000
+"""List items kept read (see ``_items``; about 2 kB each); beyond that the memory starts afresh."""
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat_key(item: object) -> tuple[object, ...] | None:
+    """A key equal only for an item of the same keys, value types and values; ``None`` if not flat."""
+    if not isinstance(item, dict):
+        return None
+    types = tuple(map(type, item.values()))
+    if not _FLAT.issuperset(types):
+        return None
+    return (tuple(item.items()), types)  # the types: 1, 1.0 and True are equal values otherwise
+
+
 Params = Mapping[str, ParamValue | None]
 UploadFile = tuple[str, bytes, str]  # file name, content, MIME type
 
@@ -108,6 +124,7 @@ class ZadarmaClient:
         #: Called with the pause in seconds before each retry (the demo shows it as progress).
         self.on_retry: Callable[[float], None] | None = None
         self._types: dict[str, str] = {}
+        self._numbers_read: dict[tuple[object, ...], m.DirectNumber] = {}
         #: List items skipped as unreadable since start (read by the health report).
         self.skipped_items = 0
         self._types_lock = asyncio.Lock()
@@ -303,12 +320,23 @@ class ZadarmaClient:
         body = await self.request("GET", path, params)
         return self._items(model, body.get(key), key, "GET", path)
 
-    def _items(self, model: type[ModelT], raw: Any, key: str, method: str, path: str) -> list[ModelT]:
+    def _items(
+        self,
+        model: type[ModelT],
+        raw: Any,
+        key: str,
+        method: str,
+        path: str,
+        read: dict[tuple[object, ...], Any] | None = None,
+    ) -> list[ModelT]:
         """The readable items of a list; each unreadable one is skipped, logged and counted.
 
         ``null`` and an empty object count as an empty list, and an object whose
         values are the items (PHP's encoding of an array with gaps in its keys) as
         those items. Anything else is an unreadable reply.
+
+        ``read`` (for a model of immutable fields) keeps the records read from flat
+        items: an item arriving again exactly as before is not read again.
         """
         if raw is None or raw == {}:
             return []
@@ -320,11 +348,22 @@ class ZadarmaClient:
             )
         out: list[ModelT] = []
         for index, item in enumerate(raw):
+            seen = _flat_key(item) if read is not None else None
+            known = read.get(seen) if read is not None and seen is not None else None
+            if known is not None:
+                out.append(known)
+                continue
             try:
-                out.append(model.model_validate(item))
+                record = model.model_validate(item)
             except ValidationError as exc:
                 fields = sorted({".".join(str(p) for p in e["loc"]) or "(item)" for e in exc.errors()})
                 self._skipped(path, key, index, fields)
+                continue
+            out.append(record)
+            if seen is not None and read is not None:
+                if len(read) >= ITEMS_KEPT:
+                    read.clear()
+                read[seen] = record
         return out
 
     def _skipped(self, path: str, key: str, index: int, fields: Iterable[str]) -> None:
@@ -432,7 +471,9 @@ class ZadarmaClient:
 
     async def direct_numbers(self) -> list[m.DirectNumber]:
         """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`)."""
-        records = await self._list(m.DirectNumber, "/v1/direct_numbers/", "info")
+        path = "/v1/direct_numbers/"
+        body = await self.request("GET", path)
+        records = self._items(m.DirectNumber, body.get("info"), "info", "GET", path, self._numbers_read)
         self._types.update({r.number.lstrip("+"): r.type for r in records if r.type})
         return records
 

@@ -200,3 +200,25 @@ def test_query_parameters_survive_httpx_untouched() -> None:
     url = httpx.URL("http://127.0.0.1/").copy_with(raw_path=b"/v1/x/?" + query.encode())
     assert url.query.decode() == query
     assert dict(parse_qsl(url.query.decode())) == {"name": "a b~c", "city": "Łódź", "format": "json"}
+
+
+async def test_a_number_listed_again_unchanged_is_not_read_again_and_a_changed_one_is() -> None:
+    first = {"number": "+48221234567", "status": "on", "sip": "100", "channels": 1, "autorenew": "true"}
+    replies = [
+        [first, {**first, "number": "+48227654321"}],
+        [first, {**first, "number": "+48227654321", "sip": "200"}],
+        [{**first, "channels": 1.0}, {**first, "autorenew": True}, {**first, "channels": "1", "extra": [1]}],
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return ok({"status": "success", "info": replies.pop(0)})
+
+    client, _ = make_client(handler)
+    a, b = await client.direct_numbers()
+    again_a, again_b = await client.direct_numbers()
+    assert again_a is a  # the very record: the item was not read again
+    assert again_b is not b and (again_b.number, again_b.sip) == ("+48227654321", "200")
+    # Equal in Python but not the same JSON (1 == 1.0 == True): read anew, and a nested value too.
+    records = await client.direct_numbers()
+    assert [r is a for r in records] == [False, False, False]
+    assert [(r.channels, r.autorenew) for r in records] == [(1, True)] * 3

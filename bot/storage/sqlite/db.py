@@ -46,9 +46,17 @@ class Session:
         return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run a statement without result rows; return how many rows it changed."""
+        """Run a statement without result rows; return how many rows it changed.
+
+        Two round trips to the connection's thread (the statement, closing its cursor);
+        :meth:`run` takes one when the count is not needed.
+        """
         async with self._conn.execute(sql, params) as cursor:
             return cursor.rowcount
+
+    async def run(self, sql: str, params: Params = ()) -> None:
+        """Run a statement without result rows, in one round trip to the connection's thread."""
+        await self._conn.execute_fetchall(sql, params)
 
     async def executemany(self, sql: str, params: Iterable[Params]) -> None:
         """Run ``sql`` once per parameter tuple."""
@@ -84,6 +92,11 @@ class Database:
         async with self._lock:
             return await self._session.execute(sql, params)
 
+    async def run(self, sql: str, params: Params = ()) -> None:
+        """Run one statement (atomically) whose changed rows are not counted: one round trip."""
+        async with self._lock:
+            await self._session.run(sql, params)
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Session]:
         """Hold the lock for several statements that need no transaction (each commits on its own)."""
@@ -94,7 +107,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Session]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises (or is cancelled)."""
         async with self._lock:
-            await self._session.execute("BEGIN IMMEDIATE")
+            await self._session.run("BEGIN IMMEDIATE")
             try:
                 yield self._session
                 await self._conn.commit()

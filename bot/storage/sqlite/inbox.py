@@ -11,6 +11,7 @@ from bot.storage.sqlite.db import Database
 _RECEIVE = """
 INSERT INTO update_inbox (key, payload, received_at) VALUES (?, ?, ?)
 ON CONFLICT (key) DO NOTHING
+RETURNING 1
 """
 
 # A new key is recorded with its first attempt; a finished one yields no row.
@@ -29,14 +30,14 @@ class SqliteInbox:
         self._db = db
 
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
-        return await self._db.execute(_RECEIVE, (key, payload, encode_datetime(ensure_utc(now)))) == 1
+        return bool(await self._db.fetchall(_RECEIVE, (key, payload, encode_datetime(ensure_utc(now)))))
 
     async def begin(self, key: str, now: datetime) -> int | None:
         rows = await self._db.fetchall(_BEGIN, (key, encode_datetime(ensure_utc(now))))
         return int(rows[0]["attempts"]) if rows else None
 
     async def finish(self, key: str) -> None:
-        await self._db.execute("UPDATE update_inbox SET finished = 1, payload = NULL WHERE key = ?", (key,))
+        await self._db.run("UPDATE update_inbox SET finished = 1, payload = NULL WHERE key = ?", (key,))
 
     async def unfinished(self, prefix: str) -> list[InboxEntry]:
         rows = await self._db.fetchall(
