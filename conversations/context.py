@@ -66,7 +66,6 @@ class Ctx:
     """What moves the conversation now (the engine sets it before each handler and each render)."""
     interim: Interim | None = None
     """The adapter's way to show a screen before the event's screens (``None``: it shows none)."""
-    interim_shown: bool = False
     given: list[tuple[str, UserRef]] = field(default_factory=list)
     """Numbers this event gave to customers (the engine then tells them, see ``ConversationEngine``)."""
 
@@ -102,9 +101,8 @@ class Ctx:
         buttons, so what is being done cannot be pressed again meanwhile. Best effort: a
         failure to show it is logged and the work goes on.
         """
-        if self.interim is None or self.interim_shown:
+        if self.interim is None:  # the engine's callback shows one interim screen per event
             return
-        self.interim_shown = True
         try:
             await self.interim(Screen(self.tr.gettext(key, **params), (), "none"))
         except Exception as exc:

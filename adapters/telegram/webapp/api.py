@@ -201,7 +201,7 @@ class WebAppApi:
                 return _json(422, refused)
             screens = await self._engine.handle(key, submitted, locale=user.language_code)
             await self._show(key, screens, tr)
-        return _json(200, page_state(await self._tr(key, user), screens))
+        return _json(200, page_state(tr, screens))
 
     async def _upload(self, request: web.Request, user: WebAppUser) -> web.Response:
         key = self._key(user)
@@ -231,7 +231,7 @@ class WebAppApi:
             upload = FileUpload(filename=filename, content=content, declared_size=len(content))
             screens = await self._engine.handle(key, upload, locale=user.language_code)
             await self._show(key, screens, tr)
-        state = page_state(await self._tr(key, user), screens)
+        state = page_state(tr, screens)
         if screens[-1].expects == "file" and screen_fingerprint(screens[-1]) == screen:
             # Still asked for the same document: not taken (Zadarma refused it, or could not be reached).
             message = "\n".join(state["notes"]) or tr.gettext("telegram.error")
