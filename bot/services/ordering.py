@@ -56,6 +56,7 @@ from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.errors import ZadarmaAPIError, ZadarmaAuthError, ZadarmaError, ZadarmaRateLimited
 from bot.zadarma.models import Balance, Direction, DirectNumber
 from bot.zadarma.parsing import DATE_FORMAT
+from bot.zadarma.ratelimit import Priority
 
 log = logging.getLogger("bot.services.ordering")
 
@@ -231,7 +232,9 @@ class OrderingService:
             self._catalog.taken(request.direction_id, request.number_id, request.number)
             raise NumberGone(number=request.number)
         balance = await self._check_balance(price, direction.currency)
-        if await self._find_number(number, fresh_error=True) is not None:
+        # The lowest priority of the order's calls: under a short budget, customers who
+        # already paid are told before new spending starts.
+        if await self._find_number(number, Priority.START, fresh_error=True) is not None:
             self._catalog.taken(request.direction_id, request.number_id, request.number)
             raise NumberGone(number=request.number)
         # The evidence is the intent itself: it is only written once the number was
@@ -433,10 +436,12 @@ class OrderingService:
             raise OutcomeContested(number=intent.params.get("number"))
         raise OutcomePending()
 
-    async def _find_number(self, number: str, *, fresh_error: bool = False) -> DirectNumber | None:
+    async def _find_number(
+        self, number: str, priority: Priority, *, fresh_error: bool = False
+    ) -> DirectNumber | None:
         """The account's record of ``number``, or None; ``fresh_error`` maps a failure to a service error."""
         try:
-            records = await self._client.direct_numbers()
+            records = await self._client.direct_numbers(priority=priority)
         except ZadarmaError as exc:
             if fresh_error:
                 raise to_service_error(exc) from exc
@@ -605,7 +610,7 @@ class OrderingService:
 
     async def _settle_order(self, intent: Intent, *, final: bool) -> bool:
         number = str(intent.params["number"])
-        record = await self._find_number(number)
+        record = await self._find_number(number, Priority.FINISH)
         if record is None:
             if not final:
                 return False

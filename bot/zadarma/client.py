@@ -142,12 +142,14 @@ class ZadarmaClient:
         *,
         files: Mapping[str, UploadFile] | None = None,
         reader: Callable[[], BodyReader] = JsonReader,
+        priority: int | None = None,
     ) -> dict[str, Any]:
         """One signed call; returns the decoded JSON object of a successful reply.
 
         ``reader`` makes what turns the reply's body, fed as it arrives, into JSON
         values (``json.loads`` of the whole; a streaming reader for very long
-        lists, see :mod:`bot.zadarma.brief`), one per attempt.
+        lists, see :mod:`bot.zadarma.brief`), one per attempt. ``priority`` is the
+        limiter's (see :class:`Priority`); by default :func:`call_priority` of the path.
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -158,9 +160,10 @@ class ZadarmaClient:
         query = build_query(clean)
         headers = {"Authorization": authorization_header(self._key, path, query, self._secret)}
         attempts = 1 + (self._max_retries if method == "GET" else 0)
+        rank = call_priority(method, path) if priority is None else priority
         for attempt in range(1, attempts + 1):
             try:
-                return await self._send_once(method, path, query, clean, files, headers, reader())
+                return await self._send_once(method, path, query, clean, files, headers, reader(), rank)
             except ZadarmaError as exc:
                 if attempt >= attempts or not _retryable(exc):
                     self.last_call_ok = isinstance(exc, ZadarmaAPIError) and not isinstance(
@@ -192,8 +195,9 @@ class ZadarmaClient:
         files: Mapping[str, UploadFile] | None,
         headers: dict[str, str],
         reader: BodyReader,
+        priority: int,
     ) -> dict[str, Any]:
-        await self.limiter.acquire(call_priority(method, path))
+        await self.limiter.acquire(priority)
         started = time.perf_counter()
         url = self._base.copy_with(
             raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")
@@ -469,10 +473,13 @@ class ZadarmaClient:
 
     # -- managing numbers ----------------------------------------------------------
 
-    async def direct_numbers(self) -> list[m.DirectNumber]:
-        """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`)."""
+    async def direct_numbers(self, *, priority: int | None = None) -> list[m.DirectNumber]:
+        """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`).
+
+        ``priority``: the limiter's, when the purpose of the read matters more than its path.
+        """
         path = "/v1/direct_numbers/"
-        body = await self.request("GET", path)
+        body = await self.request("GET", path, priority=priority)
         records = self._items(m.DirectNumber, body.get("info"), "info", "GET", path, self._numbers_read)
         self._types.update({r.number.lstrip("+"): r.type for r in records if r.type})
         return records

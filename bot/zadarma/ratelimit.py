@@ -35,6 +35,7 @@ class Priority(IntEnum):
     """
 
     BROWSE = 0  # the start of an order: catalogue and free numbers
+    START = 3  # the account check right before a confirmed order: new spending waits for paid customers
     NORMAL = 5  # other reads
     SPEND = 10  # orders and renewals the user confirmed
     URGENT = 15  # other writes: settings, SIP, uploads

@@ -246,7 +246,7 @@ def test_calls_nearer_the_end_of_an_order_come_first() -> None:
 async def test_lower_priorities_leave_part_of_the_window_to_higher_ones() -> None:
     limiter, _ = make(100)
     taken = 0
-    for priority in (Priority.BROWSE, Priority.NORMAL, Priority.SPEND, Priority.URGENT, Priority.FINISH):
+    for priority in sorted(Priority):
         while limiter.delay(priority) == 0:
             await limiter.acquire(priority)
             taken += 1
