@@ -446,7 +446,8 @@ class OrderingService:
             if fresh_error:
                 raise to_service_error(exc) from exc
             raise
-        return next((r for r in records if digits(r.number) == digits(number)), None)
+        wanted = digits(number)
+        return next((r for r in records if digits(r.number) == wanted), None)
 
     # -- prolonging ----------------------------------------------------------------
 

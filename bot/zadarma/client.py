@@ -16,10 +16,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
+from math import isfinite
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from bot.zadarma import models as m
@@ -67,18 +69,23 @@ SANDBOX_URL = "https://api-sandbox.zadarma.com"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 ITEMS_KEPT: Final = 5_000
-"""List items kept read (see ``_items``; about 2 kB each); beyond that the memory starts afresh."""
-_FLAT = frozenset({str, int, float, bool, type(None)})
+"""List items kept read (see ``_items``); beyond that the memory starts afresh."""
 
 
-def _flat_key(item: object) -> tuple[object, ...] | None:
-    """A key equal only for an item of the same keys, value types and values; ``None`` if not flat."""
-    if not isinstance(item, dict):
+def _item_key(item: object) -> bytes | None:
+    """The item's JSON text: equal only for the same keys in the same order and the same values
+    written the same way (``1``, ``1.0`` and ``true`` differ); ``None`` for what is not an object, or
+    holds what ``orjson`` cannot write as it was read (``NaN`` and infinities, which it writes as
+    ``null``; integers beyond 64 bits; lone surrogates)."""
+    if type(item) is not dict:
         return None
-    types = tuple(map(type, item.values()))
-    if not _FLAT.issuperset(types):
+    for value in item.values():
+        if type(value) is float and not isfinite(value):
+            return None
+    try:
+        return orjson.dumps(item)
+    except orjson.JSONEncodeError:
         return None
-    return (tuple(item.items()), types)  # the types: 1, 1.0 and True are equal values otherwise
 
 
 Params = Mapping[str, ParamValue | None]
@@ -124,7 +131,7 @@ class ZadarmaClient:
         #: Called with the pause in seconds before each retry (the demo shows it as progress).
         self.on_retry: Callable[[float], None] | None = None
         self._types: dict[str, str] = {}
-        self._numbers_read: dict[tuple[object, ...], m.DirectNumber] = {}
+        self._numbers_read: dict[bytes, m.DirectNumber] = {}
         #: List items skipped as unreadable since start (read by the health report).
         self.skipped_items = 0
         self._types_lock = asyncio.Lock()
@@ -331,7 +338,7 @@ class ZadarmaClient:
         key: str,
         method: str,
         path: str,
-        read: dict[tuple[object, ...], Any] | None = None,
+        read: dict[bytes, Any] | None = None,
     ) -> list[ModelT]:
         """The readable items of a list; each unreadable one is skipped, logged and counted.
 
@@ -339,8 +346,8 @@ class ZadarmaClient:
         values are the items (PHP's encoding of an array with gaps in its keys) as
         those items. Anything else is an unreadable reply.
 
-        ``read`` (for a model of immutable fields) keeps the records read from flat
-        items: an item arriving again exactly as before is not read again.
+        ``read`` (for a frozen model) keeps the records read from items by their JSON
+        text: an item arriving again exactly as before is not read again.
         """
         if raw is None or raw == {}:
             return []
@@ -352,7 +359,7 @@ class ZadarmaClient:
             )
         out: list[ModelT] = []
         for index, item in enumerate(raw):
-            seen = _flat_key(item) if read is not None else None
+            seen = _item_key(item) if read is not None else None
             known = read.get(seen) if read is not None and seen is not None else None
             if known is not None:
                 out.append(known)

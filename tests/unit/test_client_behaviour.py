@@ -222,3 +222,35 @@ async def test_a_number_listed_again_unchanged_is_not_read_again_and_a_changed_o
     records = await client.direct_numbers()
     assert [r is a for r in records] == [False, False, False]
     assert [(r.channels, r.autorenew) for r in records] == [(1, True)] * 3
+
+
+async def test_a_number_orjson_cannot_write_back_is_read_every_time() -> None:
+    # An integer beyond 64 bits, a lone surrogate and NaN: json.loads reads them, orjson cannot write them.
+    text = (
+        '{"status": "success", "info": [{"number": "+48221234567", "status": "on",'
+        ' "minutes": 1180591620717411303424, "description": "\\ud800"},'
+        ' {"number": "+48227654321", "status": "on", "description": NaN}]}'
+    )
+    client, _ = make_client(lambda r: httpx.Response(200, content=text.encode()))
+    big, nan = await client.direct_numbers()
+    assert big.minutes == 2**70 and big.description == "\ud800"
+    assert nan.number == "+48227654321" and nan.description == "nan"
+    again_big, again_nan = await client.direct_numbers()
+    # Neither has a JSON text to be kept by: both are read anew (NaN must not pass for null).
+    assert again_big == big and again_big is not big
+    assert again_nan.description == "nan" and again_nan is not nan
+
+
+async def test_nan_and_null_are_not_the_same_item() -> None:
+    # orjson writes NaN as null: a NaN item must not be taken for the null one read before it.
+    plain_item = '[{"number": "+48221234567", "status": "on", "description": null}]'
+    replies = [plain_item, plain_item.replace("null", "NaN")]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = '{"status": "success", "info": ' + str(replies.pop(0)) + "}"
+        return httpx.Response(200, content=body.encode())
+
+    client, _ = make_client(handler)
+    [plain] = await client.direct_numbers()
+    [odd] = await client.direct_numbers()
+    assert plain.description == "" and odd.description == "nan"
