@@ -73,11 +73,13 @@ class UpdateInbox(BaseRequestMiddleware):
         return response
 
     async def keep(self, updates: Sequence[Update]) -> bool:
-        """Keep ``updates``; ``False`` (logged) when the store failed, and they are handled unkept."""
+        """Keep ``updates`` (a whole poll in one store call); ``False`` (logged) when the store failed.
+
+        Kept all or none: after a failure they are handled without a copy.
+        """
         try:
-            for update in updates:
-                payload = update.model_dump_json(exclude_unset=True)
-                await self._storage.inbox.receive(self.key(update.update_id), payload, utc_now())
+            entries = [(self.key(u.update_id), u.model_dump_json(exclude_unset=True)) for u in updates]
+            await self._storage.inbox.receive_many(entries, utc_now())
         except Exception:  # the store (or its driver) failed
             # Handling them without a copy beats stalling every chat until the store is back.
             log.exception("could not keep received updates; handling them without a copy")
@@ -107,7 +109,8 @@ class UpdateInbox(BaseRequestMiddleware):
         replica that died left; younger ones may be in a live replica's hands).
         """
         again: list[Update] = []
-        for entry in await self._storage.inbox.unfinished(self._prefix):
+        entries = await self._storage.inbox.unfinished(self._prefix)
+        for entry in sorted(entries, key=lambda e: self._order(e.received_at, e.key)):
             if received_before is not None and entry.received_at >= received_before:
                 continue
             update_id = entry.key.removeprefix(self._prefix)
@@ -123,6 +126,14 @@ class UpdateInbox(BaseRequestMiddleware):
                 log.warning("an unfinished update is unreadable; given up", extra={"update_id": update_id})
                 await self._storage.inbox.finish(entry.key)
         return again
+
+    def _order(self, received_at: datetime, key: str) -> tuple[datetime, int]:
+        """Oldest first; the updates of one poll (kept at one time) by update id.
+
+        The store orders those by key, text in which update 10 comes before 9.
+        """
+        update_id = key.removeprefix(self._prefix)
+        return received_at, int(update_id) if update_id.isdigit() else 0
 
     async def purge(self, now: datetime) -> int:
         """Forget finished updates older than :data:`KEEP_FINISHED`."""
