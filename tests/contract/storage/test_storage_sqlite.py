@@ -286,13 +286,13 @@ async def test_a_batch_that_fails_half_way_keeps_none_of_its_updates(
     conn = sqlite3.connect(db_path)
     try:
         conn.execute(
-            "CREATE TRIGGER refuse_poison BEFORE INSERT ON update_inbox WHEN NEW.key = 'poison'"
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON update_inbox WHEN NEW.payload = 'poison'"
             " BEGIN SELECT RAISE(ABORT, 'refused'); END"
         )
         conn.commit()
     finally:
         conn.close()
-    batch = [("tg:1:update:1", "one"), ("poison", "x"), ("tg:1:update:3", "three")]
+    batch = [("tg:1:update:1", "one"), ("tg:1:update:2", "poison"), ("tg:1:update:3", "three")]
     with pytest.raises(sqlite3.IntegrityError, match="refused"):
         await sqlite_storage.inbox.receive_many(batch, clock.now)
     assert await sqlite_storage.inbox.unfinished("") == []
