@@ -46,6 +46,15 @@ KEEP_FINISHED: Final = timedelta(days=2)
 """Telegram keeps undelivered updates for 24 hours; finished ids are remembered twice that."""
 
 
+def _replay_order(received_at: datetime, key: str) -> tuple[datetime, int, str]:
+    """Oldest first; the updates of one poll (kept at one time) by update id.
+
+    The store orders those by key, as text, where update 10 comes before 9;
+    of keys under one bot's prefix, the shorter holds the smaller id.
+    """
+    return received_at, len(key), key
+
+
 class UpdateInbox(BaseRequestMiddleware):
     """Keeps, tracks and hands back the updates of one bot (see the module docstring)."""
 
@@ -110,7 +119,7 @@ class UpdateInbox(BaseRequestMiddleware):
         """
         again: list[Update] = []
         entries = await self._storage.inbox.unfinished(self._prefix)
-        for entry in sorted(entries, key=lambda e: self._order(e.received_at, e.key)):
+        for entry in sorted(entries, key=lambda e: _replay_order(e.received_at, e.key)):
             if received_before is not None and entry.received_at >= received_before:
                 continue
             update_id = entry.key.removeprefix(self._prefix)
@@ -126,14 +135,6 @@ class UpdateInbox(BaseRequestMiddleware):
                 log.warning("an unfinished update is unreadable; given up", extra={"update_id": update_id})
                 await self._storage.inbox.finish(entry.key)
         return again
-
-    def _order(self, received_at: datetime, key: str) -> tuple[datetime, int]:
-        """Oldest first; the updates of one poll (kept at one time) by update id.
-
-        The store orders those by key, text in which update 10 comes before 9.
-        """
-        update_id = key.removeprefix(self._prefix)
-        return received_at, int(update_id) if update_id.isdigit() else 0
 
     async def purge(self, now: datetime) -> int:
         """Forget finished updates older than :data:`KEEP_FINISHED`."""

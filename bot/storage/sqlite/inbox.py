@@ -48,7 +48,7 @@ class SqliteInbox:
     async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
         if not entries:
             return 0
-        pairs = json.dumps([[key, payload] for key, payload in entries], ensure_ascii=False)
+        pairs = json.dumps([[key, payload] for key, payload in entries])
         return len(await self._db.fetchall(_RECEIVE_MANY, (encode_datetime(ensure_utc(now)), pairs)))
 
     async def begin(self, key: str, now: datetime) -> int | None:
