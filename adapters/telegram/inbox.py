@@ -46,6 +46,15 @@ KEEP_FINISHED: Final = timedelta(days=2)
 """Telegram keeps undelivered updates for 24 hours; finished ids are remembered twice that."""
 
 
+def _replay_order(received_at: datetime, key: str) -> tuple[datetime, int, str]:
+    """Oldest first; the updates of one poll (kept at one time) by update id.
+
+    The store orders those by key, as text, where update 10 comes before 9;
+    of keys under one bot's prefix, the shorter holds the smaller id.
+    """
+    return received_at, len(key), key
+
+
 class UpdateInbox(BaseRequestMiddleware):
     """Keeps, tracks and hands back the updates of one bot (see the module docstring)."""
 
@@ -73,11 +82,13 @@ class UpdateInbox(BaseRequestMiddleware):
         return response
 
     async def keep(self, updates: Sequence[Update]) -> bool:
-        """Keep ``updates``; ``False`` (logged) when the store failed, and they are handled unkept."""
+        """Keep ``updates`` (a whole poll in one store call); ``False`` (logged) when the store failed.
+
+        Kept all or none: after a failure they are handled without a copy.
+        """
         try:
-            for update in updates:
-                payload = update.model_dump_json(exclude_unset=True)
-                await self._storage.inbox.receive(self.key(update.update_id), payload, utc_now())
+            entries = [(self.key(u.update_id), u.model_dump_json(exclude_unset=True)) for u in updates]
+            await self._storage.inbox.receive_many(entries, utc_now())
         except Exception:  # the store (or its driver) failed
             # Handling them without a copy beats stalling every chat until the store is back.
             log.exception("could not keep received updates; handling them without a copy")
@@ -107,7 +118,8 @@ class UpdateInbox(BaseRequestMiddleware):
         replica that died left; younger ones may be in a live replica's hands).
         """
         again: list[Update] = []
-        for entry in await self._storage.inbox.unfinished(self._prefix):
+        entries = await self._storage.inbox.unfinished(self._prefix)
+        for entry in sorted(entries, key=lambda e: _replay_order(e.received_at, e.key)):
             if received_before is not None and entry.received_at >= received_before:
                 continue
             update_id = entry.key.removeprefix(self._prefix)

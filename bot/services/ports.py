@@ -10,6 +10,7 @@ the store itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -72,6 +73,10 @@ class UpdateInboxRecords(Protocol):
 
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
         """Keep ``payload`` under ``key``; ``False`` (no change) if the key is known."""
+        ...
+
+    async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        """Keep each ``(key, payload)`` at once, as :meth:`receive` would; how many keys were new."""
         ...
 
     async def begin(self, key: str, now: datetime) -> int | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -389,6 +389,17 @@ class InboxRepository(Protocol):
 
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
         """Keep ``payload`` under ``key``: ``True`` if the key is new, ``False`` (no change) if known."""
+        ...
+
+    async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        """Keep each ``(key, payload)`` of ``entries`` at once; return how many keys were new.
+
+        The same as :meth:`receive` for each entry in order (a known key, even a
+        finished one, is left unchanged; a key repeated in ``entries`` keeps its
+        first payload and counts once), but all in one transaction and, where
+        the backend allows, one round trip: either every entry is kept or,
+        when this raises, none of them.
+        """
         ...
 
     async def begin(self, key: str, now: datetime) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -538,6 +538,15 @@ class MemoryInbox:
             return False
         self._entries[key] = InboxEntry(key, payload, 0, ensure_utc(now))
         return True
+
+    async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        at = ensure_utc(now)
+        new: dict[str, InboxEntry] = {}
+        for key, payload in entries:
+            if key not in self._entries and key not in new:
+                new[key] = InboxEntry(key, payload, 0, at)
+        self._entries.update(new)  # all at once: nothing is kept if an entry above failed
+        return len(new)
 
     async def begin(self, key: str, now: datetime) -> int | None:
         if key in self._finished:

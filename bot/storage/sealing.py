@@ -284,6 +284,10 @@ class SealedInbox:
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
         return await self._inner.receive(key, self._cipher.seal_bound(_inbox_bound(key), payload), now)
 
+    async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        sealed = [(key, self._cipher.seal_bound(_inbox_bound(key), payload)) for key, payload in entries]
+        return await self._inner.receive_many(sealed, now)
+
     async def begin(self, key: str, now: datetime) -> int | None:
         return await self._inner.begin(key, now)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.storage.codec import ensure_utc
@@ -10,6 +11,15 @@ from bot.storage.records import InboxEntry
 
 _RECEIVE = """
 INSERT INTO update_inbox (key, payload, received_at) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO NOTHING
+"""
+
+# One statement for a whole batch; of a key repeated in the batch the first entry is kept
+# (DISTINCT ON by position), as receiving them one by one would.
+_RECEIVE_MANY = """
+INSERT INTO update_inbox (key, payload, received_at)
+SELECT DISTINCT ON (k) k, p, $3::timestamptz FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, p, n)
+ORDER BY k, n
 ON CONFLICT (key) DO NOTHING
 """
 
@@ -30,6 +40,13 @@ class PostgresInbox:
 
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
         return await self._db.execute(_RECEIVE, key, payload, ensure_utc(now)) == 1
+
+    async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        if not entries:
+            return 0
+        keys = [key for key, _ in entries]
+        payloads = [payload for _, payload in entries]
+        return await self._db.execute(_RECEIVE_MANY, keys, payloads, ensure_utc(now))
 
     async def begin(self, key: str, now: datetime) -> int | None:
         row = await self._db.fetchrow(_BEGIN, key, ensure_utc(now))

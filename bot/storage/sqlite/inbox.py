@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.storage.codec import decode_datetime, encode_datetime, ensure_utc
@@ -10,6 +12,17 @@ from bot.storage.sqlite.db import Database
 
 _RECEIVE = """
 INSERT INTO update_inbox (key, payload, received_at) VALUES (?, ?, ?)
+ON CONFLICT (key) DO NOTHING
+RETURNING 1
+"""
+
+# One statement (so one round trip and one implicit transaction) for a whole batch: the entries
+# come as one JSON array of [key, payload] pairs, inserted in their order, so of a key repeated in
+# the batch the first is kept. ``WHERE true`` tells SQLite's parser that ON CONFLICT is the upsert
+# clause, not part of a join.
+_RECEIVE_MANY = """
+INSERT INTO update_inbox (key, payload, received_at)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?) WHERE true
 ON CONFLICT (key) DO NOTHING
 RETURNING 1
 """
@@ -31,6 +44,12 @@ class SqliteInbox:
 
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
         return bool(await self._db.fetchall(_RECEIVE, (key, payload, encode_datetime(ensure_utc(now)))))
+
+    async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        if not entries:
+            return 0
+        pairs = json.dumps([[key, payload] for key, payload in entries])
+        return len(await self._db.fetchall(_RECEIVE_MANY, (encode_datetime(ensure_utc(now)), pairs)))
 
     async def begin(self, key: str, now: datetime) -> int | None:
         rows = await self._db.fetchall(_BEGIN, (key, encode_datetime(ensure_utc(now))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.storage import Storage
+from bot.storage import InboxEntry, Storage
 from tests.fakes.clock import FakeClock
 
 
@@ -64,3 +64,50 @@ async def test_concurrent_attempts_are_counted_each(storage: Storage, clock: Fak
     await storage.inbox.receive("k", "p", clock.now)
     counts = await asyncio.gather(*(storage.inbox.begin("k", clock.now) for _ in range(10)))
     assert sorted(c for c in counts if c is not None) == list(range(1, 11))
+
+
+# Escaped quotes, backslashes, a line break (escaped and real), non-ASCII and an emoji.
+AWKWARD = '{"text": "Wiśniewska \\"Ewa\\" \\\\ 1\\n2 \u2014 \U0001f600"}\n\t'
+
+
+async def test_a_batch_keeps_new_keys_and_leaves_known_and_finished_ones(
+    storage: Storage, clock: FakeClock
+) -> None:
+    first = clock.now
+    assert await storage.inbox.receive("tg:1:update:1", "kept before", first)
+    assert await storage.inbox.receive("tg:1:update:2", "finished before", first)
+    assert await storage.inbox.begin("tg:1:update:2", first) == 1
+    await storage.inbox.finish("tg:1:update:2")
+    later = clock.advance(5)
+    batch = [
+        ("tg:1:update:1", "again"),
+        ("tg:1:update:2", "again"),
+        ("tg:1:update:3", AWKWARD),
+        ("tg:1:update:4", "four"),
+        ("tg:1:update:3", "a second copy"),
+    ]
+
+    assert await storage.inbox.receive_many(batch, later) == 2
+
+    assert await storage.inbox.unfinished("tg:1:") == [
+        InboxEntry("tg:1:update:1", "kept before", 0, first),
+        InboxEntry("tg:1:update:3", AWKWARD, 0, later),
+        InboxEntry("tg:1:update:4", "four", 0, later),
+    ]
+    assert await storage.inbox.begin("tg:1:update:2", later) is None  # still finished
+    assert await storage.inbox.begin("tg:1:update:3", later) == 1
+    # received in a batch or one by one, a key is known either way
+    assert await storage.inbox.receive("tg:1:update:4", "again", later) is False
+    assert await storage.inbox.receive_many(batch, later) == 0
+
+
+async def test_an_empty_batch_keeps_nothing(storage: Storage, clock: FakeClock) -> None:
+    assert await storage.inbox.receive_many([], clock.now) == 0
+    assert await storage.inbox.unfinished("") == []
+
+
+async def test_a_large_batch_is_kept_whole(storage: Storage, clock: FakeClock) -> None:
+    batch = [(f"tg:1:update:{i}", f'{{"update_id": {i}}}') for i in range(5000)]
+    assert await storage.inbox.receive_many(batch, clock.now) == 5000
+    kept = await storage.inbox.unfinished("tg:1:")
+    assert sorted((e.key, e.payload) for e in kept) == sorted(batch)

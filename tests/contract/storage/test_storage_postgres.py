@@ -27,7 +27,7 @@ from bot.storage import (
     UserRef,
     open_storage,
 )
-from bot.storage.errors import StorageUnavailableError
+from bot.storage.errors import DatabaseServerError, StorageUnavailableError
 from bot.storage.postgres import PostgresStorage
 from bot.storage.postgres.conversations import PostgresConversations
 from bot.storage.postgres.migrations import _LOCK_CLASS, MIGRATIONS
@@ -358,3 +358,21 @@ async def test_open_storage_without_a_key_warns_that_states_are_plain(
     async with await open_storage(f"{postgres_url}?search_path={pg_schema}") as storage:
         assert isinstance(storage.conversations, PostgresConversations)
     assert "STATE_ENCRYPTION_KEY is not set" in caplog.text
+
+
+async def test_a_batch_of_updates_that_fails_half_way_keeps_none(
+    store: PostgresStorage, admin: Admin, pg_schema: str, clock: FakeClock
+) -> None:
+    await admin.execute(
+        f"CREATE FUNCTION {pg_schema}.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN IF NEW.payload = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+    )
+    await admin.execute(
+        f"CREATE TRIGGER refuse_poison BEFORE INSERT ON {pg_schema}.update_inbox"
+        f" FOR EACH ROW EXECUTE FUNCTION {pg_schema}.refuse_poison()"
+    )
+    batch = [("tg:1:update:1", "one"), ("tg:1:update:2", "poison"), ("tg:1:update:3", "three")]
+    with pytest.raises(DatabaseServerError, match="refused"):
+        await store.inbox.receive_many(batch, clock.now)
+    assert await store.inbox.unfinished("") == []
+    assert await store.inbox.receive_many([batch[0], batch[2]], clock.now) == 2

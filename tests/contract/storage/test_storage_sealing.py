@@ -206,6 +206,37 @@ async def test_a_kept_update_is_sealed_on_disk_and_opens_for_the_replay(db_path:
         await other.close()
 
 
+async def test_updates_kept_in_a_batch_are_sealed_on_disk_each_under_its_own_key(db_path: Path) -> None:
+    first = json.dumps({"update_id": 8, "message": {"text": SURNAME}})
+    second = json.dumps({"update_id": 9, "message": {"text": ID_NUMBER}})
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        batch = [("telegram:1:update:8", first), ("telegram:1:update:9", second)]
+        assert await storage.inbox.receive_many(batch, utc_now()) == 2
+        blob = on_disk(db_path)
+        assert SURNAME.encode() not in blob and ID_NUMBER.encode() not in blob
+        assert sorted((e.key, e.payload) for e in await storage.inbox.unfinished("telegram:1:")) == batch
+    finally:
+        await storage.close()
+    # a sealed payload moved under the other update's key does not open there
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute(
+            "UPDATE update_inbox SET payload = (SELECT payload FROM update_inbox WHERE key = ?)"
+            " WHERE key = ?",
+            ("telegram:1:update:8", "telegram:1:update:9"),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        entries = {e.key: e.payload for e in await storage.inbox.unfinished("telegram:1:")}
+        assert entries == {"telegram:1:update:8": first, "telegram:1:update:9": None}
+    finally:
+        await storage.close()
+
+
 async def test_alerts_claimed_in_a_batch_keep_correspondence_sealed(db_path: Path) -> None:
     text, sender, number = "Kod: 739184", "48600777123", "48221234567"
     payload = {"params": {"number": number, "from": sender, "text": text}, "actions": []}

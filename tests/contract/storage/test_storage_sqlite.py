@@ -7,6 +7,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.storage import (
@@ -20,6 +21,8 @@ from bot.storage import (
     UserRef,
 )
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.sqlite.db import Database
+from bot.storage.sqlite.inbox import SqliteInbox
 from tests.fakes.clock import FakeClock
 
 ALICE = UserRef("telegram", "501")
@@ -256,3 +259,41 @@ async def test_due_deliveries_with_many_alerts(sqlite_storage: SqliteStorage, cl
         clock.advance(1)
     due = await sqlite_storage.alerts.due_deliveries(clock.now - timedelta(seconds=101), 500)
     assert [d.alert_key for d in due] == [f"a{i}" for i in range(100)]
+
+
+async def test_a_batch_of_received_updates_is_one_statement(
+    sqlite_storage: SqliteStorage, db_path: Path, clock: FakeClock
+) -> None:
+    """One round trip to the connection's thread and one commit for a whole poll, not one per update."""
+    conn = await aiosqlite.connect(db_path, isolation_level=None)
+    try:
+        statements: list[str] = []
+        await conn.set_trace_callback(statements.append)
+        inbox = SqliteInbox(Database(conn, clock))
+        batch = [(f"tg:1:update:{i}", f'{{"update_id": {i}}}') for i in range(100)]
+        assert await inbox.receive_many(batch, clock.now) == 100
+        assert len(statements) == 1 and statements[0].lstrip().startswith("INSERT INTO update_inbox")
+        assert await inbox.receive_many([], clock.now) == 0
+        assert len(statements) == 1  # an empty poll costs no round trip
+    finally:
+        await conn.close()
+    assert len(await sqlite_storage.inbox.unfinished("tg:1:")) == 100
+
+
+async def test_a_batch_that_fails_half_way_keeps_none_of_its_updates(
+    sqlite_storage: SqliteStorage, db_path: Path, clock: FakeClock
+) -> None:
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON update_inbox WHEN NEW.payload = 'poison'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    batch = [("tg:1:update:1", "one"), ("tg:1:update:2", "poison"), ("tg:1:update:3", "three")]
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        await sqlite_storage.inbox.receive_many(batch, clock.now)
+    assert await sqlite_storage.inbox.unfinished("") == []
+    assert await sqlite_storage.inbox.receive_many([batch[0], batch[2]], clock.now) == 2

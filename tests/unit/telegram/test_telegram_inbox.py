@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiogram import Bot
+from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Update
 
 from adapters.telegram.inbox import MAX_ATTEMPTS, UpdateInbox
@@ -128,3 +130,36 @@ async def test_a_failing_store_neither_loses_nor_drops_updates(bot: Bot, tmp_pat
     assert await inbox.keep([update]) is False  # handled without a copy
     assert await inbox.begin(9) == 1  # handled, as a first attempt
     await inbox.finish(9)  # logged, not raised
+
+
+async def test_a_poll_of_several_updates_is_kept_with_one_store_call_and_replayed_in_order(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    polled = [Update.model_validate_json(text_update(i, f"text {i}")) for i in (9, 10, 11)]
+    batches: list[list[tuple[str, str]]] = []
+    receive_many = storage.inbox.receive_many
+
+    async def counted(entries: Sequence[tuple[str, str]], now: datetime) -> int:
+        batches.append(list(entries))
+        return await receive_many(entries, now)
+
+    async def one_by_one(key: str, payload: str, now: datetime) -> bool:
+        raise AssertionError("a poll is kept in one call, not update by update")
+
+    monkeypatch.setattr(storage.inbox, "receive_many", counted)
+    monkeypatch.setattr(storage.inbox, "receive", one_by_one)
+
+    async def get_updates(bot: Bot, method: TelegramMethod[list[Update]]) -> list[Update]:
+        return polled
+
+    # aiogram's sessions hand the middleware the result itself, not a Response
+    answered: object = await inbox(get_updates, bot, GetUpdates(offset=9))  # type: ignore[arg-type]
+    assert answered == polled
+
+    assert [[key for key, _ in batch] for batch in batches] == [[inbox.key(i) for i in (9, 10, 11)]]
+    # kept at one time, they come back by update id (not as text, where 10 sorts before 9)
+    again = await inbox.left_over(bot)
+    assert [u.update_id for u in again] == [9, 10, 11]
+    assert [u.message.text for u in again if u.message is not None] == ["text 9", "text 10", "text 11"]
