@@ -19,7 +19,7 @@ from bot.services.errors import OutcomePending
 from bot.services.ordering import OrderRequest
 from bot.storage import IntentStatus
 from bot.zadarma.models import Direction
-from bot.zadarma.ratelimit import Priority, RateLimiter
+from bot.zadarma.ratelimit import WINDOW_SECONDS, Priority, RateLimiter
 from tests.fakes.clock import FakeClock
 from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, BOB, Stack
@@ -55,11 +55,17 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def fill_window(limiter: RateLimiter, clock: FakeClock) -> None:
-    """Use every slot of the current window (one second apart), so the next call must queue."""
+async def fill_window(limiter: RateLimiter, clock: FakeClock) -> float:
+    """Use every slot of the current window (one second apart), so the next call must queue.
+
+    Returns when (monotonic) the first of those slots frees again.
+    """
+    clock.advance(WINDOW_SECONDS)  # the calls made before have left the window
+    first = clock.monotonic()
     while limiter.delay(Priority.FINISH) == 0:
         await limiter.acquire(Priority.FINISH)
         clock.advance(1)
+    return first + WINDOW_SECONDS
 
 
 async def an_order(services: Services) -> tuple[Direction, OrderRequest]:
@@ -112,14 +118,15 @@ async def test_settling_a_paid_order_goes_before_another_customers_order(stack: 
         stack.sandbox.clear_faults()
         intent = await stack.storage.intents.get("alice-lost")
         assert intent is not None and intent.status == IntentStatus.UNKNOWN
-        await fill_window(limiter, clock)
+        frees = await fill_window(limiter, clock)
         bob = asyncio.create_task(services.ordering.place_order(BOB, "bob-2", request, direction))
         await settle()
         settling = asyncio.create_task(services.ordering.settle(intent, final=False))
         await settle()
         first = await until_one_more_call(clock, recorder)
-        # The one call that fitted was Alice's settling read: she is settled, Bob has not started.
-        assert first == [LIST_PATH]
+        # The one call that fitted was Alice's settling read, in the first slot that freed (it may
+        # fill the window: lower priorities leave part of it): she is settled, Bob has not started.
+        assert first == [LIST_PATH] and clock.monotonic() == frees
         assert await asyncio.wait_for(settling, 10)
         assert await stack.storage.intents.get("bob-2") is None and not bob.done()
         clock.advance(60)
