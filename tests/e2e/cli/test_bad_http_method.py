@@ -41,10 +41,20 @@ def _raw_exchange(port: int, requests: list[bytes]) -> list[bytes]:
     return answers
 
 
-def test_the_emulator_refuses_a_bad_method_on_a_kept_alive_connection_with_one_line() -> None:
+def test_the_emulator_refuses_a_bad_method_on_a_kept_alive_connection_with_one_line(
+    sandbox_realistic: bool,
+) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "sandbox",
+            "--port",
+            str(port),
+            *(["--realistic"] if sandbox_realistic else []),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -24,8 +24,9 @@ SLACK_TOKEN = "xoxb-check-token-1234"
 
 
 @pytest.fixture
-async def zadarma() -> AsyncIterator[tuple[Sandbox, str]]:
-    sandbox = Sandbox(SandboxConfig(secret=SECRET))
+async def zadarma(sandbox_realistic: bool) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The emulator on a real socket, once exact and once realistic."""
+    sandbox = Sandbox(SandboxConfig(secret=SECRET, realistic=sandbox_realistic))
     runner = web.AppRunner(sandbox.app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -23,27 +23,57 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Emulators:
+    """Standalone emulators (``python -m bot sandbox``), one per mode, started when first asked for."""
+
+    def __init__(self) -> None:
+        self.started: dict[bool, tuple[subprocess.Popen[str], str]] = {}
+
+    def base(self, realistic: bool) -> str:
+        """The base URL of the exact or the realistic (``--realistic``) emulator."""
+        if realistic not in self.started:
+            port = free_port()
+            command = [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--key", "k1"]
+            command += ["--secret", "s1~x", *(["--realistic"] if realistic else [])]
+            proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            base = f"http://127.0.0.1:{port}"
+            self.started[realistic] = (proc, base)
+            assert proc.stdout is not None
+            banner = proc.stdout.readline()
+            assert base in banner
+            assert ("realistic" in banner) == realistic, banner
+            eventually_sync(
+                lambda: answers(base + "/_sandbox/stats"), within=5, what="the emulator listening"
+            )
+        return self.started[realistic][1]
+
+    def stop(self) -> None:
+        """Stop every emulator started."""
+        for proc, _ in self.started.values():
+            proc.terminate()
+            proc.wait(timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--key", "k1", "--secret", "s1~x"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+def emulators() -> Iterator[Emulators]:
+    started = Emulators()
     try:
-        assert proc.stdout is not None
-        banner = proc.stdout.readline()
-        assert base in banner
-        eventually_sync(lambda: answers(base + "/_sandbox/stats"), within=5, what="the emulator listening")
-        yield base
+        yield started
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        started.stop()
+
+
+@pytest.fixture
+def emulator(emulators: Emulators, sandbox_realistic: bool) -> str:
+    """The standalone emulator's base URL, once exact and once realistic (shared by the module's tests)."""
+    return emulators.base(sandbox_realistic)
 
 
 def bot(base: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

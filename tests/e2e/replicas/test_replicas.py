@@ -146,7 +146,16 @@ async def test_a_slack_command_and_its_retry_on_the_other_replica_are_handled_on
         assert len(answers) == 1, answers
 
 
-@pytest.mark.parametrize("point", ["order.pressed", "order.answered"])
+@pytest.mark.parametrize(
+    "point",
+    [
+        pytest.param(
+            "order.pressed",
+            marks=pytest.mark.exact_emulator_only("replayed whole: the replies of the whole-order test"),
+        ),
+        "order.answered",
+    ],
+)
 async def test_a_replica_killed_after_the_confirmation_reached_it_leaves_one_charge_told_once(
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str, point: str
 ) -> None:
@@ -212,6 +221,7 @@ async def health_of(base: str) -> tuple[int, dict[str, Any]]:
         return answer.status, await answer.json()
 
 
+@pytest.mark.exact_emulator_only("about the process's drain; the replies of the whole-order test")
 async def test_sigterm_drains_a_replica_unhealthy_first_serving_still_then_finishing_its_work(
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str
 ) -> None:

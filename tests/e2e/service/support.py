@@ -54,16 +54,26 @@ class Service:
         return await asyncio.wait_for(self.proc.wait(), timeout=30)
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[tuple[Sandbox, str]]:
-    sandbox = Sandbox(SandboxConfig(secret=ZADARMA_SECRET, rate_limit=10_000))
+@contextlib.asynccontextmanager
+async def serve_emulator(*, realistic: bool) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The emulator (exact, or varying its replies like a real API) on a real socket: it and its base URL."""
+    sandbox = Sandbox(SandboxConfig(secret=ZADARMA_SECRET, rate_limit=10_000, realistic=realistic))
     runner = web.AppRunner(sandbox.app())
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
-    yield sandbox, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+        yield sandbox, f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def emulator(sandbox_realistic: bool) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The emulator on a real socket, once exact and once realistic (``--sandbox-mode``)."""
+    async with serve_emulator(realistic=sandbox_realistic) as served:
+        yield served
 
 
 async def start_service(env: dict[str, str], *, port: int | None = None, within: float = 30) -> Service:

@@ -136,6 +136,7 @@ async def test_an_order_and_slack_requests_show_in_metrics_behind_the_token(
     assert value(samples, "zadarma_bot_alert_outbox_oldest_due_age_seconds") == 0
 
 
+@pytest.mark.exact_emulator_only("a late order's replies are read in both modes by test_money_service")
 async def test_a_late_order_counts_a_timeout_and_the_alert_that_told_the_outcome(
     emulator: tuple[Sandbox, str], tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Page, expect
 
 from bot.sandbox import Sandbox
@@ -288,6 +289,7 @@ async def test_the_form_in_polish_in_telegrams_night_theme(
             await service.stop()
 
 
+@pytest.mark.exact_emulator_only("about the page's init data; the replies of the order test before it")
 async def test_forged_stale_and_other_customers_init_data_get_nothing(
     emulator: tuple[Sandbox, str], tmp_path: Path, chromium_path: str
 ) -> None:
