@@ -19,6 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+PARALLEL = ("-n", "auto", "--maxprocesses", "4", "--dist", "worksteal")
+"""How ``test`` runs pytest (pytest-xdist): a worker per core, at most 4; idle workers take
+half of a busy one's pending tests. Much of the suite waits on subprocesses and sockets.
+Arguments given after ``test`` win (``-n 0``: one process)."""
 
 
 def _python() -> Path:
@@ -95,7 +99,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, ROOT / "mutation" / "mutate.py", *rest], cwd=ROOT)
     python = ensure_env("dev")
     if command == "test":
-        return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)
+        return subprocess.call([python, "-m", "pytest", *PARALLEL, *rest], cwd=ROOT)
     ruff = subprocess.call([python, "-m", "ruff", "check", "."], cwd=ROOT)
     mypy = subprocess.call([python, "-m", "mypy"], cwd=ROOT)  # the packages and tests/ ([tool.mypy])
     # bench/ holds scripts that import each other by file name: a run of their own, as strict
