@@ -75,17 +75,18 @@ def test_uses_redis(redis_url, n):
 
 
 def test_a_parallel_run_names_what_its_workers_skipped(tmp_path: Path) -> None:
-    """Under pytest-xdist (``python3 dev.py test``) the controller adds up the workers' skips and names them."""
+    """Under pytest-xdist (``python3 dev.py test``) the controller adds up the workers' skips."""
     probe = tmp_path / "test_two_need_redis_probe.py"
     probe.write_text(_TWO_NEED_REDIS)
     url = f"redis://127.0.0.1:{_closed_port()}/0"
+    parallel = ("-p", "tests.conftest", "-n", "2")
 
-    relaxed = _pytest(str(probe), "-p", "tests.conftest", "-n", "2", TEST_REDIS_URL=url)
+    relaxed = _pytest(str(probe), *parallel, TEST_REDIS_URL=url)
     assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
-    assert "2 skipped" in relaxed.stdout
+    assert "bringing up nodes" in relaxed.stdout and "2 skipped" in relaxed.stdout
     assert "skipped 2 tests that need Redis" in relaxed.stdout
 
-    required = _pytest(str(probe), "-p", "tests.conftest", "-n", "2", "--require-services", TEST_REDIS_URL=url)
+    required = _pytest(str(probe), *parallel, "--require-services", TEST_REDIS_URL=url)
     assert required.returncode != 0
     assert "--require-services: Redis (TEST_REDIS_URL)" in required.stdout + required.stderr
     assert "bringing up nodes" not in required.stdout  # it stops before starting any worker
