@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test``, ``python3 dev.py lint``
+"""Bootstrap and run: ``python3 dev.py demo``, ``python3 dev.py test`` (pytest on parallel workers,
+:data:`PARALLEL`), ``python3 dev.py lint``
 (ruff, mypy on the packages, tests/ and bench/, then lint-imports: the layer contracts),
 ``python3 dev.py mutate [TARGET ...]`` (mutation testing; see mutation/targets.toml).
 
