@@ -16,12 +16,18 @@ it, and a session that ran the whole of ``tests/unit/conversations`` (and
 passed) fails when a declared transition was never taken. Every render is
 checked to change nothing (``tests/render_record.py``): one that changes the
 conversation's state fails the test that made it.
+
+In a parallel run (pytest-xdist, ``python3 dev.py test``) each worker sends
+what it saw to the controller at its end (``config.workeroutput``): the moves
+taken (so the verdict covers every worker's tests) and the tests skipped for a
+missing service; the controller judges and prints the summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +42,7 @@ _SKIPPED = pytest.StashKey[dict[str, int]]()
 _VERDICT = pytest.StashKey[list[str] | None]()
 _UNDECLARED_BEFORE = pytest.StashKey[int]()
 _IMPURE_BEFORE = pytest.StashKey[int]()
+_SHARED = "tests.conftest"  # the key of what a worker sends its controller (config.workeroutput)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -146,7 +153,38 @@ def chromium_path(request: pytest.FixtureRequest) -> str:
     return _need(request, CHROMIUM)
 
 
+def _worker_output(config: pytest.Config) -> dict[str, Any] | None:
+    """What a pytest-xdist worker sends its controller at the end (``None`` outside a worker)."""
+    output: dict[str, Any] | None = getattr(config, "workeroutput", None)
+    return output
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller starts a worker: the verdict waits for its report."""
+    node.config.stash[SEEN].expect_worker(str(node.gateway.id))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A pytest-xdist worker ended: take its moves and its skipped counts (none if it crashed)."""
+    output: dict[str, Any] | None = getattr(node, "workeroutput", None)
+    shared = output.get(_SHARED) if output else None
+    node.config.stash[SEEN].absorb(str(node.gateway.id), shared["transitions"] if shared else None)
+    if shared:
+        skipped = node.config.stash[_SKIPPED]
+        for name, count in shared["skipped"].items():
+            skipped[name] = skipped.get(name, 0) + count
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    output = _worker_output(session.config)
+    if output is not None:  # a worker: the controller judges what every worker saw
+        output[_SHARED] = {
+            "transitions": session.config.stash[SEEN].report(),
+            "skipped": session.config.stash[_SKIPPED],
+        }
+        return
     verdict = session.config.stash[SEEN].verdict(exitstatus)
     session.config.stash[_VERDICT] = verdict
     if verdict:

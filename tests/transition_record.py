@@ -11,13 +11,20 @@ in :data:`SUITES`: those suites must take every edge on their own (moves seen
 in other suites of the same session count as well). A partial run (a single
 file, ``-k``, ``-m``, ``--lf``, ``-x`` stopping early, ``--co``) or a run with
 failures says nothing about coverage, so no verdict is given then.
+
+Run in parallel (pytest-xdist), each worker sees only the moves of the tests it
+ran: a worker gives no verdict but sends :meth:`TransitionRecord.report` to the
+controller, which :meth:`TransitionRecord.absorb` s every worker's report and
+judges the whole session (one worker that never reported, or that saw a partial
+run, means no verdict).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +45,8 @@ class TransitionRecord:
         self._whole = True
         self._expected: set[str] = set()
         self._ran: set[str] = set()
+        self._workers: set[str] = set()
+        self._reported: set[str] = set()
 
     def __call__(self, move: Move, edge: Edge | None) -> None:
         if edge is not None:
@@ -85,6 +94,29 @@ class TransitionRecord:
         """One test ran to its end."""
         self._ran.add(nodeid)
 
+    def report(self) -> dict[str, Any]:
+        """What a parallel worker saw, as plain data the controller can take (:meth:`absorb`)."""
+        return {
+            "exercised": [i for i, edge in enumerate(TRANSITIONS) if edge in self.exercised],
+            "whole": self._whole,
+            "expected": sorted(self._expected),
+            "ran": sorted(self._ran),
+        }
+
+    def expect_worker(self, worker: str) -> None:
+        """On the controller of a parallel run: ``worker`` was started, so its report is needed."""
+        self._workers.add(worker)
+
+    def absorb(self, worker: str, report: Mapping[str, Any] | None) -> None:
+        """On the controller: add what ``worker`` saw (``None``: it ended without a report)."""
+        if report is None:
+            return
+        self._reported.add(worker)
+        self.exercised.update(TRANSITIONS[i] for i in report["exercised"])
+        self._whole = self._whole and bool(report["whole"])
+        self._expected.update(report["expected"])
+        self._ran.update(report["ran"])
+
     def unexercised(self) -> list[Edge]:
         """The declared edges no move took, in table order."""
         return [edge for edge in TRANSITIONS if edge not in self.exercised]
@@ -93,6 +125,8 @@ class TransitionRecord:
         """``None`` when the session cannot judge; else the unexercised edges (empty: all taken)."""
         if exitstatus != pytest.ExitCode.OK or not self._whole or not self._expected <= self._ran:
             return None
+        if not self._workers <= self._reported:
+            return None  # a worker's moves are unknown
         return [
             f"{edge.source} -> {edge.target} on {edge.trigger} ({edge.label})" for edge in self.unexercised()
         ]

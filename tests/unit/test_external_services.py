@@ -65,6 +65,33 @@ def test_a_missing_server_skips_and_is_named_or_stops_the_run_when_required(tmp_
     assert "--require-services: Redis (TEST_REDIS_URL)" in required.stdout + required.stderr
 
 
+_TWO_NEED_REDIS = """
+import pytest
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_uses_redis(redis_url, n):
+    assert redis_url.startswith("redis://")
+"""
+
+
+def test_a_parallel_run_names_what_its_workers_skipped(tmp_path: Path) -> None:
+    """Under pytest-xdist (``python3 dev.py test``) the controller adds up the workers' skips."""
+    probe = tmp_path / "test_two_need_redis_probe.py"
+    probe.write_text(_TWO_NEED_REDIS)
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    parallel = ("-p", "tests.conftest", "-n", "2")
+
+    relaxed = _pytest(str(probe), *parallel, TEST_REDIS_URL=url)
+    assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
+    assert "bringing up nodes" in relaxed.stdout and "2 skipped" in relaxed.stdout
+    assert "skipped 2 tests that need Redis" in relaxed.stdout
+
+    required = _pytest(str(probe), *parallel, "--require-services", TEST_REDIS_URL=url)
+    assert required.returncode != 0
+    assert "--require-services: Redis (TEST_REDIS_URL)" in required.stdout + required.stderr
+    assert "bringing up nodes" not in required.stdout  # it stops before starting any worker
+
+
 _NEEDS_CHROMIUM = """
 def test_uses_chromium(chromium_path):
     assert chromium_path

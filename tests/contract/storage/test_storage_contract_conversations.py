@@ -135,4 +135,7 @@ async def test_ten_thousand_conversations(storage: Storage) -> None:
         stored = await storage.conversations.get(keys[i])
         assert stored is not None
         assert stored.data == f'{{"n": {i}}}'
-    assert time.perf_counter() - started < 8
+    # About 2.5 s on PostgreSQL on an idle 2-core machine, 10 s with the suite's two workers and other
+    # work sharing the cores: the bound catches a storage that is many times slower (a connection or a
+    # commit per save without pooling), not a busy machine.
+    assert time.perf_counter() - started < 30

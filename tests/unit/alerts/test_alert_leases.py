@@ -190,14 +190,19 @@ async def test_a_delivering_replica_that_dies_holds_up_the_others_at_most_the_tt
         await round_a
 
 
+SLOW_SENDS = 36
+
+
 async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
     clock = real_clock()
     storage = MemoryStorage(clock=clock)
     await storage.users.upsert(UserRef("telegram", "1001"), chat_id="1001")
-    for i in range(12):
+    for i in range(SLOW_SENDS):
         await claim(storage, f"k{i:02d}", "slack:C1")
-    slow = FakeChat("slack", delay=0.08)  # 12 sends: about a second, over three TTLs
-    settings = OutboxSettings(lease_ttl=0.3, send_timeout=0.15)
+    # 36 sends of 0.08 s: about 3 s, over three TTLs. Each send has 0.5 s (not 0.15 s) before it
+    # times out, so a loaded machine (the suite's parallel workers and more) does not fail one.
+    slow = FakeChat("slack", delay=0.08)
+    settings = OutboxSettings(lease_ttl=0.9, send_timeout=0.5)
     a = Outbox(storage, routes(team={"slack": slow}), clock=clock, holder="a", settings=settings)
     b = Outbox(storage, routes(team={"slack": slow}), clock=clock, holder="b", settings=settings)
     round_a = asyncio.create_task(a.deliver_due())
@@ -206,8 +211,8 @@ async def test_a_slow_round_keeps_the_lease_and_sends_nothing_twice() -> None:
     while not round_a.done():
         by_b += await b.deliver_due()
         await asyncio.sleep(0.02)
-    assert await round_a == 12 and by_b == 0
-    assert slow.keys() == [f"k{i:02d}" for i in range(12)]
+    assert await round_a == SLOW_SENDS and by_b == 0
+    assert slow.keys() == [f"k{i:02d}" for i in range(SLOW_SENDS)]
     assert await storage.leases.try_acquire_lease(DELIVERY_LEASE, "c", 1, clock())  # released
 
 

@@ -178,3 +178,43 @@ def test_the_session_verdict_names_the_edges_never_taken(request: pytest.Fixture
     record.exercised = set()
     record.deselected([request.node])  # a test of the suites left out: a partial run, no verdict
     assert record.verdict(pytest.ExitCode.OK) is None
+
+
+def test_a_parallel_run_is_judged_on_what_every_worker_saw(request: pytest.FixtureRequest) -> None:
+    """pytest-xdist: the controller absorbs each worker's report; an edge no worker took fails the run."""
+    first, second = TransitionRecord(ROOT), TransitionRecord(ROOT)
+    first.exercised = set(TRANSITIONS[: len(TRANSITIONS) // 2])
+    second.exercised = set(TRANSITIONS[len(TRANSITIONS) // 2 : -1])
+    first.finished("tests/unit/conversations/test_a.py::test_one")
+    second.finished("tests/unit/conversations/test_b.py::test_two")
+    last = TRANSITIONS[-1]
+    never = f"{last.source} -> {last.target} on {last.trigger} ({last.label})"
+
+    controller = TransitionRecord(ROOT)
+    controller.expect_worker("gw0")
+    controller.expect_worker("gw1")
+    controller.absorb("gw0", first.report())
+    assert controller.verdict(pytest.ExitCode.OK) is None  # gw1's moves are not known yet
+    controller.absorb("gw1", second.report())
+    assert controller.verdict(pytest.ExitCode.OK) == [never]
+    controller.absorb("gw1", {**second.report(), "exercised": [len(TRANSITIONS) - 1]})
+    assert controller.verdict(pytest.ExitCode.OK) == []
+
+    crashed = TransitionRecord(ROOT)
+    crashed.expect_worker("gw0")
+    crashed.expect_worker("gw1")
+    crashed.absorb("gw0", {**first.report(), "exercised": list(range(len(TRANSITIONS)))})
+    crashed.absorb("gw1", None)  # a worker that died sent nothing: its tests' moves are unknown
+    assert crashed.verdict(pytest.ExitCode.OK) is None
+
+    partial = TransitionRecord(ROOT)
+    partial.expect_worker("gw0")
+    second.deselected([request.node])  # this worker left a test of the suites out
+    partial.absorb("gw0", {**second.report(), "exercised": list(range(len(TRANSITIONS)))})
+    assert partial.verdict(pytest.ExitCode.OK) is None
+
+    unfinished = TransitionRecord(ROOT)
+    unfinished.expect_worker("gw0")
+    report = {**first.report(), "expected": [*first.report()["ran"], "tests/unit/conversations/x.py::t"]}
+    unfinished.absorb("gw0", {**report, "exercised": list(range(len(TRANSITIONS)))})
+    assert unfinished.verdict(pytest.ExitCode.OK) is None  # a selected test of the suites never ran
