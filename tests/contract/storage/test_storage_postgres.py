@@ -279,6 +279,14 @@ async def test_a_dropped_connection_fails_the_probe_once_then_the_pool_reconnect
     try:
         pid = await storage._db.fetchval("SELECT pg_backend_pid()")
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid) is True
+        # The backend ends a moment after the call returns: on a loaded machine the probe
+        # could otherwise still be served by it.
+        for _ in range(200):
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the terminated backend is still listed after 10 s")
         with pytest.raises(StorageUnavailableError, match=re.escape(server_name(postgres_url))):
             await storage.probe_write()
         await storage.probe_write()  # a fresh connection
