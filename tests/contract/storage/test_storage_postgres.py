@@ -8,7 +8,6 @@ each with its own pool of connections.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
@@ -272,24 +271,21 @@ async def test_a_read_only_server_opens_but_fails_the_write_probe(read_only_stor
         assert state["reason"] == "cannot execute INSERT in a read-only transaction"  # no server address
 
 
-async def test_a_dropped_connection_fails_the_probe_once_then_the_pool_reconnects(
+async def test_a_dropped_connection_fails_at_most_one_probe_then_the_pool_reconnects(
     postgres_url: str, pg_schema: str, admin: Admin
 ) -> None:
     storage = await PostgresStorage.open(postgres_url, schema=pg_schema, pool_size=1)
     try:
         pid = await storage._db.fetchval("SELECT pg_backend_pid()")
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid) is True
-        # The backend ends a moment after the call returns: on a loaded machine the probe
-        # could otherwise still be served by it.
-        for _ in range(200):
-            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the terminated backend is still listed after 10 s")
-        with pytest.raises(StorageUnavailableError, match=re.escape(server_name(postgres_url))):
+        # Whether the pool notices the drop before the probe uses the connection depends on
+        # when the loop reads the server's goodbye: the probe either fails as a storage error
+        # naming the server (no address beyond it) or already runs on a fresh connection.
+        try:
             await storage.probe_write()
-        await storage.probe_write()  # a fresh connection
+        except StorageUnavailableError as exc:
+            assert server_name(postgres_url) in str(exc)
+        await storage.probe_write()  # a fresh connection in any case
         assert await storage._db.fetchval("SELECT pg_backend_pid()") != pid
     finally:
         await storage.close()
