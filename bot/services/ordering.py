@@ -441,13 +441,11 @@ class OrderingService:
     ) -> DirectNumber | None:
         """The account's record of ``number``, or None; ``fresh_error`` maps a failure to a service error."""
         try:
-            records = await self._client.direct_numbers(priority=priority)
+            return await self._client.find_direct_number(number, priority=priority)
         except ZadarmaError as exc:
             if fresh_error:
                 raise to_service_error(exc) from exc
             raise
-        wanted = digits(number)
-        return next((r for r in records if digits(r.number) == wanted), None)
 
     # -- prolonging ----------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from bot.zadarma import jsontext
 from bot.zadarma.models import DirectNumber
 from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_decimal, to_str
 
@@ -216,7 +217,7 @@ class BodyReader(Protocol):
 
 
 class JsonReader:
-    """``json.loads`` of the whole body."""
+    """``json.loads`` of the whole body (computed by :func:`bot.zadarma.jsontext.loads`)."""
 
     def __init__(self) -> None:
         self._chunks: list[bytes] = []
@@ -228,7 +229,7 @@ class JsonReader:
     def finish(self) -> Any:
         """``json.loads`` of the body."""
         chunks = self._chunks
-        return json.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return jsontext.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
 
 Parser = Generator[None, bytes | None, Any]

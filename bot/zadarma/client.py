@@ -88,6 +88,20 @@ def _item_key(item: object) -> bytes | None:
         return None
 
 
+def _list_of(raw: Any, key: str, method: str, path: str) -> list[Any]:
+    """A reply's list: ``null`` and an empty object count as empty, and an object whose values
+    are the items (PHP's encoding of an array with gaps in its keys) as those items."""
+    if raw is None or raw == {}:
+        return []
+    if isinstance(raw, dict):
+        return list(raw.values())
+    if not isinstance(raw, list):
+        raise ZadarmaMalformedResponse(
+            f"'{key}' is not a list", method=method, path=path, outcome_unknown=method != "GET"
+        )
+    return raw
+
+
 Params = Mapping[str, ParamValue | None]
 UploadFile = tuple[str, bytes, str]  # file name, content, MIME type
 
@@ -349,26 +363,15 @@ class ZadarmaClient:
         ``read`` (for a frozen model) keeps the records read from items by their JSON
         text: an item arriving again exactly as before is not read again.
         """
-        if raw is None or raw == {}:
-            return []
-        if isinstance(raw, dict):
-            raw = list(raw.values())
-        if not isinstance(raw, list):
-            raise ZadarmaMalformedResponse(
-                f"'{key}' is not a list", method=method, path=path, outcome_unknown=method != "GET"
-            )
         out: list[ModelT] = []
-        for index, item in enumerate(raw):
+        for index, item in enumerate(_list_of(raw, key, method, path)):
             seen = _item_key(item) if read is not None else None
             known = read.get(seen) if read is not None and seen is not None else None
             if known is not None:
                 out.append(known)
                 continue
-            try:
-                record = model.model_validate(item)
-            except ValidationError as exc:
-                fields = sorted({".".join(str(p) for p in e["loc"]) or "(item)" for e in exc.errors()})
-                self._skipped(path, key, index, fields)
+            record = self._read_item(model, item, key, index, path)
+            if record is None:
                 continue
             out.append(record)
             if seen is not None and read is not None:
@@ -376,6 +379,14 @@ class ZadarmaClient:
                     read.clear()
                 read[seen] = record
         return out
+
+    def _read_item(self, model: type[ModelT], item: object, key: str, index: int, path: str) -> ModelT | None:
+        try:
+            return model.model_validate(item)
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "(item)" for e in exc.errors()})
+            self._skipped(path, key, index, fields)
+            return None
 
     def _skipped(self, path: str, key: str, index: int, fields: Iterable[str]) -> None:
         self.skipped_items += 1
@@ -490,6 +501,32 @@ class ZadarmaClient:
         records = self._items(m.DirectNumber, body.get("info"), "info", "GET", path, self._numbers_read)
         self._types.update({r.number.lstrip("+"): r.type for r in records if r.type})
         return records
+
+    async def find_direct_number(self, number: str, *, priority: int | None = None) -> m.DirectNumber | None:
+        """``GET /v1/direct_numbers/`` read for one number: its record, or None when the list lacks it.
+
+        The same call and reading as :meth:`direct_numbers` (``+`` and surrounding
+        spaces do not count in the comparison), but only an item whose ``number`` may
+        be ``number`` is read into a record: the check before an order costs little
+        on an account with thousands of numbers. An unreadable item that may be it
+        is skipped, logged and counted; the others are not looked at.
+        """
+        path, key = "/v1/direct_numbers/", "info"
+        wanted = number.strip().lstrip("+")
+        body = await self.request("GET", path, priority=priority)
+        for index, item in enumerate(_list_of(body.get(key), key, "GET", path)):
+            if type(item) is dict:
+                value = item.get("number")
+                if type(value) is int:
+                    value = str(value)
+                if type(value) is str and wanted not in value:
+                    continue
+            record = self._read_item(m.DirectNumber, item, key, index, path)
+            if record is not None and record.number.strip().lstrip("+") == wanted:
+                if record.type:
+                    self._types[record.number.lstrip("+")] = record.type
+                return record
+        return None
 
     async def number_briefs(self) -> list[NumberBrief]:
         """``GET /v1/direct_numbers/`` read compactly: what a scan of a large account needs.
