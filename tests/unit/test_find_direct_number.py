@@ -8,12 +8,14 @@ reading the whole list with :meth:`direct_numbers` and comparing would give.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx
 import pytest
 
 from bot.zadarma import ZadarmaAPIError, ZadarmaClient, ZadarmaMalformedResponse
+from bot.zadarma.client import _list_of
 from tests.fakes.clock import FakeClock
 
 
@@ -22,6 +24,8 @@ def client_answering(*bodies: Any) -> tuple[ZadarmaClient, list[str]]:
     paths: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        # a signed GET: the parameters in the query, nothing in the body
+        assert request.method == "GET" and b"format=json" in request.url.query and not request.content
         paths.append(request.url.path)
         body = replies.pop(0) if len(replies) > 1 else replies[0]  # the last one, to every retry
         return httpx.Response(200, content=body if isinstance(body, bytes) else json.dumps(body).encode())
@@ -62,30 +66,50 @@ async def test_the_answer_is_the_whole_lists_answer(asked: str, found: str | Non
     assert paths == ["/v1/direct_numbers/", "/v1/direct_numbers/"]
 
 
-async def test_only_an_item_that_may_be_the_number_is_read() -> None:
+async def test_only_an_item_that_may_be_the_number_is_read(caplog: pytest.LogCaptureFixture) -> None:
     broken = {"number": "+48221234567", "status": {"not": "a status"}}
     other_broken = {"number": "+48227777777", "status": ["nor", "this"]}
+    other_as_int = {"number": 48227777778, "status": ["nor", "this"]}
     good = item("+48229876543")
-    client, _ = client_answering(*[{"status": "success", "info": [other_broken, broken, good]}] * 3)
-    # The unreadable item that may be the number is skipped and counted, as a full read does.
-    assert await client.find_direct_number("48221234567") is None
+    listed = [other_broken, broken, other_as_int, good]
+    client, _ = client_answering(*[{"status": "success", "info": listed}] * 3)
+    # The unreadable item that may be the number is skipped, logged and counted, as a full read does.
+    with caplog.at_level(logging.WARNING, logger="bot.zadarma"):
+        assert await client.find_direct_number("48221234567") is None
     assert client.skipped_items == 1
-    # An unreadable item that cannot be the number is not looked at.
+    [skipped] = [r for r in caplog.records if r.getMessage() == "zadarma item skipped"]
+    assert (skipped.path, skipped.list, skipped.index, skipped.fields) == (  # type: ignore[attr-defined]
+        "/v1/direct_numbers/",
+        "info",
+        1,
+        "status",
+    )
+    # Unreadable items that cannot be the number (a string, a JSON number) are not looked at.
     found = await client.find_direct_number("48229876543")
     assert found is not None and found.sip == "100"
     assert client.skipped_items == 1
     await client.direct_numbers()
-    assert client.skipped_items == 3
+    assert client.skipped_items == 4
 
 
-async def test_a_found_record_teaches_the_numbers_type() -> None:
+async def test_an_item_that_is_not_an_object_is_logged_as_the_item(caplog: pytest.LogCaptureFixture) -> None:
+    client, _ = client_answering({"status": "success", "info": ["48221234567", item("48221234567")]})
+    with caplog.at_level(logging.WARNING, logger="bot.zadarma"):
+        found = await client.find_direct_number("48221234567")
+    assert found is not None and found.number == "48221234567"
+    [skipped] = [r for r in caplog.records if r.getMessage() == "zadarma item skipped"]
+    assert (skipped.index, skipped.fields) == (0, "(item)")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("asked", "kind"), [("48225550000", "common"), ("48221234567", "order")])
+async def test_a_found_record_teaches_the_numbers_type(asked: str, kind: str) -> None:
     client, paths = client_answering(
         {"status": "success", "info": LIST},
-        {"status": "success", "info": {"number": "48225550000", "status": "on", "sip": "7"}},
+        {"status": "success", "info": {"number": asked, "status": "on", "sip": "7"}},
     )
-    await client.find_direct_number("48225550000")
-    record = await client.direct_number("48225550000")  # no second list read for the type
-    assert record.type == "common"
+    await client.find_direct_number(asked)
+    record = await client.direct_number(asked)  # no second list read for the type
+    assert record.type == kind
     assert paths == ["/v1/direct_numbers/", "/v1/direct_numbers/number/"]
 
 
@@ -107,7 +131,28 @@ async def test_an_error_or_a_list_that_is_not_one_is_never_taken_for_absence() -
     )
     with pytest.raises(ZadarmaAPIError):
         await client.find_direct_number("48221234567")
+    with pytest.raises(ZadarmaMalformedResponse) as not_a_list:
+        await client.find_direct_number("48221234567")
+    error = not_a_list.value
+    assert (error.message, error.method, error.path) == ("'info' is not a list", "GET", "/v1/direct_numbers/")
+    assert error.outcome_unknown is False  # a read: nothing happened at Zadarma
     with pytest.raises(ZadarmaMalformedResponse):
         await client.find_direct_number("48221234567")
-    with pytest.raises(ZadarmaMalformedResponse):
-        await client.find_direct_number("48221234567")
+
+
+def test_a_write_answering_a_list_that_is_not_one_leaves_its_outcome_unknown() -> None:
+    with pytest.raises(ZadarmaMalformedResponse) as raised:
+        _list_of("not a list", "info", "POST", "/v1/x/")
+    assert (raised.value.method, raised.value.path, raised.value.outcome_unknown) == ("POST", "/v1/x/", True)
+
+
+async def test_a_skipped_items_fields_are_named_by_their_whole_path(caplog: pytest.LogCaptureFixture) -> None:
+    # A direction id must be a number or a text: a list fails both kinds, each named in full.
+    odd = {"id": [1], "countryCode": "48", "areaCode": "22", "name": "Warsaw"}
+    good = {**odd, "id": 3753, "connect_fee": 0, "monthly_fee": "5", "currency": "USD"}
+    client, _ = client_answering({"status": "success", "info": [{**good, **odd}, good]})
+    with caplog.at_level(logging.WARNING, logger="bot.zadarma"):
+        [direction] = await client.directions("PL")
+    assert direction.id == 3753
+    [skipped] = [r for r in caplog.records if r.getMessage() == "zadarma item skipped"]
+    assert skipped.fields == "id.int, id.str"  # type: ignore[attr-defined]

@@ -121,3 +121,15 @@ def test_any_document_as_json_writes_it(
 ) -> None:
     text = json.dumps(value, ensure_ascii=ascii_only, indent=indent, separators=separators)
     assert_read_alike(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_plain_text_is_read_without_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The point of the module: json is left for the texts orjson would read differently.
+    def refuse(_: object) -> object:
+        raise AssertionError("read by json")
+
+    monkeypatch.setattr(json, "loads", refuse)
+    assert loads(b'{"status": "success", "info": [{"number": "+48221234567", "fee": 2.5}]}') == {
+        "status": "success",
+        "info": [{"number": "+48221234567", "fee": 2.5}],
+    }

@@ -329,3 +329,19 @@ async def test_an_unclear_refusal_is_not_taken_for_gone_when_the_lookup_fails(st
     assert not isinstance(info.value, NumberGone)
     intent = await stack.storage.intents.get("k")
     assert intent is not None and intent.error == "Operacja odrzucona (kod 17)"
+
+
+# -- the account check before paying ----------------------------------------------------
+
+
+async def test_an_account_check_that_fails_is_told_readably_and_nothing_is_paid(stack: Stack) -> None:
+    async with services_behind(stack, Proxy(stack.sandbox)) as services:
+        direction = await usd_direction(services)
+        request = await first_free(services, direction)
+        await services.catalog.balance()
+        stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/"])
+        with pytest.raises(ApiUnavailable) as info:
+            await services.ordering.place_order(ALICE, "checked", request, direction)
+    assert info.value.retryable is True and info.value.detail
+    assert await stack.storage.intents.get("checked") is None  # no intent: nothing was sent
+    assert stack.sandbox.call_count("order") == 0

@@ -1,0 +1,112 @@
+"""CPU of the account check before an order: the whole list read, or only the item asked for.
+
+Run: ``.venv/bin/python bench/account_check.py [--numbers 500,5000] [--rounds 7]``.
+The real :class:`~bot.zadarma.ZadarmaClient` (signing, its limiter, the reply read
+as in production) calls ``GET /v1/direct_numbers/`` over an httpx mock transport
+that answers at once with a list of ``--numbers`` numbers shaped like the
+emulator's, so only the client's CPU is measured. Per size, rounds alternate:
+
+* ``json.loads`` and :func:`bot.zadarma.jsontext.loads` of the body alone;
+* ``direct_numbers``: the whole list read into records (items seen before are
+  kept by their JSON text, as from the second read on) and searched, the check
+  as it was;
+* ``find_direct_number``: the check as it is (the item asked for is the last).
+
+Medians of CPU milliseconds per call are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from bot.zadarma import RateLimiter, ZadarmaClient
+from bot.zadarma import jsontext
+
+
+def listing(count: int) -> bytes:
+    """A ``direct_numbers`` reply holding ``count`` numbers."""
+    items = [
+        {
+            "number": f"+4420{3_700_000 + i}",
+            "status": "on",
+            "country": "United Kingdom",
+            "description": "London",
+            "number_name": None,
+            "sip": "00001",
+            "sip_name": None,
+            "start_date": "2026-01-01 00:00:00",
+            "stop_date": "2026-02-01 00:00:00",
+            "monthly_fee": 2.5,
+            "currency": "USD",
+            "channels": "2",
+            "minutes": None,
+            "autorenew": "true",
+            "is_on_test": "false",
+            "type": "order",
+            "receive_sms": None,
+        }
+        for i in range(count)
+    ]
+    return json.dumps({"status": "success", "info": items}).encode()
+
+
+async def cpu_ms(call: Callable[[], Awaitable[object]], repeat: int) -> float:
+    """Median CPU milliseconds of ``call`` over ``repeat`` calls."""
+    samples = []
+    for _ in range(repeat):
+        started = time.process_time()
+        await call()
+        samples.append((time.process_time() - started) * 1000)
+    return statistics.median(samples)
+
+
+async def measure(count: int, rounds: int) -> dict[str, list[float]]:
+    body = listing(count)
+    last = f"4420{3_700_000 + count - 1}"
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200, content=body)))
+    client = ZadarmaClient(
+        http, base_url="http://127.0.0.1:1", key="k", secret="s", limiter=RateLimiter(10**9)
+    )
+
+    async def whole_list() -> object:
+        return next((r for r in await client.direct_numbers() if r.number.lstrip("+") == last), None)
+
+    async def parse_json() -> object:
+        return json.loads(body)
+
+    async def parse_exact() -> object:
+        return jsontext.loads(body)
+
+    await client.direct_numbers()  # every item read once, as after the first check
+    repeat = max(3, 20_000 // count)
+    figures: dict[str, list[float]] = {"json.loads": [], "jsontext.loads": [], "whole": [], "find": []}
+    for _ in range(rounds):
+        figures["json.loads"].append(await cpu_ms(parse_json, repeat))
+        figures["jsontext.loads"].append(await cpu_ms(parse_exact, repeat))
+        figures["whole"].append(await cpu_ms(whole_list, repeat))
+        figures["find"].append(await cpu_ms(lambda: client.find_direct_number(last), repeat))
+    await http.aclose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--numbers", default="500,5000", help="list sizes, comma-separated")
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    print(f"{'numbers':>8} {'json.loads':>11} {'jsontext':>9} {'whole list':>11} {'find one':>9}  (ms CPU, medians)")
+    for count in (int(n) for n in args.numbers.split(",")):
+        f = asyncio.run(measure(count, args.rounds))
+        row = [statistics.median(f[k]) for k in ("json.loads", "jsontext.loads", "whole", "find")]
+        print(f"{count:>8} {row[0]:>11.3f} {row[1]:>9.3f} {row[2]:>11.3f} {row[3]:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
