@@ -197,7 +197,11 @@ async def test_a_replica_killed_after_the_confirmation_reached_it_leaves_one_cha
 async def test_an_expiry_alert_goes_out_once_though_both_replicas_scan_and_deliver(
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str
 ) -> None:
-    async with cluster(emulator, postgres_url, redis_url, ALERT_INTERVAL="1") as running:
+    # The digest goes out once an account-local day from ALERT_DIGEST_HOUR on; hour 0 makes it
+    # due whatever the time of the run (the default, 9, failed every run before 09:00).
+    async with cluster(
+        emulator, postgres_url, redis_url, ALERT_INTERVAL="1", ALERT_DIGEST_HOUR="0"
+    ) as running:
         telegram, sandbox, slack = running.telegram, running.sandbox, running.slack
         ann = telegram.user()
         number = await to_confirm(telegram, ann)
