@@ -26,8 +26,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from bot.zadarma import RateLimiter, ZadarmaClient
-from bot.zadarma import jsontext
+from bot.zadarma import RateLimiter, ZadarmaClient, jsontext
 
 
 def listing(count: int) -> bytes:
@@ -101,7 +100,8 @@ def main() -> None:
     parser.add_argument("--numbers", default="500,5000", help="list sizes, comma-separated")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    print(f"{'numbers':>8} {'json.loads':>11} {'jsontext':>9} {'whole list':>11} {'find one':>9}  (ms CPU, medians)")
+    header = f"{'numbers':>8} {'json.loads':>11} {'jsontext':>9} {'whole list':>11} {'find one':>9}"
+    print(header + "  (ms CPU, medians)")
     for count in (int(n) for n in args.numbers.split(",")):
         f = asyncio.run(measure(count, args.rounds))
         row = [statistics.median(f[k]) for k in ("json.loads", "jsontext.loads", "whole", "find")]
