@@ -2,9 +2,9 @@
 
 Run: ``.venv/bin/python bench/account_check.py [--numbers 500,5000] [--rounds 7]``.
 The real :class:`~bot.zadarma.ZadarmaClient` (signing, its limiter, the reply read
-as in production) calls ``GET /v1/direct_numbers/`` over an httpx mock transport
-that answers at once with a list of ``--numbers`` numbers shaped like the
-emulator's, so only the client's CPU is measured. Per size, rounds alternate:
+as in production) calls ``GET /v1/direct_numbers/`` of the emulator seeded
+with ``--numbers`` owned numbers; its answer is then replayed at once, so only
+the client's CPU is measured. Per size, rounds alternate:
 
 * ``json.loads`` and :func:`bot.zadarma.jsontext.loads` of the body alone;
 * ``direct_numbers``: the whole list read into records (items seen before are
@@ -26,34 +26,22 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from bot.sandbox import Sandbox, SandboxConfig
 from bot.zadarma import RateLimiter, ZadarmaClient, jsontext
 
 
-def listing(count: int) -> bytes:
-    """A ``direct_numbers`` reply holding ``count`` numbers."""
-    items = [
-        {
-            "number": f"+4420{3_700_000 + i}",
-            "status": "on",
-            "country": "United Kingdom",
-            "description": "London",
-            "number_name": None,
-            "sip": "00001",
-            "sip_name": None,
-            "start_date": "2026-01-01 00:00:00",
-            "stop_date": "2026-02-01 00:00:00",
-            "monthly_fee": 2.5,
-            "currency": "USD",
-            "channels": "2",
-            "minutes": None,
-            "autorenew": "true",
-            "is_on_test": "false",
-            "type": "order",
-            "receive_sms": None,
-        }
-        for i in range(count)
-    ]
-    return json.dumps({"status": "success", "info": items}).encode()
+class Replay(httpx.AsyncBaseTransport):
+    """The emulator's first answer, then the same bytes again at once (only the client is measured)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._inner = sandbox.transport()
+        self.body: bytes | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.body is None:
+            response = await self._inner.handle_async_request(request)
+            self.body = await response.aread()
+        return httpx.Response(200, content=self.body)
 
 
 async def cpu_ms(call: Callable[[], Awaitable[object]], repeat: int) -> float:
@@ -67,12 +55,21 @@ async def cpu_ms(call: Callable[[], Awaitable[object]], repeat: int) -> float:
 
 
 async def measure(count: int, rounds: int) -> dict[str, list[float]]:
-    body = listing(count)
-    last = f"4420{3_700_000 + count - 1}"
-    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200, content=body)))
+    sandbox = Sandbox(SandboxConfig(rate_limit=10**9))
+    sandbox.seed_owned_numbers(count)
+    replay = Replay(sandbox)
+    http = httpx.AsyncClient(transport=replay)
     client = ZadarmaClient(
-        http, base_url="http://127.0.0.1:1", key="k", secret="s", limiter=RateLimiter(10**9)
+        http,
+        base_url="http://127.0.0.1:1",
+        key=sandbox.key,
+        secret=sandbox.secret,
+        limiter=RateLimiter(10**9),
     )
+    # The emulator answers once; every item is read once, as after the first check.
+    last = (await client.direct_numbers())[-1].number.lstrip("+")
+    body = replay.body
+    assert body is not None
 
     async def whole_list() -> object:
         return next((r for r in await client.direct_numbers() if r.number.lstrip("+") == last), None)
@@ -83,7 +80,6 @@ async def measure(count: int, rounds: int) -> dict[str, list[float]]:
     async def parse_exact() -> object:
         return jsontext.loads(body)
 
-    await client.direct_numbers()  # every item read once, as after the first check
     repeat = max(3, 20_000 // count)
     figures: dict[str, list[float]] = {"json.loads": [], "jsontext.loads": [], "whole": [], "find": []}
     for _ in range(rounds):
