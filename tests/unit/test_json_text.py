@@ -133,3 +133,13 @@ def test_a_plain_text_is_read_without_json(monkeypatch: pytest.MonkeyPatch) -> N
         "status": "success",
         "info": [{"number": "+48221234567", "fee": 2.5}],
     }
+
+
+def test_a_document_too_deep_for_json_but_not_for_orjson_is_read() -> None:
+    # The one difference, chosen: json hits Python's recursion limit at about 1,000 levels
+    # (on Python 3.11; later versions may read deeper).
+    text = b"[" * 1010 + b"]" * 1010
+    value = loads(text)
+    for _ in range(1009):
+        [value] = value
+    assert value == []
