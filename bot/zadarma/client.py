@@ -491,13 +491,10 @@ class ZadarmaClient:
 
     # -- managing numbers ----------------------------------------------------------
 
-    async def direct_numbers(self, *, priority: int | None = None) -> list[m.DirectNumber]:
-        """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`).
-
-        ``priority``: the limiter's, when the purpose of the read matters more than its path.
-        """
+    async def direct_numbers(self) -> list[m.DirectNumber]:
+        """``GET /v1/direct_numbers/``: every number of the account (also refreshes :meth:`number_type`)."""
         path = "/v1/direct_numbers/"
-        body = await self.request("GET", path, priority=priority)
+        body = await self.request("GET", path)
         records = self._items(m.DirectNumber, body.get("info"), "info", "GET", path, self._numbers_read)
         self._types.update({r.number.lstrip("+"): r.type for r in records if r.type})
         return records
@@ -541,13 +538,7 @@ class ZadarmaClient:
         body = await self.request("GET", path, reader=partial(StreamingReader, key, reader))
         raw = body.get(key)
         if not isinstance(raw, StreamedList):
-            if raw is None or raw == {}:
-                raw = []
-            elif isinstance(raw, dict):
-                raw = list(raw.values())
-            elif not isinstance(raw, list):
-                raise ZadarmaMalformedResponse(f"'{key}' is not a list", method="GET", path=path)
-            raw = [reader(item, index) for index, item in enumerate(raw)]
+            raw = [reader(item, index) for index, item in enumerate(_list_of(raw, key, "GET", path))]
         briefs: list[NumberBrief] = []
         for item in raw:
             if isinstance(item, Unreadable):
