@@ -17,7 +17,6 @@ from typing import Any, Final, Literal
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import DeleteWebhook, SetMyCommands, SetWebhook
@@ -39,6 +38,7 @@ from adapters.telegram.redact import TokenRedactor
 from adapters.telegram.render import render_screen
 from adapters.telegram.response_types import keep_response_types
 from adapters.telegram.retries import BackgroundRetries, token_rejected
+from adapters.telegram.session import JsonBodySession
 from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import LANGUAGES
@@ -112,7 +112,7 @@ class TelegramPart:
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret
         self._status = ApiStatus()
-        self._session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self._session = JsonBodySession(api=TelegramAPIServer.from_base(api_base))
         self._session.middleware(self._status)
         try:
             self.bot = Bot(
