@@ -38,8 +38,8 @@ from adapters.telegram.redact import TokenRedactor
 from adapters.telegram.render import render_screen
 from adapters.telegram.response_types import keep_response_types
 from adapters.telegram.retries import BackgroundRetries, token_rejected
-from adapters.telegram.session import JsonBodySession
 from adapters.telegram.sending import Sender, describe, is_outage, is_unreachable
+from adapters.telegram.session import JsonBodySession
 from adapters.telegram.status import ApiStatus
 from adapters.telegram.texts import LANGUAGES
 from adapters.telegram.webapp import InitDataCheck, WebAppApi
