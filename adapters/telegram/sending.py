@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -31,7 +31,9 @@ from aiogram.methods import (
     SendMessage,
     TelegramMethod,
 )
+from aiogram.methods.base import Response
 from aiogram.types import Message
+from pydantic import BeforeValidator
 
 from adapters.telegram.render import Outgoing
 
@@ -41,6 +43,34 @@ R = TypeVar("R")
 
 DEFAULT_MAX_WAIT = 30.0
 """Longest flood wait (seconds) sat out for a reply a user is waiting for."""
+
+
+def _not_read(_reply: object) -> bool:
+    return True
+
+
+NotRead = Annotated[bool, BeforeValidator(_not_read)]
+"""The result of a call whose reply the bot does not read: once the reply says ``ok``, ``True``.
+
+An edit's reply is the whole edited message; aiogram would build it (the
+chat, the sender, every button) only for the bot to drop it. Failures are
+still aiogram's errors, since they are read from the reply's ``ok``,
+``error_code`` and ``description`` as before.
+"""
+
+_NOT_READ_RESPONSE = Response[NotRead]  # held: pydantic keeps generics only weakly
+
+
+class _EditText(EditMessageText):
+    """``editMessageText`` whose reply, the edited message, is not read."""
+
+    __returning__ = NotRead  # type: ignore[assignment]
+
+
+class _DropKeyboard(EditMessageReplyMarkup):
+    """``editMessageReplyMarkup`` whose reply, the edited message, is not read."""
+
+    __returning__ = NotRead  # type: ignore[assignment]
 
 
 def is_not_modified(error: BaseException) -> bool:
@@ -134,7 +164,7 @@ class Sender:
         """
         try:
             await self.call(
-                EditMessageText(
+                _EditText(
                     chat_id=chat_id, message_id=message_id, text=message.text, reply_markup=message.keyboard
                 ),
                 max_wait=max_wait,
@@ -150,7 +180,7 @@ class Sender:
     async def strip_keyboard(self, chat_id: int | str, message_id: int) -> None:
         """Remove the buttons under an old message; best effort (failures are only logged)."""
         try:
-            await self.call(EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=None))
+            await self.call(_DropKeyboard(chat_id=chat_id, message_id=message_id, reply_markup=None))
         except TelegramAPIError as error:
             if not (is_not_modified(error) or is_uneditable(error)):
                 log.info("could not remove old buttons", extra={"error": describe(error)})

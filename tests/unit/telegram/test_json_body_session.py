@@ -43,6 +43,8 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from adapters.telegram.render import Outgoing
+from adapters.telegram.sending import Sender
 from adapters.telegram.session import JsonBodySession, dumps_text
 
 TOKEN = "42:test-token"
@@ -286,3 +288,63 @@ async def test_an_unreachable_api_and_a_late_reply_are_network_errors(api: BotAp
 def test_json_text_beyond_orjson_s_reach_is_written_by_json() -> None:
     assert json.loads(dumps_text({"id": 2**70, "name": "Ана"})) == {"id": 2**70, "name": "Ана"}
     assert dumps_text({"name": "Ана"}) == '{"name":"Ана"}'
+
+
+# -- replies the bot does not read ------------------------------------------------------
+
+
+async def test_an_edit_s_reply_is_checked_but_the_edited_message_is_not_built(api: BotApi) -> None:
+    """The edited message in the reply is never read, so even one aiogram cannot build is no error."""
+    api.answers["editMessageText"] = (200, UNREADABLE[1])
+    api.answers["editMessageReplyMarkup"] = (200, UNREADABLE[1])
+    bot = _bot(api, JsonBodySession)
+    sender = Sender(bot)
+    shown = Outgoing("⏳ Placing the order…", KEYBOARD)
+    try:
+        with pytest.raises(ClientDecodeError):  # what aiogram's own method does with that reply
+            await bot(EditMessageText(chat_id=1001, message_id=7, text="x"))
+        assert await sender.edit(1001, 7, shown) is True
+        await sender.strip_keyboard(1001, 7)
+    finally:
+        await bot.session.close()
+
+    edit, strip = api.seen[-2:]
+    assert (edit.method, strip.method) == ("editMessageText", "editMessageReplyMarkup")
+    assert edit.fields == {
+        "chat_id": 1001,
+        "message_id": 7,
+        "text": shown.text,
+        "reply_markup": KEYBOARD.model_dump(exclude_none=True),
+        "link_preview_options": {"is_disabled": True},
+        "disable_web_page_preview": True,  # aiogram fills both from the bot's default
+    }
+    assert strip.fields == {"chat_id": 1001, "message_id": 7}
+
+
+@pytest.mark.parametrize(
+    ("description", "edited"),
+    [("Bad Request: message is not modified", True), ("Bad Request: message to edit not found", False)],
+)
+async def test_an_edit_s_refusal_is_still_read(api: BotApi, description: str, *, edited: bool) -> None:
+    api.answers["editMessageText"] = (
+        400,
+        json.dumps({"ok": False, "error_code": 400, "description": description}),
+    )
+    bot = _bot(api, JsonBodySession)
+    try:
+        assert await Sender(bot).edit(1001, 7, Outgoing("hi", None)) is edited
+    finally:
+        await bot.session.close()
+
+
+async def test_an_edit_s_other_refusals_reach_the_caller(api: BotApi) -> None:
+    api.answers["editMessageText"] = (
+        400,
+        json.dumps({"ok": False, "error_code": 400, "description": "Bad Request: text is too long"}),
+    )
+    bot = _bot(api, JsonBodySession)
+    try:
+        with pytest.raises(TelegramBadRequest, match="too long"):
+            await Sender(bot).edit(1001, 7, Outgoing("hi", None))
+    finally:
+        await bot.session.close()
