@@ -92,10 +92,10 @@ async def api() -> AsyncIterator[BotApi]:
         else:
             form = await request.post()
             for key, value in form.items():
-                if isinstance(value, str):
-                    record.fields[key] = value
-                else:
+                if isinstance(value, web.FileField):
                     record.files[key] = value.file.read()
+                else:
+                    record.fields[key] = str(value)
         seen.append(record)
         if state.delay:
             await asyncio.sleep(state.delay)
@@ -277,10 +277,10 @@ async def test_an_unreachable_api_and_a_late_reply_are_network_errors(api: BotAp
         await unreachable.session.close()
 
     api.delay = 1.0
-    bot = _bot(api, JsonBodySession)
+    bot = Bot(TOKEN, session=JsonBodySession(api=TelegramAPIServer.from_base(api.base), timeout=0.2))
     try:
         with pytest.raises(TelegramNetworkError, match="timeout"):
-            await bot(SendMessage(chat_id=1001, text="hi"), request_timeout=0.2)
+            await bot(SendMessage(chat_id=1001, text="hi"))
     finally:
         await bot.session.close()
 
