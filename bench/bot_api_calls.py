@@ -1,4 +1,4 @@
-"""CPU per Bot API call: aiogram's own session against the bot's (JSON bodies, edits' replies not read).
+"""CPU per Bot API call: aiogram's own session against the bot's (JSON bodies, replies read only as needed).
 
 Run: ``.venv/bin/python bench/bot_api_calls.py [--calls 2000] [--rounds 7] [--concurrency 20]``.
 A stand-in Bot API (aiohttp, canned replies shaped like Telegram's: the sent
@@ -15,7 +15,8 @@ of this process's CPU per call:
 - ``json body``: :class:`~adapters.telegram.session.JsonBodySession`, the
   same ``bot(method)``;
 - ``product``: ``JsonBodySession`` through the adapter's
-  :class:`~adapters.telegram.sending.Sender` (an edit's reply checked, not built).
+  :class:`~adapters.telegram.sending.Sender` (an edit's reply checked, not
+  built; a sent message read for its id alone).
 
 The last line weighs each way by the calls per update the order-flow bench
 counts (``--mode throughput``).

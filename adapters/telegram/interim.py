@@ -30,5 +30,4 @@ class Interim:
             if await self._sender.edit(self._chat_id, self._pressed, message, max_wait=0):
                 self.message_id = self._pressed
             return
-        sent = await self._sender.send(self._chat_id, message, max_wait=0)
-        self.message_id = sent.message_id
+        self.message_id = await self._sender.send(self._chat_id, message, max_wait=0)

@@ -286,8 +286,7 @@ class TelegramPart:
                 for index, message in enumerate(render_screen(screen)):
                     if index:
                         await self._pacer.wait(chat_id)
-                    result = await self.sender.send(chat_id, message, max_wait=NOTICE_MAX_WAIT)
-                    sent.append(result.message_id)
+                    sent.append(await self.sender.send(chat_id, message, max_wait=NOTICE_MAX_WAIT))
             except TelegramRetryAfter as error:
                 return RetryLater(float(error.retry_after), describe(error))
             except TelegramAPIError as error:

@@ -50,8 +50,7 @@ class Presenter:
             shown.append(edit)
             rest = messages[1:]
         for message in rest:
-            sent = await self._sender.send(chat_id, message)
-            shown.append(sent.message_id)
+            shown.append(await self._sender.send(chat_id, message))
         previous = await self._retire_previous_menu(
             chat_id, shown, has_menu=messages[-1].keyboard is not None
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -32,7 +32,6 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import Response
-from aiogram.types import Message
 from pydantic import BeforeValidator
 
 from adapters.telegram.render import Outgoing
@@ -58,13 +57,30 @@ still aiogram's errors, since they are read from the reply's ``ok``,
 ``error_code`` and ``description`` as before.
 """
 
-_NOT_READ_RESPONSE = Response[NotRead]  # held: pydantic keeps generics only weakly
+
+def _message_id(reply: object) -> int:
+    message_id = reply.get("message_id") if isinstance(reply, dict) else None
+    if type(message_id) is not int:
+        raise ValueError("the reply names no message_id")  # aiogram reports it as ClientDecodeError
+    return message_id
+
+
+SentId = Annotated[int, BeforeValidator(_message_id)]
+"""The result of ``sendMessage`` as the bot reads it: the new message's id, nothing else built."""
+
+_HELD = (Response[NotRead], Response[SentId])  # pydantic keeps parametrised generics only weakly
 
 
 class _EditText(EditMessageText):
     """``editMessageText`` whose reply, the edited message, is not read."""
 
     __returning__ = NotRead  # type: ignore[assignment]
+
+
+class _SendText(SendMessage):
+    """``sendMessage`` whose reply, the sent message, is read for its id alone."""
+
+    __returning__ = SentId  # type: ignore[assignment]
 
 
 class _DropKeyboard(EditMessageReplyMarkup):
@@ -148,11 +164,12 @@ class Sender:
                 await self._sleep(error.retry_after)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    async def send(self, chat_id: int | str, message: Outgoing, *, max_wait: float | None = None) -> Message:
-        """Send ``message`` as a new message in ``chat_id``."""
-        return await self.call(
-            SendMessage(chat_id=chat_id, text=message.text, reply_markup=message.keyboard), max_wait=max_wait
+    async def send(self, chat_id: int | str, message: Outgoing, *, max_wait: float | None = None) -> int:
+        """Send ``message`` as a new message in ``chat_id``; returns the new message's id."""
+        sent = await self.call(
+            _SendText(chat_id=chat_id, text=message.text, reply_markup=message.keyboard), max_wait=max_wait
         )
+        return cast(int, sent)  # SentId's int (see _SendText), whatever SendMessage's type says
 
     async def edit(
         self, chat_id: int | str, message_id: int, message: Outgoing, *, max_wait: float | None = None

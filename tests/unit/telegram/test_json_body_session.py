@@ -348,3 +348,34 @@ async def test_an_edit_s_other_refusals_reach_the_caller(api: BotApi) -> None:
             await Sender(bot).edit(1001, 7, Outgoing("hi", None))
     finally:
         await bot.session.close()
+
+
+async def test_a_sent_message_is_read_for_its_id_alone(api: BotApi) -> None:
+    """Only ``message_id`` is read: a reply aiogram could not build a Message from still gives the id."""
+    api.answers["sendMessage"] = (
+        200,
+        json.dumps({"ok": True, "result": {"message_id": 815, "date": "soon"}}),
+    )
+    bot = _bot(api, JsonBodySession)
+    try:
+        with pytest.raises(ClientDecodeError):  # what aiogram's own method does with that reply
+            await bot(SendMessage(chat_id=1001, text="x"))
+        assert await Sender(bot).send(1001, Outgoing("Ваш номер готов", KEYBOARD)) == 815
+    finally:
+        await bot.session.close()
+
+    sent = api.seen[-1]
+    assert sent.method == "sendMessage"
+    assert sent.fields["text"] == "Ваш номер готов"
+    assert sent.fields["reply_markup"] == KEYBOARD.model_dump(exclude_none=True)
+
+
+@pytest.mark.parametrize("result", [{"date": 1}, {"message_id": "815"}, {"message_id": True}, [815], True])
+async def test_a_sent_message_without_an_id_is_a_decode_error(api: BotApi, result: object) -> None:
+    api.answers["sendMessage"] = (200, json.dumps({"ok": True, "result": result}))
+    bot = _bot(api, JsonBodySession)
+    try:
+        with pytest.raises(ClientDecodeError):
+            await Sender(bot).send(1001, Outgoing("hi"))
+    finally:
+        await bot.session.close()

@@ -14,11 +14,6 @@ MENU = Screen("Menu", ((Button("Go", "g"),),))
 
 
 @dataclass
-class Sent:
-    message_id: int
-
-
-@dataclass
 class RecordingSender:
     """Stands in for :class:`adapters.telegram.sending.Sender`, recording what is shown."""
 
@@ -26,10 +21,10 @@ class RecordingSender:
     log: list[tuple[Any, ...]] = field(default_factory=list)
     next_id: int = 100
 
-    async def send(self, chat_id: int, message: Outgoing) -> Sent:
+    async def send(self, chat_id: int, message: Outgoing) -> int:
         self.next_id += 1
         self.log.append(("send", chat_id, message.text))
-        return Sent(self.next_id)
+        return self.next_id
 
     async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> bool:
         self.log.append(("edit", chat_id, message_id, message.text))
