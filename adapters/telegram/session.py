@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from enum import Enum
 from typing import Any, Final, cast
 
 import orjson
@@ -105,7 +104,11 @@ class JsonBodySession(AiohttpSession):
 
 
 def _plain(value: Any, bot: Bot) -> Any:
-    """``value`` as plain JSON data, the way aiogram's ``prepare_value`` prepares a form field."""
+    """``value`` as plain JSON data, the way aiogram's ``prepare_value`` prepares a form field.
+
+    An enum member (aiogram's models hold their values, but a bot default may be
+    one) is left to ``orjson``, which writes its value.
+    """
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, Default):
@@ -120,8 +123,6 @@ def _plain(value: Any, bot: Bot) -> Any:
         return round((datetime.datetime.now() + value).timestamp())  # noqa: DTZ005 - as aiogram does
     if isinstance(value, datetime.datetime):
         return round(value.timestamp())
-    if isinstance(value, Enum):
-        return _plain(value.value, bot)
     if isinstance(value, TelegramObject):
         return _plain(value.model_dump(warnings=False), bot)
     return value

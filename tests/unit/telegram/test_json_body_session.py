@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-from collections.abc import AsyncIterator
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ from aiogram.methods import (
     BanChatMember,
     EditMessageText,
     SendDocument,
+    SendMediaGroup,
     SendMessage,
     TelegramMethod,
 )
@@ -39,13 +42,16 @@ from aiogram.types import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     Message,
 )
 from aiohttp import web
+from pydantic import TypeAdapter
 
 from adapters.telegram.render import Outgoing
-from adapters.telegram.sending import Sender
+from adapters.telegram.sending import NotRead, Sender
 from adapters.telegram.session import JsonBodySession, dumps_text
+from tests.fakes.clock import FakeClock
 
 TOKEN = "42:test-token"
 
@@ -56,6 +62,7 @@ class Recorded:
     content_type: str
     fields: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    token: str = ""
 
 
 @dataclass
@@ -66,6 +73,7 @@ class BotApi:
     seen: list[Recorded]
     answers: dict[str, tuple[int, str]]
     delay: float = 0.0
+    raw: Callable[[web.Request], Awaitable[web.Response]] | None = None
 
 
 def _message(text: str) -> dict[str, Any]:
@@ -85,8 +93,10 @@ async def api() -> AsyncIterator[BotApi]:
     state = BotApi("", seen, answers)
 
     async def handle(request: web.Request) -> web.Response:
+        if state.raw is not None:
+            return await state.raw(request)
         method = request.match_info["method"]
-        record = Recorded(method, request.content_type, {})
+        record = Recorded(method, request.content_type, {}, token=request.match_info["token"])
         if request.content_type == "application/json":
             record.fields = json.loads(await request.read())
         else:
@@ -118,7 +128,8 @@ async def api() -> AsyncIterator[BotApi]:
 
 def _bot(api: BotApi, session_type: type[AiohttpSession]) -> Bot:
     session = session_type(api=TelegramAPIServer.from_base(api.base))
-    return Bot(TOKEN, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
+    default = DefaultBotProperties(link_preview_is_disabled=True, parse_mode="HTML")
+    return Bot(TOKEN, session=session, default=default)
 
 
 async def _through_both(api: BotApi, method: TelegramMethod[Any]) -> tuple[Recorded, Recorded]:
@@ -157,6 +168,14 @@ CALLS: list[TelegramMethod[Any]] = [
         until_date=datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
         revoke_messages=True,
     ),
+    # the photos' parse_mode is a Default inside a list: resolved from the bot's defaults as well
+    SendMediaGroup(
+        chat_id=1001,
+        media=[
+            InputMediaPhoto(media="https://127.0.0.1/scan-1.jpg", caption="<b>1</b>"),
+            InputMediaPhoto(media="https://127.0.0.1/scan-2.jpg"),
+        ],
+    ),
 ]
 
 
@@ -166,11 +185,13 @@ async def test_the_json_body_carries_exactly_the_fields_of_aiogram_s_form(
 ) -> None:
     api.answers["sendMessage"] = (200, json.dumps({"ok": True, "result": _message("x")}))
     api.answers["editMessageText"] = (200, json.dumps({"ok": True, "result": _message("x")}))
+    api.answers["sendMediaGroup"] = (200, json.dumps({"ok": True, "result": [_message("x")]}))
     form, body = await _through_both(api, method)
 
     assert form.content_type != "application/json"
     assert body.content_type == "application/json"
     assert body.method == form.method
+    assert body.token == form.token == TOKEN
     assert set(body.fields) == set(form.fields)
     for key, value in body.fields.items():
         assert _form_value(form.fields[key], value) == value, key
@@ -286,8 +307,72 @@ async def test_an_unreachable_api_and_a_late_reply_are_network_errors(api: BotAp
 
 
 def test_json_text_beyond_orjson_s_reach_is_written_by_json() -> None:
-    assert json.loads(dumps_text({"id": 2**70, "name": "Ана"})) == {"id": 2**70, "name": "Ана"}
+    text = dumps_text({"id": 2**70, "name": "Ана"})
+    assert json.loads(text) == {"id": 2**70, "name": "Ана"}
+    assert "Ана" in text  # UTF-8, as orjson writes it, not \u escapes
     assert dumps_text({"name": "Ана"}) == '{"name":"Ана"}'
+
+
+async def test_a_body_beyond_orjson_s_reach_is_written_by_json(api: BotApi) -> None:
+    api.answers["sendMessage"] = (200, json.dumps({"ok": True, "result": _message("x")}))
+    _form, body = await _through_both(api, SendMessage(chat_id=2**70, text="Ана"))
+
+    assert body.content_type == "application/json"
+    assert body.fields["chat_id"] == 2**70
+    assert body.fields["text"] == "Ана"
+
+
+async def test_a_relative_date_is_sent_as_the_moment_it_names(api: BotApi) -> None:
+    bot = _bot(api, JsonBodySession)
+    try:
+        before = time.time()
+        await bot(BanChatMember(chat_id=1001, user_id=5, until_date=datetime.timedelta(minutes=5)))
+        after = time.time()
+    finally:
+        await bot.session.close()
+
+    assert round(before) + 300 <= api.seen[-1].fields["until_date"] <= round(after) + 300
+
+
+async def test_a_call_s_own_timeout_is_kept_with_or_without_a_file(api: BotApi) -> None:
+    api.delay = 1.5
+    bot = _bot(api, JsonBodySession)  # the session's own timeout: aiogram's 60 s
+    upload = SendDocument(chat_id=1001, document=BufferedInputFile(b"scan", filename="id.pdf"))
+    try:
+        for method in (SendMessage(chat_id=1001, text="hi"), upload):
+            with pytest.raises(TelegramNetworkError) as raised:
+                await bot(method, request_timeout=1)
+            assert raised.value.method is method
+            assert raised.value.message == "Request timeout error"  # aiogram's own words
+    finally:
+        await bot.session.close()
+
+
+async def test_an_unreachable_api_is_named_in_the_error(api: BotApi) -> None:
+    method = SendMessage(chat_id=1001, text="hi")
+    unreachable = Bot(TOKEN, session=JsonBodySession(api=TelegramAPIServer.from_base("http://127.0.0.1:9")))
+    try:
+        with pytest.raises(TelegramNetworkError) as raised:
+            await unreachable(method)
+    finally:
+        await unreachable.session.close()
+
+    assert raised.value.method is method
+    assert raised.value.message.startswith("ClientConnectorError: ")
+
+
+async def test_a_reply_that_is_not_utf_8_is_a_decode_error(api: BotApi) -> None:
+    bot = _bot(api, JsonBodySession)
+
+    async def latin1(request: web.Request) -> web.Response:
+        return web.Response(body=b'{"ok": true, "result": "caf\xe9"}', content_type="application/json")
+
+    api.raw = latin1
+    try:
+        with pytest.raises(ClientDecodeError):
+            await bot(SendMessage(chat_id=1001, text="hi"))
+    finally:
+        await bot.session.close()
 
 
 # -- replies the bot does not read ------------------------------------------------------
@@ -317,6 +402,7 @@ async def test_an_edit_s_reply_is_checked_but_the_edited_message_is_not_built(ap
         "reply_markup": KEYBOARD.model_dump(exclude_none=True),
         "link_preview_options": {"is_disabled": True},
         "disable_web_page_preview": True,  # aiogram fills both from the bot's default
+        "parse_mode": "HTML",
     }
     assert strip.fields == {"chat_id": 1001, "message_id": 7}
 
@@ -335,6 +421,57 @@ async def test_an_edit_s_refusal_is_still_read(api: BotApi, description: str, *,
         assert await Sender(bot).edit(1001, 7, Outgoing("hi", None)) is edited
     finally:
         await bot.session.close()
+
+
+def test_a_reply_not_read_is_taken_as_true() -> None:
+    assert TypeAdapter(NotRead).validate_python(_message("edited")) is True
+
+
+async def test_flood_waits_are_sat_out_only_as_long_as_the_caller_allows(api: BotApi) -> None:
+    flood = {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests",
+        "parameters": {"retry_after": 1},
+    }
+    api.answers["sendMessage"] = (429, json.dumps(flood))
+    api.answers["editMessageText"] = (429, json.dumps(flood))
+    bot, clock = _bot(api, JsonBodySession), FakeClock()
+    sender = Sender(bot, attempts=3, sleep=clock.skip)
+    try:
+        with pytest.raises(TelegramRetryAfter):
+            await sender.send(1001, Outgoing("hi"), max_wait=0)
+        with pytest.raises(TelegramRetryAfter):
+            await sender.edit(1001, 7, Outgoing("hi"), max_wait=0)
+        assert clock.sleeps == []
+        with pytest.raises(TelegramRetryAfter):
+            await sender.send(1001, Outgoing("hi"))  # the default wait allows 1 s: sat out, then given up
+        assert clock.sleeps == [1, 1]
+    finally:
+        await bot.session.close()
+
+
+@pytest.mark.parametrize(
+    ("description", "logged"),
+    [
+        ("Bad Request: message is not modified", False),
+        ("Bad Request: message can't be edited", False),
+        ("Bad Request: chat not found", True),
+    ],
+)
+async def test_removing_old_buttons_fails_quietly(
+    api: BotApi, caplog: pytest.LogCaptureFixture, description: str, *, logged: bool
+) -> None:
+    refusal = {"ok": False, "error_code": 400, "description": description}
+    api.answers["editMessageReplyMarkup"] = (400, json.dumps(refusal))
+    bot = _bot(api, JsonBodySession)
+    try:
+        with caplog.at_level(logging.INFO, logger="adapters.telegram"):
+            await Sender(bot).strip_keyboard(1001, 7)
+    finally:
+        await bot.session.close()
+
+    assert ("could not remove old buttons" in caplog.messages) is logged
 
 
 async def test_an_edit_s_other_refusals_reach_the_caller(api: BotApi) -> None:
@@ -375,7 +512,7 @@ async def test_a_sent_message_without_an_id_is_a_decode_error(api: BotApi, resul
     api.answers["sendMessage"] = (200, json.dumps({"ok": True, "result": result}))
     bot = _bot(api, JsonBodySession)
     try:
-        with pytest.raises(ClientDecodeError):
+        with pytest.raises(ClientDecodeError, match="the reply names no message_id"):
             await Sender(bot).send(1001, Outgoing("hi"))
     finally:
         await bot.session.close()
