@@ -38,12 +38,17 @@ class _HasFile(Exception):
     """Raised while writing a body that holds a file: such a call goes as a multipart form."""
 
 
-def dumps_text(value: Any) -> str:
-    """``value`` as JSON text, by ``orjson`` or (integers beyond 64 bits) by ``json``."""
+def _dumps(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON, by ``orjson`` or (integers beyond 64 bits) by ``json``."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False).encode()
+
+
+def dumps_text(value: Any) -> str:
+    """``value`` as JSON text (aiogram's ``json_dumps``, used for the fields of a multipart form)."""
+    return _dumps(value).decode()
 
 
 class JsonBodySession(AiohttpSession):
@@ -68,10 +73,7 @@ class JsonBodySession(AiohttpSession):
                     fields[key] = plain
         except _HasFile:
             return None
-        try:
-            return orjson.dumps(fields)
-        except TypeError:
-            return json.dumps(fields, ensure_ascii=False).encode()
+        return _dumps(fields)
 
     async def make_request(
         self,
