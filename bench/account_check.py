@@ -10,7 +10,9 @@ the client's CPU is measured. Per size, rounds alternate:
 * ``direct_numbers``: the whole list read into records (items seen before are
   kept by their JSON text, as from the second read on) and searched, the check
   as it was;
-* ``find_direct_number``: the check as it is (the item asked for is the last).
+* ``find_direct_number``: the check as it is, for the last item (``find one``)
+  and for a number the account does not hold (``absent``: the answer before
+  almost every order).
 
 Medians of CPU milliseconds per call are printed.
 """
@@ -81,12 +83,20 @@ async def measure(count: int, rounds: int) -> dict[str, list[float]]:
         return jsontext.loads(body)
 
     repeat = max(3, 20_000 // count)
-    figures: dict[str, list[float]] = {"json.loads": [], "jsontext.loads": [], "whole": [], "find": []}
+    absent = "1" + last  # one digit more: no listed number holds it
+    figures: dict[str, list[float]] = {
+        "json.loads": [],
+        "jsontext.loads": [],
+        "whole": [],
+        "find": [],
+        "absent": [],
+    }
     for _ in range(rounds):
         figures["json.loads"].append(await cpu_ms(parse_json, repeat))
         figures["jsontext.loads"].append(await cpu_ms(parse_exact, repeat))
         figures["whole"].append(await cpu_ms(whole_list, repeat))
         figures["find"].append(await cpu_ms(lambda: client.find_direct_number(last), repeat))
+        figures["absent"].append(await cpu_ms(lambda: client.find_direct_number(absent), repeat))
     await http.aclose()
     return figures
 
@@ -96,12 +106,14 @@ def main() -> None:
     parser.add_argument("--numbers", default="500,5000", help="list sizes, comma-separated")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    header = f"{'numbers':>8} {'json.loads':>11} {'jsontext':>9} {'whole list':>11} {'find one':>9}"
+    header = (
+        f"{'numbers':>8} {'json.loads':>11} {'jsontext':>9} {'whole list':>11} {'find one':>9} {'absent':>7}"
+    )
     print(header + "  (ms CPU, medians)")
     for count in (int(n) for n in args.numbers.split(",")):
         f = asyncio.run(measure(count, args.rounds))
-        row = [statistics.median(f[k]) for k in ("json.loads", "jsontext.loads", "whole", "find")]
-        print(f"{count:>8} {row[0]:>11.3f} {row[1]:>9.3f} {row[2]:>11.3f} {row[3]:>9.3f}")
+        row = [statistics.median(f[k]) for k in ("json.loads", "jsontext.loads", "whole", "find", "absent")]
+        print(f"{count:>8} {row[0]:>11.3f} {row[1]:>9.3f} {row[2]:>11.3f} {row[3]:>9.3f} {row[4]:>7.3f}")
 
 
 if __name__ == "__main__":

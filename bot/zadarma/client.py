@@ -24,7 +24,9 @@ import httpx
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from bot.zadarma import absence
 from bot.zadarma import models as m
+from bot.zadarma.absence import AbsenceReader, NotListed
 from bot.zadarma.brief import (
     BodyReader,
     BriefReader,
@@ -506,11 +508,16 @@ class ZadarmaClient:
         spaces do not count in the comparison), but only an item whose ``number`` may
         be ``number`` is read into a record: the check before an order costs little
         on an account with thousands of numbers. An unreadable item that may be it
-        is skipped, logged and counted; the others are not looked at.
+        is skipped, logged and counted; the others are not looked at. When no
+        item's ``number`` holds the number (the usual answer before an order),
+        :class:`~bot.zadarma.absence.AbsenceReader` proves it without building the
+        list.
         """
-        path, key = "/v1/direct_numbers/", "info"
+        path, key = "/v1/direct_numbers/", absence.KEY
         wanted = number.strip().lstrip("+")
-        body = await self.request("GET", path, priority=priority)
+        body = await self.request("GET", path, priority=priority, reader=partial(AbsenceReader, wanted))
+        if isinstance(body.get(key), NotListed):
+            return None
         for index, item in enumerate(_list_of(body.get(key), key, "GET", path)):
             if type(item) is dict:
                 value = item.get("number")
