@@ -23,8 +23,9 @@ Two processes, so that the figures are the bot's and not the harness's:
 
 A fair comparison: the product runs at its production defaults (log level
 INFO, text lines unless ``--log-format json``; its start-up heap frozen by
-``settle_heap``), and the baseline and mirror bots (below) get the same: the
-product's logging set-up (``bot.logs.configure_logging``, same format and
+``settle_heap``; its event loop uvloop where installed, ``EVENT_LOOP=auto``), and
+the baseline and mirror bots (below) get the same: the same event loop
+(``--event-loop``), the product's logging set-up (``bot.logs.configure_logging``, same format and
 level, the token registered as a secret) and the same ``gc.collect()`` +
 ``gc.freeze()`` before serving. What each bot logs is its own: aiogram's
 line per update for the minimal bots, the product's lines per update and per
@@ -120,6 +121,7 @@ from aiohttp import web  # noqa: E402
 from support import BotProcess, GcWatch, logger_of, percentile, usage  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
+from bot.eventloop import uvloop_available  # noqa: E402
 from bot.sandbox import FreeNumber, Sandbox, SandboxConfig  # noqa: E402
 from bot.sandbox.catalog import DirectionId, new_number_digits, new_number_id  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected  # noqa: E402
@@ -669,14 +671,16 @@ def merged(phases: list[Phase]) -> Phase:
 
 @dataclass(frozen=True)
 class LogSetup:
-    """How the bot under test logs (product, baseline and mirror alike); production's default: INFO."""
+    """How the bot under test logs and which event loop it runs on (product, baseline and mirror
+    alike); production's defaults: INFO, ``EVENT_LOOP=auto`` (uvloop where installed)."""
 
     format: str = "text"
     level: str = "INFO"
+    loop: str = "auto"
 
     @classmethod
     def of(cls, args: argparse.Namespace) -> LogSetup:
-        return cls(args.log_format, args.log_level)
+        return cls(args.log_format, args.log_level, args.event_loop)
 
 
 def free_port() -> int:
@@ -720,6 +724,7 @@ async def started(
             "mirror": mirror,
             "log_format": log.format,
             "log_level": log.level,
+            "event_loop": log.loop,
         }
         if kind == "product":
             sandbox = Sandbox(
@@ -1384,6 +1389,8 @@ async def run(args: argparse.Namespace) -> None:
         )
         + "; SQLite store in a temp file; Zadarma emulator over a real socket on 127.0.0.1"
     )
+    loop = args.event_loop if args.event_loop != "auto" else ("uvloop" if uvloop_available() else "asyncio")
+    print(f"event loop of every bot: {loop} (--event-loop {args.event_loop}; production: EVENT_LOOP=auto)")
     gc.callbacks.append(HARNESS_GC)
     results = Results()
     with tempfile.TemporaryDirectory(prefix="order-flow-") as name:
@@ -1430,6 +1437,13 @@ def main() -> None:
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         default="INFO",
         help="the bot's log level, product and baseline alike (default INFO, as in production)",
+    )
+    parser.add_argument(
+        "--event-loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="the bots' event loop, product, baseline and mirror alike (default auto: uvloop where"
+        " installed, as in production's EVENT_LOOP)",
     )
     parser.add_argument("--rounds", type=int, default=5, help="orders per user, saturation phase (default 5)")
     parser.add_argument(

@@ -524,7 +524,9 @@ def main(argv: list[str]) -> int:
         sys.path.insert(1, str(ROOT))  # the product's packages, installed or not
     control = Control()
     serve = _serve_product if config["kind"] == "product" else _serve_baseline
-    asyncio.run(serve(config, control))
+    from bot import eventloop  # after the path is set
+
+    eventloop.run(serve(config, control), config.get("event_loop", "auto"))
     return 0
 
 

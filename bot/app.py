@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
+from bot import eventloop
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
 from bot.platforms import Platform, PlatformEntry, PlatformRegistry
@@ -351,7 +352,7 @@ def _detach_log_stream(stream: TextIO) -> None:
 def run(settings: Settings) -> int:
     """``python -m bot run``: every configured part until SIGTERM/SIGINT."""
     try:
-        return asyncio.run(_serve(settings))
+        return eventloop.run(_serve(settings), settings.event_loop)
     except ConfigError as exc:
         for line in exc.problems:
             print(f"configuration error: {line}", file=sys.stderr)
@@ -367,6 +368,7 @@ async def _serve(settings: Settings) -> int:
             print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level, settings.secret_values())
+    log.info("starting", extra={"event_loop": eventloop.running_loop_name()})
     async with AsyncExitStack() as stack:
         core = await enter_core(stack, settings)
         if core is None:

@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.eventloop import LoopName, uvloop_available
 from bot.storage.sealing import StateKeys, parse_key
 from bot.storage.url import EXPECTED_FORMS, SqliteUrl, parse_database_url
 from bot.zadarma.client import PRODUCTION_URL
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     zadarma_rate_limit: int = Field(default=100, ge=1, le=10_000)
     zadarma_timeout: float = Field(default=15.0, gt=0, le=120)
     zadarma_transport: TransportName = "aiohttp"  # what the Zadarma client's httpx sends through
+    event_loop: LoopName = "auto"  # bot.eventloop: uvloop where installed
     settle_window: float = Field(default=0.0, ge=0, le=86_400)
     outcome_grace: float = Field(default=60.0, ge=0, le=3600)
 
@@ -283,6 +285,8 @@ class Settings(BaseSettings):
         where = database_problem(self.database_url)
         if where:
             problems.append(f"DATABASE_URL: {where}")
+        if self.event_loop == "uvloop" and not uvloop_available():
+            problems.append("EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop, or use auto)")
         return problems
 
     @property

@@ -118,6 +118,8 @@ async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(
     lines = service.stderr.decode().splitlines()
     records = [json.loads(line) for line in lines if line.strip()]
     assert records, "the service logged nothing"
+    # EVENT_LOOP=auto: everything above ran on uvloop, a dependency wherever it is built
+    assert [r["event_loop"] for r in records if r["message"] == "starting"] == ["uvloop"]
     updates = [r for r in records if r["message"] == "telegram update"]
     calls = [r for r in records if r["message"] == "zadarma call"]
     assert len(updates) >= 15 and calls
