@@ -368,11 +368,11 @@ async def _serve(settings: Settings) -> int:
             print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level, settings.secret_values())
-    log.info("starting", extra={"event_loop": eventloop.running_loop_name()})
     async with AsyncExitStack() as stack:
         core = await enter_core(stack, settings)
         if core is None:
             return EXIT_STORAGE
+        log.info("starting", extra={"event_loop": eventloop.running_loop_name()})
         service = build_service(core)
         settle_heap()
         await service.runner.start()

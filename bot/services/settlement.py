@@ -60,6 +60,8 @@ class Settler:
         self._next: dict[str, tuple[datetime, float]] = {}  # intent key -> (next look, current interval)
         self._task: asyncio.Task[None] | None = None
         self.recovered = asyncio.Event()
+        self._born = clock()
+        """Intents changed since then are this process's own (in hand right now), not a crash's leftovers."""
         self.settled = 0
         self.last_error: str | None = None
 
@@ -111,9 +113,11 @@ class Settler:
         wake = self._ordering.unknown_seen
         while not self.recovered.is_set():
             try:
-                left_before = None
+                # Parts that started before this one (a chat replaying its kept updates) may
+                # already be placing orders: those are never a crash's leftovers.
+                left_before = self._born
                 if self._orphan_after is not None:
-                    left_before = self._clock() - timedelta(seconds=self._orphan_after)
+                    left_before = min(left_before, self._clock() - timedelta(seconds=self._orphan_after))
                 await self._ordering.recover(left_before=left_before)
                 self.recovered.set()
             except Exception:  # the store or the API is down at start: try again shortly

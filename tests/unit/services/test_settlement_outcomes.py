@@ -8,6 +8,7 @@ the chat's acknowledgement.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -541,3 +542,25 @@ async def test_a_late_record_of_a_number_given_to_someone_else_meanwhile_goes_to
     assert await intent_status(stack, "k") == "contested"
     assert await stack.storage.ownership.owner_of_number(digits) == BOB.user
     assert (await team_check(stack)).payload["params"]["customer"] == "telegram:1001"
+
+
+async def test_recovery_at_start_leaves_the_intents_this_process_opened_before_it_ran(stack: Stack) -> None:
+    """The chats start before the settler and replay their kept updates at once: an order one of
+    them is placing right now is not a crash's leftover, however the start-up tasks interleave.
+    (With replicas, ``orphan_after`` already leaves every young intent alone.)"""
+    notifier(stack)
+    storage = stack.storage
+    await storage.intents.create("left", IntentKind.ORDER, ALICE.user, order_params(1))  # the crash's
+    settler = Settler(stack.services.ordering, storage)
+    await storage.intents.create("live", IntentKind.ORDER, BOB.user, order_params(2))  # a replayed press
+    await storage.intents.create("sent", IntentKind.ORDER, BOB.user, order_params(3))
+    await storage.intents.mark_sending("sent")  # its call to Zadarma is on its way
+    await settler.start()
+    try:
+        await asyncio.wait_for(settler.recovered.wait(), 10)
+    finally:
+        await settler.stop()
+    assert await intent_status(stack, "left") == "failed"
+    assert (await told(stack, "left"))["outcome"] == "not_placed"
+    assert await intent_status(stack, "live") == "pending"
+    assert await intent_status(stack, "sent") == "sending"
