@@ -70,8 +70,7 @@ class AbsenceReader:
 
     def finish(self) -> Any:
         """The reply, its list as :class:`NotListed` when that proves the absence."""
-        chunks = self._chunks
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        body = b"".join(self._chunks)
         absent = self._absent(body)
         if absent is not None:
             return absent
@@ -86,7 +85,7 @@ class AbsenceReader:
                 body.decode()  # msgspec does not check the UTF-8 of the strings it skips; json does
             page = _PAGE.decode(body)
             # Digits cannot span the separator, and str() of a number never holds one.
-            numbers = "\n".join([n if type(n) is str else str(n) for n in [i.number for i in page.info]])
+            numbers = "\n".join([str(item.number) for item in page.info])
         except (
             msgspec.DecodeError,
             RecursionError,

@@ -223,3 +223,31 @@ async def test_the_emulators_list_proves_absence_and_finds_what_is_there(realist
         found = await client.find_direct_number(last)
         assert found is not None and found.number.lstrip("+") == last
         assert client.skipped_items == 0
+
+
+async def test_the_client_answers_an_absent_number_without_decoding_the_whole_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the reader is for: the whole-body parser runs only when an item may be the number."""
+    sandbox = Sandbox(SandboxConfig(rate_limit=10**9))
+    owned = sandbox.seed_owned_numbers(50)
+    whole: list[int] = []
+
+    def counted(text: bytes) -> Any:
+        whole.append(len(text))
+        return jsontext_loads(text)
+
+    jsontext_loads = jsontext.loads
+    monkeypatch.setattr(jsontext, "loads", counted)
+    async with httpx.AsyncClient(transport=sandbox.transport()) as http:
+        client = ZadarmaClient(
+            http,
+            base_url="http://127.0.0.1:1",
+            key=sandbox.key,
+            secret=sandbox.secret,
+            limiter=RateLimiter(10**9),
+        )
+        assert await client.find_direct_number("4822" + "0" * 7) is None
+        assert whole == []
+        found = await client.find_direct_number(owned[0])
+        assert found is not None and len(whole) == 1 and whole[0] > 50 * 100  # the whole list, read once
