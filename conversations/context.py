@@ -94,9 +94,10 @@ class Ctx:
         self.notes.append(text)
 
     async def working(self, key: str, **params: object) -> None:
-        """Show "⏳ …" (the text ``key``) at once: what comes next waits on Zadarma more than once.
+        """Show "⏳ …" (the text ``key``) at once: what comes next waits on Zadarma.
 
-        Called right before such work (a payment, a change at Zadarma), once per event; the
+        Called right before such work (a payment, a change at Zadarma, a screen whose data
+        is not cached), once per event; the
         event's own screens replace it when the work is done. The interim screen has no
         buttons, so what is being done cannot be pressed again meanwhile. Best effort: a
         failure to show it is logged and the work goes on.

@@ -285,6 +285,10 @@ class CatalogService:
         found = await self._free.get_or_load(key, lambda: self._load_free(direction_id, mask))
         return list(found)
 
+    def free_numbers_cached(self, direction_id: DirectionId, mask: str | None = None) -> bool:
+        """Whether :meth:`free_numbers` would answer from its cache now, without calling Zadarma."""
+        return self._free.get((str(direction_id), mask or "")) is not None
+
     async def _load_free(self, direction_id: DirectionId, mask: str | None) -> tuple[FreeNumber, ...]:
         return tuple(await api(self._client.available_numbers(direction_id, mask)))
 

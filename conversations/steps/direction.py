@@ -7,7 +7,7 @@ import unicodedata
 from bot.services.types import Direction
 from conversations.context import Ctx
 from conversations.formatting import yes_no
-from conversations.i18n import Translator
+from conversations.i18n import N_, Translator
 from conversations.paging import page_line, page_row, paginate
 from conversations.screens import Screen
 from conversations.state import Action
@@ -105,6 +105,9 @@ class DirectionStep(Step):
                 order.number_page = 0
                 order.number_id = ""
                 order.number = ""
+                if not ctx.services.catalog.free_numbers_cached(direction.id):
+                    # the numbers screen waits one Zadarma round trip: show the pick taken at once
+                    await ctx.working(N_("working.numbers"), city=direction.name)
                 ctx.go("order.number")
             case "page":
                 order.direction_page = action.n

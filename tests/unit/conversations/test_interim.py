@@ -100,14 +100,30 @@ async def test_a_second_press_while_the_hourglass_shows_pays_nothing_more(world:
     assert again.screens == []  # a replay only reads what is stored: no hourglass
 
 
+async def test_a_city_whose_free_numbers_must_be_looked_up_shows_the_hourglass_first(
+    world: World, chat: Chat
+) -> None:
+    await chat.command("order", "PL")
+    await chat.type("Gdańsk")
+    shown = Shown(world, ("direct_numbers.available",))
+    await send(chat, Press(chat.button("Gdańsk").action), shown)
+    assert [s.text for s in shown.screens] == [t("working.numbers", city="Gdańsk")]
+    assert shown.screens[0].buttons == () and shown.calls == [{"direct_numbers.available": 0}]
+    assert await chat.step() == "order.number"
+    assert world.sandbox.call_count("direct_numbers.available") == 1
+
+
 async def test_fast_presses_show_no_hourglass(world: World, chat: Chat) -> None:
     await chat.command("order", "PL")
     await chat.type("Gdańsk")
+    await chat.press("Gdańsk")  # its free numbers are now cached
+    await chat.press("Back")
     shown = Shown(world, ())
     for label in ("Gdańsk", "Any number", "Pay for 3 months", "Auto-renewal: on"):
         await send(chat, Press(chat.button(label).action), shown)
     assert await chat.step() == "order.confirm"
     assert shown.screens == []
+    assert world.sandbox.call_count("direct_numbers.available") == 1
 
 
 async def test_refreshing_a_pending_order_shows_no_hourglass(world: World, chat: Chat) -> None:
