@@ -97,10 +97,9 @@ class Ctx:
         """Show "⏳ …" (the text ``key``) at once: what comes next waits on Zadarma.
 
         Called right before such work (a payment, a change at Zadarma, a screen whose data
-        is not cached), once per event; the
-        event's own screens replace it when the work is done. The interim screen has no
-        buttons, so what is being done cannot be pressed again meanwhile. Best effort: a
-        failure to show it is logged and the work goes on.
+        is not cached), once per event; the event's own screens replace it when the work
+        is done. The interim screen has no buttons, so what is being done cannot be pressed
+        again meanwhile. Best effort: a failure to show it is logged and the work goes on.
         """
         if self.interim is None:  # the engine's callback shows one interim screen per event
             return

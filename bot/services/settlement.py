@@ -60,8 +60,8 @@ class Settler:
         self._next: dict[str, tuple[datetime, float]] = {}  # intent key -> (next look, current interval)
         self._task: asyncio.Task[None] | None = None
         self.recovered = asyncio.Event()
+        # Intents changed since then are this process's own (in hand right now), not a crash's leftovers.
         self._born = clock()
-        """Intents changed since then are this process's own (in hand right now), not a crash's leftovers."""
         self.settled = 0
         self.last_error: str | None = None
 

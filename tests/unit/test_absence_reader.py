@@ -195,6 +195,17 @@ def test_a_number_that_is_not_plain_digits_is_never_proved_absent(wanted: str) -
     assert check_against_whole_reading(body, wanted) is False
 
 
+def client_of(sandbox: Sandbox, http: httpx.AsyncClient) -> ZadarmaClient:
+    """The production client with the emulator's credentials, its own limit lifted."""
+    return ZadarmaClient(
+        http,
+        base_url="http://127.0.0.1:1",
+        key=sandbox.key,
+        secret=sandbox.secret,
+        limiter=RateLimiter(10**9),
+    )
+
+
 @pytest.mark.parametrize("realistic", [False, True])
 async def test_the_emulators_list_proves_absence_and_finds_what_is_there(realistic: bool) -> None:
     sandbox = Sandbox(SandboxConfig(rate_limit=10**9, realistic=realistic))
@@ -208,13 +219,7 @@ async def test_the_emulators_list_proves_absence_and_finds_what_is_there(realist
             return httpx.Response(response.status_code, headers=response.headers, content=bodies[-1])
 
     async with httpx.AsyncClient(transport=Keep()) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://127.0.0.1:1",
-            key=sandbox.key,
-            secret=sandbox.secret,
-            limiter=RateLimiter(10**9),
-        )
+        client = client_of(sandbox, http)
         absent = "4822" + "0" * 7
         assert absent not in {n.lstrip("+") for n in owned}
         assert await client.find_direct_number(absent) is None
@@ -240,13 +245,7 @@ async def test_the_client_answers_an_absent_number_without_decoding_the_whole_li
     jsontext_loads = jsontext.loads
     monkeypatch.setattr(jsontext, "loads", counted)
     async with httpx.AsyncClient(transport=sandbox.transport()) as http:
-        client = ZadarmaClient(
-            http,
-            base_url="http://127.0.0.1:1",
-            key=sandbox.key,
-            secret=sandbox.secret,
-            limiter=RateLimiter(10**9),
-        )
+        client = client_of(sandbox, http)
         assert await client.find_direct_number("4822" + "0" * 7) is None
         assert whole == []
         found = await client.find_direct_number(owned[0])
