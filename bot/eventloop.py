@@ -33,9 +33,11 @@ def loop_factory(name: LoopName) -> Callable[[], asyncio.AbstractEventLoop] | No
     Raises :class:`RuntimeError` for ``uvloop`` when it is not installed
     (the configuration check says so before the service starts).
     """
-    if name == "asyncio" or (name == "auto" and not uvloop_available()):
+    if name == "asyncio":
         return None
     if not uvloop_available():
+        if name == "auto":
+            return None
         raise RuntimeError("EVENT_LOOP=uvloop but uvloop is not installed")
     import uvloop
 
