@@ -15,11 +15,22 @@ of this process's CPU per call:
 - ``json body``: :class:`~adapters.telegram.session.JsonBodySession`, the
   same ``bot(method)``;
 - ``product``: ``JsonBodySession`` through the adapter's
-  :class:`~adapters.telegram.sending.Sender` (an edit's reply checked, not
-  built; a sent message read for its id alone).
+  :class:`~adapters.telegram.sending.Sender`: each call's fields written as
+  plain data (no aiogram method model built and dumped), an edit's reply
+  checked, not built, a sent message read for its id alone.
+
+The keyboard is built once for all three (aiogram's model for the first two,
+the adapter's plain data for the third), so rendering is not counted here.
 
 The last line weighs each way by the calls per update the order-flow bench
 counts (``--mode throughput``).
+
+``--offline`` measures, without any network, what a screen shown by an edit
+costs before and after the request: the screen rendered, the call built,
+its body written and an ``ok`` reply read. aiogram's way (the screen's
+buttons as ``InlineKeyboardMarkup``, ``EditMessageText``, aiogram's form and
+``check_response``) against the adapter's (``render_screen``, a prepared
+call, its JSON body, the reply checked for ``ok``), alternated round by round.
 """
 
 from __future__ import annotations
@@ -49,13 +60,14 @@ from aiogram.methods import (  # noqa: E402
     EditMessageText,
     SendMessage,
 )
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup  # noqa: E402
 from aiohttp import ClientSession, web  # noqa: E402
 
-from adapters.telegram.render import Outgoing, keyboard  # noqa: E402
+from adapters.telegram.render import Outgoing, keyboard, render_screen  # noqa: E402
 from adapters.telegram.response_types import keep_response_types  # noqa: E402
-from adapters.telegram.sending import Sender  # noqa: E402
+from adapters.telegram.sending import Sender, edit_call  # noqa: E402
 from adapters.telegram.session import JsonBodySession  # noqa: E402
-from conversations.screens import Button  # noqa: E402
+from conversations.screens import Button, Screen  # noqa: E402
 
 TOKEN = "123456:bench-token"
 CALLS_PER_UPDATE = {
@@ -71,10 +83,12 @@ TEXT = (
     "Абонентская плата: 5.00 USD в месяц.\n"
     "Подтвердите заказ или выберите другой."
 )
-KEYBOARD = keyboard(
-    [[Button(f"+7 495 000-00-0{i}", f"v1:number:{i}:9f2c4e")] for i in range(1, 5)]
-    + [[Button("◀ Back", "v1:back"), Button("✖ Cancel", "v1:cancel")]]
-)
+BUTTONS = [[Button(f"+7 495 000-00-0{i}", f"v1:number:{i}:9f2c4e")] for i in range(1, 5)] + [
+    [Button("◀ Back", "v1:back"), Button("✖ Cancel", "v1:cancel")]
+]
+MARKUP = keyboard(BUTTONS)
+KEYBOARD = InlineKeyboardMarkup.model_validate(MARKUP)
+"""The same keyboard as aiogram's model, for aiogram's methods (built once, as ``MARKUP`` is)."""
 
 
 def _message(with_keyboard: bool) -> dict[str, Any]:
@@ -92,8 +106,8 @@ def _message(with_keyboard: bool) -> dict[str, Any]:
         "edit_date": 1_764_900_001,
         "text": TEXT,
     }
-    if with_keyboard and KEYBOARD is not None:
-        message["reply_markup"] = KEYBOARD.model_dump(exclude_none=True)
+    if with_keyboard:
+        message["reply_markup"] = MARKUP
     return message
 
 
@@ -125,7 +139,7 @@ def calls_of(way: str, bot: Bot) -> dict[str, Call]:
     chat, message_id = 100001, 4711
     if way == "product":
         sender = Sender(bot)
-        shown = Outgoing(TEXT, KEYBOARD)
+        shown = Outgoing(TEXT, MARKUP)
         return {
             "sendMessage": lambda: sender.send(chat, shown),
             "editMessageText": lambda: sender.edit(chat, message_id, shown),
@@ -220,15 +234,70 @@ async def run(total: int, rounds: int, concurrency: int) -> None:
     print(f"{'per update (order-flow mix)':<34}" + "".join(f"{per_update[way]:>22.0f}" for way in ways))
 
 
+SCREEN = Screen(TEXT, tuple(tuple(row) for row in BUTTONS))
+
+
+def offline_ways(bot: Bot) -> dict[str, Callable[[], object]]:
+    """A screen shown by an edit, request written and ok reply read, aiogram's way and the adapter's."""
+    session = bot.session
+    assert isinstance(session, JsonBodySession)
+    reply = REPLIES["editMessageText"]
+    chat, message_id = 100001, 4711
+
+    def aiogram_way() -> object:
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=b.label, callback_data=b.action) for b in row]
+                for row in SCREEN.buttons
+            ]
+        )
+        method = EditMessageText(chat_id=chat, message_id=message_id, text=SCREEN.text, reply_markup=markup)
+        session.build_form_data(bot, method)
+        return session.check_response(bot=bot, method=method, status_code=200, content=reply).result
+
+    def adapter_way() -> object:
+        [message] = render_screen(SCREEN)
+        call = edit_call(chat, message_id, message)
+        session.json_body(bot, call)
+        return session.read_reply(bot, call, 200, reply.encode())
+
+    return {"aiogram": aiogram_way, "product": adapter_way}
+
+
+def offline(rounds: int, calls: int) -> None:
+    keep_response_types()
+    bot = Bot(TOKEN, session=JsonBodySession(), default=DefaultBotProperties(link_preview_is_disabled=True))
+    ways = offline_ways(bot)
+    figures: dict[str, list[float]] = {name: [] for name in ways}
+    for way in ways.values():
+        for _ in range(200):
+            way()
+    for _ in range(rounds):
+        for name, way in ways.items():
+            cpu = time.process_time()
+            for _ in range(calls):
+                way()
+            figures[name].append((time.process_time() - cpu) / calls * 1e6)
+    print(f"a screen shown by an edit, no network: {calls} x {rounds} rounds")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for name, runs in figures.items():
+        spread = f"(min {min(runs):.1f}, max {max(runs):.1f})"
+        print(f"{name:<10} {statistics.median(runs):8.1f} us per screen {spread}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--offline", action="store_true", help="no network: render, call, body, reply read")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
+        return
+    if args.offline:
+        offline(args.rounds, args.calls)
         return
     asyncio.run(run(args.calls, args.rounds, args.concurrency))
 

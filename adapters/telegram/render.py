@@ -4,14 +4,20 @@ A :class:`~conversations.screens.Screen` becomes one message (plain text, no
 parse mode) with an inline keyboard built from its button rows; a button's
 ``action`` is its ``callback_data`` as is. A screen longer than Telegram's
 4096 characters is split at line breaks, with the keyboard under the last part.
+
+The keyboard is written as the Bot API's ``reply_markup`` object, plain data
+ready for the call's JSON body: built as aiogram's models it would be
+validated button by button and dumped back to the same data on every message
+sent (:meth:`Outgoing.markup` gives aiogram's model where one is wanted).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+from aiogram.types import InlineKeyboardMarkup
 
 from conversations.screens import Button, Screen
 
@@ -25,30 +31,38 @@ EMPTY_TEXT = "…"
 """Sent instead of an empty screen text, which Telegram refuses."""
 
 
+ReplyMarkup: TypeAlias = dict[str, list[list[dict[str, Any]]]]
+"""An inline keyboard as the Bot API takes it: ``{"inline_keyboard": [[button, ...], ...]}``."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send or to edit in: its text and its inline keyboard (if any)."""
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: ReplyMarkup | None = None
+
+    def markup(self) -> InlineKeyboardMarkup | None:
+        """The keyboard as aiogram's (validated) model, or ``None`` without one."""
+        return None if self.keyboard is None else InlineKeyboardMarkup.model_validate(self.keyboard)
 
 
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+def keyboard(rows: Sequence[Sequence[Button]]) -> ReplyMarkup | None:
     """The inline keyboard for button rows; ``None`` when there are no buttons.
 
     Raises ``ValueError`` for an action longer than 64 bytes (a bug in the
     conversation: Telegram would refuse the whole message).
     """
-    built: list[list[InlineKeyboardButton]] = []
+    built: list[list[dict[str, Any]]] = []
     for row in rows:
         line = []
         for button in row:
             if len(button.action.encode("utf-8")) > MAX_CALLBACK_DATA:
                 raise ValueError(f"button action longer than {MAX_CALLBACK_DATA} bytes: {button.action!r}")
-            line.append(InlineKeyboardButton(text=button.label or EMPTY_TEXT, callback_data=button.action))
+            line.append({"text": button.label or EMPTY_TEXT, "callback_data": button.action})
         if line:
             built.append(line)
-    return InlineKeyboardMarkup(inline_keyboard=built) if built else None
+    return {"inline_keyboard": built} if built else None
 
 
 def telegram_length(text: str) -> int:
@@ -115,9 +129,9 @@ def render_screen(screen: Screen, web_app: WebAppLink | None = None) -> list[Out
     parts = split_text(screen.text)
     markup = keyboard(screen.buttons)
     if web_app is not None:
-        button = InlineKeyboardButton(text=web_app.label or EMPTY_TEXT, web_app=WebAppInfo(url=web_app.url))
-        rows = markup.inline_keyboard if markup is not None else []
-        markup = InlineKeyboardMarkup(inline_keyboard=[[button], *rows])
+        button = {"text": web_app.label or EMPTY_TEXT, "web_app": {"url": web_app.url}}
+        rows = markup["inline_keyboard"] if markup is not None else []
+        markup = {"inline_keyboard": [[button], *rows]}
     return [Outgoing(part, markup if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
 
 

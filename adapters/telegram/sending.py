@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -31,10 +31,9 @@ from aiogram.methods import (
     SendMessage,
     TelegramMethod,
 )
-from aiogram.methods.base import Response
-from pydantic import BeforeValidator
 
 from adapters.telegram.render import Outgoing
+from adapters.telegram.session import PreparedCall
 
 log = logging.getLogger("adapters.telegram")
 
@@ -44,49 +43,54 @@ DEFAULT_MAX_WAIT = 30.0
 """Longest flood wait (seconds) sat out for a reply a user is waiting for."""
 
 
-def _not_read(_reply: object) -> bool:
-    return True
+class _Sent(PreparedCall):
+    """``sendMessage``, its reply (the sent message) read for the new message's id alone."""
+
+    shape = SendMessage
+    __api_method__ = SendMessage.__api_method__
+
+    def read(self, result: Any) -> int:
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        if type(message_id) is not int:
+            raise ValueError("the reply names no message_id")  # aiogram reports it as ClientDecodeError
+        return message_id
 
 
-NotRead = Annotated[bool, BeforeValidator(_not_read)]
-"""The result of a call whose reply the bot does not read: once the reply says ``ok``, ``True``.
+class _Edited(PreparedCall):
+    """``editMessageText``; its reply, the whole edited message, is not read once it says ``ok``."""
 
-An edit's reply is the whole edited message; aiogram would build it (the
-chat, the sender, every button) only for the bot to drop it. Failures are
-still aiogram's errors, since they are read from the reply's ``ok``,
-``error_code`` and ``description`` as before.
-"""
+    shape = EditMessageText
+    __api_method__ = EditMessageText.__api_method__
 
 
-def _message_id(reply: object) -> int:
-    message_id = reply.get("message_id") if isinstance(reply, dict) else None
-    if type(message_id) is not int:
-        raise ValueError("the reply names no message_id")  # aiogram reports it as ClientDecodeError
-    return message_id
+class _Stripped(PreparedCall):
+    """``editMessageReplyMarkup`` removing the buttons; its reply is not read once it says ``ok``."""
+
+    shape = EditMessageReplyMarkup
+    __api_method__ = EditMessageReplyMarkup.__api_method__
 
 
-SentId = Annotated[int, BeforeValidator(_message_id)]
-"""The result of ``sendMessage`` as the bot reads it: the new message's id, nothing else built."""
+class _Answered(PreparedCall):
+    """``answerCallbackQuery``."""
 
-_HELD = (Response[NotRead], Response[SentId])  # pydantic keeps parametrised generics only weakly
-
-
-class _EditText(EditMessageText):
-    """``editMessageText`` whose reply, the edited message, is not read."""
-
-    __returning__ = NotRead  # type: ignore[assignment]
+    shape = AnswerCallbackQuery
+    __api_method__ = AnswerCallbackQuery.__api_method__
 
 
-class _SendText(SendMessage):
-    """``sendMessage`` whose reply, the sent message, is read for its id alone."""
+def send_call(chat_id: int | str, message: Outgoing) -> PreparedCall:
+    """``sendMessage`` of ``message``; its result is the new message's id."""
+    return _Sent(fields={"chat_id": chat_id, "text": message.text, "reply_markup": message.keyboard})
 
-    __returning__ = SentId  # type: ignore[assignment]
 
-
-class _DropKeyboard(EditMessageReplyMarkup):
-    """``editMessageReplyMarkup`` whose reply, the edited message, is not read."""
-
-    __returning__ = NotRead  # type: ignore[assignment]
+def edit_call(chat_id: int | str, message_id: int, message: Outgoing) -> PreparedCall:
+    """``editMessageText`` showing ``message`` in place of ``message_id`` (its buttons replaced too)."""
+    fields = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "text": message.text,
+        "reply_markup": message.keyboard,
+    }
+    return _Edited(fields=fields)
 
 
 def is_not_modified(error: BaseException) -> bool:
@@ -166,10 +170,7 @@ class Sender:
 
     async def send(self, chat_id: int | str, message: Outgoing, *, max_wait: float | None = None) -> int:
         """Send ``message`` as a new message in ``chat_id``; returns the new message's id."""
-        sent = await self.call(
-            _SendText(chat_id=chat_id, text=message.text, reply_markup=message.keyboard), max_wait=max_wait
-        )
-        return cast(int, sent)  # SentId's int (see _SendText), whatever SendMessage's type says
+        return cast(int, await self.call(send_call(chat_id, message), max_wait=max_wait))
 
     async def edit(
         self, chat_id: int | str, message_id: int, message: Outgoing, *, max_wait: float | None = None
@@ -180,12 +181,7 @@ class Sender:
         message cannot be edited (the caller sends a new one instead).
         """
         try:
-            await self.call(
-                _EditText(
-                    chat_id=chat_id, message_id=message_id, text=message.text, reply_markup=message.keyboard
-                ),
-                max_wait=max_wait,
-            )
+            await self.call(edit_call(chat_id, message_id, message), max_wait=max_wait)
         except TelegramBadRequest as error:
             if is_not_modified(error):
                 return True
@@ -197,18 +193,19 @@ class Sender:
     async def strip_keyboard(self, chat_id: int | str, message_id: int) -> None:
         """Remove the buttons under an old message; best effort (failures are only logged)."""
         try:
-            await self.call(_DropKeyboard(chat_id=chat_id, message_id=message_id, reply_markup=None))
+            await self.call(_Stripped(fields={"chat_id": chat_id, "message_id": message_id}))
         except TelegramAPIError as error:
             if not (is_not_modified(error) or is_uneditable(error)):
                 log.info("could not remove old buttons", extra={"error": describe(error)})
 
-    async def answer(self, callback_query_id: str, **options: Any) -> None:
+    async def answer(self, callback_query_id: str, **options: str | bool | int | None) -> None:
         """Answer a callback query (stops the button's spinner); failures are only logged.
 
         A query can be answered once and only shortly after the press, so a
         late or repeated answer failing is expected.
         """
         try:
-            await self.call(AnswerCallbackQuery(callback_query_id=callback_query_id, **options), max_wait=5.0)
+            fields = {"callback_query_id": callback_query_id, **options}
+            await self.call(_Answered(fields=fields), max_wait=5.0)
         except Exception as error:  # best effort: nothing depends on the answer
             log.info("could not answer a button press", extra={"error": describe(error)})

@@ -10,26 +10,33 @@ values resolved from the bot's defaults, ``None`` and empty texts left out
 exactly as aiogram's form leaves them out), replies are checked and turned
 into errors by aiogram's ``check_response`` (with ``orjson`` reading them),
 and a call that uploads a file still goes as aiogram's multipart form.
+
+The calls the bot makes on every update (sending, editing, answering a press)
+go as :class:`PreparedCall`: their fields written as plain data by the caller,
+without an aiogram method model to validate them on the way in and dump them
+on the way out; the bot's defaults are added as for aiogram's own method, and
+a reply that says ``ok`` is read only as far as the caller asks.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Final, cast
+from http import HTTPStatus
+from typing import Any, ClassVar, Final, cast
 
 import orjson
 from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, TelegramObject
 from aiohttp import ClientError, ClientTimeout
 
-__all__ = ["JsonBodySession", "dumps_text"]
+__all__ = ["JsonBodySession", "PreparedCall", "dumps_text"]
 
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
@@ -51,6 +58,26 @@ def dumps_text(value: Any) -> str:
     return _dumps(value).decode()
 
 
+class PreparedCall(TelegramMethod[Any]):
+    """A Bot API call whose parameters the caller wrote as plain JSON data.
+
+    A subclass names the aiogram method it stands for (``shape``, whose
+    ``__api_method__`` it shares); :class:`JsonBodySession` sends ``fields``
+    with the bot's defaults for ``shape`` added, leaving out ``None`` and
+    empty texts as for any call, and returns :meth:`read` of the reply's
+    ``result``. A refusal, or a reply that is not plainly ``ok``, goes through
+    aiogram's ``check_response``, so its errors are aiogram's own.
+    """
+
+    __returning__ = Any
+    shape: ClassVar[type[TelegramMethod[Any]]]
+    fields: dict[str, Any]
+
+    def read(self, result: Any) -> Any:
+        """The call's result from the reply's ``result``; ``ValueError`` when the bot cannot use it."""
+        return result
+
+
 class JsonBodySession(AiohttpSession):
     """An :class:`AiohttpSession` that sends each Bot API call as one JSON body.
 
@@ -60,20 +87,31 @@ class JsonBodySession(AiohttpSession):
 
     def __init__(self, api: TelegramAPIServer = PRODUCTION, **kwargs: Any) -> None:
         super().__init__(api=api, json_loads=orjson.loads, json_dumps=dumps_text, **kwargs)
+        self._defaults: dict[type[TelegramMethod[Any]], tuple[Bot, dict[str, Any]]] = {}
 
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The call's parameters as a JSON body, or None when it uploads a file."""
-        fields: dict[str, Any] = {}
+        if isinstance(method, PreparedCall):
+            given = {**self.defaults(bot, method.shape), **method.fields}  # a value given, even None, wins
+            return _dumps({k: v for k, v in given.items() if v is not None and v != ""})
         try:
-            for key, value in method.model_dump(warnings=False).items():
-                plain = _plain(value, bot)
-                # aiogram's form leaves out None and the empty text (every other value is written
-                # as non-empty text, false and 0 included); so does this body
-                if plain is not None and plain != "":
-                    fields[key] = plain
+            return _dumps(_fields(method.model_dump(warnings=False), bot))
         except _HasFile:
             return None
-        return _dumps(fields)
+
+    def defaults(self, bot: Bot, shape: type[TelegramMethod[Any]]) -> dict[str, Any]:
+        """What a ``shape`` call sends for every parameter its caller leaves out (the bot's defaults)."""
+        known = self._defaults.get(shape)
+        if known is not None and known[0] is bot:
+            return known[1]
+        defaults = {
+            name: info.get_default(call_default_factory=True)
+            for name, info in shape.model_fields.items()
+            if not info.is_required()
+        }
+        found = _fields(defaults, bot)
+        self._defaults[shape] = (bot, found)
+        return found
 
     async def make_request(
         self,
@@ -99,10 +137,49 @@ class JsonBodySession(AiohttpSession):
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        # the Bot API answers UTF-8; undecodable bytes are kept so the reader refuses them
-        content = raw.decode("utf-8", "surrogateescape")
-        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=content)
+        if isinstance(method, PreparedCall):
+            return cast(TelegramType, self.read_reply(bot, method, resp.status, raw))
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=_text(raw))
         return cast(TelegramType, response.result)
+
+    def read_reply(self, bot: Bot, call: PreparedCall, status: int, raw: bytes) -> Any:
+        """The result of ``call`` from its reply: :meth:`PreparedCall.read` of a plainly ``ok`` one.
+
+        Anything else is read by aiogram's ``check_response``, which raises
+        aiogram's error for a refusal or an unreadable reply.
+        """
+        try:
+            reply = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            reply = None
+        plainly_ok = isinstance(reply, dict) and reply.get("ok") is True
+        if HTTPStatus.OK <= status <= HTTPStatus.IM_USED and plainly_ok:
+            result = cast(dict[str, Any], reply).get("result")
+        else:  # a refusal, or an answer only aiogram's (lax) reading takes as ok
+            result = self.check_response(bot=bot, method=call, status_code=status, content=_text(raw)).result
+        try:
+            return call.read(result)
+        except ValueError as e:
+            raise ClientDecodeError("Failed to deserialize object", e, reply) from e
+
+
+def _text(raw: bytes) -> str:
+    """A reply's text: the Bot API answers UTF-8; undecodable bytes are kept so the reader refuses them."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _fields(values: dict[str, Any], bot: Bot) -> dict[str, Any]:
+    """``values`` as a call's JSON fields: plain data, without ``None`` and empty texts.
+
+    aiogram's form leaves out None and the empty text (every other value is
+    written as non-empty text, false and 0 included); so does the JSON body.
+    """
+    fields: dict[str, Any] = {}
+    for key, value in values.items():
+        plain = _plain(value, bot)
+        if plain is not None and plain != "":
+            fields[key] = plain
+    return fields
 
 
 def _plain(value: Any, bot: Bot) -> Any:

@@ -24,6 +24,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -31,6 +32,7 @@ from aiogram.exceptions import (
 from aiogram.methods import (
     AnswerCallbackQuery,
     BanChatMember,
+    EditMessageReplyMarkup,
     EditMessageText,
     SendDocument,
     SendMediaGroup,
@@ -46,11 +48,11 @@ from aiogram.types import (
     Message,
 )
 from aiohttp import web
-from pydantic import TypeAdapter
 
-from adapters.telegram.render import Outgoing
-from adapters.telegram.sending import NotRead, Sender
+from adapters.telegram.render import Outgoing, keyboard
+from adapters.telegram.sending import Sender
 from adapters.telegram.session import JsonBodySession, dumps_text
+from conversations.screens import Button
 from tests.fakes.clock import FakeClock
 
 TOKEN = "42:test-token"
@@ -155,6 +157,8 @@ KEYBOARD = InlineKeyboardMarkup(
         [InlineKeyboardButton(text="Отмена ✖", callback_data="cancel")],
     ]
 )
+MARKUP = keyboard([[Button("+7 495 000-00-01", "n:1")], [Button("Отмена ✖", "cancel")]])
+"""The same keyboard as the adapter renders it (plain data)."""
 
 CALLS: list[TelegramMethod[Any]] = [
     SendMessage(chat_id=1001, text="Выберите номер — «Москва»", reply_markup=KEYBOARD),
@@ -384,7 +388,7 @@ async def test_an_edit_s_reply_is_checked_but_the_edited_message_is_not_built(ap
     api.answers["editMessageReplyMarkup"] = (200, UNREADABLE[1])
     bot = _bot(api, JsonBodySession)
     sender = Sender(bot)
-    shown = Outgoing("⏳ Placing the order…", KEYBOARD)
+    shown = Outgoing("⏳ Placing the order…", MARKUP)
     try:
         with pytest.raises(ClientDecodeError):  # what aiogram's own method does with that reply
             await bot(EditMessageText(chat_id=1001, message_id=7, text="x"))
@@ -421,10 +425,6 @@ async def test_an_edit_s_refusal_is_still_read(api: BotApi, description: str, *,
         assert await Sender(bot).edit(1001, 7, Outgoing("hi", None)) is edited
     finally:
         await bot.session.close()
-
-
-def test_a_reply_not_read_is_taken_as_true() -> None:
-    assert TypeAdapter(NotRead).validate_python(_message("edited")) is True
 
 
 async def test_flood_waits_are_sat_out_only_as_long_as_the_caller_allows(api: BotApi) -> None:
@@ -497,7 +497,7 @@ async def test_a_sent_message_is_read_for_its_id_alone(api: BotApi) -> None:
     try:
         with pytest.raises(ClientDecodeError):  # what aiogram's own method does with that reply
             await bot(SendMessage(chat_id=1001, text="x"))
-        assert await Sender(bot).send(1001, Outgoing("Ваш номер готов", KEYBOARD)) == 815
+        assert await Sender(bot).send(1001, Outgoing("Ваш номер готов", MARKUP)) == 815
     finally:
         await bot.session.close()
 
@@ -516,3 +516,120 @@ async def test_a_sent_message_without_an_id_is_a_decode_error(api: BotApi, resul
             await Sender(bot).send(1001, Outgoing("hi"))
     finally:
         await bot.session.close()
+
+
+# -- the adapter's own calls against aiogram's methods ----------------------------------
+
+SENDER_CALLS: list[tuple[str, Callable[[Sender], Awaitable[object]], TelegramMethod[Any]]] = [
+    (
+        "send",
+        lambda sender: sender.send(1001, Outgoing("Ваш номер — «+48 22 000 00 01»", MARKUP)),
+        SendMessage(chat_id=1001, text="Ваш номер — «+48 22 000 00 01»", reply_markup=KEYBOARD),
+    ),
+    (
+        "send without buttons",
+        lambda sender: sender.send("@channel", Outgoing("Done.")),
+        SendMessage(chat_id="@channel", text="Done."),
+    ),
+    (
+        "edit",
+        lambda sender: sender.edit(1001, 7, Outgoing("⏳ Placing the order…", MARKUP)),
+        EditMessageText(chat_id=1001, message_id=7, text="⏳ Placing the order…", reply_markup=KEYBOARD),
+    ),
+    (
+        "edit without buttons",
+        lambda sender: sender.edit(1001, 7, Outgoing("Done.")),
+        EditMessageText(chat_id=1001, message_id=7, text="Done."),
+    ),
+    (
+        "strip",
+        lambda sender: sender.strip_keyboard(1001, 7),
+        EditMessageReplyMarkup(chat_id=1001, message_id=7, reply_markup=None),
+    ),
+    ("answer", lambda sender: sender.answer("cb-9"), AnswerCallbackQuery(callback_query_id="cb-9")),
+    (
+        "answer with a text",
+        lambda sender: sender.answer("cb-9", text="Saved", show_alert=True, cache_time=0),
+        AnswerCallbackQuery(callback_query_id="cb-9", text="Saved", show_alert=True, cache_time=0),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "method"), SENDER_CALLS, ids=[name for name, _call, _method in SENDER_CALLS]
+)
+@pytest.mark.parametrize(
+    "default",
+    [
+        DefaultBotProperties(link_preview_is_disabled=True, parse_mode="HTML"),
+        DefaultBotProperties(protect_content=True, link_preview_prefer_small_media=True),
+    ],
+    ids=["preview-off-html", "protected-small-preview"],
+)
+async def test_the_adapter_s_calls_send_what_aiogram_s_methods_send(
+    api: BotApi,
+    name: str,
+    call: Callable[[Sender], Awaitable[object]],
+    method: TelegramMethod[Any],
+    default: DefaultBotProperties,
+) -> None:
+    """Written without aiogram's method models, each call's body is still exactly aiogram's method's."""
+    for answered in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+        api.answers[answered] = (200, json.dumps({"ok": True, "result": _message("x")}))
+    bot = Bot(TOKEN, session=JsonBodySession(api=TelegramAPIServer.from_base(api.base)), default=default)
+    try:
+        await bot(method)
+        expected = api.seen[-1]
+        await call(Sender(bot))
+        made = api.seen[-1]
+        await call(Sender(bot))  # the bot's defaults, worked out once, are the same the second time
+        again = api.seen[-1]
+    finally:
+        await bot.session.close()
+
+    assert (made.method, made.content_type) == (expected.method, "application/json")
+    assert made.fields == expected.fields == again.fields
+
+
+async def test_defaults_are_worked_out_for_each_bot(api: BotApi) -> None:
+    session = JsonBodySession(api=TelegramAPIServer.from_base(api.base))
+    plain = Bot(TOKEN, session=session)
+    html = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    try:
+        await Sender(plain).answer("cb-1")
+        await Sender(plain).edit(1001, 7, Outgoing("a"))
+        await Sender(html).edit(1001, 7, Outgoing("b"))
+        await Sender(plain).edit(1001, 7, Outgoing("c"))
+    finally:
+        await session.close()
+
+    assert [r.fields.get("parse_mode") for r in api.seen[1:]] == [None, "HTML", None]
+
+
+async def test_an_ok_reply_only_aiogram_s_reading_accepts_is_still_read(api: BotApi) -> None:
+    """``"ok": 1`` is not plainly true; aiogram's lax reading takes it as ok, and so does the adapter."""
+    api.answers["sendMessage"] = (200, json.dumps({"ok": 1, "result": {"message_id": 816}}))
+    api.answers["editMessageText"] = (200, json.dumps({"ok": 1, "result": _message("x")}))
+    bot = _bot(api, JsonBodySession)
+    try:
+        assert await Sender(bot).send(1001, Outgoing("hi")) == 816
+        assert await Sender(bot).edit(1001, 7, Outgoing("hi")) is True
+    finally:
+        await bot.session.close()
+
+
+@pytest.mark.parametrize(
+    "reply", ['{"ok": false}', '{"ok": true, "result": ', "[true]", "null", '{"result": {"message_id": 5}}']
+)
+async def test_a_reply_that_is_not_plainly_ok_is_aiogram_s_error(api: BotApi, reply: str) -> None:
+    api.answers["sendMessage"] = (200, reply)
+    bot = _bot(api, JsonBodySession)
+    try:
+        with pytest.raises(Exception) as raised:
+            await Sender(bot).send(1001, Outgoing("hi"))
+        with pytest.raises(type(raised.value)):  # what aiogram's own method raises for that reply
+            await bot(SendMessage(chat_id=1001, text="hi"))
+    finally:
+        await bot.session.close()
+
+    assert isinstance(raised.value, ClientDecodeError | TelegramAPIError)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from adapters.telegram.render import (
     EMPTY_TEXT,
     MAX_TEXT,
     Outgoing,
+    WebAppLink,
     keyboard,
     render_screen,
     render_screens,
@@ -25,9 +27,31 @@ def test_buttons_become_an_inline_keyboard_with_the_action_as_callback_data() ->
     [message] = render_screen(screen)
 
     assert message.text == "Pick one"
-    assert message.keyboard is not None
-    rows = [[(b.text, b.callback_data) for b in row] for row in message.keyboard.inline_keyboard]
+    markup = message.markup()
+    assert markup is not None
+    rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
     assert rows == [[("🇵🇱 Poland", "a1"), ("🇩🇪 Germany", "a2")], [("Back", "b")]]
+
+
+def test_the_keyboard_is_the_data_aiogram_s_model_of_it_sends() -> None:
+    """The plain keyboard is exactly what aiogram's models of the same buttons dump for the Bot API."""
+    rows = ((Button("🇵🇱 Poland", "a1"), Button("", "a2")), (Button("Back", "b"),))
+    built = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="🇵🇱 Poland", callback_data="a1"),
+                InlineKeyboardButton(text=EMPTY_TEXT, callback_data="a2"),
+            ],
+            [InlineKeyboardButton(text="Back", callback_data="b")],
+        ]
+    )
+    assert keyboard(rows) == built.model_dump(exclude_none=True)
+    link = WebAppLink("https://127.0.0.1/app", "Open")
+    [message] = render_screen(Screen("Pick", rows), link)
+    app = InlineKeyboardButton(text="Open", web_app=WebAppInfo(url=link.url))
+    with_app = InlineKeyboardMarkup(inline_keyboard=[[app], *built.inline_keyboard])
+    assert message.keyboard == with_app.model_dump(exclude_none=True)
+    assert message.markup() == with_app
 
 
 def test_a_screen_without_buttons_has_no_keyboard() -> None:
@@ -37,7 +61,7 @@ def test_a_screen_without_buttons_has_no_keyboard() -> None:
 def test_empty_rows_are_dropped() -> None:
     assert keyboard(((), ())) is None
     markup = keyboard(((), (Button("OK", "ok"),)))
-    assert markup is not None and len(markup.inline_keyboard) == 1
+    assert markup is not None and len(markup["inline_keyboard"]) == 1
 
 
 def test_text_is_sent_as_is_without_markup() -> None:

@@ -75,15 +75,16 @@ def test_the_mini_app_button_leads_the_keyboard_of_a_form_or_upload_screen_only(
     assert web_app_label(upload, "📷 Upload in the app") == "📷 Upload in the app"
     assert web_app_label(menu, "upload") is None
     [message] = render_screen(asking, LINK)
-    assert message.keyboard is not None
-    first, back = message.keyboard.inline_keyboard
+    markup = message.markup()
+    assert markup is not None
+    first, back = markup.inline_keyboard
     assert first[0].web_app is not None and first[0].web_app.url == LINK.url
     assert first[0].callback_data is None and back[0].callback_data == "b1"
     # only the current menu (the last screen) carries it; without a link nothing changes
     note, last = render_screens([Screen("Saved", (), "none"), upload], LINK)
-    assert note.keyboard is None and last.keyboard is not None
-    assert last.keyboard.inline_keyboard[0][0].web_app is not None
-    [plain] = render_screen(upload)
-    assert plain.keyboard is not None and all(
-        b.web_app is None for row in plain.keyboard.inline_keyboard for b in row
+    last_markup, plain_markup = last.markup(), render_screen(upload)[0].markup()
+    assert note.keyboard is None and last_markup is not None
+    assert last_markup.inline_keyboard[0][0].web_app is not None
+    assert plain_markup is not None and all(
+        b.web_app is None for row in plain_markup.inline_keyboard for b in row
     )
