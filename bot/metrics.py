@@ -23,9 +23,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 
 from bot.storage import IntentStatus, Storage
 
@@ -52,6 +54,9 @@ def path_template(path: str) -> str:
     if templated != path:
         return templated
     return path if _KNOWN_PATH.match(path) else "other"
+
+
+M = TypeVar("M", bound=MetricWrapperBase)
 
 
 class Metrics:
@@ -119,20 +124,29 @@ class Metrics:
             registry=r,
         )
         self._readers: list[Reader] = []
+        self._children: dict[tuple[object, ...], MetricWrapperBase] = {}
+
+    def _child(self, metric: M, *labels: str) -> M:
+        """``metric.labels(*labels)``, looked up once per label values (``labels`` locks and checks)."""
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child  # type: ignore[return-value]
 
     # -- the observer interfaces -----------------------------------------------------
 
     def update(self, platform: str, outcome: str, seconds: float | None) -> None:
         """One update finished with ``outcome``; ``seconds`` is its handling time (``None``: not timed)."""
-        self.updates.labels(platform, outcome).inc()
+        self._child(self.updates, platform, outcome).inc()
         if seconds is not None:
-            self.update_seconds.labels(platform).observe(seconds)
+            self._child(self.update_seconds, platform).observe(seconds)
 
     def api_call(self, path: str, status: str, seconds: float) -> None:
         """One Zadarma API attempt ended with ``status`` (HTTP status, ``timeout`` or ``error``)."""
         template = path_template(path)
-        self.api_calls.labels(template, status).inc()
-        self.api_seconds.labels(template).observe(seconds)
+        self._child(self.api_calls, template, status).inc()
+        self._child(self.api_seconds, template).observe(seconds)
         if status == "429":
             self.api_rate_limited.inc()
 

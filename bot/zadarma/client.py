@@ -73,6 +73,9 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 ITEMS_KEPT: Final = 5_000
 """List items kept read (see ``_items``); beyond that the memory starts afresh."""
 
+MAX_KEPT_URLS: Final = 64
+"""Request URLs kept built (see ``ZadarmaClient._url``)."""
+
 
 def _item_key(item: object) -> bytes | None:
     """The item's JSON text: equal only for the same keys in the same order and the same values
@@ -136,6 +139,7 @@ class ZadarmaClient:
         #: Told about every attempt (``None``: nobody is).
         self.observer = observer
         self._base = httpx.URL(base_url.rstrip("/") + "/")
+        self._urls: dict[bytes, httpx.URL] = {}
         self._key = key
         self._secret = secret
         self.limiter: ApiBudget = limiter or RateLimiter()
@@ -222,9 +226,7 @@ class ZadarmaClient:
     ) -> dict[str, Any]:
         await self.limiter.acquire(priority)
         started = time.perf_counter()
-        url = self._base.copy_with(
-            raw_path=path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b"")
-        )
+        url = self._url(path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b""))
         streamed = False
         try:
             if method == "GET":
@@ -276,6 +278,20 @@ class ZadarmaClient:
         if not streamed:
             reader.feed(response.content)
         return self._decode(method, path, response, reader)
+
+    def _url(self, raw_path: bytes) -> httpx.URL:
+        """The URL of ``raw_path`` (with its query), kept built: httpx parses every URL it is given.
+
+        Most calls repeat one of a few URLs (the number list, an order, a SIP change);
+        the last :data:`MAX_KEPT_URLS` are kept, the oldest forgotten first.
+        """
+        url = self._urls.get(raw_path)
+        if url is None:
+            url = self._base.copy_with(raw_path=raw_path)
+            if len(self._urls) >= MAX_KEPT_URLS:
+                del self._urls[next(iter(self._urls))]
+            self._urls[raw_path] = url
+        return url
 
     def _observe(self, path: str, status: str, started: float) -> float:
         """Tell the observer about one attempt; return its duration in seconds."""

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from bot.zadarma import (
+    RateLimiter,
     ZadarmaAPIError,
     ZadarmaAuthError,
     ZadarmaClient,
@@ -254,3 +255,30 @@ async def test_nan_and_null_are_not_the_same_item() -> None:
     [plain] = await client.direct_numbers()
     [odd] = await client.direct_numbers()
     assert plain.description == "" and odd.description == "nan"
+
+
+async def test_each_call_goes_to_its_own_url_however_many_were_kept() -> None:
+    """URLs are kept built for reuse; a call never goes to another call's URL, before or after eviction."""
+    seen: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path)
+        return ok({"status": "success", "numbers": [], "info": []})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = ZadarmaClient(
+        http, base_url="http://127.0.0.1:1", key=KEY, secret=SECRET, limiter=RateLimiter(10**9)
+    )
+    cities = [3001, 3002, *range(4000, 4100), 3001, 3002]  # more than are kept, then the first again
+    for city in cities:
+        await client.available_numbers(city)
+        await client.available_numbers(city, mask="22~3")
+    await client.direct_numbers()
+    await client.direct_numbers()
+
+    expected = [
+        f"/v1/direct_numbers/available/{city}/?format=json{mask}".encode()
+        for city in cities
+        for mask in ("", "&mask=22%7E3")
+    ] + [b"/v1/direct_numbers/?format=json"] * 2
+    assert seen == expected

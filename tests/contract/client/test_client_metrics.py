@@ -121,3 +121,25 @@ def test_path_templates_keep_ids_out_of_labels() -> None:
     assert path_template("/v1/documents/groups/list/") == "/v1/documents/groups/list/"
     assert path_template("/v1/direct_numbers/48221234567/") == "other"
     assert path_template("/v1/x/?a=1") == "other"
+
+
+async def test_every_label_set_keeps_its_own_count_in_each_registry(served: tuple[Metrics, str]) -> None:
+    """Repeated observations add up in their own series; another Metrics (registry) is not touched."""
+    metrics, base = served
+    other = Metrics()
+    for platform, outcome in [("telegram", "ok"), ("telegram", "ok"), ("slack", "ok"), ("telegram", "error")]:
+        metrics.update(platform, outcome, 0.01)
+    metrics.api_call("/v1/direct_numbers/", "200", 0.1)
+    metrics.api_call("/v1/direct_numbers/", "200", 0.1)
+    metrics.api_call("/v1/direct_numbers/", "500", 0.1)
+    other.update("telegram", "ok", 0.01)
+
+    samples = await scrape(base)
+    updates = "zadarma_bot_updates_total"
+    assert samples[(updates, frozenset({("platform", "telegram"), ("outcome", "ok")}))] == 2
+    assert samples[(updates, frozenset({("platform", "slack"), ("outcome", "ok")}))] == 1
+    assert samples[(updates, frozenset({("platform", "telegram"), ("outcome", "error")}))] == 1
+    assert calls(samples, "/v1/direct_numbers/", "200") == 2
+    assert calls(samples, "/v1/direct_numbers/", "500") == 1
+    seconds = ("zadarma_bot_update_handling_seconds_count", frozenset({("platform", "telegram")}))
+    assert samples[seconds] == 3
