@@ -45,6 +45,7 @@ from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey, User, UserRef
 from conversations.engine import ConversationEngine
 from conversations.events import Command, Event, FileUpload
+from conversations.screens import Screen
 from conversations.steps.team import TEAM_COMMAND, TEAM_START
 
 log = logging.getLogger("adapters.telegram")
@@ -186,9 +187,14 @@ class ChatHandlers:
         key = ConversationKey(PLATFORM, str(chat_id), str(user.id))
         interim = Interim(self._sender, chat_id, edit)
         try:
-            async with typing_while_slow(self._sender, chat_id):
+            async with typing_while_slow(self._sender, chat_id) as typing:
+
+                async def show_interim(screen: Screen) -> None:
+                    typing.stop()  # "⏳ …" says it: no "typing…" on top of it
+                    await interim.show(screen)
+
                 screens = await self._engine.handle(
-                    key, event, locale=user.language_code, event_id=event_id, interim=interim.show
+                    key, event, locale=user.language_code, event_id=event_id, interim=show_interim
                 )
         except Exception:
             log.exception("conversation step failed", extra={"event": type(event).__name__})

@@ -28,6 +28,7 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
     EditMessageText,
+    SendChatAction,
     SendMessage,
     TelegramMethod,
 )
@@ -70,6 +71,13 @@ class _Stripped(PreparedCall):
     __api_method__ = EditMessageReplyMarkup.__api_method__
 
 
+class _ChatAction(PreparedCall):
+    """``sendChatAction`` ("typing…" and the like)."""
+
+    shape = SendChatAction
+    __api_method__ = SendChatAction.__api_method__
+
+
 class _Answered(PreparedCall):
     """``answerCallbackQuery``."""
 
@@ -91,6 +99,11 @@ def edit_call(chat_id: int | str, message_id: int, message: Outgoing) -> Prepare
         "reply_markup": message.keyboard,
     }
     return _Edited(fields=fields)
+
+
+def chat_action_call(chat_id: int | str, action: str) -> PreparedCall:
+    """``sendChatAction`` of ``action`` (such as ``typing``) in ``chat_id``."""
+    return _ChatAction(fields={"chat_id": chat_id, "action": action})
 
 
 def is_not_modified(error: BaseException) -> bool:

@@ -34,6 +34,7 @@ from aiogram.methods import (
     BanChatMember,
     EditMessageReplyMarkup,
     EditMessageText,
+    SendChatAction,
     SendDocument,
     SendMediaGroup,
     SendMessage,
@@ -50,7 +51,7 @@ from aiogram.types import (
 from aiohttp import web
 
 from adapters.telegram.render import Outgoing, keyboard
-from adapters.telegram.sending import Sender
+from adapters.telegram.sending import Sender, chat_action_call
 from adapters.telegram.session import JsonBodySession, dumps_text
 from conversations.screens import Button
 from tests.fakes.clock import FakeClock
@@ -547,6 +548,11 @@ SENDER_CALLS: list[tuple[str, Callable[[Sender], Awaitable[object]], TelegramMet
         EditMessageReplyMarkup(chat_id=1001, message_id=7, reply_markup=None),
     ),
     ("answer", lambda sender: sender.answer("cb-9"), AnswerCallbackQuery(callback_query_id="cb-9")),
+    (
+        "typing",
+        lambda sender: sender.call(chat_action_call(1001, "typing")),
+        SendChatAction(chat_id=1001, action="typing"),
+    ),
     (
         "answer with a text",
         lambda sender: sender.answer("cb-9", text="Saved", show_alert=True, cache_time=0),
