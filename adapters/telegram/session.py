@@ -77,6 +77,14 @@ class PreparedCall(TelegramMethod[Any]):
         """The call's result from the reply's ``result``; ``ValueError`` when the bot cannot use it."""
         return result
 
+    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Refused: only :class:`JsonBodySession` knows how to send a prepared call.
+
+        aiogram's own session writes a method's form from ``model_dump``; it would
+        send ``fields`` as one parameter of that name, so it fails loudly instead.
+        """
+        raise TypeError(f"{type(self).__name__} is sent only through JsonBodySession")
+
 
 class JsonBodySession(AiohttpSession):
     """An :class:`AiohttpSession` that sends each Bot API call as one JSON body.

@@ -639,3 +639,13 @@ async def test_a_reply_that_is_not_plainly_ok_is_aiogram_s_error(api: BotApi, re
         await bot.session.close()
 
     assert isinstance(raised.value, ClientDecodeError | TelegramAPIError)
+
+
+async def test_a_prepared_call_is_refused_by_a_session_that_cannot_send_it(api: BotApi) -> None:
+    bot = _bot(api, AiohttpSession)
+    try:
+        with pytest.raises(TypeError, match="only through JsonBodySession"):
+            await Sender(bot).send(1001, Outgoing("hi"))
+    finally:
+        await bot.session.close()
+    assert api.seen == []
