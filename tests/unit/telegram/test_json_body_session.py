@@ -513,10 +513,13 @@ async def test_a_sent_message_without_an_id_is_a_decode_error(api: BotApi, resul
     api.answers["sendMessage"] = (200, json.dumps({"ok": True, "result": result}))
     bot = _bot(api, JsonBodySession)
     try:
-        with pytest.raises(ClientDecodeError, match="the reply names no message_id"):
+        with pytest.raises(ClientDecodeError, match="the reply names no message_id") as raised:
             await Sender(bot).send(1001, Outgoing("hi"))
     finally:
         await bot.session.close()
+
+    assert raised.value.message == "Failed to deserialize object"  # aiogram's words for such a reply
+    assert raised.value.data == {"ok": True, "result": result}
 
 
 # -- the adapter's own calls against aiogram's methods ----------------------------------
@@ -548,6 +551,11 @@ SENDER_CALLS: list[tuple[str, Callable[[Sender], Awaitable[object]], TelegramMet
         EditMessageReplyMarkup(chat_id=1001, message_id=7, reply_markup=None),
     ),
     ("answer", lambda sender: sender.answer("cb-9"), AnswerCallbackQuery(callback_query_id="cb-9")),
+    (
+        "answer with an empty text",
+        lambda sender: sender.answer("cb-9", text=""),
+        AnswerCallbackQuery(callback_query_id="cb-9", text=""),
+    ),
     (
         "typing",
         lambda sender: sender.call(chat_action_call(1001, "typing")),
@@ -644,8 +652,50 @@ async def test_a_reply_that_is_not_plainly_ok_is_aiogram_s_error(api: BotApi, re
 async def test_a_prepared_call_is_refused_by_a_session_that_cannot_send_it(api: BotApi) -> None:
     bot = _bot(api, AiohttpSession)
     try:
-        with pytest.raises(TypeError, match="only through JsonBodySession"):
+        with pytest.raises(TypeError, match=r"^_Sent is sent only through JsonBodySession$"):
             await Sender(bot).send(1001, Outgoing("hi"))
     finally:
         await bot.session.close()
     assert api.seen == []
+
+
+async def test_a_plainly_ok_reply_is_read_without_aiogram_s_reading(
+    api: BotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of a prepared call: a 200 reply with ``"ok": true`` never goes through ``check_response``."""
+    api.answers["sendMessage"] = (
+        200,
+        json.dumps({"ok": True, "result": {**_message("x"), "message_id": 817}}),
+    )
+    api.answers["editMessageText"] = (200, json.dumps({"ok": True, "result": _message("x")}))
+    read_by_aiogram: list[str] = []
+    original = JsonBodySession.check_response
+
+    def spy(self: JsonBodySession, **kwargs: Any) -> Any:
+        read_by_aiogram.append(kwargs["method"].__api_method__)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(JsonBodySession, "check_response", spy)
+    bot = _bot(api, JsonBodySession)
+    try:
+        assert await Sender(bot).send(1001, Outgoing("hi")) == 817
+        assert await Sender(bot).edit(1001, 7, Outgoing("hi")) is True
+        await bot(SendMessage(chat_id=1001, text="hi"))  # aiogram's own method: read by aiogram, as always
+    finally:
+        await bot.session.close()
+
+    assert read_by_aiogram == ["sendMessage"]
+
+
+async def test_a_bot_s_defaults_are_worked_out_once() -> None:
+    session = JsonBodySession()
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
+    other = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    try:
+        first = session.defaults(bot, EditMessageText)
+        assert session.defaults(bot, EditMessageText) is first
+        assert first["link_preview_options"] == {"is_disabled": True}
+        assert session.defaults(other, EditMessageText)["parse_mode"] == "HTML"
+        assert session.defaults(bot, EditMessageText) == first
+    finally:
+        await session.close()

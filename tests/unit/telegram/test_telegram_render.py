@@ -112,3 +112,18 @@ def test_an_action_over_64_bytes_is_a_bug_reported_loudly() -> None:
 
     with pytest.raises(ValueError, match="64 bytes"):
         keyboard(((Loose(),),))  # type: ignore[arg-type]
+
+
+def test_an_action_of_exactly_64_bytes_is_allowed() -> None:
+    action = "ą" * 32  # 64 bytes in UTF-8
+    markup = keyboard(((Button("x", action),),))
+    assert markup == {"inline_keyboard": [[{"text": "x", "callback_data": action}]]}
+
+
+def test_a_message_without_buttons_has_no_markup_and_the_app_button_may_be_its_only_one() -> None:
+    assert Outgoing("Done.").markup() is None
+    link = WebAppLink("https://127.0.0.1/app", "📷 Upload")
+    [message] = render_screen(Screen("Please send: Passport", (), "file"), link)
+    assert message.keyboard == {
+        "inline_keyboard": [[{"text": "📷 Upload", "web_app": {"url": "https://127.0.0.1/app"}}]]
+    }

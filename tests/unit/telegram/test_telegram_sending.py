@@ -69,3 +69,14 @@ def test_error_classes() -> None:
     assert is_unreachable(blocked) and is_unreachable(no_chat) and not is_unreachable(gone)
     assert describe(flood(4)) == "TelegramRetryAfter: retry after 4 s"
     assert describe(blocked) == "TelegramForbiddenError: Forbidden: bot was blocked by the user"
+
+
+@pytest.mark.parametrize(("retry_after", "waited"), [(5, [5]), (6, [])])
+async def test_a_press_is_answered_after_a_flood_wait_of_at_most_five_seconds(
+    retry_after: int, waited: list[int]
+) -> None:
+    """The spinner's answer is only useful shortly after the press: a longer flood wait gives it up."""
+    bot, clock = ScriptedBot(flood(retry_after), True), FakeClock()
+    await Sender(bot, sleep=clock.skip).answer("cb-1")  # type: ignore[arg-type]
+    assert clock.sleeps == waited
+    assert bot.calls == 1 + len(waited)
