@@ -48,7 +48,6 @@ class _Sent(PreparedCall):
     """``sendMessage``, its reply (the sent message) read for the new message's id alone."""
 
     shape = SendMessage
-    __api_method__ = SendMessage.__api_method__
 
     def read(self, result: Any) -> int:
         message_id = result.get("message_id") if isinstance(result, dict) else None
@@ -61,28 +60,24 @@ class _Edited(PreparedCall):
     """``editMessageText``; its reply, the whole edited message, is not read once it says ``ok``."""
 
     shape = EditMessageText
-    __api_method__ = EditMessageText.__api_method__
 
 
 class _Stripped(PreparedCall):
     """``editMessageReplyMarkup`` removing the buttons; its reply is not read once it says ``ok``."""
 
     shape = EditMessageReplyMarkup
-    __api_method__ = EditMessageReplyMarkup.__api_method__
 
 
 class _ChatAction(PreparedCall):
     """``sendChatAction`` ("typing…" and the like)."""
 
     shape = SendChatAction
-    __api_method__ = SendChatAction.__api_method__
 
 
 class _Answered(PreparedCall):
     """``answerCallbackQuery``."""
 
     shape = AnswerCallbackQuery
-    __api_method__ = AnswerCallbackQuery.__api_method__
 
 
 def send_call(chat_id: int | str, message: Outgoing) -> PreparedCall:

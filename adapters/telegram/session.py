@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 from http import HTTPStatus
-from typing import Any, ClassVar, Final, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import orjson
 from aiogram import Bot
@@ -62,7 +62,7 @@ class PreparedCall(TelegramMethod[Any]):
     """A Bot API call whose parameters the caller wrote as plain JSON data.
 
     A subclass names the aiogram method it stands for (``shape``, whose
-    ``__api_method__`` it shares); :class:`JsonBodySession` sends ``fields``
+    ``__api_method__`` it is); :class:`JsonBodySession` sends ``fields``
     with the bot's defaults for ``shape`` added, leaving out ``None`` and
     empty texts as for any call, and returns :meth:`read` of the reply's
     ``result``. A refusal, or a reply that is not plainly ``ok``, goes through
@@ -72,6 +72,14 @@ class PreparedCall(TelegramMethod[Any]):
     __returning__ = Any
     shape: ClassVar[type[TelegramMethod[Any]]]
     fields: dict[str, Any]
+
+    if TYPE_CHECKING:
+        __api_method__: ClassVar[str]
+    else:
+
+        @property
+        def __api_method__(self) -> str:
+            return self.shape.__api_method__
 
     def read(self, result: Any) -> Any:
         """The call's result from the reply's ``result``; ``ValueError`` when the bot cannot use it."""
