@@ -126,7 +126,7 @@ class SqliteAlerts:
         encoded = encode_json_object(payload)
         now = encode_datetime(self._db.now())
         due = now if due_at is None else encode_datetime(due_at)
-        async with self._db.transaction() as tx:
+        async with self._db.transaction(inline=True) as tx:
             inserted = await tx.fetchone(
                 "INSERT INTO alerts (key, kind, number, payload, created_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (key) DO NOTHING RETURNING 1",
@@ -165,7 +165,7 @@ class SqliteAlerts:
         return {claim.key for _, claim, _ in new}
 
     async def get(self, key: str) -> Alert | None:
-        row = await self._db.fetchone("SELECT * FROM alerts WHERE key = ?", (key,))
+        row = await self._db.fetchone("SELECT * FROM alerts WHERE key = ?", (key,), inline=True)
         return None if row is None else _alert(row)
 
     async def deliveries(self, key: str) -> builtins.list[Delivery]:
@@ -191,7 +191,7 @@ class SqliteAlerts:
             alert_key,
             destination,
         )
-        async with self._db.session() as s:
+        async with self._db.session(inline=True) as s:
             if await s.fetchall(_FINISH_ATTEMPT, params):
                 return True
             exists = await s.fetchone(
@@ -233,12 +233,12 @@ class SqliteAlerts:
     async def try_acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
         expires_at = now + timedelta(seconds=check_ttl(ttl_seconds))
         rows = await self._db.fetchall(
-            _ACQUIRE_LEASE, (name, holder, encode_datetime(expires_at), encode_datetime(now))
+            _ACQUIRE_LEASE, (name, holder, encode_datetime(expires_at), encode_datetime(now)), inline=True
         )
         return bool(rows)
 
     async def release_lease(self, name: str, holder: str) -> bool:
         rows = await self._db.fetchall(
-            "DELETE FROM leases WHERE name = ? AND holder = ? RETURNING 1", (name, holder)
+            "DELETE FROM leases WHERE name = ? AND holder = ? RETURNING 1", (name, holder), inline=True
         )
         return bool(rows)

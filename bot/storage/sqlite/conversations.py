@@ -61,13 +61,13 @@ class SqliteConversations:
         self._db = db
 
     async def get(self, key: ConversationKey) -> StoredConversation | None:
-        row = await self._db.fetchone(_GET, _params(key))
+        row = await self._db.fetchone(_GET, _params(key), inline=True)
         return None if row is None else _conversation(key, row)
 
     async def save(self, key: ConversationKey, data: str, expected_revision: int | None) -> int:
         check_revision(expected_revision)
         now = encode_datetime(self._db.now())
-        async with self._db.session() as s:
+        async with self._db.session(inline=True) as s:
             if expected_revision is None:
                 row = await s.fetchone(_UPSERT, (*_params(key), data, now))
             elif expected_revision == 0:
@@ -82,7 +82,7 @@ class SqliteConversations:
         raise StaleRevisionError(key, expected_revision, actual)
 
     async def delete(self, key: ConversationKey) -> bool:
-        rows = await self._db.fetchall(_DELETE, _params(key))
+        rows = await self._db.fetchall(_DELETE, _params(key), inline=True)
         return bool(rows)
 
     async def rows_not_sealed_with(self, kid: str) -> Sequence[tuple[ConversationKey, str]]:

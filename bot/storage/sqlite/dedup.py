@@ -26,7 +26,9 @@ class SqliteDedup:
     async def seen_once(self, key: str, now: datetime, ttl_seconds: float) -> bool:
         now = ensure_utc(now)
         expires_at = now + timedelta(seconds=check_ttl(ttl_seconds))
-        rows = await self._db.fetchall(_SEEN, (key, encode_datetime(expires_at), encode_datetime(now)))
+        rows = await self._db.fetchall(
+            _SEEN, (key, encode_datetime(expires_at), encode_datetime(now)), inline=True
+        )
         return bool(rows)
 
     async def purge(self, before: datetime) -> int:

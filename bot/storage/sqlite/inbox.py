@@ -43,20 +43,26 @@ class SqliteInbox:
         self._db = db
 
     async def receive(self, key: str, payload: str, now: datetime) -> bool:
-        return bool(await self._db.fetchall(_RECEIVE, (key, payload, encode_datetime(ensure_utc(now)))))
+        return bool(
+            await self._db.fetchall(_RECEIVE, (key, payload, encode_datetime(ensure_utc(now))), inline=True)
+        )
 
     async def receive_many(self, entries: Sequence[tuple[str, str]], now: datetime) -> int:
         if not entries:
             return 0
         pairs = json.dumps([[key, payload] for key, payload in entries])
-        return len(await self._db.fetchall(_RECEIVE_MANY, (encode_datetime(ensure_utc(now)), pairs)))
+        return len(
+            await self._db.fetchall(_RECEIVE_MANY, (encode_datetime(ensure_utc(now)), pairs), inline=True)
+        )
 
     async def begin(self, key: str, now: datetime) -> int | None:
-        rows = await self._db.fetchall(_BEGIN, (key, encode_datetime(ensure_utc(now))))
+        rows = await self._db.fetchall(_BEGIN, (key, encode_datetime(ensure_utc(now))), inline=True)
         return int(rows[0]["attempts"]) if rows else None
 
     async def finish(self, key: str) -> None:
-        await self._db.run("UPDATE update_inbox SET finished = 1, payload = NULL WHERE key = ?", (key,))
+        await self._db.run(
+            "UPDATE update_inbox SET finished = 1, payload = NULL WHERE key = ?", (key,), inline=True
+        )
 
     async def unfinished(self, prefix: str) -> list[InboxEntry]:
         rows = await self._db.fetchall(

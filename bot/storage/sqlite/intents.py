@@ -74,7 +74,7 @@ class SqliteIntents:
         encoded = encode_json_object(params)
         now = encode_datetime(self._db.now())
         values = (idempotency_key, kind.value, owner.platform, owner.user_id, encoded, now, now, target)
-        async with self._db.session() as s:
+        async with self._db.session(inline=True) as s:
             existing = await s.fetchone("SELECT * FROM intents WHERE key = ?", (idempotency_key,))
             if existing is not None:
                 return _intent(existing), False
@@ -92,11 +92,11 @@ class SqliteIntents:
         return _intent(existing), False
 
     async def get(self, idempotency_key: str) -> Intent | None:
-        row = await self._db.fetchone("SELECT * FROM intents WHERE key = ?", (idempotency_key,))
+        row = await self._db.fetchone("SELECT * FROM intents WHERE key = ?", (idempotency_key,), inline=True)
         return None if row is None else _intent(row)
 
     async def active_for_target(self, target: str) -> Intent | None:
-        row = await self._db.fetchone(_ACTIVE_FOR_TARGET, (target,))
+        row = await self._db.fetchone(_ACTIVE_FOR_TARGET, (target,), inline=True)
         return None if row is None else _intent(row)
 
     async def _transition(
@@ -118,7 +118,7 @@ class SqliteIntents:
             key,
             json.dumps([s.value for s in allowed]),
         )
-        async with self._db.session() as s:
+        async with self._db.session(inline=True) as s:
             if await s.fetchall(_TRANSITION, params):
                 return True
             if await s.fetchone("SELECT 1 FROM intents WHERE key = ?", (key,)) is None:

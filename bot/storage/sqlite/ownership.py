@@ -34,11 +34,13 @@ class SqliteOwnership:
 
     async def assign_number(self, number: str, owner: UserRef, assigned_by: str) -> None:
         now = encode_datetime(self._db.now())
-        await self._db.execute(_ASSIGN_NUMBER, (number, owner.platform, owner.user_id, assigned_by, now))
+        await self._db.execute(
+            _ASSIGN_NUMBER, (number, owner.platform, owner.user_id, assigned_by, now), inline=True
+        )
 
     async def claim_number(self, number: str, owner: UserRef, assigned_by: str) -> UserRef:
         now = encode_datetime(self._db.now())
-        async with self._db.session() as s:
+        async with self._db.session(inline=True) as s:
             await s.execute(
                 "INSERT INTO number_owners (number, owner_platform, owner_user_id, assigned_by, assigned_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (number) DO NOTHING",
@@ -63,7 +65,7 @@ class SqliteOwnership:
         return {row["number"]: UserRef(row["owner_platform"], row["owner_user_id"]) for row in rows}
 
     async def number_assignment(self, number: str) -> NumberAssignment | None:
-        row = await self._db.fetchone("SELECT * FROM number_owners WHERE number = ?", (number,))
+        row = await self._db.fetchone("SELECT * FROM number_owners WHERE number = ?", (number,), inline=True)
         if row is None:
             return None
         return NumberAssignment(
@@ -81,12 +83,14 @@ class SqliteOwnership:
         return [row["number"] for row in rows]
 
     async def release_number(self, number: str) -> bool:
-        rows = await self._db.fetchall("DELETE FROM number_owners WHERE number = ? RETURNING 1", (number,))
+        rows = await self._db.fetchall(
+            "DELETE FROM number_owners WHERE number = ? RETURNING 1", (number,), inline=True
+        )
         return bool(rows)
 
     async def assign_group(self, group_id: int, owner: UserRef) -> None:
         now = encode_datetime(self._db.now())
-        await self._db.execute(_ASSIGN_GROUP, (group_id, owner.platform, owner.user_id, now))
+        await self._db.execute(_ASSIGN_GROUP, (group_id, owner.platform, owner.user_id, now), inline=True)
 
     async def owner_of_group(self, group_id: int) -> UserRef | None:
         row = await self._db.fetchone(

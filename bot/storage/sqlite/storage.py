@@ -7,8 +7,6 @@ import os
 import sqlite3
 from collections.abc import Callable
 
-import aiosqlite
-
 from bot.storage.clock import Clock, utc_now
 from bot.storage.codec import encode_datetime
 from bot.storage.errors import StorageError
@@ -32,7 +30,7 @@ from bot.storage.sealing import (
 from bot.storage.sqlite.alerts import SqliteAlerts
 from bot.storage.sqlite.audit import SqliteAudit
 from bot.storage.sqlite.conversations import SqliteConversations
-from bot.storage.sqlite.db import Database
+from bot.storage.sqlite.db import Database, connect
 from bot.storage.sqlite.dedup import SqliteDedup
 from bot.storage.sqlite.inbox import SqliteInbox
 from bot.storage.sqlite.integrity import check_integrity, check_not_directory, one_line
@@ -129,7 +127,7 @@ class SqliteStorage(Storage):
         path = os.fspath(path)
         check_not_directory(path)
         try:
-            conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+            conn, loop_access = await connect(path, busy_timeout_seconds=busy_timeout_seconds)
         except sqlite3.Error as exc:
             raise StorageError(
                 f"cannot open the database {path}: {one_line(str(exc))}; "
@@ -144,6 +142,7 @@ class SqliteStorage(Storage):
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA secure_delete = ON")
+            await conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints off the event loop: db.py
             await migrate(conn, clock())
         except sqlite3.Error as exc:
             await conn.close()
@@ -157,7 +156,7 @@ class SqliteStorage(Storage):
         except BaseException:
             await conn.close()
             raise
-        storage = cls(Database(conn, clock), path, cipher, holds_secrets)
+        storage = cls(Database(conn, clock, loop_access), path, cipher, holds_secrets)
         if cipher is not None:
             try:
                 await storage._reseal(cipher)

@@ -42,7 +42,9 @@ class SqliteUsers:
 
     async def get(self, user: UserRef) -> User | None:
         row = await self._db.fetchone(
-            "SELECT * FROM users WHERE platform = ? AND user_id = ?", (user.platform, user.user_id)
+            "SELECT * FROM users WHERE platform = ? AND user_id = ?",
+            (user.platform, user.user_id),
+            inline=True,
         )
         return None if row is None else _user(row)
 
@@ -56,7 +58,9 @@ class SqliteUsers:
     ) -> User:
         now = encode_datetime(self._db.now())
         row = await self._db.fetchone(
-            _UPSERT, (user.platform, user.user_id, chat_id, display_name, default_language, now, now)
+            _UPSERT,
+            (user.platform, user.user_id, chat_id, display_name, default_language, now, now),
+            inline=True,
         )
         assert row is not None
         return _user(row)
@@ -65,6 +69,7 @@ class SqliteUsers:
         rows = await self._db.fetchall(
             "UPDATE users SET language = ?, updated_at = ? WHERE platform = ? AND user_id = ? RETURNING 1",
             (language, encode_datetime(self._db.now()), user.platform, user.user_id),
+            inline=True,
         )
         return bool(rows)
 
@@ -74,6 +79,7 @@ class SqliteUsers:
             "UPDATE users SET blocked = 1, blocked_at = ?, updated_at = ? "
             "WHERE platform = ? AND user_id = ? RETURNING 1",
             (now, now, user.platform, user.user_id),
+            inline=True,
         )
         return bool(rows)
 
@@ -81,5 +87,6 @@ class SqliteUsers:
         rows = await self._db.fetchall(
             "UPDATE users SET blocked = 0, updated_at = ? WHERE platform = ? AND user_id = ? RETURNING 1",
             (encode_datetime(self._db.now()), user.platform, user.user_id),
+            inline=True,
         )
         return bool(rows)
