@@ -65,8 +65,7 @@ _BUSY_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """Another connection holds a lock the statement needs (the statement had no effect)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF in _BUSY_CODES
+    return exc.sqlite_errorcode & 0xFF in _BUSY_CODES  # extended codes keep the primary in the low byte
 
 
 @dataclass(frozen=True)
@@ -148,13 +147,10 @@ class Session:
 
     async def executemany(self, sql: str, params: Iterable[Params]) -> None:
         """Run ``sql`` once per parameter tuple."""
-        if self._inline:
-            rows = list(params)
-            done = self._db.try_inline(_executemany, sql, rows)
-            if not isinstance(done, _Busy):
-                return
-            params = rows
-        async with self._db.worker().executemany(sql, params):
+        rows = list(params)
+        if self._inline and not isinstance(self._db.try_inline(_executemany, sql, rows), _Busy):
+            return
+        async with self._db.worker().executemany(sql, rows):
             pass
 
     async def commit(self) -> None:
@@ -266,7 +262,8 @@ class Database:
         """Copy the write-ahead log into the database on the worker thread, without waiting for anyone."""
         try:
             async with self._lock:
-                await self.worker().execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+                if not self._closed:
+                    await self.worker().execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:
             log.warning("could not checkpoint the write-ahead log; will try again", extra={"error": str(exc)})
         finally:
