@@ -190,6 +190,16 @@ def _rollback(conn: sqlite3.Connection, _sql: str, _params: Params) -> None:
     conn.rollback()
 
 
+async def _let_others_run() -> None:
+    """After inline statements: still a point where other tasks run, as a round trip to the thread is.
+
+    After, not before: a task with a cancellation pending still runs its
+    statement, as one already handed to the thread ran (a lease given back at
+    shutdown, say), and the cancellation is raised here.
+    """
+    await asyncio.sleep(0)
+
+
 class Database:
     """The shared connection, its lock and the storage clock.
 
@@ -292,20 +302,18 @@ class Database:
     @asynccontextmanager
     async def session(self, *, inline: bool = False) -> AsyncIterator[Session]:
         """Hold the lock for several statements that need no transaction (each commits on its own)."""
-        if inline:
-            await asyncio.sleep(0)  # still a point where other tasks run, as a round trip is
         async with self._lock:
             try:
                 yield self._direct if inline else self._threaded
             finally:
                 self._maybe_checkpoint()
+        if inline:
+            await _let_others_run()
 
     @asynccontextmanager
     async def transaction(self, *, inline: bool = False) -> AsyncIterator[Session]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises (or is cancelled)."""
         session = self._direct if inline else self._threaded
-        if inline:
-            await asyncio.sleep(0)
         async with self._lock:
             await session.run("BEGIN IMMEDIATE")
             try:
@@ -316,6 +324,8 @@ class Database:
                 raise
             finally:
                 self._maybe_checkpoint()
+        if inline:
+            await _let_others_run()
 
     async def close(self) -> None:
         """Close the connection (waiting for statements already queued and a checkpoint under way)."""

@@ -264,3 +264,28 @@ async def test_a_closed_storage_refuses_statements_by_key(db_path: Path, clock: 
         pass
     with pytest.raises(ValueError, match=r"^Connection closed$"):  # aiosqlite's words
         await storage.inbox.begin("tg:1:update:1", clock.now)
+
+
+async def test_a_task_being_cancelled_still_runs_its_statement_by_key(
+    storage: SqliteStorage, clock: FakeClock
+) -> None:
+    """As one handed to the worker thread ran: a lease given back while shutting down, say."""
+    await storage.inbox.receive("tg:1:update:1", "{}", clock.now)
+    started = asyncio.Event()
+
+    async def handler() -> None:
+        try:
+            started.set()
+            await asyncio.sleep(10)
+        finally:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # cancelled again while cleaning up
+            await storage.inbox.finish("tg:1:update:1")
+
+    task = asyncio.create_task(handler())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await storage.inbox.unfinished("tg:1:") == []

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,6 +27,15 @@ from bot.zadarma.ratelimit import RateLimiter
 from tests.e2e.service.support import SLACK_SIGNING, SLACK_TOKEN, ZADARMA_SECRET, Service, start_service
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeTelegram
+
+
+def leases_held(db: Path) -> list[tuple[str, str]]:
+    """The storage leases still held in the bot's file (read with a connection of our own)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [(row[0], row[1]) for row in conn.execute("SELECT name, holder FROM leases")]
+    finally:
+        conn.close()
 
 
 def by_hand(data: str) -> str:
@@ -137,6 +147,7 @@ async def test_sms_and_calls_reach_the_owner_once_and_forged_events_never(
 
                 code = await service.stop()
                 assert code == 0, service.stderr.decode()[-2000:]
+                assert leases_held(db) == []  # given back: the next process delivers at once
                 service = await start_service(env, port=int(service.base.rsplit(":", 1)[1]))
                 await control.post(
                     "/_sandbox/sms", json={"number": owned, "from": "48600100200", "text": "Po restarcie"}

@@ -74,3 +74,31 @@ async def test_a_refused_indicator_is_not_tried_again() -> None:
     async with typing_while_slow(sender_of(bot), 1001, after=0.01, every=0.02):
         await asyncio.sleep(0.3)
     assert len(bot.calls) == 1
+
+
+async def test_a_fast_reply_starts_no_task() -> None:
+    bot = RecordingBot()
+    before = asyncio.all_tasks()
+    async with typing_while_slow(sender_of(bot), 1001, after=0.2, every=0.2):
+        during = asyncio.all_tasks()
+    assert during == before  # only a timer waits for the indicator's second
+
+
+async def test_a_block_cancelled_while_typing_stays_cancelled() -> None:
+    bot = RecordingBot()
+    started = asyncio.Event()
+
+    async def reply() -> None:
+        async with typing_while_slow(sender_of(bot), 1001, after=0.01, every=0.05):
+            started.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(reply())
+    await started.wait()
+    await asyncio.sleep(0.05)  # typing under way
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=1)
+    assert done == {task} and task.cancelled()
+    made = len(bot.calls)
+    await asyncio.sleep(0.15)
+    assert made >= 1 and len(bot.calls) == made
