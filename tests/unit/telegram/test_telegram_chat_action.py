@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import SendMessage
 
 from adapters.telegram.chat_action import typing_while_slow
@@ -102,3 +102,65 @@ async def test_a_block_cancelled_while_typing_stays_cancelled() -> None:
     made = len(bot.calls)
     await asyncio.sleep(0.15)
     assert made >= 1 and len(bot.calls) == made
+
+
+async def test_a_flood_wait_ends_the_indicator_without_waiting_it_out() -> None:
+    calls: list[str] = []
+    slept: list[float] = []
+
+    async def bot(method: Any) -> bool:
+        calls.append(method.__api_method__)
+        raise TelegramRetryAfter(method, "Too Many Requests: retry after 1", retry_after=1)
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    sender = Sender(bot, sleep=sleep)  # type: ignore[arg-type]
+    async with typing_while_slow(sender, 1001, after=0.01, every=0.02):
+        await asyncio.sleep(0.2)
+    assert calls == ["sendChatAction"]  # not worth even a second's wait: "typing…" is given up
+    assert slept == []
+
+
+async def test_a_call_under_way_has_ended_when_the_block_does() -> None:
+    ended: list[str] = []
+    started = asyncio.Event()
+
+    async def bot(method: Any) -> bool:
+        started.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            ended.append("cancelled")
+            raise
+        return True
+
+    async with typing_while_slow(Sender(bot), 1001, after=0.01, every=1):  # type: ignore[arg-type]
+        await started.wait()
+    assert ended == ["cancelled"]
+
+
+async def test_a_caller_cancelled_while_the_indicator_winds_down_stays_cancelled() -> None:
+    started = asyncio.Event()
+    after_block: list[str] = []
+
+    async def bot(method: Any) -> bool:
+        started.set()
+        try:
+            await asyncio.sleep(10)
+        finally:
+            await asyncio.shield(asyncio.sleep(0.2))  # the call takes a while to give up
+        return True
+
+    async def reply() -> None:
+        async with typing_while_slow(Sender(bot), 1001, after=0.01, every=1):  # type: ignore[arg-type]
+            await started.wait()
+        after_block.append("went on")
+
+    task = asyncio.create_task(reply())
+    await started.wait()
+    await asyncio.sleep(0.05)  # the block has ended; its indicator is winding down
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+    assert done == {task} and task.cancelled()
+    assert after_block == []
