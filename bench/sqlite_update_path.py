@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/sqlite_update_path.py [--updates 4000] [--rounds 5]``.
 Per update the storage does what the Telegram gate and the conversation engine
 do: the inbox's begin, the conversation's load and save, the inbox's finish,
-for 50 users. Rounds alternate between:
+for 50 users (one update of a user at a time, as the engine's lock allows). Rounds alternate between:
 
 * ``storage``: :class:`~bot.storage.SqliteStorage` as the bot opens it (a file
   in WAL mode, the bot's pragmas), one update at a time and 50 at once, on
@@ -47,11 +47,12 @@ async def storage_round(path: str, updates: int, concurrent: int) -> float:
     storage = await SqliteStorage.open(path)
     try:
         gate = asyncio.Semaphore(concurrent)
+        locks = {str(user): asyncio.Lock() for user in range(USERS)}  # one update of a user at a time
 
         async def update(i: int) -> None:
             key, user = f"telegram:1:update:{i}", str(i % USERS)
             conversation = ConversationKey("telegram", user, user)
-            async with gate:
+            async with gate, locks[user]:
                 await storage.inbox.begin(key, datetime.now(UTC))
                 stored = await storage.conversations.get(conversation)
                 await storage.conversations.save(

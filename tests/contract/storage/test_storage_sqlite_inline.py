@@ -94,8 +94,26 @@ async def test_each_statement_by_key_runs_once_on_the_loop_thread(storage: Sqlit
     with traced(storage) as seen:
         await storage.ownership.assign_number("442000000001", ALICE, "test")  # a counted statement
         await storage.alerts.claim("a1", "expiry", "1", {}, ["telegram:1", "slack:C1"])  # a transaction
-    assert [sql.split()[0] for _, sql in seen] == ["INSERT", "BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT"]
+        assert await storage.ownership.claim_number("442000000002", ALICE, "test") == ALICE  # a session
+    statements = [sql.split()[0] for _, sql in seen]
+    assert statements == ["INSERT", "BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT", "INSERT", "SELECT"]
     assert all(on_loop for on_loop, _ in seen)
+
+
+async def test_a_statement_by_key_waits_for_the_connection_then_runs_on_the_loop_thread(
+    storage: SqliteStorage, clock: FakeClock
+) -> None:
+    with traced(storage) as seen:
+        async with storage._db.transaction() as tx:  # on the worker, holding the connection
+            begin = asyncio.create_task(storage.inbox.begin("tg:1:update:1", clock.now))
+            assign = asyncio.create_task(storage.ownership.assign_number("442000000001", ALICE, "test"))
+            await asyncio.sleep(0.05)
+            assert not begin.done() and not assign.done()
+            await tx.run("DELETE FROM dedup_keys WHERE key = ?", ("none",))
+        assert await begin == 1
+        await assign
+    by_key = [on_loop for on_loop, sql in seen if "update_inbox" in sql or "number_owners" in sql]
+    assert by_key == [True, True]
 
 
 async def test_an_inline_transaction_makes_no_round_trip_to_the_worker(
@@ -175,7 +193,7 @@ async def test_every_kind_of_statement_by_key_waits_out_a_lock_on_the_worker(
             await s.executemany(
                 "INSERT INTO dedup_keys (key, expires_at) VALUES (?, '9999')", [("k1",), ("k2",)]
             )
-            await s.run("INSERT INTO dedup_keys (key, expires_at) VALUES ('k3', '9999')")
+            await s.run("INSERT INTO dedup_keys (key, expires_at) VALUES (?, '9999')", ("k3",))
             return await s.execute("UPDATE dedup_keys SET expires_at = '9999'")
 
     with traced(storage) as seen, write_lock_held_by_another_process(db_path) as other:
