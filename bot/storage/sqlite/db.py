@@ -279,53 +279,25 @@ class Database:
         finally:
             self._checkpoint_task = None
 
-    def _at_once(
-        self, statement: Callable[[sqlite3.Connection, str, Any], T], sql: str, params: Any
-    ) -> T | _Busy:
-        """Run one inline statement now if nothing holds the connection; :data:`BUSY` otherwise.
-
-        Nothing else can run between the check and the statement (neither awaits),
-        so the lock need not be taken: a single statement costs no lock and no
-        context manager. When the lock is held, or another process holds the
-        file's, the caller goes the usual way.
-        """
-        if self._lock.locked():
-            return BUSY
-        result = self.try_inline(statement, sql, params)
-        if not isinstance(result, _Busy):
-            self._maybe_checkpoint()
-        return result
-
     async def fetchall(self, sql: str, params: Params = (), *, inline: bool = False) -> list[sqlite3.Row]:
         """Run one statement (atomically) and return its rows; ``inline`` for a statement by key."""
-        if inline:
-            rows = self._at_once(_fetchall, sql, params)
-            if not isinstance(rows, _Busy):
-                await _let_others_run()
-                return rows
-            inline = self._lock.locked()  # held: wait for it, then try inline again; else the file is locked
         async with self.session(inline=inline) as s:
             return await s.fetchall(sql, params)
 
     async def fetchone(self, sql: str, params: Params = (), *, inline: bool = False) -> sqlite3.Row | None:
         """Run one statement (atomically) and return its first row, or ``None``."""
-        rows = await self.fetchall(sql, params, inline=inline)
-        return rows[0] if rows else None
+        async with self.session(inline=inline) as s:
+            return await s.fetchone(sql, params)
 
     async def execute(self, sql: str, params: Params = (), *, inline: bool = False) -> int:
         """Run one statement (atomically); return how many rows it changed."""
-        if inline:
-            count = self._at_once(_rowcount, sql, params)
-            if not isinstance(count, _Busy):
-                await _let_others_run()
-                return count
-            inline = self._lock.locked()
         async with self.session(inline=inline) as s:
             return await s.execute(sql, params)
 
     async def run(self, sql: str, params: Params = (), *, inline: bool = False) -> None:
-        """Run one statement (atomically) whose changed rows are not counted: one round trip."""
-        await self.fetchall(sql, params, inline=inline)
+        """Run one statement (atomically) whose changed rows are not counted."""
+        async with self.session(inline=inline) as s:
+            await s.run(sql, params)
 
     @asynccontextmanager
     async def session(self, *, inline: bool = False) -> AsyncIterator[Session]:
