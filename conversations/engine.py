@@ -36,6 +36,7 @@ from conversations.events import Command, Event, FileUpload, FormSubmitted, Pres
 from conversations.formatting import format_phone, on_off
 from conversations.i18n import normalize_language
 from conversations.notices import Notice, notice_actions, render_notice_text
+from conversations.parsed import DEFAULT_LIMIT, ParsedStates
 from conversations.purity import compare, watched
 from conversations.screens import Form, Screen
 from conversations.state import (
@@ -83,11 +84,14 @@ class ConversationEngine:
         operators: frozenset[UserRef] = frozenset(),
         default_language: str = "en",
         customers_platform: str = "",
+        parsed_states: int = DEFAULT_LIMIT,
     ) -> None:
         """One conversation's events run one at a time under ``services.conversation_locks``.
 
         ``customers_platform`` names the platform whose users own numbers (where the team
         console's ``assign`` gives one); the composition root takes it from its registry.
+        ``parsed_states`` is how many conversations stay parsed between events (see
+        :mod:`conversations.parsed`; 0 parses every event's state afresh).
         """
         self._services = services
         self._operators = operators
@@ -96,6 +100,7 @@ class ConversationEngine:
         """Called after an event gave a number to a customer (the team console's ``assign``),
         once the conversation is saved; its failure is logged and changes nothing."""
         self._default_language = normalize_language(default_language) or "en"
+        self.parsed: ParsedStates[ConversationKey, ConversationState] = ParsedStates(parsed_states)
 
     # -- public --------------------------------------------------------------------
 
@@ -334,10 +339,12 @@ class ConversationEngine:
                 result = await body(ctx)
                 dumped = ctx.state.dump()
                 if dumped == ctx.loaded:
+                    self.parsed.keep(key, dumped, ctx.state)
                     return result  # nothing changed: nothing to save
                 revision = stored.revision if stored is not None else 0
                 try:
                     await repo.save(key, dumped, revision)
+                    self.parsed.keep(key, dumped, ctx.state)  # nothing changes ctx.state from here on
                     return result
                 except StaleRevisionError:
                     log.info(
@@ -359,7 +366,11 @@ class ConversationEngine:
         self, key: ConversationKey, stored: StoredConversation | None, locale: str | None, start: StepName
     ) -> tuple[ConversationState, bool]:
         """The stored state, or a fresh one; the flag tells that a stored state could not be read."""
-        state = load_state(stored.data) if stored is not None else None
+        state = None
+        if stored is not None:
+            state = self.parsed.take(key, stored.data)
+            if state is None:
+                state = load_state(stored.data)
         if state is not None:
             return state, False
         fresh = ConversationState(

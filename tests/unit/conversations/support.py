@@ -115,6 +115,10 @@ class Chat:
         self.screens = await self.world.engine.handle(self.key, event, locale=self.locale)
         state = await self.state()
         assert load_state(state.dump()) == state
+        kept = self.world.engine.parsed.kept(self.key)
+        if kept is not None:  # what the next event would use unparsed is exactly what is stored
+            stored = await self.world.storage.conversations.get(self.key)
+            assert stored is not None and kept[0] == stored.data and kept[1].dump() == stored.data
         assert ConversationState.model_validate_json(state.model_dump_json()) == state
         for screen in self.screens[:-1]:
             assert screen.buttons == () and screen.expects == "none"
