@@ -31,6 +31,7 @@ import binascii
 import hashlib
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -163,8 +164,19 @@ def sealed_key_id(stored: str) -> str | None:
     return stored[len(PREFIX) :].partition(":")[0]
 
 
+WRITTEN_KEPT = 256
+"""Conversations whose last state this process sealed are read back without decrypting, at most this many."""
+
+
 class SealedConversations:
-    """A :class:`ConversationRepository` that keeps every state encrypted in ``inner``."""
+    """A :class:`ConversationRepository` that keeps every state encrypted in ``inner``.
+
+    The sealed text and plain state of the last :data:`WRITTEN_KEPT` saves are
+    remembered: reading back a row that still holds exactly the text this
+    process sealed for that key gives the plain state without decrypting it
+    (a row rewritten by another process or by re-encryption, or moved from
+    another key, never matches and is opened as usual).
+    """
 
     def __init__(
         self,
@@ -180,11 +192,17 @@ class SealedConversations:
         self._holds_secrets = holds_secrets
         self._purge = purge
         self._holding: set[ConversationKey] = set()
+        self._written: OrderedDict[ConversationKey, tuple[str, str]] = OrderedDict()
 
     async def get(self, key: ConversationKey) -> StoredConversation | None:
         stored = await self._inner.get(key)
         if stored is None:
             return None
+        written = self._written.get(key)
+        if written is not None and written[0] == stored.data:
+            # What this process sealed for this key (its nonce makes it unique): the plain state is
+            # known, and was noted when saved.
+            return StoredConversation(stored.key, written[1], stored.revision, stored.updated_at)
         try:
             plain = self._cipher.open(key, stored.data)
         except UnsealError as exc:
@@ -195,13 +213,19 @@ class SealedConversations:
         return StoredConversation(stored.key, plain, stored.revision, stored.updated_at)
 
     async def save(self, key: ConversationKey, data: str, expected_revision: int | None) -> int:
-        revision = await self._inner.save(key, self._cipher.seal(key, data), expected_revision)
+        sealed = self._cipher.seal(key, data)
+        revision = await self._inner.save(key, sealed, expected_revision)
+        self._written[key] = (sealed, data)
+        self._written.move_to_end(key)
+        if len(self._written) > WRITTEN_KEPT:
+            self._written.popitem(last=False)
         if self._note(key, data):
             await self._wipe()
         return revision
 
     async def delete(self, key: ConversationKey) -> bool:
         existed = await self._inner.delete(key)
+        self._written.pop(key, None)
         if existed and key in self._holding:
             self._holding.discard(key)
             await self._wipe()

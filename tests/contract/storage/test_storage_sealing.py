@@ -12,7 +12,16 @@ import pytest
 
 from bot.storage import AlertClaim, ConversationKey, SqliteStorage, StorageError, open_storage, utc_now
 from bot.storage.keyfile import KEY_FILE_NAME
-from bot.storage.sealing import StateKeyError, StateKeys, key_id, new_key_text, parse_key
+from bot.storage.sealing import (
+    WRITTEN_KEPT,
+    SealedConversations,
+    StateCipher,
+    StateKeyError,
+    StateKeys,
+    key_id,
+    new_key_text,
+    parse_key,
+)
 from conversations.state import ConversationState, FormField, FormState, holds_form_answers
 
 KEY = ConversationKey("telegram", "100", "100")
@@ -258,5 +267,86 @@ async def test_alerts_claimed_in_a_batch_keep_correspondence_sealed(db_path: Pat
         assert text not in stored and sender not in stored and number in stored
         moved = await storage.alerts.get("sms:2")
         assert moved is not None and moved.payload["params"]["text"] == "—"
+    finally:
+        await storage.close()
+
+
+class CountingCipher(StateCipher):
+    """The real cipher, counting the states it opens."""
+
+    def __init__(self, keys: StateKeys) -> None:
+        super().__init__(keys)
+        self.opened = 0
+
+    def open(self, key: ConversationKey, stored: str) -> str:
+        self.opened += 1
+        return super().open(key, stored)
+
+
+async def test_a_state_this_process_sealed_reads_back_without_opening_it(db_path: Path) -> None:
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    cipher = CountingCipher(KEY_A)
+    repo = SealedConversations(storage.raw_conversations, cipher, holds_secrets=holds_form_answers)
+    try:
+        await repo.save(KEY, mid_form(), 0)
+        for _ in range(3):
+            stored = await repo.get(KEY)
+            assert stored is not None and stored.data == mid_form() and stored.revision == 1
+        assert cipher.opened == 0
+        fresh = SealedConversations(storage.raw_conversations, CountingCipher(KEY_A))
+        assert (await fresh.get(KEY)) == stored  # what another process reads from the same row
+    finally:
+        await storage.close()
+
+
+async def test_a_state_another_process_saved_since_is_opened_and_read(db_path: Path) -> None:
+    mine = await SqliteStorage.open(db_path, keys=KEY_A)
+    other = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        await mine.conversations.save(KEY, mid_form(), 0)
+        assert (await other.conversations.save(KEY, after_form(), 1)) == 2
+        stored = await mine.conversations.get(KEY)
+        assert stored is not None and stored.data == after_form() and stored.revision == 2
+    finally:
+        await other.close()
+        await mine.close()
+
+
+async def test_a_row_this_process_sealed_for_one_key_never_reads_as_another_keys(db_path: Path) -> None:
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    try:
+        await storage.conversations.save(KEY, mid_form(), 0)
+        await storage.conversations.save(OTHER, after_form(), 0)
+        conn = sqlite3.connect(db_path)
+        conn.execute(
+            "UPDATE conversations SET data = (SELECT data FROM conversations WHERE user_id = ?) "
+            "WHERE user_id = ?",
+            (KEY.user_id, OTHER.user_id),
+        )
+        conn.commit()
+        conn.close()
+        stored = await storage.conversations.get(OTHER)
+        assert stored is not None and stored.data == ""
+    finally:
+        await storage.close()
+
+
+async def test_states_beyond_those_remembered_and_deleted_ones_read_as_stored(db_path: Path) -> None:
+    storage = await SqliteStorage.open(db_path, keys=KEY_A)
+    cipher = CountingCipher(KEY_A)
+    repo = SealedConversations(storage.raw_conversations, cipher)
+    keys = [ConversationKey("telegram", str(i), str(i)) for i in range(WRITTEN_KEPT + 1)]
+    try:
+        for i, key in enumerate(keys):
+            await repo.save(key, f'{{"seq":{i}}}', 0)
+        for i, key in enumerate(keys):
+            stored = await repo.get(key)
+            assert stored is not None and stored.data == f'{{"seq":{i}}}'
+        assert cipher.opened == 1  # only the first, pushed out by the last
+        assert await repo.delete(keys[-1])
+        assert await repo.get(keys[-1]) is None
+        await repo.save(keys[-1], '{"seq":-1}', 0)
+        stored = await repo.get(keys[-1])
+        assert stored is not None and stored.data == '{"seq":-1}' and stored.revision == 1
     finally:
         await storage.close()
