@@ -23,7 +23,7 @@ that crashes the process each time) is given up with one warning line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -34,6 +34,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 from pydantic import ValidationError
 
+from adapters.telegram.received import ReceivedUpdates
 from bot.services.ports import PlatformRecords
 from bot.services.types import utc_now
 
@@ -78,16 +79,23 @@ class UpdateInbox(BaseRequestMiddleware):
             # aiogram's sessions return the result itself, whatever the annotation says
             received: object = response.result if isinstance(response, Response) else response
             if isinstance(received, list):
-                await self.keep([u for u in received if isinstance(u, Update)])
+                texts = received.texts if isinstance(received, ReceivedUpdates) else None
+                await self.keep([u for u in received if isinstance(u, Update)], texts)
         return response
 
-    async def keep(self, updates: Sequence[Update]) -> bool:
+    async def keep(self, updates: Sequence[Update], texts: Mapping[int, str] | None = None) -> bool:
         """Keep ``updates`` (a whole poll in one store call); ``False`` (logged) when the store failed.
 
-        Kept all or none: after a failure they are handled without a copy.
+        ``texts`` are updates' JSON objects as received, by update id; an update
+        without one is written from its model. Kept all or none: after a failure
+        they are handled without a copy.
         """
+        given = texts or {}
         try:
-            entries = [(self.key(u.update_id), u.model_dump_json(exclude_unset=True)) for u in updates]
+            entries = [
+                (self.key(u.update_id), given.get(u.update_id) or u.model_dump_json(exclude_unset=True))
+                for u in updates
+            ]
             await self._storage.inbox.receive_many(entries, utc_now())
         except Exception:  # the store (or its driver) failed
             # Handling them without a copy beats stalling every chat until the store is back.

@@ -15,7 +15,9 @@ The calls the bot makes on every update (sending, editing, answering a press)
 go as :class:`PreparedCall`: their fields written as plain data by the caller,
 without an aiogram method model to validate them on the way in and dump them
 on the way out; the bot's defaults are added as for aiogram's own method, and
-a reply that says ``ok`` is read only as far as the caller asks.
+a reply that says ``ok`` is read only as far as the caller asks. A
+``getUpdates`` result comes with each update's JSON object as received
+(:class:`~adapters.telegram.received.ReceivedUpdates`), for the inbox to keep.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, TelegramObject
 from aiohttp import ClientError, ClientTimeout
+
+from adapters.telegram.received import ReceivedUpdates, update_texts
 
 __all__ = ["JsonBodySession", "PreparedCall", "dumps_text"]
 
@@ -156,6 +160,8 @@ class JsonBodySession(AiohttpSession):
         if isinstance(method, PreparedCall):
             return cast(TelegramType, self.read_reply(bot, method, resp.status, raw))
         response = self.check_response(bot=bot, method=method, status_code=resp.status, content=_text(raw))
+        if isinstance(method, GetUpdates) and isinstance(response.result, list):
+            return cast(TelegramType, ReceivedUpdates(response.result, _received_texts(raw)))
         return cast(TelegramType, response.result)
 
     def read_reply(self, bot: Bot, call: PreparedCall, status: int, raw: bytes) -> Any:
@@ -177,6 +183,15 @@ class JsonBodySession(AiohttpSession):
             return call.read(result)
         except ValueError as e:
             raise ClientDecodeError("Failed to deserialize object", e, reply) from e
+
+
+def _received_texts(raw: bytes) -> dict[int, str]:
+    """Each update's JSON object of a ``getUpdates`` reply aiogram has accepted, by update id."""
+    try:
+        reply = orjson.loads(raw)
+    except orjson.JSONDecodeError:  # read all the same by aiogram's lax reading: written from the models
+        return {}
+    return update_texts(reply.get("result")) if isinstance(reply, dict) else {}
 
 
 def _text(raw: bytes) -> str:

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from adapters.json_bounds import load_object
 from adapters.kit.tasks import TaskSupervisor
 from adapters.telegram.inbox import UpdateInbox
+from adapters.telegram.received import update_texts
 
 log = logging.getLogger("adapters.telegram")
 
@@ -74,7 +75,8 @@ class WebhookEndpoint:
         if not self.accepting:
             return web.Response(status=503, text="not running")
         try:
-            update = Update.model_validate(load_object(await request.read()), context={"bot": self._bot})
+            received = load_object(await request.read())
+            update = Update.model_validate(received, context={"bot": self._bot})
         except ValidationError:
             log.warning("webhook request refused: not shaped like an update")
             return web.Response(status=400, text="not a Telegram update")
@@ -95,7 +97,7 @@ class WebhookEndpoint:
                 "ignored an update nobody listens to", extra={"update_id": update.update_id, "kind": kind}
             )
             return web.Response(status=200)
-        await self._inbox.keep([update])
+        await self._inbox.keep([update], update_texts([received]))
         self._tasks.spawn(self._feed(update), f"update:{update.update_id}")
         return web.Response(status=200)
 

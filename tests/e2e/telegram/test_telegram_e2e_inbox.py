@@ -56,6 +56,7 @@ async def test_an_update_cut_off_by_a_stop_is_kept_and_handled_once_after_the_re
     assert entry.attempts == 1
     assert entry.payload is not None
     assert json.loads(entry.payload)["message"]["document"]["file_name"] == "scan.pdf"
+    assert json.loads(entry.payload) == scan.payload  # the update as Telegram sent it
 
     await h.stop()
     assert fake.bot_messages(ann.chat_id) == []

@@ -34,6 +34,7 @@ from aiogram.methods import (
     BanChatMember,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetUpdates,
     SendChatAction,
     SendDocument,
     SendMediaGroup,
@@ -47,9 +48,11 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
+    Update,
 )
 from aiohttp import web
 
+from adapters.telegram.received import ReceivedUpdates, update_texts
 from adapters.telegram.render import Outgoing, keyboard
 from adapters.telegram.sending import Sender, chat_action_call
 from adapters.telegram.session import JsonBodySession, dumps_text
@@ -699,3 +702,45 @@ async def test_a_bot_s_defaults_are_worked_out_once() -> None:
         assert session.defaults(bot, EditMessageText) == first
     finally:
         await session.close()
+
+
+def _update(update_id: int, text: str) -> dict[str, Any]:
+    return {"update_id": update_id, "message": {**_message(text), "message_id": update_id}}
+
+
+async def test_polled_updates_come_with_each_one_s_json_as_received(api: BotApi) -> None:
+    served = [_update(5, "Привет"), _update(6, "/start")]
+    served[1]["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+    api.answers["getUpdates"] = (200, json.dumps({"ok": True, "result": served}))
+    read: list[Any] = []
+    for session_type in (AiohttpSession, JsonBodySession):
+        bot = _bot(api, session_type)
+        try:
+            read.append(await bot(GetUpdates(offset=5, timeout=0)))
+        finally:
+            await bot.session.close()
+    aiogram_s, ours = read
+
+    assert isinstance(ours, ReceivedUpdates)
+    assert list(ours) == aiogram_s  # the same Update models aiogram's session reads
+    assert {k: json.loads(v) for k, v in ours.texts.items()} == {5: served[0], 6: served[1]}
+    assert all(
+        Update.model_validate_json(ours.texts[u.update_id]).model_dump() == u.model_dump() for u in ours
+    )
+
+
+def test_update_texts_leave_out_what_cannot_be_told_apart_or_written() -> None:
+    items: list[Any] = [
+        _update(1, "a"),
+        "not an object",
+        {"update_id": "2"},
+        {"update_id": True},
+        {"update_id": 3, "big": 2**70},
+        _update(4, "first"),
+        _update(4, "second"),
+        _update(5, "e"),
+    ]
+    texts = update_texts(items)
+    assert sorted(texts) == [1, 5]
+    assert json.loads(texts[5]) == items[-1]
+    assert update_texts({"update_id": 1}) == {} and update_texts(None) == {}

@@ -13,6 +13,7 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Update
 
 from adapters.telegram.inbox import MAX_ATTEMPTS, UpdateInbox
+from adapters.telegram.received import ReceivedUpdates
 from bot.storage import MemoryStorage, open_storage, utc_now
 
 TOKEN = "123456789:AAH-test-token-for-unit-tests-only_x"
@@ -176,3 +177,24 @@ async def test_updates_come_back_in_the_order_they_arrived_even_when_ids_restart
         [(inbox.key(9), text_update(9)), (inbox.key(10), text_update(10))], first + timedelta(seconds=1)
     )
     assert [u.update_id for u in await inbox.left_over(bot)] == [900, 9, 10]
+
+
+async def test_a_poll_is_kept_as_received_and_an_update_without_its_text_from_its_model(bot: Bot) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    as_received = {12: text_update(12, "as sent").replace(", ", ",  ")}  # exactly these characters
+    polled = ReceivedUpdates(
+        [Update.model_validate_json(text_update(i, f"text {i}")) for i in (12, 13)], as_received
+    )
+
+    async def get_updates(bot: Bot, method: TelegramMethod[list[Update]]) -> list[Update]:
+        return polled
+
+    answered: object = await inbox(get_updates, bot, GetUpdates(offset=12))  # type: ignore[arg-type]
+    assert answered is polled
+    kept = {entry.key: entry.payload for entry in await storage.inbox.unfinished("")}
+    assert kept[inbox.key(12)] == as_received[12]
+    thirteenth = kept[inbox.key(13)]
+    assert thirteenth is not None and Update.model_validate_json(thirteenth) == polled[1]
+    again = await inbox.left_over(bot)
+    assert [u.message.text for u in again if u.message is not None] == ["as sent", "text 13"]
