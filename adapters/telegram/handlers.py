@@ -18,7 +18,7 @@ import contextlib
 import logging
 from dataclasses import replace
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command as CommandFilter
@@ -55,6 +55,11 @@ TEAM_CHAT = "team"
 """The chat id of an operator's team console conversation (``/assign``), beside their private chat."""
 
 
+async def _outside_private_chat(message: Message) -> bool:
+    """A message in a group or channel (a filter: aiogram runs a plain function's in a thread per update)."""
+    return message.chat.type != ChatType.PRIVATE
+
+
 class ChatHandlers:
     """The handlers and what they need; :meth:`router` wires them into an aiogram router."""
 
@@ -76,8 +81,7 @@ class ChatHandlers:
     def router(self) -> Router:
         """A router with this object's handlers."""
         router = Router(name="telegram-conversations")
-        private = F.chat.type == ChatType.PRIVATE
-        router.message.register(self.on_group_message, ~private)
+        router.message.register(self.on_group_message, _outside_private_chat)
         router.message.register(self.on_assign, CommandFilter("assign", ignore_case=True))
         router.message.register(self.on_message)
         router.callback_query.register(self.on_press)

@@ -8,7 +8,7 @@ import logging
 import aiohttp
 import pytest
 
-from adapters.telegram import TelegramPart
+from adapters.telegram import TelegramPart, texts
 from bot.storage import UserRef
 from tests.e2e.telegram.telegram_helpers import PDF, WEBHOOK_PATH, WEBHOOK_SECRET, TelegramHarness
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram
@@ -313,3 +313,29 @@ async def test_health_while_running_and_after_stop(harness: TelegramHarness) -> 
     assert stack.part.health()["ok"] is True
     await harness.stop()
     assert stack.part.health()["ok"] is False
+
+
+async def test_a_command_in_a_group_points_to_the_private_chat_and_other_group_talk_is_ignored(
+    polling: TelegramHarness,
+) -> None:
+    h, fake = polling, polling.fake
+    ann = fake.user(language_code="en")
+    group = {"id": -100_200_301, "type": "supergroup", "title": "Team"}
+    await h.settle(fake.send_message(ann, chat=group, text="hello everyone"))
+    assert fake.calls_to("sendMessage", chat_id=group["id"]) == []
+    await h.settle(fake.send_message(ann, chat=group, text="/order"))
+    [pointer] = fake.calls_to("sendMessage", chat_id=group["id"])
+    assert pointer.params["text"] == texts.message("en", "private_only")
+    shown = await h.say(ann, "/start")  # in the private chat: the conversation itself
+    assert "Welcome" in shown[0].text
+
+
+def test_no_filter_or_handler_runs_on_a_thread(polling: TelegramHarness) -> None:
+    # aiogram runs a plain (not async) filter or handler with asyncio.to_thread, once per update
+    routers = [polling.part.dispatcher, *polling.part.dispatcher.sub_routers]
+    for router in routers:
+        for observer in router.observers.values():
+            for handler in observer.handlers:
+                assert handler.awaitable, (router.name, handler.callback)
+                for check in handler.filters or ():
+                    assert check.awaitable, (router.name, check.callback)
