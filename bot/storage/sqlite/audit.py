@@ -30,9 +30,10 @@ class SqliteAudit:
         self._db = db
 
     async def record(self, actor: str, action: str, target: str, details: JsonObject, result: str) -> None:
-        await self._db.execute(
+        await self._db.run(  # one row: inline, as every statement of an update's own work
             "INSERT INTO audit_log (at, actor, action, target, details, result) VALUES (?, ?, ?, ?, ?, ?)",
             (encode_datetime(self._db.now()), actor, action, target, encode_json_object(details), result),
+            inline=True,
         )
 
     async def list(self, target: str | None = None, limit: int = 50) -> builtins.list[AuditEntry]:
