@@ -82,12 +82,12 @@ class LoopAccess:
     ``check_same_thread=False``; the lock keeps the two threads from ever
     using it at once). ``busy_timeout_ms`` is how long statements on the
     worker thread wait for another process's lock. ``path`` is the database
-    file, which checkpoints open on a connection of their own.
+    file checkpoints open (``None``: in memory, nothing to checkpoint).
     """
 
     conn: sqlite3.Connection
     busy_timeout_ms: int
-    path: str
+    path: str | None = None
 
 
 async def connect(path: str, *, busy_timeout_seconds: float) -> tuple[aiosqlite.Connection, LoopAccess]:
@@ -102,7 +102,8 @@ async def connect(path: str, *, busy_timeout_seconds: float) -> tuple[aiosqlite.
     conn = await aiosqlite.connect(
         path, isolation_level=None, timeout=busy_timeout_seconds, check_same_thread=False, factory=keep
     )
-    return conn, LoopAccess(opened[0], round(busy_timeout_seconds * 1000), path)
+    in_memory = path in ("", ":memory:")  # a private database: no file, no write-ahead log
+    return conn, LoopAccess(opened[0], round(busy_timeout_seconds * 1000), None if in_memory else path)
 
 
 def checkpoint_file(path: str) -> None:
@@ -283,12 +284,13 @@ class Database:
             return
         if access.conn.total_changes - self._changes_at_checkpoint >= CHECKPOINT_AFTER_CHANGES:
             self._changes_at_checkpoint = access.conn.total_changes
-            self._checkpoint_task = asyncio.get_running_loop().create_task(self._checkpoint(access.path))
+            self._checkpoint_task = asyncio.get_running_loop().create_task(self._checkpoint())
 
-    async def _checkpoint(self, path: str) -> None:
-        """Copy the write-ahead log of ``path`` into it on a connection of its own, waiting for no one."""
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database on a connection of its own, waiting for no one."""
+        path = self._loop_access.path if self._loop_access is not None else None
         try:
-            if not self._closed:  # closed, the file may be gone: a connection would create it anew
+            if path is not None and not self._closed:
                 await asyncio.to_thread(checkpoint_file, path)  # the bulk, while statements go on
                 # Then what they wrote meanwhile, with them held back: a log copied to its end is
                 # started over by the next write; one always behind them would grow without end.

@@ -99,17 +99,7 @@ async def test_each_statement_by_key_runs_once_on_the_loop_thread(storage: Sqlit
         assert await storage.ownership.claim_number("442000000002", ALICE, "test") == ALICE  # a session
         await storage.audit.record("telegram:501", "order", "442000000001", {"months": 1}, "ok")  # uncounted
     statements = [sql.split()[0] for _, sql in seen]
-    assert statements == [
-        "INSERT",
-        "BEGIN",
-        "INSERT",
-        "INSERT",
-        "INSERT",
-        "COMMIT",
-        "INSERT",
-        "SELECT",
-        "INSERT",
-    ]
+    assert statements == ["INSERT", "BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT", "INSERT", "SELECT", "INSERT"]
     assert all(on_loop for on_loop, _ in seen)
 
 
@@ -389,20 +379,3 @@ async def test_a_task_being_cancelled_still_runs_its_statement_by_key(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await storage.inbox.unfinished("tg:1:") == []
-
-
-async def test_a_checkpoint_left_to_run_after_the_storage_closed_does_nothing(
-    db_path: Path, clock: FakeClock, checkpoints: Checkpoints
-) -> None:
-    """Closed, the file may be removed next: a checkpoint's own connection would create it anew."""
-    storage = checkpoints.watch(await SqliteStorage.open(db_path, clock=clock))
-    await storage.close()
-    remove_database(db_path)
-    await storage._db._checkpoint(str(db_path))
-    assert checkpoints.seen == []
-    assert list(db_path.parent.glob(db_path.name + "*")) == []
-
-
-def remove_database(db_path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        (db_path.parent / (db_path.name + suffix)).unlink(missing_ok=True)
