@@ -25,14 +25,8 @@ Committing never syncs to disk in WAL mode with ``synchronous=NORMAL``, but
 checkpointing the write-ahead log does; SQLite's automatic checkpoint runs in
 whichever commit crosses its threshold, which could be an inline one. So the
 connection checkpoints only when told (``wal_autocheckpoint = 0``), and
-:class:`Database` runs a ``PASSIVE`` checkpoint once
-:data:`CHECKPOINT_AFTER_CHANGES` rows have changed since the last one, on a
-connection of its own in a thread: it syncs the file for milliseconds, and
-on the shared connection it would hold the lock, and every update's
-statements behind it, that long. A passive checkpoint waits for no reader or
-writer, and statements go on meanwhile; a second one then copies what they
-wrote meanwhile (a fraction of a millisecond's work) under the lock, so the
-log is copied to its end and the next write starts it over.
+:class:`Database` runs a ``PASSIVE`` checkpoint on the worker thread once
+:data:`CHECKPOINT_AFTER_CHANGES` rows have changed since the last one.
 
 The connection is in autocommit mode (``isolation_level=None``): a statement
 outside :meth:`Database.transaction` commits on its own.
@@ -81,13 +75,11 @@ class LoopAccess:
     ``conn`` is the very connection aiosqlite's thread uses (opened with
     ``check_same_thread=False``; the lock keeps the two threads from ever
     using it at once). ``busy_timeout_ms`` is how long statements on the
-    worker thread wait for another process's lock. ``path`` is the database
-    file checkpoints open (``None``: in memory, nothing to checkpoint).
+    worker thread wait for another process's lock.
     """
 
     conn: sqlite3.Connection
     busy_timeout_ms: int
-    path: str | None = None
 
 
 async def connect(path: str, *, busy_timeout_seconds: float) -> tuple[aiosqlite.Connection, LoopAccess]:
@@ -102,17 +94,7 @@ async def connect(path: str, *, busy_timeout_seconds: float) -> tuple[aiosqlite.
     conn = await aiosqlite.connect(
         path, isolation_level=None, timeout=busy_timeout_seconds, check_same_thread=False, factory=keep
     )
-    in_memory = path in ("", ":memory:")  # a private database: no file, no write-ahead log
-    return conn, LoopAccess(opened[0], round(busy_timeout_seconds * 1000), None if in_memory else path)
-
-
-def checkpoint_file(path: str) -> None:
-    """``PRAGMA wal_checkpoint(PASSIVE)`` of the database at ``path``, on a connection opened for it."""
-    conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    finally:
-        conn.close()
+    return conn, LoopAccess(opened[0], round(busy_timeout_seconds * 1000))
 
 
 class _Busy:
@@ -287,16 +269,11 @@ class Database:
             self._checkpoint_task = asyncio.get_running_loop().create_task(self._checkpoint())
 
     async def _checkpoint(self) -> None:
-        """Copy the write-ahead log into the database on a connection of its own, waiting for no one."""
-        path = self._loop_access.path if self._loop_access is not None else None
+        """Copy the write-ahead log into the database on the worker thread, without waiting for anyone."""
         try:
-            if path is not None and not self._closed:
-                await asyncio.to_thread(checkpoint_file, path)  # the bulk, while statements go on
-                # Then what they wrote meanwhile, with them held back: a log copied to its end is
-                # started over by the next write; one always behind them would grow without end.
-                async with self._lock:
-                    if not self._closed:
-                        await asyncio.to_thread(checkpoint_file, path)
+            async with self._lock:
+                if not self._closed:
+                    await self.worker().execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:
             log.warning("could not checkpoint the write-ahead log; will try again", extra={"error": str(exc)})
         finally:

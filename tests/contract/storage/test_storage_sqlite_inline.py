@@ -13,14 +13,12 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.storage import ConversationKey, SqliteStorage, UserRef
-from bot.storage.sqlite import db as db_module
 from bot.storage.sqlite.db import CHECKPOINT_AFTER_CHANGES
 from tests.fakes.clock import FakeClock
 
@@ -232,108 +230,40 @@ async def test_a_transaction_begun_while_the_file_is_locked_commits_once_it_is_f
     assert [d.destination for d in await storage.alerts.deliveries("a1")] == ["telegram:1"]
 
 
-@dataclass
-class Checkpoint:
-    on_loop: bool
-    lock_held: bool
-    changes: int
-
-
-@dataclass
-class Checkpoints:
-    """Each checkpoint pass of the watched storage (then the real one): its thread, the lock, when due."""
-
-    seen: list[Checkpoint] = field(default_factory=list)
-    watched: SqliteStorage | None = None
-
-    def watch(self, storage: SqliteStorage) -> SqliteStorage:
-        self.watched = storage
-        return storage
-
-
-@pytest.fixture
-def checkpoints(monkeypatch: pytest.MonkeyPatch) -> Checkpoints:
-    found = Checkpoints()
-    loop_thread = threading.get_ident()
-    real = db_module.checkpoint_file
-
-    def recorded(path: str) -> None:
-        assert found.watched is not None
-        db = found.watched._db
-        found.seen.append(
-            Checkpoint(threading.get_ident() == loop_thread, db._lock.locked(), db._changes_at_checkpoint)
-        )
-        real(path)
-
-    monkeypatch.setattr(db_module, "checkpoint_file", recorded)
-    return found
-
-
-async def test_the_write_ahead_log_is_checkpointed_off_the_loop_in_two_passes(
-    storage: SqliteStorage, db_path: Path, clock: FakeClock, checkpoints: Checkpoints
+async def test_the_write_ahead_log_is_checkpointed_on_the_worker_thread(
+    storage: SqliteStorage, db_path: Path, clock: FakeClock
 ) -> None:
-    checkpoints.watch(storage)
-    passes = checkpoints.seen
     row = await storage._db.fetchone("PRAGMA wal_autocheckpoint")
     assert row is not None and row[0] == 0  # never in a commit, which may run on the loop's thread
-    for i in range(3 * CHECKPOINT_AFTER_CHANGES):
-        assert await storage.dedup.seen_once(f"k{i}", clock.now, 60) is True
-        await asyncio.sleep(0)
-    await asyncio.sleep(0.2)
-    # each in two passes: the bulk while statements go on, then the rest with them held back
-    assert len(passes) in (4, 6)
-    assert not any(c.on_loop for c in passes)
-    assert all(c.lock_held for c in passes[1::2])  # the bulk's: see the next test
-    # each is due right after the write that made it so: CHECKPOINT_AFTER_CHANGES apart
-    assert passes[2].changes - passes[0].changes == CHECKPOINT_AFTER_CHANGES
-    assert passes[0].changes == passes[1].changes  # the two passes of one checkpoint
+    writes = 3 * CHECKPOINT_AFTER_CHANGES
+    with traced(storage) as seen:
+        for i in range(writes):
+            assert await storage.dedup.seen_once(f"k{i}", clock.now, 60) is True
+        await asyncio.sleep(0.2)
+    checkpoints = [on_loop for on_loop, sql in seen if "wal_checkpoint" in sql]
+    assert len(checkpoints) in (2, 3)
+    assert not any(checkpoints)
+    # each begins right after the write that made it due: CHECKPOINT_AFTER_CHANGES apart
+    at = [
+        i
+        for i, (_, sql) in enumerate(s for s in seen if "busy_timeout" not in s[1])
+        if "wal_checkpoint" in sql
+    ]
+    assert at[1] - at[0] == CHECKPOINT_AFTER_CHANGES + 1
 
 
-async def test_statements_go_on_while_a_checkpoint_syncs_the_file(
-    storage: SqliteStorage, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    started, finish = threading.Event(), threading.Event()
-    real = db_module.checkpoint_file
-
-    def slow(path: str) -> None:
-        started.set()
-        finish.wait(5)  # a disk that takes its time
-        real(path)
-
-    monkeypatch.setattr(db_module, "checkpoint_file", slow)
-    try:
-        i = 0
-        while not started.is_set():
-            await storage.dedup.seen_once(f"k{i}", clock.now, 60)
-            await asyncio.sleep(0)
-            i += 1
-            assert i <= 2 * CHECKPOINT_AFTER_CHANGES, "no checkpoint began"
-        began = time.perf_counter()
-        for j in range(50):  # by key, and on the worker thread
-            assert await storage.dedup.seen_once(f"during{j}", clock.now, 60) is True
-            assert await storage._db.fetchone("SELECT COUNT(*) FROM dedup_keys") is not None
-        assert time.perf_counter() - began < 2.0
-        assert storage._db._checkpoint_task is not None  # still under way
-    finally:
-        finish.set()
-    await asyncio.sleep(0.1)
-    assert storage._db._checkpoint_task is None
-
-
-async def test_a_checkpoint_due_when_the_storage_closes_runs_first(
-    db_path: Path, clock: FakeClock, checkpoints: Checkpoints
-) -> None:
-    storage = checkpoints.watch(await SqliteStorage.open(db_path, clock=clock))
-    for i in range(2 * CHECKPOINT_AFTER_CHANGES):
-        # on the worker: nothing yields after it, so the checkpoint is due and not begun
-        await storage._db.run("INSERT INTO dedup_keys (key, expires_at) VALUES (?, '9999')", (f"k{i}",))
-        if storage._db._checkpoint_task is not None:
-            break
-    else:
-        pytest.fail("no checkpoint was due")
-    assert checkpoints.seen == []
-    await storage.close()
-    assert len(checkpoints.seen) == 2
+async def test_a_checkpoint_due_when_the_storage_closes_runs_first(db_path: Path, clock: FakeClock) -> None:
+    storage = await SqliteStorage.open(db_path, clock=clock)
+    with traced(storage) as seen:
+        for i in range(2 * CHECKPOINT_AFTER_CHANGES):
+            # on the worker: nothing yields after it, so the checkpoint is due and not begun
+            await storage._db.run("INSERT INTO dedup_keys (key, expires_at) VALUES (?, '9999')", (f"k{i}",))
+            if storage._db._checkpoint_task is not None:
+                break
+        else:
+            pytest.fail("no checkpoint was due")
+        await storage.close()
+    assert "wal_checkpoint" in seen[-1][1]
 
 
 async def test_the_write_ahead_log_stops_growing(storage: SqliteStorage, db_path: Path) -> None:
