@@ -312,25 +312,6 @@ async def test_a_state_another_process_saved_since_is_opened_and_read(db_path: P
         await mine.close()
 
 
-async def test_a_row_this_process_sealed_for_one_key_never_reads_as_another_keys(db_path: Path) -> None:
-    storage = await SqliteStorage.open(db_path, keys=KEY_A)
-    try:
-        await storage.conversations.save(KEY, mid_form(), 0)
-        await storage.conversations.save(OTHER, after_form(), 0)
-        conn = sqlite3.connect(db_path)
-        conn.execute(
-            "UPDATE conversations SET data = (SELECT data FROM conversations WHERE user_id = ?) "
-            "WHERE user_id = ?",
-            (KEY.user_id, OTHER.user_id),
-        )
-        conn.commit()
-        conn.close()
-        stored = await storage.conversations.get(OTHER)
-        assert stored is not None and stored.data == ""
-    finally:
-        await storage.close()
-
-
 async def test_states_beyond_those_remembered_and_deleted_ones_read_as_stored(db_path: Path) -> None:
     storage = await SqliteStorage.open(db_path, keys=KEY_A)
     cipher = CountingCipher(KEY_A)

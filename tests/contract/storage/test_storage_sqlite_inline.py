@@ -97,7 +97,17 @@ async def test_each_statement_by_key_runs_once_on_the_loop_thread(storage: Sqlit
         assert await storage.ownership.claim_number("442000000002", ALICE, "test") == ALICE  # a session
         await storage.audit.record("telegram:501", "order", "442000000001", {"months": 1}, "ok")  # uncounted
     statements = [sql.split()[0] for _, sql in seen]
-    assert statements == ["INSERT", "BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT", "INSERT", "SELECT", "INSERT"]
+    assert statements == [
+        "INSERT",
+        "BEGIN",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+        "COMMIT",
+        "INSERT",
+        "SELECT",
+        "INSERT",
+    ]
     assert all(on_loop for on_loop, _ in seen)
 
 

@@ -9,7 +9,7 @@ and after every step checks that the saved state survives a JSON round trip.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +99,35 @@ async def open_world(
     sandbox = Sandbox(SandboxConfig(rate_limit=1_000_000, start_time=START, **sandbox_settings))
     async with open_stack(sandbox) as stack:
         yield World(sandbox, stack.storage, stack.client, stack.services, operators)
+
+
+@asynccontextmanager
+async def overtaken(
+    world: World, change: Callable[[ConversationState], None] | None = None
+) -> AsyncIterator[list[int]]:
+    """The engine's next save is overtaken: another replica saves first (the stored state, or it
+    changed by ``change``). Yields the list of save calls made meanwhile (its length: their count)."""
+    repo = world.storage.conversations
+    original_save = repo.save
+    calls: list[int] = []
+
+    async def racing_save(key, data, expected_revision):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            stored = await repo.get(key)
+            assert stored is not None
+            newer = load_state(stored.data)
+            assert newer is not None
+            if change is not None:
+                change(newer)
+            await original_save(key, newer.dump() if change is not None else stored.data, stored.revision)
+        return await original_save(key, data, expected_revision)
+
+    repo.save = racing_save  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        repo.save = original_save  # type: ignore[method-assign]
 
 
 class Chat:

@@ -10,7 +10,7 @@ import pytest
 from bot.storage import StaleRevisionError
 from conversations.events import Command, FileUpload, Press, Text
 from conversations.state import ConversationState
-from tests.unit.conversations.support import PNG, Chat, World, t
+from tests.unit.conversations.support import PNG, Chat, World, overtaken, t
 
 
 async def test_start_shows_the_main_menu(chat: Chat) -> None:
@@ -114,25 +114,9 @@ async def test_events_of_one_user_never_interleave(world: World, chat: Chat) -> 
 async def test_a_concurrent_writer_makes_the_event_run_again(world: World, chat: Chat) -> None:
     await chat.start()
     order = chat.button("Order a number").action
-    repo = world.storage.conversations
-    original_save = repo.save
-    calls = 0
-
-    async def racing_save(key, data, expected_revision):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        if calls == 1:  # another replica saves first
-            stored = await repo.get(key)
-            assert stored is not None
-            await original_save(key, stored.data, stored.revision)
-        return await original_save(key, data, expected_revision)
-
-    repo.save = racing_save  # type: ignore[method-assign]
-    try:
+    async with overtaken(world) as calls:
         screens = await world.engine.handle(chat.key, Press(order))
-    finally:
-        repo.save = original_save  # type: ignore[method-assign]
-    assert calls == 2
+    assert len(calls) == 2
     assert screens[-1].text.startswith(t("order.country.prompt"))
     assert await chat.step() == "order.country"
 

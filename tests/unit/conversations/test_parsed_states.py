@@ -11,7 +11,7 @@ from conversations.events import Command, Press, Text
 from conversations.parsed import ParsedStates
 from conversations.state import ConversationState, load_state
 from conversations.steps import STEPS
-from tests.unit.conversations.support import PL, Chat, World, t
+from tests.unit.conversations.support import PL, Chat, World, overtaken, t
 
 
 def test_a_kept_state_is_given_back_only_for_the_text_it_was_kept_as() -> None:
@@ -87,31 +87,16 @@ async def test_a_state_another_process_saved_is_read_from_the_store(chat: Chat, 
 async def test_an_event_overtaken_by_another_save_runs_on_the_newer_state(chat: Chat, world: World) -> None:
     await chat.start()
     order = chat.button("Order a number").action
-    repo = world.storage.conversations
-    original_save = repo.save
-    calls = 0
 
-    async def racing_save(key, data, expected_revision):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        if calls == 1:  # another replica saves a different state first
-            stored = await repo.get(key)
-            assert stored is not None
-            newer = load_state(stored.data)
-            assert newer is not None
-            newer.language = "pl"
-            await original_save(key, newer.dump(), stored.revision)
-        return await original_save(key, data, expected_revision)
+    def switch_to_polish(newer: ConversationState) -> None:
+        newer.language = "pl"  # what another replica saved meanwhile
 
-    repo.save = racing_save  # type: ignore[method-assign]
-    try:
+    async with overtaken(world, switch_to_polish) as calls:
         chat.screens = await world.engine.handle(chat.key, Press(order))
-    finally:
-        repo.save = original_save  # type: ignore[method-assign]
-    assert calls == 2
+    assert len(calls) == 2
     assert chat.screen.text.startswith(PL.gettext("order.country.prompt"))
     kept = world.engine.parsed.kept(chat.key)
-    stored = await repo.get(chat.key)
+    stored = await world.storage.conversations.get(chat.key)
     assert kept is not None and stored is not None
     assert kept[0] == stored.data and kept[1].language == "pl" and kept[1].step == "order.country"
 
