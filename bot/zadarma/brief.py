@@ -26,21 +26,35 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import msgspec
 from pydantic import ValidationError
 
 from bot.zadarma import jsontext
 from bot.zadarma.models import DirectNumber
-from bot.zadarma.parsing import empty_to_none, to_account_datetime, to_bool, to_decimal, to_str
+from bot.zadarma.parsing import (
+    FULL_WIDTH_DATE,
+    empty_to_none,
+    to_account_datetime,
+    to_bool,
+    to_decimal,
+    to_str,
+)
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _NUMBER_GOES_ON = frozenset("0123456789.eE+-")
 """Characters that may continue a number cut short by a chunk's end."""
+_SPACE = " \t\n\r"
+"""JSON's white space (a substring test: the empty text at the end is in it too)."""
+_MARKS = frozenset(",]")
 
 
-@dataclass(frozen=True, slots=True)
-class NumberBrief:
-    """The fields of one ``direct_numbers`` item that a scan uses (as in :class:`DirectNumber`)."""
+class NumberBrief(msgspec.Struct, frozen=True, gc=False):
+    """The fields of one ``direct_numbers`` item that a scan uses (as in :class:`DirectNumber`).
+
+    Immutable; a ``msgspec`` struct because a scan makes one per number, at a tenth
+    of a frozen dataclass's cost.
+    """
 
     number: str
     status: str
@@ -76,6 +90,23 @@ class Unreadable:
     fields: tuple[str, ...]
 
 
+class _Fields(msgspec.Struct):
+    """The fields of an item that a brief reads (``None`` when missing); ``msgspec`` skips the rest."""
+
+    number: Any = None
+    status: Any = None
+    description: Any = None
+    start_date: Any = None
+    stop_date: Any = None
+    monthly_fee: Any = None
+    currency: Any = None
+    autorenew: Any = None
+    type: Any = None
+
+
+_RUN = msgspec.json.Decoder(list[_Fields])
+
+
 class _Irregular(Exception):
     """The item is not in the common shape: read it with the model instead."""
 
@@ -107,16 +138,96 @@ class BriefReader:
         if type(item) is not dict:
             raise _Irregular
         get = item.get
+        return self._fields(
+            get("number"),
+            get("status"),
+            get("description"),
+            get("start_date"),
+            get("stop_date"),
+            get("monthly_fee"),
+            get("currency"),
+            get("autorenew"),
+            get("type"),
+        )
+
+    def run(self, text: str) -> list[NumberBrief] | None:
+        """The briefs of a run of items, given as their JSON text (``item, item, ...``),
+        read by ``msgspec`` (a :data:`RunReader`); ``None`` unless every item is an
+        object in the common shape and ``msgspec`` reads the text exactly as ``json``.
+
+        ``msgspec`` decodes each item into only the fields a brief reads, skipping,
+        but still checking, the rest. It reads the same values as ``json`` or refuses
+        the text: it refuses ``NaN``, infinities, numbers too large for a float and
+        lone surrogates, which ``json`` reads; and text that is not a list of items
+        (a cut inside an item or a string) does not decode.
+        """
+        try:
+            values = _RUN.decode("[" + text + "]")
+        except (msgspec.DecodeError, ValueError, RecursionError):  # ValueError: a lone surrogate
+            return None
+        read = self._fields
+        try:
+            return [
+                read(
+                    v.number,
+                    v.status,
+                    v.description,
+                    v.start_date,
+                    v.stop_date,
+                    v.monthly_fee,
+                    v.currency,
+                    v.autorenew,
+                    v.type,
+                )
+                for v in values
+            ]
+        except _Irregular:
+            return None
+
+    def _fields(
+        self,
+        number: Any,
+        status: Any,
+        description: Any,
+        start_date: Any,
+        stop_date: Any,
+        monthly_fee: Any,
+        currency: Any,
+        autorenew: Any,
+        kind: Any,
+    ) -> NumberBrief:
+        # A plain string is read inline; any other value takes the lenient
+        # conversion, which decides as the model does.
+        text = self._texts.setdefault
+        if type(number) is not str:
+            number = self._required(number)
+        status = text(status, status) if type(status) is str else self._text(self._required(status))
+        if type(description) is not str:
+            description = self._optional_text(description)
+        if type(currency) is not str:
+            currency = self._optional_text(currency)
+        if autorenew == "true" and type(autorenew) is str:
+            autorenew = True
+        elif autorenew == "false" and type(autorenew) is str:
+            autorenew = False
+        else:
+            autorenew = self._bool(autorenew)
+        if type(kind) is not str:
+            kind = self._type(kind)
+        elif kind.strip():
+            kind = text(kind, kind)
+        else:
+            kind = None
         return NumberBrief(
-            self._required(get("number")),
-            self._text(self._required(get("status"))),
-            self._text(self._optional_text(get("description"))),
-            self._date(get("start_date")),
-            self._date(get("stop_date")),
-            self._fee(get("monthly_fee")),
-            self._text(self._optional_text(get("currency"))),
-            self._bool(get("autorenew")),
-            self._type(get("type")),
+            number,
+            status,
+            text(description, description),
+            _date(start_date),
+            _date(stop_date),
+            self._fee(monthly_fee),
+            text(currency, currency),
+            autorenew,
+            kind,
         )
 
     def _shared(self, brief: NumberBrief) -> NumberBrief:
@@ -150,18 +261,6 @@ class BriefReader:
         if type(text) is not str:
             raise _Irregular
         return text
-
-    @staticmethod
-    def _date(value: Any) -> datetime | None:
-        if value is None:
-            return None
-        if type(value) is not str:
-            raise _Irregular
-        try:
-            parsed: datetime | None = to_account_datetime(value)
-        except ValueError:
-            raise _Irregular from None
-        return parsed
 
     def _fee(self, value: Any) -> Decimal:
         if value is None:
@@ -202,6 +301,21 @@ class BriefReader:
         return self._text(text)
 
 
+def _date(value: Any) -> datetime | None:
+    """A date field as the model reads it; ``_Irregular`` when it would not be read as one."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise _Irregular
+    try:
+        if len(value) == 19 and FULL_WIDTH_DATE.fullmatch(value) and value[:10] != "0000-00-00":
+            return datetime.fromisoformat(value)  # what to_account_datetime makes of it, without its steps
+        parsed: datetime | None = to_account_datetime(value)
+    except ValueError:
+        raise _Irregular from None
+    return parsed
+
+
 class StreamedList(list[Any]):
     """A list whose items were converted while the reply was decoded."""
 
@@ -233,6 +347,8 @@ class JsonReader:
 
 
 Parser = Generator[None, bytes | None, Any]
+RunReader = Callable[[str], "list[Any] | None"]
+"""Reads the JSON text of a run of array items (``item, item, ...``) at once, or refuses (``None``)."""
 
 
 class StreamingReader:
@@ -243,11 +359,16 @@ class StreamingReader:
     Each chunk is decoded and dropped as it arrives, so neither the body nor its
     text is ever held whole. Any other shape decodes exactly as ``json.loads``
     would, and a body that is not JSON makes :meth:`finish` raise :class:`ValueError`.
+
+    ``run``, when given, is offered the text of each run of whole items a chunk
+    completes (as :meth:`BriefReader.run` takes it) and gives what ``convert``
+    would make of each, or ``None`` to have them decoded and converted one by one.
     """
 
-    def __init__(self, key: str, convert: Callable[[Any, int], Any]) -> None:
+    def __init__(self, key: str, convert: Callable[[Any, int], Any], run: RunReader | None = None) -> None:
         self._key = key
         self._convert = convert
+        self._run = run
         self._start: list[bytes] | None = []  # the chunks seen before deciding to stream
         self._fallback = JsonReader()
         self._parser: Parser | None = None
@@ -273,7 +394,7 @@ class StreamingReader:
         if not stripped.startswith(b"{") or json.detect_encoding(head) != "utf-8":
             self._fallback.feed(head)  # not an object (or not plain UTF-8): decoded whole
             return
-        self._parser = _streamed_object(_Cursor(), self._key, self._convert)
+        self._parser = _streamed_object(_Cursor(), self._key, self._convert, self._run)
         next(self._parser)
         self._send(head)
 
@@ -350,7 +471,9 @@ class _Cursor:
             yield from self.more()  # a number at the chunk's end may go on in the next ("0" of "0.5")
 
 
-def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], Any]) -> Parser:
+def _streamed_object(
+    cursor: _Cursor, key: str, convert: Callable[[Any, int], Any], run: RunReader | None
+) -> Parser:
     yield from cursor.expect("{")
     body: dict[str, Any] = {}
     if (yield from cursor.peek()) == "}":
@@ -362,7 +485,7 @@ def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], An
                 raise _Irregular
             yield from cursor.expect(":")
             if name == key and (yield from cursor.peek()) == "[":
-                body[name] = yield from _streamed_array(cursor, convert)
+                body[name] = yield from _streamed_array(cursor, convert, run)
             else:
                 body[name] = yield from cursor.value()
             mark = yield from cursor.peek()
@@ -376,17 +499,69 @@ def _streamed_object(cursor: _Cursor, key: str, convert: Callable[[Any, int], An
     return body
 
 
-def _streamed_array(cursor: _Cursor, convert: Callable[[Any, int], Any]) -> Parser:
+def _streamed_array(cursor: _Cursor, convert: Callable[[Any, int], Any], run: RunReader | None) -> Parser:
     items = StreamedList()
+    append = items.append
+    decode = _DECODER.raw_decode
     yield from cursor.expect("[")
     if (yield from cursor.peek()) == "]":
         cursor.at += 1
         return items
+    # Every item the text already holds is read without leaving this frame (as a
+    # run when ``run`` can, else one by one); only an item cut short by the
+    # chunk's end waits, in ``cursor.more``, for the next chunk.
+    text, at = cursor.text, cursor.at
+    fresh = run is not None  # a run is tried once on each new text
     while True:
-        items.append(convert((yield from cursor.value()), len(items)))
-        mark = yield from cursor.peek()
-        cursor.at += 1
+        if text[at : at + 1] in _SPACE:  # '' too: the text may end here
+            at = _WS.match(text, at).end()  # type: ignore[union-attr]  # matches ''
+        end = -1
+        if fresh and run is not None:
+            fresh = False
+            end = _run(run, text, at, items)
+        if end < 0:
+            try:
+                value, end = decode(text, at)
+            except ValueError:
+                end = -1
+            if end < 0 or (not cursor.complete and (end == len(text) or text[end] in _NUMBER_GOES_ON)):
+                if cursor.complete:
+                    raise _Irregular
+                cursor.at = at
+                yield from cursor.more()  # the item may be cut short (a number's "0" of "0.5" too)
+                text, at = cursor.text, cursor.at
+                fresh = run is not None
+                continue
+            append(convert(value, len(items)))
+        mark = text[end : end + 1]
+        if mark not in _MARKS:
+            cursor.at = end
+            mark = yield from cursor.peek()
+            text, end = cursor.text, cursor.at
+        at = end + 1
+        if mark == ",":
+            continue
+        cursor.at = at
         if mark == "]":
             return items
-        if mark != ",":
-            raise _Irregular
+        raise _Irregular
+
+
+def _run(run: RunReader, text: str, at: int, items: list[Any]) -> int:
+    """Read the items from ``at`` up to the text's last ``}`` (or the one before: the
+    last may close the reply) as one run; where the run ends, or -1 if it was not read.
+
+    A ``}`` inside a string, or one that does not close an item of the array,
+    makes the run's text something other than a list of items, so ``run`` refuses it.
+    """
+    end = len(text)
+    for _ in range(2):
+        end = text.rfind("}", at, end) + 1
+        if end <= at:
+            return -1
+        read = run(text[at:end])
+        if read is not None:
+            items.extend(read)
+            return end
+        end -= 1
+    return -1

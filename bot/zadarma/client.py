@@ -558,7 +558,7 @@ class ZadarmaClient:
         """
         path, key = "/v1/direct_numbers/", "info"
         reader = BriefReader()
-        body = await self.request("GET", path, reader=partial(StreamingReader, key, reader))
+        body = await self.request("GET", path, reader=partial(StreamingReader, key, reader, reader.run))
         raw = body.get(key)
         if not isinstance(raw, StreamedList):
             raw = [reader(item, index) for index, item in enumerate(_list_of(raw, key, "GET", path))]

@@ -20,8 +20,8 @@ from pydantic import BeforeValidator
 _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no", ""}
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-# DATE_FORMAT with every field at full width: read by the much faster ``fromisoformat``
-_FULL_WIDTH_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+FULL_WIDTH_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+"""DATE_FORMAT with every field at full width: read by ``fromisoformat``, much faster than ``strptime``."""
 
 
 def to_bool(value: Any) -> Any:
@@ -62,7 +62,7 @@ def to_account_datetime(value: Any) -> Any:
         text = value.strip()
         if not text or text.startswith("0000-00-00"):
             return None
-        if _FULL_WIDTH_DATE.fullmatch(text):
+        if FULL_WIDTH_DATE.fullmatch(text):
             return datetime.fromisoformat(text)
         return datetime.strptime(text, DATE_FORMAT)  # noqa: DTZ007 - account-local by contract
     return value

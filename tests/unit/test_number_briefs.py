@@ -203,6 +203,114 @@ def test_anything_else_decodes_or_fails_as_json_does(text: str, size: int) -> No
         assert decode_streaming(chunks(content, size), "info", tag) == expected_of(expected, "info")
 
 
+# --------------------------------------------------------------------- runs read by msgspec
+def read_list(parts: list[bytes]) -> list[Any]:
+    """The list as a scan reads it: streamed, with runs of items offered to ``BriefReader.run``."""
+    reader = BriefReader()
+    decoded = decode_streaming(parts, "info", reader)  # no runs: one by one
+    assert isinstance(decoded["info"], StreamedList)
+    streaming = StreamingReader("info", reader, reader.run)
+    for part in parts:
+        streaming.feed(part)
+    with_runs = streaming.finish()["info"]
+    assert isinstance(with_runs, StreamedList)
+    assert len(with_runs) == len(decoded["info"])
+    return list(with_runs)
+
+
+def same_reading(left: NumberBrief | Unreadable, right: NumberBrief | Unreadable) -> bool:
+    if isinstance(left, NumberBrief) and isinstance(right, NumberBrief):
+        return same(left, right)
+    return left == right
+
+
+tricky_texts = st.sampled_from(
+    ["}", "},{", '"}, {"number": "1"}', "]}", "\\", '\\"', "Łódź", "\U0001f600", "\ud800", " ", "", "true"]
+)
+field_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(),  # NaN and infinities too: json reads them, msgspec refuses
+    tricky_texts,
+    st.text(max_size=6),
+    st.sampled_from(["2026-11-28 17:04:44", "0000-00-00 00:00:00", "2026-02-30 00:00:00", "2026-1-2 3:4:5"]),
+    st.just({"a": [1, {"b": "}"}]}),
+)
+items = st.one_of(
+    st.sampled_from(VARIANTS).map(lambda change: {**ITEM, **change}),
+    st.dictionaries(st.sampled_from([*ITEM, "extra"]), field_values, max_size=4).map(
+        lambda change: {**ITEM, **change}
+    ),
+    json_values,
+)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    listed=st.lists(items, max_size=30),
+    size=st.integers(1, 3000),
+    indent=st.sampled_from([None, 1]),
+    ascii_only=st.booleans(),
+)
+def test_runs_read_every_item_as_one_by_one(
+    listed: list[Any], size: int, indent: int | None, ascii_only: bool
+) -> None:
+    body = {"status": "success", "info": listed, "message": "}"}
+    content = json.dumps(body, indent=indent, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    reference = BriefReader()
+    expected = [reference(item, index) for index, item in enumerate(json.loads(content)["info"])]
+    read = read_list(chunks(content, size))
+    assert all(same_reading(a, b) for a, b in zip(read, expected, strict=True)), (read, expected)
+
+
+def test_a_list_in_the_common_shape_is_read_in_runs() -> None:
+    listed = [{**ITEM, "number": str(48221234567 + i), "description": "} Łódź"} for i in range(200)]
+    content = json.dumps({"status": "success", "info": listed}).encode()
+    offered: list[int] = []
+    reader = BriefReader()
+
+    def run(text: str) -> list[NumberBrief] | None:
+        read = reader.run(text)
+        offered.append(-1 if read is None else len(read))
+        return read
+
+    streaming = StreamingReader("info", reader, run)
+    for part in chunks(content, 4096):
+        streaming.feed(part)
+    briefs = streaming.finish()["info"]
+    assert [b.number for b in briefs] == [item["number"] for item in listed]
+    assert sum(n for n in offered if n > 0) >= 190  # all but the items cut by a chunk's end
+    assert len(offered) <= 2 * len(chunks(content, 4096))
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (json.dumps(ITEM)[:-1], "cut inside the item"),
+        (json.dumps({**ITEM, "description": "a}b"})[:-4], "cut inside a string"),
+        (json.dumps(ITEM) + ", null", "not an object"),
+        (json.dumps({**ITEM, "monthly_fee": float("nan")}), "NaN, which json reads"),
+        (json.dumps({**ITEM, "extra": float("inf")}), "an infinity in a field not read"),
+        (json.dumps({**ITEM, "description": "\ud800"}), "a lone surrogate, escaped"),
+        (json.dumps({**ITEM, "description": "\ud800"}, ensure_ascii=False), "a raw lone surrogate"),
+        (json.dumps({**ITEM, "stop_date": "2026-1-2"}), "not in the common shape"),
+        (json.dumps(ITEM) + "]", "not a list of items"),
+    ],
+)
+def test_a_run_is_refused_unless_read_exactly(text: str, why: str) -> None:
+    assert BriefReader().run(text) is None, why
+
+
+def test_a_run_reads_what_the_model_reads() -> None:
+    listed = [{**ITEM, **change} for change in VARIANTS]
+    regular = [item for item in listed if BriefReader().run(json.dumps(item)) is not None]
+    assert len(regular) >= 10
+    read = BriefReader().run(", ".join(json.dumps(item) for item in regular))
+    assert read is not None
+    assert all(same(brief, reference(item)) for brief, item in zip(read, regular, strict=True))
+
+
 # --------------------------------------------------------------------- through the client
 async def read_both(body: Any) -> tuple[list[DirectNumber], list[NumberBrief], int, int]:
     def handler(_: httpx.Request) -> httpx.Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from bot.services.alerts.snapshot import NumberState
@@ -33,6 +33,25 @@ def is_reserved(status: str) -> bool:
 def local_date(moment: datetime, zone: timezone) -> date:
     """The calendar day ``moment`` falls on in the account's zone."""
     return moment.astimezone(zone).date()
+
+
+def days_window(now: datetime, zone: timezone, days: int) -> tuple[datetime, datetime | None]:
+    """The instants bounding ``0 <= days_left(stop, now, zone) <= days``, as aware UTC.
+
+    The first instant of ``now``'s day and the first of the day after the last
+    (``None`` beyond the calendar): a stop date is inside exactly when it is at
+    or after the first and before the second. A scan compares each number's stop
+    date with these instead of working out its day.
+    """
+    today = local_date(now, zone)
+    start = datetime.combine(today, time(), zone).astimezone(UTC)
+    try:
+        end: datetime | None = datetime.combine(today + timedelta(days=days + 1), time(), zone).astimezone(
+            UTC
+        )
+    except OverflowError:
+        end = None
+    return start, end
 
 
 def days_left(stop: datetime, now: datetime, zone: timezone) -> int:
@@ -105,13 +124,17 @@ def renewal_outlook(
     """The auto-renewing, not parked numbers whose stop date is at most ``horizon_days`` days away."""
     rates = rates or {}
     today = local_date(now, zone)
+    _, end = days_window(now, zone, horizon_days)
     candidates: list[tuple[datetime, str, NumberState, int]] = []
     for state in numbers:
-        if not state.autorenew or state.stop_date is None or base_status(state.status) == PARKED:
+        stop = state.stop_date
+        if not state.autorenew or stop is None or (end is not None and stop >= end):
             continue
-        left = (local_date(state.stop_date, zone) - today).days
+        if base_status(state.status) == PARKED:
+            continue
+        left = (local_date(stop, zone) - today).days
         if left <= horizon_days:
-            candidates.append((state.stop_date, state.number, state, left))
+            candidates.append((stop, state.number, state, left))
     candidates.sort(key=lambda item: (item[0], item[1]))
     total = Decimal(0)
     unpriced: dict[str, Decimal] = {}

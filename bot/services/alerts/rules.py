@@ -21,6 +21,7 @@ from bot.services.alerts.renewals import (
     RenewalOutlook,
     base_status,
     days_left,
+    days_window,
     is_reserved,
     local_date,
     renewal_outlook,
@@ -128,6 +129,8 @@ class _Rule:
     def __post_init__(self) -> None:
         self.zone: timezone = self.current.zone
         self.horizon = self.leads[-1]
+        # 0 <= days_left <= horizon exactly when start <= stop < end
+        self.start, self.end = days_window(self.now, self.zone, self.horizon)
         self.before: dict[str, NumberState] = self.previous.by_number() if self.previous else {}
         self.outlook = renewal_outlook(
             self.current.numbers,
@@ -152,6 +155,10 @@ class _Rule:
 
     # -- helpers -------------------------------------------------------------------
 
+    def within(self, stop: datetime) -> bool:
+        """Whether ``0 <= days_left(stop) <= horizon``."""
+        return self.start <= stop and (self.end is None or stop < self.end)
+
     def day(self, moment: datetime) -> str:
         return local_date(moment, self.zone).isoformat()
 
@@ -175,11 +182,14 @@ class _Rule:
         drafts: list[AlertDraft] = []
         for state in self.current.numbers:
             stop = state.stop_date
-            if state.autorenew or stop is None or base_status(state.status) == PARKED:
+            if (
+                state.autorenew
+                or stop is None
+                or not self.within(stop)
+                or base_status(state.status) == PARKED
+            ):
                 continue
             left = days_left(stop, self.now, self.zone)
-            if left < 0:
-                continue
             left_before = self.days_left_before(state)
             crossed = [lead for lead in self.leads if left <= lead < left_before]
             if not crossed:
@@ -266,6 +276,8 @@ class _Rule:
         drafts: list[AlertDraft] = []
         for state in self.current.numbers:
             before = self.before.get(state.number)
+            if before == state:
+                continue  # every change below is a change of status or stop date
             status = base_status(state.status)
             status_before = base_status(before.status) if before is not None else None
             if before is not None:
@@ -338,8 +350,8 @@ class _Rule:
                 (state.stop_date, state.number, state)
                 for state in self.current.numbers
                 if state.stop_date is not None
+                and self.within(state.stop_date)
                 and base_status(state.status) != PARKED
-                and 0 <= days_left(state.stop_date, self.now, self.zone) <= self.horizon
             ),
             key=lambda item: (item[0], item[1]),
         )

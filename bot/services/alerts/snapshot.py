@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+import msgspec
+
 from bot.zadarma.models import AccountClock, Balance
 
 _CHUNK = 2000
@@ -101,9 +103,9 @@ class SnapshotError(ValueError):
     """The stored text is not a snapshot this code can read."""
 
 
-@dataclass(frozen=True, slots=True)
-class NumberState:
-    """One number as the scan saw it.
+class NumberState(msgspec.Struct, frozen=True, gc=False):
+    """One number as the scan saw it (immutable; a ``msgspec`` struct because a scan
+    makes one per number, at a tenth of a frozen dataclass's cost).
 
     ``stop_date``/``start_date`` are aware UTC (``None`` when the API gave
     none). ``rejection`` is why the number's documents were refused, filled in
@@ -213,7 +215,9 @@ class Snapshot:
         if not reasons:
             return self
         numbers = tuple(
-            replace(state, rejection=reasons[state.number]) if state.number in reasons else state
+            msgspec.structs.replace(state, rejection=reasons[state.number])
+            if state.number in reasons
+            else state
             for state in self.numbers
         )
         return replace(self, numbers=numbers)

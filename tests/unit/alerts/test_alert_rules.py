@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.services.alerts import AlertDraft, AlertKind, NumberState, Snapshot, due_alerts
+from bot.services.alerts.renewals import days_left, days_window
 from bot.services.alerts.rules import entering_upload
 from bot.zadarma.models import Balance
 
@@ -480,3 +483,74 @@ def test_arguments_are_checked() -> None:
         due_alerts(None, current, bal(), current.taken_at, ())
     with pytest.raises(ValueError, match="lead_days"):
         due_alerts(None, current, bal(), current.taken_at, (0, 3))
+
+
+# -- the day window a scan compares stop dates with -----------------------------------
+
+offsets = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
+instants = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    now=instants,
+    zone=offsets,
+    days=st.integers(0, 30),
+    seconds=st.integers(-3 * 86_400, 35 * 86_400),
+    stop_zone=offsets,
+)
+def test_the_day_window_holds_exactly_the_days_counted(
+    now: datetime, zone: timezone, days: int, seconds: int, stop_zone: timezone
+) -> None:
+    stop = (now + timedelta(seconds=seconds)).astimezone(stop_zone)
+    start, end = days_window(now, zone, days)
+    assert end is not None
+    inside = start <= stop < end
+    assert inside == (0 <= days_left(stop, now, zone) <= days)
+
+
+@pytest.mark.parametrize("days_from_start", [-1, 0, 14, 15])
+@pytest.mark.parametrize("shift", [timedelta(0), -timedelta(microseconds=1)])
+def test_warnings_and_digest_at_the_window_edges(days_from_start: int, shift: timedelta) -> None:
+    now = local(2026, 11, 17, 10, 0)
+    stop = (
+        local(2026, 11, 17) + timedelta(days=days_from_start) + shift
+    )  # a day's first instant, or just before
+    left = days_left(stop, now, Z3)
+    drafts = run(None, snap(now, num(stop)), digest_hour=0)
+    warned = [d for d in drafts if d.kind is AlertKind.EXPIRY_WARNING]
+    digest = json.loads(next(d for d in drafts if d.kind is AlertKind.DIGEST).params["items"])
+    assert bool(warned) == (0 <= left <= max(LEADS))
+    assert bool(digest) == (0 <= left <= max(LEADS))
+    renewing = run(None, snap(now, num(stop, autorenew=True)), bal("0.00"))
+    at_risk = [d for d in renewing if d.kind is AlertKind.RENEWAL_AT_RISK]
+    assert bool(at_risk) == (left <= max(LEADS))  # a renewal already past its day is still due
+
+
+def test_a_window_beyond_the_calendar_has_no_end() -> None:
+    now = datetime(9999, 12, 20, tzinfo=UTC)
+    start, end = days_window(now, UTC, 30)
+    assert end is None and start == datetime(9999, 12, 20, tzinfo=UTC)
+    stop = datetime(9999, 12, 31, tzinfo=UTC)
+    assert [d.kind for d in run(None, snap(now, num(stop), offset=0))] == [AlertKind.EXPIRY_WARNING]
+
+
+def test_a_number_unchanged_since_the_last_scan_gives_no_change() -> None:
+    before_at, now = local(2026, 11, 1), local(2026, 11, 2)
+    far = local(2027, 6, 1)
+    for status in ("checking_upload", "reserved_on", "parking", "on"):
+        state = num(far, status=status)
+        assert run(snap(before_at, state), snap(now, state)) == []
+    # and an equal copy is as good as the same object
+    assert (
+        run(
+            snap(before_at, num(far, status="checking_upload")), snap(now, num(far, status="checking_upload"))
+        )
+        == []
+    )
+    assert [
+        d.kind
+        for d in run(snap(before_at, num(far, status="on")), snap(now, num(far, status="checking_upload")))
+    ] == [AlertKind.DOCUMENTS_NEEDED]
