@@ -235,6 +235,23 @@ async def test_an_offer_reads_what_is_missing_at_once_not_one_read_after_another
     assert offer.balance == await catalog.balance()
 
 
+async def test_an_offer_from_the_caches_is_read_without_leaving_the_task(stack: Stack) -> None:
+    catalog = stack.services.catalog
+    gathered = await catalog.offer("US", 3301, "en", free=True, balance=True)  # fills every cache
+    routes = ("countries", "country", "available", "balance")
+    calls = [stack.sandbox.call_count(route) for route in routes]
+    reading = catalog.offer("US", 3301, "en", free=True, balance=True)
+    with pytest.raises(StopIteration) as finished:
+        reading.send(None)  # runs to its end at once: it never waited for anything
+    assert finished.value.value == gathered
+    assert [stack.sandbox.call_count(route) for route in routes] == calls
+    with pytest.raises(StopIteration):
+        catalog.offer("US", 3301, "en").send(None)
+    catalog.forget_balance()  # one read missing: it goes to Zadarma with the others, as before
+    assert await catalog.offer("US", 3301, "en", free=True, balance=True) == gathered
+    assert [stack.sandbox.call_count(route) for route in routes] == [*calls[:3], calls[3] + 1]
+
+
 async def test_an_offer_raises_what_reading_one_by_one_would_raise_first(stack: Stack) -> None:
     catalog = stack.services.catalog
     stack.sandbox.set_faults(error_rate=1.0, paths=["/v1/direct_numbers/available/", "/v1/info/balance/"])
