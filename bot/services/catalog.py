@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ SWEEP_AT = 256
 class _Entry(Generic[T]):
     value: T
     expires: float
+    renew_at: float = math.inf  # from then on, a use reloads it in the background (once)
 
 
 class TtlCache(Generic[T]):
@@ -33,10 +35,17 @@ class TtlCache(Generic[T]):
 
     :meth:`get_or_load` merges concurrent misses of one key into a single load,
     so a burst of users arriving at a cold (or just expired) entry costs one API call.
+    With ``renew``, an entry used when it is at least ``renew`` seconds old is reloaded
+    in the background (once) while the callers go on with it, so an entry in steady use
+    is replaced before it expires and nobody waits for it; nothing it answers is ever
+    older than ``ttl``.
     """
 
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float, clock: Callable[[], float] = time.monotonic, *, renew: float | None = None
+    ) -> None:
         self.ttl = ttl
+        self._renew = math.inf if renew is None else renew
         self._clock = clock
         self._data: dict[object, _Entry[T]] = {}
         # The load under way per key, with a token that tells whether it still may store its result.
@@ -57,20 +66,26 @@ class TtlCache(Generic[T]):
     def put(self, key: object, value: T) -> None:
         """Store ``value`` for ``ttl`` seconds."""
         now = self._clock()
-        self._data[key] = _Entry(value, now + self.ttl)
+        self._data[key] = _Entry(value, now + self.ttl, now + self._renew)
         if len(self._data) > self._sweep_at:  # many keys (e.g. typed masks): drop the expired ones
             self._data = {k: e for k, e in self._data.items() if e.expires > now}
             self._sweep_at = max(SWEEP_AT, 2 * len(self._data))
 
     def update(self, key: object, change: Callable[[T], T]) -> None:
-        """Replace a live entry by ``change(value)``, keeping its expiry; absent entries stay absent."""
+        """Replace a live entry by ``change(value)``, keeping its expiry; absent entries stay absent.
+
+        A load of the key under way began before the change, so it stores nothing (as after
+        :meth:`forget`); its callers still get what it read.
+        """
+        self._loading.pop(key, None)
         entry = self._data.get(key)
         if entry is not None and entry.expires > self._clock():
-            self._data[key] = _Entry(change(entry.value), entry.expires)
+            renew_at = entry.expires - self.ttl + self._renew  # a renewal dropped above may start again
+            self._data[key] = _Entry(change(entry.value), entry.expires, renew_at)
 
     def update_where(self, match: Callable[[object], bool], change: Callable[[T], T]) -> None:
-        """:meth:`update` every live entry whose key ``match`` accepts."""
-        for key in [k for k in self._data if match(k)]:
+        """:meth:`update` every entry, and every load under way, whose key ``match`` accepts."""
+        for key in [k for k in (*self._data, *self._loading) if match(k)]:
             self.update(key, change)
 
     def forget(self, key: object) -> None:
@@ -89,16 +104,25 @@ class TtlCache(Generic[T]):
         A caller that is cancelled does not cancel the load for the others; a failed
         load is raised to every waiter and nothing is cached.
         """
-        value = self.get(key)
-        if value is not None:
-            return value
+        entry = self._data.get(key)
+        if entry is not None:
+            now = self._clock()
+            if entry.expires > now:
+                if entry.renew_at <= now and key not in self._loading:
+                    entry.renew_at = math.inf  # one renewal per entry: a failed one is not retried
+                    self._start(key, load)
+                return entry.value
         loading = self._loading.get(key)
         if loading is None:
-            token = object()
-            pending = asyncio.ensure_future(self._load(key, load, token))
-            pending.add_done_callback(_retrieve)
-            loading = self._loading[key] = (token, pending)
+            loading = self._start(key, load)
         return await asyncio.shield(loading[1])
+
+    def _start(self, key: object, load: Callable[[], Awaitable[T]]) -> tuple[object, asyncio.Future[T]]:
+        token = object()
+        pending = asyncio.ensure_future(self._load(key, load, token))
+        pending.add_done_callback(_retrieve)
+        loading = self._loading[key] = (token, pending)
+        return loading
 
     async def _load(self, key: object, load: Callable[[], Awaitable[T]], token: object) -> T:
         try:
@@ -184,7 +208,8 @@ class CatalogService:
     ):
         self._client = client
         self._free: TtlCache[tuple[FreeNumber, ...]] = TtlCache(free_ttl, clock)
-        self._balance: TtlCache[Balance] = TtlCache(balance_ttl, clock)
+        # renewed while in use, so a confirmation screen does not wait for Zadarma every balance_ttl
+        self._balance: TtlCache[Balance] = TtlCache(balance_ttl, clock, renew=balance_ttl * 2 / 3)
         self._country_views: TtlCache[tuple[CountryView, ...]] = TtlCache(ttl, clock)
         self._directions: TtlCache[list[Direction]] = TtlCache(ttl, clock)
         self._sips: TtlCache[list[SipLogin]] = TtlCache(min(ttl, 60.0), clock)

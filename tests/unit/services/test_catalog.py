@@ -261,3 +261,122 @@ async def test_an_offer_raises_what_reading_one_by_one_would_raise_first(stack: 
         await catalog.offer("US", 3301, "en", free=True, balance=True)
     offer = await catalog.offer("US", 3301, "en")  # neither asked for: nothing fails
     assert offer.free == () and offer.balance is None
+
+
+# -- entries renewed while in use ------------------------------------------------------
+
+
+class Loads:
+    """A load that returns 1, 2, 3, ... and waits for ``gate`` when one is set."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.gate: asyncio.Event | None = None
+        self.fail = False
+
+    async def __call__(self) -> int:
+        self.count += 1
+        value = self.count
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail:
+            raise ApiUnavailable("down")
+        return value
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_an_entry_in_use_is_renewed_in_the_background_before_it_expires() -> None:
+    clock = FakeClock()
+    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
+    load = Loads()
+    assert await cache.get_or_load("k", load) == 1
+    clock.advance(9)
+    assert await cache.get_or_load("k", load) == 1 and load.count == 1  # young: not renewed
+    clock.advance(2)
+    load.gate = asyncio.Event()
+    for _ in range(3):  # answered at once from the entry; one renewal under way
+        assert await asyncio.wait_for(cache.get_or_load("k", load), 0.5) == 1
+    assert load.count == 2
+    load.gate.set()
+    await settle()
+    assert await cache.get_or_load("k", load) == 2  # the renewed entry, good for another ttl
+    clock.advance(14)
+    assert cache.get("k") == 2
+
+
+async def test_an_unused_entry_expires_and_the_next_caller_waits_for_the_load() -> None:
+    clock = FakeClock()
+    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
+    load = Loads()
+    await cache.get_or_load("k", load)
+    clock.advance(16)
+    assert await cache.get_or_load("k", load) == 2 and load.count == 2
+
+
+async def test_a_failed_renewal_leaves_the_entry_until_it_expires_and_is_not_repeated() -> None:
+    clock = FakeClock()
+    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
+    load = Loads()
+    await cache.get_or_load("k", load)
+    clock.advance(11)
+    load.fail = True
+    assert await cache.get_or_load("k", load) == 1
+    await settle()
+    for _ in range(3):
+        assert await cache.get_or_load("k", load) == 1
+        await settle()
+    assert load.count == 2  # one renewal per entry, however many uses
+    clock.advance(5)
+    with pytest.raises(ApiUnavailable):  # expired: the caller waits for the load, and sees it fail
+        await cache.get_or_load("k", load)
+
+
+async def test_a_change_made_while_a_renewal_reads_is_not_overwritten_by_it() -> None:
+    clock = FakeClock()
+    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
+    load = Loads()
+    await cache.get_or_load("k", load)
+    clock.advance(11)
+    load.gate = asyncio.Event()
+    await cache.get_or_load("k", load)  # renewal 2 under way, read before the change
+    cache.update("k", lambda value: value + 100)
+    load.gate.set()
+    await settle()
+    assert cache.get("k") == 101
+    load.gate = None
+    assert await cache.get_or_load("k", load) == 101  # renewing may start again
+    await settle()
+    assert load.count == 3 and cache.get("k") == 3
+
+
+async def test_update_where_drops_a_load_under_way_for_a_matching_key() -> None:
+    cache: TtlCache[int] = TtlCache(15)
+    load = Loads()
+    load.gate = asyncio.Event()
+    waiting = asyncio.create_task(cache.get_or_load(("3301", ""), load))
+    await settle()
+    cache.update_where(lambda key: isinstance(key, tuple) and key[0] == "3301", lambda value: value)
+    load.gate.set()
+    assert await waiting == 1  # its caller still gets what it read ...
+    assert cache.get(("3301", "")) is None  # ... but it is not kept
+
+
+async def test_the_balance_is_renewed_while_confirmations_use_it(stack: Stack) -> None:
+    clock = FakeClock()
+    catalog = CatalogService(stack.client, balance_ttl=15, clock=clock.monotonic)
+    before = stack.sandbox.call_count("balance")
+    first = await catalog.balance()
+    clock.advance(11)
+    assert await catalog.balance() == first  # answered at once; renewed meanwhile
+    async with asyncio.timeout(5):
+        while stack.sandbox.call_count("balance") < before + 2:
+            await asyncio.sleep(0.01)
+    await settle()
+    clock.advance(8)  # 19 s after the first read: still cached, by the renewal
+    calls = stack.sandbox.call_count("balance")
+    await catalog.balance()
+    assert stack.sandbox.call_count("balance") == calls
