@@ -92,6 +92,10 @@ class NumberStep(Step):
         if number_id is not None and digits:
             chosen_id = number_id
         else:
+            if not ctx.services.catalog.free_numbers_cached(order.direction_id, order.mask or None):
+                # the draw waits one Zadarma round trip: show the press taken at once
+                direction = await order_direction(ctx)
+                await ctx.working(N_("working.numbers"), city=direction.name)
             free = await _free(ctx)
             if number_id is None:
                 found = random.choice(free) if free else None

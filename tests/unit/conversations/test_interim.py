@@ -186,3 +186,18 @@ def test_the_hourglass_texts_are_translated() -> None:
             translator("pl").gettext(key, number="+1"),
         )
         assert english.startswith("⏳") and polish.startswith("⏳") and english != polish
+
+
+async def test_any_number_from_a_list_no_longer_cached_shows_the_hourglass_first(
+    world: World, chat: Chat
+) -> None:
+    await chat.command("order", "PL")
+    await chat.type("Gdańsk")
+    await chat.press("Gdańsk")
+    world.services.catalog._free.clear()  # the list's few seconds are up while the customer looks
+    shown = Shown(world, ("direct_numbers.available",))
+    await send(chat, Press(chat.button("Any number").action), shown)
+    assert [s.text for s in shown.screens] == [t("working.numbers", city="Gdańsk")]
+    assert shown.screens[0].buttons == () and shown.calls == [{"direct_numbers.available": 1}]
+    assert await chat.step() == "order.confirm"
+    assert world.sandbox.call_count("direct_numbers.available") == 2
