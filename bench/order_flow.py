@@ -27,10 +27,9 @@ INFO, text lines unless ``--log-format json``; its start-up heap frozen by
 the baseline and mirror bots (below) get the same: the same event loop
 (``--event-loop``), the product's logging set-up (``bot.logs.configure_logging``, same format and
 level, the token registered as a secret) and the same ``gc.collect()`` +
-``gc.freeze()`` and collector thresholds (``bot.heap``) before serving. What
-each bot logs is its own: aiogram's line per update for the minimal bots, the
-product's lines per update and per API call for the product (counted as its
-own cost). The log goes to a file
+``gc.freeze()`` before serving. What each bot logs is its own: aiogram's
+line per update for the minimal bots, the product's lines per update and per
+API call for the product (counted as its own cost). The log goes to a file
 in the temp directory; the lines by logger are printed.
 
 Updates come by long polling (``getUpdates`` against the fake; the product's

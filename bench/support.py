@@ -26,8 +26,7 @@ config: ``"log_format"`` text or json, ``"log_level"`` INFO by default as in
 production, the bot token registered as a secret to mask), to stderr; and the
 start-up heap frozen before serving (``gc.collect()`` + ``gc.freeze()``, as
 :func:`bot.app.settle_heap` does for ``python -m bot run``), so that neither
-pays full collections over objects that live as long as the process, and the
-same collector thresholds (:data:`bot.heap.GC_THRESHOLDS`).
+pays full collections over objects that live as long as the process.
 """
 
 from __future__ import annotations
@@ -262,13 +261,9 @@ def _configure_logging(config: dict[str, Any], secrets: list[str]) -> None:
 
 
 def _freeze_heap() -> None:
-    """What :func:`bot.app.settle_heap` does after warming the product's catalogs: collect, freeze,
-    and the collector's thresholds (:mod:`bot.heap`)."""
-    from bot.heap import tune_collector
-
+    """What :func:`bot.app.settle_heap` does after warming the product's catalogs: collect, freeze."""
     gc.collect()
     gc.freeze()
-    tune_collector()
 
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, TextIO
 import httpx
 
 from bot import eventloop
-from bot.heap import tune_collector
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
 from bot.platforms import Platform, PlatformEntry, PlatformRegistry
@@ -390,7 +389,7 @@ def settle_heap() -> None:
     What is loaded at start-up lives as long as the process; left in the collector's
     oldest generation it makes each full collection pause the event loop for 125-190 ms
     under load (measured by ``bench/order_flow.py``). Locale data and message catalogs
-    load lazily, so they are warmed first. The collector then runs as :mod:`bot.heap` says.
+    load lazily, so they are warmed first.
     """
     from conversations.i18n import SUPPORTED_LANGUAGES, translator
 
@@ -402,7 +401,6 @@ def settle_heap() -> None:
         tr.language_name(language)
     gc.collect()
     gc.freeze()
-    tune_collector()
 
 
 @dataclass
