@@ -289,11 +289,17 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_an_entry_in_use_is_renewed_in_the_background_before_it_expires() -> None:
+async def renewing() -> tuple[FakeClock, TtlCache[int], Loads]:
+    """A cache of 15 s entries renewed from 10 s on, holding the first load's value (1) for ``"k"``."""
     clock = FakeClock()
     cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
     load = Loads()
     assert await cache.get_or_load("k", load) == 1
+    return clock, cache, load
+
+
+async def test_an_entry_in_use_is_renewed_in_the_background_before_it_expires() -> None:
+    clock, cache, load = await renewing()
     clock.advance(9)
     assert await cache.get_or_load("k", load) == 1 and load.count == 1  # young: not renewed
     clock.advance(2)
@@ -309,19 +315,13 @@ async def test_an_entry_in_use_is_renewed_in_the_background_before_it_expires() 
 
 
 async def test_an_unused_entry_expires_and_the_next_caller_waits_for_the_load() -> None:
-    clock = FakeClock()
-    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
-    load = Loads()
-    await cache.get_or_load("k", load)
+    clock, cache, load = await renewing()
     clock.advance(16)
     assert await cache.get_or_load("k", load) == 2 and load.count == 2
 
 
 async def test_a_failed_renewal_leaves_the_entry_until_it_expires_and_is_not_repeated() -> None:
-    clock = FakeClock()
-    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
-    load = Loads()
-    await cache.get_or_load("k", load)
+    clock, cache, load = await renewing()
     clock.advance(11)
     load.fail = True
     assert await cache.get_or_load("k", load) == 1
@@ -336,10 +336,7 @@ async def test_a_failed_renewal_leaves_the_entry_until_it_expires_and_is_not_rep
 
 
 async def test_a_change_made_while_a_renewal_reads_is_not_overwritten_by_it() -> None:
-    clock = FakeClock()
-    cache: TtlCache[int] = TtlCache(15, clock.monotonic, renew=10)
-    load = Loads()
-    await cache.get_or_load("k", load)
+    clock, cache, load = await renewing()
     clock.advance(11)
     load.gate = asyncio.Event()
     await cache.get_or_load("k", load)  # renewal 2 under way, read before the change
