@@ -4,9 +4,12 @@
 :class:`~bot.zadarma.models.DirectNumber` records; with 100,000 numbers the
 reply's dict tree and those records cost hundreds of MiB. A scan needs only
 a few fields, so :meth:`~bot.zadarma.client.ZadarmaClient.number_briefs`
-reads the list item by item as it arrives (:class:`StreamingReader`) into slotted
-:class:`NumberBrief` records, dropping each item's dict as soon as it is
-read, and sharing the repeated values (statuses, currencies, fees, cities).
+reads the list as it arrives (:class:`StreamingReader`) into compact
+:class:`NumberBrief` records, a chunk at a time, sharing the repeated values
+(statuses, currencies, fees, cities). The whole items of each chunk are read
+at once by ``msgspec`` into just those fields (:meth:`BriefReader.run`) where
+that reads exactly what :mod:`json` reads; otherwise item by item, each
+item's dict dropped as soon as it is read.
 
 The reading is the models' tolerant one (:mod:`bot.zadarma.models`): an item
 in the common shape is read directly with the same lenient conversions
