@@ -282,22 +282,20 @@ class CatalogService:
         they are read in turn and nothing waits). A failure is the one reading them one by one
         would raise (direction, country, free numbers, balance).
         """
+        reads: list[Callable[[], Awaitable[Any]]] = [
+            lambda: self.direction(iso, direction_id, language),
+            lambda: self.country(iso, language),
+        ]
+        if free:
+            reads.append(lambda: self.free_numbers(direction_id, mask))
+        if balance:
+            reads.append(self.balance)
         if self._offer_cached(iso, direction_id, language, free, mask, balance):
             # Every read answers from its cache: in turn, without leaving this task. Gathering
             # them would put the screen behind everything else the event loop has ready.
-            direction = await self.direction(iso, direction_id, language)
-            country = await self.country(iso, language)
-            numbers = tuple(await self.free_numbers(direction_id, mask)) if free else ()
-            return Offer(country, direction, numbers, await self.balance() if balance else None)
-        reads: list[Awaitable[Any]] = [
-            self.direction(iso, direction_id, language),
-            self.country(iso, language),
-        ]
-        if free:
-            reads.append(self.free_numbers(direction_id, mask))
-        if balance:
-            reads.append(self.balance())
-        found = await _in_order(*reads)
+            found = [await read() for read in reads]
+        else:
+            found = await _in_order(*(read() for read in reads))
         direction, country = found[0], found[1]
         numbers = tuple(found[2]) if free else ()
         account = found[-1] if balance else None
