@@ -43,6 +43,7 @@ from bot.storage import (
     utc_now,
 )
 from bot.zadarma.client import ZadarmaClient
+from bot.zadarma.cookieless import CookielessClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
 from bot.zadarma.transport import make_transport
@@ -57,7 +58,7 @@ ZADARMA_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The pooled HTTP client the Zadarma client runs on; over ``ZADARMA_TRANSPORT`` unless given one."""
-    return httpx.AsyncClient(
+    return CookielessClient(
         transport=transport
         or make_transport(settings.zadarma_transport, ZADARMA_LIMITS, settings.zadarma_api_url),
         timeout=httpx.Timeout(settings.zadarma_timeout, connect=min(5.0, settings.zadarma_timeout)),

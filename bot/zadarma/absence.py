@@ -38,11 +38,12 @@ class NotListed(list[Any]):
     """The account's list, read only far enough to prove the number asked for is not in it (empty)."""
 
 
-class _Item(msgspec.Struct):
+# gc=False: thousands of items per order, none holding a container; the collector need not track them.
+class _Item(msgspec.Struct, gc=False):
     number: str | int
 
 
-class _Page(msgspec.Struct):
+class _Page(msgspec.Struct, gc=False):
     info: list[_Item]
     status: str | msgspec.UnsetType = msgspec.UNSET
     message: str | msgspec.UnsetType = msgspec.UNSET
