@@ -3,8 +3,9 @@
 Zadarma authenticates every call by its signature and needs no cookies, and
 the client sends none. Plain httpx still offers every reply to its cookie
 jar: it wraps the request and the reply in ``urllib`` objects for
-``http.cookiejar`` to read the ``Set-Cookie`` headers, which cost about a tenth
-of the CPU of a signed call on the order path. :class:`CookielessClient`
+``http.cookiejar`` to read the ``Set-Cookie`` headers. That was about a tenth
+of a signed call's CPU on the order path, and a quarter of a small call's
+(``bench/transport_cost.py``). :class:`CookielessClient`
 holds a :class:`NoCookies` jar instead: always empty, ignoring ``Set-Cookie``
 without reading it, so nothing a server sets comes back on a later call.
 """
