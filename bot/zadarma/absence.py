@@ -38,7 +38,7 @@ class NotListed(list[Any]):
     """The account's list, read only far enough to prove the number asked for is not in it (empty)."""
 
 
-# gc=False: thousands of items per order, none holding a container; the collector need not track them.
+# gc=False: neither can be part of a reference cycle, and an order reads thousands of items.
 class _Item(msgspec.Struct, gc=False):
     number: str | int
 
