@@ -57,7 +57,16 @@ Modes:
   ``cpu_per_update_ms=… baseline_ms=… mirror_ms=… ratio=… own_share=…``:
   CPU per update of the product, the baseline and the mirror (ms), ``ratio``
   = product / baseline, ``own_share`` = (product − mirror) / mirror (the bot's
-  own work relative to what aiogram costs for the same calls).
+  own work relative to what aiogram costs for the same calls). The three bots
+  run side by side and take turns (``--baseline-repeats`` phases each, the
+  order rotated every round, so each goes first, second and third once in
+  three rounds), because on shared cores a machine slows under a long load
+  by tens of percent and favours whatever runs first; the product's phases
+  share out ``--rounds`` orders a user, so that the account (whose whole list
+  the emulator renders before every order) stays the size one phase leaves.
+  ``own_share`` by round is printed too. ``throughput`` measures them one
+  after another, the product first, and prints its ``own_share`` for
+  information only.
 * ``latency``: real round trips injected on loopback: every Zadarma call is
   answered ``--zadarma-rtt-ms`` (80) late (the emulator's own ``latency_ms``
   fault), every Bot API call ``--bot-api-rtt-ms`` (40) late (the fake server
@@ -107,7 +116,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -923,19 +932,44 @@ async def baseline_runs(
     run: Run, args: argparse.Namespace, label: str, *, mirror: bool = False
 ) -> list[Phase]:
     """One customer's warm-up round, then ``args.baseline_repeats`` phases of all users' rounds."""
+    customers = await baseline_warm_up(run, args, label, mirror=mirror)
+    return [
+        await baseline_phase(run, args, label, customers, mirror=mirror) for _ in range(args.baseline_repeats)
+    ]
+
+
+async def baseline_warm_up(
+    run: Run, args: argparse.Namespace, label: str, *, mirror: bool = False
+) -> list[Customer]:
+    """One customer's round on the minimal bot (``mirror``: making the product's calls); returns the users."""
     customers = run.customers(args.users)
     [warmer] = run.customers(1)
     await run.phase(f"{label} warm-up", [warmer], lambda c, p: c.baseline_round(p, mirror=mirror))
+    return customers
+
+
+async def baseline_phase(
+    run: Run, args: argparse.Namespace, label: str, customers: list[Customer], *, mirror: bool = False
+) -> Phase:
+    """One measured phase of the minimal bot: every user's ``args.rounds`` rounds, no pause."""
 
     async def rounds(customer: Customer, phase: Phase) -> None:
         for _ in range(args.rounds):
             await customer.baseline_round(phase, mirror=mirror)
 
-    return [await run.phase(label, customers, rounds) for _ in range(args.baseline_repeats)]
+    return await run.phase(label, customers, rounds)
 
 
 async def product_saturation(run: Run, args: argparse.Namespace, customers: list[Customer]) -> Phase:
     """(a): the warm-up, then every customer ordering ``args.rounds`` times with no pause; printed."""
+    await product_warm_up(run)
+    sat = await product_phase(run, args, customers)
+    print_saturation(run, args, sat, [sat])
+    return sat
+
+
+async def product_warm_up(run: Run) -> None:
+    """One order per country with a cold catalog, then one alone with a warm one; printed."""
     assert run.emulator is not None
     print(
         f"bot under test: pid {run.bot.pid}, mode {run.bot.ready['mode']}, RSS after start "
@@ -948,23 +982,43 @@ async def product_saturation(run: Run, args: argparse.Namespace, customers: list
         + ", ".join(f"{m} {r}" + (f" x{c}" if c > 1 else "") for (m, r), c in sorted(warm.items()))
     )
 
+
+async def product_phase(
+    run: Run, args: argparse.Namespace, customers: list[Customer], orders: int | None = None
+) -> Phase:
+    """One measured saturation phase: every customer ordering ``orders`` (``args.rounds``) times, no pause."""
+
     async def saturate(customer: Customer, phase: Phase) -> None:
-        for _ in range(args.rounds):
+        for _ in range(args.rounds if orders is None else orders):
             await customer.order(phase)
 
-    profiling = args.profile is not None and args.profile_phase == "saturation"
-    if profiling:
+    if profiling(args):
         await run.bot.call("profile", on=True)
     sat = await run.phase("saturation", customers, saturate)
-    if profiling:
+    if profiling(args):
         await run.bot.call("profile", on=False, path=str(args.profile))
+    return sat
+
+
+def profiling(args: argparse.Namespace) -> bool:
+    """Whether the saturation phase runs under cProfile (``--profile FILE``)."""
+    return args.profile is not None and args.profile_phase == "saturation"
+
+
+def print_saturation(
+    run: Run, args: argparse.Namespace, sat: Phase, runs: list[Phase], orders: int | None = None
+) -> None:
+    """Section (a): ``sat``, the ``runs`` of the saturation phase (``orders`` per user each) merged."""
     print(
-        f"\n(a) saturation: {args.users} users x {args.rounds} orders, no pause between steps"
-        + (" [under cProfile: slower]" if profiling else "")
+        f"\n(a) saturation: {args.users} users x {args.rounds if orders is None else orders} orders,"
+        " no pause between steps"
+        + (f"; run {len(runs)} times, figures over all runs" if len(runs) > 1 else "")
+        + (" [under cProfile: slower]" if profiling(args) else "")
     )
     print(
         f"  completed orders: {sat.orders}; updates handled: {sat.updates} in {sat.wall:.2f} s"
         f" = {sat.updates / sat.wall:.1f} updates/s ({sat.orders / sat.wall:.1f} orders/s)"
+        + ("; CPU per update by run: " + by_run(runs) if len(runs) > 1 else "")
     )
     print_resources(sat)
     print_latency(sat)
@@ -972,7 +1026,11 @@ async def product_saturation(run: Run, args: argparse.Namespace, customers: list
     print_calls(sat, sat.orders)
     print_failures(sat)
     print_log_volume(run.bot, sat)
-    return sat
+
+
+def by_run(runs: list[Phase]) -> str:
+    """Each run's CPU per update, in the order they ran."""
+    return ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in runs)
 
 
 async def baseline_section(args: argparse.Namespace, tmp: Path, label: str = "(c)") -> Phase:
@@ -981,28 +1039,33 @@ async def baseline_section(args: argparse.Namespace, tmp: Path, label: str = "(c
     log = LogSetup.of(args)
     async with started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, log=log) as base:
         refs = await baseline_runs(base, args, "baseline")
-        ref = merged(refs)
-        print(
-            f"\n{label} baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update), same"
-            f" transport, heap freeze and logging ({log.level} {log.format}), {args.users} users x"
-            f" {args.rounds} x 6 updates, no pauses; run {len(refs)} times, figures over all runs"
+        return await print_baseline(base, args, refs, label)
+
+
+async def print_baseline(base: Run, args: argparse.Namespace, refs: list[Phase], label: str) -> Phase:
+    """The baseline's section: its ``refs`` runs merged, which it returns."""
+    log = LogSetup.of(args)
+    ref = merged(refs)
+    print(
+        f"\n{label} baseline: minimal aiogram bot (Dispatcher + Bot, one sendMessage per update), same"
+        f" transport, heap freeze and logging ({log.level} {log.format}), {args.users} users x"
+        f" {args.rounds} x 6 updates, no pauses; run {len(refs)} times, figures over all runs"
+    )
+    print(
+        f"  updates handled: {ref.updates} in {ref.wall:.2f} s = {ref.updates / ref.wall:.1f} updates/s;"
+        " CPU per update by run: "
+        + ", ".join(
+            f"{r.bot_cpu() / r.updates * 1000:.3f} ms ({r.bot_delta('gc_count')[2]} full GCs)" for r in refs
         )
-        print(
-            f"  updates handled: {ref.updates} in {ref.wall:.2f} s = {ref.updates / ref.wall:.1f} updates/s;"
-            " CPU per update by run: "
-            + ", ".join(
-                f"{r.bot_cpu() / r.updates * 1000:.3f} ms ({r.bot_delta('gc_count')[2]} full GCs)"
-                for r in refs
-            )
-        )
-        print_resources(ref)
-        print_latency(ref)
-        print_failures(ref)
-        print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
-        heap = await base.bot.call("heap", top=1)
-        print(f"  baseline heap: {heap['frozen']} objects frozen before serving (the product's settle_heap)")
-        print_log_volume(base.bot, ref)
-        print_bot_log(base.bot)
+    )
+    print_resources(ref)
+    print_latency(ref)
+    print_failures(ref)
+    print(f"  baseline bot memory: {rss_line(ref.bot[1] if ref.bot else base.bot.ready)}")
+    heap = await base.bot.call("heap", top=1)
+    print(f"  baseline heap: {heap['frozen']} objects frozen before serving (the product's settle_heap)")
+    print_log_volume(base.bot, ref)
+    print_bot_log(base.bot)
     return ref
 
 
@@ -1013,25 +1076,34 @@ async def mirror_section(args: argparse.Namespace, tmp: Path, label: str = "(d)"
         "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True, log=LogSetup.of(args)
     ) as same_calls:
         mirrors = await baseline_runs(same_calls, args, "mirror", mirror=True)
-        mirror = merged(mirrors)
-        print(
-            f"\n{label} aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6"
-            " updates cause the product's 16 calls (4 sendMessage, 4 answerCallbackQuery, 6 editMessageText,"
-            f" 2 editMessageReplyMarkup); same heap freeze and logging; run {len(mirrors)} times"
-        )
-        print(
-            f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
-            f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: "
-            + ", ".join(f"{r.bot_cpu() / r.updates * 1000:.3f} ms" for r in mirrors)
-        )
-        print_resources(mirror)
-        print_failures(mirror)
-        print_log_volume(same_calls.bot, mirror)
+        return print_mirror(same_calls, mirrors, label)
+
+
+def print_mirror(same_calls: Run, mirrors: list[Phase], label: str) -> Phase:
+    """The mirror's section: its ``mirrors`` runs merged, which it returns."""
+    mirror = merged(mirrors)
+    print(
+        f"\n{label} aiogram alone making this bot's Bot API calls: the minimal bot, but each order's 6"
+        " updates cause the product's 16 calls (4 sendMessage, 4 answerCallbackQuery, 6 editMessageText,"
+        f" 2 editMessageReplyMarkup); same heap freeze and logging; run {len(mirrors)} times"
+    )
+    print(
+        f"  updates handled: {mirror.updates} in {mirror.wall:.2f} s"
+        f" = {mirror.updates / mirror.wall:.1f} updates/s; CPU per update by run: {by_run(mirrors)}"
+    )
+    print_resources(mirror)
+    print_failures(mirror)
+    print_log_volume(same_calls.bot, mirror)
     return mirror
 
 
-def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results) -> None:
-    """The product against the baseline and the mirror (saturation figures); sets ``results.ratio_line``."""
+def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results, *, interleaved: bool) -> None:
+    """The product against the baseline and the mirror (saturation figures); sets ``results.ratio_line``.
+
+    Not ``interleaved`` (the product measured first, the others after it), ``own_share`` is
+    printed for information only: on shared cores a machine that slows under a long load
+    favours whatever runs first, and ``--mode ratio``, which takes turns, is the figure of record.
+    """
     ours_cpu = sat.bot_cpu() / sat.updates
     base_cpu = ref.bot_cpu() / ref.updates
     mirror_cpu = mirror.bot_cpu() / mirror.updates
@@ -1068,9 +1140,14 @@ def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results) -> None:
         True,
         info=True,
     )
-    results.add(
-        "own share: (bot - mirror) / mirror", f"{own_share:.2f}", "<= 0.5", own_share <= TARGET_OWN_SHARE
-    )
+    if interleaved:
+        results.add(
+            "own share: (bot - mirror) / mirror", f"{own_share:.2f}", "<= 0.5", own_share <= TARGET_OWN_SHARE
+        )
+    else:
+        print("  (measured one after another, the product first: see --mode ratio, which takes turns)")
+        label = "own share, one after another (see --mode ratio)"
+        results.add(label, f"{own_share:.2f}", "", True, info=True)
     results.ratio_line = (
         f"cpu_per_update_ms={ours_cpu * 1000:.3f} baseline_ms={base_cpu * 1000:.3f}"
         f" mirror_ms={mirror_cpu * 1000:.3f} ratio={ratio:.2f} own_share={own_share:.2f}"
@@ -1136,7 +1213,7 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
 
     ref = await baseline_section(args, tmp)
     mirror = await mirror_section(args, tmp)
-    compare(sat, ref, mirror, results)
+    compare(sat, ref, mirror, results, interleaved=False)
     total_orders = sat.orders + lat.orders
     total_calls = sum(sat.calls.values()) + sum(lat.calls.values())
     p99 = percentile(lat.latencies("first"), 99)
@@ -1160,23 +1237,67 @@ async def throughput(args: argparse.Namespace, tmp: Path, results: Results) -> N
 
 
 async def ratio(args: argparse.Namespace, tmp: Path, results: Results) -> None:
-    """Saturation only: the product, the baseline and the mirror; ends with the one-line summary."""
+    """Saturation only: the product, the baseline and the mirror taking turns; ends with the one-line summary.
+
+    The three bots run side by side (each with its own fake Bot API; the ones not measured are
+    idle) and take turns, ``args.baseline_repeats`` phases each, the order rotated every round so
+    that each goes first, second and third once in three rounds: a machine that is faster or
+    slower for a while (on shared cores, by tens of percent) then weighs on all three alike.
+    """
     webhook = args.transport == "webhook"
     log = LogSetup.of(args)
+    rounds = args.baseline_repeats
+    # The account grows by every order, and the emulator (the harness) renders the whole list for the
+    # check before each one: the product's phases share out --rounds orders per user, so that the
+    # account stays about the size one phase of --rounds orders leaves.
+    orders = math.ceil(args.rounds / rounds)
     print(
-        f"\n=== ratio: {args.users} users x {args.rounds} orders at saturation; product, baseline, mirror;"
-        f" transport {args.transport}, bot log {log.level} {log.format} ==="
+        f"\n=== ratio: product, baseline and mirror taking turns at saturation, {rounds} phases each, the"
+        f" order rotated every round; {args.users} users, each phase {orders} orders a user (product) or"
+        f" {args.rounds} x 6 updates a user (baseline, mirror); transport {args.transport},"
+        f" bot log {log.level} {log.format} ==="
     )
-    async with started(
-        "product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log
-    ) as run:
+    async with (
+        started("product", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log) as run,
+        started("baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, log=log) as base,
+        started(
+            "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True, log=log
+        ) as same_calls,
+    ):
         assert run.emulator is not None
-        routes = routes_for(run.emulator.sandbox, args.users)
-        sat = await product_saturation(run, args, run.customers(args.users, routes=routes))
+        customers = run.customers(args.users, routes=routes_for(run.emulator.sandbox, args.users))
+        await product_warm_up(run)
+        base_users = await baseline_warm_up(base, args, "baseline")
+        mirror_users = await baseline_warm_up(same_calls, args, "mirror", mirror=True)
+        turns: dict[str, Callable[[], Awaitable[Phase]]] = {
+            "product": lambda: product_phase(run, args, customers, orders),
+            "baseline": lambda: baseline_phase(base, args, "baseline", base_users),
+            "mirror": lambda: baseline_phase(same_calls, args, "mirror", mirror_users, mirror=True),
+        }
+        kinds = list(turns)
+        phases: dict[str, list[Phase]] = {kind: [] for kind in kinds}
+        order: list[str] = []
+        for i in range(rounds):
+            for kind in kinds[i % 3 :] + kinds[: i % 3]:
+                phases[kind].append(await turns[kind]())
+                order.append(kind)
+        print(f"turns: {', '.join(order)}")
+        sat = merged(phases["product"])
+        print_saturation(run, args, sat, phases["product"], orders)
         print_bot_log(run.bot)
-    ref = await baseline_section(args, tmp, "(b)")
-    mirror = await mirror_section(args, tmp, "(c)")
-    compare(sat, ref, mirror, results)
+        ref = await print_baseline(base, args, phases["baseline"], "(b)")
+        mirror = print_mirror(same_calls, phases["mirror"], "(c)")
+    shares = [
+        (p.bot_cpu() / p.updates) / (m.bot_cpu() / m.updates) - 1
+        for p, m in zip(phases["product"], phases["mirror"], strict=True)
+    ]
+    print(f"\nown_share by round (each round's product phase against its mirror phase): {fmt_list(shares)}")
+    compare(sat, ref, mirror, results, interleaved=True)
+
+
+def fmt_list(values: list[float]) -> str:
+    """``values`` to two decimals, comma-separated."""
+    return ", ".join(f"{v:.2f}" for v in values)
 
 
 async def latency(args: argparse.Namespace, tmp: Path, results: Results) -> None:
