@@ -37,9 +37,9 @@ class Wire:
         return [s for s in self.sent if s[1] in TYPED]
 
 
-@pytest.fixture
-async def world() -> AsyncIterator[tuple[Sandbox, ZadarmaClient, Wire]]:
-    sandbox = Sandbox(SandboxConfig(rate_limit=10_000))
+@pytest.fixture(params=[False, True], ids=["exact", "realistic"])
+async def world(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Sandbox, ZadarmaClient, Wire]]:
+    sandbox = Sandbox(SandboxConfig(rate_limit=10_000, realistic=request.param))
     wire = Wire()
     async with httpx.AsyncClient(
         transport=sandbox.transport(), event_hooks={"request": [wire.record]}
