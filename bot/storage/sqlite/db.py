@@ -279,25 +279,45 @@ class Database:
         finally:
             self._checkpoint_task = None
 
+    # The four one-statement calls below do what ``session`` does, written out: they run
+    # several times per update, and a generator-based context manager costs more than the lock.
+
     async def fetchall(self, sql: str, params: Params = (), *, inline: bool = False) -> list[sqlite3.Row]:
         """Run one statement (atomically) and return its rows; ``inline`` for a statement by key."""
-        async with self.session(inline=inline) as s:
-            return await s.fetchall(sql, params)
+        async with self._lock:
+            try:
+                rows = await (self._direct if inline else self._threaded).fetchall(sql, params)
+            finally:
+                self._maybe_checkpoint()
+        if inline:
+            await _let_others_run()
+        return rows
 
     async def fetchone(self, sql: str, params: Params = (), *, inline: bool = False) -> sqlite3.Row | None:
         """Run one statement (atomically) and return its first row, or ``None``."""
-        async with self.session(inline=inline) as s:
-            return await s.fetchone(sql, params)
+        async with self._lock:
+            try:
+                row = await (self._direct if inline else self._threaded).fetchone(sql, params)
+            finally:
+                self._maybe_checkpoint()
+        if inline:
+            await _let_others_run()
+        return row
 
     async def execute(self, sql: str, params: Params = (), *, inline: bool = False) -> int:
         """Run one statement (atomically); return how many rows it changed."""
-        async with self.session(inline=inline) as s:
-            return await s.execute(sql, params)
+        async with self._lock:
+            try:
+                count = await (self._direct if inline else self._threaded).execute(sql, params)
+            finally:
+                self._maybe_checkpoint()
+        if inline:
+            await _let_others_run()
+        return count
 
     async def run(self, sql: str, params: Params = (), *, inline: bool = False) -> None:
         """Run one statement (atomically) whose changed rows are not counted."""
-        async with self.session(inline=inline) as s:
-            await s.run(sql, params)
+        await self.fetchall(sql, params, inline=inline)
 
     @asynccontextmanager
     async def session(self, *, inline: bool = False) -> AsyncIterator[Session]:
