@@ -32,6 +32,7 @@ from adapters.telegram.files import FileFetcher
 from adapters.telegram.gate import UpdateGate
 from adapters.telegram.handlers import ChatHandlers
 from adapters.telegram.inbox import UpdateInbox
+from adapters.telegram.log_lines import AiogramUpdateLines
 from adapters.telegram.pacer import Pacer
 from adapters.telegram.presenter import Presenter
 from adapters.telegram.redact import TokenRedactor
@@ -166,6 +167,7 @@ class TelegramPart:
         self._pacer = Pacer()
         self._retries = BackgroundRetries(self._status, self._tasks)
         self._redactor = TokenRedactor(token)
+        self._update_lines = AiogramUpdateLines()
         self._polling: asyncio.Task[None] | None = None
         self._restart = Backoff(first=1.0, cap=POLLING_RETRY_MAX)
         self._orphan_after = orphan_after
@@ -198,6 +200,7 @@ class TelegramPart:
         reports the part down with the reason.
         """
         self._redactor.install()
+        self._update_lines.quiet()
         self._started = True
         await self._handle_left_over()
         if self._webhook is not None:
@@ -233,6 +236,7 @@ class TelegramPart:
         await self._gate.cancel()
         await self._session.close()
         self._redactor.uninstall()
+        self._update_lines.restore()
 
     def health(self) -> dict[str, Any]:
         """``{"ok", "mode", "last_error", ...}`` for ``/healthz``."""

@@ -243,3 +243,46 @@ async def test_an_update_whose_handler_fails_is_finished_and_logged_as_an_error(
     [line] = gate_lines(caplog)
     assert (line.update_id, line.outcome, line.attempt) == (block.update_id, "failed", 1)  # type: ignore[attr-defined]
     assert await h.storage.inbox.unfinished(prefix(h)) == []  # a retry would fail the same way
+
+
+def update_lines(caplog: pytest.LogCaptureFixture, update_id: int, level: int) -> list[str]:
+    """The loggers of the lines at ``level`` about ``update_id`` (the gate's by field, aiogram's by text)."""
+    return [
+        r.name
+        for r in caplog.records
+        if r.levelno == level
+        and (getattr(r, "update_id", None) == update_id or f"Update id={update_id} " in r.getMessage())
+    ]
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+async def test_at_info_each_update_is_one_line_and_aiograms_errors_still_show(
+    harness: TelegramHarness, caplog: pytest.LogCaptureFixture, webhook: bool
+) -> None:
+    caplog.set_level(logging.INFO)  # the production default, set before the bot starts
+    await harness.start(webhook=webhook)
+    fake, ann = harness.fake, harness.fake.user()
+    hello = fake.send_text(ann, "/start")
+    await harness.settle(hello)
+    press = fake.press(ann, "Help")
+    await harness.settle(press)
+
+    for update in (hello, press):
+        assert update_lines(caplog, update.update_id, logging.INFO) == ["adapters.kit.gate"]
+    aiogram_event = logging.getLogger("aiogram.event")
+    aiogram_event.error("an error of aiogram's")
+    assert [r.getMessage() for r in caplog.records if r.name == "aiogram.event"] == ["an error of aiogram's"]
+
+    await harness.stop()
+    assert aiogram_event.level == logging.NOTSET  # as it was before the bot started
+
+
+async def test_at_debug_aiograms_own_line_per_update_is_kept(
+    harness: TelegramHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await harness.start()
+    hello = harness.fake.send_text(harness.fake.user(), "/start")
+    await harness.settle(hello)
+    both = ["adapters.kit.gate", "aiogram.event"]
+    assert sorted(update_lines(caplog, hello.update_id, logging.INFO)) == both
