@@ -12,10 +12,7 @@ the client's CPU is measured. Per size, rounds alternate:
   as it was;
 * ``find_direct_number``: the check as it is, for the last item (``find one``)
   and for a number the account does not hold (``absent``: the answer before
-  almost every order);
-* ``number_type`` of a number the client has not seen (``type look-up``: the
-  SIP step right after an order), read compactly as ``number_briefs``; it used
-  to read the whole list (the ``whole list`` column).
+  almost every order).
 
 Medians of CPU milliseconds per call are printed.
 """
@@ -93,20 +90,13 @@ async def measure(count: int, rounds: int) -> dict[str, list[float]]:
         "whole": [],
         "find": [],
         "absent": [],
-        "type": [],
     }
-
-    async def type_look_up() -> object:
-        client._types.clear()  # a number not seen yet, as right after its order
-        return await client.number_type(last)
-
     for _ in range(rounds):
         figures["json.loads"].append(await cpu_ms(parse_json, repeat))
         figures["jsontext.loads"].append(await cpu_ms(parse_exact, repeat))
         figures["whole"].append(await cpu_ms(whole_list, repeat))
         figures["find"].append(await cpu_ms(lambda: client.find_direct_number(last), repeat))
         figures["absent"].append(await cpu_ms(lambda: client.find_direct_number(absent), repeat))
-        figures["type"].append(await cpu_ms(type_look_up, repeat))
     await http.aclose()
     return figures
 
@@ -118,17 +108,12 @@ def main() -> None:
     args = parser.parse_args()
     header = (
         f"{'numbers':>8} {'json.loads':>11} {'jsontext':>9} {'whole list':>11} {'find one':>9} {'absent':>7}"
-        f" {'type look-up':>13}"
     )
     print(header + "  (ms CPU, medians)")
     for count in (int(n) for n in args.numbers.split(",")):
         f = asyncio.run(measure(count, args.rounds))
-        keys = ("json.loads", "jsontext.loads", "whole", "find", "absent", "type")
-        row = [statistics.median(f[k]) for k in keys]
-        print(
-            f"{count:>8} {row[0]:>11.3f} {row[1]:>9.3f} {row[2]:>11.3f} {row[3]:>9.3f} {row[4]:>7.3f}"
-            f" {row[5]:>13.3f}"
-        )
+        row = [statistics.median(f[k]) for k in ("json.loads", "jsontext.loads", "whole", "find", "absent")]
+        print(f"{count:>8} {row[0]:>11.3f} {row[1]:>9.3f} {row[2]:>11.3f} {row[3]:>9.3f} {row[4]:>7.3f}")
 
 
 if __name__ == "__main__":

@@ -576,11 +576,9 @@ class ZadarmaClient:
         """The record's own ``type`` (``common`` or ``order``), which four calls must send.
 
         Known types are remembered per process (a number keeps its type); an unknown
-        number costs one ``GET /v1/direct_numbers/``, read compactly
-        (:meth:`number_briefs`: a number just ordered is looked up on an account
-        that may hold thousands). A number missing from the list, or listed
-        without a type, gets :data:`DEFAULT_NUMBER_TYPE`: the API then answers
-        about the number itself (not yours, not found).
+        number costs one ``GET /v1/direct_numbers/``. A number missing from the list,
+        or listed without a type, gets :data:`DEFAULT_NUMBER_TYPE`: the API then
+        answers about the number itself (not yours, not found).
         """
         digits = number.lstrip("+")
         known = self._types.get(digits)
@@ -588,7 +586,7 @@ class ZadarmaClient:
             return known
         async with self._types_lock:
             if digits not in self._types:
-                await self.number_briefs()
+                await self.direct_numbers()
         found = self._types.get(digits)
         if found is None:
             log.warning("number type unknown, sending the default", extra={"default": DEFAULT_NUMBER_TYPE})
