@@ -24,9 +24,10 @@ Both kinds are set up alike, so that the comparison is fair: logging through
 the product's :func:`bot.logs.configure_logging` (format and level from the
 config: ``"log_format"`` text or json, ``"log_level"`` INFO by default as in
 production, the bot token registered as a secret to mask), to stderr; and the
-start-up heap frozen before serving (``gc.collect()`` + ``gc.freeze()``, as
-:func:`bot.app.settle_heap` does for ``python -m bot run``), so that neither
-pays full collections over objects that live as long as the process.
+start-up heap frozen before serving and the collector's young threshold
+raised (:func:`bot.heap.freeze_heap`, as :func:`bot.app.settle_heap` does for
+``python -m bot run``), so that neither pays full collections over objects
+that live as long as the process, and both collect as rarely.
 """
 
 from __future__ import annotations
@@ -261,9 +262,10 @@ def _configure_logging(config: dict[str, Any], secrets: list[str]) -> None:
 
 
 def _freeze_heap() -> None:
-    """What :func:`bot.app.settle_heap` does after warming the product's catalogs: collect, freeze."""
-    gc.collect()
-    gc.freeze()
+    """What :func:`bot.app.settle_heap` does once the product is warm: :func:`bot.heap.freeze_heap`."""
+    from bot.heap import freeze_heap
+
+    freeze_heap()
 
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]
