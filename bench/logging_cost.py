@@ -3,10 +3,11 @@
 Run: ``.venv/bin/python bench/logging_cost.py [--lines 20000] [--rounds 7]``.
 Logging is set up exactly as in production (:func:`bot.logs.configure_logging`
 with every secret of a full configuration, the Telegram token filter on
-aiogram's logger), writing to ``os.devnull``. Each round logs the two lines
-the bot writes at INFO: aiogram's one per update (a message with
-arguments) and the Zadarma client's one per API call (four extra fields,
-under a correlation id). ``before`` swaps the handler's filter for
+aiogram's logger), writing to ``os.devnull``. Each round logs two kinds of
+INFO line: aiogram's one per update (a message with arguments; the bot now
+writes the update gate's line instead, six extra fields, see
+:mod:`adapters.telegram.log_lines`) and the Zadarma client's one per API
+call (four extra fields, under a correlation id). ``before`` swaps the handler's filter for
 :class:`PerCallRedactor`, the filter as it was (every field of every line
 scrubbed secret by secret); ``after`` is :class:`bot.logs.Redactor`, with records made lean
 (:func:`bot.logs.lean_records`: no caller, thread or process look-ups, which

@@ -12,7 +12,7 @@ requests) that reference counting frees within the update; with 100 updates
 in flight, a threshold of 700 is crossed every update or two, and each
 collection walks, and promotes to older generations, objects that were about
 to be freed anyway. Measured with ``bench/order_flow.py --mode throughput``:
-the collector's CPU per 6,000 updates fell from 1.2–1.9 s (2,050 young and 15
+the collector's CPU per 6,000 updates fell from 1.4–1.9 s (2,050 young and 15
 full collections) to 0.36–0.42 s (14 young, no full one), and 2,000 or 5,000
 saved little. Cyclic garbage waits longer to be freed: at most this many
 young objects' worth.
