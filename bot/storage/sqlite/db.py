@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -279,45 +279,39 @@ class Database:
         finally:
             self._checkpoint_task = None
 
-    # The four one-statement calls below do what ``session`` does, written out: they run
-    # several times per update, and a generator-based context manager costs more than the lock.
-
     async def fetchall(self, sql: str, params: Params = (), *, inline: bool = False) -> list[sqlite3.Row]:
         """Run one statement (atomically) and return its rows; ``inline`` for a statement by key."""
-        async with self._lock:
-            try:
-                rows = await (self._direct if inline else self._threaded).fetchall(sql, params)
-            finally:
-                self._maybe_checkpoint()
-        if inline:
-            await _let_others_run()
-        return rows
+        return await self._one(Session.fetchall, sql, params, inline)
 
     async def fetchone(self, sql: str, params: Params = (), *, inline: bool = False) -> sqlite3.Row | None:
         """Run one statement (atomically) and return its first row, or ``None``."""
-        async with self._lock:
-            try:
-                row = await (self._direct if inline else self._threaded).fetchone(sql, params)
-            finally:
-                self._maybe_checkpoint()
-        if inline:
-            await _let_others_run()
-        return row
+        return await self._one(Session.fetchone, sql, params, inline)
 
     async def execute(self, sql: str, params: Params = (), *, inline: bool = False) -> int:
         """Run one statement (atomically); return how many rows it changed."""
+        return await self._one(Session.execute, sql, params, inline)
+
+    async def run(self, sql: str, params: Params = (), *, inline: bool = False) -> None:
+        """Run one statement (atomically) whose changed rows are not counted."""
+        await self._one(Session.run, sql, params, inline)
+
+    async def _one(
+        self,
+        statement: Callable[[Session, str, Params], Awaitable[T]],
+        sql: str,
+        params: Params,
+        inline: bool,
+    ) -> T:
+        """What :meth:`session` does for one statement, written out: it runs several times per
+        update, and a generator-based context manager costs more than the lock."""
         async with self._lock:
             try:
-                count = await (self._direct if inline else self._threaded).execute(sql, params)
+                result = await statement(self._direct if inline else self._threaded, sql, params)
             finally:
                 self._maybe_checkpoint()
         if inline:
             await _let_others_run()
-        return count
-
-    async def run(self, sql: str, params: Params = (), *, inline: bool = False) -> None:
-        """Run one statement (atomically) whose changed rows are not counted."""
-        await self.fetchall(sql, params, inline=inline)
+        return result
 
     @asynccontextmanager
     async def session(self, *, inline: bool = False) -> AsyncIterator[Session]:
