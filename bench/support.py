@@ -261,13 +261,6 @@ def _configure_logging(config: dict[str, Any], secrets: list[str]) -> None:
     configure_logging(config.get("log_format", "text"), config.get("log_level", "INFO"), secrets)
 
 
-def _freeze_heap() -> None:
-    """What :func:`bot.app.settle_heap` does once the product is warm: :func:`bot.heap.freeze_heap`."""
-    from bot.heap import freeze_heap
-
-    freeze_heap()
-
-
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 
 
@@ -466,7 +459,9 @@ async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
     polling: asyncio.Task[None] | None = None
     tasks: set[asyncio.Task[Any]] = set()
     webhook_port = config.get("webhook_port")
-    _freeze_heap()  # set up, not yet serving: where the product calls settle_heap
+    from bot.heap import freeze_heap
+
+    freeze_heap()  # set up, not yet serving: where the product's settle_heap does the same
     if webhook_port:
 
         async def webhook(request: web.Request) -> web.Response:
