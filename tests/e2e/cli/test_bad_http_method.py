@@ -9,8 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.cli.test_command_line import free_port
-from tests.waiting import answers, eventually_sync
+from tests.emulator_process import start_emulator
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,25 +43,9 @@ def _raw_exchange(port: int, requests: list[bytes]) -> list[bytes]:
 def test_the_emulator_refuses_a_bad_method_on_a_kept_alive_connection_with_one_line(
     sandbox_realistic: bool,
 ) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "sandbox",
-            "--port",
-            str(port),
-            *(["--realistic"] if sandbox_realistic else []),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    started = start_emulator(*(["--realistic"] if sandbox_realistic else []), stderr=subprocess.PIPE)
+    proc, port = started.proc, int(started.url.rsplit(":", 1)[1])
     try:
-        stats = f"http://127.0.0.1:{port}/_sandbox/stats"
-        eventually_sync(lambda: answers(stats), within=10, what="the emulator listening")
         good, bad = _raw_exchange(
             port,
             [

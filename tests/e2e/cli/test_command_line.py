@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,53 +11,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.waiting import answers, eventually_sync
+from tests.emulator_process import EmulatorProcess, start_emulator
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Emulators:
     """Standalone emulators (``python -m bot sandbox``), one per mode, started when first asked for."""
 
     def __init__(self) -> None:
-        self.started: dict[bool, tuple[subprocess.Popen[str], str]] = {}
+        self.started: dict[bool, EmulatorProcess] = {}
 
     def base(self, realistic: bool) -> str:
         """The base URL of the exact or the realistic (``--realistic``) emulator."""
         if realistic not in self.started:
-            port = free_port()
-            command = [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--key", "k1"]
-            command += ["--secret", "s1~x", *(["--realistic"] if realistic else [])]
-            proc = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            base = f"http://127.0.0.1:{port}"
-            self.started[realistic] = (proc, base)
-            assert proc.stdout is not None
-            banner = proc.stdout.readline()
-            assert base in banner
-            assert ("realistic" in banner) == realistic, banner
-            eventually_sync(
-                lambda: answers(base + "/_sandbox/stats"), within=5, what="the emulator listening"
-            )
-        return self.started[realistic][1]
+            mode = ["--realistic"] if realistic else []
+            started = start_emulator("--key", "k1", "--secret", "s1~x", *mode)
+            self.started[realistic] = started
+            assert ("realistic" in started.banner) == realistic, started.banner
+        return self.started[realistic].url
 
     def stop(self) -> None:
         """Stop every emulator started."""
-        for proc, _ in self.started.values():
-            proc.terminate()
-            proc.wait(timeout=10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+        for started in self.started.values():
+            started.stop()
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.e2e.console.driver import ROOT, Demo
+from tests.e2e.console.driver import Demo
 from tests.e2e.console.test_demo_flows import order_lodz
-from tests.waiting import answers, eventually_sync
+from tests.emulator_process import start_emulator
 
 
 def test_days_brings_the_renewal_alert_and_its_button_works(start_demo: Callable[..., Demo]) -> None:
@@ -75,30 +72,16 @@ def test_documents_get_checked_when_the_days_pass(start_demo: Callable[..., Demo
     assert demo.quit()[0] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def failing_emulator() -> Iterator[str]:
     """The standalone emulator whose country list always fails with 5xx (retried by the client)."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--key", "k1", "--secret", "s1~x"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    started = start_emulator("--key", "k1", "--secret", "s1~x")
     try:
-        eventually_sync(lambda: answers(base + "/_sandbox/stats"), within=10, what="the emulator listening")
         faults = {"error_rate": 1.0, "paths": ["/v1/direct_numbers/countr"]}
-        httpx.post(base + "/_sandbox/faults", json=faults, timeout=5).raise_for_status()
-        yield base
+        httpx.post(started.url + "/_sandbox/faults", json=faults, timeout=5).raise_for_status()
+        yield started.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        started.stop()
 
 
 def test_retries_show_progress_and_days_needs_the_builtin_emulator(failing_emulator: str) -> None:

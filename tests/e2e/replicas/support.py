@@ -28,7 +28,6 @@ from tests.e2e.service.support import (
     SLACK_TOKEN,
     ZADARMA_SECRET,
     Service,
-    free_port,
     start_service,
 )
 from tests.fakes.slack_api import FakeSlackApi
@@ -104,6 +103,9 @@ class RoundRobinProxy:
         first = self._choose()
         for step in range(len(self.targets)):
             replica = (first + step) % len(self.targets)
+            if not self.targets[replica]:
+                self.skipped.append(replica)
+                continue  # not started yet
             url = self.targets[replica] + request.path_qs
             try:
                 async with self._client.request(request.method, url, headers=headers, data=body) as answer:
@@ -164,14 +166,17 @@ class Cluster:
     proxy: RoundRobinProxy
     database_url: str
     env: dict[str, str]
-    ports: list[int]
     replicas: list[Service | None]
 
     async def start_replica(self, index: int, **extra: str) -> Service:
-        """(Re)start replica ``index`` on its port, with ``extra`` settings on top."""
+        """(Re)start replica ``index``, with ``extra`` settings on top; the proxy sends its share there.
+
+        The replica binds a free port itself (a port picked beforehand could be taken meanwhile).
+        """
         # Two processes importing aiogram at once on a busy machine can take half a minute.
-        service = await start_service({**self.env, **extra}, port=self.ports[index], within=90)
+        service = await start_service({**self.env, **extra}, within=90)
         self.replicas[index] = service
+        self.proxy.targets[index] = service.base
         return service
 
     def replica(self, index: int) -> Service:
@@ -210,16 +215,12 @@ async def cluster(
 ) -> AsyncIterator[Cluster]:
     """Two replicas (each with its ``replica_env`` on top of the shared settings) behind the proxy."""
     sandbox, zadarma_url = emulator
-    ports: list[int] = []
-    while len(ports) < len(replica_env):
-        if (port := free_port()) not in ports:
-            ports.append(port)
     async with AsyncExitStack() as stack:
         database_url = await stack.enter_async_context(fresh_database(postgres_url))
         prefix = await stack.enter_async_context(fresh_prefix(redis_url))
         telegram = await stack.enter_async_context(FakeTelegram())
         slack = await stack.enter_async_context(FakeSlackApi(bot_token=SLACK_TOKEN))
-        proxy = RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports])
+        proxy = RoundRobinProxy(["" for _ in replica_env])  # each replica's URL once it listens
         await proxy.start()
         stack.push_async_callback(proxy.close)
         env = {
@@ -245,7 +246,8 @@ async def cluster(
             "ORPHAN_AFTER": "5",
             **extra,
         }
-        running = Cluster(sandbox, telegram, slack, proxy, database_url, env, ports, [None] * len(ports))
+        replicas: list[Service | None] = [None] * len(replica_env)
+        running = Cluster(sandbox, telegram, slack, proxy, database_url, env, replicas)
 
         async def stop_all() -> None:
             for service in running.replicas:

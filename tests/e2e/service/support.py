@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import signal
 import socket
@@ -38,15 +39,31 @@ def free_port() -> int:
 class Service:
     """A running ``python -m bot run``; its stderr goes to a file, so a chatty bot never blocks on a pipe."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, base: str, log: Path) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
         self.proc = proc
-        self.base = base
         self.log = log
+        self.port: int | None = None
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:<port>``, the port the service said it listens on."""
+        assert self.port is not None, "the service has not said where it listens yet"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def stderr(self) -> bytes:
         """Everything the process wrote to stderr so far."""
         return self.log.read_bytes()
+
+    def listening_on(self) -> int | None:
+        """The port from this process's own ``web server listening`` log line, once it wrote it."""
+        for line in self.stderr.splitlines():
+            if b"web server listening" in line:
+                with contextlib.suppress(ValueError):
+                    record = json.loads(line)
+                    if record.get("message") == "web server listening":
+                        return int(record["port"])
+        return None
 
     async def stop(self) -> int:
         if self.proc.returncode is None:
@@ -77,12 +94,17 @@ async def emulator(sandbox_realistic: bool) -> AsyncIterator[tuple[Sandbox, str]
 
 
 async def start_service(env: dict[str, str], *, port: int | None = None, within: float = 30) -> Service:
-    """Start ``python -m bot run`` with ``env`` (web server on ``port`` or a free one); wait until healthy
-    (at most ``within`` seconds)."""
-    port = port or free_port()
+    """Start ``python -m bot run`` with ``env``; wait until healthy (at most ``within`` seconds).
+
+    Without a ``port`` the service binds a free one itself (``HTTP_PORT=0``) and the port is read
+    from its own log, so no other process can take it in between. With a ``port`` (a test that must
+    know it before the start, for a webhook URL say) the service must say it listens there. Either
+    way ``/healthz`` is asked only once this process said where it listens: a port another test's
+    service holds would otherwise answer for it.
+    """
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
     environ["DRAIN_SECONDS"] = "0"  # a test that stops the service waits for no load balancer
-    environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="INFO")
+    environ.update(env, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port or 0), LOG_FORMAT="json", LOG_LEVEL="INFO")
     fd, name = tempfile.mkstemp(prefix="bot-run-", suffix=".log")
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -90,24 +112,32 @@ async def start_service(env: dict[str, str], *, port: int | None = None, within:
         )
     finally:
         os.close(fd)
-    log = Path(name)
-    service = Service(proc, f"http://127.0.0.1:{port}", log)
+    service = Service(proc, Path(name))
     async with aiohttp.ClientSession() as http:
 
         async def started() -> str | None:
             if proc.returncode is not None:
                 return "exited"
+            if service.port is None:
+                service.port = service.listening_on()
+                if service.port is None:
+                    return None
+                if port and service.port != port:
+                    return f"listening on {service.port}, not on {port}"
             try:
                 async with http.get(service.base + "/healthz") as response:
                     return "healthy" if response.status == 200 else None
             except aiohttp.ClientError:
                 return None
 
+        outcome = "not healthy in time"
         with contextlib.suppress(AssertionError):
-            if await eventually(started, within=within, every=0.1) == "healthy":
-                return service
+            outcome = await eventually(started, within=within, every=0.1)
+        if outcome == "healthy":
+            return service
     await service.stop()
-    raise AssertionError(f"the service did not become healthy:\n{service.stderr.decode()[-3000:]}")
+    tail = service.stderr.decode()[-3000:]
+    raise AssertionError(f"the service did not become healthy ({outcome}):\n{tail}")
 
 
 async def act(fake: FakeTelegram, user: FakeUser, inject: Callable[[], Injected]) -> str:

@@ -4,18 +4,13 @@ lease has run out (``ALERT_LEASE_TTL``, small here; the default is checked to ke
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import signal
-import socket
 import sqlite3
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiohttp import web
 
@@ -23,10 +18,10 @@ from bot.sandbox import Sandbox, SandboxConfig
 from bot.services.alerts import OutboxSettings
 from bot.services.alerts.scheduler import DEFAULT_DELIVERY_INTERVAL
 from bot.storage import DeliveryStatus, SqliteStorage
+from tests.e2e.service.support import start_service
 from tests.fakes.slack_api import FakeSlackApi
 from tests.waiting import eventually
 
-ROOT = Path(__file__).resolve().parents[3]
 SLACK_TOKEN = "xoxb-lease-test-token-71d0"
 ZADARMA_SECRET = "zadarma-secret-for-the-lease-test"
 CHANNEL = "CALERTS"
@@ -52,47 +47,20 @@ async def zadarma_url() -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-async def start(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.DEVNULL
-    )
-    return proc, env["HTTP_PORT"]
-
-
-async def healthy(port: str, proc: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-
-        async def up() -> bool:
-            assert proc.returncode is None, "the service exited"
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(up, within=20, every=0.1, what="a healthy service")
-
-
-def environment(zadarma_url: str, slack: FakeSlackApi, database: Path, port: int) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZADARMA_", "TELEGRAM_", "SLACK_"))}
-    environ.update(
-        ZADARMA_API_URL=zadarma_url,
-        ZADARMA_KEY=SandboxConfig().key,
-        ZADARMA_SECRET=ZADARMA_SECRET,
-        SLACK_BOT_TOKEN=SLACK_TOKEN,
-        SLACK_SIGNING_SECRET="signing-secret-for-the-lease-test",
-        SLACK_API_BASE=slack.api_base,
-        SLACK_ADMIN_USERS="UADMIN1",
-        SLACK_ALERT_CHANNEL=CHANNEL,
-        DATABASE_URL=f"sqlite:///{database}",
-        ALERT_INTERVAL="3600",
-        ALERT_LEASE_TTL=str(LEASE_TTL),
-        HTTP_HOST="127.0.0.1",
-        HTTP_PORT=str(port),
-        LOG_FORMAT="json",
-        DRAIN_SECONDS="0",
-    )
-    return environ
+def environment(zadarma_url: str, slack: FakeSlackApi, database: Path) -> dict[str, str]:
+    return {
+        "ZADARMA_API_URL": zadarma_url,
+        "ZADARMA_KEY": SandboxConfig().key,
+        "ZADARMA_SECRET": ZADARMA_SECRET,
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": "signing-secret-for-the-lease-test",
+        "SLACK_API_BASE": slack.api_base,
+        "SLACK_ADMIN_USERS": "UADMIN1",
+        "SLACK_ALERT_CHANNEL": CHANNEL,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "ALERT_INTERVAL": "3600",
+        "ALERT_LEASE_TTL": str(LEASE_TTL),
+    }
 
 
 async def recorded_as_sent(database: Path) -> None:
@@ -114,12 +82,6 @@ def about_the_alert(args: dict[str, object]) -> bool:
     return PARAMS["number"] in "".join(ch for ch in text if ch.isdigit() or ch == " ").replace(" ", "")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_the_default_lease_keeps_a_stall_after_a_crash_within_30_seconds() -> None:
     assert OutboxSettings().lease_ttl + DEFAULT_DELIVERY_INTERVAL <= 30
 
@@ -134,26 +96,23 @@ async def test_a_killed_deliverer_is_taken_over_after_the_lease_ttl(zadarma_url:
 
     async with FakeSlackApi(bot_token=SLACK_TOKEN) as slack:
         slack.hold("chat.postMessage")
-        first, port = await start(environment(zadarma_url, slack, database, free_port()))
+        first = await start_service(environment(zadarma_url, slack, database), within=20)
         try:
-            await healthy(port, first)
             await slack.wait_for("chat.postMessage", seconds=20)  # the send is under way, lease held
         finally:
-            first.send_signal(signal.SIGKILL)
-            await first.wait()
+            first.proc.send_signal(signal.SIGKILL)
+            await first.proc.wait()
         killed = time.monotonic()
         slack.release("chat.postMessage")
 
-        second, port = await start(environment(zadarma_url, slack, database, free_port()))
+        second = await start_service(environment(zadarma_url, slack, database), within=20)
         try:
-            await healthy(port, second)
             await slack.wait_for("chat.postMessage", count=2, seconds=LEASE_TTL + 15)
             posts = [p for p in slack.calls_to("chat.postMessage") if about_the_alert(p.args)]
             took = time.monotonic() - killed
             await recorded_as_sent(database)
         finally:
-            second.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(second.wait(), 30)
+            await second.stop()
 
     assert took <= LEASE_TTL + DEFAULT_DELIVERY_INTERVAL + 5  # 5 s for the second process to start
     assert [p.args.get("channel") for p in posts] == [CHANNEL, CHANNEL]

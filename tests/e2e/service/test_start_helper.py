@@ -1,0 +1,53 @@
+"""The service tests' start helper trusts only the process it started: another server answering
+``/healthz`` on the port (another test's service, say) is never taken for it."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from bot.sandbox import Sandbox
+from tests.e2e.service.support import ZADARMA_SECRET, start_service
+from tests.fakes.telegram_api import FakeTelegram
+
+
+async def test_a_port_held_by_a_healthy_stranger_is_not_taken_for_the_service(
+    emulator: tuple[Sandbox, str],
+) -> None:
+    asked: list[str] = []
+
+    async def healthz(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.json_response({"ok": True, "parts": {}})
+
+    stranger = web.Application()
+    stranger.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(stranger)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+        sandbox, zadarma_url = emulator
+        async with FakeTelegram() as telegram:
+            env = {
+                "ZADARMA_API_URL": zadarma_url,
+                "ZADARMA_KEY": sandbox.key,
+                "ZADARMA_SECRET": ZADARMA_SECRET,
+                "TELEGRAM_BOT_TOKEN": telegram.token,
+                "TELEGRAM_API_BASE": telegram.base_url,
+                "DATABASE_URL": "memory://",
+            }
+            with pytest.raises(AssertionError, match="did not become healthy") as failed:
+                await start_service(env, port=port, within=20)
+            assert "address already in use" in str(failed.value).lower()
+
+            service = await start_service(env)  # its own free port, read from its own log
+            try:
+                assert service.port != port
+                assert service.listening_on() == service.port
+            finally:
+                assert await service.stop() == 0
+    finally:
+        await runner.cleanup()
+    assert asked == []  # the stranger was never asked
