@@ -57,14 +57,18 @@ Modes:
   ``cpu_per_update_ms=… baseline_ms=… mirror_ms=… ratio=… own_share=…``:
   CPU per update of the product, the baseline and the mirror (ms), ``ratio``
   = product / baseline, ``own_share`` = (product − mirror) / mirror (the bot's
-  own work relative to what aiogram costs for the same calls). The three bots
-  run side by side and take turns (``--baseline-repeats`` phases each, the
-  order rotated every round, so each goes first, second and third once in
-  three rounds), because on shared cores a machine slows under a long load
-  by tens of percent and favours whatever runs first; the product's phases
-  share out ``--rounds`` orders a user, so that the account (whose whole list
-  the emulator renders before every order) stays the size one phase leaves.
-  ``own_share`` by round is printed too. ``throughput`` measures them one
+  own work relative to what aiogram costs for the same calls). A fourth
+  process takes turns too: the product's Zadarma client alone, making the
+  same orders' Zadarma calls (the account check, the order, the SIP target,
+  the number's card) against an emulator of its own; what those calls cost
+  per update of the flow, over the mirror's cost, is the lowest ``own_share``
+  can go while an order makes them. The bots run side by side and take turns
+  (``--baseline-repeats`` phases each, the order rotated every round, so that
+  a machine that slows under a long load by tens of percent, as shared cores
+  do, weighs on all alike); the product's phases share out ``--rounds``
+  orders a user, so that the account (whose whole list the emulator renders
+  before every order) stays the size one phase leaves. ``own_share`` by
+  round is printed too. ``throughput`` measures them one
   after another, the product first, and prints its ``own_share`` for
   information only.
 * ``latency``: real round trips injected on loopback: every Zadarma call is
@@ -333,7 +337,8 @@ class Market:
         self.digits = {n.number for numbers in market.values() for n in numbers.values()}
         self.digits |= set(sandbox.state.numbers)
 
-    def refill(self, direction_id: DirectionId) -> None:
+    def refill(self, direction_id: DirectionId) -> FreeNumber:
+        """Put a fresh number on ``direction_id``'s market; returns it."""
         direction = self.sandbox.catalog.directions[direction_id]
         number = FreeNumber(
             new_number_id(self.rng, self.ids),
@@ -341,6 +346,7 @@ class Market:
             new_number_digits(self.rng, direction, self.digits),
         )
         self.sandbox.state.market.setdefault(direction_id, {})[number.id] = number
+        return number
 
 
 @dataclass(frozen=True)
@@ -715,7 +721,7 @@ async def started(
     mirror: bool = False,
     log: LogSetup | None = None,
 ) -> AsyncIterator[Run]:
-    """The fake Bot API, the emulator (product only) and the bot process, all on 127.0.0.1.
+    """The fake Bot API, the emulator (product and calls only) and the bot process, all on 127.0.0.1.
 
     ``mirror`` makes the baseline send the product's Bot API calls instead of one message an update.
     ``log``: the bot's log format and level (the same for every kind; INFO text by default).
@@ -735,7 +741,7 @@ async def started(
             "log_level": log.level,
             "event_loop": log.loop,
         }
-        if kind == "product":
+        if kind in ("product", "calls"):
             sandbox = Sandbox(
                 SandboxConfig(
                     balance=BALANCE, rate_limit=rate_limit or UNLIMITED, rate_window_seconds=REAL_WINDOW
@@ -1000,6 +1006,55 @@ async def product_phase(
     return sat
 
 
+async def calls_phase(run: Run, users: int, orders: int, name: str = "zadarma calls") -> Phase:
+    """The Zadarma calls of ``users`` x ``orders`` of the product's orders, made alone by its client.
+
+    Each user's numbers are put on the market first (the calls process gets them in its plan); the
+    users order at once, each one number after another, as in the product's saturation phase.
+    """
+    assert run.emulator is not None and run.market is not None
+    market = run.market
+    plan = [
+        [
+            [route.direction_id, number.id, number.number]
+            for number in (market.refill(route.direction_id) for _ in range(orders))
+        ]
+        for route in routes_for(run.emulator.sandbox, users)
+    ]
+    phase = Phase(name, users, 0.0)
+    calls0 = Counter(run.emulator.sandbox.calls)
+    bot0 = await run.bot.call("mark")
+    gc.collect()
+    gc.disable()
+    harness0 = harness_usage()
+    phase.started = time.perf_counter()
+    bot1 = await run.bot.call("orders", plan=plan, within=600)
+    phase.ended = time.perf_counter()
+    harness1 = harness_usage()
+    gc.enable()
+    phase.calls = Counter(run.emulator.sandbox.calls) - calls0
+    phase.orders = users * orders
+    phase.bot, phase.harness = (bot0, bot1), (harness0, harness1)
+    return phase
+
+
+def print_calls_alone(calls: Phase, runs: list[Phase], label: str) -> None:
+    """The calls-alone section: CPU per order and per call, and the calls made."""
+    total = sum(calls.calls.values())
+    cpu = calls.bot_cpu()
+    print(
+        f"\n{label} the product's Zadarma calls alone: its client (same transport, heap settings and"
+        " logging) making each order's calls, the product's, with no bot around them; run"
+        f" {len(runs)} times, on an emulator of its own that grows as the product's does"
+    )
+    print(
+        f"  {calls.orders} orders in {calls.wall:.2f} s; CPU per order by run: "
+        + ", ".join(f"{r.bot_cpu() / r.orders * 1000:.3f} ms" for r in runs)
+        + f"; {cpu / calls.orders * 1000:.3f} ms per order, {cpu / max(total, 1) * 1000:.3f} ms per call"
+    )
+    print_calls(calls, calls.orders)
+
+
 def profiling(args: argparse.Namespace) -> bool:
     """Whether the saturation phase runs under cProfile (``--profile FILE``)."""
     return args.profile is not None and args.profile_phase == "saturation"
@@ -1097,8 +1152,13 @@ def print_mirror(same_calls: Run, mirrors: list[Phase], label: str) -> Phase:
     return mirror
 
 
-def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results, *, interleaved: bool) -> None:
+def compare(
+    sat: Phase, ref: Phase, mirror: Phase, results: Results, *, interleaved: bool, calls: Phase | None = None
+) -> None:
     """The product against the baseline and the mirror (saturation figures); sets ``results.ratio_line``.
+
+    With ``calls`` (the product's Zadarma calls made alone), also what those calls cost per update
+    of the product's flow, as a share of the mirror: ``own_share`` cannot go below it with them.
 
     Not ``interleaved`` (the product measured first, the others after it), ``own_share`` is
     printed for information only: on shared cores a machine that slows under a long load
@@ -1121,6 +1181,16 @@ def compare(sat: Phase, ref: Phase, mirror: Phase, results: Results, *, interlea
         f" {(ours_cpu - mirror_cpu) * 1000:.3f} ms per update = {own_share:.2f} of the mirror's"
         " (conversations, storage, Zadarma calls, rendering, its own log lines)"
     )
+    if calls is not None:
+        # per update of the product's flow: the calls' CPU per order over the product's updates per order
+        calls_cpu = calls.bot_cpu() / calls.orders / (sat.updates / sat.orders)
+        floor = calls_cpu / mirror_cpu
+        print(
+            f"  of which at least the Zadarma calls: made alone by the product's client, an order's calls"
+            f" cost {calls_cpu * 1000:.3f} ms per update of the flow = {floor:.2f} of the mirror's: the"
+            " lowest own_share can go while an order makes these calls"
+        )
+        results.add("  Zadarma calls alone: (calls) / mirror", f"{floor:.2f}", "", True, info=True)
     print(
         f"  CPU-bound ceiling (1 / CPU per update): {1 / ours_cpu:.0f} updates/s"
         f" (baseline {1 / base_cpu:.0f}); the bot's threads share one GIL, so one core is all it can use"
@@ -1263,22 +1333,26 @@ async def ratio(args: argparse.Namespace, tmp: Path, results: Results) -> None:
         started(
             "baseline", tmp, webhook, rate_limit=None, client_rate_limit=None, mirror=True, log=log
         ) as same_calls,
+        started("calls", tmp, webhook, rate_limit=UNLIMITED, client_rate_limit=UNLIMITED, log=log) as alone,
     ):
         assert run.emulator is not None
         customers = run.customers(args.users, routes=routes_for(run.emulator.sandbox, args.users))
         await product_warm_up(run)
         base_users = await baseline_warm_up(base, args, "baseline")
         mirror_users = await baseline_warm_up(same_calls, args, "mirror", mirror=True)
+        await calls_phase(alone, len(ROUTES) + 1, 1, "calls warm-up")  # as many orders as the product's
         turns: dict[str, Callable[[], Awaitable[Phase]]] = {
             "product": lambda: product_phase(run, args, customers, orders),
             "baseline": lambda: baseline_phase(base, args, "baseline", base_users),
             "mirror": lambda: baseline_phase(same_calls, args, "mirror", mirror_users, mirror=True),
+            "calls": lambda: calls_phase(alone, args.users, orders),
         }
         kinds = list(turns)
         phases: dict[str, list[Phase]] = {kind: [] for kind in kinds}
         order: list[str] = []
         for i in range(rounds):
-            for kind in kinds[i % 3 :] + kinds[: i % 3]:
+            shift = i % len(kinds)
+            for kind in kinds[shift:] + kinds[:shift]:
                 phases[kind].append(await turns[kind]())
                 order.append(kind)
         print(f"turns: {', '.join(order)}")
@@ -1287,12 +1361,15 @@ async def ratio(args: argparse.Namespace, tmp: Path, results: Results) -> None:
         print_bot_log(run.bot)
         ref = await print_baseline(base, args, phases["baseline"], "(b)")
         mirror = print_mirror(same_calls, phases["mirror"], "(c)")
+        calls = merged(phases["calls"])
+        print_calls_alone(calls, phases["calls"], "(d)")
+        print_log_volume(alone.bot, calls)
     shares = [
         (p.bot_cpu() / p.updates) / (m.bot_cpu() / m.updates) - 1
         for p, m in zip(phases["product"], phases["mirror"], strict=True)
     ]
     print(f"\nown_share by round (each round's product phase against its mirror phase): {fmt_list(shares)}")
-    compare(sat, ref, mirror, results, interleaved=True)
+    compare(sat, ref, mirror, results, interleaved=True, calls=calls)
 
 
 def fmt_list(values: list[float]) -> str:

@@ -14,7 +14,10 @@ under test. ``"kind": "product"`` builds the real bot exactly as
 the Telegram part, the alert scheduler and the web server); ``"kind": "baseline"``
 is a minimal aiogram bot (its own ``Dispatcher`` and ``Bot``) that answers every
 update with one message. Either receives updates by long polling or by webhook,
-as configured. Control operations: ``mark`` (resource sample), ``drain``
+as configured. ``"kind": "calls"`` is no bot: the product's Zadarma client (built by
+:func:`bot.app.open_core`, as the product's) making an order's calls, the ones the
+product makes, with nothing around them (control operation ``orders``).
+Control operations: ``mark`` (resource sample), ``drain``
 (wait until every update received so far is handled, then sample),
 ``reset_limiter`` (a fresh client-side Zadarma rate limiter with the configured
 budget), ``conversations`` (how many the store holds), ``profile``
@@ -44,7 +47,10 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[1]
@@ -330,25 +336,17 @@ class Control:
 
 async def _serve_product(config: dict[str, Any], control: Control) -> None:
     from bot.app import build_service, open_core, settle_heap
-    from bot.config import Settings
     from bot.zadarma.ratelimit import RateLimiter
 
     webhook_port = config.get("webhook_port")
-    settings = Settings.model_validate(
-        {
-            "zadarma_api_url": config["zadarma_url"],
-            "zadarma_key": config["zadarma_key"],
-            "zadarma_secret": config["zadarma_secret"],
-            "database_url": "sqlite:///" + config["db_path"],
-            "telegram_bot_token": config["token"],
-            "telegram_api_base": config["telegram_url"],
-            "telegram_webhook_url": f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}" if webhook_port else "",
-            "telegram_webhook_secret": WEBHOOK_SECRET if webhook_port else "",
-            "http_host": "127.0.0.1",
-            "http_port": webhook_port or 0,
-            "log_format": config.get("log_format", "text"),
-            "log_level": config.get("log_level", "INFO"),
-        }
+    settings = _zadarma_settings(
+        config,
+        telegram_bot_token=config["token"],
+        telegram_api_base=config["telegram_url"],
+        telegram_webhook_url=f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}" if webhook_port else "",
+        telegram_webhook_secret=WEBHOOK_SECRET if webhook_port else "",
+        http_host="127.0.0.1",
+        http_port=webhook_port or 0,
     )
     _configure_logging(config, settings.secret_values())
     client_limit = config.get("client_rate_limit")
@@ -379,6 +377,72 @@ async def _serve_product(config: dict[str, Any], control: Control) -> None:
             )
         finally:
             await service.runner.stop()
+
+
+def _zadarma_settings(config: dict[str, Any], **more: Any) -> Settings:
+    """The product's settings for the emulator and the store of ``config`` (``more`` on top)."""
+    from bot.config import Settings
+
+    return Settings.model_validate(
+        {
+            "zadarma_api_url": config["zadarma_url"],
+            "zadarma_key": config["zadarma_key"],
+            "zadarma_secret": config["zadarma_secret"],
+            "database_url": "sqlite:///" + config["db_path"],
+            "log_format": config.get("log_format", "text"),
+            "log_level": config.get("log_level", "INFO"),
+            **more,
+        }
+    )
+
+
+async def _serve_calls(config: dict[str, Any], control: Control) -> None:
+    """The Zadarma calls of the product's orders, made alone by the product's client.
+
+    ``orders`` takes a plan: per user, a list of ``[direction_id, number_id, number]``; the users
+    run at once, each ordering its numbers one after another as a customer does. Each order makes
+    the calls the product makes for it, in its order and with its arguments: the account check
+    (``find_direct_number``), the order, the SIP login, and the number's card.
+    """
+    from bot.app import open_core
+    from bot.heap import freeze_heap
+    from bot.zadarma.ratelimit import Priority, RateLimiter
+
+    settings = _zadarma_settings(config)
+    _configure_logging(config, settings.secret_values())
+    async with open_core(settings) as core:
+        client = core.client
+        if config.get("client_rate_limit"):
+            client.limiter = RateLimiter(config["client_rate_limit"])
+        sip = (await client.sip_logins()).sips[0].id  # the product's catalog keeps these for a minute
+        freeze_heap()
+
+        async def order(direction_id: int | str, number_id: str, number: str) -> None:
+            if await client.find_direct_number(number, priority=Priority.START) is not None:
+                raise RuntimeError(f"{number} is in the account already")
+            placed = await client.order_number(
+                direction_id=direction_id,
+                documents_group_id=0,
+                number_id=number_id,
+                period="month",
+                autorenew_period="month",
+            )
+            await client.set_sip_target(placed.number, sip)
+            await client.direct_number(placed.number)
+
+        async def orders(plan: list[list[list[Any]]]) -> dict[str, Any]:
+            async def customer(items: list[list[Any]]) -> None:
+                for direction_id, number_id, number in items:
+                    await order(direction_id, number_id, number)
+
+            await asyncio.gather(*(customer(items) for items in plan))
+            return control.usage()
+
+        async def drain() -> dict[str, Any]:
+            return control.usage()
+
+        control.reply({"ready": True, "mode": "calls", "pid": os.getpid(), **control.usage()})
+        await control.serve({"orders": orders, "drain": drain})
 
 
 async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
@@ -520,7 +584,7 @@ def main(argv: list[str]) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(1, str(ROOT))  # the product's packages, installed or not
     control = Control()
-    serve = _serve_product if config["kind"] == "product" else _serve_baseline
+    serve = {"product": _serve_product, "calls": _serve_calls}.get(config["kind"], _serve_baseline)
     from bot import eventloop  # after the path is set
 
     eventloop.run(serve(config, control), config.get("event_loop", "auto"))
