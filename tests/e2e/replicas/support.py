@@ -26,9 +26,9 @@ from bot.sandbox import Sandbox
 from tests.e2e.service.support import (
     SLACK_SIGNING,
     SLACK_TOKEN,
-    ZADARMA_SECRET,
     Service,
     start_service,
+    telegram_env,
 )
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, Injected
@@ -214,7 +214,7 @@ async def cluster(
     **extra: str,
 ) -> AsyncIterator[Cluster]:
     """Two replicas (each with its ``replica_env`` on top of the shared settings) behind the proxy."""
-    sandbox, zadarma_url = emulator
+    sandbox = emulator[0]
     async with AsyncExitStack() as stack:
         database_url = await stack.enter_async_context(fresh_database(postgres_url))
         prefix = await stack.enter_async_context(fresh_prefix(redis_url))
@@ -224,11 +224,7 @@ async def cluster(
         await proxy.start()
         stack.push_async_callback(proxy.close)
         env = {
-            "ZADARMA_API_URL": zadarma_url,
-            "ZADARMA_KEY": sandbox.key,
-            "ZADARMA_SECRET": ZADARMA_SECRET,
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE": telegram.base_url,
+            **telegram_env(emulator, telegram),
             "TELEGRAM_WEBHOOK_URL": proxy.url + WEBHOOK_PATH,
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "SLACK_BOT_TOKEN": SLACK_TOKEN,

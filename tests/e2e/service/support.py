@@ -93,6 +93,19 @@ async def emulator(sandbox_realistic: bool) -> AsyncIterator[tuple[Sandbox, str]
         yield served
 
 
+def telegram_env(emulator: tuple[Sandbox, str], telegram: FakeTelegram, **more: str) -> dict[str, str]:
+    """The service's settings for the emulator and the fake Bot API, with ``more`` on top."""
+    sandbox, zadarma_url = emulator
+    return {
+        "ZADARMA_API_URL": zadarma_url,
+        "ZADARMA_KEY": sandbox.key,
+        "ZADARMA_SECRET": ZADARMA_SECRET,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE": telegram.base_url,
+        **more,
+    }
+
+
 async def start_service(env: dict[str, str], *, port: int | None = None, within: float = 30) -> Service:
     """Start ``python -m bot run`` with ``env``; wait until healthy (at most ``within`` seconds).
 

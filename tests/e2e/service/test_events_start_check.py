@@ -15,7 +15,7 @@ import httpx
 from bot.sandbox import Sandbox
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.ratelimit import RateLimiter
-from tests.e2e.service.support import ZADARMA_SECRET, Service, free_port, start_service
+from tests.e2e.service.support import ZADARMA_SECRET, Service, free_port, start_service, telegram_env
 from tests.fakes.telegram_api import FakeTelegram
 from tests.waiting import eventually
 
@@ -49,13 +49,9 @@ async def check_three_starts(emulator: tuple[Sandbox, str], tmp_path: Path, tele
     port = free_port()
     events_url = f"http://127.0.0.1:{port}/zadarma/events"
     env = {
-        "ZADARMA_API_URL": zadarma_url,
-        "ZADARMA_KEY": sandbox.key,
-        "ZADARMA_SECRET": ZADARMA_SECRET,
+        **telegram_env(emulator, telegram),
         "ZADARMA_EVENTS_URL": events_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_API_BASE": telegram.base_url,
     }
 
     # nothing set on the account: a warning with the command, and the account left as it was

@@ -23,6 +23,7 @@ from tests.e2e.service.support import (
     act,
     slack_signed,
     start_service,
+    telegram_env,
 )
 from tests.fakes import scans
 from tests.fakes.slack_api import FakeSlackApi
@@ -36,14 +37,10 @@ JPEG = scans.jpeg(marker=DOCUMENT_MARKER * 40)
 async def test_the_service_runs_every_part_and_keeps_secrets_out_of_its_logs(
     emulator: tuple[Sandbox, str], tmp_path: Path
 ) -> None:
-    sandbox, zadarma_url = emulator
+    sandbox = emulator[0]
     async with FakeTelegram() as telegram, FakeSlackApi(bot_token=SLACK_TOKEN) as slack:
         env = {
-            "ZADARMA_API_URL": zadarma_url,
-            "ZADARMA_KEY": sandbox.key,
-            "ZADARMA_SECRET": ZADARMA_SECRET,
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE": telegram.base_url,
+            **telegram_env(emulator, telegram),
             "SLACK_BOT_TOKEN": SLACK_TOKEN,
             "SLACK_SIGNING_SECRET": SLACK_SIGNING,
             "SLACK_API_BASE": slack.api_base,

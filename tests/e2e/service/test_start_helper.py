@@ -7,7 +7,7 @@ import pytest
 from aiohttp import web
 
 from bot.sandbox import Sandbox
-from tests.e2e.service.support import ZADARMA_SECRET, start_service
+from tests.e2e.service.support import start_service, telegram_env
 from tests.fakes.telegram_api import FakeTelegram
 
 
@@ -28,16 +28,8 @@ async def test_a_port_held_by_a_healthy_stranger_is_not_taken_for_the_service(
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
-        sandbox, zadarma_url = emulator
         async with FakeTelegram() as telegram:
-            env = {
-                "ZADARMA_API_URL": zadarma_url,
-                "ZADARMA_KEY": sandbox.key,
-                "ZADARMA_SECRET": ZADARMA_SECRET,
-                "TELEGRAM_BOT_TOKEN": telegram.token,
-                "TELEGRAM_API_BASE": telegram.base_url,
-                "DATABASE_URL": "memory://",
-            }
+            env = telegram_env(emulator, telegram, DATABASE_URL="memory://")
             with pytest.raises(AssertionError, match="did not become healthy") as failed:
                 await start_service(env, port=port, within=20)
             assert "address already in use" in str(failed.value).lower()

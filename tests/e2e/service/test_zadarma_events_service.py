@@ -24,7 +24,14 @@ from bot.sandbox import Sandbox
 from bot.storage import SqliteStorage, UserRef
 from bot.zadarma.client import ZadarmaClient
 from bot.zadarma.ratelimit import RateLimiter
-from tests.e2e.service.support import SLACK_SIGNING, SLACK_TOKEN, ZADARMA_SECRET, Service, start_service
+from tests.e2e.service.support import (
+    SLACK_SIGNING,
+    SLACK_TOKEN,
+    ZADARMA_SECRET,
+    Service,
+    start_service,
+    telegram_env,
+)
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -69,11 +76,7 @@ async def test_sms_and_calls_reach_the_owner_once_and_forged_events_never(
         finally:
             await store.close()
         env = {
-            "ZADARMA_API_URL": zadarma_url,
-            "ZADARMA_KEY": sandbox.key,
-            "ZADARMA_SECRET": ZADARMA_SECRET,
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE": telegram.base_url,
+            **telegram_env(emulator, telegram),
             "SLACK_BOT_TOKEN": SLACK_TOKEN,
             "SLACK_SIGNING_SECRET": SLACK_SIGNING,
             "SLACK_API_BASE": slack.api_base,

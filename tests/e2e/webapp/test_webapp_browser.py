@@ -25,7 +25,7 @@ from bot.storage.keyfile import key_file_for, load_or_create_key
 from bot.storage.sealing import StateCipher, StateKeys
 from conversations.i18n import translator
 from conversations.state import load_state
-from tests.e2e.service.support import ZADARMA_SECRET, Service, act, start_service
+from tests.e2e.service.support import Service, act, start_service, telegram_env
 from tests.e2e.webapp.browser import DARK, chromium, launch_url, open_page, passport_photo, screenshot, signed
 from tests.fakes import scans
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
@@ -56,14 +56,9 @@ PROGRESS_WATCH = """() => {
 
 
 async def start_bot(telegram: FakeTelegram, emulator: tuple[Sandbox, str], db: Path) -> Service:
-    sandbox, zadarma_url = emulator
     return await start_service(
         {
-            "ZADARMA_API_URL": zadarma_url,
-            "ZADARMA_KEY": sandbox.key,
-            "ZADARMA_SECRET": ZADARMA_SECRET,
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE": telegram.base_url,
+            **telegram_env(emulator, telegram),
             "TELEGRAM_WEBAPP_URL": WEBAPP_URL,
             "DATABASE_URL": f"sqlite:///{db}",
             "ALERT_INTERVAL": "3600",
