@@ -842,8 +842,10 @@ def print_log_volume(bot: BotProcess, phase: Phase, indent: str = "  ") -> None:
     size = bot.log_path.stat().st_size if bot.log_path.exists() else 0
     by_logger = Counter(logger_of(line) or "(not a log line)" for line in lines)
     print(
-        f"{indent}bot log so far: {len(lines)} lines, {size / 1024:.0f} kB (this phase: {phase.updates}"
-        " updates); lines by logger: " + ", ".join(f"{name} {n}" for name, n in by_logger.most_common(6))
+        f"{indent}bot log so far: {len(lines)} lines, {size / 1024:.0f} kB (this phase: "
+        + (f"{phase.updates} updates" if phase.updates else f"{sum(phase.calls.values())} calls")
+        + "); lines by logger: "
+        + ", ".join(f"{name} {n}" for name, n in by_logger.most_common(6))
     )
 
 

@@ -427,7 +427,7 @@ async def _serve_calls(config: dict[str, Any], control: Control) -> None:
                 period="month",
                 autorenew_period="month",
             )
-            await client.set_sip_target(placed.number, sip)
+            await client.set_sip_target(placed.number, sip, test_mode=False)  # the order's SIP step sends it
             await client.direct_number(placed.number)
 
         async def orders(plan: list[list[list[Any]]]) -> dict[str, Any]:
@@ -438,11 +438,8 @@ async def _serve_calls(config: dict[str, Any], control: Control) -> None:
             await asyncio.gather(*(customer(items) for items in plan))
             return control.usage()
 
-        async def drain() -> dict[str, Any]:
-            return control.usage()
-
         control.reply({"ready": True, "mode": "calls", "pid": os.getpid(), **control.usage()})
-        await control.serve({"orders": orders, "drain": drain})
+        await control.serve({"orders": orders})
 
 
 async def _serve_baseline(config: dict[str, Any], control: Control) -> None:
