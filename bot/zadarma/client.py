@@ -121,8 +121,16 @@ class CallObserver(Protocol):
         """One attempt at ``path`` ended: ``status`` is the HTTP status, ``timeout`` or ``error``."""
 
 
+CONNECT_TIMEOUT = 5.0
+"""Seconds to connect at most, unless the whole ``timeout`` is shorter (or ``connect_timeout`` says)."""
+
+
 class ZadarmaClient:
-    """Typed, signed access to the Zadarma API over an injected ``httpx.AsyncClient``."""
+    """Typed, signed access to the Zadarma API over an injected ``httpx.AsyncClient``.
+
+    ``timeout`` bounds each attempt's wait for the reply (and for sending), ``connect_timeout``
+    its connecting (default: :data:`CONNECT_TIMEOUT`, or ``timeout`` when shorter).
+    """
 
     def __init__(
         self,
@@ -133,6 +141,7 @@ class ZadarmaClient:
         secret: str,
         limiter: ApiBudget | None = None,
         timeout: float = 15.0,
+        connect_timeout: float | None = None,
         max_retries: int = 3,
         backoff: float = 0.25,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -146,7 +155,10 @@ class ZadarmaClient:
         self._key = key
         self._secret = secret
         self.limiter: ApiBudget = limiter or RateLimiter()
-        self._timeout = timeout
+        # A float given to httpx per request would replace the HTTP client's whole Timeout, its
+        # connect limit included: the connect limit is set here, with the reply's.
+        connect = min(CONNECT_TIMEOUT, timeout) if connect_timeout is None else connect_timeout
+        self._timeout = httpx.Timeout(timeout, connect=connect)
         self._max_retries = max_retries
         self._backoff = backoff
         self._sleep = sleep
