@@ -42,7 +42,7 @@ from bot.storage import (
     open_storage,
     utc_now,
 )
-from bot.zadarma.client import CONNECT_TIMEOUT, ZadarmaClient
+from bot.zadarma.client import ZadarmaClient, attempt_timeout
 from bot.zadarma.cookieless import CookielessClient
 from bot.zadarma.errors import ZadarmaAuthError, ZadarmaError
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
@@ -61,9 +61,7 @@ def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None =
     return CookielessClient(
         transport=transport
         or make_transport(settings.zadarma_transport, ZADARMA_LIMITS, settings.zadarma_api_url),
-        timeout=httpx.Timeout(
-            settings.zadarma_timeout, connect=min(CONNECT_TIMEOUT, settings.zadarma_timeout)
-        ),
+        timeout=attempt_timeout(settings.zadarma_timeout),
         limits=ZADARMA_LIMITS,
         follow_redirects=False,
     )

@@ -125,6 +125,12 @@ CONNECT_TIMEOUT = 5.0
 """Seconds to connect at most, unless the whole ``timeout`` is shorter (or ``connect_timeout`` says)."""
 
 
+def attempt_timeout(timeout: float, connect_timeout: float | None = None) -> httpx.Timeout:
+    """An attempt's limits: ``timeout`` for the reply (and sending), and the connect limit."""
+    connect = min(CONNECT_TIMEOUT, timeout) if connect_timeout is None else connect_timeout
+    return httpx.Timeout(timeout, connect=connect)
+
+
 class ZadarmaClient:
     """Typed, signed access to the Zadarma API over an injected ``httpx.AsyncClient``.
 
@@ -155,10 +161,8 @@ class ZadarmaClient:
         self._key = key
         self._secret = secret
         self.limiter: ApiBudget = limiter or RateLimiter()
-        # A float given to httpx per request would replace the HTTP client's whole Timeout, its
-        # connect limit included: the connect limit is set here, with the reply's.
-        connect = min(CONNECT_TIMEOUT, timeout) if connect_timeout is None else connect_timeout
-        self._timeout = httpx.Timeout(timeout, connect=connect)
+        # given to httpx with every request, which replaces the HTTP client's own Timeout whole
+        self._timeout = attempt_timeout(timeout, connect_timeout)
         self._max_retries = max_retries
         self._backoff = backoff
         self._sleep = sleep
