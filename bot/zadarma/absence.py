@@ -1,13 +1,14 @@
-"""Proof that one number is not in the account's list, without building the list.
+"""Proof that some numbers are not in the account's list, without building the list.
 
-The check before an order reads ``GET /v1/direct_numbers/`` for one number,
+The check before an order reads ``GET /v1/direct_numbers/`` for one number
+(or for several, when checks share one read: :mod:`bot.zadarma.list_reads`),
 and almost always finds it absent. Building the whole reply as dicts only to
 look at each item's ``number`` costs milliseconds on an account with
 thousands of numbers, on every order. :class:`AbsenceReader` first reads the
 body with ``msgspec`` into only what the absence depends on (the reply's
 ``status`` and ``message``, and each item's ``number``), skipping, but still
 checking, everything else. When that proves that no item's ``number`` holds
-the number asked for, the reply is the envelope with an empty
+any of the numbers asked for, the reply is the envelope with an empty
 :class:`NotListed` list. Anything else is decoded whole by
 :func:`bot.zadarma.jsontext.loads`, for the caller's ordinary reading.
 
@@ -53,16 +54,18 @@ _PAGE = msgspec.json.Decoder(_Page)
 
 
 class AbsenceReader:
-    """A :class:`~bot.zadarma.brief.BodyReader` of ``direct_numbers`` for one number.
+    """A :class:`~bot.zadarma.brief.BodyReader` of ``direct_numbers`` for some numbers.
 
-    ``wanted`` is the number as compared (digits, without ``+``). The result is
-    the reply with :data:`KEY` as a :class:`NotListed` when no item's
-    ``number`` holds ``wanted``; otherwise, or when that cannot be decided
-    exactly, ``jsontext.loads`` of the body.
+    Each of ``wanted`` is a number as compared (digits, without ``+``). The
+    result is the reply with :data:`KEY` as a :class:`NotListed` when no item's
+    ``number`` holds any of them; otherwise, or when that cannot be decided
+    exactly (no number given, or one that is not plain digits), ``jsontext.loads``
+    of the body.
     """
 
-    def __init__(self, wanted: str) -> None:
-        self._wanted = wanted if wanted.isascii() and wanted.isdigit() else None
+    def __init__(self, *wanted: str) -> None:
+        plain = bool(wanted) and all(w.isascii() and w.isdigit() for w in wanted)
+        self._wanted = wanted if plain else None
         self._chunks: list[bytes] = []
 
     def feed(self, chunk: bytes) -> None:
@@ -93,7 +96,7 @@ class AbsenceReader:
             ValueError,
         ):  # ValueError: bad UTF-8, str() of a huge int
             return None
-        if wanted in numbers:
+        if any(w in numbers for w in wanted):
             return None
         reply: dict[str, Any] = {}
         if page.status is not msgspec.UNSET:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.zadarma import absence
 from bot.zadarma import models as m
-from bot.zadarma.absence import AbsenceReader, NotListed
+from bot.zadarma.absence import NotListed
 from bot.zadarma.brief import (
     BodyReader,
     BriefReader,
@@ -44,6 +44,7 @@ from bot.zadarma.errors import (
     ZadarmaRateLimited,
     ZadarmaTransportError,
 )
+from bot.zadarma.list_reads import SharedListReads
 from bot.zadarma.parsing import DirectionId, to_str
 from bot.zadarma.ratelimit import ApiBudget, Priority, RateLimiter, parse_reset
 from bot.zadarma.signing import ParamValue, authorization_header, build_query
@@ -174,6 +175,11 @@ class ZadarmaClient:
         #: List items skipped as unreadable since start (read by the health report).
         self.skipped_items = 0
         self._types_lock = asyncio.Lock()
+        self._list_reads = SharedListReads(
+            lambda priority, make_reader: self.request(
+                "GET", "/v1/direct_numbers/", priority=priority, reader=make_reader
+            )
+        )
 
     def __repr__(self) -> str:
         return f"ZadarmaClient(base_url={str(self._base)!r}, key={self._key[:4]}…)"
@@ -194,7 +200,8 @@ class ZadarmaClient:
 
         ``reader`` makes what turns the reply's body, fed as it arrives, into JSON
         values (``json.loads`` of the whole; a streaming reader for very long
-        lists, see :mod:`bot.zadarma.brief`), one per attempt. ``priority`` is the
+        lists, see :mod:`bot.zadarma.brief`), one per attempt, once the limiter
+        has let that attempt go and right before it is sent. ``priority`` is the
         limiter's (see :class:`Priority`); by default :func:`call_priority` of the path.
         """
         method = method.upper()
@@ -209,7 +216,7 @@ class ZadarmaClient:
         rank = call_priority(method, path) if priority is None else priority
         for attempt in range(1, attempts + 1):
             try:
-                return await self._send_once(method, path, query, clean, files, headers, reader(), rank)
+                return await self._send_once(method, path, query, clean, files, headers, reader, rank)
             except ZadarmaError as exc:
                 if attempt >= attempts or not _retryable(exc):
                     self.last_call_ok = isinstance(exc, ZadarmaAPIError) and not isinstance(
@@ -240,10 +247,11 @@ class ZadarmaClient:
         params: Mapping[str, ParamValue],
         files: Mapping[str, UploadFile] | None,
         headers: dict[str, str],
-        reader: BodyReader,
+        make_reader: Callable[[], BodyReader],
         priority: int,
     ) -> dict[str, Any]:
         await self.limiter.acquire(priority)
+        reader = make_reader()
         started = time.perf_counter()
         url = self._url(path.encode("ascii") + (b"?" + query.encode() if method == "GET" else b""))
         streamed = False
@@ -549,11 +557,13 @@ class ZadarmaClient:
         is skipped, logged and counted; the others are not looked at. When no
         item's ``number`` holds the number (the usual answer before an order),
         :class:`~bot.zadarma.absence.AbsenceReader` proves it without building the
-        list.
+        list. Checks at the same ``priority`` that wait for the limiter together
+        share one read, sent after all of them were asked
+        (:class:`~bot.zadarma.list_reads.SharedListReads`).
         """
         path, key = "/v1/direct_numbers/", absence.KEY
         wanted = number.strip().lstrip("+")
-        body = await self.request("GET", path, priority=priority, reader=partial(AbsenceReader, wanted))
+        body = await self._list_reads.read(wanted, priority)
         if isinstance(body.get(key), NotListed):
             return None
         for index, item in enumerate(_list_of(body.get(key), key, "GET", path)):

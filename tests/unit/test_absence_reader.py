@@ -250,3 +250,36 @@ async def test_the_client_answers_an_absent_number_without_decoding_the_whole_li
         assert whole == []
         found = await client.find_direct_number(owned[0])
         assert found is not None and len(whole) == 1 and whole[0] > 50 * 100  # the whole list, read once
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(replies | plain_replies, st.sampled_from(["48221234568", "1", "4822123456", "99"]))
+def test_several_numbers_are_proved_absent_only_when_each_alone_would_be(
+    reply: dict[str, Any], other: str
+) -> None:
+    """The read that checks share: absence of all, or the whole reading for every one of them."""
+    body = json.dumps(reply).encode()
+    alone = [check_against_whole_reading(body, wanted) for wanted in (WANTED, other)]
+    try:
+        decoded = jsontext.loads(body)
+    except (ValueError, RecursionError) as refused:
+        with pytest.raises(type(refused)):
+            _read_many(body, WANTED, other)
+        return
+    together = _read_many(body, WANTED, other)
+    if all(alone):
+        assert isinstance(together["info"], NotListed)
+    else:
+        assert together == decoded and not isinstance(together.get("info"), NotListed)
+
+
+def _read_many(body: bytes, *wanted: str) -> Any:
+    reader = AbsenceReader(*wanted)
+    reader.feed(body)
+    return reader.finish()
+
+
+def test_no_number_at_all_is_never_proved_absent() -> None:
+    body = b'{"status":"success","info":[{"number":"1"}]}'
+    assert _read_many(body) == json.loads(body)
+    assert not isinstance(_read_many(body)["info"], NotListed)
