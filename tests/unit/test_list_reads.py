@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from bot.zadarma import ZadarmaClient, ZadarmaTransportError
+from bot.zadarma.models import DirectNumber
 from bot.zadarma.ratelimit import Priority, RateLimiter
 from tests.fakes.clock import FakeClock
 
@@ -92,13 +93,21 @@ async def until(condition: object, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
+async def queued(
+    client: ZadarmaClient, limiter: GatedLimiter, *numbers: str, priority: int | None = None
+) -> list[asyncio.Task[DirectNumber | None]]:
+    """Checks of ``numbers``, waiting together for the limiter behind one read."""
+    checks = [asyncio.create_task(client.find_direct_number(n, priority=priority)) for n in numbers]
+    await until(lambda: limiter.held == 1, "one read waits for the limiter")
+    return checks
+
+
 async def test_checks_waiting_for_the_limiter_share_one_read_and_each_gets_its_own_answer() -> None:
     account = Account("+48221234567", "48229876543")
     limiter = GatedLimiter()
     client = client_of(account, limiter)
     asked = ["48220000001", "+48229876543", "48220000002", "48221234567"]
-    checks = [asyncio.create_task(client.find_direct_number(n, priority=Priority.START)) for n in asked]
-    await until(lambda: limiter.held == 1, "the shared read waits for the limiter")
+    checks = await queued(client, limiter, *asked, priority=Priority.START)
     limiter.gate.set()
     found = await asyncio.gather(*checks)
     assert [r.number if r else None for r in found] == [None, "48229876543", None, "+48221234567"]
@@ -113,14 +122,13 @@ async def test_checks_that_all_prove_absence_share_a_read_that_lists_nothing() -
     account = Account("48221234567")
     limiter = GatedLimiter()
     client = client_of(account, limiter)
-    checks = [asyncio.create_task(client.find_direct_number(f"4822000000{i}")) for i in range(5)]
-    await until(lambda: limiter.held == 1, "one read waits")
+    checks = await queued(client, limiter, *(f"4822000000{i}" for i in range(5)))
     limiter.gate.set()
     assert await asyncio.gather(*checks) == [None] * 5
     assert account.requests == 1
 
 
-async def test_a_check_asked_after_the_read_was_sent_reads_the_account_again() -> None:
+async def test_a_check_asked_after_the_read_was_sent_reads_the_account_again_at_once() -> None:
     """The evidence before an order: the read must start after the check was asked."""
     account = Account("48221234567")
     account.hold = asyncio.Event()
@@ -129,30 +137,15 @@ async def test_a_check_asked_after_the_read_was_sent_reads_the_account_again() -
     client = client_of(account, limiter)
     first = asyncio.create_task(client.find_direct_number("48229999999", priority=Priority.START))
     await asyncio.wait_for(account.arrived.wait(), 5)
-    # The number becomes the account's after the first read was answered by the server's state.
+    # The number becomes the account's once the first read has been answered from the server's state.
     account.numbers.append("48229999999")
-    account.hold.set()
-    second = await client.find_direct_number("48229999999", priority=Priority.START)
-    assert await first is None
-    assert second is not None and second.number == "48229999999"
-    assert account.requests == 2
-
-
-async def test_a_read_on_its_way_takes_no_more_checks_even_while_its_reply_is_awaited() -> None:
-    account = Account()
-    account.hold = asyncio.Event()
-    limiter = GatedLimiter()
-    limiter.gate.set()
-    client = client_of(account, limiter)
-    first = asyncio.create_task(client.find_direct_number("48221111111", priority=Priority.START))
-    await asyncio.wait_for(account.arrived.wait(), 5)
-    account.numbers.append("48222222222")
-    second = asyncio.create_task(client.find_direct_number("48222222222", priority=Priority.START))
+    second = asyncio.create_task(client.find_direct_number("48229999999", priority=Priority.START))
+    # Its own read goes out while the first one's reply is still awaited.
     await until(lambda: account.requests == 2, "the later check sends a read of its own")
     account.hold.set()
     assert await first is None
     found = await second
-    assert found is not None and found.number == "48222222222"
+    assert found is not None and found.number == "48229999999"
 
 
 async def test_checks_at_other_priorities_do_not_share_a_read() -> None:
@@ -173,8 +166,7 @@ async def test_a_failed_read_fails_every_check_that_shared_it_and_the_next_check
     account.fail_next = True
     limiter = GatedLimiter()
     client = client_of(account, limiter)
-    checks = [asyncio.create_task(client.find_direct_number(n)) for n in ("48221234567", "48220000000")]
-    await until(lambda: limiter.held == 1, "one read waits")
+    checks = await queued(client, limiter, "48221234567", "48220000000")
     limiter.gate.set()
     results = await asyncio.gather(*checks, return_exceptions=True)
     assert [type(r) for r in results] == [ZadarmaTransportError, ZadarmaTransportError]
@@ -187,9 +179,7 @@ async def test_a_check_given_up_leaves_the_shared_read_to_the_others() -> None:
     account = Account("48221234567")
     limiter = GatedLimiter()
     client = client_of(account, limiter)
-    first = asyncio.create_task(client.find_direct_number("48220000000"))
-    other = asyncio.create_task(client.find_direct_number("48221234567"))
-    await until(lambda: limiter.held == 1, "one read waits")
+    first, other = await queued(client, limiter, "48220000000", "48221234567")
     first.cancel()
     limiter.gate.set()
     with pytest.raises(asyncio.CancelledError):
@@ -204,11 +194,7 @@ async def test_a_read_that_fails_before_its_turn_takes_no_later_check() -> None:
     limiter = GatedLimiter()
     limiter.broken = ConnectionError("the shared budget cannot be reached")
     client = client_of(account, limiter)
-    checks = [
-        asyncio.create_task(client.find_direct_number(n, priority=Priority.START))
-        for n in ("48221234567", "48220000000")
-    ]
-    await until(lambda: limiter.held == 1, "one read waits")
+    checks = await queued(client, limiter, "48221234567", "48220000000", priority=Priority.START)
     limiter.gate.set()
     results = await asyncio.gather(*checks, return_exceptions=True)
     assert [type(r) for r in results] == [ConnectionError, ConnectionError]
@@ -236,8 +222,7 @@ async def test_the_reads_failure_is_retrieved_when_every_check_gave_up(
     account.fail_next = True
     limiter = GatedLimiter()
     client = client_of(account, limiter)
-    check = asyncio.create_task(client.find_direct_number("48220000000"))
-    await until(lambda: limiter.held == 1, "the read waits")
+    [check] = await queued(client, limiter, "48220000000")
     check.cancel()
     limiter.gate.set()
     with pytest.raises(asyncio.CancelledError):
