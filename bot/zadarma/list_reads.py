@@ -31,9 +31,9 @@ the read's turn has come."""
 class _Read:
     """A list read not yet sent, and the numbers of the checks waiting for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, task: asyncio.Future[dict[str, Any]]) -> None:
+        self.task = task
         self.wanted: list[str] = []
-        self.task: asyncio.Future[dict[str, Any]] | None = None
 
 
 class SharedListReads:
@@ -58,13 +58,11 @@ class SharedListReads:
         """
         pending = self._waiting.get(priority)
         if pending is None:
-            pending = self._waiting[priority] = _Read()
-            pending.task = asyncio.ensure_future(
-                self._send(priority, lambda: self._reader(pending, priority))
-            )
-            pending.task.add_done_callback(lambda _: self._forget(pending, priority))
+            # the lambdas run only once the task does, and ``opened`` is set by then
+            task = asyncio.ensure_future(self._send(priority, lambda: self._reader(opened, priority)))
+            opened = pending = self._waiting[priority] = _Read(task)
+            task.add_done_callback(lambda _: self._forget(opened, priority))
         pending.wanted.append(wanted)  # the read has not started: it runs only once this check waits
-        assert pending.task is not None
         # One check given up (its update cancelled) must not cancel the read the others wait for.
         return await asyncio.shield(pending.task)
 
@@ -77,5 +75,5 @@ class SharedListReads:
         if self._waiting.get(priority) is pending:
             del self._waiting[priority]
         task = pending.task
-        if task is not None and task.done() and not task.cancelled():
+        if task.done() and not task.cancelled():
             task.exception()  # retrieved here too: every check that shared it may have been cancelled

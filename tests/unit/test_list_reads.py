@@ -20,6 +20,7 @@ from bot.zadarma import ZadarmaClient, ZadarmaTransportError
 from bot.zadarma.models import DirectNumber
 from bot.zadarma.ratelimit import Priority, RateLimiter
 from tests.fakes.clock import FakeClock
+from tests.waiting import eventually
 
 
 class GatedLimiter(RateLimiter):
@@ -85,20 +86,12 @@ def client_of(account: Account, limiter: RateLimiter) -> ZadarmaClient:
     )
 
 
-async def until(condition: object, what: str) -> None:
-    for _ in range(200):
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError(f"never happened: {what}")
-
-
 async def queued(
     client: ZadarmaClient, limiter: GatedLimiter, *numbers: str, priority: int | None = None
 ) -> list[asyncio.Task[DirectNumber | None]]:
     """Checks of ``numbers``, waiting together for the limiter behind one read."""
     checks = [asyncio.create_task(client.find_direct_number(n, priority=priority)) for n in numbers]
-    await until(lambda: limiter.held == 1, "one read waits for the limiter")
+    await eventually(lambda: limiter.held == 1, what="one read waits for the limiter")
     return checks
 
 
@@ -141,7 +134,7 @@ async def test_a_check_asked_after_the_read_was_sent_reads_the_account_again_at_
     account.numbers.append("48229999999")
     second = asyncio.create_task(client.find_direct_number("48229999999", priority=Priority.START))
     # Its own read goes out while the first one's reply is still awaited.
-    await until(lambda: account.requests == 2, "the later check sends a read of its own")
+    await eventually(lambda: account.requests == 2, what="the later check sends a read of its own")
     account.hold.set()
     assert await first is None
     found = await second
@@ -154,7 +147,7 @@ async def test_checks_at_other_priorities_do_not_share_a_read() -> None:
     client = client_of(account, limiter)
     start = asyncio.create_task(client.find_direct_number("48221234567", priority=Priority.START))
     finish = asyncio.create_task(client.find_direct_number("48221234567", priority=Priority.FINISH))
-    await until(lambda: limiter.held == 2, "two reads wait, one per priority")
+    await eventually(lambda: limiter.held == 2, what="two reads wait, one per priority")
     limiter.gate.set()
     a, b = await asyncio.gather(start, finish)
     assert a is not None and a == b
@@ -227,7 +220,7 @@ async def test_the_reads_failure_is_retrieved_when_every_check_gave_up(
     limiter.gate.set()
     with pytest.raises(asyncio.CancelledError):
         await check
-    await until(lambda: account.requests == 1, "the read is still sent")
+    await eventually(lambda: account.requests == 1, what="the read is still sent")
     for _ in range(5):
         await asyncio.sleep(0)
     gc.collect()
