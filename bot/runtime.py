@@ -181,6 +181,9 @@ def install_metrics(
     app.router.add_get("/metrics", metrics)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 class Runner:
     """Starts the web server and the parts, waits for SIGTERM/SIGINT, drains, stops everything.
 
@@ -213,7 +216,16 @@ class Runner:
         self.bound_port: int | None = None
 
     async def start(self) -> None:
-        """Install routes, serve HTTP, start the parts."""
+        """Take SIGTERM/SIGINT, install routes, serve HTTP, start the parts.
+
+        The signals are taken first: ``/healthz`` may answer 200 before the last part's start
+        returns, and a SIGTERM then (an orchestrator giving up on a slow start, say) must
+        stop the process cleanly rather than kill it. :meth:`serve_forever` then returns at once.
+        """
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
+                loop.add_signal_handler(sig, self._signalled)
         for part in self.parts:
             part.install_routes(self.app)
         self._runner = web.AppRunner(self.app, access_log=None)
@@ -244,11 +256,7 @@ class Runner:
         self._stop.set()
 
     async def serve_forever(self) -> None:
-        """Run until a signal or :meth:`request_stop`."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
-                loop.add_signal_handler(sig, self._signalled)
+        """Run until a signal (taken since :meth:`start`) or :meth:`request_stop`."""
         await self._stop.wait()
 
     def _signalled(self) -> None:
@@ -280,3 +288,7 @@ class Runner:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
