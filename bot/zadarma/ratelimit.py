@@ -109,18 +109,24 @@ class PriorityQueue:
                 if not isinstance(wait, (int, float)):
                     wait = await wait
                 if wait <= 0:
-                    heapq.heappop(self._waiters)
                     return
                 # Not woken early when a newcomer takes over as head: the newcomer has a
                 # higher priority, so its own delay is no longer than this one; this waiter
                 # re-checks whether it is still head when it wakes.
                 await sleep(wait)
         finally:
-            if entry in self._waiters:  # cancelled while queued
-                self._waiters.remove(entry)
-                heapq.heapify(self._waiters)
+            self._leave(entry)
             if self._waiters:
                 self._waiters[0][2].set()
+
+    def _leave(self, entry: tuple[int, int, asyncio.Event]) -> None:
+        # A ``take`` that awaits (the shared budget asks Redis) lets a newcomer of higher
+        # priority become head meanwhile: the entry leaving is then not always the head.
+        if self._waiters and self._waiters[0] is entry:
+            heapq.heappop(self._waiters)
+        elif entry in self._waiters:
+            self._waiters.remove(entry)
+            heapq.heapify(self._waiters)
 
 
 class RateLimiter:

@@ -115,6 +115,23 @@ async def test_within_a_replica_higher_priority_waiters_go_first(coords: Callabl
     assert order == ["finish", "browse"]
 
 
+async def test_callers_arriving_while_the_head_asks_redis_each_get_one_slot(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    # Asking Redis suspends the head; callers of every priority arrive meanwhile (the soak on
+    # PostgreSQL and Redis lost a renewal's screen to the queue's bookkeeping here).
+    budget = limiter(coords(), per_minute=1000, window=60.0)
+    priorities = [list(Priority)[i % len(Priority)] for i in range(48)]
+
+    async def call(index: int, priority: int) -> None:
+        await asyncio.sleep(index * 0.0005)
+        await budget.acquire(priority)
+
+    await asyncio.wait_for(asyncio.gather(*(call(i, p) for i, p in enumerate(priorities))), 20)
+    assert budget.waiting == 0
+    assert await budget.budget_left() == 1000 - len(priorities)
+
+
 async def test_the_api_key_is_never_a_redis_key(coord: RedisCoord, prefix: str) -> None:
     budget = limiter(coord)
     await budget.acquire()
