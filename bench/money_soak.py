@@ -1,11 +1,18 @@
 """Soak of the money path: randomised orders and renewals under faults and ``kill -9``.
 
-    .venv/bin/python bench/money_soak.py [--confirmations 1000] [--customers 16] [--seed 1]
+    .venv/bin/python bench/money_soak.py [--confirmations 1000] [--customers 15] [--seed 1]
+        [--realistic] [--store sqlite|postgres [--replicas 2]]
 
 The real ``python -m bot run`` (Telegram by long polling against the fake Bot
-API, a real SQLite file) talks to the emulator on 127.0.0.1 with a 1 s client
-timeout. While customers order and renew, the harness keeps changing the
-emulator's faults on the two money paths (dropped replies, replies later than
+API; a real SQLite file, or with ``--store postgres`` a fresh PostgreSQL
+database at ``TEST_POSTGRES_URL`` with Redis at ``TEST_REDIS_URL`` for locks and
+budgets, states sealed with a key, as replicas run) talks to the emulator on
+127.0.0.1 with a 1 s client timeout; with ``--realistic`` the emulator varies
+its replies as real APIs do. With ``--replicas`` several bot processes share
+the store and Telegram delivers by webhook through a round-robin proxy (as
+``deploy/compose.yaml`` runs them); each kill takes one of them.
+While customers order and renew, the harness keeps changing the emulator's
+faults on the two money paths (dropped replies, replies later than
 the timeout, 503s, garbled replies), presses some Confirm buttons twice,
 re-delivers some presses, and kills the bot with SIGKILL every so often,
 starting it again on the same database.
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import os
 import random
@@ -47,11 +55,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
+from order_flow import free_port  # noqa: E402
+from replicas import WEBHOOK_PATH, WEBHOOK_SECRET, round_robin  # noqa: E402
 
 from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
+from tests.e2e.replicas.support import fresh_database, fresh_prefix  # noqa: E402
 from tests.e2e.service.support import ZADARMA_SECRET, Service, start_service  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected  # noqa: E402
+from tests.external import POSTGRES, REDIS  # noqa: E402
+from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, FakeUser, Injected  # noqa: E402
 
 MONEY_PATHS = ["/v1/direct_numbers/order/", "/v1/direct_numbers/prolong/"]
 CHARGED = (
@@ -98,6 +111,55 @@ DIRECTIONS = [
 ]
 
 
+class WebhookTelegram(FakeTelegram):
+    """The fake Bot API delivering to the webhook as Telegram does: several updates at once, and an
+    update whose POST got no 200 (a replica killed while it held the request) sent again until taken.
+
+    The tests' fake POSTs one update at a time, once; Telegram keeps up to 40 requests open and
+    retries a failed delivery, which is what lets replicas share the work and survive a kill.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self.retried = 0
+
+    def _push(self, injected: Injected) -> None:
+        task = asyncio.create_task(self._deliver(injected))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, injected: Injected) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=40))
+        headers = {SECRET_HEADER: self.webhook_secret}
+        for attempt in range(60):
+            try:
+                async with self._session.post(
+                    self.webhook_url, json=injected.payload, headers=headers
+                ) as reply:
+                    await reply.read()
+                    status = reply.status
+            except aiohttp.ClientError:
+                status = 0
+            injected.pushed_status = status
+            self.webhook_responses.append((injected.update_id, status))
+            if status == 200:
+                return
+            self.retried += 1
+            await asyncio.sleep(min(0.25 * 2**attempt, 4.0))
+
+    async def close(self) -> None:
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        await super().close()
+
+
 @dataclass
 class Confirmation:
     """One press of a Confirm button (double presses and re-deliveries included in it)."""
@@ -118,44 +180,57 @@ class Soak:
     env: dict[str, str]
     rng: random.Random
     target: int
-    service: Service | None = None
+    ports: list[int | None] = field(default_factory=lambda: [None])
+    """One entry per bot process: its fixed HTTP port (replicas behind the proxy), or None (any port)."""
+    services: dict[int, Service] = field(default_factory=dict)
     confirmations: list[Confirmation] = field(default_factory=list)
     kills: int = 0
     double_presses: int = 0
     redeliveries: int = 0
     users: dict[int, FakeUser] = field(default_factory=dict)
     up: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set while customers can be served: with one bot, while it runs; with replicas, always."""
     stop: bool = False
     confirmed_at_start: int = 0
 
-    # -- the bot process ------------------------------------------------------------
+    # -- the bot processes ----------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, index: int = 0) -> None:
         self.confirmed_at_start = len(self.confirmations)
         for attempt in range(5):
             try:
-                self.service = await start_service(self.env)
+                self.services[index] = await start_service(self.env, port=self.ports[index], within=60)
                 break
             except AssertionError:  # not healthy in time (a loaded machine): try again
                 if attempt == 4:
                     raise
         self.up.set()
 
+    async def start_all(self) -> None:
+        await asyncio.gather(*(self.start(index) for index in range(len(self.ports))))
+
+    async def stop_all(self) -> None:
+        await asyncio.gather(*(service.stop() for service in self.services.values()))
+
     async def killer(self, every: tuple[float, float]) -> None:
+        """Kill one bot process (``kill -9``) every so often and start it again on the same store."""
         while not self.stop:
             await asyncio.sleep(self.rng.uniform(*every))
             # On a loaded machine a restart can take longer than the interval: let the customers
             # confirm a few things between kills, or the soak makes no progress at all.
             while not self.stop and len(self.confirmations) < self.confirmed_at_start + MIN_PROGRESS:
                 await asyncio.sleep(0.5)
-            if self.stop or self.service is None:
+            index = self.rng.randrange(len(self.ports))
+            service = self.services.get(index)
+            if self.stop or service is None:
                 return
-            self.up.clear()
-            self.service.proc.send_signal(signal.SIGKILL)
-            await self.service.proc.wait()
+            if len(self.ports) == 1:
+                self.up.clear()
+            service.proc.send_signal(signal.SIGKILL)
+            await service.proc.wait()
             self.kills += 1
             await asyncio.sleep(self.rng.uniform(0.1, 1.5))
-            await self.start()
+            await self.start(index)
 
     async def progress(self) -> None:
         started = time.monotonic()
@@ -329,11 +404,24 @@ def calls_since(telegram: FakeTelegram, chat_id: int, start: int, limit: int) ->
     return lines
 
 
-def owners_overwritten(soak: Soak, db: Path) -> tuple[int, int]:
+async def read_owners(database_url: str) -> dict[str, str]:
+    """number -> owner's user id, from the bot's own records (SQLite file or PostgreSQL)."""
+    query = "SELECT number, owner_user_id FROM number_owners"
+    if database_url.startswith("sqlite:///"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
+            return dict(conn.execute(query).fetchall())
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        return {row["number"]: row["owner_user_id"] for row in await connection.fetch(query)}
+    finally:
+        await connection.close()
+
+
+def owners_overwritten(soak: Soak, owners: dict[str, str]) -> tuple[int, int]:
     """(numbers paid by one customer but owned by another or nobody here, numbers checked)."""
     users = soak.users
-    with sqlite3.connect(db) as conn:
-        owners = dict(conn.execute("SELECT number, owner_user_id FROM number_owners").fetchall())
     wrong = checked = 0
     for c in soak.confirmations:
         if c.kind == "order" and c.charges == 1:
@@ -344,17 +432,59 @@ def owners_overwritten(soak: Soak, db: Path) -> tuple[int, int]:
 
 
 async def main(args: argparse.Namespace) -> int:
+    async with contextlib.AsyncExitStack() as stack:
+        if args.store == "postgres":
+            for service in (POSTGRES, REDIS):
+                why = service.unreachable()
+                if why is not None:
+                    print(f"--store postgres needs {service.name} at {service.where()}: {why}")
+                    return 2
+            database_url = await stack.enter_async_context(fresh_database(POSTGRES.url))
+            prefix = await stack.enter_async_context(fresh_prefix(REDIS.url))
+            # With Redis a restarted process takes over what a dead one left only after ORPHAN_AFTER
+            # (it cannot tell a dead process's work from a live replica's).
+            store = {
+                "DATABASE_URL": database_url,
+                "REDIS_URL": REDIS.url,
+                "REDIS_PREFIX": prefix,
+                "ORPHAN_AFTER": str(args.orphan_after),
+                "STATE_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            }
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix="money-soak-"))
+            store = {"DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}"}
+        return await soak_run(args, store)
+
+
+async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
     rng = random.Random(args.seed)
-    sandbox = Sandbox(SandboxConfig(secret=ZADARMA_SECRET, rate_limit=1_000_000, balance=Decimal("10000000")))
+    sandbox = Sandbox(
+        SandboxConfig(
+            secret=ZADARMA_SECRET,
+            rate_limit=1_000_000,
+            balance=Decimal("10000000"),
+            realistic=args.realistic,
+        )
+    )
     runner = web.AppRunner(sandbox.app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
-    workdir = Path(tempfile.mkdtemp(prefix="money-soak-"))
-    db = workdir / "bot.db"
     started = time.monotonic()
-    async with FakeTelegram() as telegram:
+    async with contextlib.AsyncExitStack() as stack:
+        telegram = await stack.enter_async_context(WebhookTelegram() if args.replicas > 1 else FakeTelegram())
+        ports: list[int | None] = [None]
+        webhook: dict[str, str] = {}
+        if args.replicas > 1:  # Telegram by webhook, through a round-robin proxy, as deploy/compose.yaml runs
+            ports = [free_port() for _ in range(args.replicas)]
+            upstreams = [f"http://127.0.0.1:{p}" for p in ports]
+            logs = Path(tempfile.mkdtemp(prefix="money-soak-proxy-"))
+            proxy, _ = await stack.enter_async_context(round_robin(upstreams, logs / "proxy.log"))
+            webhook = {
+                "TELEGRAM_WEBHOOK_URL": proxy + WEBHOOK_PATH,
+                "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            }
         env = {
             "ZADARMA_API_URL": f"http://127.0.0.1:{port}",
             "ZADARMA_KEY": sandbox.key,
@@ -365,13 +495,18 @@ async def main(args: argparse.Namespace) -> int:
             "OUTCOME_GRACE": "3",
             "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_API_BASE": telegram.base_url,
-            "DATABASE_URL": f"sqlite:///{db}",
+            **store,
             "ALERT_INTERVAL": "3600",
             "ALERT_LEASE_TTL": "6",
             "LOG_LEVEL": "WARNING",
+            **webhook,
         }
-        soak = Soak(sandbox, telegram, env, rng, args.confirmations)
-        await soak.start()
+        soak = Soak(sandbox, telegram, env, rng, args.confirmations, ports)
+        await soak.start_all()
+        if webhook:
+            await telegram.wait_for(
+                lambda: telegram.webhook_url == webhook["TELEGRAM_WEBHOOK_URL"], within=30
+            )
         directions = DIRECTIONS[: args.customers]
         background = [
             asyncio.create_task(soak.faults()),
@@ -386,9 +521,9 @@ async def main(args: argparse.Namespace) -> int:
         await asyncio.gather(*background, return_exceptions=True)
         sandbox.clear_faults()
         await soak.up.wait()
-        await asyncio.sleep(args.window + 5)  # late landings land; the settler has its last look
-        if soak.service is not None:
-            await soak.service.stop()
+        # Late landings land and the settler has its last look; a dead process's work is taken over.
+        await asyncio.sleep(args.window + 5 + (args.orphan_after if args.store == "postgres" else 0))
+        await soak.stop_all()
     await runner.cleanup()
     attribute(soak)
     confirmations = soak.confirmations
@@ -416,15 +551,19 @@ async def main(args: argparse.Namespace) -> int:
         elif (said_charged and c.charges == 0) or (said_not and c.charges > 0):
             wrong += 1
             print(f"  wrong: customer {c.customer} {c.kind} {c.number} charged {c.charges}: {c.told}")
-    overwritten, checked = owners_overwritten(soak, db)
+    overwritten, checked = owners_overwritten(soak, await read_owners(store["DATABASE_URL"]))
     elapsed = time.monotonic() - started
     kinds = Counter(c.kind for c in confirmations)
     print(
-        f"money soak: seed {args.seed}, {len(directions)} customers, {elapsed:.0f} s, "
+        f"money soak: seed {args.seed}, emulator {'realistic' if args.realistic else 'exact'}, "
+        f"store {args.store}, {args.replicas} bot process{'es' if args.replicas > 1 else ''}, "
+        f"{len(directions)} customers, {elapsed:.0f} s, "
         f"bot killed {soak.kills} times"
     )
     print(f"confirmations: {len(confirmations)} ({kinds['order']} orders, {kinds['prolong']} renewals)")
     print(f"double presses: {soak.double_presses}, re-delivered presses: {soak.redeliveries}")
+    if isinstance(soak.telegram, WebhookTelegram):
+        print(f"webhook deliveries sent again after no 200: {soak.telegram.retried}")
     print(f"charges: {charges} (+ {unattributed} not belonging to any confirmation)")
     print(f"charges per confirmation: 0 -> {per[0]}, 1 -> {per[1]}, more -> {per[2]}")
     not_charged = sum(1 for c in confirmations if c.told and c.charges == 0)
@@ -436,7 +575,8 @@ async def main(args: argparse.Namespace) -> int:
     print(f"owners overwritten: {overwritten} (of {checked} numbers paid for)")
     bad = per[2] + wrong + never + overwritten + unattributed
     print("result:", "OK" if bad == 0 else "FAILED")
-    print(f"(database and logs kept in {workdir})" if bad else "")
+    if bad and args.store == "sqlite":
+        print(f"(the bot's database is kept: {store['DATABASE_URL']})")
     return 0 if bad == 0 else 1
 
 
@@ -445,10 +585,46 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--confirmations", type=int, default=1000)
-    parser.add_argument("--customers", type=int, default=8, help="at most 15 (one direction each)")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=8,
+        choices=range(1, len(DIRECTIONS) + 1),
+        metavar="1-15",
+        help="one direction each",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--window", type=float, default=6.0, help="SETTLE_WINDOW of the bot, seconds")
     parser.add_argument("--kill-min", type=float, default=8.0)
     parser.add_argument("--kill-max", type=float, default=20.0)
+    parser.add_argument(
+        "--realistic",
+        action="store_true",
+        help="the emulator varies every reply's shape as real APIs do (bot.sandbox.realistic)",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        choices=range(1, 5),
+        metavar="1-4",
+        help="bot processes sharing the store (needs --store postgres), Telegram by webhook through "
+        "a round-robin proxy; each kill takes one of them",
+    )
+    parser.add_argument(
+        "--orphan-after",
+        type=float,
+        default=10.0,
+        help="ORPHAN_AFTER of the bot with --store postgres, seconds",
+    )
+    parser.add_argument(
+        "--store",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="the bot's records: a SQLite file, or PostgreSQL with Redis (TEST_POSTGRES_URL, TEST_REDIS_URL)",
+    )
+    arguments = parser.parse_args()
+    if arguments.replicas > 1 and arguments.store != "postgres":
+        parser.error("--replicas above 1 needs --store postgres (replicas share PostgreSQL and Redis)")
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    sys.exit(asyncio.run(main(arguments)))
