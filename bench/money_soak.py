@@ -55,16 +55,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 from order_flow import free_port  # noqa: E402
-from replicas import WEBHOOK_PATH, WEBHOOK_SECRET, round_robin  # noqa: E402
+from replicas import WEBHOOK_PATH, WEBHOOK_SECRET, ParallelTelegram, round_robin  # noqa: E402
 
 from bot.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tests.e2e.replicas.support import fresh_database, fresh_prefix  # noqa: E402
 from tests.e2e.service.support import ZADARMA_SECRET, Service, start_service  # noqa: E402
 from tests.external import POSTGRES, REDIS  # noqa: E402
-from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, FakeUser, Injected  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram, FakeUser, Injected  # noqa: E402
 
 MONEY_PATHS = ["/v1/direct_numbers/order/", "/v1/direct_numbers/prolong/"]
 CHARGED = (
@@ -109,55 +108,6 @@ DIRECTIONS = [
     ("NL", "Utrecht"),
     ("US", "San Francisco"),
 ]
-
-
-class WebhookTelegram(FakeTelegram):
-    """The fake Bot API delivering to the webhook as Telegram does: several updates at once, and an
-    update whose POST got no 200 (a replica killed while it held the request) sent again until taken.
-
-    The tests' fake POSTs one update at a time, once; Telegram keeps up to 40 requests open and
-    retries a failed delivery, which is what lets replicas share the work and survive a kill.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._deliveries: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
-        self.retried = 0
-
-    def _push(self, injected: Injected) -> None:
-        task = asyncio.create_task(self._deliver(injected))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
-
-    async def _deliver(self, injected: Injected) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=40))
-        headers = {SECRET_HEADER: self.webhook_secret}
-        for attempt in range(60):
-            try:
-                async with self._session.post(
-                    self.webhook_url, json=injected.payload, headers=headers
-                ) as reply:
-                    await reply.read()
-                    status = reply.status
-            except aiohttp.ClientError:
-                status = 0
-            injected.pushed_status = status
-            self.webhook_responses.append((injected.update_id, status))
-            if status == 200:
-                return
-            self.retried += 1
-            await asyncio.sleep(min(0.25 * 2**attempt, 4.0))
-
-    async def close(self) -> None:
-        for task in list(self._deliveries):
-            task.cancel()
-        await asyncio.gather(*self._deliveries, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        await super().close()
 
 
 @dataclass
@@ -473,7 +423,9 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
     started = time.monotonic()
     async with contextlib.AsyncExitStack() as stack:
-        telegram = await stack.enter_async_context(WebhookTelegram() if args.replicas > 1 else FakeTelegram())
+        # Replicas: webhook deliveries several at once, and one a killed replica held sent again.
+        fake = ParallelTelegram(retry=True) if args.replicas > 1 else FakeTelegram()
+        telegram = await stack.enter_async_context(fake)
         ports: list[int | None] = [None]
         webhook: dict[str, str] = {}
         if args.replicas > 1:  # Telegram by webhook, through a round-robin proxy, as deploy/compose.yaml runs
@@ -562,7 +514,7 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
     )
     print(f"confirmations: {len(confirmations)} ({kinds['order']} orders, {kinds['prolong']} renewals)")
     print(f"double presses: {soak.double_presses}, re-delivered presses: {soak.redeliveries}")
-    if isinstance(soak.telegram, WebhookTelegram):
+    if isinstance(soak.telegram, ParallelTelegram):
         print(f"webhook deliveries sent again after no 200: {soak.telegram.retried}")
     print(f"charges: {charges} (+ {unattributed} not belonging to any confirmation)")
     print(f"charges per confirmation: 0 -> {per[0]}, 1 -> {per[1]}, more -> {per[2]}")

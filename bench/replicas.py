@@ -128,14 +128,17 @@ class ParallelTelegram(TimedTelegram):
     The tests' fake POSTs one update at a time and waits for each answer; Telegram keeps up to
     ``max_connections`` (default 40) requests open to a webhook, which is what lets several
     replicas work at once. Each customer waits for the bot's answer before its next update, so a
-    chat's updates still arrive in order.
+    chat's updates still arrive in order. With ``retry`` an update whose POST got no 200 is sent
+    again, with growing pauses, until one does (as Telegram does; ``retried`` counts them).
     """
 
-    def __init__(self, connections: int = 40) -> None:
+    def __init__(self, connections: int = 40, *, retry: bool = False) -> None:
         super().__init__()
         self._slots = asyncio.Semaphore(connections)
         self._deliveries: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        self._retry = retry
+        self.retried = 0
 
     def _push(self, injected: Injected) -> None:
         task = asyncio.create_task(self._deliver(injected))
@@ -147,14 +150,20 @@ class ParallelTelegram(TimedTelegram):
             if self._session is None:
                 self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
             headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
-            try:
-                post = self._session.post(self.webhook_url, json=injected.payload, headers=headers)
-                async with post as reply:
-                    await reply.read()
-                    injected.pushed_status = reply.status
-            except aiohttp.ClientError:
-                injected.pushed_status = 0
-            self.webhook_responses.append((injected.update_id, injected.pushed_status))
+            for attempt in range(60 if self._retry else 1):
+                if attempt:
+                    self.retried += 1
+                    await asyncio.sleep(min(0.25 * 2 ** (attempt - 1), 4.0))
+                try:
+                    post = self._session.post(self.webhook_url, json=injected.payload, headers=headers)
+                    async with post as reply:
+                        await reply.read()
+                        injected.pushed_status = reply.status
+                except aiohttp.ClientError:
+                    injected.pushed_status = 0
+                self.webhook_responses.append((injected.update_id, injected.pushed_status))
+                if injected.pushed_status == 200:
+                    return
 
     async def close(self) -> None:
         for task in list(self._deliveries):
