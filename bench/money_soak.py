@@ -130,6 +130,10 @@ class Soak:
     env: dict[str, str]
     rng: random.Random
     target: int
+    patience: float = 8.0
+    """Seconds a customer waits for a step's answer before starting the walk again."""
+    outcome_wait: float = 120.0
+    """Seconds a customer waits for a confirmation's final outcome (longer: "never told")."""
     ports: list[int | None] = field(default_factory=lambda: [None])
     """One entry per bot process: its fixed HTTP port (replicas behind the proxy), or None (any port)."""
     services: dict[int, Service] = field(default_factory=dict)
@@ -211,7 +215,7 @@ class Soak:
 
     # -- a customer -----------------------------------------------------------------
 
-    async def step(self, user: FakeUser, inject: object, within: float = 8) -> str | None:
+    async def step(self, user: FakeUser, inject: object) -> str | None:
         """Inject an update (a callable) and wait for the bot's menu to change; None if it did not."""
         await self.up.wait()
         before = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id, last=RECENT)]
@@ -219,7 +223,7 @@ class Soak:
             injected = inject()  # type: ignore[operator]
         except (AssertionError, KeyError, ValueError):  # the button is not on screen: start over
             raise _Lost from None
-        deadline = time.monotonic() + within
+        deadline = time.monotonic() + self.patience
         while time.monotonic() < deadline:
             now = [(m.message_id, m.text) for m in self.telegram.bot_messages(user.chat_id, last=RECENT)]
             if now != before:
@@ -301,7 +305,7 @@ class Soak:
             self.redeliveries += 1
             await asyncio.sleep(self.rng.uniform(0, 0.5))
             tg.redeliver(press)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + self.outcome_wait
         while time.monotonic() < deadline:
             if self._finals(user, seen):
                 await asyncio.sleep(0.3)  # a second telling (chat and alert) may follow
@@ -411,7 +415,7 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
     sandbox = Sandbox(
         SandboxConfig(
             secret=ZADARMA_SECRET,
-            rate_limit=1_000_000,
+            rate_limit=args.budget or 1_000_000,
             balance=Decimal("10000000"),
             realistic=args.realistic,
         )
@@ -442,7 +446,7 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
             "ZADARMA_KEY": sandbox.key,
             "ZADARMA_SECRET": ZADARMA_SECRET,
             "ZADARMA_TIMEOUT": "1",
-            "ZADARMA_RATE_LIMIT": "10000",
+            "ZADARMA_RATE_LIMIT": str(args.budget or 10_000),
             "SETTLE_WINDOW": str(args.window),
             "OUTCOME_GRACE": "3",
             "TELEGRAM_BOT_TOKEN": telegram.token,
@@ -453,7 +457,9 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
             "LOG_LEVEL": "WARNING",
             **webhook,
         }
-        soak = Soak(sandbox, telegram, env, rng, args.confirmations, ports)
+        soak = Soak(sandbox, telegram, env, rng, args.confirmations, ports=ports)
+        if args.budget:  # calls queue for the budget: steps and outcomes take longer
+            soak.patience, soak.outcome_wait = 60.0, 300.0
         await soak.start_all()
         if webhook:
             await telegram.wait_for(
@@ -509,6 +515,7 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
     print(
         f"money soak: seed {args.seed}, emulator {'realistic' if args.realistic else 'exact'}, "
         f"store {args.store}, {args.replicas} bot process{'es' if args.replicas > 1 else ''}, "
+        f"budget {f'{args.budget}/min' if args.budget else 'unlimited'}, "
         f"{len(directions)} customers, {elapsed:.0f} s, "
         f"bot killed {soak.kills} times"
     )
@@ -568,6 +575,13 @@ if __name__ == "__main__":
         type=float,
         default=10.0,
         help="ORPHAN_AFTER of the bot with --store postgres, seconds",
+    )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=0,
+        help="Zadarma calls per minute, the emulator's limit and the bot's ZADARMA_RATE_LIMIT "
+        "(Zadarma's real limit is 100; default: unlimited)",
     )
     parser.add_argument(
         "--store",
