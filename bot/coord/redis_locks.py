@@ -9,7 +9,8 @@ A holder that dies stops renewing and its lock expires after ``ttl``.
 Inside one process, waiters for a key queue first on a :class:`LocalLocks`
 (arrival order, as before); only the head of that queue contends in Redis,
 polling with growing, jittered pauses for at most ``wait`` seconds
-(:class:`LockTimeout` then). When Redis cannot be reached the key is held in
+(:class:`LockTimeout` then), or, with ``give_up=False``, for as long as the
+holder holds it, with a warning every ``wait`` seconds. When Redis cannot be reached the key is held in
 this process only (logged): the store's revision check still refuses a lost
 update, and work goes on.
 """
@@ -64,6 +65,7 @@ class RedisLocks:
         *,
         ttl: float = 15.0,
         wait: float = 60.0,
+        give_up: bool = True,
         renew_every: float | None = None,
     ) -> None:
         if ttl <= 0 or wait <= 0:
@@ -72,6 +74,7 @@ class RedisLocks:
         self._namespace = namespace
         self._ttl_ms = max(1, round(ttl * 1000))
         self._wait = wait
+        self._give_up = give_up
         self._renew_every = renew_every if renew_every is not None else ttl / 3
         self._local = LocalLocks()
         self._renew = coord.client.register_script(_RENEW)
@@ -86,7 +89,8 @@ class RedisLocks:
     async def hold(self, key: str) -> AsyncIterator[None]:
         """Hold ``key``'s lock, in every replica, for the duration of the ``async with`` block.
 
-        Raises :class:`LockTimeout` if it stays taken for longer than ``wait``.
+        Raises :class:`LockTimeout` if it stays taken for longer than ``wait``; with
+        ``give_up=False`` waits on (a live holder renews it; a dead one's expires after ``ttl``).
         """
         async with self._local.hold(key):
             name = self.redis_key(key)
@@ -104,9 +108,13 @@ class RedisLocks:
                 await self._give_back(name, token)
 
     async def _take(self, name: str, token: str) -> bool:
-        """Take the lock (True), or find Redis unreachable (False, logged); LockTimeout after ``wait``."""
+        """Take the lock (True), or find Redis unreachable (False, logged).
+
+        After ``wait`` seconds: :class:`LockTimeout`, or with ``give_up=False`` a warning and more waiting.
+        """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._wait
+        started = loop.time()
+        deadline = started + self._wait
         pause = FIRST_PAUSE
         while True:
             try:
@@ -121,7 +129,14 @@ class RedisLocks:
                 return False
             left = deadline - loop.time()
             if left <= 0:
-                raise LockTimeout(f"lock {name!r} still taken after {self._wait:g} s")
+                if self._give_up:
+                    raise LockTimeout(f"lock {name!r} still taken after {self._wait:g} s")
+                log.warning(
+                    "a lock is still taken by its holder; waiting on",
+                    extra={"lock": name, "waited_s": round(loop.time() - started)},
+                )
+                deadline = loop.time() + self._wait
+                left = self._wait
             await asyncio.sleep(min(left, pause * random.uniform(0.5, 1.0)))
             pause = min(LONGEST_PAUSE, pause * 2)
 

@@ -88,7 +88,10 @@ async def open_shared(redis_url: str = "", prefix: str = "zadarma-bot:") -> Asyn
         yield Shared(
             coord,
             conversation_locks=RedisLocks(coord, "conversation"),
-            update_locks=RedisLocks(coord, "telegram-user"),
+            # A user's update waits for their earlier one however long another replica takes
+            # (its calls may queue for the budget), as in one process; giving up would only
+            # leave the update for the takeover, ORPHAN_AFTER later.
+            update_locks=RedisLocks(coord, "telegram-user", give_up=False),
         )
     finally:
         await coord.aclose()

@@ -15,8 +15,10 @@ from bot.coord.redis_conn import RedisCoord
 from bot.coord.redis_locks import LockTimeout, RedisLocks
 
 
-def locks(coord: RedisCoord, **options: float) -> RedisLocks:
-    return RedisLocks(coord, "conv", **options)
+def locks(
+    coord: RedisCoord, *, ttl: float = 15.0, wait: float = 60.0, renew_every: float | None = None
+) -> RedisLocks:
+    return RedisLocks(coord, "conv", ttl=ttl, wait=wait, renew_every=renew_every)
 
 
 async def test_two_replicas_never_hold_one_key_together(coords: Callable[[], RedisCoord]) -> None:
@@ -82,6 +84,37 @@ async def test_a_held_lock_outlives_its_ttl_while_renewed(coords: Callable[[], R
             async with b.hold("ann"):
                 pass
     assert a.lost == 0
+
+
+async def test_a_patient_waiter_waits_as_long_as_a_live_holder_holds_and_says_so(
+    coords: Callable[[], RedisCoord], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Telegram's per-user locks: the user's earlier update may run long in another replica.
+    holder = locks(coords(), ttl=0.3, renew_every=0.05)
+    patient = RedisLocks(coords(), "conv", ttl=0.3, wait=0.2, give_up=False)
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_long() -> None:
+        async with holder.hold("ann"):
+            entered.set()
+            await release.wait()
+
+    task = asyncio.create_task(hold_long())
+    await entered.wait()
+    loop = asyncio.get_running_loop()
+    asyncio.get_running_loop().call_later(0.7, release.set)  # more than three waits, twice the ttl
+    started = loop.time()
+    with caplog.at_level(logging.WARNING, logger="bot.coord.locks"):
+        async with asyncio.timeout(5), patient.hold("ann"):
+            waited = loop.time() - started
+    await task
+    assert 0.6 < waited < 2
+    warnings = [
+        r for r in caplog.records if r.getMessage() == "a lock is still taken by its holder; waiting on"
+    ]
+    assert 2 <= len(warnings) <= 4
+    assert holder.lost == 0
 
 
 async def test_a_dead_holders_lock_expires(coords: Callable[[], RedisCoord]) -> None:
