@@ -43,23 +43,30 @@ async def test_two_replicas_never_hold_one_key_together(coords: Callable[[], Red
     assert done == {0: 30, 1: 30}  # both replicas made progress to the end
 
 
+async def holding(replica: RedisLocks, key: str, release: asyncio.Event) -> asyncio.Task[None]:
+    """A task of ``replica`` holding ``key`` until ``release`` is set; returned once it holds it."""
+    held = asyncio.Event()
+
+    async def hold() -> None:
+        async with replica.hold(key):
+            held.set()
+            await release.wait()
+
+    task = asyncio.create_task(hold())
+    await held.wait()
+    return task
+
+
 async def test_waiters_in_one_replica_keep_arrival_order(coords: Callable[[], RedisCoord]) -> None:
     a, b = locks(coords()), locks(coords())
     order: list[str] = []
-    held = asyncio.Event()
     release = asyncio.Event()
-
-    async def holder() -> None:
-        async with b.hold("ann"):
-            held.set()
-            await release.wait()
 
     async def waiter(name: str) -> None:
         async with a.hold("ann"):
             order.append(name)
 
-    task = asyncio.create_task(holder())
-    await held.wait()
+    task = await holding(b, "ann", release)
     waiters = [asyncio.create_task(waiter(name)) for name in "xyz"]
     await asyncio.sleep(0.05)
     assert order == []  # the other replica holds it
@@ -92,18 +99,10 @@ async def test_a_patient_waiter_waits_as_long_as_a_live_holder_holds_and_says_so
     # Telegram's per-user locks: the user's earlier update may run long in another replica.
     holder = locks(coords(), ttl=0.3, renew_every=0.05)
     patient = RedisLocks(coords(), "conv", ttl=0.3, wait=0.2, give_up=False)
-    entered = asyncio.Event()
     release = asyncio.Event()
-
-    async def hold_long() -> None:
-        async with holder.hold("ann"):
-            entered.set()
-            await release.wait()
-
-    task = asyncio.create_task(hold_long())
-    await entered.wait()
+    task = await holding(holder, "ann", release)
     loop = asyncio.get_running_loop()
-    asyncio.get_running_loop().call_later(0.7, release.set)  # more than three waits, twice the ttl
+    loop.call_later(0.7, release.set)  # more than three waits, twice the ttl
     started = loop.time()
     with caplog.at_level(logging.WARNING, logger="bot.coord.locks"):
         async with asyncio.timeout(5), patient.hold("ann"):
