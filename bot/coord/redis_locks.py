@@ -10,9 +10,9 @@ Inside one process, waiters for a key queue first on a :class:`LocalLocks`
 (arrival order, as before); only the head of that queue contends in Redis,
 polling with growing, jittered pauses for at most ``wait`` seconds
 (:class:`LockTimeout` then), or, with ``give_up=False``, for as long as the
-holder holds it, with a warning every ``wait`` seconds. When Redis cannot be reached the key is held in
-this process only (logged): the store's revision check still refuses a lost
-update, and work goes on.
+holder holds it, with a warning every ``wait`` seconds. When Redis cannot be
+reached the key is held in this process only (logged): the store's revision
+check still refuses a lost update, and work goes on.
 """
 
 from __future__ import annotations
