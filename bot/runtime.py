@@ -184,6 +184,13 @@ def install_metrics(
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+def _for_stop_signals(change: Callable[[int], object]) -> None:
+    """Apply ``change`` (install or remove a handler) to each stop signal the loop supports."""
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops have none
+            change(sig)
+
+
 class Runner:
     """Starts the web server and the parts, waits for SIGTERM/SIGINT, drains, stops everything.
 
@@ -223,9 +230,7 @@ class Runner:
         stop the process cleanly rather than kill it. :meth:`serve_forever` then returns at once.
         """
         loop = asyncio.get_running_loop()
-        for sig in STOP_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
-                loop.add_signal_handler(sig, self._signalled)
+        _for_stop_signals(lambda sig: loop.add_signal_handler(sig, self._signalled))
         for part in self.parts:
             part.install_routes(self.app)
         self._runner = web.AppRunner(self.app, access_log=None)
@@ -288,7 +293,4 @@ class Runner:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        loop = asyncio.get_running_loop()
-        for sig in STOP_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+        _for_stop_signals(asyncio.get_running_loop().remove_signal_handler)
