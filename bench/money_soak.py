@@ -121,6 +121,7 @@ class Confirmation:
     told: list[str] = field(default_factory=list)
     charges: int = 0
     calls_at: int = 0  # the fake Bot API's call log position when Confirm was pressed
+    waited: float = 0.0  # seconds from the press to the final outcome told
 
 
 @dataclass
@@ -305,9 +306,11 @@ class Soak:
             self.redeliveries += 1
             await asyncio.sleep(self.rng.uniform(0, 0.5))
             tg.redeliver(press)
-        deadline = time.monotonic() + self.outcome_wait
+        pressed = time.monotonic()
+        deadline = pressed + self.outcome_wait
         while time.monotonic() < deadline:
             if self._finals(user, seen):
+                confirmation.waited = time.monotonic() - pressed
                 await asyncio.sleep(0.3)  # a second telling (chat and alert) may follow
                 confirmation.told = self._finals(user, seen)
                 return any(any(c in t for c in CHARGED) for t in confirmation.told)
@@ -395,13 +398,14 @@ async def main(args: argparse.Namespace) -> int:
                     return 2
             database_url = await stack.enter_async_context(fresh_database(POSTGRES.url))
             prefix = await stack.enter_async_context(fresh_prefix(REDIS.url))
-            # With Redis a restarted process takes over what a dead one left only after ORPHAN_AFTER
-            # (it cannot tell a dead process's work from a live replica's).
+            # With Redis a dead process's work is taken over once its list of work in hand
+            # expires (three heartbeats), or ORPHAN_AFTER after it was left at the latest.
             store = {
                 "DATABASE_URL": database_url,
                 "REDIS_URL": REDIS.url,
                 "REDIS_PREFIX": prefix,
                 "ORPHAN_AFTER": str(args.orphan_after),
+                "REPLICA_HEARTBEAT": str(args.heartbeat),
                 "STATE_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             }
         else:
@@ -480,7 +484,7 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
         sandbox.clear_faults()
         await soak.up.wait()
         # Late landings land and the settler has its last look; a dead process's work is taken over.
-        await asyncio.sleep(args.window + 5 + (args.orphan_after if args.store == "postgres" else 0))
+        await asyncio.sleep(args.window + 5 + (4 * args.heartbeat if args.store == "postgres" else 0))
         await soak.stop_all()
     await runner.cleanup()
     attribute(soak)
@@ -530,6 +534,14 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
     print(f"outcomes: {per[1]} paid, {not_charged} not paid; {late} settled after a lost or late reply")
     print(f"customers told a wrong outcome: {wrong}")
     print(f"customers never told: {never}")
+    waits = sorted(c.waited for c in confirmations if c.told)
+    if waits:
+        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+        slow = sum(1 for w in waits if w > 10)
+        print(
+            f"time from Confirm to the final outcome: p50 {waits[len(waits) // 2]:.1f} s, p99 {p99:.1f} s,"
+            f" longest {waits[-1]:.1f} s; over 10 s: {slow}"
+        )
     print(f"contested (sent to operators): {contested}")
     print(f"owners overwritten: {overwritten} (of {checked} numbers paid for)")
     bad = per[2] + wrong + never + overwritten + unattributed
@@ -573,8 +585,14 @@ if __name__ == "__main__":
     parser.add_argument(
         "--orphan-after",
         type=float,
-        default=10.0,
-        help="ORPHAN_AFTER of the bot with --store postgres, seconds",
+        default=120.0,
+        help="ORPHAN_AFTER of the bot with --store postgres, seconds (default 120, as in production)",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        default=5.0,
+        help="REPLICA_HEARTBEAT of the bot with --store postgres, seconds (default 5, as in production)",
     )
     parser.add_argument(
         "--budget",

@@ -124,6 +124,8 @@ def _telegram(wiring: Wiring, settings: Settings) -> tuple[Part, AlertSink]:
         locks=core.shared.update_locks,
         observer=wiring.metrics,
         orphan_after=settings.orphan_after if core.shared.redis else None,
+        in_hand=core.shared.in_hand,
+        roster=core.shared.roster,
     )
     return part, TelegramAlertSink(part)
 
@@ -207,7 +209,9 @@ async def open_core(
     )
     storage.users = RememberedUsers(storage.users)  # every writer in the process goes through it
     try:
-        async with open_shared(settings.redis_url.get_secret_value(), settings.redis_prefix) as shared:
+        async with open_shared(
+            settings.redis_url.get_secret_value(), settings.redis_prefix, heartbeat=settings.replica_heartbeat
+        ) as shared:
             shared.share_storage(storage)
             limiter = shared.limiter(settings.zadarma_key, settings.zadarma_rate_limit)
             async with zadarma_client(settings, transport, limiter) as client:
@@ -217,6 +221,7 @@ async def open_core(
                     settle_window=settings.settle_window_seconds,
                     sms_retention_days=settings.sms_retention_days,
                     conversation_locks=shared.conversation_locks,
+                    in_hand=shared.in_hand,
                 )
                 engine = ConversationEngine(
                     services,
@@ -465,7 +470,7 @@ def build_service(core: Core) -> Service:
         wake=scheduler.wake,
     )
     orphan_after = settings.orphan_after if core.shared.redis else None
-    parts.append(Settler(ordering, core.storage, orphan_after=orphan_after))
+    parts.append(Settler(ordering, core.storage, orphan_after=orphan_after, roster=core.shared.roster))
     core.services.events.routing = EventRouting(platforms=routes.platforms, team=team, wake=scheduler.wake)
     parts.append(ZadarmaEventsPart(core.services.events, settings.zadarma_secret.get_secret_value()))
 

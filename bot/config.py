@@ -84,7 +84,10 @@ class Settings(BaseSettings):
     redis_prefix: str = "zadarma-bot:"
     orphan_after: float = Field(default=120.0, ge=1, le=86_400)
     """With REDIS_URL: seconds after which work a replica left unfinished (a kept update, an order or
-    renewal still being placed) is taken over by another replica."""
+    renewal still being placed) is taken over by another replica, whatever the replicas say they hold."""
+    replica_heartbeat: float = Field(default=5.0, ge=0.1, le=60)
+    """With REDIS_URL: seconds between two lists of a replica's work in hand; a replica silent for
+    three of them is gone, and its unfinished work is taken over then (``bot.coord.in_hand``)."""
 
     http_host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     http_port: int = Field(default=8080, ge=0, le=65535)

@@ -20,6 +20,7 @@ import httpx
 
 from bot.app import Core, http_client, open_core
 from bot.config import Settings
+from bot.coord.in_hand import InHand
 from bot.sandbox import Sandbox
 from bot.services import Services
 from bot.storage import SqliteStorage, Storage
@@ -107,13 +108,13 @@ async def open_stack(
 
 @asynccontextmanager
 async def services_over(
-    stack: Stack, transport: httpx.AsyncBaseTransport, **client_options: Any
+    stack: Stack, transport: httpx.AsyncBaseTransport, *, in_hand: InHand | None = None, **client_options: Any
 ) -> AsyncIterator[Services]:
     """The services of ``stack``'s store with a client of their own that calls through ``transport``.
 
     The client is configured from the stack's settings as :func:`bot.app.zadarma_client`
     configures it; ``client_options`` override :class:`~bot.zadarma.ZadarmaClient`'s
-    own (``max_retries=0``...).
+    own (``max_retries=0``...); ``in_hand`` is the list of work the services add theirs to.
     """
     settings = stack.settings
     async with http_client(settings, transport) as http:
@@ -129,4 +130,4 @@ async def services_over(
             secret=settings.zadarma_secret.get_secret_value(),
             **options,
         )
-        yield Services.build(client, stack.storage)
+        yield Services.build(client, stack.storage, in_hand=in_hand)

@@ -226,6 +226,10 @@ class UpdateGate:
         """Whether this process is handling (or queueing) the delivery ``key`` right now."""
         return key in self._handling
 
+    def held(self) -> list[str]:
+        """The deliveries this process is handling (or queueing) right now."""
+        return list(self._handling)
+
     @property
     def in_flight(self) -> int:
         """Deliveries being handled (or waiting for their turn) right now."""

@@ -117,6 +117,10 @@ class UpdateGate(BaseMiddleware):
         """Whether this process is handling (or queueing) the update ``update_id`` right now."""
         return self.gate.handling(str(update_id))
 
+    def update_ids(self) -> list[int]:
+        """The updates this process is handling (or queueing) right now."""
+        return [int(key) for key in self.gate.held()]
+
     @property
     def in_flight(self) -> int:
         """Updates being handled (or waiting for their turn) right now."""

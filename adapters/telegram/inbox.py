@@ -35,6 +35,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from adapters.telegram.received import ReceivedUpdates
+from bot.coord.in_hand import WorkView, update_key
 from bot.services.ports import PlatformRecords
 from bot.services.types import utc_now
 
@@ -119,16 +120,26 @@ class UpdateInbox(BaseRequestMiddleware):
         except Exception:
             log.exception("could not mark an update handled", extra={"update_id": update_id})
 
-    async def left_over(self, bot: Bot, *, received_before: datetime | None = None) -> list[Update]:
+    async def left_over(
+        self, bot: Bot, *, received_before: datetime | None = None, view: WorkView | None = None
+    ) -> list[Update]:
         """Updates received but not finished before the last stop, oldest first, to handle again.
 
         With ``received_before``, only those received before that time (what a
-        replica that died left; younger ones may be in a live replica's hands).
+        replica that died left; younger ones may be in a live replica's hands),
+        and with ``view`` also those that no live replica holds and that were
+        received before every live replica last listed its work.
         """
+
+        def left(key: str, received_at: datetime) -> bool:
+            if received_before is None or received_at < received_before:
+                return True
+            return view is not None and view.left(update_key(key), received_at)
+
         again: list[Update] = []
         entries = await self._storage.inbox.unfinished(self._prefix)
         for entry in sorted(entries, key=lambda e: _replay_order(e.received_at, e.key)):
-            if received_before is not None and entry.received_at >= received_before:
+            if not left(entry.key, entry.received_at):
                 continue
             update_id = entry.key.removeprefix(self._prefix)
             if entry.payload is None or entry.attempts >= MAX_ATTEMPTS:

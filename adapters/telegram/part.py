@@ -47,6 +47,7 @@ from adapters.telegram.webapp import InitDataCheck, WebAppApi
 from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
+from bot.coord.in_hand import InHand, Roster, update_key
 from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey, UserRef, utc_now
 from conversations.engine import ConversationEngine
@@ -89,6 +90,8 @@ class TelegramPart:
         locks: KeyLocks | None = None,
         observer: UpdateObserver | None = None,
         orphan_after: float | None = None,
+        in_hand: InHand | None = None,
+        roster: Roster | None = None,
     ) -> None:
         """Build the bot; nothing touches the network before :meth:`start`.
 
@@ -103,7 +106,9 @@ class TelegramPart:
         ``locks`` keep one user's updates in order (default: in this process only);
         ``orphan_after`` (replicas sharing the store): updates received that many
         seconds ago and still unfinished are taken over from the replica that
-        received them and died (checked every half of that).
+        received them and died (checked every half of that); ``in_hand`` gets the
+        updates this process holds, and with ``roster`` an update no live replica
+        holds is taken over as soon as its replica is gone (checked every heartbeat).
         """
         if not token:
             raise ValueError("a Telegram bot token is required")
@@ -128,6 +133,9 @@ class TelegramPart:
         self._gate = UpdateGate(
             storage=storage, inbox=self._inbox, sender=self.sender, locks=self._locks, observer=observer
         )
+        if in_hand is not None:
+            in_hand.add_source(lambda: [update_key(self._inbox.key(i)) for i in self._gate.update_ids()])
+        self._roster = roster if orphan_after is not None else None
         self._presenter = Presenter(self.sender, web_app_url=webapp_url)
         handlers = ChatHandlers(
             engine=engine,
@@ -317,13 +325,17 @@ class TelegramPart:
             self._tasks.spawn(self._replay(update), f"replay:{update.update_id}")
 
     async def _take_over_periodically(self) -> None:
-        """Handle the updates another replica received long ago and never finished (it died)."""
+        """Handle the updates another replica received and never finished (it died)."""
         assert self._orphan_after is not None
+        every = max(1.0, self._orphan_after / 2)
+        if self._roster is not None:
+            every = min(every, self._roster.heartbeat)
         while True:
-            await asyncio.sleep(max(1.0, self._orphan_after / 2))
+            await asyncio.sleep(every)
             received_before = utc_now() - timedelta(seconds=self._orphan_after)
             try:
-                updates = await self._inbox.left_over(self.bot, received_before=received_before)
+                view = None if self._roster is None else await self._roster.view()
+                updates = await self._inbox.left_over(self.bot, received_before=received_before, view=view)
             except Exception:
                 log.exception("could not read the updates left unfinished")
                 continue

@@ -15,11 +15,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.coord.in_hand import InHand
 from bot.coord.locks import KeyLocks, LocalLocks
 from bot.zadarma.ratelimit import ApiBudget, RateLimiter
 
 if TYPE_CHECKING:
     from bot.coord.redis_conn import RedisCoord
+    from bot.coord.redis_roster import RedisRoster
     from bot.storage import Storage
 
 PROBE_TIMEOUT = 2.0
@@ -28,11 +30,17 @@ PROBE_REUSE = 1.0
 
 @dataclass
 class Shared:
-    """The locks, budget, dedup and leases of this process: its own, or Redis's when :attr:`coord` is set."""
+    """The locks, budget, dedup and leases of this process: its own, or Redis's when :attr:`coord` is set.
+
+    :attr:`in_hand` lists the work this process is doing; with Redis, :attr:`roster` publishes it
+    and tells the takeover what the live replicas hold (:mod:`bot.coord.in_hand`).
+    """
 
     coord: RedisCoord | None = None
     conversation_locks: KeyLocks = field(default_factory=LocalLocks)
     update_locks: KeyLocks = field(default_factory=LocalLocks)
+    in_hand: InHand = field(default_factory=InHand)
+    roster: RedisRoster | None = None
     _last_probe: tuple[float, dict[str, Any]] | None = None
 
     @property
@@ -75,24 +83,39 @@ class Shared:
 
 
 @asynccontextmanager
-async def open_shared(redis_url: str = "", prefix: str = "zadarma-bot:") -> AsyncIterator[Shared]:
-    """The :class:`Shared` for ``redis_url`` (empty: this process only); closes the connection on exit."""
+async def open_shared(
+    redis_url: str = "", prefix: str = "zadarma-bot:", *, heartbeat: float = 5.0
+) -> AsyncIterator[Shared]:
+    """The :class:`Shared` for ``redis_url`` (empty: this process only); closes the connection on exit.
+
+    With Redis, the roster publishes this process's work in hand every ``heartbeat`` seconds
+    from here until exit, when it withdraws it.
+    """
     if not redis_url:
         yield Shared()
         return
     from bot.coord.redis_conn import RedisCoord
     from bot.coord.redis_locks import RedisLocks
+    from bot.coord.redis_roster import RedisRoster
 
     coord = RedisCoord.from_url(redis_url, prefix)
+    in_hand = InHand()
+    roster = RedisRoster(coord, in_hand, heartbeat=heartbeat)
     try:
-        yield Shared(
-            coord,
-            conversation_locks=RedisLocks(coord, "conversation"),
-            # A user's update waits for their earlier one however long another replica takes
-            # (its calls may queue for the budget), as in one process; giving up would only
-            # leave the update for the takeover, ORPHAN_AFTER later.
-            update_locks=RedisLocks(coord, "telegram-user", give_up=False),
-        )
+        await roster.start()
+        try:
+            yield Shared(
+                coord,
+                conversation_locks=RedisLocks(coord, "conversation"),
+                # A user's update waits for their earlier one however long another replica takes
+                # (its calls may queue for the budget), as in one process; giving up would only
+                # leave the update for the takeover once its holder is gone.
+                update_locks=RedisLocks(coord, "telegram-user", give_up=False),
+                in_hand=in_hand,
+                roster=roster,
+            )
+        finally:
+            await roster.stop()
     finally:
         await coord.aclose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.coord import KeyLocks, LocalLocks
+from bot.coord.in_hand import InHand
 from bot.services.actors import Actor
 from bot.services.catalog import CatalogService
 from bot.services.documents import DocumentsService
@@ -44,6 +45,7 @@ class Services:
         settle_window: float = 120.0,
         sms_retention_days: int = 30,
         conversation_locks: KeyLocks | None = None,
+        in_hand: InHand | None = None,
     ) -> Services:
         """Wire the services over one client and one store; conversations lock in process by default."""
         catalog = CatalogService(client, ttl=catalog_ttl)
@@ -52,7 +54,9 @@ class Services:
             catalog=catalog,
             numbers=numbers,
             documents=DocumentsService(client, storage),
-            ordering=OrderingService(client, storage, numbers, catalog, settle_window=settle_window),
+            ordering=OrderingService(
+                client, storage, numbers, catalog, settle_window=settle_window, in_hand=in_hand
+            ),
             events=NumberEventsService(storage, numbers, retention_days=sms_retention_days),
             conversations=storage.conversations,
             users=storage.users,

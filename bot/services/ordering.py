@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from bot.coord.in_hand import InHand, WorkView, intent_key
 from bot.services.actors import Actor
 from bot.services.api_errors import says_short_balance, to_service_error
 from bot.services.catalog import CatalogService
@@ -198,6 +199,7 @@ class OrderingService:
         *,
         notifier: OutcomeNotifier | None = None,
         settle_window: float = 120.0,
+        in_hand: InHand | None = None,
     ) -> None:
         self._client = client
         self._storage = storage
@@ -210,6 +212,9 @@ class OrderingService:
         """Set whenever an outcome becomes unknown (the settler waits on it)."""
         self._unrecorded: dict[str, _Unrecorded] = {}
         self._told: set[str] = set()  # settled intents known to be told (recover() asks the store once)
+        # What replicas must leave to this process: the intents it is placing, settling or keeping.
+        self._in_hand = in_hand if in_hand is not None else InHand()
+        self._in_hand.add_source(lambda: [intent_key(key) for key in self._unrecorded])
 
     # -- ordering ------------------------------------------------------------------
 
@@ -217,6 +222,12 @@ class OrderingService:
         self, actor: Actor, key: str, request: OrderRequest, direction: Direction
     ) -> OrderOutcome:
         """Place the order for ``key`` once; a repeated key returns the first result (or "pending")."""
+        with self._in_hand.hold(intent_key(key)):
+            return await self._place_order(actor, key, request, direction)
+
+    async def _place_order(
+        self, actor: Actor, key: str, request: OrderRequest, direction: Direction
+    ) -> OrderOutcome:
         crash_point("order.pressed")
         kept = self._unrecorded.get(key)
         if kept is not None and kept.order is not None:
@@ -474,6 +485,10 @@ class OrderingService:
 
     async def prolong(self, actor: Actor, key: str, number: str, months: int) -> ProlongOutcome:
         """Prolong once for ``key``; a repeated key returns the first result (or "pending")."""
+        with self._in_hand.hold(intent_key(key)):
+            return await self._prolong(actor, key, number, months)
+
+    async def _prolong(self, actor: Actor, key: str, number: str, months: int) -> ProlongOutcome:
         crash_point("prolong.pressed")
         months = valid_months(months)
         kept = self._unrecorded.get(key)
@@ -603,9 +618,10 @@ class OrderingService:
         """
         if intent.status != IntentStatus.UNKNOWN:
             return not intent.active
-        if intent.kind == IntentKind.ORDER:
-            return await self._settle_order(intent, final=final)
-        return await self._settle_prolong(intent, final=final)
+        with self._in_hand.hold(intent_key(intent.key)):
+            if intent.kind == IntentKind.ORDER:
+                return await self._settle_order(intent, final=final)
+            return await self._settle_prolong(intent, final=final)
 
     async def _settle_order(self, intent: Intent, *, final: bool) -> bool:
         number = str(intent.params["number"])
@@ -667,7 +683,7 @@ class OrderingService:
         """Outcomes confirmed by Zadarma that the store has not taken yet."""
         return len(self._unrecorded)
 
-    async def recover(self, *, left_before: datetime | None = None) -> int:
+    async def recover(self, *, left_before: datetime | None = None, view: WorkView | None = None) -> int:
         """After a start: settle what a crash left open and make sure every outcome is told.
 
         ``pending`` intents were never sent: they failed, and their people are
@@ -679,12 +695,16 @@ class OrderingService:
 
         With ``left_before`` (replicas sharing the store), only intents last
         changed before that time are touched: a younger one may be in the hands
-        of a live replica right now, and is left to it.
+        of a live replica right now, and is left to it. With ``view`` too, so
+        are the intents no live replica holds and that changed before every
+        live replica last listed its work (``WorkView.left``).
         """
         touched = 0
 
         def left(intent: Intent) -> bool:
-            return left_before is None or intent.updated_at < left_before
+            if left_before is None or intent.updated_at < left_before:
+                return True
+            return view is not None and view.left(intent_key(intent.key), intent.updated_at)
 
         for intent in await self._storage.intents.list_by_status(IntentStatus.PENDING):
             if left(intent):

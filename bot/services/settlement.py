@@ -12,7 +12,9 @@ start it first runs :meth:`~bot.services.ordering.OrderingService.recover`.
 With ``orphan_after`` (replicas sharing one store) a start recovers only what
 was left longer ago than that, and every round takes over the same way what
 a replica that died left open (an intent still ``pending`` or ``sending``, an
-outcome never told): a live replica's work in progress is younger.
+outcome never told): a live replica's work in progress is younger. With a
+``roster`` too (:mod:`bot.coord.in_hand`), what no live replica holds is taken
+over as soon as its replica is gone, and rounds look every heartbeat.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.coord.in_hand import Roster, WorkView
 from bot.services.errors import ServiceError
 from bot.services.ordering import OrderingService
 from bot.services.waiting import stop_task, wait_event
@@ -50,9 +53,11 @@ class Settler:
         max_interval: float = 30.0,
         clock: Callable[[], datetime] = utc_now,
         orphan_after: float | None = None,
+        roster: Roster | None = None,
     ) -> None:
         self._ordering = ordering
         self._orphan_after = orphan_after
+        self._roster = roster if orphan_after is not None else None
         self._storage = storage
         self._first_check = first_check
         self._max_interval = max_interval
@@ -75,9 +80,9 @@ class Settler:
             waits.append(self._first_check)
         if self._orphan_after is not None and self.recovered.is_set():
             left_before = now - timedelta(seconds=self._orphan_after)
-            if taken := await self._ordering.recover(left_before=left_before):
+            if taken := await self._ordering.recover(left_before=left_before, view=await self._view()):
                 log.warning("took over intents another replica left open", extra={"count": taken})
-            waits.append(max(1.0, self._orphan_after / 2))
+            waits.append(self._takeover_every(self._orphan_after))
         unknown = await self._storage.intents.list_by_status(IntentStatus.UNKNOWN)
         self._next = {k: v for k, v in self._next.items() if k in {i.key for i in unknown}}
         for intent in unknown:
@@ -106,6 +111,14 @@ class Settler:
             waits.append(max(0.05, (later - now).total_seconds()))
         return min(waits, default=IDLE_SECONDS)
 
+    def _takeover_every(self, orphan_after: float) -> float:
+        """Seconds between two looks for what a gone replica left."""
+        every = max(1.0, orphan_after / 2)
+        return every if self._roster is None else min(every, self._roster.heartbeat)
+
+    async def _view(self) -> WorkView | None:
+        return None if self._roster is None else await self._roster.view()
+
     # -- running ---------------------------------------------------------------------
 
     async def run_forever(self) -> None:
@@ -116,9 +129,11 @@ class Settler:
                 # Parts that started before this one (a chat replaying its kept updates) may
                 # already be placing orders: those are never a crash's leftovers.
                 left_before = self._born
+                view = None
                 if self._orphan_after is not None:
                     left_before = min(left_before, self._clock() - timedelta(seconds=self._orphan_after))
-                await self._ordering.recover(left_before=left_before)
+                    view = await self._view()
+                await self._ordering.recover(left_before=left_before, view=view)
                 self.recovered.set()
             except Exception:  # the store or the API is down at start: try again shortly
                 log.exception("recovery of open intents failed; trying again")

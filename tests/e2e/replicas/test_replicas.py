@@ -194,6 +194,49 @@ async def test_a_replica_killed_after_the_confirmation_reached_it_leaves_one_cha
         assert not said(telegram, ann, "expired")
 
 
+@pytest.mark.parametrize(
+    "point",
+    [
+        pytest.param(
+            "order.pressed",
+            marks=pytest.mark.exact_emulator_only("replayed whole: the replies of the whole-order test"),
+        ),
+        "order.answered",
+    ],
+)
+async def test_what_a_killed_replica_left_is_taken_over_once_its_heartbeat_stops_not_orphan_after_later(
+    emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str, point: str
+) -> None:
+    """With ``ORPHAN_AFTER`` at ten minutes, the customer still hears the outcome within seconds of the
+    kill: the replica left knows, from the roster in Redis, that nobody holds the work any more."""
+    async with cluster(
+        emulator,
+        postgres_url,
+        redis_url,
+        replica_env=({"BOT_CRASH_AT": point}, {}),
+        ORPHAN_AFTER="600",
+        REPLICA_HEARTBEAT="0.5",
+    ) as running:
+        telegram, sandbox, proxy = running.telegram, running.sandbox, running.proxy
+        ann = telegram.user()
+        await to_confirm(telegram, ann)
+        proxy.pin(0)
+        telegram.press(ann, "Confirm and pay")
+        assert await asyncio.wait_for(running.replica(0).proc.wait(), timeout=20) == -9
+        killed = time.monotonic()
+        running.replicas[0] = None
+
+        await telegram.wait_for(
+            lambda: said(telegram, ann, ORDERED) + said(telegram, ann, ALREADY) > 0,
+            within=20,
+            what="the order told by the replica left, well before ORPHAN_AFTER",
+        )
+        told_after = time.monotonic() - killed
+        assert told_after < 20, told_after
+        assert sandbox.call_count("order") == 1
+        assert not said(telegram, ann, "did not go through")
+
+
 async def test_an_expiry_alert_goes_out_once_though_both_replicas_scan_and_deliver(
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str
 ) -> None:

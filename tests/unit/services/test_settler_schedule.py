@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+import httpx
 import pytest
 
+from bot.coord.in_hand import MARGIN, InHand, WorkView, intent_key
 from bot.services.errors import OutcomePending
 from bot.services.settlement import IDLE_SECONDS, Settler
 from bot.storage import IntentKind, IntentStatus
@@ -129,3 +133,95 @@ async def test_a_single_replica_leaves_open_intents_to_its_start_up_recovery(sta
     clock.at(start, 3600)
     assert await settler.settle_due() == IDLE_SECONDS
     assert await status_of(stack, "open") == IntentStatus.PENDING
+
+
+class Watching(httpx.AsyncBaseTransport):
+    """Calls ``look()`` as each request goes out, then sends it through ``inner``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, look: Callable[[], object]) -> None:
+        self._inner = inner
+        self._look = look
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._look()
+        return await self._inner.handle_async_request(request)
+
+
+class FixedRoster:
+    """A roster whose view the test sets: what the live replicas said they hold, and since when."""
+
+    def __init__(self, view: WorkView | None, heartbeat: float = 2.0) -> None:
+        self.seen: WorkView | None = view
+        self._heartbeat = heartbeat
+
+    @property
+    def heartbeat(self) -> float:
+        return self._heartbeat
+
+    async def view(self) -> WorkView | None:
+        return self.seen
+
+
+async def test_with_a_roster_an_intent_nobody_holds_is_taken_over_once_every_live_list_is_newer(
+    stack: Stack,
+) -> None:
+    start = await left_pending(stack, "orphan")
+    await left_pending(stack, "held")  # a live replica is placing this one
+    clock = FakeClock(start)
+    roster = FixedRoster(WorkView(frozenset({intent_key("held")}), start))
+    settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=600.0, roster=roster)
+    settler.recovered.set()
+
+    # Every live list is as old as the intents: a live replica may not have listed them yet.
+    clock.at(start, 1)
+    assert await settler.settle_due() == 2.0  # the next look: the roster's heartbeat, not 300 s
+    assert await status_of(stack, "orphan") == IntentStatus.PENDING
+
+    # Every live list is now well newer than both; only the one no replica holds is taken over,
+    # long before orphan_after.
+    roster.seen = WorkView(frozenset({intent_key("held")}), start + MARGIN + timedelta(seconds=1))
+    clock.at(start, 5)
+    await settler.settle_due()
+    assert await status_of(stack, "orphan") == IntentStatus.FAILED
+    assert await status_of(stack, "held") == IntentStatus.PENDING
+
+    # Redis cannot tell: age alone decides again, and the held one is old enough only after orphan_after.
+    roster.seen = None
+    clock.at(start, 599)
+    await settler.settle_due()
+    assert await status_of(stack, "held") == IntentStatus.PENDING
+    clock.at(start, 601)
+    await settler.settle_due()
+    assert await status_of(stack, "held") == IntentStatus.FAILED
+
+
+async def test_the_start_up_recovery_of_a_replica_takes_what_nobody_holds_and_leaves_what_a_live_one_holds(
+    stack: Stack,
+) -> None:
+    start = await left_pending(stack, "orphan")
+    await left_pending(stack, "held")
+    later = start + MARGIN + timedelta(seconds=1)
+    roster = FixedRoster(WorkView(frozenset({intent_key("held")}), later))
+    settler = Settler(
+        stack.services.ordering, stack.storage, clock=FakeClock(later), orphan_after=600.0, roster=roster
+    )
+    await settler.start()
+    try:
+        await asyncio.wait_for(settler.recovered.wait(), 5)
+    finally:
+        await settler.stop()
+    assert await status_of(stack, "orphan") == IntentStatus.FAILED
+    assert await status_of(stack, "held") == IntentStatus.PENDING
+
+
+async def test_an_order_in_progress_is_in_hand_until_it_ends(stack: Stack) -> None:
+    in_hand = InHand()
+    direction = await plain_direction(stack)
+    request = await request_for(stack, direction)
+    seen: list[frozenset[str]] = []
+    watching = Watching(stack.sandbox.transport(), lambda: seen.append(in_hand.keys()))
+    async with services_over(stack, watching, in_hand=in_hand) as services:
+        await services.ordering.place_order(ALICE, "placing", request, direction)
+    assert len(seen) >= 2  # at least the look at the account and the order itself
+    assert all(intent_key("placing") in keys for keys in seen)
+    assert in_hand.keys() == frozenset()

@@ -1,0 +1,142 @@
+"""The replicas' lists of work in hand, on the real Redis: who is live, what they hold, since when."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.coord.in_hand import MARGIN, InHand, intent_key, update_key
+from bot.coord.redis_conn import RedisCoord
+from bot.coord.redis_roster import EXPIRES_AFTER_BEATS, RedisRoster
+from tests.waiting import eventually
+
+BEAT = 0.2
+
+
+def replica(coords: Callable[[], RedisCoord], name: str) -> tuple[RedisRoster, InHand]:
+    in_hand = InHand()
+    return RedisRoster(coords(), in_hand, heartbeat=BEAT, name=name), in_hand
+
+
+async def test_a_live_replica_s_work_is_seen_by_the_others_and_left_to_it(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    ann, ann_hands = replica(coords, "ann")
+    bob, _ = replica(coords, "bob")
+    written = datetime.now(UTC) - timedelta(seconds=10)  # an old row: only its holder keeps it
+    with ann_hands.hold(intent_key("order-1")):
+        await ann.start()
+        await bob.start()
+        try:
+            view = await bob.view()
+            assert view is not None and view.processes == 2
+            assert intent_key("order-1") in view.keys
+            assert not view.left(intent_key("order-1"), written)
+            assert view.left(intent_key("order-2"), written)  # nobody holds that one
+            # Lists are written again every heartbeat: the view's "since" keeps up with the live ones.
+            first = view.since
+            await asyncio.sleep(3 * BEAT)
+            again = await bob.view()
+            assert again is not None and again.since > first
+            assert intent_key("order-1") in again.keys
+        finally:
+            await ann.stop()
+            await bob.stop()
+
+
+async def test_a_replica_that_stops_writing_is_gone_once_its_list_expires(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    dead, dead_hands = replica(coords, "dead")
+    live, _ = replica(coords, "live")
+    with dead_hands.hold(update_key("tg:1:10")):
+        assert await dead.publish()  # one list, then nothing: the process was killed
+    died = datetime.now(UTC)
+    await live.start()
+    try:
+        view = await live.view()
+        assert view is not None and view.processes == 2 and update_key("tg:1:10") in view.keys
+        assert not view.left(update_key("tg:1:10"), died - timedelta(seconds=30))
+
+        async def gone() -> bool:
+            seen = await live.view()
+            return seen is not None and seen.processes == 1
+
+        await eventually(gone, within=EXPIRES_AFTER_BEATS * BEAT + 2, what="the dead replica's list expiring")
+        view = await live.view()
+        assert view is not None and update_key("tg:1:10") not in view.keys
+        # What it left before it died is left now; what a live replica wrote since is not.
+        assert view.left(update_key("tg:1:10"), died - MARGIN)
+        assert not view.left(update_key("tg:1:11"), datetime.now(UTC))
+    finally:
+        await live.stop()
+
+
+async def test_a_replica_that_stops_cleanly_withdraws_its_list_at_once(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    leaving, _ = replica(coords, "leaving")
+    staying, _ = replica(coords, "staying")
+    await leaving.start()
+    await staying.start()
+    try:
+        view = await staying.view()
+        assert view is not None and view.processes == 2
+        await leaving.stop()
+        view = await staying.view()
+        assert view is not None and view.processes == 1
+    finally:
+        await staying.stop()
+
+
+async def test_a_live_replica_that_has_not_listed_its_work_since_a_change_keeps_that_change_from_being_left(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    slow, _ = replica(coords, "slow")
+    reader, _ = replica(coords, "reader")
+    assert await slow.publish()  # listed once, and not since (its event loop is busy)
+    listed = datetime.now(UTC)
+    try:
+        view = await reader.view()
+        assert view is not None and view.processes == 2
+        # A row written after the slow replica's last list may be its own: not left.
+        assert not view.left(intent_key("fresh"), listed + timedelta(seconds=1))
+        assert view.since <= listed
+    finally:
+        await slow.stop()
+
+
+async def test_redis_unreachable_makes_the_view_unknown_and_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    coord = RedisCoord.from_url("redis://127.0.0.1:1/0", "test-roster-dead:")
+    roster = RedisRoster(coord, InHand(), heartbeat=BEAT, name="alone")
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.coord.roster"):
+            assert not await roster.publish()
+            assert not await roster.publish()
+            assert await roster.view() is None
+        published = [r for r in caplog.records if "could not publish" in r.getMessage()]
+        assert len(published) == 1
+    finally:
+        await coord.aclose()
+
+
+async def test_a_list_this_code_did_not_write_makes_the_view_unknown(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    reader, _ = replica(coords, "reader")
+    coord = coords()
+    await coord.client.zadd(coord.key("roster"), {"stranger": time.time()})
+    await coord.client.set(coord.key("in-hand", "stranger"), "not json", px=5000)
+    assert await reader.view() is None
+
+
+def test_the_heartbeat_must_be_positive(coords: Callable[[], RedisCoord]) -> None:
+    with pytest.raises(ValueError, match="heartbeat"):
+        RedisRoster(coords(), InHand(), heartbeat=0)
