@@ -683,7 +683,13 @@ class OrderingService:
         """Outcomes confirmed by Zadarma that the store has not taken yet."""
         return len(self._unrecorded)
 
-    async def recover(self, *, left_before: datetime | None = None, view: WorkView | None = None) -> int:
+    async def recover(
+        self,
+        *,
+        left_before: datetime | None = None,
+        view: WorkView | None = None,
+        settled_since: datetime | None = None,
+    ) -> int:
         """After a start: settle what a crash left open and make sure every outcome is told.
 
         ``pending`` intents were never sent: they failed, and their people are
@@ -697,7 +703,8 @@ class OrderingService:
         changed before that time are touched: a younger one may be in the hands
         of a live replica right now, and is left to it. With ``view`` too, so
         are the intents no live replica holds and that changed before every
-        live replica last listed its work (``WorkView.left``).
+        live replica last listed its work (``WorkView.left``). ``settled_since``
+        (default: a day ago) bounds the settled intents looked at for telling.
         """
         touched = 0
 
@@ -715,8 +722,10 @@ class OrderingService:
                 continue
             if await self._storage.intents.mark_unknown(intent.key, "interrupted while sending"):
                 touched += 1
-        settled = await self._storage.intents.list_settled_since(utc_now() - timedelta(days=1))
-        self._told &= {intent.key for intent in settled}
+        day = utc_now() - timedelta(days=1)
+        settled = await self._storage.intents.list_settled_since(max(day, settled_since or day))
+        if settled_since is None or settled_since <= day:
+            self._told &= {intent.key for intent in settled}  # forget what left the day
         for intent in settled:
             if intent.key in self._told or not left(intent):
                 continue

@@ -37,6 +37,9 @@ log = logging.getLogger("bot.services.settlement")
 IDLE_SECONDS = 30.0
 """How often the settler looks for work when nothing wakes it."""
 
+RECENT_SLACK = 60.0
+"""Seconds added to twice ``orphan_after`` for the outcomes a heartbeat's look reads."""
+
 
 class Settler:
     """The background part that settles unknown intents (one per process; settling is idempotent)."""
@@ -67,6 +70,7 @@ class Settler:
         self.recovered = asyncio.Event()
         # Intents changed since then are this process's own (in hand right now), not a crash's leftovers.
         self._born = clock()
+        self._full_look: datetime | None = None  # the last round that looked at a whole day's outcomes
         self.settled = 0
         self.last_error: str | None = None
 
@@ -80,8 +84,16 @@ class Settler:
             waits.append(self._first_check)
         if self._orphan_after is not None and self.recovered.is_set():
             left_before = now - timedelta(seconds=self._orphan_after)
-            if taken := await self._ordering.recover(left_before=left_before, view=await self._view()):
+            # Outcomes settled in the last day are all looked at as often as orphan_after says;
+            # the looks in between (every heartbeat) need only the recent ones.
+            every = timedelta(seconds=self._orphan_after / 2)
+            full = self._full_look is None or now - self._full_look >= every
+            since = None if full else now - timedelta(seconds=2 * self._orphan_after + RECENT_SLACK)
+            view = await self._view()
+            if taken := await self._ordering.recover(left_before=left_before, view=view, settled_since=since):
                 log.warning("took over intents another replica left open", extra={"count": taken})
+            if full:
+                self._full_look = now
             waits.append(self._takeover_every(self._orphan_after))
         unknown = await self._storage.intents.list_by_status(IntentStatus.UNKNOWN)
         self._next = {k: v for k, v in self._next.items() if k in {i.key for i in unknown}}

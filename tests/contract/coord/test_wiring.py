@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Core
+from bot.coord.in_hand import intent_key
 from bot.coord.redis_budget import RedisRateLimiter
 from bot.coord.redis_locks import RedisLocks
 from bot.coord.shared import open_shared
@@ -79,6 +80,19 @@ async def test_two_replicas_share_dedup_leases_budget_and_locks(redis_url: str, 
                 await handled
             probe = await one.shared.probe()
             assert probe["ok"] is True and probe["required"] is True
+
+            # Each lists its work in hand in Redis; the other sees it.
+            assert one.shared.roster is not None and two.shared.roster is not None
+            with one.shared.in_hand.hold(intent_key("placing")):
+                await one.shared.roster.publish()
+                view = await two.shared.roster.view()
+            assert view is not None and view.processes == 2
+            assert intent_key("placing") in view.keys
+        # Closed cleanly, a replica withdraws its list at once: what it left is anyone's to take over.
+        async with core_for(sandbox, **values) as three:
+            assert three.shared.roster is not None
+            view = await three.shared.roster.view()
+            assert view is not None and view.processes == 1
     finally:
         cleaner = open_shared(redis_url, prefix)
         async with cleaner as shared:
