@@ -39,6 +39,9 @@ log = logging.getLogger("bot.coord.roster")
 EXPIRES_AFTER_BEATS: Final = 3
 """A list expires this many heartbeats after it was written."""
 
+SHORTEST_HEARTBEAT: Final = 0.01
+"""Seconds; the lists' expiry is counted in milliseconds."""
+
 FORGET_AFTER_BEATS: Final = 100
 """Names whose last list is this old are dropped from the roster (their lists expired long ago)."""
 
@@ -52,18 +55,19 @@ class RedisRoster:
     """Publishes this process's :class:`InHand` and reads every live process's (a :class:`Roster`)."""
 
     def __init__(
-        self, coord: RedisCoord, in_hand: InHand, *, heartbeat: float = 5.0, name: str | None = None
+        self, coord: RedisCoord, in_hand: InHand, *, heartbeat: float, name: str | None = None
     ) -> None:
-        if heartbeat <= 0:
-            raise ValueError("heartbeat must be positive")
+        if heartbeat < SHORTEST_HEARTBEAT:
+            raise ValueError(f"heartbeat must be at least {SHORTEST_HEARTBEAT} s")
         self._coord = coord
         self._in_hand = in_hand
         self._heartbeat = heartbeat
-        self._ttl_ms = max(1, round(heartbeat * EXPIRES_AFTER_BEATS * 1000))
+        self._ttl_ms = round(heartbeat * EXPIRES_AFTER_BEATS * 1000)
         self.name = name or process_name()
         self._roster = coord.key("roster")
         self._task: asyncio.Task[None] | None = None
-        self._failing = False
+        self._stopping = asyncio.Event()
+        self._failures = 0  # writes failed in a row
 
     @property
     def heartbeat(self) -> float:
@@ -79,22 +83,22 @@ class RedisRoster:
         at = time.time()
         body = json.dumps({"at": at, "keys": sorted(self._in_hand.keys())})
         try:
-            async with self._coord.client.pipeline(transaction=True) as pipe:
+            async with self._coord.client.pipeline() as pipe:
                 pipe.set(self.list_key(self.name), body, px=self._ttl_ms)
                 pipe.zadd(self._roster, {self.name: at})
                 pipe.zremrangebyscore(self._roster, "-inf", at - self._heartbeat * FORGET_AFTER_BEATS)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            if not self._failing:
+            if self._failures == 0:
                 log.warning(
                     "could not publish the work in hand; replicas go by age until it works again",
                     extra={"error": type(exc).__name__},
                 )
-            self._failing = True
+            self._failures += 1
             return False
-        if self._failing:
-            log.info("publishing the work in hand again")
-        self._failing = False
+        if self._failures:
+            log.info("publishing the work in hand again", extra={"failed": self._failures})
+        self._failures = 0
         return True
 
     async def view(self) -> WorkView | None:
@@ -102,9 +106,10 @@ class RedisRoster:
         now = time.time()
         try:
             names = [
-                raw.decode() if isinstance(raw, bytes) else str(raw)
+                raw.decode()
                 for raw in await self._coord.client.zrange(self._roster, 0, -1)
-            ]
+                if isinstance(raw, bytes)
+            ]  # RedisCoord's client answers bytes
             others = [name for name in names if name != self.name]
             bodies = await self._coord.client.mget([self.list_key(n) for n in others]) if others else []
         except (RedisError, OSError) as exc:
@@ -129,19 +134,23 @@ class RedisRoster:
 
     async def start(self) -> None:
         """Publish once now, then every heartbeat in the background."""
+        self._stopping.clear()
         await self.publish()
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._beat(), name="roster")
+            self._task = asyncio.get_running_loop().create_task(self._beat())
 
     async def stop(self) -> None:
-        """Stop publishing and withdraw this process's list (what it left is taken over at once)."""
+        """Stop publishing and withdraw this process's list (what it left is taken over at once).
+
+        A list being written is finished first: a command cut off half-way would
+        leave its connection to be thrown away.
+        """
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
         try:
-            async with self._coord.client.pipeline(transaction=True) as pipe:
+            async with self._coord.client.pipeline() as pipe:
                 pipe.delete(self.list_key(self.name))
                 pipe.zrem(self._roster, self.name)
                 await pipe.execute()
@@ -153,5 +162,7 @@ class RedisRoster:
 
     async def _beat(self) -> None:
         while True:
-            await asyncio.sleep(self._heartbeat)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._heartbeat)
+                return
             await self.publish()

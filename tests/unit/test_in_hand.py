@@ -49,6 +49,7 @@ def test_kinds_of_work_do_not_share_keys() -> None:
         (MARGIN.total_seconds() + 0.5, False, True),  # older than every live list by more than the margin
         (MARGIN.total_seconds() + 0.5, True, False),  # a live process holds it
         (MARGIN.total_seconds() - 0.5, False, False),  # within the margin: it may not be listed yet
+        (MARGIN.total_seconds(), False, False),  # exactly the margin is not older than it
         (-5.0, False, False),  # changed after some live process last listed its work
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ import pytest
 
 from bot.coord.in_hand import MARGIN, InHand, intent_key, update_key
 from bot.coord.redis_conn import RedisCoord
-from bot.coord.redis_roster import EXPIRES_AFTER_BEATS, RedisRoster
+from bot.coord.redis_roster import EXPIRES_AFTER_BEATS, SHORTEST_HEARTBEAT, RedisRoster
 from tests.waiting import eventually
 
 BEAT = 0.2
@@ -28,13 +29,16 @@ async def test_a_live_replica_s_work_is_seen_by_the_others_and_left_to_it(
 ) -> None:
     ann, ann_hands = replica(coords, "ann")
     bob, _ = replica(coords, "bob")
+    cid, cid_hands = replica(coords, "cid")
     written = datetime.now(UTC) - timedelta(seconds=10)  # an old row: only its holder keeps it
-    with ann_hands.hold(intent_key("order-1")):
+    with ann_hands.hold(intent_key("order-1")), cid_hands.hold(update_key("tg:1:7")):
         await ann.start()
+        await cid.start()
         await bob.start()
         try:
             view = await bob.view()
-            assert view is not None and view.processes == 2
+            assert view is not None and view.processes == 3
+            assert update_key("tg:1:7") in view.keys
             assert intent_key("order-1") in view.keys
             assert not view.left(intent_key("order-1"), written)
             assert view.left(intent_key("order-2"), written)  # nobody holds that one
@@ -46,6 +50,7 @@ async def test_a_live_replica_s_work_is_seen_by_the_others_and_left_to_it(
             assert intent_key("order-1") in again.keys
         finally:
             await ann.stop()
+            await cid.stop()
             await bob.stop()
 
 
@@ -54,18 +59,20 @@ async def test_a_replica_that_stops_writing_is_gone_once_its_list_expires(
 ) -> None:
     dead, dead_hands = replica(coords, "dead")
     live, _ = replica(coords, "live")
+    other, other_hands = replica(coords, "other")
     with dead_hands.hold(update_key("tg:1:10")):
         assert await dead.publish()  # one list, then nothing: the process was killed
     died = datetime.now(UTC)
     await live.start()
+    await other.start()  # listed after the dead one
     try:
         view = await live.view()
-        assert view is not None and view.processes == 2 and update_key("tg:1:10") in view.keys
+        assert view is not None and view.processes == 3 and update_key("tg:1:10") in view.keys
         assert not view.left(update_key("tg:1:10"), died - timedelta(seconds=30))
 
         async def gone() -> bool:
             seen = await live.view()
-            return seen is not None and seen.processes == 1
+            return seen is not None and seen.processes == 2
 
         await eventually(gone, within=EXPIRES_AFTER_BEATS * BEAT + 2, what="the dead replica's list expiring")
         view = await live.view()
@@ -73,8 +80,13 @@ async def test_a_replica_that_stops_writing_is_gone_once_its_list_expires(
         # What it left before it died is left now; what a live replica wrote since is not.
         assert view.left(update_key("tg:1:10"), died - MARGIN)
         assert not view.left(update_key("tg:1:11"), datetime.now(UTC))
+        with other_hands.hold(update_key("tg:1:12")):  # the live one listed after the gone one still counts
+            await other.publish()
+            seen = await live.view()
+            assert seen is not None and update_key("tg:1:12") in seen.keys
     finally:
         await live.stop()
+        await other.stop()
 
 
 async def test_a_replica_that_stops_cleanly_withdraws_its_list_at_once(
@@ -137,6 +149,73 @@ async def test_a_list_this_code_did_not_write_makes_the_view_unknown(
     assert await reader.view() is None
 
 
-def test_the_heartbeat_must_be_positive(coords: Callable[[], RedisCoord]) -> None:
-    with pytest.raises(ValueError, match="heartbeat"):
-        RedisRoster(coords(), InHand(), heartbeat=0)
+def test_the_heartbeat_is_at_least_the_shortest_one(coords: Callable[[], RedisCoord]) -> None:
+    RedisRoster(coords(), InHand(), heartbeat=SHORTEST_HEARTBEAT)
+    with pytest.raises(ValueError, match=rf"^heartbeat must be at least {SHORTEST_HEARTBEAT} s$"):
+        RedisRoster(coords(), InHand(), heartbeat=SHORTEST_HEARTBEAT * 0.9)
+
+
+async def test_a_list_is_named_after_its_process_and_expires_three_heartbeats_after_it_was_written(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    named = RedisRoster(coords(), InHand(), heartbeat=10.0, name="ann")
+    assert named.name == "ann"
+    unnamed = RedisRoster(coords(), InHand(), heartbeat=BEAT)
+    assert f"-{os.getpid()}-" in unnamed.name and unnamed.name != named.name
+    coord = coords()
+    # A name whose last list is a hundred heartbeats old is dropped from the roster; a younger one stays.
+    roster_key = coord.key("roster")
+    await coord.client.zadd(roster_key, {"long-gone": time.time() - 1001, "recently-gone": time.time() - 990})
+    assert await named.publish()
+    ttl = await coord.client.pttl(named.list_key("ann"))
+    expires_ms = EXPIRES_AFTER_BEATS * 10.0 * 1000
+    assert expires_ms - 100 < ttl <= expires_ms
+    assert await coord.client.zscore(roster_key, "ann") is not None
+    assert await coord.client.zscore(roster_key, "long-gone") is None
+    assert await coord.client.zscore(roster_key, "recently-gone") is not None
+    await named.stop()
+
+
+async def test_a_stopped_roster_started_again_writes_its_list_every_heartbeat_again(
+    coords: Callable[[], RedisCoord],
+) -> None:
+    again, _ = replica(coords, "again")
+    reader, _ = replica(coords, "reader")
+    await again.start()
+    await again.stop()
+    await again.start()
+    try:
+        first = await reader.view()
+        await asyncio.sleep(3 * BEAT)
+        later = await reader.view()
+        assert first is not None and later is not None and later.processes == 2
+        assert later.since > first.since  # "again" wrote its list since
+    finally:
+        await again.stop()
+
+
+async def test_publishing_that_fails_again_after_it_worked_again_is_logged_again(
+    redis_url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    coord = RedisCoord.from_url("redis://127.0.0.1:1/0", prefix)
+    dead_client = coord.client
+    live_client = RedisCoord.from_url(redis_url, prefix).client
+    roster = RedisRoster(coord, InHand(), heartbeat=BEAT, name="flaky")
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.coord.roster"):
+            assert not await roster.publish()
+            assert not await roster.publish()
+            coord.client = live_client  # Redis is back
+            assert await roster.publish()
+            assert await roster.publish()
+            coord.client = dead_client  # and gone again
+            assert not await roster.publish()
+        records = [r for r in caplog.records if r.name == "bot.coord.roster"]
+        failed = "could not publish the work in hand; replicas go by age until it works again"
+        assert [r.getMessage() for r in records] == [failed, "publishing the work in hand again", failed]
+        assert records[1].__dict__["failed"] == 2  # how many writes failed in a row
+    finally:
+        coord.client = live_client
+        await roster.stop()
+        await live_client.aclose()
+        await dead_client.aclose()

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from adapters.telegram import TelegramPart
+from bot.coord.in_hand import InHand
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.runtime import health_app, install_metrics
 from bot.sandbox import Sandbox, SandboxConfig
@@ -73,6 +74,7 @@ class TelegramHarness:
         self.metrics: Metrics | None = None
         #: When set before :meth:`start`: the part takes over updates unfinished that many seconds.
         self.orphan_after: float | None = None
+        self.in_hand: InHand | None = None
 
     # ------------------------------------------------------------------ lifetime
     @property
@@ -138,6 +140,7 @@ class TelegramHarness:
             webapp_url=WEBAPP_URL if webapp else "",
             observer=self.metrics,
             orphan_after=self.orphan_after,
+            in_hand=self.in_hand,
         )
         stack = Stack(storage, closing, services, engine, part)
         if sock is not None:

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.coord.in_hand import InHand, update_key
 from bot.metrics import Metrics
 from bot.storage import Storage, utc_now
 from tests.e2e.telegram.telegram_helpers import PDF, TelegramHarness
@@ -122,6 +123,24 @@ async def test_a_replica_takes_over_a_dead_ones_update_but_never_one_it_is_still
     # Each of the three handled once; nothing handled twice, or dropped as a duplicate of itself.
     assert await outcomes(h.metrics) == {"handled": 3}
     assert await h.storage.inbox.unfinished(prefix(h)) == []
+
+
+async def test_the_updates_a_replica_handles_or_queues_are_in_its_list_of_work_in_hand(
+    harness: TelegramHarness,
+) -> None:
+    h, fake = harness, harness.fake
+    h.in_hand = InHand()
+    await h.start()
+    ann = fake.user()
+    fake.hold_downloads()
+    scan = fake.send_document(ann, PDF, "scan.pdf", "application/pdf")
+    hello = fake.send_text(ann, "/start")  # queued behind the scan
+    await fake.delivered(scan, hello)
+    await fake.wait_for(lambda: len(fake.downloads) == 1, what="the download to start")
+    assert h.in_hand.keys() == {update_key(f"{prefix(h)}{u.update_id}") for u in (scan, hello)}
+    fake.release_downloads()
+    await h.part.drain()
+    assert h.in_hand.keys() == frozenset()
 
 
 async def test_an_update_redelivered_while_handled_is_never_taken_over_while_either_task_holds_it(

@@ -16,7 +16,7 @@ from bot.storage import IntentKind, IntentStatus
 from tests.fakes.clock import FakeClock
 from tests.stack import services_over
 from tests.unit.services.conftest import ALICE, Stack
-from tests.unit.services.test_settlement import plain_direction, request_for
+from tests.unit.services.test_settlement import plain_direction, renewal_left_unknown, request_for
 
 
 async def test_an_unreadable_account_is_looked_at_with_backoff_until_the_outcome_is_proved(
@@ -214,14 +214,27 @@ async def test_the_start_up_recovery_of_a_replica_takes_what_nobody_holds_and_le
     assert await status_of(stack, "held") == IntentStatus.PENDING
 
 
-async def test_an_order_in_progress_is_in_hand_until_it_ends(stack: Stack) -> None:
+async def test_an_order_a_renewal_and_a_settling_are_in_hand_while_they_call_zadarma(stack: Stack) -> None:
     in_hand = InHand()
     direction = await plain_direction(stack)
     request = await request_for(stack, direction)
     seen: list[frozenset[str]] = []
     watching = Watching(stack.sandbox.transport(), lambda: seen.append(in_hand.keys()))
     async with services_over(stack, watching, in_hand=in_hand) as services:
-        await services.ordering.place_order(ALICE, "placing", request, direction)
-    assert len(seen) >= 2  # at least the look at the account and the order itself
-    assert all(intent_key("placing") in keys for keys in seen)
-    assert in_hand.keys() == frozenset()
+        placed = await services.ordering.place_order(ALICE, "placing", request, direction)
+        assert len(seen) >= 2  # at least the look at the account and the order itself
+        assert all(intent_key("placing") in keys for keys in seen)
+        assert in_hand.keys() == frozenset()
+
+        seen.clear()
+        await services.ordering.prolong(ALICE, "renewing", placed.number, 1)
+        assert len(seen) >= 2 and all(intent_key("renewing") in keys for keys in seen)
+        assert in_hand.keys() == frozenset()
+
+        seen.clear()
+        await renewal_left_unknown(stack, "lost", placed.number, price="5.00", currency="USD")
+        lost = await stack.storage.intents.get("lost")
+        assert lost is not None
+        await services.ordering.settle(lost, final=False)
+        assert seen and all(intent_key("lost") in keys for keys in seen)
+        assert in_hand.keys() == frozenset()
