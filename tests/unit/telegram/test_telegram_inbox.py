@@ -14,6 +14,7 @@ from aiogram.types import Update
 
 from adapters.telegram.inbox import MAX_ATTEMPTS, UpdateInbox
 from adapters.telegram.received import ReceivedUpdates
+from bot.coord.in_hand import WorkView, update_key
 from bot.storage import MemoryStorage, open_storage, utc_now
 
 TOKEN = "123456789:AAH-test-token-for-unit-tests-only_x"
@@ -64,6 +65,23 @@ async def test_a_takeover_hands_back_only_updates_received_strictly_before_its_c
     later = cutoff + timedelta(microseconds=2)
     assert [u.update_id for u in await inbox.left_over(bot, received_before=later)] == [21, 22, 23]
     assert [u.update_id for u in await inbox.left_over(bot)] == [21, 22, 23]
+
+
+async def test_with_the_replicas_view_a_young_update_nobody_holds_is_handed_back_after_one_still_held(
+    bot: Bot,
+) -> None:
+    storage = MemoryStorage()
+    inbox = UpdateInbox(storage, bot.id)
+    now = utc_now()
+    cutoff = now - timedelta(seconds=120)  # ORPHAN_AFTER ago: all three are younger
+    for update_id, ago in ((31, 30), (32, 20), (33, 1)):
+        await storage.inbox.receive(inbox.key(update_id), text_update(update_id), now - timedelta(seconds=ago))
+    # A live replica holds 31; every live replica listed its work 10 s ago.
+    view = WorkView(frozenset({update_key(inbox.key(31))}), now - timedelta(seconds=10))
+    again = await inbox.left_over(bot, received_before=cutoff, view=view)
+    # 32 was left by a replica that is gone; 33 is younger than the lists (maybe a live one's, unlisted).
+    assert [u.update_id for u in again] == [32]
+    assert [u.update_id for u in await inbox.left_over(bot, received_before=cutoff)] == []
 
 
 async def test_an_update_that_keeps_killing_the_process_is_given_up(
