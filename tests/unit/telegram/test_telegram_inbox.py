@@ -75,7 +75,8 @@ async def test_with_the_replicas_view_a_young_update_nobody_holds_is_handed_back
     now = utc_now()
     cutoff = now - timedelta(seconds=120)  # ORPHAN_AFTER ago: all three are younger
     for update_id, ago in ((31, 30), (32, 20), (33, 1)):
-        await storage.inbox.receive(inbox.key(update_id), text_update(update_id), now - timedelta(seconds=ago))
+        received = now - timedelta(seconds=ago)
+        await storage.inbox.receive(inbox.key(update_id), text_update(update_id), received)
     # A live replica holds 31; every live replica listed its work 10 s ago.
     view = WorkView(frozenset({update_key(inbox.key(31))}), now - timedelta(seconds=10))
     again = await inbox.left_over(bot, received_before=cutoff, view=view)
