@@ -42,6 +42,9 @@ EXPIRES_AFTER_BEATS: Final = 3
 SHORTEST_HEARTBEAT: Final = 0.01
 """Seconds; the lists' expiry is counted in milliseconds."""
 
+STOP_WAIT: Final = 2.0
+"""Seconds a stop waits for the list being written, and again for withdrawing it (shutdown is short)."""
+
 FORGET_AFTER_BEATS: Final = 100
 """Names whose last list is this old are dropped from the roster (their lists expired long ago)."""
 
@@ -142,19 +145,20 @@ class RedisRoster:
     async def stop(self) -> None:
         """Stop publishing and withdraw this process's list (what it left is taken over at once).
 
-        A list being written is finished first: a command cut off half-way would
-        leave its connection to be thrown away.
+        A list being written is finished first (for up to :data:`STOP_WAIT`): a
+        command cut off half-way leaves its connection to be thrown away.
         """
         self._stopping.set()
         if self._task is not None:
-            await self._task
+            with suppress(TimeoutError):  # Redis is slow to answer: the connection is cut
+                await asyncio.wait_for(self._task, STOP_WAIT)
             self._task = None
         try:
-            async with self._coord.client.pipeline() as pipe:
+            async with asyncio.timeout(STOP_WAIT), self._coord.client.pipeline() as pipe:
                 pipe.delete(self.list_key(self.name))
                 pipe.zrem(self._roster, self.name)
                 await pipe.execute()
-        except (RedisError, OSError) as exc:
+        except (RedisError, OSError, TimeoutError) as exc:
             log.warning(
                 "could not withdraw the work in hand; it expires by itself",
                 extra={"error": type(exc).__name__},

@@ -63,3 +63,20 @@ def test_a_bad_prefix_is_refused(monkeypatch: pytest.MonkeyPatch, prefix: str) -
 
 def test_a_prefix_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings(monkeypatch, REDIS_PREFIX="bot-b:").redis_prefix == "bot-b:"
+
+
+def test_the_replica_heartbeat_defaults_to_five_seconds_and_can_be_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert settings(monkeypatch).replica_heartbeat == 5.0
+    assert settings(monkeypatch, REPLICA_HEARTBEAT="0.5").replica_heartbeat == 0.5
+
+
+@pytest.mark.parametrize("value", ["0.05", "61", "soon", "0"])
+def test_a_replica_heartbeat_out_of_range_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings(monkeypatch, REPLICA_HEARTBEAT=value)
+    assert len(info.value.problems) == 1
+    assert "REPLICA_HEARTBEAT" in info.value.problems[0].upper()

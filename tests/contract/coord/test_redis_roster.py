@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.coord.in_hand import MARGIN, InHand, intent_key, update_key
 from bot.coord.redis_conn import RedisCoord
-from bot.coord.redis_roster import EXPIRES_AFTER_BEATS, SHORTEST_HEARTBEAT, RedisRoster
+from bot.coord.redis_roster import EXPIRES_AFTER_BEATS, SHORTEST_HEARTBEAT, STOP_WAIT, RedisRoster
 from tests.waiting import eventually
 
 BEAT = 0.2
@@ -219,3 +220,35 @@ async def test_publishing_that_fails_again_after_it_worked_again_is_logged_again
         await roster.stop()
         await live_client.aclose()
         await dead_client.aclose()
+
+
+async def test_a_stop_while_redis_hangs_ends_within_its_bound(
+    coords: Callable[[], RedisCoord], caplog: pytest.LogCaptureFixture
+) -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def never_answer(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, answers nothing
+
+    black_hole = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = black_hole.sockets[0].getsockname()[1]
+    coord = coords()
+    roster = RedisRoster(coord, InHand(), heartbeat=0.05, name="hanging")
+    await roster.start()
+    healthy = coord.client
+    coord.client = Redis(host="127.0.0.1", port=port, socket_timeout=30)  # Redis stops answering
+    try:
+        await eventually(lambda: accepted, within=5, what="the next heartbeat's write to hang")
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="bot.coord.roster"):
+            await roster.stop()
+        took = time.monotonic() - started
+        assert 2 * STOP_WAIT - 0.5 < took < 2 * STOP_WAIT + 1.5, took
+        assert any("expires by itself" in r.getMessage() for r in caplog.records)
+    finally:
+        await coord.client.aclose()
+        coord.client = healthy
+        black_hole.close()
+        for writer in accepted:
+            writer.close()
+        await black_hole.wait_closed()
