@@ -458,20 +458,23 @@ async def test_heartbeat_rounds_read_only_recent_outcomes_and_every_half_orphan_
     settler = Settler(stack.services.ordering, stack.storage, clock=clock, orphan_after=20.0)
     settler.recovered.set()
     await settler.settle_due()  # the first round reads the whole day (nothing yet)
-    # Left untold by replicas that died: 30 s ago, and 300 s ago (older than 2 x 20 + 60 s).
-    for key, index, ago in (("recent", 1, 30), ("earlier", 2, 300)):
+    # Left untold by replicas that died; a heartbeat's round reads 2 x 20 + 60 = 100 s back.
+    for key, index, ago in (("within", 1, 90), ("beyond", 2, 110)):
         await settled_order(stack, key, index)
         await stack.sqlite._db.execute(
             "UPDATE intents SET updated_at = ? WHERE key = ?",
-            (encode_datetime(start - timedelta(seconds=ago)), key),
+            (encode_datetime(start + timedelta(seconds=5 - ago)), key),
         )
     clock.at(start, 5)  # a heartbeat's round: the recent outcomes only
     await settler.settle_due()
-    assert (await told(stack, "recent"))["outcome"] == "ordered"
-    assert await stack.storage.alerts.get(outcome_key("earlier")) is None
+    assert (await told(stack, "within"))["outcome"] == "ordered"
+    assert await stack.storage.alerts.get(outcome_key("beyond")) is None
+    clock.at(start, 8)  # still less than half of orphan_after since the last whole look
+    await settler.settle_due()
+    assert await stack.storage.alerts.get(outcome_key("beyond")) is None
     clock.at(start, 10)  # half of orphan_after since the last whole look: the whole day again
     await settler.settle_due()
-    assert (await told(stack, "earlier"))["outcome"] == "ordered"
+    assert (await told(stack, "beyond"))["outcome"] == "ordered"
 
 
 # -- telling -------------------------------------------------------------------------
