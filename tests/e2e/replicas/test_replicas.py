@@ -30,6 +30,17 @@ FORWARDING = "Where should calls to"
 EXPIRES = "expires in"
 
 
+KILLED_AT = [
+    pytest.param(
+        "order.pressed",
+        marks=pytest.mark.exact_emulator_only("replayed whole: the replies of the whole-order test"),
+    ),
+    "order.answered",
+]
+"""Where a replica is killed after the confirmation reached it (``BOT_CRASH_AT``): the press kept and
+nothing else; Zadarma placed the order and nothing was recorded."""
+
+
 def said(telegram: FakeTelegram, user: FakeUser, text: str) -> int:
     """How many of the bot's messages to ``user`` contain ``text``."""
     return sum(text in message for message in telegram.texts(user.chat_id))
@@ -146,16 +157,7 @@ async def test_a_slack_command_and_its_retry_on_the_other_replica_are_handled_on
         assert len(answers) == 1, answers
 
 
-@pytest.mark.parametrize(
-    "point",
-    [
-        pytest.param(
-            "order.pressed",
-            marks=pytest.mark.exact_emulator_only("replayed whole: the replies of the whole-order test"),
-        ),
-        "order.answered",
-    ],
-)
+@pytest.mark.parametrize("point", KILLED_AT)
 async def test_a_replica_killed_after_the_confirmation_reached_it_leaves_one_charge_told_once(
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str, point: str
 ) -> None:
@@ -194,16 +196,7 @@ async def test_a_replica_killed_after_the_confirmation_reached_it_leaves_one_cha
         assert not said(telegram, ann, "expired")
 
 
-@pytest.mark.parametrize(
-    "point",
-    [
-        pytest.param(
-            "order.pressed",
-            marks=pytest.mark.exact_emulator_only("replayed whole: the replies of the whole-order test"),
-        ),
-        "order.answered",
-    ],
-)
+@pytest.mark.parametrize("point", KILLED_AT)
 async def test_what_a_killed_replica_left_is_taken_over_once_its_heartbeat_stops_not_orphan_after_later(
     emulator: tuple[Sandbox, str], postgres_url: str, redis_url: str, point: str
 ) -> None:
