@@ -12,9 +12,10 @@ event it has already applied (see ``event_id`` in
 per confirmation whatever is replayed, so handling an update again is safe.
 
 With replicas, a live replica takes over what a dead one left: the
-unfinished updates received long enough ago (``received_before``); handling
-one that another replica is still on waits for that user's lock, then finds
-it finished and drops it.
+unfinished updates received long enough ago (``received_before``), and those
+the replicas' view (:mod:`bot.coord.in_hand`) says no live replica holds;
+handling one that another replica is still on waits for that user's lock,
+then finds it finished and drops it.
 
 An update that was begun :data:`MAX_ATTEMPTS` times without finishing (one
 that crashes the process each time) is given up with one warning line.
