@@ -36,7 +36,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from adapters.telegram.received import ReceivedUpdates
-from bot.coord.in_hand import WorkView, update_key
+from bot.coord.in_hand import WorkView, taken_over, update_key
 from bot.services.ports import PlatformRecords
 from bot.services.types import utc_now
 
@@ -132,15 +132,10 @@ class UpdateInbox(BaseRequestMiddleware):
         received before every live replica last listed its work.
         """
 
-        def left(key: str, received_at: datetime) -> bool:
-            if received_before is None or received_at < received_before:
-                return True
-            return view is not None and view.left(update_key(key), received_at)
-
         again: list[Update] = []
         entries = await self._storage.inbox.unfinished(self._prefix)
         for entry in sorted(entries, key=lambda e: _replay_order(e.received_at, e.key)):
-            if not left(entry.key, entry.received_at):
+            if not taken_over(update_key(entry.key), entry.received_at, before=received_before, view=view):
                 continue
             update_id = entry.key.removeprefix(self._prefix)
             if entry.payload is None or entry.attempts >= MAX_ATTEMPTS:

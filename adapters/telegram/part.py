@@ -47,7 +47,7 @@ from adapters.telegram.webapp import InitDataCheck, WebAppApi
 from adapters.telegram.webhook import WebhookEndpoint
 from adapters.updates import UpdateObserver
 from bot.coord import KeyLocks, LocalLocks
-from bot.coord.in_hand import InHand, Roster, update_key
+from bot.coord.in_hand import InHand, Roster, takeover_every, update_key
 from bot.services.ports import PlatformRecords
 from bot.services.types import ConversationKey, UserRef, utc_now
 from conversations.engine import ConversationEngine
@@ -327,9 +327,7 @@ class TelegramPart:
     async def _take_over_periodically(self) -> None:
         """Handle the updates another replica received and never finished (it died)."""
         assert self._orphan_after is not None
-        every = max(1.0, self._orphan_after / 2)
-        if self._roster is not None:
-            every = min(every, self._roster.heartbeat)
+        every = takeover_every(self._orphan_after, self._roster)
         while True:
             await asyncio.sleep(every)
             received_before = utc_now() - timedelta(seconds=self._orphan_after)

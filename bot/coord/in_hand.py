@@ -92,6 +92,24 @@ class WorkView:
         return key not in self.keys and changed_at < self.since - MARGIN
 
 
+def taken_over(key: str, changed_at: datetime, *, before: datetime | None, view: WorkView | None) -> bool:
+    """Whether open work ``key``, last changed at ``changed_at``, is taken over now.
+
+    It is when it changed before ``before`` (``ORPHAN_AFTER`` ago; ``None``: everything
+    is, as after a single process's restart), or when ``view`` says it was left.
+    """
+    if before is None or changed_at < before:
+        return True
+    return view is not None and view.left(key, changed_at)
+
+
+def takeover_every(orphan_after: float, roster: Roster | None) -> float:
+    """Seconds between two looks for what a gone replica left: half of ``orphan_after`` (at least
+    1 s), or the roster's heartbeat when that is sooner."""
+    every = max(1.0, orphan_after / 2)
+    return every if roster is None else min(every, roster.heartbeat)
+
+
 class Roster(Protocol):
     """Where the processes' lists meet (a Redis roster with replicas)."""
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.coord.in_hand import InHand, WorkView, intent_key
+from bot.coord.in_hand import InHand, WorkView, intent_key, taken_over
 from bot.services.actors import Actor
 from bot.services.api_errors import says_short_balance, to_service_error
 from bot.services.catalog import CatalogService
@@ -709,9 +709,7 @@ class OrderingService:
         touched = 0
 
         def left(intent: Intent) -> bool:
-            if left_before is None or intent.updated_at < left_before:
-                return True
-            return view is not None and view.left(intent_key(intent.key), intent.updated_at)
+            return taken_over(intent_key(intent.key), intent.updated_at, before=left_before, view=view)
 
         for intent in await self._storage.intents.list_by_status(IntentStatus.PENDING):
             if left(intent):

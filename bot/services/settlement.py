@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.coord.in_hand import Roster, WorkView
+from bot.coord.in_hand import Roster, WorkView, takeover_every
 from bot.services.errors import ServiceError
 from bot.services.ordering import OrderingService
 from bot.services.waiting import stop_task, wait_event
@@ -94,7 +94,7 @@ class Settler:
                 log.warning("took over intents another replica left open", extra={"count": taken})
             if full:
                 self._full_look = now
-            waits.append(self._takeover_every(self._orphan_after))
+            waits.append(takeover_every(self._orphan_after, self._roster))
         unknown = await self._storage.intents.list_by_status(IntentStatus.UNKNOWN)
         self._next = {k: v for k, v in self._next.items() if k in {i.key for i in unknown}}
         for intent in unknown:
@@ -122,11 +122,6 @@ class Settler:
             self._next[intent.key] = (later, interval)
             waits.append(max(0.05, (later - now).total_seconds()))
         return min(waits, default=IDLE_SECONDS)
-
-    def _takeover_every(self, orphan_after: float) -> float:
-        """Seconds between two looks for what a gone replica left."""
-        every = max(1.0, orphan_after / 2)
-        return every if self._roster is None else min(every, self._roster.heartbeat)
 
     async def _view(self) -> WorkView | None:
         return None if self._roster is None else await self._roster.view()
