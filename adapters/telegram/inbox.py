@@ -13,8 +13,11 @@ per confirmation whatever is replayed, so handling an update again is safe.
 
 With replicas, a live replica takes over what a dead one left: the
 unfinished updates received long enough ago (``received_before``), and those
-the replicas' view (:mod:`bot.coord.in_hand`) says no live replica holds;
-handling one that another replica is still on waits for that user's lock,
+the replicas' view (:mod:`bot.coord.in_hand`) says no live replica holds.
+Taking one over marks it received now, only if nobody has since, so of
+replicas looking at once one takes it, and the others see it young again
+(listed by the taker's gate soon after). Handling one that another replica
+is still on (its age alone made it look left) waits for that user's lock,
 then finds it finished and drops it.
 
 An update that was begun :data:`MAX_ATTEMPTS` times without finishing (one
@@ -133,6 +136,7 @@ class UpdateInbox(BaseRequestMiddleware):
         """
 
         again: list[Update] = []
+        now = utc_now()
         entries = await self._storage.inbox.unfinished(self._prefix)
         for entry in sorted(entries, key=lambda e: _replay_order(e.received_at, e.key)):
             if not taken_over(update_key(entry.key), entry.received_at, before=received_before, view=view):
@@ -145,10 +149,14 @@ class UpdateInbox(BaseRequestMiddleware):
                 await self._storage.inbox.finish(entry.key)
                 continue
             try:
-                again.append(Update.model_validate_json(entry.payload, context={"bot": bot}))
+                update = Update.model_validate_json(entry.payload, context={"bot": bot})
             except ValidationError:
                 log.warning("an unfinished update is unreadable; given up", extra={"update_id": update_id})
                 await self._storage.inbox.finish(entry.key)
+                continue
+            # Another replica looking at the same time may have taken it since we read it.
+            if await self._storage.inbox.take(entry.key, entry.received_at, now):
+                again.append(update)
         return again
 
     async def purge(self, now: datetime) -> int:

@@ -91,6 +91,13 @@ class UpdateInboxRecords(Protocol):
         """Entries under ``prefix`` not finished yet, oldest first."""
         ...
 
+    async def take(self, key: str, received_at: datetime, now: datetime) -> bool:
+        """Take over unfinished ``key``, seen received at ``received_at``, as received ``now``.
+
+        ``False`` when it was taken or finished since it was seen.
+        """
+        ...
+
     async def purge(self, before: datetime) -> int:
         """Forget finished entries received at or before ``before``; how many."""
         ...

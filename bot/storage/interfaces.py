@@ -418,6 +418,14 @@ class InboxRepository(Protocol):
         """Entries under keys starting with ``prefix`` not finished yet, oldest first."""
         ...
 
+    async def take(self, key: str, received_at: datetime, now: datetime) -> bool:
+        """Take over unfinished ``key``, seen received at ``received_at``: it counts as received ``now``.
+
+        ``False`` (no change) when it was finished, or taken by someone else
+        since it was seen: of processes taking over one entry at once, one wins.
+        """
+        ...
+
     async def purge(self, before: datetime) -> int:
         """Forget finished entries received at or before ``before``; return how many."""
         ...

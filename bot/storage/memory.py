@@ -565,6 +565,13 @@ class MemoryInbox:
         found = [e for k, e in self._entries.items() if k.startswith(prefix) and k not in self._finished]
         return sorted(found, key=lambda e: (e.received_at, e.key))
 
+    async def take(self, key: str, received_at: datetime, now: datetime) -> bool:
+        entry = self._entries.get(key)
+        if entry is None or key in self._finished or entry.received_at != ensure_utc(received_at):
+            return False
+        self._entries[key] = replace(entry, received_at=ensure_utc(now))
+        return True
+
     async def purge(self, before: datetime) -> int:
         before = ensure_utc(before)
         old = [k for k in self._finished if self._entries[k].received_at <= before]

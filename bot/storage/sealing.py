@@ -331,6 +331,9 @@ class SealedInbox:
             opened.append(replace(entry, payload=payload))
         return opened
 
+    async def take(self, key: str, received_at: datetime, now: datetime) -> bool:
+        return await self._inner.take(key, received_at, now)
+
     async def purge(self, before: datetime) -> int:
         return await self._inner.purge(before)
 

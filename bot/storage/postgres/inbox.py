@@ -65,6 +65,15 @@ class PostgresInbox:
             InboxEntry(row["key"], row["payload"], int(row["attempts"]), row["received_at"]) for row in rows
         ]
 
+    async def take(self, key: str, received_at: datetime, now: datetime) -> bool:
+        taken = await self._db.execute(
+            "UPDATE update_inbox SET received_at = $1 WHERE key = $2 AND received_at = $3 AND NOT finished",
+            ensure_utc(now),
+            key,
+            ensure_utc(received_at),
+        )
+        return taken == 1
+
     async def purge(self, before: datetime) -> int:
         return await self._db.execute(
             "DELETE FROM update_inbox WHERE finished AND received_at <= $1", ensure_utc(before)

@@ -75,6 +75,14 @@ class SqliteInbox:
             for row in rows
         ]
 
+    async def take(self, key: str, received_at: datetime, now: datetime) -> bool:
+        taken = await self._db.execute(
+            "UPDATE update_inbox SET received_at = ? WHERE key = ? AND received_at = ? AND finished = 0",
+            (encode_datetime(ensure_utc(now)), key, encode_datetime(ensure_utc(received_at))),
+            inline=True,
+        )
+        return taken == 1
+
     async def purge(self, before: datetime) -> int:
         return await self._db.execute(
             "DELETE FROM update_inbox WHERE finished = 1 AND received_at <= ?",

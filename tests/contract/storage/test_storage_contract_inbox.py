@@ -111,3 +111,38 @@ async def test_a_large_batch_is_kept_whole(storage: Storage, clock: FakeClock) -
     assert await storage.inbox.receive_many(batch, clock.now) == 5000
     kept = await storage.inbox.unfinished("tg:1:")
     assert sorted((e.key, e.payload) for e in kept) == sorted(batch)
+
+
+async def test_an_entry_is_taken_over_once_by_whoever_saw_it_as_it_is(
+    storage: Storage, clock: FakeClock
+) -> None:
+    received = clock.now
+    await storage.inbox.receive("tg:1:update:1", "left", received)
+    [seen] = await storage.inbox.unfinished("tg:1:")
+    taken_at = clock.advance(30) + timedelta(microseconds=123_456)
+
+    assert await storage.inbox.take(seen.key, seen.received_at, taken_at) is True
+    # a second replica that read the entry before the take loses, whatever its own clock says
+    assert await storage.inbox.take(seen.key, seen.received_at, clock.advance(1)) is False
+    [entry] = await storage.inbox.unfinished("tg:1:")
+    assert (entry.payload, entry.attempts, entry.received_at) == ("left", 0, taken_at)
+    # seen as it is now, it can be taken again (the taker died too)
+    assert await storage.inbox.take(entry.key, entry.received_at, clock.advance(60)) is True
+
+
+async def test_a_finished_or_unknown_entry_is_not_taken(storage: Storage, clock: FakeClock) -> None:
+    await storage.inbox.receive("tg:1:update:2", "done meanwhile", clock.now)
+    [seen] = await storage.inbox.unfinished("tg:1:")
+    await storage.inbox.finish(seen.key)
+    assert await storage.inbox.take(seen.key, seen.received_at, clock.advance(5)) is False
+    assert await storage.inbox.take("tg:1:update:404", seen.received_at, clock.now) is False
+    assert await storage.inbox.unfinished("tg:1:") == []
+    assert await storage.inbox.begin(seen.key, clock.now) is None  # still finished
+
+
+async def test_of_concurrent_takes_of_one_entry_one_wins(storage: Storage, clock: FakeClock) -> None:
+    await storage.inbox.receive("k", "p", clock.now)
+    [seen] = await storage.inbox.unfinished("")
+    later = clock.advance(10)
+    taken = await asyncio.gather(*(storage.inbox.take("k", seen.received_at, later) for _ in range(10)))
+    assert sorted(taken) == [False] * 9 + [True]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from aiogram import Bot
@@ -15,7 +17,8 @@ from aiogram.types import Update
 from adapters.telegram.inbox import MAX_ATTEMPTS, UpdateInbox
 from adapters.telegram.received import ReceivedUpdates
 from bot.coord.in_hand import WorkView, update_key
-from bot.storage import MemoryStorage, open_storage, utc_now
+from bot.services.ports import PlatformRecords
+from bot.storage import InboxEntry, MemoryStorage, Storage, open_storage, utc_now
 
 TOKEN = "123456789:AAH-test-token-for-unit-tests-only_x"
 
@@ -63,8 +66,9 @@ async def test_a_takeover_hands_back_only_updates_received_strictly_before_its_c
     await storage.inbox.receive(inbox.key(23), text_update(23), cutoff + timedelta(microseconds=1))
     assert [u.update_id for u in await inbox.left_over(bot, received_before=cutoff)] == [21]
     later = cutoff + timedelta(microseconds=2)
-    assert [u.update_id for u in await inbox.left_over(bot, received_before=later)] == [21, 22, 23]
-    assert [u.update_id for u in await inbox.left_over(bot)] == [21, 22, 23]
+    # 21 was taken over just now: received now, as far as another look by age can tell
+    assert [u.update_id for u in await inbox.left_over(bot, received_before=later)] == [22, 23]
+    assert [u.update_id for u in await inbox.left_over(bot)] == [21, 22, 23]  # a restart takes them all
 
 
 async def test_with_the_replicas_view_a_young_update_nobody_holds_is_handed_back_after_one_still_held(
@@ -83,6 +87,52 @@ async def test_with_the_replicas_view_a_young_update_nobody_holds_is_handed_back
     # 32 was left by a replica that is gone; 33 is younger than the lists (maybe a live one's, unlisted).
     assert [u.update_id for u in again] == [32]
     assert [u.update_id for u in await inbox.left_over(bot, received_before=cutoff)] == []
+
+
+class ReadsTogether:
+    """A replica's store whose reads of unfinished updates return only once every replica has read."""
+
+    def __init__(self, storage: Storage, barrier: asyncio.Barrier) -> None:
+        self._storage = storage
+        self._barrier = barrier
+        self.users = storage.users
+        self.dedup = storage.dedup
+        self.snapshots = storage.snapshots
+
+    @property
+    def inbox(self) -> ReadsTogether:
+        return self
+
+    async def unfinished(self, prefix: str) -> list[InboxEntry]:
+        entries = await self._storage.inbox.unfinished(prefix)
+        await self._barrier.wait()
+        return entries
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage.inbox, name)
+
+
+async def test_of_two_replicas_taking_over_at_once_one_hands_the_update_back(
+    bot: Bot, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    async with await open_storage(url) as first, await open_storage(url) as second:
+        barrier = asyncio.Barrier(2)
+        stores = [cast(PlatformRecords, ReadsTogether(s, barrier)) for s in (first, second)]
+        replicas = [UpdateInbox(store, bot.id) for store in stores]
+        now = utc_now()
+        await first.inbox.receive(replicas[0].key(41), text_update(41), now - timedelta(seconds=30))
+        # Nobody holds it and both replicas listed their work since: both see it left, and look at once.
+        view = WorkView(frozenset(), now)
+        cutoff = now - timedelta(seconds=120)
+
+        taken = await asyncio.gather(*(r.left_over(bot, received_before=cutoff, view=view) for r in replicas))
+
+        assert sorted(len(updates) for updates in taken) == [0, 1]
+        [entry] = await second.inbox.unfinished("")
+        assert entry.received_at >= now  # received now, as far as the next looks can tell
+        again = await asyncio.gather(*(r.left_over(bot, received_before=cutoff, view=view) for r in replicas))
+        assert again == [[], []]
 
 
 async def test_an_update_that_keeps_killing_the_process_is_given_up(
