@@ -90,6 +90,15 @@ async def test_an_update_s_statements_run_on_the_loop_thread(
     assert all(on_loop for on_loop, _ in seen)
 
 
+async def test_taking_over_an_update_runs_on_the_loop_thread(
+    storage: SqliteStorage, clock: FakeClock
+) -> None:
+    await storage.inbox.receive("tg:1:update:1", "{}", clock.now)
+    with traced(storage) as seen:
+        assert await storage.inbox.take("tg:1:update:1", clock.now, clock.advance(30)) is True
+    assert [(on_loop, sql.split()[:2]) for on_loop, sql in seen] == [(True, ["UPDATE", "update_inbox"])]
+
+
 async def test_each_statement_by_key_runs_once_on_the_loop_thread(storage: SqliteStorage) -> None:
     with traced(storage) as seen:
         await storage.ownership.assign_number("442000000001", ALICE, "test")  # a counted statement
