@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import json
 import os
 import random
 import re
@@ -138,6 +139,8 @@ class Soak:
     ports: list[int | None] = field(default_factory=lambda: [None])
     """One entry per bot process: its fixed HTTP port (replicas behind the proxy), or None (any port)."""
     services: dict[int, Service] = field(default_factory=dict)
+    logs: list[Path] = field(default_factory=list)
+    """Every bot process's log, in the order they started."""
     confirmations: list[Confirmation] = field(default_factory=list)
     kills: int = 0
     double_presses: int = 0
@@ -155,6 +158,7 @@ class Soak:
         for attempt in range(5):
             try:
                 self.services[index] = await start_service(self.env, port=self.ports[index], within=60)
+                self.logs.append(self.services[index].log)
                 break
             except AssertionError:  # not healthy in time (a loaded machine): try again
                 if attempt == 4:
@@ -376,6 +380,24 @@ async def read_owners(database_url: str) -> dict[str, str]:
         await connection.close()
 
 
+TAKEN_OVER = "taking over updates another replica left unfinished"
+
+
+def updates_taken_over(logs: list[Path]) -> tuple[int, int]:
+    """Updates a live replica took over from a gone one, and how many of them more than one process took.
+
+    Taken twice is right only when the first taker was killed too before it finished.
+    """
+    takers: dict[int, set[Path]] = {}
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            if TAKEN_OVER in line:
+                with contextlib.suppress(ValueError):
+                    for update_id in json.loads(line).get("update_ids", []):
+                        takers.setdefault(update_id, set()).add(log)
+    return len(takers), sum(1 for processes in takers.values() if len(processes) > 1)
+
+
 def owners_overwritten(soak: Soak, owners: dict[str, str]) -> tuple[int, int]:
     """(numbers paid by one customer but owned by another or nobody here, numbers checked)."""
     users = soak.users
@@ -543,6 +565,9 @@ async def soak_run(args: argparse.Namespace, store: dict[str, str]) -> int:
             f" longest {waits[-1]:.1f} s; over 10 s: {slow}"
         )
     print(f"contested (sent to operators): {contested}")
+    if args.replicas > 1:
+        taken, twice = updates_taken_over(soak.logs)
+        print(f"updates taken over from a killed replica: {taken}; by more than one process: {twice}")
     print(f"owners overwritten: {overwritten} (of {checked} numbers paid for)")
     bad = per[2] + wrong + never + overwritten + unattributed
     print("result:", "OK" if bad == 0 else "FAILED")
