@@ -23,7 +23,7 @@ from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
 from bot.platforms import Platform, PlatformEntry, PlatformRegistry
 from bot.platforms import operators_of as platform_operators
-from bot.runtime import Draining, Part, Runner, health_app, install_metrics, write_probe
+from bot.runtime import CannotListen, Draining, Part, Runner, health_app, install_metrics, write_probe
 
 if TYPE_CHECKING:
     from conversations.engine import ConversationEngine
@@ -177,6 +177,9 @@ def operators_of(settings: Settings) -> frozenset[UserRef]:
 
 EXIT_STORAGE = 1
 """Exit code when the store cannot be opened (a damaged file, not a database, a directory...)."""
+
+EXIT_LISTEN = 3
+"""Exit code when the web server cannot listen on ``HTTP_HOST``:``HTTP_PORT`` (a port in use, say)."""
 
 
 async def enter_core(
@@ -381,7 +384,11 @@ async def _serve(settings: Settings) -> int:
         log.info("starting", extra={"event_loop": eventloop.running_loop_name()})
         service = build_service(core)
         settle_heap()
-        await service.runner.start()
+        try:
+            await service.runner.start()
+        except CannotListen as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return EXIT_LISTEN
         try:
             await service.runner.serve_forever()
         finally:

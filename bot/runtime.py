@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import os
 import signal
 import sqlite3
 import time
@@ -191,6 +192,13 @@ def _for_stop_signals(change: Callable[[int], object]) -> None:
             change(sig)
 
 
+class CannotListen(Exception):
+    """The web server cannot listen where it is told (``HTTP_HOST``, ``HTTP_PORT``): a port in use, say."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port} (HTTP_HOST, HTTP_PORT): {reason}")
+
+
 class Runner:
     """Starts the web server and the parts, waits for SIGTERM/SIGINT, drains, stops everything.
 
@@ -236,7 +244,14 @@ class Runner:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            # uvloop's message repeats the address; the OS's words for the errno do not
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise CannotListen(self.host, self.port, reason) from exc
         self.bound_port = self.port
         for address in self._runner.addresses:
             if isinstance(address, tuple) and len(address) >= 2:
