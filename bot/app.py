@@ -176,7 +176,8 @@ def operators_of(settings: Settings) -> frozenset[UserRef]:
 
 
 EXIT_STORAGE = 1
-"""Exit code when the store cannot be opened (a damaged file, not a database, a directory...)."""
+"""Exit code when the store cannot be opened (a damaged file; a path that is no database file at all is
+refused with the configuration, exit code 2)."""
 
 EXIT_LISTEN = 3
 """Exit code when the web server cannot listen on ``HTTP_HOST``:``HTTP_PORT`` (a port in use, say)."""
