@@ -144,8 +144,13 @@ async def start_service(env: dict[str, str], *, port: int | None = None, within:
                 return None
 
         outcome = "not healthy in time"
-        with contextlib.suppress(AssertionError):
-            outcome = await eventually(started, within=within, every=0.1)
+        try:
+            with contextlib.suppress(AssertionError):
+                outcome = await eventually(started, within=within, every=0.1)
+        except BaseException:  # cancelled while waiting: a process nobody holds must not outlive us
+            if proc.returncode is None:
+                proc.kill()
+            raise
         if outcome == "healthy":
             return service
     await service.stop()

@@ -1,7 +1,12 @@
 """The service tests' start helper trusts only the process it started: another server answering
-``/healthz`` on the port (another test's service, say) is never taken for it."""
+``/healthz`` on the port (another test's service, say) is never taken for it; and a start cancelled
+while waiting leaves no process behind."""
 
 from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -43,3 +48,26 @@ async def test_a_port_held_by_a_healthy_stranger_is_not_taken_for_the_service(
     finally:
         await runner.cleanup()
     assert asked == []  # the stranger was never asked
+
+
+async def test_a_start_cancelled_while_waiting_leaves_no_process_behind(
+    emulator: tuple[Sandbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawned: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def recording(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        proc = await spawn(*args, **kwargs)
+        spawned.append(proc)
+        return proc
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recording)
+    async with FakeTelegram() as telegram:
+        env = telegram_env(emulator, telegram, DATABASE_URL="memory://")
+        starting = asyncio.create_task(start_service(env))
+        while not spawned:
+            await asyncio.sleep(0.01)
+        starting.cancel()  # a harness stopping while a service starts (a soak's last restart, say)
+        with pytest.raises(asyncio.CancelledError):
+            await starting
+        assert await asyncio.wait_for(spawned[0].wait(), timeout=10) == -signal.SIGKILL
